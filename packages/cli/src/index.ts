@@ -1,0 +1,2 @@
+/** @kdet/cli */
+export const PACKAGE = "@kdet/cli";

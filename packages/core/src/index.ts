@@ -1,0 +1,2 @@
+/** @kdet/core */
+export const PACKAGE = "@kdet/core";

@@ -1,0 +1,2 @@
+/** @kdet/data */
+export const PACKAGE = "@kdet/data";

@@ -1,0 +1,2 @@
+/** @kdet/detectors */
+export const PACKAGE = "@kdet/detectors";

@@ -1,0 +1,2 @@
+/** @kdet/eval */
+export const PACKAGE = "@kdet/eval";

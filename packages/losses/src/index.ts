@@ -1,0 +1,2 @@
+/** @kdet/losses */
+export const PACKAGE = "@kdet/losses";
