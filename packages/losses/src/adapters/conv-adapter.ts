@@ -1,0 +1,104 @@
+/**
+ * Trainable convolutional align adapter (FitNets regressor / mmrazor `ConvModuleConnector` without norm).
+ *
+ * `y = relu?(conv2d(x, W, 'same') + b?)` on NHWC `[N,H,W,Cin]` → `[N,H,W,Cout]`, filter HWIO
+ * `[k,k,Cin,Cout]`, stride 1. Initialisation matches PyTorch's `nn.Conv2d` default
+ * (kaiming-uniform with a = √5 → U(−1/√fanIn, 1/√fanIn) for both weight and bias), drawn from a
+ * seeded generator so runs are reproducible. `loadTorch` loads PyTorch OIHW weights.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/** Options of {@link ConvAdapter}. */
+export interface ConvAdapterOptions {
+  inChannels: number;
+  outChannels: number;
+  /** Square kernel size (1 or 3); padding is 'same'. Default 1. */
+  kernelSize?: 1 | 3;
+  /** Add a bias. Default true (PyTorch default). */
+  bias?: boolean;
+  /** Apply ReLU after the conv. Default false. */
+  relu?: boolean;
+  /** Seed of the init draw. Default 0. */
+  seed?: number;
+  /** Variable name prefix (must be unique across live variables). */
+  name?: string;
+}
+
+let counter = 0;
+
+/** Deterministic uniform draw in [lo, hi) (mulberry32), `n` values. */
+export function seededUniform(n: number, lo: number, hi: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 0x9e3779b9;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const r = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    out[i] = lo + (hi - lo) * r;
+  }
+  return out;
+}
+
+/** A 1×1 / 3×3 conv with optional bias and ReLU, owning its trainable variables. */
+export class ConvAdapter {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: 1 | 3;
+  readonly relu: boolean;
+  /** Filter HWIO `[k,k,Cin,Cout]`. */
+  readonly weight: tf.Variable<tf.Rank.R4>;
+  /** Bias `[Cout]`, or null. */
+  readonly bias: tf.Variable<tf.Rank.R1> | null;
+
+  constructor(opts: ConvAdapterOptions) {
+    this.inChannels = opts.inChannels;
+    this.outChannels = opts.outChannels;
+    this.kernelSize = opts.kernelSize ?? 1;
+    this.relu = opts.relu ?? false;
+    const k = this.kernelSize;
+    const name = opts.name ?? `conv_adapter_${counter++}`;
+    const seed = opts.seed ?? 0;
+    const bound = 1 / Math.sqrt(opts.inChannels * k * k);
+    const w = seededUniform(k * k * opts.inChannels * opts.outChannels, -bound, bound, seed);
+    this.weight = tf.variable(tf.tensor4d(w, [k, k, opts.inChannels, opts.outChannels]), true, `${name}/weight`);
+    this.bias =
+      opts.bias === false
+        ? null
+        : tf.variable(tf.tensor1d(seededUniform(opts.outChannels, -bound, bound, seed + 1)), true, `${name}/bias`);
+  }
+
+  /** Trainable variables (weight, then bias when present). */
+  get variables(): tf.Variable[] {
+    return this.bias ? [this.weight, this.bias] : [this.weight];
+  }
+
+  /** NHWC `[N,H,W,Cin]` → `[N,H,W,Cout]`. */
+  apply(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      let y: tf.Tensor4D = tf.conv2d(x, this.weight, 1, "same");
+      if (this.bias) y = tf.add(y, this.bias);
+      return this.relu ? tf.relu(y) : y;
+    });
+  }
+
+  /** Loads PyTorch weights: `weight` OIHW `[Cout,Cin,k,k]`, optional `bias` `[Cout]`. */
+  loadTorch(weight: tf.Tensor, bias?: tf.Tensor): void {
+    const [o, i, kh, kw] = weight.shape;
+    if (o !== this.outChannels || i !== this.inChannels || kh !== this.kernelSize || kw !== this.kernelSize) {
+      throw new Error(`ConvAdapter.loadTorch: weight shape [${weight.shape.join(",")}] does not fit this adapter`);
+    }
+    tf.tidy(() => this.weight.assign(tf.transpose(weight, [2, 3, 1, 0]) as tf.Tensor4D));
+    if (bias !== undefined) {
+      if (!this.bias) throw new Error("ConvAdapter.loadTorch: adapter has no bias");
+      tf.tidy(() => this.bias!.assign(tf.reshape(bias, [this.outChannels]) as tf.Tensor1D));
+    }
+  }
+
+  /** Frees the variables. */
+  dispose(): void {
+    this.weight.dispose();
+    this.bias?.dispose();
+  }
+}
