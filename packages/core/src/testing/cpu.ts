@@ -1,0 +1,10 @@
+/** Test-only: selects tfjs' reference `cpu` backend. */
+import "../gradients";
+import "@tensorflow/tfjs-backend-cpu";
+import * as tf from "@tensorflow/tfjs-core";
+
+/** Selects the cpu backend; call in `beforeAll`. */
+export async function useCpuBackend(): Promise<void> {
+  await tf.setBackend("cpu");
+  await tf.ready();
+}
