@@ -4,9 +4,10 @@
  * Paper: Zhao et al., "Decoupled Knowledge Distillation", CVPR 2022.
  * Reference: open-mmlab/mmrazor mmrazor/models/losses/decoupled_kd.py.
  */
+import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { assertSameShape, detach, klTerms, scaledLogits, single } from "./logit-ops.js";
+import { assertSameShape, klTerms, scaledLogits, single } from "./logit-ops.js";
 import type { DistillLoss, LossContext, LossResult } from "./types.js";
 
 /**
@@ -80,7 +81,7 @@ export function createDkd(config: z.input<typeof DkdConfig> = {}): DistillLoss {
       return tf.tidy(() => {
         const g = targetMask((ctx as DkdContext | undefined)?.gtLabels, rows, c);
         const zs = tf.reshape(scaledLogits(s, cfg.tau), [rows, c]);
-        const zt = tf.reshape(scaledLogits(detach(t), cfg.tau), [rows, c]);
+        const zt = tf.reshape(scaledLogits(stopGradient(t), cfg.tau), [rows, c]);
         // Binary (target, rest) log-probabilities from log-softmax: [rows, 2].
         const binLog = (z: tf.Tensor) => {
           const logp = tf.logSoftmax(z);

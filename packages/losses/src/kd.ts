@@ -4,9 +4,10 @@
  * Paper: Hinton, Vinyals, Dean, "Distilling the Knowledge in a Neural Network" (2015).
  * Reference: open-mmlab/mmrazor mmrazor/models/losses/kl_divergence.py.
  */
+import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { assertSameShape, detach, klTerms, reduceSum, scaledLogits, single } from "./logit-ops.js";
+import { assertSameShape, klTerms, reduceSum, scaledLogits, single } from "./logit-ops.js";
 import type { DistillLoss, LossResult } from "./types.js";
 
 /**
@@ -47,7 +48,7 @@ export function createKd(config: z.input<typeof KdConfig> = {}): DistillLoss {
       assertSameShape("kd", s, t, "logit");
       return tf.tidy(() => {
         const logPS = tf.logSoftmax(scaledLogits(s, cfg.tau));
-        const logPT = tf.logSoftmax(scaledLogits(detach(t), cfg.tau));
+        const logPT = tf.logSoftmax(scaledLogits(stopGradient(t), cfg.tau));
         const kl = reduceSum(tf.sum(klTerms(logPT, logPS)), cfg.reduction, s.shape);
         const total = tf.mul(kl, cfg.lossWeight * cfg.tau * cfg.tau) as tf.Scalar;
         return { total, parts: { kd: total } };

@@ -6,16 +6,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { LossContext } from "./types.js";
 
-const stopGradientImpl = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const x = args[0] as tf.Tensor;
-  return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
-});
-
-/** Identity forward, zero gradient backward (torch `.detach()`): teacher outputs are constants. */
-export function detach<T extends tf.Tensor>(x: T): T {
-  return stopGradientImpl(x) as T;
-}
-
 /**
  * Bound on scaled logits `z/τ`. Deliberate deviation from the references: PyTorch overflows to
  * ±Infinity/NaN for logits near the float32 range (e.g. ±3e38, where `x − max` exceeds it); we
