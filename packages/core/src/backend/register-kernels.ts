@@ -1,0 +1,66 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { conv2dBackpropFilterKernel } from "./conv2d-backprop-filter";
+import { conv2dBackpropInputKernel } from "./conv2d-backprop-input";
+import { depthwiseBackpropFilterKernel } from "./depthwise-backprop-filter";
+import { depthwiseBackpropInputKernel } from "./depthwise-backprop-input";
+import { identityKernel } from "./identity";
+import type { KernelArgs } from "./kernel-io";
+import { maxPoolGradKernel } from "./max-pool-grad";
+import { resizeNearestNeighborGradKernel } from "./resize-nearest-neighbor-grad";
+import { unsortedSegmentSumKernel } from "./unsorted-segment-sum";
+
+/** One kernel kdet registers: tfjs kernel name → kernel function. */
+export interface KdetKernel {
+  readonly kernelName: string;
+  readonly kernelFunc: (args: KernelArgs) => tf.TensorInfo;
+}
+
+/**
+ * Kernels kdet registers under backend 'wasm' (tfjs-backend-wasm 4.22.0) so that detectors train,
+ * fast and with correct gradients (kdet backend.md §3): the four missing or slow conv gradients,
+ * the gather gradient, a correct MaxPoolGrad, a copy-free Identity, and a batch-correct
+ * ResizeNearestNeighborGrad (the same loop as the cpu fix).
+ */
+export const WASM_TRAINING_KERNELS: readonly KdetKernel[] = [
+  { kernelName: tf.Conv2DBackpropFilter, kernelFunc: conv2dBackpropFilterKernel },
+  { kernelName: tf.Conv2DBackpropInput, kernelFunc: conv2dBackpropInputKernel },
+  { kernelName: tf.DepthwiseConv2dNativeBackpropFilter, kernelFunc: depthwiseBackpropFilterKernel },
+  { kernelName: tf.DepthwiseConv2dNativeBackpropInput, kernelFunc: depthwiseBackpropInputKernel },
+  { kernelName: tf.UnsortedSegmentSum, kernelFunc: unsortedSegmentSumKernel },
+  { kernelName: tf.MaxPoolGrad, kernelFunc: maxPoolGradKernel },
+  { kernelName: tf.Identity, kernelFunc: identityKernel },
+  { kernelName: tf.ResizeNearestNeighborGrad, kernelFunc: resizeNearestNeighborGradKernel },
+];
+
+/** Kernels kdet registers under backend 'cpu' (tfjs-backend-cpu 4.22.0): the batch>1 ResizeNearestNeighborGrad fix. */
+export const CPU_FIXES: readonly KdetKernel[] = [
+  { kernelName: tf.ResizeNearestNeighborGrad, kernelFunc: resizeNearestNeighborGradKernel },
+];
+
+/**
+ * Registers `kernels` under `backendName`, replacing whatever is registered under the same name
+ * (tfjs builtins included). Idempotent: a kernel that is already ours is left alone, so it is safe
+ * to call from many test files and after every backend switch.
+ */
+export function registerKernels(backendName: string, kernels: readonly KdetKernel[]): void {
+  for (const k of kernels) {
+    const current = tf.getKernel(k.kernelName, backendName);
+    if (current?.kernelFunc === (k.kernelFunc as unknown)) continue;
+    if (current != null) tf.unregisterKernel(k.kernelName, backendName);
+    tf.registerKernel({ kernelName: k.kernelName, backendName, kernelFunc: k.kernelFunc as unknown as tf.KernelFunc });
+  }
+}
+
+/**
+ * Registers the kdet training kernels (`WASM_TRAINING_KERNELS`) under backend 'wasm'.
+ * Import `@tensorflow/tfjs-backend-wasm` first (initBackend does): importing it later would put
+ * its builtin kernels back. Idempotent.
+ */
+export function registerWasmTrainingKernels(): void {
+  registerKernels("wasm", WASM_TRAINING_KERNELS);
+}
+
+/** Registers the kdet fixes (`CPU_FIXES`) under backend 'cpu'. Idempotent. */
+export function registerCpuFixes(): void {
+  registerKernels("cpu", CPU_FIXES);
+}

@@ -1,0 +1,48 @@
+import * as tf from "@tensorflow/tfjs-core";
+import "../gradients";
+import { initBackend, type BackendName } from "./init-backend";
+
+/**
+ * Test support for the backend kernels (not exported from the package): seeded data, running the
+ * same function on cpu and on wasm, and a normwise relative comparison.
+ */
+
+/** `n` seeded values uniform in [-1, 1) (mulberry32), deterministic for `seed`. */
+export function seeded(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** A seeded random tensor of `shape`. */
+export function seededTensor(shape: number[], seed: number): tf.Tensor {
+  return tf.tensor(seeded(shape.reduce((a, b) => a * b, 1), seed), shape);
+}
+
+/** Activates `backend` (kdet kernels/fixes registered), runs `fn` in a tidy and returns the values of its tensors. */
+export async function runOn(backend: BackendName, fn: () => tf.Tensor[]): Promise<Float32Array[]> {
+  await initBackend({ backend, quiet: true });
+  const outs = tf.tidy(fn);
+  const values = outs.map((t) => t.dataSync() as Float32Array);
+  tf.dispose(outs);
+  return values;
+}
+
+/** Max |a - b| divided by max |b| (normwise relative error; 0 when both are all-zero). */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
