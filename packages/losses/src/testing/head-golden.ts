@@ -86,3 +86,8 @@ export function expectFinite(what: string, ...xs: tf.Tensor[]): void {
     expect(bad, `${what}: non-finite value ${d[bad]} at flat index ${bad}`).toBe(-1);
   }
 }
+
+/** Asserts `max|ours − ref| ≤ tolRelToMax · max|ref|` for two flat arrays in the same layout. */
+export function expectArrayClose(what: string, ours: ArrayLike<number>, ref: ArrayLike<number>, tolRelToMax: number): void {
+  expect(gradErrRelToMax(ours, ref), what).toBeLessThanOrEqual(tolRelToMax);
+}
