@@ -19,6 +19,20 @@ describe("ConvAdapter", () => {
     b.dispose();
   });
 
+  it("normal / truncated / zero init", () => {
+    const n = new ConvAdapter({ inChannels: 16, outChannels: 16, kernelSize: 3, init: { std: 1e-4, truncate: 2 }, seed: 2 });
+    const w = n.weight.dataSync();
+    expect(Math.max(...w.map(Math.abs))).toBeLessThanOrEqual(2e-4);
+    const std = Math.sqrt(w.reduce((a, v) => a + v * v, 0) / w.length);
+    expect(std).toBeGreaterThan(0.7e-4);
+    expect(std).toBeLessThan(1e-4);
+    expect(Array.from(n.bias!.dataSync()).every((v) => v === 0)).toBe(true);
+    const z = new ConvAdapter({ inChannels: 2, outChannels: 2, init: "zeros" });
+    expect(Array.from(z.weight.dataSync()).every((v) => v === 0)).toBe(true);
+    n.dispose();
+    z.dispose();
+  });
+
   it("matches a PyTorch OIHW conv after loadTorch (same padding, bias, relu)", () => {
     const ad = new ConvAdapter({ inChannels: 2, outChannels: 1, kernelSize: 3, relu: true });
     // OIHW: identity on channel 0 (centre tap), −1 on channel 1 centre; bias 0.5

@@ -2,9 +2,10 @@
  * Trainable convolutional align adapter (FitNets regressor / mmrazor `ConvModuleConnector` without norm).
  *
  * `y = relu?(conv2d(x, W, 'same') + b?)` on NHWC `[N,H,W,Cin]` → `[N,H,W,Cout]`, filter HWIO
- * `[k,k,Cin,Cout]`, stride 1. Initialisation matches PyTorch's `nn.Conv2d` default
+ * `[k,k,Cin,Cout]`, stride 1. Default initialisation matches PyTorch's `nn.Conv2d`
  * (kaiming-uniform with a = √5 → U(−1/√fanIn, 1/√fanIn) for both weight and bias), drawn from a
- * seeded generator so runs are reproducible. `loadTorch` loads PyTorch OIHW weights.
+ * seeded generator so runs are reproducible; see `init` for the others. `loadTorch` loads
+ * PyTorch OIHW weights.
  */
 import * as tf from "@tensorflow/tfjs-core";
 
@@ -22,7 +23,16 @@ export interface ConvAdapterOptions {
   seed?: number;
   /** Variable name prefix (must be unique across live variables). */
   name?: string;
+  /**
+   * Initialisation: `torch` (default: PyTorch `nn.Conv2d` kaiming-uniform, bias too), `zeros`,
+   * or `{ std, truncate? }`: normal(0, std) weights (values beyond ±truncate·std redrawn), zero
+   * bias (FGFI: std 1e-4; DeFeat: std 1e-4, truncate 2; mmcv `kaiming_init`: std √(2/fanIn)).
+   */
+  init?: ConvInit;
 }
+
+/** Weight initialisation of a {@link ConvAdapter}. */
+export type ConvInit = "torch" | "zeros" | { std: number; truncate?: number };
 
 let counter = 0;
 
@@ -39,6 +49,29 @@ export function seededUniform(n: number, lo: number, hi: number, seed: number): 
     out[i] = lo + (hi - lo) * r;
   }
   return out;
+}
+
+/** Deterministic normal(0, std) draw (Box–Muller on {@link seededUniform}), redrawing beyond ±truncate·std. */
+export function seededNormal(n: number, std: number, seed: number, truncate = Infinity): Float32Array {
+  const out = new Float32Array(n);
+  const u = seededUniform(4 * n + 16, 0, 1, seed);
+  let k = 0;
+  for (let i = 0; i < n; ) {
+    if (k + 1 >= u.length) throw new Error("seededNormal: truncation rejected too many draws");
+    const z = Math.sqrt(-2 * Math.log(1 - u[k++]!)) * Math.cos(2 * Math.PI * u[k++]!);
+    if (Math.abs(z) <= truncate) out[i++] = z * std;
+  }
+  return out;
+}
+
+/** Initial weight and bias values for `init` (see {@link ConvAdapterOptions.init}). */
+export function initValues(init: ConvInit, fanIn: number, nWeight: number, nBias: number, seed: number): [Float32Array, Float32Array] {
+  if (init === "zeros") return [new Float32Array(nWeight), new Float32Array(nBias)];
+  if (init === "torch") {
+    const bound = 1 / Math.sqrt(fanIn);
+    return [seededUniform(nWeight, -bound, bound, seed), seededUniform(nBias, -bound, bound, seed + 1)];
+  }
+  return [seededNormal(nWeight, init.std, seed, init.truncate), new Float32Array(nBias)];
 }
 
 /** A 1×1 / 3×3 conv with optional bias and ReLU, owning its trainable variables. */
@@ -60,13 +93,9 @@ export class ConvAdapter {
     const k = this.kernelSize;
     const name = opts.name ?? `conv_adapter_${counter++}`;
     const seed = opts.seed ?? 0;
-    const bound = 1 / Math.sqrt(opts.inChannels * k * k);
-    const w = seededUniform(k * k * opts.inChannels * opts.outChannels, -bound, bound, seed);
+    const [w, b] = initValues(opts.init ?? "torch", opts.inChannels * k * k, k * k * opts.inChannels * opts.outChannels, opts.outChannels, seed);
     this.weight = tf.variable(tf.tensor4d(w, [k, k, opts.inChannels, opts.outChannels]), true, `${name}/weight`);
-    this.bias =
-      opts.bias === false
-        ? null
-        : tf.variable(tf.tensor1d(seededUniform(opts.outChannels, -bound, bound, seed + 1)), true, `${name}/bias`);
+    this.bias = opts.bias === false ? null : tf.variable(tf.tensor1d(b), true, `${name}/bias`);
   }
 
   /** Trainable variables (weight, then bias when present). */
