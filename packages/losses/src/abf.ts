@@ -59,7 +59,10 @@ export function createAbf(config: z.input<typeof AbfConfig>): AbfLoss {
       const ss = levelList(student);
       const ts = levelList(teacher);
       if (ss.length !== abf.numLevels) throw new Error(`abf: expected ${abf.numLevels} student levels, got ${ss.length}`);
-      return tf.tidy(() => hclTotal("abf", abf.fuse(ss), ts, cfg.poolSizes, cfg.lossWeight));
+      return tf.tidy(() => {
+        const { total, parts } = hclTotal("abf", abf.fuse(ss), ts, cfg.poolSizes, cfg.lossWeight);
+        return { total, parts };
+      });
     },
     dispose() {
       abf.dispose();

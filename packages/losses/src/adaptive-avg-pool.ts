@@ -33,6 +33,6 @@ export function adaptiveAvgPool2d(x: tf.Tensor4D, oh: number, ow: number): tf.Te
     // Pool W: [ow,W] · [W, oh·N·C].
     const xw = tf.reshape(tf.transpose(yh, [2, 0, 1, 3]), [w, oh * n * c]);
     const yw = tf.reshape(tf.matMul(pw, xw), [ow, oh, n, c]);
-    return tf.transpose(yw, [2, 1, 0, 3]);
+    return tf.transpose(yw, [2, 1, 0, 3]) as tf.Tensor4D;
   });
 }

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createQflKd } from "./qfl-kd.js";
+import { createQflKd, type QflKdContext } from "./qfl-kd.js";
 import { useCpuBackend } from "./testing/backend.js";
 import { featureNhwc, toTensor } from "./testing/golden.js";
 import { expectFinite, expectGradClose, expectLossClose, expectNoLeak, goldenCases, goldenParams } from "./testing/head-golden.js";
@@ -47,7 +47,7 @@ describe("qfl-kd", () => {
 
   it("robust: zeros, single pixel, zero label weights (no positives), float32-extreme logits", () => {
     const loss = createQflKd({ beta: 2 });
-    const cases: Array<[string, tf.Tensor, tf.Tensor, object]> = [
+    const cases: Array<[string, tf.Tensor, tf.Tensor, QflKdContext]> = [
       ["all-zero", tf.zeros([2, 3, 3, 4]), tf.zeros([2, 3, 3, 4]), { avgFactor: 0 }],
       ["single pixel", tf.tensor4d([[[[2, -1]]]]), tf.tensor4d([[[[-1, 2]]]]), { avgFactor: 1 }],
       ["no positives", tf.ones([1, 2, 2, 3]), tf.zeros([1, 2, 2, 3]), { labelWeights: tf.zeros([1, 2, 2]), avgFactor: 0 }],
