@@ -21,7 +21,7 @@ describe("ConvAdapter", () => {
 
   it("normal / truncated / zero init", () => {
     const n = new ConvAdapter({ inChannels: 16, outChannels: 16, kernelSize: 3, init: { std: 1e-4, truncate: 2 }, seed: 2 });
-    const w = n.weight.dataSync();
+    const w = Array.from(n.weight.dataSync());
     expect(Math.max(...w.map(Math.abs))).toBeLessThanOrEqual(2e-4);
     const std = Math.sqrt(w.reduce((a, v) => a + v * v, 0) / w.length);
     expect(std).toBeGreaterThan(0.7e-4);
