@@ -11,3 +11,4 @@ export { type BoxFormat, convertBoxes, xyxyToXywh, xywhToXyxy, xyxyToCxcywh, cxc
 export { type IouKind, boxIouAligned, boxIouPairwise } from "./boxes/iou";
 export { type NmsOptions, type ImageDetections, nms, batchedNms, pairIou } from "./boxes/nms";
 export { Module, type OutputInfo, captureTaps, featureInfo } from "./nn/module";
+export * from "./backend/index";
