@@ -1,0 +1,75 @@
+/**
+ * HSV colour jitter (after YOLOv5's `augment_hsv`, with an additive hue shift instead of its multiplicative one):
+ * per image, dh ~ U(−h, h), gs ~ 1 + U(−s, s), gv ~ 1 + U(−v, v); every pixel goes RGB → HSV (H in [0, 1)),
+ * H' = frac(H + dh), S' = min(1, S·gs), V' = min(1, V·gv), → RGB. Boxes are untouched.
+ */
+import { z } from "zod";
+import { parseWith } from "./errors.js";
+import type { Rng } from "./rng.js";
+import { pixelsLike } from "./resize.js";
+import { copyAnnotations } from "./sample-ops.js";
+import type { Image, Sample } from "./types.js";
+
+/** HSV gains (YOLOv5 defaults 0.015, 0.7, 0.4). */
+export const HsvSchema = z.object({
+  h: z.number().min(0).max(0.5).default(0.015),
+  s: z.number().min(0).max(1).default(0.7),
+  v: z.number().min(0).max(1).default(0.4),
+});
+/** Input of `hsvJitter`. */
+export type HsvOptions = z.input<typeof HsvSchema>;
+
+/** Apply fixed HSV changes to an image (pure). */
+export function adjustHsv(img: Image, dh: number, gs: number, gv: number): Image {
+  const { data } = img;
+  const out = pixelsLike(data, data.length);
+  const isU8 = data instanceof Uint8Array;
+  const k = isU8 ? 1 / 255 : 1;
+  const back = isU8 ? 255 : 1;
+  const round = isU8 ? 0.5 : 0;
+  const shift = ((dh % 1) + 1) % 1;
+  for (let i = 0; i < data.length; i += 3) {
+    const r = data[i]! * k, g = data[i + 1]! * k, b = data[i + 2]! * k;
+    const mx = Math.max(r, g, b);
+    const mn = Math.min(r, g, b);
+    const d = mx - mn;
+    let h = 0;
+    if (d > 0) {
+      if (mx === r) h = (g - b) / d / 6;
+      else if (mx === g) h = ((b - r) / d + 2) / 6;
+      else h = ((r - g) / d + 4) / 6;
+      if (h < 0) h += 1;
+    }
+    const s0 = mx > 0 ? d / mx : 0;
+    const s = Math.min(1, s0 * gs);
+    const v = Math.min(1, mx * gv);
+    // HSV → RGB
+    let hh = (h + shift) * 6;
+    if (hh >= 6) hh -= 6;
+    const sec = Math.floor(hh);
+    const f = hh - sec;
+    const p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+    let R: number, G: number, B: number;
+    switch (sec) {
+      case 0: R = v; G = t; B = p; break;
+      case 1: R = q; G = v; B = p; break;
+      case 2: R = p; G = v; B = t; break;
+      case 3: R = p; G = q; B = v; break;
+      case 4: R = t; G = p; B = v; break;
+      default: R = v; G = p; B = q; break;
+    }
+    out[i] = R * back + round;
+    out[i + 1] = G * back + round;
+    out[i + 2] = B * back + round;
+  }
+  return { data: out, width: img.width, height: img.height, channels: 3 };
+}
+
+/** Random HSV jitter of a sample (3 draws from `rng`; pure). */
+export function hsvJitter(sample: Sample, rng: Rng, options: HsvOptions = {}): Sample {
+  const o = parseWith(HsvSchema, options, "HSV jitter");
+  const dh = rng.uniform(-o.h, o.h);
+  const gs = 1 + rng.uniform(-o.s, o.s);
+  const gv = 1 + rng.uniform(-o.v, o.v);
+  return { ...sample, ...copyAnnotations(sample), image: adjustHsv(sample.image, dh, gs, gv) };
+}

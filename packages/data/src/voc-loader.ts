@@ -1,0 +1,197 @@
+/**
+ * PASCAL VOC loader.
+ *
+ * Layout:
+ * ```
+ * <root>/Annotations/<id>.xml        <annotation><size><width/><height/></size><object><name/><difficult/>
+ *                                    <truncated/><bndbox><xmin/><ymin/><xmax/><ymax/></bndbox></object>...
+ * <root>/ImageSets/Main/<split>.txt  one image id per line
+ * <root>/JPEGImages/<id>.jpg         (else the xml's <filename> inside JPEGImages)
+ * ```
+ * - Coordinates are VOC's 1-based inclusive pixel indices: x1 = xmin − 1, y1 = ymin − 1, x2 = xmax, y2 = ymax
+ *   (so `xmin=1, xmax=W` covers the whole image, as in detectron2's VOC reader). `oneBased: false` reads them
+ *   as plain xyxy instead.
+ * - Classes: a given list; or `"voc20"` (the 20 VOC classes); or `"auto"` (default): the 20 VOC classes when every
+ *   name in the split is one of them, else the sorted names found in all of `Annotations/*.xml` (so every split of
+ *   a dataset gets the same mapping). `categoryIds[k] = k + 1`.
+ * - `difficult` → `difficult = 1` and (with `difficultAsIgnore`, default) `ignore = 1`; `truncated` → `truncated = 1`.
+ * - Reported skips (errors with `strict`): an id that escapes the root, a missing/malformed/invalid xml, a missing or
+ *   unreadable image, a size different from the image's (`checkImages`), an unknown class name, a bad box.
+ * - Fatal: a missing `ImageSets/Main/<split>.txt` or `Annotations` folder, an empty class list.
+ */
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { z } from "zod";
+import { AnnotationBuilder, addCheckedBox, DEFAULT_CLIP_TOLERANCE } from "./annotation-builder.js";
+import { createDataset } from "./dataset.js";
+import { DataError, formatZodIssues, parseWith, ProblemLog } from "./errors.js";
+import { checkImageFile, ImageCheckSchema } from "./image-check.js";
+import { isDir, isFile, mapLimit, readText } from "./read-file.js";
+import { resolveInside } from "./safe-path.js";
+import type { Dataset, SampleRecord } from "./types.js";
+
+const OP = "load VOC";
+
+/** The 20 PASCAL VOC classes in the usual order. */
+export const VOC_CLASSES = [
+  "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
+  "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor",
+] as const;
+
+/** Options of `loadVoc`. */
+export const VocOptionsSchema = z.object({
+  root: z.string().min(1),
+  /** `ImageSets/Main/<split>.txt`; omit to load every xml in `Annotations`. */
+  split: z.string().min(1).optional(),
+  classes: z.union([z.literal("auto"), z.literal("voc20"), z.array(z.string().min(1)).min(1)]).default("auto"),
+  difficultAsIgnore: z.boolean().default(true),
+  oneBased: z.boolean().default(true),
+  checkImages: ImageCheckSchema.default("header"),
+  strict: z.boolean().default(false),
+  clipTolerance: z.number().nonnegative().default(DEFAULT_CLIP_TOLERANCE),
+  name: z.string().optional(),
+});
+/** Input of `loadVoc`. */
+export type VocOptions = z.input<typeof VocOptionsSchema>;
+
+const num = z.union([z.number(), z.string().trim().regex(/^[-+]?\d+(\.\d+)?$/)]).transform(Number);
+const flag = z.union([z.number(), z.string().trim()]).optional().transform((v) => v !== undefined && String(v) !== "0" && String(v) !== "");
+
+/** The fields of one VOC xml that kdet reads (values arrive as strings from the xml parser). */
+export const VocXmlSchema = z.object({
+  annotation: z.object({
+    filename: z.union([z.string(), z.number()]).optional().transform((v) => (v === undefined ? undefined : String(v))),
+    size: z.object({ width: num, height: num }).optional(),
+    /** Objects are validated one by one (`VocObjectSchema`), so one bad object skips only its box. */
+    object: z.array(z.unknown()).default([]),
+  }),
+});
+type VocXml = z.infer<typeof VocXmlSchema>;
+
+/** One `<object>` of a VOC xml. */
+export const VocObjectSchema = z.object({
+  name: z.union([z.string(), z.number()]).transform((v) => String(v).trim()),
+  difficult: flag,
+  truncated: flag,
+  bndbox: z.object({ xmin: num, ymin: num, xmax: num, ymax: num }),
+});
+
+/** The object names of a parsed xml (objects without a usable name are left out). */
+function objectNames(xml: VocXml["annotation"]): string[] {
+  return xml.object.flatMap((o) => {
+    const n = (o as { name?: unknown } | null)?.name;
+    return typeof n === "string" || typeof n === "number" ? [String(n).trim()] : [];
+  });
+}
+
+const parser = new XMLParser({ isArray: (name) => name === "object", parseTagValue: false, ignoreAttributes: true });
+
+/** Parse one VOC xml text; returns the validated content or a message saying what is wrong. */
+export function parseVocXml(text: string): { ok: true; xml: VocXml } | { ok: false; message: string } {
+  const v = XMLValidator.validate(text);
+  if (v !== true) return { ok: false, message: `malformed XML at line ${v.err.line}: ${v.err.msg}` };
+  const r = VocXmlSchema.safeParse(parser.parse(text));
+  if (!r.success) return { ok: false, message: `invalid VOC annotation: ${formatZodIssues(r.error)}` };
+  return { ok: true, xml: r.data };
+}
+
+/** Load a PASCAL VOC dataset (one split); see the module comment for the layout and the problem policy. */
+export async function loadVoc(options: VocOptions): Promise<Dataset> {
+  const o = parseWith(VocOptionsSchema, options, OP);
+  const root = path.resolve(o.root);
+  const annDir = path.join(root, "Annotations");
+  const imgDir = path.join(root, "JPEGImages");
+  const log = new ProblemLog(OP, o.strict);
+  if (!(await isDir(annDir))) throw new DataError({ op: OP, file: annDir }, "Annotations folder not found (expected <root>/Annotations/*.xml)");
+
+  let ids: string[];
+  let listFile: string;
+  if (o.split) {
+    listFile = path.join(root, "ImageSets", "Main", `${o.split}.txt`);
+    if (!(await isFile(listFile))) throw new DataError({ op: OP, file: listFile, field: "split", value: o.split }, "split list not found");
+    ids = (await readText(listFile, OP)).split(/\r?\n/).map((l) => l.trim().split(/\s+/)[0] ?? "").filter(Boolean);
+  } else {
+    listFile = annDir;
+    ids = (await readdir(annDir)).filter((f) => f.endsWith(".xml")).map((f) => f.slice(0, -4)).sort();
+  }
+
+  // Read and validate every xml of the split.
+  const parsed = await mapLimit(ids, 16, async (id, i) => {
+    const xmlPath = resolveInside(annDir, `${id}.xml`);
+    if (!xmlPath.ok) {
+      log.add({ file: listFile, entry: `line ${i + 1}`, value: id, kind: "path-escape", message: `refused image id: ${xmlPath.reason}`, action: "skipped-image" });
+      return null;
+    }
+    if (!(await isFile(xmlPath.path))) {
+      log.add({ file: xmlPath.path, entry: id, kind: "missing-annotation", message: "annotation xml not found", action: "skipped-image" });
+      return null;
+    }
+    const r = parseVocXml(await readText(xmlPath.path, OP));
+    if (!r.ok) {
+      log.add({ file: xmlPath.path, entry: id, kind: "malformed-annotation", message: r.message, action: "skipped-image" });
+      return null;
+    }
+    return { id, xmlFile: xmlPath.path, xml: r.xml.annotation };
+  });
+
+  const classNames = await resolveClasses(o.classes, parsed, annDir);
+  const index = new Map(classNames.map((n, k) => [n, k]));
+  const off = o.oneBased ? 1 : 0;
+
+  const records = await mapLimit(parsed, 16, async (p): Promise<SampleRecord | null> => {
+    if (!p) return null;
+    const { id, xmlFile, xml } = p;
+    let name = `${id}.jpg`;
+    if (xml.filename && !(await isFile(path.join(imgDir, name)))) name = xml.filename;
+    const declared = xml.size && xml.size.width > 0 && xml.size.height > 0 ? { width: xml.size.width, height: xml.size.height } : null;
+    const c = await checkImageFile(imgDir, name, declared, o.checkImages, log, { file: xmlFile, entry: id, field: "filename" });
+    if (!c) return null;
+    const b = new AnnotationBuilder();
+    xml.object.forEach((raw, j) => {
+      const entry = `object[${j}]`;
+      const r = VocObjectSchema.safeParse(raw);
+      if (!r.success) {
+        log.add({ file: xmlFile, entry, value: raw, kind: "bad-entry", message: `object fails the schema: ${formatZodIssues(r.error)}`, action: "skipped-box" });
+        return;
+      }
+      const obj = r.data;
+      const k = index.get(obj.name);
+      if (k === undefined) {
+        log.add({ file: xmlFile, entry, field: "name", value: obj.name, kind: "unknown-class", message: `class not in the class list (${classNames.join(", ")})`, action: "skipped-box" });
+        return;
+      }
+      const bb = obj.bndbox;
+      addCheckedBox(b, [bb.xmin - off, bb.ymin - off, bb.xmax, bb.ymax], c, k, k + 1, { difficult: obj.difficult, truncated: obj.truncated, ignore: obj.difficult && o.difficultAsIgnore }, log, { file: xmlFile, entry, field: "bndbox" }, o.clipTolerance);
+    });
+    return { imageId: id, file: c.file, width: c.width, height: c.height, ...b.build() };
+  });
+
+  return createDataset({
+    name: o.name ?? `${path.basename(root)}${o.split ? `-${o.split}` : ""}`,
+    format: "voc",
+    root,
+    classNames,
+    categoryIds: classNames.map((_, k) => k + 1),
+    records: records.filter((r): r is SampleRecord => r !== null),
+    report: log.report(),
+  });
+}
+
+async function resolveClasses(classes: "auto" | "voc20" | string[], parsed: ({ xml: VocXml["annotation"] } | null)[], annDir: string): Promise<string[]> {
+  if (Array.isArray(classes)) return classes;
+  if (classes === "voc20") return [...VOC_CLASSES];
+  const voc = new Set<string>(VOC_CLASSES);
+  const names = new Set<string>();
+  for (const p of parsed) if (p) for (const n of objectNames(p.xml)) names.add(n);
+  if (names.size > 0 && [...names].every((n) => voc.has(n))) return [...VOC_CLASSES];
+  // Not VOC's classes: scan every annotation of the dataset so all splits share one mapping.
+  const all = new Set<string>();
+  const files = (await readdir(annDir)).filter((f) => f.endsWith(".xml"));
+  await mapLimit(files, 16, async (f) => {
+    const r = parseVocXml(await readText(path.join(annDir, f), OP));
+    if (r.ok) for (const n of objectNames(r.xml.annotation)) all.add(n);
+  });
+  if (all.size === 0) throw new DataError({ op: OP, file: annDir }, "no object names found to build the class list; pass classes explicitly");
+  return [...all].sort();
+}
