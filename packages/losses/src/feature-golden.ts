@@ -48,8 +48,9 @@ export function expectArrayClose(ours: ArrayLike<number>, ref: unknown, atol: nu
 
 /**
  * Runs `loss` on the given NHWC student levels, checks `expected.loss_f64`, every
- * `components_f64` entry (via `partName`, default identity) and the student gradients (NCHW,
- * in `studentGrads(file)` order) against the file's tolerances. Returns the parts as numbers.
+ * `components_f64` entry (our value from `component(key, parts)`, default `parts[key]`) and the
+ * student gradients (NCHW, in `studentGrads(file)` order) against the file's tolerances.
+ * Returns the parts (and `total`) as numbers.
  */
 export function checkLossAndGrads(
   file: GoldenFile,
@@ -57,7 +58,7 @@ export function checkLossAndGrads(
   students: tf.Tensor[],
   teachers: tf.Tensor[],
   ctx?: LossContext,
-  partName: (golden: string) => string = (k) => k,
+  component: (golden: string, parts: Record<string, number>) => number | undefined = (k, p) => p[k],
 ): Record<string, number> {
   const asArg = (xs: tf.Tensor[]) => (xs.length === 1 ? xs[0]! : xs);
   const parts = tf.tidy(() => {
@@ -70,8 +71,8 @@ export function checkLossAndGrads(
   if (ref !== undefined) expectRel(file, parts.total!, ref, "loss");
   const comps = (file.expected.components_f64 ?? {}) as Record<string, number>;
   for (const [k, v] of Object.entries(comps)) {
-    const ours = parts[partName(k)];
-    expect(ours, `${file.vector}: part ${partName(k)} missing`).toBeTypeOf("number");
+    const ours = component(k, parts);
+    expect(ours, `${file.vector}: component ${k} missing`).toBeTypeOf("number");
     expectRel(file, ours!, v, `component ${k}`);
   }
   const refs = studentGrads(file);

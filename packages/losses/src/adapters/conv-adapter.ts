@@ -36,6 +36,11 @@ export type ConvInit = "torch" | "zeros" | { std: number; truncate?: number };
 
 let counter = 0;
 
+/** `base` plus a process-wide counter, so adapter variable names never collide. */
+export function uniqueName(base: string): string {
+  return `${base}_${counter++}`;
+}
+
 /** Deterministic uniform draw in [lo, hi) (mulberry32), `n` values. */
 export function seededUniform(n: number, lo: number, hi: number, seed: number): Float32Array {
   let s = seed >>> 0 || 0x9e3779b9;
@@ -91,7 +96,7 @@ export class ConvAdapter {
     this.kernelSize = opts.kernelSize ?? 1;
     this.relu = opts.relu ?? false;
     const k = this.kernelSize;
-    const name = opts.name ?? `conv_adapter_${counter++}`;
+    const name = uniqueName(opts.name ?? "conv_adapter");
     const seed = opts.seed ?? 0;
     const [w, b] = initValues(opts.init ?? "torch", opts.inChannels * k * k, k * k * opts.inChannels * opts.outChannels, opts.outChannels, seed);
     this.weight = tf.variable(tf.tensor4d(w, [k, k, opts.inChannels, opts.outChannels]), true, `${name}/weight`);
