@@ -28,6 +28,11 @@ export function klTerms(logPT: tf.Tensor, logPS: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.mul(tf.exp(logPT), tf.sub(logPT, logPS)));
 }
 
+/** `|x|` with PyTorch's gradient `sign(x)` (0 at x = 0; tfjs' abs has −1 there). */
+export function absT(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(x, tf.sign(x)));
+}
+
 /** Reductions of a summed loss, as in torch: `batchmean` = Σ/N(dim 0), `sum` = Σ, `mean` = Σ/numel. */
 export type Reduction = "batchmean" | "sum" | "mean";
 

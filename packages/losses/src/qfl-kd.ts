@@ -10,7 +10,7 @@
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { assertSameShape, ctxOptNumber, ctxOptTensor, scaledLogits, single } from "./logit-ops.js";
+import { absT, assertSameShape, ctxOptNumber, ctxOptTensor, scaledLogits, single } from "./logit-ops.js";
 import type { DistillLoss, LossContext, LossResult } from "./types.js";
 
 /** float32 machine epsilon that mmdet 3.x adds to every avg_factor. */
@@ -42,7 +42,7 @@ export interface QflKdContext extends LossContext {
  */
 function focalPow(x: tf.Tensor, beta: number): tf.Tensor {
   return tf.tidy(() => {
-    const a = tf.mul(x, tf.sign(x)); // |x|, d/dx = sign(x)
+    const a = absT(x);
     const nz = tf.step(a); // 1 where |x| > 0
     if (beta === 1) return a;
     return tf.mul(tf.pow(tf.add(a, tf.sub(1, nz)), beta), nz);
