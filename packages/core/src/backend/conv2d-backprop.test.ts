@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
+import "../gradients";
 import { initBackend } from "./init-backend";
 import { relativeError, runOn, seededTensor } from "./test-support";
 

@@ -1,11 +1,32 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { input, shareData, type KernelArgs } from "./kernel-io";
+import { attrsOf, input, shareData, type KernelArgs } from "./kernel-io";
 
 /**
  * `Identity` without a copy: the output shares the input's data (refcount + 1), as the tfjs cpu
  * backend does. tfjs-wasm 4.22 copies, and the engine calls Identity for every tensor it saves
- * for the backward pass and for every same-dtype `cast` (kdet backend.md §3.2).
+ * for the backward pass (kdet backend.md §3.2).
  */
 export function identityKernel(args: KernelArgs): tf.TensorInfo {
   return shareData(input(args, tf.Identity, "x"), args.backend);
+}
+
+/** The tfjs-wasm backend methods `castKernel` uses to allocate and fill an output. */
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): { set(values: ArrayLike<number>): void } & ArrayLike<number>;
+}
+
+/**
+ * `Cast` for the wasm backend: a same-dtype cast (every `Mul` gradient does one) shares the data
+ * like `Identity`; a dtype change copies element-wise through the heap views, exactly as the
+ * tfjs-wasm 4.22 builtin does (typed-array conversion: float → int32 truncates toward zero).
+ */
+export function castKernel(args: KernelArgs): tf.TensorInfo {
+  const x = input(args, tf.Cast, "x");
+  const { dtype } = attrsOf<tf.CastAttrs>(args);
+  if (dtype === x.dtype) return shareData(x, args.backend);
+  const backend = args.backend as WasmHeapBackend;
+  const out = backend.makeOutput(x.shape, dtype);
+  backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(x));
+  return out;
 }

@@ -3,7 +3,7 @@ import { conv2dBackpropFilterKernel } from "./conv2d-backprop-filter";
 import { conv2dBackpropInputKernel } from "./conv2d-backprop-input";
 import { depthwiseBackpropFilterKernel } from "./depthwise-backprop-filter";
 import { depthwiseBackpropInputKernel } from "./depthwise-backprop-input";
-import { identityKernel } from "./identity";
+import { castKernel, identityKernel } from "./identity";
 import type { KernelArgs } from "./kernel-io";
 import { maxPoolGradKernel } from "./max-pool-grad";
 import { resizeNearestNeighborGradKernel } from "./resize-nearest-neighbor-grad";
@@ -18,7 +18,7 @@ export interface KdetKernel {
 /**
  * Kernels kdet registers under backend 'wasm' (tfjs-backend-wasm 4.22.0) so that detectors train,
  * fast and with correct gradients (kdet backend.md §3): the four missing or slow conv gradients,
- * the gather gradient, a correct MaxPoolGrad, a copy-free Identity, and a batch-correct
+ * the gather gradient, a correct MaxPoolGrad, copy-free Identity and same-dtype Cast, and a batch-correct
  * ResizeNearestNeighborGrad (the same loop as the cpu fix).
  */
 export const WASM_TRAINING_KERNELS: readonly KdetKernel[] = [
@@ -29,6 +29,7 @@ export const WASM_TRAINING_KERNELS: readonly KdetKernel[] = [
   { kernelName: tf.UnsortedSegmentSum, kernelFunc: unsortedSegmentSumKernel },
   { kernelName: tf.MaxPoolGrad, kernelFunc: maxPoolGradKernel },
   { kernelName: tf.Identity, kernelFunc: identityKernel },
+  { kernelName: tf.Cast, kernelFunc: castKernel },
   { kernelName: tf.ResizeNearestNeighborGrad, kernelFunc: resizeNearestNeighborGradKernel },
 ];
 

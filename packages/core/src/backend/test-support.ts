@@ -1,5 +1,4 @@
 import * as tf from "@tensorflow/tfjs-core";
-import "../gradients";
 import { initBackend, type BackendName } from "./init-backend";
 
 /**
