@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
 import { stopGradient } from "@kdet/core";
-import type { LossResult } from "./types.js";
+import type { LossContext, LossResult } from "./types.js";
 
 /**
  * Per-pixel spatial attention `H·W · softmax_{(h,w)}( mean_c |F| / temp )` (FGD, FBKD), from NHWC
@@ -178,4 +178,22 @@ export function resizeBilinearTorch(x: tf.Tensor4D, size: [number, number]): tf.
 /** `tf.tidy` for a {@link LossResult}: intermediates freed, `total` and `parts` survive. */
 export function tidyLoss(fn: () => LossResult): LossResult {
   return tf.tidy(() => fn() as unknown as tf.TensorContainer) as unknown as LossResult;
+}
+
+/** Per-image `[h, w]` sizes the boxes are scaled by: `ctx.imgShapes`, else `ctx.imageSize` for all. */
+export function imageSizes(op: string, ctx: LossContext | undefined, n: number): Array<readonly [number, number]> {
+  if (ctx?.imgShapes) {
+    if (ctx.imgShapes.length !== n) throw new Error(`${op}: ctx.imgShapes has ${ctx.imgShapes.length} entries for ${n} images`);
+    return ctx.imgShapes;
+  }
+  if (ctx?.imageSize) return Array.from({ length: n }, () => ctx.imageSize!);
+  throw new Error(`${op}: ctx.imageSize (or ctx.imgShapes) is required to scale boxes to the feature map`);
+}
+
+/** Per-image box lists from `ctx.boxes` (an image without boxes may be an empty array). */
+export function imageBoxes(op: string, ctx: LossContext | undefined, n: number): Float32Array[] {
+  const b = ctx?.boxes;
+  if (!b) throw new Error(`${op}: ctx.boxes (per-image xyxy input-pixel boxes) is required`);
+  if (b.length !== n) throw new Error(`${op}: ctx.boxes has ${b.length} images for a batch of ${n}`);
+  return b;
 }

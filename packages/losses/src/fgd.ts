@@ -9,10 +9,10 @@ import { stopGradient } from "@kdet/core";
 import { z } from "zod";
 import { ConvAdapter } from "./adapters/conv-adapter.js";
 import { GcBlock } from "./adapters/gc-block.js";
-import { assertSameGrid, channelAttention, spatialAttention, tidyLoss } from "./feature-ops.js";
+import { assertSameGrid, channelAttention, imageBoxes, imageSizes, spatialAttention, tidyLoss } from "./feature-ops.js";
 import { single } from "./logit-ops.js";
 import { batchMask, fgdMasks } from "./masks/index.js";
-import type { DistillLoss, LossContext, LossResult } from "./types.js";
+import type { DistillLoss, LossResult } from "./types.js";
 
 /**
  * Config of {@link createFgd}. Defaults: the RetinaNet/GFL configs of yzd-v/FGD (temp 0.5,
@@ -48,24 +48,6 @@ export interface FgdLoss extends DistillLoss {
   readonly align: ConvAdapter | null;
   readonly gcStudent: GcBlock;
   readonly gcTeacher: GcBlock;
-}
-
-/** Per-image `[h, w]` sizes the boxes are scaled by: `ctx.imgShapes`, else `ctx.imageSize` for all. */
-export function imageSizes(op: string, ctx: LossContext | undefined, n: number): Array<readonly [number, number]> {
-  if (ctx?.imgShapes) {
-    if (ctx.imgShapes.length !== n) throw new Error(`${op}: ctx.imgShapes has ${ctx.imgShapes.length} entries for ${n} images`);
-    return ctx.imgShapes;
-  }
-  if (ctx?.imageSize) return Array.from({ length: n }, () => ctx.imageSize!);
-  throw new Error(`${op}: ctx.imageSize (or ctx.imgShapes) is required to scale boxes to the feature map`);
-}
-
-/** Per-image box lists from `ctx.boxes` (an image without boxes may be an empty array). */
-export function imageBoxes(op: string, ctx: LossContext | undefined, n: number): Float32Array[] {
-  const b = ctx?.boxes;
-  if (!b) throw new Error(`${op}: ctx.boxes (per-image xyxy input-pixel boxes) is required`);
-  if (b.length !== n) throw new Error(`${op}: ctx.boxes has ${b.length} images for a batch of ${n}`);
-  return b;
 }
 
 /**
