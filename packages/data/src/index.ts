@@ -29,3 +29,6 @@ export { adjustHsv, HsvSchema, hsvJitter, type HsvOptions } from "./hsv.js";
 export { mosaic4, MosaicSchema, type MosaicOptions } from "./mosaic.js";
 export { augmentSample, AugmentSchema, wantsMosaic, type AugmentConfig, type AugmentOptions } from "./augment.js";
 export { BatchOptionsSchema, createBatchLoader, padTargets, stackImages, type BatchLoader, type BatchOptions } from "./batches.js";
+export { encodePng, generateSynthetic, renderSyntheticImage, SYNTHETIC_CLASS_NAMES, syntheticDataset, SyntheticOptionsSchema, type SyntheticImage, type SyntheticOptions } from "./synthetic.js";
+export { hsvToRgb, SYNTHETIC_CLASSES, textureValue, type ShapeClass, type Texture } from "./synthetic-shapes.js";
+export { formatInspection, inspectDataset, SIZE_BIN_EDGES, type Inspection } from "./inspect.js";
