@@ -1,0 +1,201 @@
+/**
+ * The distiller: a weighted composition of distillation terms over two records of named feature
+ * maps (student and teacher), with per-level expansion, optional trainable adapters, and clear
+ * errors for unknown names and mismatched shapes. Mirrors mmrazor's `ConfigurableDistiller`
+ * (recorders → named features, connectors → adapters, loss forward mapping → terms).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { z } from "zod";
+import { ConvAdapter } from "./adapters/conv-adapter.js";
+import { expandNames, lookupFeature } from "./distiller-names.js";
+import type { LossEntry } from "./loss-entry.js";
+import { lossEntryOf, LossConfigSchema, type LossConfig } from "./registry.js";
+import type { DistillLoss, LossContext, LossResult } from "./types.js";
+
+/** A trainable conv applied to the student feature before the loss (mmrazor's connector). */
+export const AdapterConfig = z
+  .object({
+    inChannels: z.number().int().positive(),
+    outChannels: z.number().int().positive(),
+    kernelSize: z.union([z.literal(1), z.literal(3)]).default(1),
+    relu: z.boolean().default(false),
+    bias: z.boolean().default(true),
+  })
+  .strict();
+
+/**
+ * One distillation term. `student` / `teacher` are feature names, expanded per level by
+ * `neck.p{3..5}` or `neck.{level}` + `levels` (each level gets its own loss instance and adapter;
+ * multi-level families such as `abf` get one instance and per-level arrays). `ctxFrom` maps a
+ * loss-context key to a feature (`"student:<name>"` / `"teacher:<name>"`, expanded the same way),
+ * e.g. `{ studentCls: "student:head.cls.{level}" }` for `ld` (a name without placeholder or range
+ * serves every level). Parts are named `<name>/<label>`
+ * (`name` defaults to the loss type).
+ */
+export const DistillTermConfig = z
+  .object({
+    name: z.string().min(1).optional(),
+    loss: LossConfigSchema,
+    weight: z.number().nonnegative().default(1),
+    student: z.string().min(1),
+    teacher: z.string().min(1),
+    levels: z.array(z.string().min(1)).min(1).optional(),
+    adapter: AdapterConfig.optional(),
+    ctxFrom: z.record(z.string(), z.string().regex(/^(student|teacher):.+$/, "must be 'student:<name>' or 'teacher:<name>'")).optional(),
+  })
+  .strict();
+/** A parsed term. */
+export type DistillTermConfig = z.output<typeof DistillTermConfig>;
+/** A term as written by a user. */
+export type DistillTermConfigInput = z.input<typeof DistillTermConfig>;
+
+/** Options of {@link Distiller.create}. */
+export interface DistillerOptions {
+  /** Base seed of the adapters' initial weights. Default 0. */
+  seed?: number;
+}
+
+/** One loss instance of an expanded term. */
+interface Instance {
+  key: string;
+  weight: number;
+  entry: LossEntry<z.ZodType, DistillLoss>;
+  config: LossConfig;
+  loss: DistillLoss;
+  multi: boolean;
+  students: string[];
+  teachers: string[];
+  adapters: ConvAdapter[];
+  ctxFrom: Array<{ key: string; side: "student" | "teacher"; names: string[] }>;
+  level?: { index: number; count: number };
+}
+
+const shapeStr = (t: tf.Tensor) => `[${t.shape.join(",")}]`;
+
+/** A composition of distillation terms; owns every loss instance and adapter. */
+export class Distiller {
+  private constructor(private readonly instances: Instance[]) {}
+
+  /** Validates the terms (zod) and builds one loss instance per term and level. */
+  static create(terms: DistillTermConfigInput[], opts: DistillerOptions = {}): Distiller {
+    const parsed = z.array(DistillTermConfig).min(1).safeParse(terms);
+    if (!parsed.success) throw new Error(`Distiller.create: invalid terms:\n${z.prettifyError(parsed.error)}`);
+    const instances: Instance[] = [];
+    try {
+      parsed.data.forEach((term, ti) => instances.push(...expandTerm(term, (opts.seed ?? 0) + 1000 * ti)));
+    } catch (e) {
+      for (const inst of instances) disposeInstance(inst);
+      throw e;
+    }
+    const seen = new Set<string>();
+    for (const inst of instances) {
+      if (seen.has(inst.key)) {
+        for (const i of instances) disposeInstance(i);
+        throw new Error(`Distiller.create: two terms produce the part '${inst.key}'; give them distinct 'name's`);
+      }
+      seen.add(inst.key);
+    }
+    return new Distiller(instances);
+  }
+
+  /** Part names in order (one per term and level). */
+  get partNames(): string[] {
+    return this.instances.map((i) => i.key);
+  }
+
+  /** Every trainable variable: adapters and loss-owned modules (hand them to the optimizer). */
+  get variables(): tf.Variable[] {
+    return this.instances.flatMap((i) => [...i.adapters.flatMap((a) => a.variables), ...i.loss.variables]);
+  }
+
+  /**
+   * Computes `total = Σ_terms,levels weight · loss` and `parts`: `<name>/<label>` (weighted) per
+   * instance, plus `<name>/<label>/<part>` (weighted) for losses reporting several parts. The
+   * loss gets `ctx` plus `level`/`levels` (per-level instances) and its `ctxFrom` tensors.
+   */
+  compute(student: Record<string, tf.Tensor>, teacher: Record<string, tf.Tensor>, ctx: LossContext = {}): LossResult {
+    return tf.tidy(() => {
+      const parts: Record<string, tf.Scalar> = {};
+      for (const inst of this.instances) {
+        const ss = inst.students.map((n) => lookupFeature(student, n, "student", inst.key));
+        const ts = inst.teachers.map((n) => lookupFeature(teacher, n, "teacher", inst.key));
+        ss.forEach((s, i) => checkShapes(inst, i, s, ts[i]!));
+        const sa = ss.map((s, i) => (inst.adapters[i] ? inst.adapters[i]!.apply(s as tf.Tensor4D) : s));
+        const lctx: LossContext = { ...ctx, ...(inst.level ? { level: inst.level.index, levels: inst.level.count } : {}) };
+        for (const { key, side, names } of inst.ctxFrom) {
+          const vals = names.map((n) => lookupFeature(side === "student" ? student : teacher, n, side, inst.key));
+          lctx[key] = inst.multi ? vals : vals[0];
+        }
+        const r = inst.loss.compute(inst.multi ? sa : sa[0]!, inst.multi ? ts : ts[0]!, lctx);
+        parts[inst.key] = tf.mul(r.total, inst.weight);
+        const sub = Object.entries(r.parts);
+        if (sub.length > 1) for (const [k, v] of sub) parts[`${inst.key}/${k}`] = tf.mul(v, inst.weight);
+      }
+      const total = tf.addN(this.instances.map((i) => parts[i.key]!)) as tf.Scalar;
+      return { total, parts };
+    });
+  }
+
+  /** Frees every adapter and loss-owned variable. */
+  dispose(): void {
+    for (const inst of this.instances) disposeInstance(inst);
+  }
+}
+
+function disposeInstance(inst: Instance): void {
+  for (const a of inst.adapters) a.dispose();
+  inst.loss.dispose();
+}
+
+/** Expands one parsed term into its loss instances. */
+function expandTerm(term: DistillTermConfig, seed: number): Instance[] {
+  const name = term.name ?? term.loss.type;
+  const s = expandNames(term.student, term.levels);
+  const t = expandNames(term.teacher, term.levels);
+  if (s.names.length !== t.names.length) {
+    throw new Error(`Distiller.create: term '${name}': student '${term.student}' expands to ${s.names.length} names but teacher '${term.teacher}' to ${t.names.length}`);
+  }
+  const count = s.names.length;
+  const ctxFrom = Object.entries(term.ctxFrom ?? {}).map(([key, ref]) => {
+    const side = ref.startsWith("student:") ? ("student" as const) : ("teacher" as const);
+    const pattern = ref.slice(side.length + 1);
+    const names = expandNames(pattern, pattern.includes("{level}") ? term.levels : undefined).names;
+    if (names.length !== 1 && names.length !== count) throw new Error(`Distiller.create: term '${name}': ctxFrom.${key} expands to ${names.length} names, expected 1 or ${count}`);
+    return { key, side, names: names.length === count ? names : Array<string>(count).fill(names[0]!) };
+  });
+  const entry = lossEntryOf(term.loss.type);
+  const adapter = (i: number) => (term.adapter ? [new ConvAdapter({ ...term.adapter, seed: seed + 10 * i, name: `distill_${name}_${i}_${seed}` })] : []);
+  const base = { weight: term.weight, entry, config: term.loss };
+  if (entry.multiLevel) {
+    return [{ ...base, key: name, multi: true, loss: entry.create(term.loss), students: s.names, teachers: t.names, adapters: s.names.flatMap((_, i) => adapter(i)), ctxFrom }];
+  }
+  return s.names.map((sn, i) => ({
+    ...base,
+    key: s.labels ? `${name}/${s.labels[i]}` : name,
+    multi: false,
+    loss: entry.create(term.loss),
+    students: [sn],
+    teachers: [t.names[i]!],
+    adapters: adapter(i),
+    ctxFrom: ctxFrom.map((c) => ({ ...c, names: [c.names[i]!] })),
+    ...(s.labels ? { level: { index: i, count } } : {}),
+  }));
+}
+
+/** Batch and spatial sizes must match (unless the loss resizes); channels too unless adapted/aligned. */
+function checkShapes(inst: Instance, i: number, s: tf.Tensor, t: tf.Tensor): void {
+  const where = `distiller: term '${inst.key}': student '${inst.students[i]}' ${shapeStr(s)} vs teacher '${inst.teachers[i]}' ${shapeStr(t)}`;
+  if (s.rank !== t.rank) throw new Error(`${where}: ranks differ`);
+  if (s.shape[0] !== t.shape[0]) throw new Error(`${where}: batch sizes differ`);
+  if (s.rank === 4 && !inst.entry.resizesSpatially && (s.shape[1] !== t.shape[1] || s.shape[2] !== t.shape[2])) {
+    throw new Error(`${where}: spatial sizes differ`);
+  }
+  const cs = s.shape[s.rank - 1];
+  const ct = t.shape[t.rank - 1];
+  const a = inst.adapters[i];
+  if (a) {
+    if (a.inChannels !== cs || a.outChannels !== ct) throw new Error(`${where}: the adapter maps ${a.inChannels} → ${a.outChannels} channels`);
+  } else if (cs !== ct && !inst.entry.alignsChannels?.(inst.config)) {
+    throw new Error(`${where}: channels differ and the term has no adapter`);
+  }
+}
