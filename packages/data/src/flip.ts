@@ -1,6 +1,6 @@
 /**
  * Horizontal flip: pixel column c → W − 1 − c, box x → W − x (so [x1, x2] → [W − x2, W − x1]).
- * Flipping twice is the identity, for pixels and boxes.
+ * Flipping twice is the identity for pixels and the transform, and for float32 boxes up to one rounding (≤ W·2⁻²³).
  */
 import { z } from "zod";
 import { composeTransform, mapBoxes } from "./box-transform.js";
