@@ -1,2 +1,28 @@
-/** @kdet/losses */
+/**
+ * @kdet/losses — knowledge-distillation losses for object detectors on TensorFlow.js (NHWC),
+ * equal to their reference implementations, plus the registry and the distiller composition.
+ */
 export const PACKAGE = "@kdet/losses";
+
+// Shared types and registry.
+export type { DistillLoss, LossContext, LossResult } from "./types.js";
+export { type LossEntry, lossEntry } from "./loss-entry.js";
+export { HEAD_LOSSES } from "./head-losses.js";
+export { LOSSES, LOSS_IDS, LossConfigSchema, createLoss, lossEntryOf, type LossId, type LossConfig, type LossConfigInput } from "./registry.js";
+export { Distiller, DistillTermConfig, AdapterConfig, type DistillTermConfigInput, type DistillerOptions } from "./distiller.js";
+export { expandNames } from "./distiller-names.js";
+export { ConvAdapter, type ConvAdapterOptions } from "./adapters/conv-adapter.js";
+
+// Logit / head families.
+export { KdConfig, createKd } from "./kd.js";
+export { DkdConfig, createDkd, type DkdContext } from "./dkd.js";
+export { LdConfig, createLd, ldPositiveIndices, type LdContext } from "./ld.js";
+export { QflKdConfig, createQflKd, FLOAT32_EPS, type QflKdContext } from "./qfl-kd.js";
+export { PgdConfig, createPgd, type PgdContext } from "./pgd.js";
+export { pgdKeyWeights, pgdBackgroundWeights, type PgdWeightsInput, type PgdWeightsOptions } from "./pgd-weights.js";
+export { HclConfig, createHcl, hclLevel } from "./hcl.js";
+export { AbfConfig, createAbf, type AbfLoss } from "./abf.js";
+export { ReviewKdAbf, type AbfOptions } from "./abf-module.js";
+export { ScoreL2Config, createScoreL2, type ScoreL2Context, type ScoreL2Loss } from "./score-l2.js";
+export { adaptiveAvgPool2d } from "./adaptive-avg-pool.js";
+export { LOGIT_BOUND } from "./logit-ops.js";
