@@ -1,0 +1,76 @@
+import type * as tf from "@tensorflow/tfjs-core";
+import type { Rng } from "@kdet/core";
+import { C2f } from "../blocks/c2f";
+import { Sppf } from "../blocks/sppf";
+import { ConvBnAct } from "../nn/conv-bn-act";
+import { Backbone, type LevelInfo } from "../nn/feature-pyramid";
+import { Sequential } from "../nn/sequential";
+
+/** YOLOv8 compound scaling: depth multiple, width multiple, channel cap (ultralytics yolov8.yaml). */
+export interface YoloScale {
+  depth: number;
+  width: number;
+  maxChannels: number;
+}
+
+/** The YOLOv8 scales n, s, m as in ultralytics `yolov8.yaml`. */
+export const YOLOV8_SCALES = {
+  n: { depth: 0.33, width: 0.25, maxChannels: 1024 },
+  s: { depth: 0.33, width: 0.5, maxChannels: 1024 },
+  m: { depth: 0.67, width: 0.75, maxChannels: 768 },
+} as const satisfies Record<string, YoloScale>;
+
+/** Channels after scaling: ⌈min(c, max)·width / 8⌉·8 (ultralytics `make_divisible`). */
+export function scaleChannels(c: number, s: YoloScale): number {
+  return Math.ceil((Math.min(c, s.maxChannels) * s.width) / 8) * 8;
+}
+
+/** Repeats after scaling: max(round(n·depth), 1). */
+export function scaleDepth(n: number, s: YoloScale): number {
+  return Math.max(Math.round(n * s.depth), 1);
+}
+
+/**
+ * YOLOv8 CSPDarknet backbone (ultralytics yolov8.yaml layers 0–9), NHWC:
+ * stem 3×3 s2 → c2 [3×3 s2, C2f×3] → c3 [3×3 s2, C2f×6] → c4 [3×3 s2, C2f×6] → c5 [3×3 s2, C2f×3, SPPF],
+ * base widths 64/128/256/512/1024 and repeats scaled by {@link YoloScale}; C2f with shortcuts.
+ * Outputs [c3, c4, c5] at strides 8, 16, 32. Children: `stem`, `c2`, `c3`, `c4`, `c5`.
+ */
+export class CspDarknet extends Backbone {
+  readonly levels: readonly LevelInfo[];
+  private readonly stem: ConvBnAct;
+  private readonly stages: Sequential[] = [];
+
+  constructor(scale: YoloScale, rng: Rng) {
+    super();
+    const ch = [64, 128, 256, 512, 1024].map((c) => scaleChannels(c, scale)) as [number, number, number, number, number];
+    const reps = [3, 6, 6, 3].map((n) => scaleDepth(n, scale));
+    this.stem = this.child("stem", new ConvBnAct(3, ch[0], rng, { kernel: 3, stride: 2 }));
+    for (let i = 0; i < 4; i++) {
+      const cin = ch[i] as number;
+      const cout = ch[i + 1] as number;
+      const steps: Record<string, ConvBnAct | C2f | Sppf> = {
+        down: new ConvBnAct(cin, cout, rng, { kernel: 3, stride: 2 }),
+        c2f: new C2f(cout, cout, rng, { n: reps[i], shortcut: true }),
+      };
+      if (i === 3) steps.sppf = new Sppf(cout, cout, rng, 5);
+      this.stages.push(this.child(`c${i + 2}`, new Sequential(steps)));
+    }
+    this.levels = [
+      { name: "c3", channels: ch[2], stride: 8 },
+      { name: "c4", channels: ch[3], stride: 16 },
+      { name: "c5", channels: ch[4], stride: 32 },
+    ];
+    this.declareLevels(this.levels);
+  }
+
+  protected forward(x: tf.Tensor4D): tf.Tensor4D[] {
+    let y = this.stem.call(x);
+    const outs: tf.Tensor4D[] = [];
+    for (const [i, s] of this.stages.entries()) {
+      y = s.call(y);
+      if (i >= 1) outs.push(y);
+    }
+    return outs;
+  }
+}

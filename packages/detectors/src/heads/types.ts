@@ -1,0 +1,42 @@
+import type * as tf from "@tensorflow/tfjs-core";
+import { Module } from "@kdet/core";
+import type { LevelInfo } from "../nn/feature-pyramid";
+
+/** Raw per-level outputs of a dense head, before decoding (NHWC, finest level first). */
+export type HeadOutput = {
+  /** `[N,h,w,C]` class logits per level. */
+  cls: tf.Tensor4D[];
+  /** `[N,h,w,4·R]` box-distribution logits per level (side-major: l, t, r, b × R bins). */
+  box: tf.Tensor4D[];
+};
+
+/** Ground truth of a batch: per image, xyxy boxes in input pixels (`[n·4]`) and class indices (`[n]`). */
+export interface DetectionTargets {
+  boxes: Float32Array[];
+  classes: Int32Array[];
+}
+
+/** A loss value with its named parts (already weighted; total = Σ parts). */
+export type DetectionLoss = {
+  total: tf.Scalar;
+  parts: Record<string, tf.Scalar>;
+};
+
+/** Dense predictions of a batch: `[N,A,4]` xyxy boxes in input pixels and `[N,A,C]` class probabilities. */
+export type DensePredictions = {
+  boxes: tf.Tensor3D;
+  scores: tf.Tensor3D;
+};
+
+/**
+ * A dense detection head: pyramid features → raw outputs, plus its own training loss (assigner
+ * included) and decoding. `loss` and `decode` are tidy; call `loss` inside the gradient closure.
+ */
+export abstract class DetectionHead extends Module<tf.Tensor4D[], HeadOutput> {
+  abstract readonly numClasses: number;
+  abstract readonly levels: readonly LevelInfo[];
+  /** Training loss of raw outputs against the ground truth. */
+  abstract loss(raw: HeadOutput, targets: DetectionTargets): DetectionLoss;
+  /** Boxes and class probabilities for every anchor. */
+  abstract decode(raw: HeadOutput): DensePredictions;
+}

@@ -1,0 +1,40 @@
+import type * as tf from "@tensorflow/tfjs-core";
+import { Module, type Rng } from "@kdet/core";
+import { activate, type Activation } from "./activations";
+import { BatchNorm, type BatchNormOptions } from "./batch-norm";
+import { Conv2d } from "./conv2d";
+
+/** Options of {@link ConvBnAct}. */
+export interface ConvBnActOptions {
+  kernel?: number;
+  stride?: number;
+  padding?: number;
+  depthwise?: boolean;
+  act?: Activation;
+  bn?: BatchNormOptions;
+}
+
+/** Ultralytics `Conv` defaults: BN eps 1e-3, momentum 0.03, SiLU. */
+export const ULTRALYTICS_BN: BatchNormOptions = { eps: 1e-3, momentum: 0.03 };
+
+/**
+ * conv (no bias) → BatchNorm → activation, NHWC. The ultralytics `Conv` block (defaults:
+ * BN eps 1e-3, momentum 0.03, SiLU) and, with `{act: "relu", bn: {eps: 1e-5, momentum: 0.1}}`,
+ * torchvision's conv-bn-relu. Children: `conv`, `bn`.
+ */
+export class ConvBnAct extends Module<tf.Tensor4D, tf.Tensor4D> {
+  readonly conv: Conv2d;
+  readonly bn: BatchNorm;
+  readonly act: Activation;
+
+  constructor(inChannels: number, readonly outChannels: number, rng: Rng, opts: ConvBnActOptions = {}) {
+    super();
+    this.conv = this.child("conv", new Conv2d(inChannels, outChannels, rng, { kernel: opts.kernel, stride: opts.stride, padding: opts.padding, depthwise: opts.depthwise }));
+    this.bn = this.child("bn", new BatchNorm(outChannels, opts.bn ?? ULTRALYTICS_BN));
+    this.act = opts.act ?? "silu";
+  }
+
+  protected forward(x: tf.Tensor4D): tf.Tensor4D {
+    return activate(this.bn.call(this.conv.call(x)), this.act);
+  }
+}

@@ -1,0 +1,57 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { Module, type Rng } from "@kdet/core";
+
+/** Options of a 2-D convolution (PyTorch conventions: symmetric zero padding, default k//2). */
+export interface Conv2dOptions {
+  kernel?: number;
+  stride?: number;
+  /** Symmetric zero padding on each side (default ⌊kernel/2⌋, ultralytics `autopad`). */
+  padding?: number;
+  /** Depthwise: one filter per input channel (channel multiplier 1; requires out = in). */
+  depthwise?: boolean;
+  bias?: boolean;
+  /** Initial bias value (default: PyTorch's uniform init). */
+  biasInit?: number;
+}
+
+/**
+ * A plain 2-D convolution on NHWC input, filter HWIO `[k,k,in,out]` (depthwise: `[k,k,in,1]`),
+ * explicit symmetric padding so the sampling grid equals PyTorch's `nn.Conv2d` (TF "same" pads
+ * stride-2 convs asymmetrically). Init as PyTorch: weight and bias ~ U(−1/√fan_in, 1/√fan_in).
+ * Parameters: `weight`, optional `bias`.
+ */
+export class Conv2d extends Module<tf.Tensor4D, tf.Tensor4D> {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable | undefined;
+  readonly kernel: number;
+  readonly stride: number;
+  readonly padding: number;
+  readonly depthwise: boolean;
+
+  constructor(readonly inChannels: number, readonly outChannels: number, rng: Rng, opts: Conv2dOptions = {}) {
+    super();
+    this.kernel = opts.kernel ?? 1;
+    this.stride = opts.stride ?? 1;
+    this.padding = opts.padding ?? Math.floor(this.kernel / 2);
+    this.depthwise = opts.depthwise ?? false;
+    if (this.depthwise && inChannels !== outChannels) throw new Error(`Conv2d: depthwise needs in = out channels, got ${inChannels} → ${outChannels}`);
+    const k = this.kernel;
+    const fanIn = k * k * (this.depthwise ? 1 : inChannels);
+    const bound = 1 / Math.sqrt(fanIn);
+    this.weight = this.param(rng.uniformTensor(this.depthwise ? [k, k, inChannels, 1] : [k, k, inChannels, outChannels], -bound, bound), "weight");
+    if (opts.bias) {
+      this.bias = this.param(opts.biasInit !== undefined ? tf.fill([outChannels], opts.biasInit) : rng.uniformTensor([outChannels], -bound, bound), "bias");
+    }
+  }
+
+  protected forward(x: tf.Tensor4D): tf.Tensor4D {
+    const p = this.padding;
+    const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [p, p], [p, p], [0, 0]];
+    const s = this.stride;
+    let y = this.depthwise
+      ? tf.depthwiseConv2d(x, this.weight as tf.Tensor4D, s, p === 0 ? "valid" : pad)
+      : tf.conv2d(x, this.weight as tf.Tensor4D, s, p === 0 ? "valid" : pad);
+    if (this.bias) y = tf.add(y, this.bias);
+    return y;
+  }
+}
