@@ -208,7 +208,7 @@ export async function loadYolo(options: YoloOptions): Promise<Dataset> {
       log.add({ file, kind: "unsupported-image", value: ext, message: `image format not supported (allowed: ${IMAGE_EXTENSIONS.join(" ")})`, action: "skipped-image" });
       return null;
     }
-    const c = await checkImageFile(splitDir, rel, null, "header", log, { file: splitDir, entry: rel, field: "image" });
+    const c = await checkImageFile(splitDir, rel, null, "header", log, { file, entry: rel, field: "image" });
     if (!c) return null;
     const b = new AnnotationBuilder();
     const labelFile = labelPathFor(file);
