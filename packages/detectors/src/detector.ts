@@ -4,6 +4,7 @@ import type { Backbone, Neck } from "./nn/feature-pyramid";
 import { setTraining } from "./nn/training-mode";
 import { postprocessImage, type Detections, type PostprocessOptions } from "./heads/postprocess";
 import type { DetectionHead, DetectionLoss, DetectionTargets, HeadOutput } from "./heads/types";
+import type { DetectorSpec } from "./registry";
 
 /** Result of a forward pass with taps: raw head outputs and the requested named features. */
 export interface TappedForward {
@@ -21,6 +22,8 @@ export class Detector extends Module<tf.Tensor4D, HeadOutput> {
   readonly backbone: Backbone;
   readonly neck: Neck;
   readonly head: DetectionHead;
+  /** Registry id and resolved config, when built by `createDetector` (needed to save and reload). */
+  spec: DetectorSpec | undefined;
 
   constructor(backbone: Backbone, neck: Neck, head: DetectionHead) {
     super();

@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { YOLOV8_SCALES } from "./backbones/cspdarknet";
+import type { Detector } from "./detector";
+import { createYolov8 } from "./models/yolov8";
+
+const common = {
+  /** Number of object classes. */
+  numClasses: z.number().int().min(1).max(10_000).default(80),
+  /** Seed of the weight initialisation. */
+  seed: z.number().int().default(0),
+  /** DFL bins per box side. */
+  regMax: z.number().int().min(2).max(64).default(16),
+};
+
+/** Config of the YOLOv8 entries. */
+export const yolov8ConfigSchema = z.object(common).strict();
+
+/** One registry entry: what it is, its config schema and its factory. */
+export interface DetectorEntry<S extends z.ZodType = z.ZodType> {
+  readonly family: "yolov8" | "gfl";
+  readonly description: string;
+  readonly config: S;
+  readonly create: (config: z.output<S>) => Detector;
+}
+
+function entry<S extends z.ZodType>(e: DetectorEntry<S>): DetectorEntry<S> {
+  return e;
+}
+
+/**
+ * Every named detector kdet builds (typed const table; no registration by side effect).
+ * Configs are validated by each entry's zod schema; `createDetector` is the checked entry point.
+ */
+export const DETECTORS = {
+  "yolov8-n": entry({ family: "yolov8", description: "YOLOv8n: CSPDarknet (d 0.33, w 0.25) + PAFPN + DFL head, TAL, 3.16 M params at 80 classes", config: yolov8ConfigSchema, create: (c) => createYolov8(YOLOV8_SCALES.n, c.numClasses, c.seed, { regMax: c.regMax }) }),
+  "yolov8-s": entry({ family: "yolov8", description: "YOLOv8s: CSPDarknet (d 0.33, w 0.5) + PAFPN + DFL head, TAL, 11.2 M params", config: yolov8ConfigSchema, create: (c) => createYolov8(YOLOV8_SCALES.s, c.numClasses, c.seed, { regMax: c.regMax }) }),
+  "yolov8-m": entry({ family: "yolov8", description: "YOLOv8m: CSPDarknet (d 0.67, w 0.75, max 768) + PAFPN + DFL head, TAL, 25.9 M params", config: yolov8ConfigSchema, create: (c) => createYolov8(YOLOV8_SCALES.m, c.numClasses, c.seed, { regMax: c.regMax }) }),
+} as const;
+
+/** Id of a registered detector. */
+export type DetectorId = keyof typeof DETECTORS;
+/** Config accepted by `createDetector(id, config)` (fields optional, defaults applied). */
+export type DetectorConfigInput<Id extends DetectorId> = z.input<(typeof DETECTORS)[Id]["config"]>;
+/** The resolved config of a detector. */
+export type DetectorConfig<Id extends DetectorId> = z.output<(typeof DETECTORS)[Id]["config"]>;
+
+/** Ids of every registered detector. */
+export const DETECTOR_IDS = Object.keys(DETECTORS) as DetectorId[];
+
+/** A detector's identity: registry id and resolved config (saved with weights and checkpoints). */
+export interface DetectorSpec {
+  id: DetectorId;
+  config: Record<string, unknown>;
+}
+
+/**
+ * Builds the registered detector `id` with `config` validated by its schema. Unknown ids and bad
+ * fields throw, naming the id, the field, the value and what is allowed. The result carries its
+ * `spec` so it can be saved and rebuilt.
+ */
+export function createDetector<Id extends DetectorId>(id: Id, config: DetectorConfigInput<Id> = {} as DetectorConfigInput<Id>): Detector {
+  const e = (DETECTORS as Record<string, DetectorEntry>)[id];
+  if (!e) throw new Error(`createDetector: unknown detector "${String(id)}"; registered: ${DETECTOR_IDS.join(", ")}`);
+  const parsed = e.config.safeParse(config);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "<config>"}: ${i.message}`).join("; ");
+    throw new Error(`createDetector("${id}"): invalid config ${JSON.stringify(config)}: ${issues}`);
+  }
+  const det = e.create(parsed.data);
+  det.spec = { id, config: parsed.data as Record<string, unknown> };
+  return det;
+}
