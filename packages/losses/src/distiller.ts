@@ -9,7 +9,7 @@ import { z } from "zod";
 import { ConvAdapter } from "./adapters/conv-adapter.js";
 import { expandNames, lookupFeature } from "./distiller-names.js";
 import type { LossEntry } from "./loss-entry.js";
-import { lossEntryOf, LossConfigSchema, type LossConfig } from "./registry.js";
+import { LOSS_IDS, lossEntryOf, LossConfigSchema, type LossConfig } from "./registry.js";
 import type { DistillLoss, LossContext, LossResult } from "./types.js";
 
 /** A trainable conv applied to the student feature before the loss (mmrazor's connector). */
@@ -35,12 +35,14 @@ export const AdapterConfig = z
 export const DistillTermConfig = z
   .object({
     name: z.string().min(1).optional(),
-    loss: LossConfigSchema,
+    /** One loss config, or one per expanded level (same `type`; e.g. per-level channel counts). */
+    loss: z.union([LossConfigSchema, z.array(LossConfigSchema).min(1)]),
     weight: z.number().nonnegative().default(1),
     student: z.string().min(1),
     teacher: z.string().min(1),
     levels: z.array(z.string().min(1)).min(1).optional(),
-    adapter: AdapterConfig.optional(),
+    /** A student adapter, or one per expanded level (e.g. per-level channel counts). */
+    adapter: z.union([AdapterConfig, z.array(AdapterConfig).min(1)]).optional(),
     ctxFrom: z.record(z.string(), z.string().regex(/^(student|teacher):.+$/, "must be 'student:<name>' or 'teacher:<name>'")).optional(),
   })
   .strict();
@@ -78,6 +80,12 @@ export class Distiller {
 
   /** Validates the terms (zod) and builds one loss instance per term and level. */
   static create(terms: DistillTermConfigInput[], opts: DistillerOptions = {}): Distiller {
+    terms.forEach((t, i) => {
+      for (const l of Array.isArray(t?.loss) ? t.loss : [t?.loss]) {
+        const type = (l as { type?: unknown } | undefined)?.type;
+        if (!LOSS_IDS.includes(type as never)) throw new Error(`Distiller.create: terms[${i}].loss.type '${String(type)}' is not a loss; known: ${LOSS_IDS.join(", ")}`);
+      }
+    });
     const parsed = z.array(DistillTermConfig).min(1).safeParse(terms);
     if (!parsed.success) throw new Error(`Distiller.create: invalid terms:\n${z.prettifyError(parsed.error)}`);
     const instances: Instance[] = [];
@@ -149,7 +157,10 @@ function disposeInstance(inst: Instance): void {
 
 /** Expands one parsed term into its loss instances. */
 function expandTerm(term: DistillTermConfig, seed: number): Instance[] {
-  const name = term.name ?? term.loss.type;
+  const configs = Array.isArray(term.loss) ? term.loss : [term.loss];
+  const type = configs[0]!.type;
+  const name = term.name ?? type;
+  if (configs.some((c) => c.type !== type)) throw new Error(`Distiller.create: term '${name}': per-level loss configs must share one type`);
   const s = expandNames(term.student, term.levels);
   const t = expandNames(term.teacher, term.levels);
   if (s.names.length !== t.names.length) {
@@ -163,23 +174,42 @@ function expandTerm(term: DistillTermConfig, seed: number): Instance[] {
     if (names.length !== 1 && names.length !== count) throw new Error(`Distiller.create: term '${name}': ctxFrom.${key} expands to ${names.length} names, expected 1 or ${count}`);
     return { key, side, names: names.length === count ? names : Array<string>(count).fill(names[0]!) };
   });
-  const entry = lossEntryOf(term.loss.type);
-  const adapter = (i: number) => (term.adapter ? [new ConvAdapter({ ...term.adapter, seed: seed + 10 * i, name: `distill_${name}_${i}_${seed}` })] : []);
-  const base = { weight: term.weight, entry, config: term.loss };
-  if (entry.multiLevel) {
-    return [{ ...base, key: name, multi: true, loss: entry.create(term.loss), students: s.names, teachers: t.names, adapters: s.names.flatMap((_, i) => adapter(i)), ctxFrom }];
+  const entry = lossEntryOf(type);
+  if (configs.length > 1 && (entry.multiLevel || configs.length !== count)) {
+    throw new Error(`Distiller.create: term '${name}': ${configs.length} loss configs for ${entry.multiLevel ? "a multi-level loss (give one)" : `${count} levels`}`);
   }
-  return s.names.map((sn, i) => ({
-    ...base,
-    key: s.labels ? `${name}/${s.labels[i]}` : name,
-    multi: false,
-    loss: entry.create(term.loss),
-    students: [sn],
-    teachers: [t.names[i]!],
-    adapters: adapter(i),
-    ctxFrom: ctxFrom.map((c) => ({ ...c, names: [c.names[i]!] })),
-    ...(s.labels ? { level: { index: i, count } } : {}),
-  }));
+  const configAt = (i: number) => configs[configs.length === 1 ? 0 : i]!;
+  const adapterCfgs = term.adapter === undefined ? [] : Array.isArray(term.adapter) ? term.adapter : [term.adapter];
+  if (adapterCfgs.length > 1 && adapterCfgs.length !== count) throw new Error(`Distiller.create: term '${name}': ${adapterCfgs.length} adapters for ${count} levels`);
+  const adapter = (i: number) => {
+    const a = adapterCfgs[adapterCfgs.length === 1 ? 0 : i];
+    return a ? [new ConvAdapter({ ...a, seed: seed + 10 * i, name: `distill_${name}_${i}_${seed}` })] : [];
+  };
+  const base = { weight: term.weight, entry };
+  if (entry.multiLevel) {
+    return [{ ...base, key: name, multi: true, config: configAt(0), loss: entry.create(configAt(0)), students: s.names, teachers: t.names, adapters: s.names.flatMap((_, i) => adapter(i)), ctxFrom }];
+  }
+  const out: Instance[] = [];
+  try {
+    s.names.forEach((sn, i) =>
+      out.push({
+        ...base,
+        key: s.labels ? `${name}/${s.labels[i]}` : name,
+        multi: false,
+        config: configAt(i),
+        adapters: adapter(i),
+        loss: entry.create(configAt(i)),
+        students: [sn],
+        teachers: [t.names[i]!],
+        ctxFrom: ctxFrom.map((c) => ({ ...c, names: [c.names[i]!] })),
+        ...(s.labels ? { level: { index: i, count } } : {}),
+      }),
+    );
+  } catch (e) {
+    for (const inst of out) disposeInstance(inst);
+    throw e;
+  }
+  return out;
 }
 
 /** Batch and spatial sizes must match (unless the loss resizes); channels too unless adapted/aligned. */
