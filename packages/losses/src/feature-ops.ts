@@ -74,11 +74,6 @@ export function needsAlign(cfg: { studentChannels?: number | undefined; teacherC
   return cfg.studentChannels !== undefined && cfg.teacherChannels !== undefined && cfg.studentChannels !== cfg.teacherChannels;
 }
 
-/** Σ of all elements divided by `d` (a number), as a scalar. */
-export function sumOver(x: tf.Tensor, d: number): tf.Scalar {
-  return tf.div(tf.sum(x), d) as tf.Scalar;
-}
-
 const safeSqrtOp = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
   const value = tf.sqrt(tf.relu(x as tf.Tensor));
   (save as tf.GradSaveFunc)([value]);
