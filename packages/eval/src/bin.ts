@@ -1,2 +1,7 @@
 #!/usr/bin/env node
-console.log('not yet');
+import { main } from "./cli";
+
+process.exitCode = main(process.argv.slice(2), {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+});

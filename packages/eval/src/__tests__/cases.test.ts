@@ -1,0 +1,149 @@
+/**
+ * Runs every evaluation case under $KDET_EVAL_CASES (default $KDET_SHARED/eval-cases): any folder holding
+ * gt.json, dt.json and expected.json (plain or .gz). Checks, for whichever fields expected.json has:
+ * - stats / stats_numpy_ge_2_3: the 12 stats bit for bit (numpy < 2.3 and >= 2.3 summation);
+ * - stats_usecats0 / stats_usecats0_numpy_ge_2_3: the same with useCats = 0;
+ * - voc: per-class npos, ndet, ap07, ap10 and map07 / map10, bit for bit;
+ * - eval.json (if present): the parameters, and precision / recall within 1e-12.
+ */
+import { describe, expect, it } from "vitest";
+import { cocoEvaluate, type CocoEvalResult } from "../coco-eval";
+import { readJsonFile } from "../json";
+import { loadGroundTruth, loadResults, type GroundTruth, type Results } from "../load";
+import type { NumpySum } from "../numpy-float";
+import { vocFromCoco } from "../voc-ap";
+import { casesRoot, findCases, firstBitDifference, type CaseDir } from "./case-files";
+
+interface Expected {
+  stats?: number[];
+  stats_numpy_ge_2_3?: number[];
+  stats_usecats0?: number[];
+  stats_usecats0_numpy_ge_2_3?: number[];
+  voc?: {
+    per_class: Record<string, { npos: number; ndet: number; ap07: number | null; ap10: number | null }>;
+    map07: number | null;
+    map10: number | null;
+  };
+}
+
+interface EvalJson {
+  catIds: number[];
+  imgIds: number[];
+  iouThrs: number[];
+  recThrs: number[];
+  areaRng: number[][];
+  maxDets: number[];
+  precision: unknown[];
+  recall: unknown[];
+}
+
+const root = casesRoot();
+const cases = findCases(root);
+
+/** Loads a case once; evaluations are memoised per (useCats, summation). */
+function lazyCase(c: CaseDir) {
+  let data: { gt: GroundTruth; dt: Results; expected: Expected } | null = null;
+  const runs = new Map<string, CocoEvalResult>();
+  const load = () => {
+    if (!data) {
+      const gt = loadGroundTruth(c.gt);
+      // pycocotools silently drops results of unknown categories; the cases rely on it
+      const dt = loadResults(c.dt, gt, { unknownCategories: "drop" });
+      data = { gt, dt, expected: readJsonFile(c.expected) as Expected };
+    }
+    return data;
+  };
+  const run = (useCats: boolean, numpySum: NumpySum) => {
+    const key = `${useCats}:${numpySum}`;
+    let r = runs.get(key);
+    if (!r) {
+      const { gt, dt } = load();
+      r = cocoEvaluate(gt, dt, { useCats, numpySum });
+      runs.set(key, r);
+    }
+    return r;
+  };
+  return { load, run };
+}
+
+function expectBitEqual(actual: readonly number[], expected: readonly number[], what: string): void {
+  const diff = firstBitDifference(actual, expected);
+  expect(diff, `${what}: ${diff}\n  got      ${JSON.stringify(actual)}\n  expected ${JSON.stringify(expected)}`).toBeNull();
+}
+
+function flatten(a: unknown): number[] {
+  const out: number[] = [];
+  const rec = (x: unknown): void => {
+    if (Array.isArray(x)) for (const y of x) rec(y);
+    else out.push(x as number);
+  };
+  rec(a);
+  return out;
+}
+
+describe(`evaluation cases in ${root}`, () => {
+  it("finds at least one case", () => {
+    expect(cases.length, `no case folder (gt.json + dt.json + expected.json) under ${root}`).toBeGreaterThan(0);
+  });
+
+  for (const c of cases) {
+    describe(c.name, () => {
+      const k = lazyCase(c);
+      const stat = (field: keyof Expected, useCats: boolean, numpySum: NumpySum) => () => {
+        const exp = k.load().expected[field] as number[] | undefined;
+        if (!exp) return;
+        expectBitEqual(k.run(useCats, numpySum).stats, exp, `${c.name} ${field}`);
+      };
+      it("stats (numpy < 2.3 summation) equal `stats` bit for bit", stat("stats", true, "numpy<2.3"));
+      it("stats (numpy >= 2.3 summation) equal `stats_numpy_ge_2_3` bit for bit", stat("stats_numpy_ge_2_3", true, "numpy>=2.3"));
+      it("useCats = 0 stats equal `stats_usecats0` bit for bit", stat("stats_usecats0", false, "numpy<2.3"));
+      it("useCats = 0 stats equal `stats_usecats0_numpy_ge_2_3` bit for bit", stat("stats_usecats0_numpy_ge_2_3", false, "numpy>=2.3"));
+
+      it("has at least one stats field", () => {
+        const e = k.load().expected;
+        expect(e.stats ?? e.stats_numpy_ge_2_3, `${c.expected} has neither stats nor stats_numpy_ge_2_3`).toBeDefined();
+      });
+
+      it("VOC AP (per class and mean) equals `voc` bit for bit", () => {
+        const { gt, dt, expected } = k.load();
+        if (!expected.voc) return;
+        const v = vocFromCoco(gt, dt, { numpySum: "numpy<2.3" });
+        const got: Record<string, unknown> = {};
+        for (const pc of v.perClass) got[String(pc.classId)] = { npos: pc.npos, ndet: pc.ndet, ap07: pc.ap07, ap10: pc.ap10 };
+        expect(got).toStrictEqual(expected.voc.per_class);
+        expect(Object.is(v.map07, expected.voc.map07), `map07 ${v.map07} != ${expected.voc.map07}`).toBe(true);
+        expect(Object.is(v.map10, expected.voc.map10), `map10 ${v.map10} != ${expected.voc.map10}`).toBe(true);
+      });
+
+      if (c.eval) {
+        const evalPath = c.eval;
+        it("precision / recall arrays match eval.json within 1e-12", () => {
+          const ev = readJsonFile(evalPath) as EvalJson;
+          const r = k.run(true, "numpy<2.3");
+          expect([...r.params.catIds]).toStrictEqual(ev.catIds);
+          expect([...r.params.imgIds]).toStrictEqual(ev.imgIds);
+          expect([...r.params.iouThrs]).toStrictEqual(ev.iouThrs);
+          expect([...r.params.recThrs]).toStrictEqual(ev.recThrs);
+          expect([...r.params.maxDets]).toStrictEqual(ev.maxDets);
+          expect(r.params.areaRng.map((x) => [...x])).toStrictEqual(ev.areaRng);
+          for (const [name, got, exp] of [
+            ["precision", r.precision, flatten(ev.precision)],
+            ["recall", r.recall, flatten(ev.recall)],
+          ] as const) {
+            expect(got.length, `${name} size`).toBe(exp.length);
+            let worst = 0;
+            let at = -1;
+            for (let i = 0; i < exp.length; i++) {
+              const d = Math.abs(got[i]! - exp[i]!);
+              if (!(d <= worst)) {
+                worst = d;
+                at = i;
+              }
+            }
+            expect(worst, `${name} differs by ${worst} at flat index ${at} (got ${got[at]}, expected ${exp[at]})`).toBeLessThanOrEqual(1e-12);
+          }
+        });
+      }
+    });
+  }
+});
