@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createCwd } from "./cwd.js";
-import { checkLossAndGrads, expectRel, nhwc, param } from "./feature-golden.js";
+import { checkLossAndGrads, expectRel, param } from "./feature-golden.js";
 import { useCpuBackend } from "./testing/backend.js";
-import { loadGoldens } from "./testing/golden.js";
+import { featureNhwc, loadGoldens } from "./testing/golden.js";
 
 beforeAll(useCpuBackend);
 
@@ -13,8 +13,8 @@ describe("cwd goldens", () => {
   it("has vectors", () => expect(files.length).toBeGreaterThan(0));
   for (const file of files) {
     it(file.vector, () => {
-      const s = nhwc(file.inputs.preds_S, "preds_S");
-      const t = nhwc(file.inputs.preds_T, "preds_T");
+      const s = featureNhwc(file.inputs.preds_S, "preds_S");
+      const t = featureNhwc(file.inputs.preds_T, "preds_T");
       const cfg = { tau: param(file, "tau"), lossWeight: param(file, "loss_weight") };
       checkLossAndGrads(file, createCwd(cfg), [s], [t]);
       const variants = (file.expected.variants_f64 ?? {}) as Record<string, number>;

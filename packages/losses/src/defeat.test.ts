@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDefeat } from "./defeat.js";
-import { checkLossAndGrads, expectArrayClose, expectTrainable, goldenBoxes, levelInputs, nhwc, param } from "./feature-golden.js";
+import { checkLossAndGrads, expectArrayClose, expectTrainable, goldenBoxes, levelInputs, param } from "./feature-golden.js";
 import { defeatGtMasks, defeatLevels } from "./masks/index.js";
 import { useCpuBackend } from "./testing/backend.js";
-import { goldenArray, loadGoldens, toTensor } from "./testing/golden.js";
+import { featureNhwc, goldenArray, loadGoldens, toTensor } from "./testing/golden.js";
 
 beforeAll(useCpuBackend);
 
@@ -14,8 +14,8 @@ describe("defeat goldens", () => {
   it("has vectors", () => expect(files.length).toBeGreaterThan(0));
   for (const file of files) {
     it(file.vector, () => {
-      const ss = levelInputs(file, "neck_feat_S").map((v, i) => nhwc(v, `neck_feat_S_${i}`));
-      const ts = levelInputs(file, "neck_feat_T").map((v, i) => nhwc(v, `neck_feat_T_${i}`));
+      const ss = levelInputs(file, "neck_feat_S").map((v, i) => featureNhwc(v, `neck_feat_S_${i}`));
+      const ts = levelInputs(file, "neck_feat_T").map((v, i) => featureNhwc(v, `neck_feat_T_${i}`));
       const strides = param<number[]>(file, "featmap_strides");
       const loss = createDefeat({
         fgWeight: param(file, "hint_neck_w"),

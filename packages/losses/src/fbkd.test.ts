@@ -2,9 +2,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { subWeights } from "./adapters/fbkd-connectors.js";
 import { createFbkd } from "./fbkd.js";
-import { checkLossAndGrads, expectTrainable, nhwc, param } from "./feature-golden.js";
+import { checkLossAndGrads, expectTrainable, param } from "./feature-golden.js";
 import { useCpuBackend } from "./testing/backend.js";
-import { loadGoldens, toTensor } from "./testing/golden.js";
+import { featureNhwc, loadGoldens, toTensor } from "./testing/golden.js";
 
 beforeAll(useCpuBackend);
 
@@ -15,8 +15,8 @@ describe("fbkd goldens", () => {
   for (const file of files) {
     it(file.vector, () => {
       expect(param<string>(file, "bn_mode")).toBe("train");
-      const s = nhwc(file.inputs.preds_S, "preds_S");
-      const t = nhwc(file.inputs.preds_T, "preds_T");
+      const s = featureNhwc(file.inputs.preds_S, "preds_S");
+      const t = featureNhwc(file.inputs.preds_T, "preds_T");
       const loss = createFbkd({
         channels: param(file, "in_channels"),
         reduction: param(file, "reduction"),

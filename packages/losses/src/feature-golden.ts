@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { expect } from "vitest";
-import { type GoldenFile, goldenArray, gradErrRelToMax, relErr, studentGrads, toTensor } from "./testing/golden.js";
+import { type GoldenFile, goldenArray, gradErrRelToMax, relErr, studentGrads } from "./testing/golden.js";
 import type { DistillLoss, LossContext } from "./types.js";
 
 /** Reads `params[key]` (throws with the file name when absent). */
@@ -101,13 +101,5 @@ export function expectTrainable(loss: DistillLoss, student: tf.Tensor | tf.Tenso
   });
   loss.variables.forEach((v, i) => {
     expect(Array.from(v.dataSync()), `variable ${v.name} unchanged`).not.toEqual(Array.from(before[i]!));
-  });
-}
-
-/** A stored tensor input as NHWC (rank-4 NCHW transposed). */
-export function nhwc(value: unknown, what: string): tf.Tensor {
-  return tf.tidy(() => {
-    const t = toTensor(value, what);
-    return t.rank === 4 ? tf.transpose(t, [0, 2, 3, 1]) : t;
   });
 }

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkLossAndGrads, expectArrayClose, expectTrainable, goldenBoxes, nhwc, param } from "./feature-golden.js";
+import { checkLossAndGrads, expectArrayClose, expectTrainable, goldenBoxes, param } from "./feature-golden.js";
 import { createFgd } from "./fgd.js";
 import { fgdMasks } from "./masks/index.js";
 import { useCpuBackend } from "./testing/backend.js";
-import { type GoldenFile, loadGoldens, toTensor } from "./testing/golden.js";
+import { featureNhwc, type GoldenFile, loadGoldens, toTensor } from "./testing/golden.js";
 
 beforeAll(useCpuBackend);
 
@@ -25,8 +25,8 @@ describe("fgd goldens", () => {
   it("has vectors", () => expect(files.length).toBeGreaterThan(0));
   for (const file of files) {
     it(file.vector, () => {
-      const s = nhwc(file.inputs.preds_S, "preds_S");
-      const t = nhwc(file.inputs.preds_T, "preds_T");
+      const s = featureNhwc(file.inputs.preds_S, "preds_S");
+      const t = featureNhwc(file.inputs.preds_T, "preds_T");
       const cfg = {
         temp: param(file, "temp"),
         alphaFgd: param(file, "alpha_fgd"),

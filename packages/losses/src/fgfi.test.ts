@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkLossAndGrads, expectArrayClose, expectTrainable, nhwc, param } from "./feature-golden.js";
+import { checkLossAndGrads, expectArrayClose, expectTrainable, param } from "./feature-golden.js";
 import { createFgfi } from "./fgfi.js";
 import { fgfiMask, generateAnchors, unpadGtRows } from "./masks/index.js";
 import { useCpuBackend } from "./testing/backend.js";
-import { goldenArray, loadGoldens, toTensor } from "./testing/golden.js";
+import { featureNhwc, goldenArray, loadGoldens, toTensor } from "./testing/golden.js";
 
 beforeAll(useCpuBackend);
 
@@ -14,8 +14,8 @@ describe("fgfi goldens", () => {
   it("has vectors", () => expect(files.length).toBeGreaterThan(0));
   for (const file of files) {
     it(file.vector, () => {
-      const s = nhwc(file.inputs.stu_feature, "stu_feature");
-      const t = nhwc(file.inputs.sup_feature, "sup_feature");
+      const s = featureNhwc(file.inputs.stu_feature, "stu_feature");
+      const t = featureNhwc(file.inputs.sup_feature, "sup_feature");
       const anchors = goldenArray(file.inputs.anchors, "anchors").data as number[];
       const cfg = {
         lossWeight: param(file, "imitation_loss_weight"),

@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkLossAndGrads, expectTrainable, nhwc, param } from "./feature-golden.js";
+import { checkLossAndGrads, expectTrainable, param } from "./feature-golden.js";
 import { createMgd } from "./mgd.js";
 import { useCpuBackend } from "./testing/backend.js";
-import { goldenArray, loadGoldens, toTensor } from "./testing/golden.js";
+import { featureNhwc, goldenArray, loadGoldens, toTensor } from "./testing/golden.js";
 
 beforeAll(useCpuBackend);
 
@@ -13,9 +13,9 @@ describe("mgd goldens", () => {
   it("has vectors", () => expect(files.length).toBeGreaterThan(0));
   for (const file of files) {
     it(file.vector, () => {
-      const s = nhwc(file.inputs.preds_S, "preds_S");
-      const t = nhwc(file.inputs.preds_T, "preds_T");
-      const rand = nhwc(file.inputs.rand_mat, "rand_mat");
+      const s = featureNhwc(file.inputs.preds_S, "preds_S");
+      const t = featureNhwc(file.inputs.preds_T, "preds_T");
+      const rand = featureNhwc(file.inputs.rand_mat, "rand_mat");
       const lambdaMgd = param(file, "lambda_mgd");
       const loss = createMgd({
         alphaMgd: param(file, "alpha_mgd"),
@@ -32,7 +32,7 @@ describe("mgd goldens", () => {
       if (inter?.mask) {
         const mask = Array.from(rand.dataSync()).map((u) => (u > 1 - lambdaMgd ? 0 : 1));
         const ref = goldenArray(inter.mask, "mask");
-        const refNhwc = nhwc(inter.mask, "mask").dataSync();
+        const refNhwc = featureNhwc(inter.mask, "mask").dataSync();
         expect(ref.data.length).toBe(mask.length);
         expect(mask).toEqual(Array.from(refNhwc));
       }

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkLossAndGrads, levelInputs, nhwc, param } from "./feature-golden.js";
+import { checkLossAndGrads, levelInputs, param } from "./feature-golden.js";
 import { resizeBilinearTorch } from "./feature-ops.js";
 import { createPkd } from "./pkd.js";
 import { useCpuBackend } from "./testing/backend.js";
-import { loadGoldens } from "./testing/golden.js";
+import { featureNhwc, loadGoldens } from "./testing/golden.js";
 
 beforeAll(useCpuBackend);
 
@@ -14,8 +14,8 @@ describe("pkd goldens", () => {
   it("has vectors", () => expect(files.length).toBeGreaterThan(0));
   for (const file of files) {
     it(file.vector, () => {
-      const ss = levelInputs(file, "preds_S").map((v, i) => nhwc(v, `preds_S_${i}`));
-      const ts = levelInputs(file, "preds_T").map((v, i) => nhwc(v, `preds_T_${i}`));
+      const ss = levelInputs(file, "preds_S").map((v, i) => featureNhwc(v, `preds_S_${i}`));
+      const ts = levelInputs(file, "preds_T").map((v, i) => featureNhwc(v, `preds_T_${i}`));
       const loss = createPkd({ lossWeight: param(file, "loss_weight"), resizeStu: param<boolean>(file, "resize_stu") });
       checkLossAndGrads(file, loss, ss, ts);
       tf.dispose([...ss, ...ts]);
