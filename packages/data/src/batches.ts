@@ -134,18 +134,14 @@ export function createBatchLoader(ds: Dataset, options: BatchOptions): BatchLoad
     const ord = order(e);
     const pending: Promise<Batch>[] = [];
     let next = 0;
-    const fill = (): void => {
-      while (pending.length < o.prefetch + 1 && next < batchesPerEpoch) {
+    while (next < batchesPerEpoch || pending.length > 0) {
+      // Start the current batch and up to `prefetch` after it; they run while the consumer holds this one.
+      while (pending.length < 1 + o.prefetch && next < batchesPerEpoch) {
         const p = makeBatch(e, ord, next++);
         p.catch(() => undefined); // handled when awaited below; avoids an unhandled rejection meanwhile
         pending.push(p);
       }
-    };
-    fill();
-    while (pending.length > 0) {
-      const b = await pending.shift()!;
-      fill();
-      yield b;
+      yield await pending.shift()!;
     }
   }
 

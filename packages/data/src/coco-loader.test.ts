@@ -180,7 +180,7 @@ describe("loadCoco: coco128-json (real data)", () => {
     // Every annotation of a present image, box for box (independent conversion from the raw json).
     const present = new Set(ds.records.map((r) => r.imageId));
     const want = raw.annotations.filter((a) => present.has(a.image_id));
-    const got = ds.records.flatMap((r) => Array.from({ length: r.classes.length }, (_, j) => [r.imageId, r.categoryIds[j], r.iscrowd[j], ...Array.from(r.boxes.subarray(j * 4, j * 4 + 4))]));
+    const got = ds.records.flatMap((r) => Array.from({ length: r.classes.length }, (_, j) => [r.imageId as number, r.categoryIds[j]!, r.iscrowd[j]!, ...Array.from(r.boxes.subarray(j * 4, j * 4 + 4))]));
     expect(got.length).toBe(want.length);
     const key = (x: number[]): string => x.map((v) => v.toFixed(2)).join(",");
     expect(got.map(key).sort()).toEqual(want.map((a) => key([a.image_id, a.category_id, a.iscrowd, a.bbox[0]!, a.bbox[1]!, a.bbox[0]! + a.bbox[2]!, a.bbox[1]! + a.bbox[3]!])).sort());
