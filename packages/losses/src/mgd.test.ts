@@ -67,6 +67,13 @@ describe("mgd", () => {
     [a, b, all, zeroIn].forEach((l) => l.dispose());
   });
 
+  it("ctx.rng supplies the draw (all ≤ 1 − λ: nothing masked)", () => {
+    const loss = createMgd({ teacherChannels: 6 });
+    const a = loss.compute(t, t, { rng: () => 0 }).total.dataSync()[0];
+    expect(a).toBeCloseTo(loss.compute(t, t, { rand: tf.zeros([2, 4, 5, 1]) }).total.dataSync()[0]!, 8);
+    loss.dispose();
+  });
+
   it("channel mask uses [N,1,1,C] draws and validates ctx.rand", () => {
     const loss = createMgd({ teacherChannels: 6, maskOnChannel: true });
     expect(Number.isFinite(loss.compute(t, t, { rand: tf.ones([2, 1, 1, 6]) }).total.dataSync()[0])).toBe(true);

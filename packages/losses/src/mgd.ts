@@ -48,7 +48,8 @@ export interface MgdLoss extends DistillLoss {
 /**
  * Creates the `mgd` loss. NHWC student `[N,H,W,C_s]`, teacher `[N,H,W,C]`:
  * `u ~ U[0,1)` of shape `[N,H,W,1]` (`[N,1,1,C]` with `maskOnChannel`) — taken from `ctx.rand`
- * when given (same layout), else drawn from a seeded generator that advances every call;
+ * when given (same layout), else drawn from `ctx.rng` (row-major), else from a generator seeded
+ * by `seed` that advances every call (the reference re-draws `torch.rand` every forward);
  * `M = 0 where u > 1 − λ else 1`; `L = α · Σ(G(align(S) ⊙ M) − T)² / N` with the trainable
  * {@link GenerationBlock} G (align runs before masking). Teacher is constant. Parts: `{ mgd }`.
  */
@@ -79,7 +80,8 @@ export function createMgd(config: z.input<typeof MgdConfig> = {}): MgdLoss {
       }
       const seed = cfg.seed * 1_000_003 + draws++;
       return tidyLoss(() => {
-        const u = rand ?? tf.randomUniform(shape, 0, 1, "float32", seed);
+        const rng = ctx?.rng;
+        const u = rand ?? (rng ? tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng()), shape) : tf.randomUniform(shape, 0, 1, "float32", seed));
         const mask = tf.cast(tf.lessEqual(u, 1 - cfg.lambdaMgd), "float32");
         const s = align ? align.apply(s0) : s0;
         const t = stopGradient(t0);

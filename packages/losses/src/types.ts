@@ -2,7 +2,8 @@
  * Shared types of every distillation loss in `@kdet/losses`.
  *
  * Layout conventions: feature maps are NHWC `[N, H, W, C]` (tfjs), boxes are `xyxy` in absolute
- * input-image pixels. The teacher is treated as a constant (`tf.stopGradient`).
+ * input-image pixels. The teacher is treated as a constant (`stopGradient` of `@kdet/core`;
+ * tfjs-core has no `tf.stopGradient`).
  */
 import type * as tf from "@tensorflow/tfjs-core";
 
