@@ -6,6 +6,7 @@
  * Reference: dvlab-research/ReviewKD Detection/model/kd_trans.py (ABF, ReviewKD).
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { BatchNormTrain } from "./adapters/batch-norm.js";
 import { ConvAdapter, seededUniform } from "./adapters/conv-adapter.js";
 
 /** Options of {@link ReviewKdAbf}. */
@@ -20,26 +21,6 @@ export interface AbfOptions {
   bnEps?: number;
   /** Seed of the weight init. */
   seed?: number;
-}
-
-/** A BatchNorm in training mode: batch statistics over N,H,W, biased variance; affine γ, β. */
-class TrainBatchNorm {
-  readonly gamma: tf.Variable;
-  readonly beta: tf.Variable;
-  constructor(
-    channels: number,
-    private readonly eps: number,
-  ) {
-    this.gamma = tf.variable(tf.ones([channels]), true);
-    this.beta = tf.variable(tf.zeros([channels]), true);
-  }
-  apply(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => {
-      const { mean, variance } = tf.moments(x, [0, 1, 2]);
-      const xn = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
-      return tf.add(tf.mul(xn, this.gamma), this.beta) as tf.Tensor4D;
-    });
-  }
 }
 
 /** Source index of PyTorch's legacy `nearest` for one axis: `min(floorf(dst·(float)(in/out)), in−1)`. */
@@ -62,9 +43,9 @@ export function resizeNearestTorch(x: tf.Tensor4D, h: number, w: number): tf.Ten
 
 interface AbfLevel {
   conv1: ConvAdapter;
-  bn1: TrainBatchNorm;
+  bn1: BatchNormTrain;
   conv2: ConvAdapter;
-  bn2: TrainBatchNorm;
+  bn2: BatchNormTrain;
   att: ConvAdapter | null;
 }
 
@@ -96,9 +77,9 @@ export class ReviewKdAbf {
     };
     this.levels = inChannels.map((cin, i) => ({
       conv1: kaimingA1(new ConvAdapter({ inChannels: cin, outChannels: mid, kernelSize: 1, bias: false }), seed + 10 * i),
-      bn1: new TrainBatchNorm(mid, eps),
+      bn1: new BatchNormTrain(mid, { eps, name: "abf_bn1" }),
       conv2: kaimingA1(new ConvAdapter({ inChannels: mid, outChannels: outChannels[i]!, kernelSize: 3, bias: false }), seed + 10 * i + 1),
-      bn2: new TrainBatchNorm(outChannels[i]!, eps),
+      bn2: new BatchNormTrain(outChannels[i]!, { eps, name: "abf_bn2" }),
       att: i === inChannels.length - 1 ? null : new ConvAdapter({ inChannels: 2 * mid, outChannels: 2, kernelSize: 1, seed: seed + 10 * i + 2 }),
     }));
   }
@@ -110,7 +91,7 @@ export class ReviewKdAbf {
 
   /** Every trainable variable (convs, BN γ/β, attention convs). */
   get variables(): tf.Variable[] {
-    return this.levels.flatMap((l) => [...l.conv1.variables, l.bn1.gamma, l.bn1.beta, ...l.conv2.variables, l.bn2.gamma, l.bn2.beta, ...(l.att?.variables ?? [])]);
+    return this.levels.flatMap((l) => [...l.conv1.variables, ...l.bn1.variables, ...l.conv2.variables, ...l.bn2.variables, ...(l.att?.variables ?? [])]);
   }
 
   /** Fuses student levels NHWC (shallow → deep) into outputs `[N,H_i,W_i,outChannels_i]`. */
@@ -151,11 +132,9 @@ export class ReviewKdAbf {
     };
     this.levels.forEach((lv, i) => {
       lv.conv1.loadTorch(get(`${i}.conv1.0.weight`));
-      lv.bn1.gamma.assign(get(`${i}.conv1.1.weight`));
-      lv.bn1.beta.assign(get(`${i}.conv1.1.bias`));
+      lv.bn1.loadTorch(get(`${i}.conv1.1.weight`), get(`${i}.conv1.1.bias`));
       lv.conv2.loadTorch(get(`${i}.conv2.0.weight`));
-      lv.bn2.gamma.assign(get(`${i}.conv2.1.weight`));
-      lv.bn2.beta.assign(get(`${i}.conv2.1.bias`));
+      lv.bn2.loadTorch(get(`${i}.conv2.1.weight`), get(`${i}.conv2.1.bias`));
       lv.att?.loadTorch(get(`${i}.att_conv.0.weight`), get(`${i}.att_conv.0.bias`));
     });
   }

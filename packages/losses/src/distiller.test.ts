@@ -48,6 +48,10 @@ describe("Distiller", () => {
     const labels = tf.tensor3d(Array.from({ length: 128 }, (_, i) => i % 5), [2, 8, 8], "int32");
     const r = d.compute(sf, { ...tfe, labels });
     expect(d.partNames).toEqual(["hcl/p3", "hcl/p4", "hcl/p5", "kd", "ld3/p3"]);
+    expect(d.requiredFeatures).toEqual({
+      student: ["neck.p3", "neck.p4", "neck.p5", "head.cls", "head.box.p3", "head.cls.p3"],
+      teacher: ["neck.p3", "neck.p4", "neck.p5", "head.cls", "head.box.p3", "labels"],
+    });
     const hcl = createHcl();
     const kd = createKd({ tau: 2 });
     const ld = createLd({ regMax: 4 });

@@ -111,6 +111,18 @@ export class Distiller {
     return this.instances.map((i) => i.key);
   }
 
+  /** Feature names the distiller reads from each record (terms and `ctxFrom`), e.g. the taps to request. */
+  get requiredFeatures(): { student: string[]; teacher: string[] } {
+    const student = new Set<string>();
+    const teacher = new Set<string>();
+    for (const i of this.instances) {
+      i.students.forEach((n) => student.add(n));
+      i.teachers.forEach((n) => teacher.add(n));
+      for (const c of i.ctxFrom) c.names.forEach((n) => (c.side === "student" ? student : teacher).add(n));
+    }
+    return { student: [...student], teacher: [...teacher] };
+  }
+
   /** Every trainable variable: adapters and loss-owned modules (hand them to the optimizer). */
   get variables(): tf.Variable[] {
     return this.instances.flatMap((i) => [...i.adapters.flatMap((a) => a.variables), ...i.loss.variables]);

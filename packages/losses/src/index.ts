@@ -8,10 +8,26 @@ export const PACKAGE = "@kdet/losses";
 export type { DistillLoss, LossContext, LossResult } from "./types.js";
 export { type LossEntry, lossEntry } from "./loss-entry.js";
 export { HEAD_LOSSES } from "./head-losses.js";
+export { FEATURE_LOSSES, type FeatureLossId } from "./feature-losses.js";
 export { LOSSES, LOSS_IDS, LossConfigSchema, createLoss, lossEntryOf, type LossId, type LossConfig, type LossConfigInput } from "./registry.js";
 export { Distiller, DistillTermConfig, AdapterConfig, type DistillTermConfigInput, type DistillerOptions } from "./distiller.js";
 export { expandNames } from "./distiller-names.js";
-export { ConvAdapter, type ConvAdapterOptions } from "./adapters/conv-adapter.js";
+export { ConvAdapter, type ConvAdapterOptions, type ConvInit } from "./adapters/conv-adapter.js";
+export { BatchNormTrain } from "./adapters/batch-norm.js";
+export { GcBlock, type GcBlockOptions } from "./adapters/gc-block.js";
+export { GenerationBlock } from "./adapters/generation-block.js";
+
+// Feature-imitation families.
+export { MseConfig, createMse, type MseLoss } from "./mse.js";
+export { CwdConfig, createCwd } from "./cwd.js";
+export { FgdConfig, createFgd, type FgdLoss } from "./fgd.js";
+export { MgdConfig, createMgd, type MgdLoss } from "./mgd.js";
+export { PkdConfig, createPkd } from "./pkd.js";
+export { FgfiConfig, createFgfi, type FgfiLoss } from "./fgfi.js";
+export { DefeatConfig, createDefeat, type DefeatLoss } from "./defeat.js";
+export { FbkdConfig, createFbkd, type FbkdLoss } from "./fbkd.js";
+export { AtConfig, createAt, attentionMap } from "./at.js";
+export * from "./masks/index.js";
 
 // Logit / head families.
 export { KdConfig, createKd } from "./kd.js";

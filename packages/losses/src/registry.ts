@@ -3,12 +3,13 @@
  * id (= config `type`), and the config union derived from it.
  */
 import { z } from "zod";
+import { FEATURE_LOSSES } from "./feature-losses.js";
 import { HEAD_LOSSES } from "./head-losses.js";
 import type { LossEntry } from "./loss-entry.js";
 import type { DistillLoss } from "./types.js";
 
 /** Every loss family: feature-imitation and head/logit families. */
-export const LOSSES = { ...HEAD_LOSSES } as const;
+export const LOSSES = { ...FEATURE_LOSSES, ...HEAD_LOSSES } as const;
 
 /** A loss family id (= config `type`). */
 export type LossId = keyof typeof LOSSES;

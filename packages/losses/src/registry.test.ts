@@ -1,0 +1,72 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { Distiller } from "./distiller.js";
+import { createLoss, LOSS_IDS, LOSSES, LossConfigSchema } from "./registry.js";
+import { useCpuBackend } from "./testing/backend.js";
+import { familyCases, pyramidInputs, type PyramidSpec } from "./testing/family-cases.js";
+import { expectFinite } from "./testing/head-golden.js";
+
+beforeAll(useCpuBackend);
+
+const spec: PyramidSpec = {
+  batch: 2,
+  imageSize: 128,
+  levels: [
+    { label: "p3", stride: 8, channels: 8 },
+    { label: "p4", stride: 16, channels: 16 },
+    { label: "p5", stride: 32, channels: 16 },
+  ],
+  numClasses: 3,
+  regMax: 4,
+};
+
+describe("LOSSES registry", () => {
+  it("keys equal each schema's type; every entry names its paper", () => {
+    expect(new Set(LOSS_IDS).size).toBe(LOSS_IDS.length);
+    for (const id of LOSS_IDS) {
+      const entry = LOSSES[id];
+      expect(entry.paper.length, id).toBeGreaterThan(10);
+      const r = entry.schema.safeParse({});
+      if (r.success) {
+        expect((r.data as { type: string }).type).toBe(id);
+        expect(createLoss({ type: id } as never).id).toBe(id);
+      } else {
+        // families whose config has required fields (channel lists) reject {} — with their own type literal
+        expect(entry.schema.safeParse({ type: "not-" + id }).success).toBe(false);
+      }
+    }
+  });
+
+  it("the config union discriminates on type and reports the field path", () => {
+    expect(LossConfigSchema.parse({ type: "kd", tau: 2 })).toEqual({ type: "kd", tau: 2, lossWeight: 1, reduction: "batchmean" });
+    expect(() => createLoss({ type: "dkd", beta: -1 })).toThrow(/createLoss: invalid config[\s\S]*beta/);
+    expect(() => createLoss({ type: "kd", temperature: 2 } as never)).toThrow(/temperature/);
+  });
+
+  describe("every family runs through the Distiller on a small pyramid", () => {
+    const cases = familyCases(spec);
+    for (const id of LOSS_IDS) {
+      it(`${id}: finite total, parts, student and adapter gradients; no leak`, () => {
+        const { student, teacher, ctx } = pyramidInputs(spec);
+        const d = Distiller.create(cases[id].terms, { seed: 1 });
+        const names = d.requiredFeatures.student;
+        const r = d.compute(student, teacher, ctx);
+        expectFinite(`${id} total`, r.total, ...Object.values(r.parts));
+        const xs = names.map((k) => student[k]!);
+        const grads = tf.grads((...a: tf.Tensor[]) => d.compute(Object.fromEntries(names.map((k, i) => [k, a[i]!])), teacher, ctx).total)(xs);
+        expectFinite(`${id} student gradients`, ...grads);
+        expect(grads.some((g) => tf.any(tf.notEqual(g, 0)).dataSync()[0]), `${id}: some non-zero student gradient`).toBe(true);
+        if (d.variables.length > 0) {
+          const { grads: vg } = tf.variableGrads(() => d.compute(student, teacher, ctx).total, d.variables);
+          expectFinite(`${id} variable gradients`, ...Object.values(vg));
+        }
+        const before = tf.memory().numTensors;
+        tf.tidy(() => {
+          d.compute(student, teacher, ctx);
+        });
+        expect(tf.memory().numTensors, `${id}: tensors after a tidy compute`).toBe(before);
+        d.dispose();
+      });
+    }
+  });
+});
