@@ -1,0 +1,183 @@
+/**
+ * `ckd`: contrastive knowledge distillation for detection — the teacher's embedding of an object
+ * is the positive, constructed negatives tell the student what is wrong.
+ *
+ * Paper: Yang & Li, contrastive knowledge distillation for object detection, Journal of Computer
+ * Applications (2025); no public code. The loss is an instance-level InfoNCE (Oord et al. 2018;
+ * CRD, Tian et al., ICLR 2020, for the projection heads and τ = 0.07) plus feature imitation.
+ * **[design] our construction from the paper's description** (reference §17.2).
+ */
+import { Rng, stopGradient } from "@kdet/core";
+import * as tf from "@tensorflow/tfjs-core";
+import { z } from "zod";
+import { ConvAdapter } from "./adapters/conv-adapter.js";
+import { type LevelGrid, backgroundCells, cellRect, collectInstances, poolingMatrix, poolRows, sampleCells } from "./ckd-embeddings.js";
+import { infoNce } from "./ckd-infonce.js";
+import { assertSameGrid, channelFields, l2NormalizeSamples, needsAlign, tidyLoss } from "./feature-ops.js";
+import { assertSameShape, levelList } from "./logit-ops.js";
+import type { DistillLoss, LossContext, LossResult } from "./types.js";
+
+/**
+ * Config of {@link createCkd}. Open choices, with our defaults: τ = 0.07 (CRD), a shared linear
+ * projector to 128 dimensions followed by L2 normalisation (CRD's embed head; shared so that the
+ * student equal to the teacher gives equal embeddings), box-average pooling, all three negative
+ * kinds, 8 background cells per image and level, weights 1 and 1.
+ */
+export const CkdConfig = z
+  .object({
+    type: z.literal("ckd").default("ckd"),
+    /** Weight of the InfoNCE term. */
+    contrastiveWeight: z.number().nonnegative().default(1),
+    /** Weight of the feature-imitation term (mean squared error of aligned features). */
+    imitationWeight: z.number().nonnegative().default(1),
+    /** InfoNCE temperature τ. */
+    tau: z.number().positive().default(0.07),
+    /** Object feature: average of the box's cells (`roi`) or the centre cell (`center`). */
+    pooling: z.enum(["roi", "center"]).default("roi"),
+    /** `shared`: one trainable linear head for S and T; `separate`: one each; `none`: raw features. */
+    projector: z.enum(["shared", "separate", "none"]).default("shared"),
+    /** Embedding size of the projector(s). */
+    projDim: z.number().int().positive().default(128),
+    /** Negatives: the teacher embeddings of the other objects of the batch. */
+    instanceNegatives: z.boolean().default(true),
+    /** Negatives: this many teacher background cells (inside no GT box) per image and level. */
+    backgroundPerLevel: z.number().int().nonnegative().default(8),
+    /** Negatives: the teacher feature of the same box on every other image of the batch. */
+    crossImageNegatives: z.boolean().default(true),
+    ...channelFields,
+  })
+  .strict();
+/** Parsed {@link CkdConfig}. */
+export type CkdConfig = z.infer<typeof CkdConfig>;
+
+/** The `ckd` loss and its adapters (null when absent). */
+export interface CkdLoss extends DistillLoss {
+  readonly align: ConvAdapter | null;
+  readonly studentProjector: ConvAdapter | null;
+  readonly teacherProjector: ConvAdapter | null;
+}
+
+let uid = 0;
+
+/** Level grids from the context (`imageSize`, else `stride` × map size). */
+function levelGrids(ctx: LossContext | undefined, levels: tf.Tensor[]): LevelGrid[] {
+  const img = ctx?.imageSize ?? (ctx?.stride && levels.length === 1 ? [levels[0]!.shape[1]! * ctx.stride, levels[0]!.shape[2]! * ctx.stride] : undefined);
+  if (!img) throw new Error("ckd: ctx.imageSize (padded input [h, w]) is required (or ctx.stride for one level)");
+  return levels.map((t) => ({ h: t.shape[1]!, w: t.shape[2]!, stride: [img[0] / t.shape[1]!, img[1] / t.shape[2]!] }));
+}
+
+/**
+ * Creates the `ckd` loss. **[design] our construction from the paper's description.**
+ *
+ * Inputs: NHWC student `S` `[N,H,W,C_s]` and teacher `T` `[N,H,W,C_t]` (constant), one level or
+ * per-level arrays (FPN, finest first); `Ŝ = align(S)` (1×1 conv when C_s ≠ C_t, shared by the
+ * levels). `ctx.boxes`: one flat `n*4` xyxy Float32Array per image (input pixels);
+ * `ctx.imageSize`: the padded input `[h, w]`; `ctx.rng` (optional) draws the background cells
+ * (default: a generator seeded with `seed`, advanced on every call).
+ *
+ * 1. Objects: every GT box, on level `floor(log2(√(wh)/56))` (mmdet's RoI rule, clamped) when
+ *    several levels are given. Its feature `f_k = pool(F, b_k)`: the mean of the cells the box
+ *    overlaps (`roi`) or its centre cell (`center`), as a matrix product (differentiable).
+ * 2. Embeddings `u_k = norm(P_S(pool(Ŝ, b_k)))`, `v_k = norm(P_T(pool(T, b_k)))`, `norm(x) =
+ *    x/‖x‖₂`, P a linear head C_t→projDim (`shared`: P_S = P_T) or the identity (`none`).
+ * 3. Negatives of k (all teacher-side, embedded with P_T): `v_j` (j ≠ k, any image), `m`
+ *    random background cells per image and level (cell centre inside no box), and the same box
+ *    `b_k` pooled on each other image of the batch (same place, other content).
+ * 4. `contrastive = −(1/K) Σ_k log( e^{u_k·v_k/τ} / (e^{u_k·v_k/τ} + Σ_{neg} e^{u_k·n/τ}) )`;
+ *    0 without objects; K = 1 with no negative gives 0.
+ * 5. `imitation = Σ_levels mean((Ŝ − T)²)`; `L = contrastiveWeight·contrastive + imitationWeight·imitation`.
+ *
+ * Invariant to a joint permutation of the objects (the mean over k and the negative sets do not
+ * depend on their order). When S = T: imitation is 0 and u_k = v_k (shared/none projector); the
+ * InfoNCE is then `−(1/K) Σ_k log(e^{1/τ} / (e^{1/τ} + Σ_neg e^{v_k·n/τ}))`, not 0 (the
+ * negatives keep probability mass; InfoNCE has no zero).
+ * Parts (weighted): `contrastive`, `imitation`.
+ */
+export function createCkd(config: z.input<typeof CkdConfig> = {}): CkdLoss {
+  const cfg = CkdConfig.parse(config);
+  const id = uid++;
+  const c = cfg.teacherChannels ?? cfg.studentChannels;
+  if (cfg.projector !== "none" && c === undefined) throw new Error("ckd: teacherChannels (or studentChannels) is required to build the projector");
+  const align = needsAlign(cfg)
+    ? new ConvAdapter({ inChannels: cfg.studentChannels!, outChannels: cfg.teacherChannels!, seed: cfg.seed, name: `ckd${id}_align` })
+    : null;
+  const proj = (seed: number, who: string) => new ConvAdapter({ inChannels: c!, outChannels: cfg.projDim, seed, name: `ckd${id}_proj_${who}` });
+  const studentProjector = cfg.projector === "none" ? null : proj(cfg.seed + 1, "s");
+  const teacherProjector = cfg.projector === "separate" ? proj(cfg.seed + 2, "t") : studentProjector;
+  const rng = new Rng(cfg.seed);
+  const embed = (x: tf.Tensor2D, p: ConvAdapter | null): tf.Tensor2D =>
+    tf.tidy(() => {
+      const y = p ? tf.reshape(p.apply(tf.reshape(x, [x.shape[0], 1, 1, x.shape[1]])), [x.shape[0], -1]) : x;
+      return l2NormalizeSamples(y) as tf.Tensor2D;
+    });
+  return {
+    id: "ckd",
+    align,
+    studentProjector,
+    teacherProjector,
+    get variables() {
+      const vs = [align, studentProjector, teacherProjector === studentProjector ? null : teacherProjector];
+      return vs.flatMap((a) => (a ? a.variables : []));
+    },
+    compute(student, teacher, ctx): LossResult {
+      const ss = levelList(student);
+      const ts = levelList(teacher);
+      if (ss.length === 0 || ss.length !== ts.length) throw new Error(`ckd: ${ss.length} student levels vs ${ts.length} teacher levels`);
+      const n = ts[0]!.shape[0]!;
+      const boxes = ctx?.boxes;
+      if (!boxes || boxes.length !== n) throw new Error(`ckd: ctx.boxes must hold one xyxy Float32Array per image (${n}), got ${boxes ? boxes.length : "none"}`);
+      const grids = levelGrids(ctx, ts);
+      const insts = collectInstances(boxes, ts.length);
+      const rand = ctx?.rng ?? (() => rng.next());
+      const bg = grids.map((g) =>
+        cfg.backgroundPerLevel === 0 ? [] : boxes.map((b) => sampleCells(backgroundCells(b, g), cfg.backgroundPerLevel, rand)),
+      );
+      return tidyLoss(() => {
+        const us: tf.Tensor2D[] = [];
+        const vs: tf.Tensor2D[] = [];
+        const bs: tf.Tensor2D[] = [];
+        const xs: tf.Tensor2D[] = [];
+        const imit: tf.Scalar[] = [];
+        ts.forEach((tl, l) => {
+          const t = stopGradient(tl);
+          assertSameGrid("ckd", ss[l]!, t);
+          const s = align ? align.apply(ss[l] as tf.Tensor4D) : ss[l]!;
+          assertSameShape("ckd", s, t, `level ${l} feature`);
+          imit.push(tf.mean(tf.squaredDifference(s, t)));
+          const g = grids[l]!;
+          const here = insts.filter((k) => k.level === l);
+          const rects = here.map((k) => cellRect(k.box, g, cfg.pooling));
+          if (here.length > 0) {
+            const p = poolingMatrix(rects, here.map((k) => k.image), n, g);
+            us.push(poolRows(s, p));
+            vs.push(poolRows(t, p));
+            if (cfg.crossImageNegatives && n > 1) {
+              const others = here.flatMap((k) => Array.from({ length: n - 1 }, (_, j) => (j < k.image ? j : j + 1)));
+              xs.push(poolRows(t, poolingMatrix(rects.flatMap((r) => Array<typeof r>(n - 1).fill(r)), others, n, g)));
+            }
+          }
+          const cells = bg[l]!.flatMap((cs, img) => cs.map((cell) => ({ img, cell })));
+          if (cells.length > 0) {
+            const r = cells.map(({ cell }) => [Math.floor(cell / g.w), Math.floor(cell / g.w), cell % g.w, cell % g.w] as [number, number, number, number]);
+            bs.push(poolRows(t, poolingMatrix(r, cells.map((x) => x.img), n, g)));
+          }
+        });
+        const imitation = tf.mul(tf.addN(imit), cfg.imitationWeight) as tf.Scalar;
+        let contrastive: tf.Scalar = tf.scalar(0);
+        if (us.length > 0 && cfg.contrastiveWeight > 0) {
+          const u = embed(tf.concat(us), studentProjector);
+          const v = embed(tf.concat(vs), teacherProjector);
+          const b = bs.length ? embed(tf.concat(bs), teacherProjector) : null;
+          const x = xs.length ? embed(tf.concat(xs), teacherProjector).reshape([u.shape[0], n - 1, -1]) : null;
+          contrastive = tf.mul(infoNce(u, v, { tau: cfg.tau, instanceNegatives: cfg.instanceNegatives, background: b, crossImage: x as tf.Tensor3D | null }), cfg.contrastiveWeight) as tf.Scalar;
+        }
+        return { total: tf.add(contrastive, imitation) as tf.Scalar, parts: { contrastive, imitation } };
+      });
+    },
+    dispose() {
+      align?.dispose();
+      studentProjector?.dispose();
+      if (teacherProjector !== studentProjector) teacherProjector?.dispose();
+    },
+  };
+}
