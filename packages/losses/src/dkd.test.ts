@@ -59,14 +59,16 @@ describe("dkd", () => {
     expect(r.total.dataSync()[0]).toBeCloseTo(hand, 5);
   });
 
-  it("robust: zeros, float32-extreme logits give finite loss and gradient", () => {
+  it("robust: zeros, a single pixel, float32-extreme logits give finite loss and gradient", () => {
     const dkd = createDkd();
     const cases: Array<[string, tf.Tensor, tf.Tensor]> = [
       ["all-zero", tf.zeros([3, 5]), tf.zeros([3, 5])],
+      ["single pixel (dense 1×1 map)", tf.tensor4d([[[[1, -2, 0.5]]]]), tf.tensor4d([[[[0, 3, -1]]]])],
       ["±3e38", tf.tensor2d([[3e38, -3e38, 0], [-3e38, 3e38, 1], [0, 0, -3e38]]), tf.tensor2d([[-3e38, 3e38, 0], [3e38, -3e38, 0], [3e38, 0, 0]])],
     ];
     for (const [name, s, t] of cases) {
-      const ctx = { gtLabels: Array.from({ length: s.shape[0]! }, (_, i) => i % s.shape[1]!) };
+      const c = s.shape[s.rank - 1]!;
+      const ctx = { gtLabels: Array.from({ length: s.size / c }, (_, i) => i % c) };
       const total = dkd.compute(s, t, ctx).total;
       expectFinite(name, total, tf.grad((x: tf.Tensor) => dkd.compute(x, t, ctx).total)(s));
     }

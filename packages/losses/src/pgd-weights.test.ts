@@ -48,6 +48,14 @@ describe("pgd key-position weights", () => {
     expect(Array.from(pgdBackgroundWeights(anchors, gt))).toEqual([1, 1, 1, 1, 0, 1, 1, 1, 1]);
   });
 
+  it("a GT box outside the map: no weights, everything background, finite", () => {
+    const far = [500, 500, 540, 560];
+    const teacherCls = new Array(9).fill(1);
+    const { weights } = pgdKeyWeights({ anchors, teacherCls, teacherBoxes, gtBoxes: far, gtLabels: [0], rng: new Rng(3) }, { alpha: 0.8 });
+    expect(Array.from(weights)).toEqual(new Array(9).fill(0));
+    expect(Array.from(pgdBackgroundWeights(anchors, far))).toEqual(new Array(9).fill(1));
+  });
+
   it("top-k larger than the anchor count is clamped; Gaussian weight peaks near the candidates' mean", () => {
     const teacherCls = new Array(9).fill(0);
     const { weights, topkIdxs } = pgdKeyWeights({ anchors, teacherCls, teacherBoxes, gtBoxes: gt, gtLabels: [0], rng: new Rng(2) }, { alpha: 0.5, topk: 20 });
