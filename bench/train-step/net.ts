@@ -1,3 +1,4 @@
+import { batchNormSilu } from "../../packages/core/src/backend/index";
 import { tf, type TF } from "./tf";
 
 /**
@@ -30,8 +31,12 @@ function init(shape: number[], fanIn: number, seed: number): TF.Tensor {
   return tf.randomUniform(shape, -lim, lim, "float32", seed);
 }
 
-/** Builds the net; `seed` fixes every initial weight. */
-export function buildNet(seed = 1): Net {
+/**
+ * Builds the net; `seed` fixes every initial weight. `fused`: BN + SiLU via kdet's
+ * `batchNormSilu` (hand-written gradient) and the heads' bias via `tf.fused.conv2d`; otherwise
+ * every op is composed from tf ops and differentiated by tfjs.
+ */
+export function buildNet(seed = 1, fused = false): Net {
   const params: TF.Variable[] = [];
   let flopsPerPixel: { f: number; stride: number }[] = [];
   let n = 0;
@@ -46,6 +51,7 @@ export function buildNet(seed = 1): Net {
   };
   const runConv = (c: Conv, x: TF.Tensor4D): TF.Tensor4D => {
     const y = tf.conv2d(x, c.w as TF.Tensor4D, c.s, "same");
+    if (fused) return batchNormSilu(y, c.gamma as TF.Tensor1D, c.beta as TF.Tensor1D, EPS);
     const { mean, variance } = tf.moments(y, [0, 1, 2]);
     const scale = tf.mul(c.gamma, tf.rsqrt(tf.add(variance, EPS)));
     const z = tf.add(tf.mul(tf.sub(y, mean), scale), c.beta) as TF.Tensor4D;
@@ -81,7 +87,8 @@ export function buildNet(seed = 1): Net {
     flopsPerPixel.push({ f: 2 * ci * 9, stride });
     const w = v(init([1, 1, ci, 9], ci, seed * 1000 + n));
     const b = v(tf.zeros([9]));
-    return (x: TF.Tensor4D) => tf.add(tf.conv2d(x, w as TF.Tensor4D, 1, "valid"), b) as TF.Tensor4D;
+    return (x: TF.Tensor4D): TF.Tensor4D =>
+      fused ? tf.fused.conv2d({ x, filter: w as TF.Tensor4D, strides: 1, pad: "valid", bias: b }) : tf.add(tf.conv2d(x, w as TF.Tensor4D, 1, "valid"), b);
   };
 
   const b0 = conv(3, 16, 3, 2, 2);

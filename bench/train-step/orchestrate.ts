@@ -120,7 +120,7 @@ function profileTable(r: Row): string {
     "| kernel | ms/step | % of step | calls/step |",
     "|---|---|---|---|",
   ];
-  for (const [name, e] of rows.slice(0, 25)) lines.push(`| ${name} | ${e.ms.toFixed(1)} | ${((100 * e.ms) / r.profileStepMs!).toFixed(1)} % | ${e.calls / 1} |`);
+  for (const [name, e] of rows.slice(0, 25)) lines.push(`| ${name} | ${e.ms.toFixed(1)} | ${((100 * e.ms) / r.profileStepMs!).toFixed(1)} % | ${e.calls} |`);
   return lines.join("\n");
 }
 
@@ -134,7 +134,7 @@ export async function main(argv: string[]): Promise<void> {
   const rows: Row[] = [];
   const batch = quick ? 2 : 8;
   const size = quick ? 96 : 256;
-  const base = { batch, size, steps, warmup: quick ? 1 : 2, profileSteps: quick ? 1 : 2 };
+  const base = { batch, size, steps, warmup: quick ? 1 : 2, profileSteps: quick ? 1 : 2, fused: true };
   console.log(`# bench/train-step ${quick ? "(quick)" : ""}\n\nmachine: ${machine()}; load at start ${load()}\n`);
 
   const torchVersion = quick || argv.includes("--no-torch") ? null : ensureTorch();
@@ -143,7 +143,10 @@ export async function main(argv: string[]): Promise<void> {
     for (const t of [1, cores]) rows.push(runTorch(t, batch, size, steps, true));
   }
   rows.push(tfRow("tfjs-wasm builtin kernels", { ...base, backend: "wasm-builtin", threads: 1, steps: 1, warmup: 0, profileSteps: 0 }));
-  for (const t of quick ? [cores] : [1, cores]) rows.push(tfRow("tfjs-wasm + kdet kernels", { ...base, backend: "wasm", threads: t }));
+  for (const t of quick ? [cores] : [1, cores]) {
+    if (!quick) rows.push(tfRow("tfjs-wasm + kdet kernels, composed BN+SiLU", { ...base, backend: "wasm", threads: t, fused: false }));
+    rows.push(tfRow("tfjs-wasm + kdet kernels, fused BN+SiLU", { ...base, backend: "wasm", threads: t }));
+  }
   if (!argv.includes("--no-cpu")) {
     const cpu = quick ? { batch: 1, size: 64 } : { batch: 1, size: 256 };
     rows.push(tfRow("tfjs cpu (pure JS) + kdet fix", { ...base, ...cpu, backend: "cpu", threads: 1, steps: 1, warmup: 0, profileSteps: 0 }));

@@ -13,6 +13,8 @@ export interface StepConfig {
   steps: number;
   warmup: number;
   profileSteps: number;
+  /** BN + SiLU via kdet's batchNormSilu, head bias via tf.fused.conv2d. */
+  fused: boolean;
 }
 
 /** What a configuration measured. */
@@ -45,7 +47,7 @@ export async function runSteps(c: StepConfig): Promise<StepResult> {
   try {
     await registerGradients();
     result.message = await setup(c);
-    const net = buildNet(1);
+    const net = buildNet(1, c.fused);
     const x = tf.randomNormal([c.batch, c.size, c.size, 3], 0, 1, "float32", 7) as TF.Tensor4D;
     const targets = tf.tidy(() => net.forward(x).map((o, i) => tf.randomNormal(o.shape, 0, 1, "float32", 20 + i)));
     const opt = tf.train.sgd(0.01);
@@ -71,7 +73,10 @@ export async function runSteps(c: StepConfig): Promise<StepResult> {
       for (let i = 0; i < c.profileSteps; i++) step();
       result.profileStepMs = (performance.now() - t0) / c.profileSteps;
       const p = timers.take();
-      for (const e of Object.values(p)) e.ms /= c.profileSteps;
+      for (const e of Object.values(p)) {
+        e.ms /= c.profileSteps;
+        e.calls /= c.profileSteps;
+      }
       result.profile = p;
     }
   } catch (e) {

@@ -13,3 +13,4 @@ export { depthwiseBackpropInput } from "./depthwise-backprop-input";
 export { maxPoolGradValues } from "./max-pool-grad";
 export { resizeNearestNeighborGradValues } from "./resize-nearest-neighbor-grad";
 export { unsortedSegmentSumValues } from "./unsorted-segment-sum";
+export { batchNormSilu } from "./batch-norm-silu";

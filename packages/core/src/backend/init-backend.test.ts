@@ -1,8 +1,7 @@
-import os from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultWasmThreads, initBackend } from "./init-backend";
-import { CPU_FIXES, WASM_TRAINING_KERNELS } from "./register-kernels";
+import { CPU_FIXES, isRegistered, WASM_TRAINING_KERNELS } from "./register-kernels";
 import { findTensorflowPackage } from "./tensorflow-loader";
 import { wasmThreadsPatchApplied } from "./wasm-threads";
 
@@ -20,14 +19,13 @@ describe("initBackend", () => {
     expect(info.skipped.map((s) => s.backend)).toEqual(["tensorflow"]);
     expect(info.skipped[0]!.reason).toMatch(/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed/);
     expect(info.message).toMatch(/^kdet backend: wasm, \d+ thread\(s\) \[auto\]/);
-    for (const k of WASM_TRAINING_KERNELS) expect(tf.getKernel(k.kernelName, "wasm")?.kernelFunc).toBe(k.kernelFunc);
+    for (const k of WASM_TRAINING_KERNELS) expect(isRegistered(k, "wasm"), k.kernelName).toBe(true);
   });
 
-  it("uses all cores by default when the threaded-wasm patch is installed", async () => {
+  it("defaults to 1 thread under vitest (test files already use every core)", async () => {
     expect(wasmThreadsPatchApplied()).toBe(true);
-    expect(defaultWasmThreads()).toBe(os.cpus().length);
-    const info = await initBackend({ backend: "wasm", quiet: true });
-    expect(info.threads).toBe(os.cpus().length);
+    expect(process.env.VITEST).toBeDefined();
+    expect(defaultWasmThreads()).toBe(1);
   });
 
   it("is idempotent: repeated calls give the same answer and register nothing twice", async () => {
@@ -42,7 +40,7 @@ describe("initBackend", () => {
     const info = await initBackend({ backend: "cpu", quiet: true });
     expect(info).toMatchObject({ backend: "cpu", requested: "cpu", requestSource: "option", threads: 1 });
     expect(tf.getBackend()).toBe("cpu");
-    for (const k of CPU_FIXES) expect(tf.getKernel(k.kernelName, "cpu")?.kernelFunc).toBe(k.kernelFunc);
+    for (const k of CPU_FIXES) expect(isRegistered(k, "cpu"), k.kernelName).toBe(true);
   });
 
   it("honours env KDET_BACKEND and validates it", async () => {

@@ -43,11 +43,14 @@ export interface BackendInfo {
 
 /**
  * Default XNNPACK thread count for the wasm backend: all logical cores when the kdet threaded-wasm
- * patch is installed (it is checked to run, exit cleanly and give thread-count-deterministic
- * results in Node and vitest), else 1.
+ * patch is installed (checked to run, exit cleanly and give deterministic results in Node and
+ * vitest), else 1. Under vitest (env VITEST) also 1: vitest already runs test files in parallel
+ * on every core, and oversubscribed pthreads busy-wait — a 2-thread training step measured 5.0 s
+ * vs 1.5 s on 1 thread at load 10 (bench/train-step/RESULTS.md).
  */
 export function defaultWasmThreads(): number {
-  return wasmThreadsPatchApplied() ? os.cpus().length : 1;
+  if (!wasmThreadsPatchApplied() || process.env.VITEST != null) return 1;
+  return os.cpus().length;
 }
 
 function parseEnvBackend(): BackendRequest | undefined {

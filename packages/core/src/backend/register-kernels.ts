@@ -3,23 +3,37 @@ import { conv2dBackpropFilterKernel } from "./conv2d-backprop-filter";
 import { conv2dBackpropInputKernel } from "./conv2d-backprop-input";
 import { depthwiseBackpropFilterKernel } from "./depthwise-backprop-filter";
 import { depthwiseBackpropInputKernel } from "./depthwise-backprop-input";
+import { concatKernel, splitVKernel } from "./concat-split";
 import { castKernel, identityKernel } from "./identity";
 import type { KernelArgs } from "./kernel-io";
 import { maxPoolGradKernel } from "./max-pool-grad";
 import { resizeNearestNeighborGradKernel } from "./resize-nearest-neighbor-grad";
 import { unsortedSegmentSumKernel } from "./unsorted-segment-sum";
 
-/** One kernel kdet registers: tfjs kernel name → kernel function. */
+/**
+ * One kernel kdet registers: tfjs kernel name → kernel function. The function also receives the
+ * kernel it replaces (`builtin`), for inputs it leaves to it (e.g. string tensors).
+ */
 export interface KdetKernel {
   readonly kernelName: string;
-  readonly kernelFunc: (args: KernelArgs) => tf.TensorInfo;
+  readonly kernelFunc: (args: KernelArgs, builtin?: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[];
+}
+
+/** Marks a registered kernel function as the wrapper of a given `KdetKernel`. */
+const KDET = Symbol.for("kdet.kernel");
+type Tagged = tf.KernelFunc & { [KDET]?: KdetKernel };
+
+/** True when the kernel registered for (`kernelName`, `backendName`) is `k`. */
+export function isRegistered(k: KdetKernel, backendName: string): boolean {
+  return (tf.getKernel(k.kernelName, backendName)?.kernelFunc as Tagged | undefined)?.[KDET] === k;
 }
 
 /**
  * Kernels kdet registers under backend 'wasm' (tfjs-backend-wasm 4.22.0) so that detectors train,
  * fast and with correct gradients (kdet backend.md §3): the four missing or slow conv gradients,
- * the gather gradient, a correct MaxPoolGrad, copy-free Identity and same-dtype Cast, and a batch-correct
- * ResizeNearestNeighborGrad (the same loop as the cpu fix).
+ * the gather gradient, a correct MaxPoolGrad, copy-free Identity and same-dtype Cast, Concat and
+ * SplitV without per-row allocations (channel concat was ~25× slower than a copy), and a
+ * batch-correct ResizeNearestNeighborGrad (the same loop as the cpu fix).
  */
 export const WASM_TRAINING_KERNELS: readonly KdetKernel[] = [
   { kernelName: tf.Conv2DBackpropFilter, kernelFunc: conv2dBackpropFilterKernel },
@@ -30,6 +44,8 @@ export const WASM_TRAINING_KERNELS: readonly KdetKernel[] = [
   { kernelName: tf.MaxPoolGrad, kernelFunc: maxPoolGradKernel },
   { kernelName: tf.Identity, kernelFunc: identityKernel },
   { kernelName: tf.Cast, kernelFunc: castKernel },
+  { kernelName: tf.Concat, kernelFunc: concatKernel },
+  { kernelName: tf.SplitV, kernelFunc: splitVKernel },
   { kernelName: tf.ResizeNearestNeighborGrad, kernelFunc: resizeNearestNeighborGradKernel },
 ];
 
@@ -40,15 +56,19 @@ export const CPU_FIXES: readonly KdetKernel[] = [
 
 /**
  * Registers `kernels` under `backendName`, replacing whatever is registered under the same name
- * (tfjs builtins included). Idempotent: a kernel that is already ours is left alone, so it is safe
- * to call from many test files and after every backend switch.
+ * (tfjs builtins included; their `setupFunc`/`disposeFunc` are kept, and the builtin function is
+ * handed to ours). Idempotent: a kernel that is already ours is left alone, so it is safe to call
+ * from many test files and after every backend switch.
  */
 export function registerKernels(backendName: string, kernels: readonly KdetKernel[]): void {
   for (const k of kernels) {
+    if (isRegistered(k, backendName)) continue;
     const current = tf.getKernel(k.kernelName, backendName);
-    if (current?.kernelFunc === (k.kernelFunc as unknown)) continue;
+    const builtin = current?.kernelFunc;
+    const kernelFunc: Tagged = (args) => k.kernelFunc(args as KernelArgs, builtin);
+    kernelFunc[KDET] = k;
     if (current != null) tf.unregisterKernel(k.kernelName, backendName);
-    tf.registerKernel({ kernelName: k.kernelName, backendName, kernelFunc: k.kernelFunc as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: k.kernelName, backendName, kernelFunc, setupFunc: current?.setupFunc, disposeFunc: current?.disposeFunc });
   }
 }
 

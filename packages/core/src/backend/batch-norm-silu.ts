@@ -1,0 +1,42 @@
+import * as tf from "@tensorflow/tfjs-core";
+
+/**
+ * Training-mode batch normalization followed by SiLU, with a hand-written gradient (NHWC, batch
+ * statistics over N, H, W; the YOLOv5/v8 `Conv` block after its conv):
+ * `xc = x - mean`, `var = mean(xc²)`, `inv = 1/√(var + eps)`, `z = xc·(γ·inv) + β`,
+ * `out = z·σ(z)`. Backward (Ioffe & Szegedy 2015, §3; SiLU′(z) = σ + out·(1 - σ)), with
+ * `g = dout·SiLU′(z)`, `m = N·H·W`, `a = γ·inv`:
+ * `dβ = Σg`, `S = Σ g·xc`, `dγ = S·inv`, `dx = a·g - a·dβ/m - xc·(a·inv²·S/m)`.
+ * About 19 full-size elementwise passes instead of ~35 when tfjs differentiates the composed ops,
+ * and far fewer kernel calls. The running statistics are not tracked (batch stats only).
+ */
+export function batchNormSilu(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 1e-3): tf.Tensor4D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const axes = [0, 1, 2];
+    const mean = tf.mean(xi, axes);
+    const xc = tf.sub(xi, mean);
+    const inv = tf.rsqrt(tf.add(tf.mean(tf.square(xc), axes), eps));
+    const a = tf.mul(g, inv);
+    const z = tf.add(tf.mul(xc, a), b);
+    const s = tf.sigmoid(z);
+    const out = tf.mul(z, s);
+    save([xc, inv, a, s, out]);
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [sxc, sinv, sa, ss, sout] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        const m = sxc.size / sxc.shape[3]!;
+        const gz = tf.mul(dy as tf.Tensor, tf.add(ss, tf.mul(sout, tf.sub(1, ss))));
+        const dBeta = tf.sum(gz, axes);
+        const sGx = tf.sum(tf.mul(gz, sxc), axes);
+        const dGamma = tf.mul(sGx, sinv);
+        const c2 = tf.mul(tf.neg(sa), tf.div(dBeta, m));
+        const c3 = tf.mul(tf.neg(sa), tf.mul(tf.square(sinv), tf.div(sGx, m)));
+        const dx = tf.add(tf.add(tf.mul(gz, sa), tf.mul(sxc, c3)), c2);
+        return [dx, dGamma, dBeta];
+      },
+    };
+  });
+  return op(x, gamma, beta) as tf.Tensor4D;
+}
