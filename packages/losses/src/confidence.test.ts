@@ -15,8 +15,9 @@ const bkl = (q: number, z: number) => {
   return xl(q) + xl(1 - q) - q * Math.log(p) - (1 - q) * Math.log(1 - p);
 };
 const ctxOf = (scores: tf.Tensor | tf.Tensor[], logits?: tf.Tensor | tf.Tensor[], objectness?: tf.Tensor): ConfidenceContext => {
-  const ctx: ConfidenceContext = { teacherPreds: objectness ? { scores, objectness } : { scores } };
-  if (logits) ctx.studentPreds = { logits };
+  const ctx: ConfidenceContext = { teacherScores: scores };
+  if (logits) ctx.studentCls = logits;
+  if (objectness) ctx.teacherObjectness = objectness;
   return ctx;
 };
 
@@ -59,7 +60,9 @@ describe("confidence", () => {
     expect(value(() => loss.compute(s!, t!, ctxOf(q!, undefined, obj)).total)).toBeCloseTo(m2, 5);
     const ql = tf.tensor4d(qv.map(logit), [1, 1, 3, 2]);
     const ol = tf.tensor4d([0.2, 1 - 1e-6, 1 - 1e-6].map(logit), [1, 1, 3, 1]);
-    const asLogits = createConfidence({ teacherScores: "logits" });
+    const grouped = value(() => createConfidence({ headWeight: 0 }).compute(s!, t!, { teacherPreds: { scores: q!, objectness: obj } }).total);
+    expect(grouped).toBeCloseTo(m2, 5);
+    const asLogits = createConfidence({ scoreKind: "logits" });
     const asProbs = createConfidence();
     const a = value(() => asLogits.compute(s!, t!, ctxOf(ql, z!, ol)).total);
     const b = value(() => asProbs.compute(s!, t!, ctxOf(q!, z!, obj)).total);
@@ -138,8 +141,8 @@ describe("confidence", () => {
 
   it("errors name the missing predictions", () => {
     const x = tf.zeros([1, 2, 2, 1]);
-    expect(() => createConfidence().compute(x, x)).toThrow(/ctx.teacherPreds.scores/);
-    expect(() => createConfidence().compute(x, x, ctxOf(x))).toThrow(/ctx.studentPreds.logits/);
+    expect(() => createConfidence().compute(x, x)).toThrow(/ctx.teacherScores/);
+    expect(() => createConfidence().compute(x, x, ctxOf(x))).toThrow(/ctx.studentCls/);
     expect(() => createConfidence().compute(x, x, ctxOf([x, x], x))).toThrow(/one tensor per level/);
     x.dispose();
   });

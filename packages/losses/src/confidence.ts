@@ -39,8 +39,8 @@ export const ConfidenceConfig = z
     gamma: z.number().nonnegative().default(1),
     /** Focal exponent β of the soft-label term (0 disables the modulation). */
     headBeta: z.number().nonnegative().default(1),
-    /** Whether `ctx.teacherPreds.scores` / `objectness` are probabilities or logits. */
-    teacherScores: ScoreKind.default("probabilities"),
+    /** Whether `ctx.teacherScores` / `teacherObjectness` are probabilities or logits. */
+    scoreKind: ScoreKind.default("probabilities"),
     ...channelFields,
   })
   .strict();
@@ -52,24 +52,38 @@ export interface ConfidenceLoss extends DistillLoss {
   readonly align: ConvAdapter | null;
 }
 
-/** Context of `confidence`: teacher scores (and optional objectness), student class logits. */
+/**
+ * Context of `confidence`. Flat keys (what the distiller's `ctxFrom` fills) or the grouped
+ * `teacherPreds` / `studentPreds` records; each value is one NHWC tensor or one per level.
+ */
 export interface ConfidenceContext extends LossContext {
-  /** `scores` `[N,H,W,K]` per level (required); `objectness` `[N,H,W,1]` per level (optional). */
+  /** Teacher class scores `[N,H,W,K]` (required); alias `teacherPreds.scores`. */
+  teacherScores?: tf.Tensor | tf.Tensor[];
+  /** Teacher objectness `[N,H,W,1]` (optional); alias `teacherPreds.objectness`. */
+  teacherObjectness?: tf.Tensor | tf.Tensor[];
+  /** Student class logits `[N,H,W,K]` (required when `headWeight > 0`); alias `studentPreds.logits`. */
+  studentCls?: tf.Tensor | tf.Tensor[];
   teacherPreds?: Record<string, tf.Tensor | tf.Tensor[]>;
-  /** `logits` `[N,H,W,K]` per level: the student's class logits (required when `headWeight > 0`). */
   studentPreds?: Record<string, tf.Tensor | tf.Tensor[]>;
 }
 
-/** Per-level tensors of `ctx[group][key]`, checked against the number of levels. */
-function predLevels(ctx: ConfidenceContext | undefined, group: "teacherPreds" | "studentPreds", key: string, levels: number, required: boolean): tf.Tensor[] | undefined {
-  const v = ctx?.[group]?.[key];
+const PRED_KEYS = {
+  teacherScores: ["teacherPreds", "scores"],
+  teacherObjectness: ["teacherPreds", "objectness"],
+  studentCls: ["studentPreds", "logits"],
+} as const;
+
+/** Per-level tensors of `ctx[key]` (or its grouped alias), checked against the number of levels. */
+function predLevels(ctx: ConfidenceContext | undefined, key: keyof typeof PRED_KEYS, levels: number, required: boolean): tf.Tensor[] | undefined {
+  const [group, sub] = PRED_KEYS[key];
+  const v = ctx?.[key] ?? ctx?.[group]?.[sub];
   if (v === undefined) {
-    if (required) throw new Error(`confidence: ctx.${group}.${key} is required (NHWC [N,H,W,K] per level)`);
+    if (required) throw new Error(`confidence: ctx.${key} (or ctx.${group}.${sub}) is required: NHWC per level`);
     return undefined;
   }
   const list = levelList(v);
   if (list.length !== levels || list.some((x) => !(x instanceof tf.Tensor))) {
-    throw new Error(`confidence: ctx.${group}.${key} must hold one tensor per level (${levels}), got ${list.length}`);
+    throw new Error(`confidence: ctx.${key} must hold one tensor per level (${levels}), got ${list.length}`);
   }
   return list;
 }
@@ -79,10 +93,11 @@ function predLevels(ctx: ConfidenceContext | undefined, group: "teacherPreds" | 
  *
  * Inputs per level l: NHWC student features `S` `[N,H,W,C_s]` and teacher features `T`
  * `[N,H,W,C_t]` (constant), `Ŝ = align(S)` (1×1 conv when C_s ≠ C_t); teacher scores
- * `ctx.teacherPreds.scores` `[N,H,W,K]` per level (sigmoid probabilities, or logits with
- * `teacherScores: "logits"`), optional `ctx.teacherPreds.objectness` `[N,H,W,1]`, and — when
- * `headWeight > 0` — student class logits `ctx.studentPreds.logits` `[N,H,W,K]`. Single tensors
- * or per-level arrays (same length as the features). No boxes are used.
+ * `ctx.teacherScores` `[N,H,W,K]` per level (sigmoid probabilities, or logits with
+ * `scoreKind: "logits"`), optional `ctx.teacherObjectness` `[N,H,W,1]`, and — when
+ * `headWeight > 0` — student class logits `ctx.studentCls` `[N,H,W,K]` (aliases:
+ * `ctx.teacherPreds.{scores,objectness}`, `ctx.studentPreds.logits`). Single tensors or per-level
+ * arrays (same length as the features). No boxes are used.
  *
  *   q = teacher probabilities, c_i = max_k q_ik (· obj_i), w_i = c_i^γ · 1[c_i ≥ threshold]
  *   feature = Σ_{l,i} w_i · mean_c (Ŝ − T)²_i / max(Σ_{l,i} w_i, 1e-12)   (weighted mean, all levels)
@@ -111,9 +126,9 @@ export function createConfidence(config: z.input<typeof ConfidenceConfig> = {}):
       const L = ss.length;
       if (L === 0 || ts.length !== L) throw new Error(`confidence: ${L} student levels vs ${ts.length} teacher levels`);
       if (align && L !== 1) throw new Error("confidence: an align conv needs exactly one level");
-      const scores = predLevels(ctx, "teacherPreds", "scores", L, true)!;
-      const objs = predLevels(ctx, "teacherPreds", "objectness", L, false);
-      const logits = cfg.headWeight > 0 ? predLevels(ctx, "studentPreds", "logits", L, true) : undefined;
+      const scores = predLevels(ctx, "teacherScores", L, true)!;
+      const objs = predLevels(ctx, "teacherObjectness", L, false);
+      const logits = cfg.headWeight > 0 ? predLevels(ctx, "studentCls", L, true) : undefined;
       return tidyLoss(() => {
         const num: tf.Scalar[] = [];
         const den: tf.Scalar[] = [];
@@ -125,8 +140,8 @@ export function createConfidence(config: z.input<typeof ConfidenceConfig> = {}):
           assertSameGrid("confidence", scores[l]!, t);
           const s = align ? align.apply(ss[l] as tf.Tensor4D) : ss[l]!;
           assertSameShape("confidence", s, t, "feature");
-          const q = teacherProbs(scores[l]!, cfg.teacherScores);
-          const obj = objs ? teacherProbs(objs[l]!, cfg.teacherScores) : undefined;
+          const q = teacherProbs(scores[l]!, cfg.scoreKind);
+          const obj = objs ? teacherProbs(objs[l]!, cfg.scoreKind) : undefined;
           const conf = locationConfidence(q, obj);
           const sel = tf.cast(tf.greaterEqual(conf, cfg.threshold), "float32");
           const w = cfg.gamma === 0 ? sel : tf.mul(sel, tf.pow(conf, cfg.gamma));
