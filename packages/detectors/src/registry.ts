@@ -2,6 +2,7 @@ import { z } from "zod";
 import { YOLOV8_SCALES } from "./backbones/cspdarknet";
 import type { Detector } from "./detector";
 import { createYolov8 } from "./models/yolov8";
+import { configureBatchNorm } from "./nn/training-mode";
 
 const common = {
   /** Number of object classes. */
@@ -10,6 +11,8 @@ const common = {
   seed: z.number().int().default(0),
   /** DFL bins per box side. */
   regMax: z.number().int().min(2).max(64).default(16),
+  /** Overrides every BatchNorm's running-statistics momentum (default: the architecture's own). */
+  bnMomentum: z.number().gt(0).max(1).optional(),
 };
 
 /** Config of the YOLOv8 entries. */
@@ -67,6 +70,8 @@ export function createDetector<Id extends DetectorId>(id: Id, config: DetectorCo
     throw new Error(`createDetector("${id}"): invalid config ${JSON.stringify(config)}: ${issues}`);
   }
   const det = e.create(parsed.data);
+  const bnMomentum = (parsed.data as { bnMomentum?: number }).bnMomentum;
+  if (bnMomentum !== undefined) configureBatchNorm(det, { momentum: bnMomentum });
   det.spec = { id, config: parsed.data as Record<string, unknown> };
   return det;
 }

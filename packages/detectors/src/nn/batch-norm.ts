@@ -56,8 +56,8 @@ export class BatchNorm extends Module<tf.Tensor4D, tf.Tensor4D> {
   readonly beta: tf.Variable;
   readonly runningMean: tf.Variable;
   readonly runningVar: tf.Variable;
-  readonly eps: number;
-  readonly momentum: number;
+  eps: number;
+  momentum: number;
 
   constructor(readonly channels: number, opts: BatchNormOptions = {}) {
     super();

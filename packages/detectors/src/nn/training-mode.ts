@@ -10,3 +10,19 @@ export function setTraining(root: Module<never, unknown>, training: boolean): vo
   const all = [root as unknown as Module<unknown, unknown>, ...(root as unknown as Module<unknown, unknown>).modules().values()];
   for (const m of all) if (m instanceof BatchNorm) m.training = training;
 }
+
+/** True when any BatchNorm under `root` (root included) is in training mode. */
+export function isTraining(root: Module<never, unknown>): boolean {
+  const all = [root as unknown as Module<unknown, unknown>, ...(root as unknown as Module<unknown, unknown>).modules().values()];
+  return all.some((m) => m instanceof BatchNorm && m.training);
+}
+
+/** Overrides eps and/or momentum of every BatchNorm under `root` (e.g. a faster momentum for very short runs). */
+export function configureBatchNorm(root: Module<never, unknown>, opts: { eps?: number; momentum?: number }): void {
+  const all = [root as unknown as Module<unknown, unknown>, ...(root as unknown as Module<unknown, unknown>).modules().values()];
+  for (const m of all) {
+    if (!(m instanceof BatchNorm)) continue;
+    if (opts.eps !== undefined) m.eps = opts.eps;
+    if (opts.momentum !== undefined) m.momentum = opts.momentum;
+  }
+}

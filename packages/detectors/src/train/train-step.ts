@@ -1,0 +1,103 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type { Detector } from "../detector";
+import type { NamedVariable } from "../io/named-variables";
+import type { LossContext } from "@kdet/losses";
+import { batchImages, batchTargets, type BatchLike } from "./batch-tensors";
+import { clipGradNorm } from "./clip";
+import type { ModelEma } from "./ema";
+import type { Optimizer } from "./optimizers";
+import type { StepRates } from "./schedule";
+
+/** What the trainer needs of a distiller (`@kdet/losses` `Distiller` fits). */
+export interface DistillerLike {
+  readonly variables: tf.Variable[];
+  compute(student: Record<string, tf.Tensor>, teacher: Record<string, tf.Tensor>, ctx?: LossContext): { total: tf.Scalar; parts: Record<string, tf.Scalar> };
+  dispose(): void;
+}
+
+/**
+ * The distillation path: a frozen teacher (kept in inference mode, run outside the gradient tape),
+ * the distiller and the feature names to tap on each side.
+ */
+export interface DistillSetup {
+  teacher: Detector;
+  distiller: DistillerLike;
+  studentTaps: string[];
+  teacherTaps: string[];
+}
+
+/** Everything one optimizer step touches. */
+export interface StepContext {
+  model: Detector;
+  /** Trainable parameters (model + adapters) with stable names and kinds. */
+  params: readonly NamedVariable[];
+  optimizer: Optimizer;
+  ema?: ModelEma;
+  clipNorm: number;
+  distill?: DistillSetup;
+}
+
+/** Numbers of one step (losses are the weighted parts; total = Σ parts). */
+export interface StepResult {
+  loss: number;
+  parts: Record<string, number>;
+  gradNorm: number;
+}
+
+/**
+ * One training step: teacher features (no tape, inference-mode BN) → student forward with taps →
+ * detection loss (+ distiller terms with GT boxes/labels and the input size in the context) →
+ * gradients of every trainable parameter → global-norm clipping → optimizer update (weight decay on
+ * `weight` parameters only, warmup bias rate on `bias` ones) → EMA update. Frees every tensor it made.
+ */
+export function trainStep(ctx: StepContext, batch: BatchLike, rates: StepRates): StepResult {
+  const x = batchImages(batch);
+  const targets = batchTargets(batch);
+  const kept: Record<string, tf.Scalar> = {};
+  let teacherFeats: Record<string, tf.Tensor> = {};
+  try {
+    const d = ctx.distill;
+    if (d) teacherFeats = tf.tidy(() => d.teacher.forwardWithTaps(x, d.teacherTaps).taps);
+    const { value, grads } = tf.variableGrads(() => {
+      const { raw, taps } = ctx.model.forwardWithTaps(x, d?.studentTaps ?? []);
+      const det = ctx.model.head.loss(raw, targets);
+      const parts: Record<string, tf.Scalar> = { ...det.parts };
+      let total = det.total;
+      if (d) {
+        const k = d.distiller.compute(taps, teacherFeats, { boxes: targets.boxes, labels: targets.classes, imageSize: [batch.height, batch.width] });
+        for (const [name, v] of Object.entries(k.parts)) {
+          if (name in parts) throw new Error(`trainStep: distillation part "${name}" clashes with a detection loss part`);
+          parts[name] = v;
+        }
+        total = tf.add(total, k.total);
+      }
+      for (const [k, v] of Object.entries(parts)) kept[k] = tf.keep(v);
+      return total;
+    }, ctx.params.map((p) => p.variable));
+    const loss = value.dataSync()[0] as number;
+    value.dispose();
+    if (!Number.isFinite(loss)) {
+      tf.dispose(Object.values(grads));
+      throw new Error(`trainStep: loss is ${loss} (parts ${JSON.stringify(readParts(kept))})`);
+    }
+    const clipped = clipGradNorm(grads, ctx.clipNorm);
+    try {
+      const updates = [];
+      for (const p of ctx.params) {
+        const g = clipped.grads[p.variable.name];
+        if (g) updates.push({ name: p.name, variable: p.variable, grad: g, lr: p.kind === "bias" ? rates.biasLr : rates.lr, decay: p.kind === "weight" });
+      }
+      ctx.optimizer.apply(updates, rates.momentum);
+    } finally {
+      tf.dispose(Object.values(clipped.grads));
+    }
+    ctx.ema?.update();
+    return { loss, parts: readParts(kept), gradNorm: clipped.norm };
+  } finally {
+    tf.dispose([x, ...Object.values(kept), ...Object.values(teacherFeats)]);
+  }
+}
+
+function readParts(parts: Record<string, tf.Scalar>): Record<string, number> {
+  return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.dataSync()[0] as number]));
+}

@@ -1,0 +1,215 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type { Batch } from "@kdet/data";
+import { appendFile, mkdir } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import type { Detector } from "../detector";
+import type { PostprocessOptions } from "../heads/postprocess";
+import { namedVariables, type NamedVariable } from "../io/named-variables";
+import { assignNamed, variablesByName } from "../io/weights-map";
+import { createDetector } from "../registry";
+import { readCheckpoint, writeCheckpoint } from "./checkpoint";
+import { ModelEma } from "./ema";
+import { Optimizer, optimizerSchema } from "./optimizers";
+import { scheduleSchema, stepRates } from "./schedule";
+import { trainStep, type DistillSetup, type StepResult } from "./train-step";
+import { evaluateDetector, type ValidationData, type ValidationResult } from "./validate";
+
+/** Trainer settings (zod-validated; defaults follow ultralytics where it has one). */
+export const trainerConfigSchema = z
+  .object({
+    epochs: z.number().int().positive(),
+    optimizer: optimizerSchema,
+    schedule: scheduleSchema.default(scheduleSchema.parse({})),
+    /** EMA of the weights (validated and kept as "best"), or false. */
+    ema: z.union([z.literal(false), z.object({ decay: z.number().min(0).max(1).default(0.9999), tau: z.number().positive().default(2000) }).strict()]).default({ decay: 0.9999, tau: 2000 }),
+    /** Global gradient-norm clip (ultralytics: 10). */
+    clipNorm: z.number().positive().default(10),
+    /** Validate every this many epochs (and after the last); 0 = never. */
+    valEvery: z.number().int().min(0).default(1),
+    /** Also write `last.ckpt` every this many steps (0 = only at epoch ends). */
+    checkpointEvery: z.number().int().min(0).default(0),
+    /** Metric that selects `best.ckpt`. */
+    bestMetric: z.enum(["mAP", "AP50"]).default("mAP"),
+  })
+  .strict();
+export type TrainerConfig = z.output<typeof trainerConfigSchema>;
+export type TrainerConfigInput = z.input<typeof trainerConfigSchema>;
+
+/** Source of training batches: deterministic per (epoch, position), e.g. a `@kdet/data` BatchLoader. */
+export interface TrainData {
+  readonly batchesPerEpoch: number;
+  epoch(e: number): AsyncIterable<Batch> | Iterable<Batch>;
+}
+
+/** One line of `metrics.jsonl` / `onLog`. */
+export type TrainLog =
+  | ({ kind: "step"; step: number; epoch: number; lr: number; ms: number } & StepResult)
+  | { kind: "val"; step: number; epoch: number; metrics: ValidationResult; best: boolean };
+
+/** Everything the trainer is given. */
+export interface TrainerOptions {
+  model: Detector;
+  data: TrainData;
+  config: TrainerConfigInput;
+  val?: ValidationData;
+  /** Run folder: `last.ckpt`, `best.ckpt`, `metrics.jsonl`. Without it nothing is written. */
+  outDir?: string;
+  distill?: DistillSetup;
+  postprocess?: PostprocessOptions;
+  onLog?: (entry: TrainLog) => void;
+}
+
+/**
+ * The training loop: epochs of `trainStep` with the schedule's warmup/decay, EMA, clipping,
+ * per-term loss logging, validation with `@kdet/eval` every `valEvery` epochs (on the EMA weights
+ * when enabled), `last.ckpt` (model, EMA, optimizer slots, adapters, counters) written atomically so
+ * that `resume()` continues bit-exactly, and `best.ckpt` for the best validation metric.
+ */
+export class Trainer {
+  readonly config: TrainerConfig;
+  readonly model: Detector;
+  readonly ema: ModelEma | undefined;
+  readonly optimizer: Optimizer;
+  /** Optimizer steps done. */
+  step = 0;
+  best: { metric: number; step: number } | undefined;
+  private readonly params: NamedVariable[];
+  private readonly opts: TrainerOptions;
+
+  constructor(opts: TrainerOptions) {
+    this.opts = opts;
+    this.config = trainerConfigSchema.parse(opts.config);
+    this.model = opts.model;
+    if (opts.data.batchesPerEpoch < 1) throw new Error(`Trainer: the training data has ${opts.data.batchesPerEpoch} batches per epoch`);
+    this.optimizer = new Optimizer(this.config.optimizer);
+    const adapters = (opts.distill?.distiller.variables ?? []).map((v, i): NamedVariable => ({ name: `adapter.${i}`, variable: v, kind: v.rank === 1 ? "bias" : "weight" }));
+    this.params = [...namedVariables(this.model).filter((n) => n.kind !== "buffer"), ...adapters.filter((a) => a.variable.trainable)];
+    if (opts.distill) opts.distill.teacher.train(false);
+    if (this.config.ema) {
+      if (!this.model.spec) throw new Error("Trainer: EMA needs a detector built by createDetector (to build its shadow copy)");
+      this.ema = new ModelEma(this.model, createDetector(this.model.spec.id, this.model.spec.config as never), this.config.ema);
+    }
+  }
+
+  /** Total optimizer steps of the run. */
+  get totalSteps(): number {
+    return this.config.epochs * this.opts.data.batchesPerEpoch;
+  }
+
+  /** The weights to evaluate and export: the EMA shadow when enabled, else the model. */
+  get evalModel(): Detector {
+    return (this.ema?.shadow as Detector | undefined) ?? this.model;
+  }
+
+  /**
+   * Trains until the configured epochs are done, or until `maxSteps` optimizer steps in total
+   * (to stop early, e.g. before a resume). Returns the last validation result, if any.
+   */
+  async fit(opts: { maxSteps?: number } = {}): Promise<ValidationResult | undefined> {
+    const bpe = this.opts.data.batchesPerEpoch;
+    const stop = Math.min(opts.maxSteps ?? Infinity, this.totalSteps);
+    let last: ValidationResult | undefined;
+    if (this.opts.outDir) await mkdir(this.opts.outDir, { recursive: true });
+    while (this.step < stop) {
+      const epoch = Math.floor(this.step / bpe);
+      let pos = 0;
+      const skip = this.step % bpe;
+      for await (const batch of this.opts.data.epoch(epoch)) {
+        if (pos++ < skip) continue;
+        if (this.step >= stop) break;
+        await this.runStep(batch, epoch);
+        if (this.opts.outDir && this.config.checkpointEvery > 0 && this.step % this.config.checkpointEvery === 0) await this.saveCheckpoint();
+      }
+      if (pos < bpe && this.step < stop) throw new Error(`Trainer: epoch ${epoch} gave ${pos} batches, expected ${bpe}`);
+      if (this.step % bpe !== 0) break; // stopped inside an epoch (maxSteps)
+      const done = this.step / bpe;
+      const lastEpoch = done === this.config.epochs;
+      if (this.opts.val && this.config.valEvery > 0 && (done % this.config.valEvery === 0 || lastEpoch)) last = await this.validateAndKeepBest(done - 1);
+      if (this.opts.outDir) await this.saveCheckpoint();
+    }
+    return last;
+  }
+
+  private async runStep(batch: Batch, epoch: number): Promise<void> {
+    const t0 = performance.now();
+    const c = this.config;
+    const momentum = c.optimizer.type === "sgd" ? c.optimizer.momentum : 0;
+    const rates = stepRates(c.schedule, c.optimizer.lr, momentum, this.step, this.totalSteps);
+    this.model.train(true);
+    const r = trainStep({ model: this.model, params: this.params, optimizer: this.optimizer, ema: this.ema, clipNorm: c.clipNorm, distill: this.opts.distill }, batch, c.optimizer.type === "sgd" ? rates : { ...rates, momentum: 0 });
+    this.step++;
+    await this.log({ kind: "step", step: this.step, epoch, lr: rates.lr, ms: performance.now() - t0, ...r });
+  }
+
+  /** Validates the evaluation weights; keeps `best.ckpt` when the configured metric improves. */
+  async validateAndKeepBest(epoch: number): Promise<ValidationResult> {
+    if (!this.opts.val) throw new Error("Trainer.validate: no validation data was given");
+    const m = await evaluateDetector(this.evalModel, this.opts.val, this.opts.postprocess);
+    const v = m[this.config.bestMetric];
+    const isBest = !this.best || v > this.best.metric;
+    if (isBest) {
+      this.best = { metric: v, step: this.step };
+      if (this.opts.outDir) await this.saveCheckpoint(path.join(this.opts.outDir, "best.ckpt"));
+    }
+    await this.log({ kind: "val", step: this.step, epoch, metrics: m, best: isBest });
+    return m;
+  }
+
+  private async log(entry: TrainLog): Promise<void> {
+    this.opts.onLog?.(entry);
+    if (this.opts.outDir) await appendFile(path.join(this.opts.outDir, "metrics.jsonl"), `${JSON.stringify(entry)}\n`);
+  }
+
+  private adapterVars(): Record<string, tf.Variable> {
+    return Object.fromEntries(this.params.filter((p) => p.name.startsWith("adapter.")).map((p) => [p.name, p.variable]));
+  }
+
+  /** Writes model, EMA, optimizer slots, adapters and counters (default `<outDir>/last.ckpt`). */
+  async saveCheckpoint(file?: string): Promise<void> {
+    const f = file ?? (this.opts.outDir ? path.join(this.opts.outDir, "last.ckpt") : undefined);
+    if (!f) throw new Error("Trainer.saveCheckpoint: no file and no outDir");
+    const tensors: Record<string, tf.Tensor> = {};
+    const put = (prefix: string, m: Record<string, tf.Tensor>) => Object.entries(m).forEach(([k, t]) => (tensors[`${prefix}/${k}`] = t));
+    put("model", variablesByName(this.model));
+    if (this.ema) put("ema", variablesByName(this.ema.shadow));
+    put("optim", this.optimizer.state());
+    put("adapter", this.adapterVars());
+    const state = { spec: this.model.spec ?? null, step: this.step, optimizerSteps: this.optimizer.steps, emaUpdates: this.ema?.updates ?? null, best: this.best ?? null, config: this.config };
+    await writeCheckpoint(f, { state, tensors });
+  }
+
+  /** Restores everything `saveCheckpoint` wrote (default `<outDir>/last.ckpt`); training continues from its step. */
+  async resume(file?: string): Promise<void> {
+    const f = file ?? (this.opts.outDir ? path.join(this.opts.outDir, "last.ckpt") : undefined);
+    if (!f) throw new Error("Trainer.resume: no file and no outDir");
+    const ck = await readCheckpoint(f);
+    try {
+      const s = z.object({ step: z.number().int().min(0), optimizerSteps: z.number().int().min(0), emaUpdates: z.number().int().nullable(), best: z.object({ metric: z.number(), step: z.number() }).nullable() }).passthrough().parse(ck.state);
+      const group = (prefix: string) => Object.fromEntries(Object.entries(ck.tensors).filter(([k]) => k.startsWith(`${prefix}/`)).map(([k, t]) => [k.slice(prefix.length + 1), t]));
+      assignNamed(this.model, group("model"), `Trainer.resume(${f}) model`);
+      if (this.ema) {
+        if (s.emaUpdates === null) throw new Error(`Trainer.resume(${f}): the checkpoint has no EMA, the config enables it`);
+        assignNamed(this.ema.shadow, group("ema"), `Trainer.resume(${f}) ema`);
+        this.ema.updates = s.emaUpdates;
+      }
+      const adapters = group("adapter");
+      for (const [k, v] of Object.entries(this.adapterVars())) {
+        const t = adapters[k];
+        if (!t || t.shape.join() !== v.shape.join()) throw new Error(`Trainer.resume(${f}): adapter "${k}" missing or of another shape`);
+        v.assign(t);
+      }
+      this.optimizer.loadState(group("optim"), s.optimizerSteps);
+      this.step = s.step;
+      this.best = s.best ?? undefined;
+    } finally {
+      tf.dispose(Object.values(ck.tensors).filter((t) => !t.isDisposed));
+    }
+  }
+
+  /** Frees the optimizer slots and the EMA shadow (not the model, teacher or distiller). */
+  dispose(): void {
+    this.optimizer.dispose();
+    this.ema?.shadow.dispose();
+  }
+}
