@@ -55,6 +55,17 @@ export interface BatchLoader {
   clearCache(): void;
 }
 
+function u8ToF32(src: Uint8Array, dst: Float32Array, o: number): void {
+  const k = 1 / 255;
+  for (let i = 0; i < src.length; i++) dst[o + i] = src[i]! * k;
+}
+function f32ToU8(src: Float32Array, dst: Uint8Array, o: number): void {
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i]! * 255 + 0.5;
+    dst[o + i] = v <= 0 ? 0 : v >= 255 ? 255 : v;
+  }
+}
+
 /** Stack per-image HWC arrays into one NHWC array of the requested type (uint8 → float: /255; float → uint8: ·255 rounded). */
 export function stackImages(images: Image[], output: "float32" | "uint8"): Float32Array | Uint8Array {
   const first = images[0];
@@ -63,13 +74,12 @@ export function stackImages(images: Image[], output: "float32" | "uint8"): Float
   const out = output === "uint8" ? new Uint8Array(per * images.length) : new Float32Array(per * images.length);
   images.forEach((img, b) => {
     if (img.data.length !== per) throw new DataError({ op: "stack batch", entry: b, value: `${img.width}x${img.height}`, allowed: `${first.width}x${first.height}` }, "images of a batch differ in size");
-    const o = b * per;
     const src = img.data;
     if (out instanceof Float32Array) {
-      if (src instanceof Uint8Array) for (let i = 0; i < per; i++) out[o + i] = src[i]! / 255;
-      else out.set(src, o);
-    } else if (src instanceof Uint8Array) out.set(src, o);
-    else for (let i = 0; i < per; i++) out[o + i] = Math.min(255, Math.max(0, Math.round(src[i]! * 255)));
+      if (src instanceof Uint8Array) u8ToF32(src, out, b * per);
+      else out.set(src, b * per);
+    } else if (src instanceof Uint8Array) out.set(src, b * per);
+    else f32ToU8(src, out, b * per);
   });
   return out;
 }

@@ -27,37 +27,37 @@ export function adjustHsv(img: Image, dh: number, gs: number, gv: number): Image
   const k = isU8 ? 1 / 255 : 1;
   const back = isU8 ? 255 : 1;
   const round = isU8 ? 0.5 : 0;
-  const shift = ((dh % 1) + 1) % 1;
+  const shift6 = (((dh % 1) + 1) % 1) * 6; // hue shift in sextants
   for (let i = 0; i < data.length; i += 3) {
     const r = data[i]! * k, g = data[i + 1]! * k, b = data[i + 2]! * k;
-    const mx = Math.max(r, g, b);
-    const mn = Math.min(r, g, b);
+    const mx = r > g ? (r > b ? r : b) : g > b ? g : b;
+    const mn = r < g ? (r < b ? r : b) : g < b ? g : b;
     const d = mx - mn;
-    let h = 0;
-    if (d > 0) {
-      if (mx === r) h = (g - b) / d / 6;
-      else if (mx === g) h = ((b - r) / d + 2) / 6;
-      else h = ((r - g) / d + 4) / 6;
-      if (h < 0) h += 1;
+    let v = mx * gv;
+    if (v > 1) v = 1;
+    if (d === 0) {
+      // grey: hue and saturation are irrelevant
+      out[i] = out[i + 1] = out[i + 2] = v * back + round;
+      continue;
     }
-    const s0 = mx > 0 ? d / mx : 0;
-    const s = Math.min(1, s0 * gs);
-    const v = Math.min(1, mx * gv);
-    // HSV → RGB
-    let hh = (h + shift) * 6;
-    if (hh >= 6) hh -= 6;
-    const sec = Math.floor(hh);
-    const f = hh - sec;
+    let s = (d / mx) * gs;
+    if (s > 1) s = 1;
+    // hue in sextants [0, 6)
+    let h6 = mx === r ? (g - b) / d : mx === g ? (b - r) / d + 2 : (r - g) / d + 4;
+    h6 += shift6;
+    if (h6 < 0) h6 += 6;
+    if (h6 >= 6) h6 -= 6;
+    if (h6 >= 6) h6 -= 6;
+    const sec = h6 | 0;
+    const f = h6 - sec;
     const p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
     let R: number, G: number, B: number;
-    switch (sec) {
-      case 0: R = v; G = t; B = p; break;
-      case 1: R = q; G = v; B = p; break;
-      case 2: R = p; G = v; B = t; break;
-      case 3: R = p; G = q; B = v; break;
-      case 4: R = t; G = p; B = v; break;
-      default: R = v; G = p; B = q; break;
-    }
+    if (sec === 0) { R = v; G = t; B = p; }
+    else if (sec === 1) { R = q; G = v; B = p; }
+    else if (sec === 2) { R = p; G = v; B = t; }
+    else if (sec === 3) { R = p; G = q; B = v; }
+    else if (sec === 4) { R = t; G = p; B = v; }
+    else { R = v; G = p; B = q; }
     out[i] = R * back + round;
     out[i + 1] = G * back + round;
     out[i + 2] = B * back + round;

@@ -40,7 +40,7 @@ export function letterbox(sample: Sample, options: LetterboxOptions): Sample {
   const o = parseWith(LetterboxSchema, options, "letterbox");
   const { image } = sample;
   const g = letterboxGeometry(image.width, image.height, o.width, o.height, o.scaleUp);
-  const resized = resizeBilinear(image, g.w, g.h);
+  const resized = g.w === image.width && g.h === image.height ? image : resizeBilinear(image, g.w, g.h);
   const isU8 = image.data instanceof Uint8Array;
   const canvas = { data: pixelsLike(image.data, o.width * o.height * 3), width: o.width, height: o.height, channels: 3 as const };
   canvas.data.fill(isU8 ? o.fill : o.fill / 255);

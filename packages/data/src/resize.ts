@@ -18,28 +18,34 @@ export function boxDownsample(img: Image, f: number): Image {
   const h = Math.ceil(H / f);
   const out = pixelsLike(data, w * h * 3);
   const acc = new Float64Array(w * 3);
-  const cnt = new Float64Array(w);
   const round = data instanceof Uint8Array ? 0.5 : 0;
   for (let y = 0; y < h; y++) {
     acc.fill(0);
-    cnt.fill(0);
-    const y1 = Math.min(H, (y + 1) * f);
-    for (let sy = y * f; sy < y1; sy++) {
-      let si = sy * W * 3;
-      for (let sx = 0; sx < W; sx++, si += 3) {
-        const x = (sx / f) | 0;
-        acc[x * 3] = acc[x * 3]! + data[si]!;
-        acc[x * 3 + 1] = acc[x * 3 + 1]! + data[si + 1]!;
-        acc[x * 3 + 2] = acc[x * 3 + 2]! + data[si + 2]!;
-        cnt[x] = cnt[x]! + 1;
+    const y0 = y * f;
+    const y1 = Math.min(H, y0 + f);
+    for (let sy = y0; sy < y1; sy++) {
+      const row = sy * W * 3;
+      for (let x = 0; x < w; x++) {
+        const x0 = x * f;
+        const x1 = Math.min(W, x0 + f);
+        let r = 0, g = 0, b = 0;
+        for (let si = row + x0 * 3, se = row + x1 * 3; si < se; si += 3) {
+          r += data[si]!;
+          g += data[si + 1]!;
+          b += data[si + 2]!;
+        }
+        acc[x * 3] = acc[x * 3]! + r;
+        acc[x * 3 + 1] = acc[x * 3 + 1]! + g;
+        acc[x * 3 + 2] = acc[x * 3 + 2]! + b;
       }
     }
+    const rows = y1 - y0;
     let o = y * w * 3;
     for (let x = 0; x < w; x++, o += 3) {
-      const c = cnt[x]!;
-      out[o] = acc[x * 3]! / c + round;
-      out[o + 1] = acc[x * 3 + 1]! / c + round;
-      out[o + 2] = acc[x * 3 + 2]! / c + round;
+      const inv = 1 / (rows * (Math.min(W, x * f + f) - x * f));
+      out[o] = acc[x * 3]! * inv + round;
+      out[o + 1] = acc[x * 3 + 1]! * inv + round;
+      out[o + 2] = acc[x * 3 + 2]! * inv + round;
     }
   }
   return { data: out, width: w, height: h, channels: 3 };

@@ -58,11 +58,13 @@ export function warpScaleTranslate(img: Image, sx: number, sy: number, tx: numbe
       const c = r1 + X.i0[x]! * 3;
       const d = r1 + X.i1[x]! * 3;
       const fx = X.f[x]!;
-      for (let ch = 0; ch < 3; ch++) {
-        const top = data[a + ch]! + (data[b + ch]! - data[a + ch]!) * fx;
-        const bot = data[c + ch]! + (data[d + ch]! - data[c + ch]!) * fx;
-        out[o + ch] = top + (bot - top) * fy + round;
-      }
+      const a0 = data[a]!, a1 = data[a + 1]!, a2 = data[a + 2]!;
+      const c0 = data[c]!, c1 = data[c + 1]!, c2 = data[c + 2]!;
+      const t0 = a0 + (data[b]! - a0) * fx, t1 = a1 + (data[b + 1]! - a1) * fx, t2 = a2 + (data[b + 2]! - a2) * fx;
+      const u0 = c0 + (data[d]! - c0) * fx, u1 = c1 + (data[d + 1]! - c1) * fx, u2 = c2 + (data[d + 2]! - c2) * fx;
+      out[o] = t0 + (u0 - t0) * fy + round;
+      out[o + 1] = t1 + (u1 - t1) * fy + round;
+      out[o + 2] = t2 + (u2 - t2) * fy + round;
     }
   }
   return { data: out, width: outW, height: outH, channels: 3 };
