@@ -88,6 +88,9 @@ function predLevels(ctx: ConfidenceContext | undefined, key: keyof typeof PRED_K
   return list;
 }
 
+/** Instance counter: unique variable names when several losses live at once (per-level instances). */
+let uid = 0;
+
 /**
  * Creates the `confidence` loss. **[design] our construction from the description.**
  *
@@ -112,7 +115,7 @@ function predLevels(ctx: ConfidenceContext | undefined, key: keyof typeof PRED_K
 export function createConfidence(config: z.input<typeof ConfidenceConfig> = {}): ConfidenceLoss {
   const cfg = ConfidenceConfig.parse(config);
   const align = needsAlign(cfg)
-    ? new ConvAdapter({ inChannels: cfg.studentChannels!, outChannels: cfg.teacherChannels!, seed: cfg.seed, name: "confidence_align" })
+    ? new ConvAdapter({ inChannels: cfg.studentChannels!, outChannels: cfg.teacherChannels!, seed: cfg.seed, name: `confidence${uid++}_align` })
     : null;
   return {
     id: "confidence",

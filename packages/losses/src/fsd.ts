@@ -60,6 +60,9 @@ function geometry(ctx: LossContext | undefined, n: number, level: tf.Tensor): { 
   throw new Error("fsd: ctx.imageSize (padded input [h, w]) or ctx.stride is required");
 }
 
+/** Instance counter: unique variable names when several losses live at once (per-level instances). */
+let uid = 0;
+
 /**
  * Creates the `fsd` loss. **[design] our construction from the paper's description.**
  *
@@ -85,7 +88,7 @@ function geometry(ctx: LossContext | undefined, n: number, level: tf.Tensor): { 
 export function createFsd(config: z.input<typeof FsdConfig> = {}): FsdLoss {
   const cfg = FsdConfig.parse(config);
   const align = needsAlign(cfg)
-    ? new ConvAdapter({ inChannels: cfg.studentChannels!, outChannels: cfg.teacherChannels!, seed: cfg.seed, name: "fsd_align" })
+    ? new ConvAdapter({ inChannels: cfg.studentChannels!, outChannels: cfg.teacherChannels!, seed: cfg.seed, name: `fsd${uid++}_align` })
     : null;
   return {
     id: "fsd",
