@@ -91,17 +91,14 @@ export class Distiller {
     const instances: Instance[] = [];
     try {
       parsed.data.forEach((term, ti) => instances.push(...expandTerm(term, (opts.seed ?? 0) + 1000 * ti)));
+      const seen = new Set<string>();
+      for (const { key } of instances) {
+        if (seen.has(key)) throw new Error(`Distiller.create: two terms produce the part '${key}'; give them distinct 'name's`);
+        seen.add(key);
+      }
     } catch (e) {
       for (const inst of instances) disposeInstance(inst);
       throw e;
-    }
-    const seen = new Set<string>();
-    for (const inst of instances) {
-      if (seen.has(inst.key)) {
-        for (const i of instances) disposeInstance(i);
-        throw new Error(`Distiller.create: two terms produce the part '${inst.key}'; give them distinct 'name's`);
-      }
-      seen.add(inst.key);
     }
     return new Distiller(instances);
   }
