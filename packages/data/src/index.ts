@@ -32,3 +32,4 @@ export { BatchOptionsSchema, createBatchLoader, padTargets, stackImages, type Ba
 export { encodePng, generateSynthetic, renderSyntheticImage, SYNTHETIC_CLASS_NAMES, syntheticDataset, SyntheticOptionsSchema, type SyntheticImage, type SyntheticOptions } from "./synthetic.js";
 export { hsvToRgb, SYNTHETIC_CLASSES, textureValue, type ShapeClass, type Texture } from "./synthetic-shapes.js";
 export { formatInspection, inspectDataset, SIZE_BIN_EDGES, type Inspection } from "./inspect.js";
+export { DATASETS, DatasetConfigSchema, loadDataset, type DatasetConfig, type DatasetType } from "./datasets.js";

@@ -15,7 +15,7 @@ import { z } from "zod";
 import { AnnotationBuilder } from "./annotation-builder.js";
 import type { CocoGtFile } from "./coco-schema.js";
 import { createDataset, emptyReport } from "./dataset.js";
-import { parseWith } from "./errors.js";
+import { DataError, parseWith } from "./errors.js";
 import { loadSharp, shrinkSize } from "./image-decode.js";
 import { resizeBilinear } from "./resize.js";
 import { createRng, hashSeed, type Rng } from "./rng.js";
@@ -41,10 +41,17 @@ export const SyntheticOptionsSchema = z.object({
   noise: z.number().min(0).max(64).default(8),
   /** Minimum visible fraction every object keeps under later objects. */
   minVisible: z.number().min(0.1).max(1).default(0.5),
-}).refine((o) => o.maxObjects >= o.minObjects, { message: "maxObjects must be >= minObjects", path: ["maxObjects"] });
+});
 /** Input of the synthetic generators. */
 export type SyntheticOptions = z.input<typeof SyntheticOptionsSchema>;
 type Cfg = z.output<typeof SyntheticOptionsSchema>;
+
+/** Parse and cross-check synthetic options. */
+function parseSynthetic(options: SyntheticOptions, op: string): Cfg {
+  const cfg = parseWith(SyntheticOptionsSchema, options, op);
+  if (cfg.maxObjects < cfg.minObjects) throw new DataError({ op, field: "maxObjects", value: cfg.maxObjects, allowed: `>= minObjects (${cfg.minObjects})` }, "invalid config");
+  return cfg;
+}
 
 /** One rendered image and its objects (boxes xyxy in pixels, class index 0..7). */
 export interface SyntheticImage {
@@ -107,7 +114,7 @@ function background(S: number, rng: Rng, cfg: Cfg): Float32Array {
 
 /** Render synthetic image `index` of the stream `seed` (deterministic). */
 export function renderSyntheticImage(seed: number, index: number, options: SyntheticOptions = {}): SyntheticImage {
-  const cfg = parseWith(SyntheticOptionsSchema, options, "synthetic image");
+  const cfg = parseSynthetic(options, "synthetic image");
   const S = cfg.size;
   const rng = createRng(hashSeed(seed, index));
   const px = background(S, rng, cfg);
@@ -176,7 +183,7 @@ function recordOf(img: SyntheticImage, i: number, file: string): SampleRecord {
 
 /** An in-memory synthetic `Dataset` (no files; `loadImage` returns copies, shrunk if `maxSide` asks). */
 export function syntheticDataset(options: SyntheticOptions = {}): Dataset {
-  const cfg = parseWith(SyntheticOptionsSchema, options, "synthetic dataset");
+  const cfg = parseSynthetic(options, "synthetic dataset");
   const images = Array.from({ length: cfg.numImages }, (_, i) => renderSyntheticImage(cfg.seed, i, cfg));
   return createDataset({
     name: `synthetic-${cfg.seed}`,
@@ -211,7 +218,7 @@ export async function encodePng(img: Image): Promise<Uint8Array> {
  * Returns the paths to pass to `loadCoco`.
  */
 export async function generateSynthetic(options: SyntheticOptions & { outDir: string }): Promise<{ annotationFile: string; imageDir: string; numImages: number; numBoxes: number }> {
-  const cfg = parseWith(SyntheticOptionsSchema, options, "generate synthetic");
+  const cfg = parseSynthetic(options, "generate synthetic");
   const outDir = path.resolve(options.outDir);
   const imageDir = path.join(outDir, "images");
   await mkdir(imageDir, { recursive: true });
