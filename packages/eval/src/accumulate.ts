@@ -31,8 +31,7 @@ export function recallIndex(shape: Accumulated["recallShape"], t: number, k: num
 export function unitOrder(ev: EvalState, k: number): Int32Array {
   const s0 = ev.slotStart[k]!;
   const n = ev.slotStart[k + 1]! - s0;
-  const scores = new Float64Array(n);
-  for (let s = 0; s < n; s++) scores[s] = ev.dt.score[ev.slotDet[s0 + s]!]!;
+  const scores = ev.slotScore.subarray(s0, s0 + n);
   const order = new Int32Array(n);
   for (let s = 0; s < n; s++) order[s] = s;
   stableSortDesc(order, n, scores, new Int32Array(n));
@@ -82,7 +81,7 @@ export function accumulate(ev: EvalState): Accumulated {
     const sRank = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const s = order[i]!;
-      sScore[i] = ev.dt.score[ev.slotDet[s]!]!;
+      sScore[i] = ev.slotScore[s]!;
       sRank[i] = ev.slotRank[s]!;
     }
     // positions kept for each maxDets entry (null: all)

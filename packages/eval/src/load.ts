@@ -1,6 +1,7 @@
-import { EvalInputError, describeValue } from "./errors";
+import type { z } from "zod";
+import { CocoGroundTruthSchema, CocoResultsSchema, formatIssuePath, type CocoCategory, type CocoImage } from "./coco-types";
+import { EvalInputError } from "./errors";
 import { parseJson, readJsonFile } from "./json";
-import type { CocoCategory, CocoImage } from "./coco-types";
 
 /**
  * A validated COCO ground truth, stored column-wise (typed arrays, file order). Loading follows pycocotools'
@@ -95,92 +96,52 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function num(v: unknown, source: string, path: string, what = "a finite number"): number {
-  if (typeof v !== "number" || !Number.isFinite(v)) {
-    throw new EvalInputError(`expected ${what}, got ${describeValue(v)}`, source, path);
-  }
-  return v;
+/** zod parse; the first issue becomes an EvalInputError naming the file and the JSON path. */
+function check<T>(schema: z.ZodType<T>, raw: unknown, source: string, root: string): T {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  return fail(issue.message, source, issue.path.length ? formatIssuePath(issue.path, root) : "");
 }
 
-function box(v: unknown, source: string, path: string, out: Float64Array[], i: number): void {
-  if (!Array.isArray(v) || v.length !== 4) {
-    throw new EvalInputError(`expected [x, y, width, height] (4 numbers), got ${describeValue(v)}`, source, path);
-  }
-  const names = ["x", "y", "width", "height"];
-  for (let j = 0; j < 4; j++) {
-    const c = v[j];
-    if (typeof c !== "number" || !Number.isFinite(c) || (j >= 2 && c < 0)) {
-      const what = j >= 2 ? `a finite number >= 0 for the box ${names[j]}` : `a finite number for the box ${names[j]}`;
-      throw new EvalInputError(`expected ${what}, got ${describeValue(c)}`, source, `${path}[${j}]`);
-    }
-    out[j]![i] = c;
-  }
+function fail(message: string, source: string, path = ""): never {
+  throw new EvalInputError(message, source, path);
 }
 
 function validateGroundTruth(raw: unknown, source: string): GroundTruth {
-  if (!isObj(raw)) {
-    const hint = Array.isArray(raw) ? " (this looks like a results list, not a ground-truth dict)" : "";
-    throw new EvalInputError(`expected a COCO ground-truth object with images, annotations and categories, got ${describeValue(raw)}${hint}`, source);
-  }
+  if (Array.isArray(raw)) fail("expected a COCO ground-truth object {images, annotations, categories}, got an array (a results list?)", source);
+  const data = check(CocoGroundTruthSchema, raw, source, "");
+  const { images, categories } = data;
+  const anns = data.annotations ?? [];
   const warnings: string[] = [];
-  const images = raw["images"];
-  if (!Array.isArray(images)) throw new EvalInputError(`expected an array, got ${describeValue(images)}`, source, "images");
-  const categories = raw["categories"];
-  if (!Array.isArray(categories)) {
-    throw new EvalInputError(`expected an array, got ${describeValue(categories)}`, source, "categories");
-  }
-  let anns = raw["annotations"];
-  if (anns === undefined) anns = [];
-  if (!Array.isArray(anns)) throw new EvalInputError(`expected an array, got ${describeValue(anns)}`, source, "annotations");
-
-  const imageIdSet = new Set<number>();
-  for (let i = 0; i < images.length; i++) {
-    const im: unknown = images[i];
-    if (!isObj(im)) throw new EvalInputError(`expected an object, got ${describeValue(im)}`, source, `images[${i}]`);
-    imageIdSet.add(num(im["id"], source, `images[${i}].id`));
-  }
+  const imageIdSet = new Set(images.map((im) => im.id));
   if (imageIdSet.size < images.length) warnings.push(`${source}: ${images.length - imageIdSet.size} duplicate image id(s)`);
-  const categoryIdSet = new Set<number>();
-  for (let i = 0; i < categories.length; i++) {
-    const c: unknown = categories[i];
-    if (!isObj(c)) throw new EvalInputError(`expected an object, got ${describeValue(c)}`, source, `categories[${i}]`);
-    categoryIdSet.add(num(c["id"], source, `categories[${i}].id`));
-  }
+  const categoryIdSet = new Set(categories.map((c) => c.id));
   if (categoryIdSet.size < categories.length) {
     warnings.push(`${source}: ${categories.length - categoryIdSet.size} duplicate category id(s)`);
   }
-
   const n = anns.length;
   const id = new Float64Array(n);
   const imageId = new Float64Array(n);
   const categoryId = new Float64Array(n);
-  const cols = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+  const x = new Float64Array(n);
+  const y = new Float64Array(n);
+  const w = new Float64Array(n);
+  const h = new Float64Array(n);
   const area = new Float64Array(n);
   const iscrowd = new Uint8Array(n);
   let unknownImage = 0;
   let unknownCat = 0;
   for (let i = 0; i < n; i++) {
-    const a: unknown = anns[i];
-    const p = `annotations[${i}]`;
-    if (!isObj(a)) throw new EvalInputError(`expected an object, got ${describeValue(a)}`, source, p);
-    id[i] = num(a["id"], source, `${p}.id`);
-    imageId[i] = num(a["image_id"], source, `${p}.image_id`);
-    categoryId[i] = num(a["category_id"], source, `${p}.category_id`);
-    box(a["bbox"], source, `${p}.bbox`, cols, i);
-    const ar = a["area"];
-    if (ar === undefined) {
-      throw new EvalInputError("the area field is required for bbox evaluation (pycocotools raises a KeyError)", source, `${p}.area`);
-    }
-    area[i] = num(ar, source, `${p}.area`);
-    const c = a["iscrowd"];
-    if (c === undefined) {
-      throw new EvalInputError("the iscrowd field is required for bbox evaluation (pycocotools raises a KeyError)", source, `${p}.iscrowd`);
-    }
-    if (c === 0 || c === false) iscrowd[i] = 0;
-    else if (c === 1 || c === true) iscrowd[i] = 1;
-    else throw new EvalInputError(`expected 0 or 1, got ${describeValue(c)}`, source, `${p}.iscrowd`);
-    if (!imageIdSet.has(imageId[i]!)) unknownImage++;
-    if (!categoryIdSet.has(categoryId[i]!)) unknownCat++;
+    const a = anns[i]!;
+    id[i] = a.id;
+    imageId[i] = a.image_id;
+    categoryId[i] = a.category_id;
+    [x[i], y[i], w[i], h[i]] = a.bbox;
+    area[i] = a.area;
+    iscrowd[i] = a.iscrowd === 1 || a.iscrowd === true ? 1 : 0;
+    if (!imageIdSet.has(a.image_id)) unknownImage++;
+    if (!categoryIdSet.has(a.category_id)) unknownCat++;
   }
   if (unknownImage > 0) {
     warnings.push(`${source}: ${unknownImage} annotation(s) refer to an image_id not in images; they are not evaluated`);
@@ -188,8 +149,7 @@ function validateGroundTruth(raw: unknown, source: string): GroundTruth {
   if (unknownCat > 0) {
     warnings.push(`${source}: ${unknownCat} annotation(s) have a category_id not in categories; they are not evaluated`);
   }
-  const ids = new Set<number>();
-  for (let i = 0; i < n; i++) ids.add(id[i]!);
+  const ids = new Set<number>(id);
   if (ids.size < n) {
     warnings.push(
       `${source}: ${n - ids.size} duplicate annotation id(s); like pycocotools, the last annotation with a given id replaces the earlier ones (which are lost) and is counted once per occurrence`,
@@ -202,9 +162,9 @@ function validateGroundTruth(raw: unknown, source: string): GroundTruth {
   }
   return {
     source,
-    images: images as CocoImage[],
-    categories: categories as CocoCategory[],
-    ann: { n, id, imageId, categoryId, x: cols[0]!, y: cols[1]!, w: cols[2]!, h: cols[3]!, area, iscrowd },
+    images,
+    categories,
+    ann: { n, id, imageId, categoryId, x, y, w, h, area, iscrowd },
     imageIdSet,
     categoryIdSet,
     warnings,
@@ -218,62 +178,49 @@ function validateResults(raw: unknown, gt: GroundTruth, opts: LoadResultsOptions
     // A COCO-style dict holding the detections (some tools write this); pycocotools' loadRes wants the list.
     const first: unknown = raw["annotations"][0];
     if (isObj(first) && first["score"] === undefined) {
-      throw new EvalInputError(
-        "expected a JSON array of results [{image_id, category_id, bbox, score}, ...], got a COCO dict whose annotations have no score (a ground-truth file?)",
-        source,
-      );
+      fail("expected a JSON array of results [{image_id, category_id, bbox, score}, ...], got a COCO dict whose annotations have no score (a ground-truth file?)", source);
     }
     warnings.push(`${source}: a COCO dict was given as results; its "annotations" list is used as the results list`);
     raw = raw["annotations"];
   }
-  if (!Array.isArray(raw)) {
-    throw new EvalInputError(`expected a JSON array of results [{image_id, category_id, bbox, score}, ...], got ${describeValue(raw)}`, source);
-  }
-  const n = raw.length;
+  const list = check(CocoResultsSchema, raw, source, "results");
+  const n = list.length;
   const imageId = new Float64Array(n);
   const categoryId = new Float64Array(n);
-  const cols = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+  const x = new Float64Array(n);
+  const y = new Float64Array(n);
+  const w = new Float64Array(n);
+  const h = new Float64Array(n);
   const score = new Float64Array(n);
   const area = new Float64Array(n);
   const dropUnknown = opts.unknownCategories === "drop";
   let unknownCategoryCount = 0;
   let firstUnknown = -1;
   for (let i = 0; i < n; i++) {
-    const r: unknown = raw[i];
-    const p = `results[${i}]`;
-    if (!isObj(r)) throw new EvalInputError(`expected an object {image_id, category_id, bbox, score}, got ${describeValue(r)}`, source, p);
-    const im = num(r["image_id"], source, `${p}.image_id`);
-    if (!gt.imageIdSet.has(im)) {
-      throw new EvalInputError(
-        `image_id ${im} is not an image of the ground truth ${gt.source} (pycocotools: "Results do not correspond to current coco set")`,
+    const r = list[i]!;
+    if (!gt.imageIdSet.has(r.image_id)) {
+      fail(
+        `image_id ${r.image_id} is not an image of the ground truth ${gt.source} (pycocotools: "Results do not correspond to current coco set")`,
         source,
-        `${p}.image_id`,
+        `results[${i}].image_id`,
       );
     }
-    imageId[i] = im;
-    const cat = num(r["category_id"], source, `${p}.category_id`);
-    if (!gt.categoryIdSet.has(cat)) {
+    if (!gt.categoryIdSet.has(r.category_id)) {
       if (!dropUnknown) {
-        throw new EvalInputError(
-          `category_id ${cat} is not a category of the ground truth ${gt.source} (pycocotools would silently ignore this detection; pass --allow-unknown-cats / unknownCategories: "drop" to do the same)`,
+        fail(
+          `category_id ${r.category_id} is not a category of the ground truth ${gt.source} (pycocotools would silently ignore this detection; pass --allow-unknown-cats / unknownCategories: "drop" to do the same)`,
           source,
-          `${p}.category_id`,
+          `results[${i}].category_id`,
         );
       }
       if (firstUnknown < 0) firstUnknown = i;
       unknownCategoryCount++;
     }
-    categoryId[i] = cat;
-    if (r["bbox"] === undefined) {
-      throw new EvalInputError("the bbox field is required (only bbox results are supported)", source, `${p}.bbox`);
-    }
-    box(r["bbox"], source, `${p}.bbox`, cols, i);
-    const s = r["score"];
-    if (typeof s !== "number" || !Number.isFinite(s) || s < 0) {
-      throw new EvalInputError(`expected a finite number >= 0, got ${describeValue(s)}`, source, `${p}.score`);
-    }
-    score[i] = s;
-    area[i] = cols[2]![i]! * cols[3]![i]!;
+    imageId[i] = r.image_id;
+    categoryId[i] = r.category_id;
+    [x[i], y[i], w[i], h[i]] = r.bbox;
+    score[i] = r.score;
+    area[i] = w[i]! * h[i]!; // loadRes: area = w * h, whatever the file says
   }
   if (n === 0) {
     warnings.push(
@@ -285,18 +232,5 @@ function validateResults(raw: unknown, gt: GroundTruth, opts: LoadResultsOptions
       `${source}: ${unknownCategoryCount} result(s) have a category_id not in the ground truth (first: results[${firstUnknown}]); they are ignored, as pycocotools does`,
     );
   }
-  return {
-    source,
-    n,
-    imageId,
-    categoryId,
-    x: cols[0]!,
-    y: cols[1]!,
-    w: cols[2]!,
-    h: cols[3]!,
-    score,
-    area,
-    unknownCategoryCount,
-    warnings,
-  };
+  return { source, n, imageId, categoryId, x, y, w, h, score, area, unknownCategoryCount, warnings };
 }

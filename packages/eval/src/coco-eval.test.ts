@@ -1,10 +1,10 @@
 /** Extras (per-class table, PR curves, F1 threshold, confusion summary) and pycocotools details of the core. */
 import { describe, expect, it } from "vitest";
-import { cocoEvaluate } from "../coco-eval";
-import { confusionSummary } from "../confusion";
-import { loadGroundTruth, loadResults } from "../load";
-import { prCurves } from "../pr-curves";
-import { vocClassAp } from "../voc-ap";
+import { cocoEvaluate } from "./coco-eval";
+import { confusionSummary } from "./confusion";
+import { loadGroundTruth, loadResults } from "./load";
+import { prCurves } from "./pr-curves";
+import { vocClassAp } from "./voc-ap";
 
 const img = (id: number) => ({ id, width: 640, height: 480 });
 const ann = (id: number, image_id: number, category_id: number, bbox: number[], iscrowd = 0) => ({

@@ -5,13 +5,13 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cocoEvaluate } from "../coco-eval";
-import { pyFixed } from "../format";
-import { readJsonFile } from "../json";
-import { loadGroundTruth, loadResults } from "../load";
-import { npMean } from "../numpy-float";
-import { vocClassAp, type VocDet, type VocGt } from "../voc-ap";
-import { casesRoot, firstBitDifference } from "./case-files";
+import { cocoEvaluate } from "./coco-eval";
+import { pyFixed } from "./format";
+import { readJsonFile } from "./json";
+import { loadGroundTruth, loadResults } from "./load";
+import { npMean } from "./numpy-float";
+import { vocClassAp, type VocDet, type VocGt } from "./voc-ap";
+import { casesRoot, firstBitDifference } from "./case-files.test-util";
 
 const V = join(casesRoot(), "vectors");
 const has = (p: string) => existsSync(join(V, p));
@@ -136,18 +136,5 @@ describe.skipIf(!has("cartucho_map/expected_by_oracle.json"))("Cartucho/mAP inpu
     for (const c of classes) got[c] = vocClassAp(ofClass(gts, c), ofClass(dets, c), { ...PADILLA, iouThr: 0.5 }).ap10!;
     expect(got).toStrictEqual(e.per_class_ap);
     expect(npMean(Object.values(got))).toBe(e.mAP);
-  });
-});
-
-describe("cocodataset/cocoapi fake results (needs instances_val2014.json)", () => {
-  const ann = process.env["KDET_COCO_VAL2014"];
-  it.skipIf(!ann || !has("cocoapi_results"))("matches val2014_fake_eval_res.txt to 3 decimals", () => {
-    const txt = readFileSync(join(V, "cocoapi_results/val2014_fake_eval_res.txt"), "utf8");
-    const want = [...txt.matchAll(/= (-?\d\.\d{3})/g)].slice(0, 12).map((m) => m[1]);
-    const gt = loadGroundTruth(ann!);
-    const dt = loadResults(join(V, "cocoapi_results/instances_val2014_fakebbox100_results.json"), gt);
-    const imgIds = [...new Set(Array.from(dt.imageId))].sort((a, b) => a - b);
-    const r = cocoEvaluate(gt, dt, { imgIds });
-    expect(r.stats.map((v) => pyFixed(v, 3))).toStrictEqual(want);
   });
 });

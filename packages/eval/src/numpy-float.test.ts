@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_IOU_THRS, DEFAULT_REC_THRS } from "../coco-params";
-import { pyFixed } from "../format";
-import { linspace, npSum, pairwiseSum } from "../numpy-float";
-import { stableSortDesc } from "../sort";
+import { DEFAULT_IOU_THRS, DEFAULT_REC_THRS } from "./coco-params";
+import { pyFixed } from "./format";
+import { linspace, npSum, pairwiseSum } from "./numpy-float";
+import { stableSortDesc } from "./sort";
 
 /** Python: x = (x * 1103515245 + 12345) % 2**31; value = x / 2**31 * 10.0**(x % 7 - 3). */
 function gen(n: number, seed: number): number[] {

@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { rmSync } from "node:fs";
-import { main } from "../cli";
-import { cocoEvaluate } from "../coco-eval";
-import { EvalInputError } from "../errors";
-import { loadGroundTruth, loadResults } from "../load";
+import { main } from "./cli";
+import { cocoEvaluate } from "./coco-eval";
+import { EvalInputError } from "./errors";
+import { loadGroundTruth, loadResults } from "./load";
 
 const dir = mkdtempSync(join(tmpdir(), "kdet-eval-bad-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -176,7 +176,7 @@ describe("ground-truth annotations", () => {
     expectGtError(json({ ...GT, annotations: [{ ...GT.annotations[0], iscrowd: 2 }] }), "annotations[0].iscrowd", /expected 0 or 1/);
     expectGtError(json({ ...GT, images: [{ id: "x" }] }), "images[0].id", /finite number/);
     expectGtError(json({ images: [], annotations: [] }), "categories", /expected an array/);
-    expectGtError(json([]), "", /results list, not a ground-truth dict/);
+    expectGtError(json([]), "", /got an array \(a results list\?\)/);
   });
 });
 

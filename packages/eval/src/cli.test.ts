@@ -4,11 +4,11 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { main } from "../cli";
-import { readJsonFile } from "../json";
-import { casesRoot } from "./case-files";
+import { main } from "./cli";
+import { readJsonFile } from "./json";
+import { casesRoot } from "./case-files.test-util";
 
-const repo = fileURLToPath(new URL("../../../../", import.meta.url));
+const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const binTs = join(repo, "packages/eval/src/bin.ts");
 const C = casesRoot();
 const caseDir = (name: string) => join(C, name);
