@@ -95,8 +95,8 @@ let uid = 0;
  * Creates the `confidence` loss. **[design] our construction from the description.**
  *
  * Inputs per level l: NHWC student features `S` `[N,H,W,C_s]` and teacher features `T`
- * `[N,H,W,C_t]` (constant), `Ŝ = align(S)` (1×1 conv when C_s ≠ C_t); teacher scores
- * `ctx.teacherScores` `[N,H,W,K]` per level (sigmoid probabilities, or logits with
+ * `[N,H,W,C_t]` (constant), `Ŝ = align(S)` (1×1 conv when C_s ≠ C_t, shared by the levels);
+ * teacher scores `ctx.teacherScores` `[N,H,W,K]` per level (sigmoid probabilities, or logits with
  * `scoreKind: "logits"`), optional `ctx.teacherObjectness` `[N,H,W,1]`, and — when
  * `headWeight > 0` — student class logits `ctx.studentCls` `[N,H,W,K]` (aliases:
  * `ctx.teacherPreds.{scores,objectness}`, `ctx.studentPreds.logits`). Single tensors or per-level
@@ -128,7 +128,6 @@ export function createConfidence(config: z.input<typeof ConfidenceConfig> = {}):
       const ts = levelList(teacher);
       const L = ss.length;
       if (L === 0 || ts.length !== L) throw new Error(`confidence: ${L} student levels vs ${ts.length} teacher levels`);
-      if (align && L !== 1) throw new Error("confidence: an align conv needs exactly one level");
       const scores = predLevels(ctx, "teacherScores", L, true)!;
       const objs = predLevels(ctx, "teacherObjectness", L, false);
       const logits = cfg.headWeight > 0 ? predLevels(ctx, "studentCls", L, true) : undefined;

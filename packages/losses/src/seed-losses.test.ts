@@ -1,0 +1,80 @@
+/**
+ * Table-driven checks of the seed families through their registry entries: schema defaults,
+ * factory, multi-level inputs with the context each documents, finite loss and gradient, no
+ * tensor leak, and the distiller hints.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { randn } from "./seed-losses-testing.js";
+import { SEED_LOSSES, type SeedLossId } from "./seed-losses.js";
+import { useCpuBackend } from "./testing/backend.js";
+import type { DistillLoss, LossContext } from "./types.js";
+
+beforeAll(useCpuBackend);
+
+/** Minimal configs (student 3 channels, teacher 4: every family that aligns must align). */
+const CONFIGS: Record<SeedLossId, Record<string, unknown>> = {
+  fsd: { studentChannels: 3, teacherChannels: 4 },
+  rdkd: { studentChannels: [3, 3], teacherChannels: [4, 4] },
+  ckd: { studentChannels: 3, teacherChannels: 4, projDim: 8 },
+  confidence: { studentChannels: 3, teacherChannels: 4 },
+  adaptive: {},
+};
+const IDS = Object.keys(SEED_LOSSES) as SeedLossId[];
+
+function create(id: SeedLossId): DistillLoss {
+  const entry = SEED_LOSSES[id] as unknown as { schema: { parse(x: unknown): unknown }; create(c: unknown): DistillLoss };
+  return entry.create(entry.schema.parse({ type: id, ...CONFIGS[id] }));
+}
+
+/** Inputs of a family: two levels (8×8, 4×4) except fsd (one level per instance, as the distiller expands it). */
+function inputs(id: SeedLossId, seed: number): { s: tf.Tensor[]; t: tf.Tensor[]; ctx: LossContext } {
+  const sizes = id === "fsd" ? [8] : [8, 4];
+  const [cs, ct] = id === "adaptive" ? [5, 5] : [3, 4];
+  const s = sizes.map((h, i) => randn([2, h, h, cs], seed + i));
+  const t = sizes.map((h, i) => (id === "adaptive" ? tf.tidy(() => tf.sigmoid(randn([2, h, h, ct], seed + 10 + i, 2))) : randn([2, h, h, ct], seed + 10 + i)));
+  const ctx: LossContext = {
+    boxes: [Float32Array.from([4, 4, 40, 30, 30, 34, 60, 62]), new Float32Array(0)],
+    imageSize: [64, 64],
+    teacherScores: sizes.map((h, i) => tf.tidy(() => tf.sigmoid(randn([2, h, h, 2], seed + 20 + i, 2)))),
+    studentCls: sizes.map((h, i) => randn([2, h, h, 2], seed + 30 + i)),
+  };
+  return { s, t, ctx };
+}
+
+describe("SEED_LOSSES registry", () => {
+  it("holds the five families; keys equal ids and config types", () => {
+    expect(IDS).toEqual(["fsd", "rdkd", "ckd", "confidence", "adaptive"]);
+    for (const id of IDS) {
+      const loss = create(id);
+      expect(loss.id).toBe(id);
+      expect(SEED_LOSSES[id].paper.length).toBeGreaterThan(10);
+      loss.dispose();
+    }
+    expect(() => SEED_LOSSES.fsd.schema.parse({ type: "fsd", bogus: 1 })).toThrow();
+  });
+
+  it("distiller hints: multi-level families and channel alignment", () => {
+    expect(IDS.filter((id) => (SEED_LOSSES[id] as { multiLevel?: boolean }).multiLevel)).toEqual(["rdkd", "ckd", "confidence", "adaptive"]);
+    expect(SEED_LOSSES.fsd.alignsChannels!(SEED_LOSSES.fsd.schema.parse({ studentChannels: 3, teacherChannels: 4 }))).toBe(true);
+    expect(SEED_LOSSES.fsd.alignsChannels!(SEED_LOSSES.fsd.schema.parse({}))).toBe(false);
+    expect(SEED_LOSSES.rdkd.alignsChannels!(SEED_LOSSES.rdkd.schema.parse({ studentChannels: [2], teacherChannels: [2] }))).toBe(true);
+  });
+
+  for (const id of IDS) {
+    it(`${id}: finite loss and student gradient on two images (one empty), no leak`, () => {
+      const loss = create(id);
+      const { s, t, ctx } = inputs(id, 1);
+      const before = tf.memory().numTensors;
+      const total = tf.tidy(() => loss.compute(s, t, ctx).total.dataSync()[0]!);
+      const grads = tf.tidy(() => tf.grads((...xs: tf.Tensor[]) => loss.compute(xs, t, ctx).total)(s).map((g) => g.dataSync()));
+      expect(tf.memory().numTensors).toBe(before);
+      expect(Number.isFinite(total)).toBe(true);
+      expect(total).toBeGreaterThan(0);
+      expect(grads.every((g) => g.every(Number.isFinite))).toBe(true);
+      expect(grads.some((g) => g.some((v) => v !== 0))).toBe(true);
+      loss.dispose();
+      tf.dispose([...s, ...t, ...(ctx.teacherScores as tf.Tensor[]), ...(ctx.studentCls as tf.Tensor[])]);
+    });
+  }
+});
