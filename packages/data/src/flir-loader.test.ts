@@ -107,6 +107,21 @@ describe("loadFlir", () => {
     expect(all.classNames).toEqual([...FLIR_V2_CLASS_NAMES]);
   });
 
+  it("bad input: malformed json is fatal; an escaping file_name is refused and counted", async () => {
+    const root = path.join(tmp.dir, "v1-bad");
+    await put(path.join(root, "train/thermal_annotations.json"), '{"images": [');
+    await expect(loadFlir({ root, split: "train" })).rejects.toThrow(/load FLIR: .*thermal_annotations\.json: malformed JSON/);
+    await put(path.join(root, "val/thermal_8_bit/FLIR_00001.jpeg"), await thermal());
+    await put(path.join(root, "val/thermal_annotations.json"), JSON.stringify({
+      images: [{ id: 0, file_name: "thermal_8_bit/FLIR_00001.jpeg", width: W, height: H }, { id: 1, file_name: "../../../etc/passwd", width: W, height: H }],
+      annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [1, 1, 2, 2] }],
+      categories: FLIR_V1_CATEGORIES,
+    }));
+    const ds = await loadFlir({ root, split: "val" });
+    expect(ds.records.map((r) => r.imageId)).toEqual([0]);
+    expect(ds.report.problems).toMatchObject([{ kind: "path-escape", action: "skipped-image", value: "../../../etc/passwd" }]);
+  });
+
   it("fails loudly when no FLIR json exists for the split", async () => {
     const root = await v2("v2-missing");
     await expect(loadFlir({ root, split: "video" })).rejects.toThrow(/load FLIR: .*field "split": no FLIR annotation file found for this split; got "video"; allowed: v1: <root>\/<split>\/thermal_annotations\.json/);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { unmapBoxes } from "./box-transform.js";
 import { letterbox, letterboxGeometry } from "./letterbox.js";
 import { createRng } from "./rng.js";
-import { boxesInside, colourBox, maxDiff } from "./test-fixtures-geometry.js";
+import { boxesInside, colourBox, maxDiff, firstDifference } from "./test-fixtures-geometry.js";
 import { rectsImage, sampleOf } from "./test-fixtures.js";
 
 describe("letterbox", () => {
@@ -41,7 +41,7 @@ describe("letterbox", () => {
     expect(maxDiff(colourBox(out.image, [250, 20, 20], 60)!, out.boxes)).toBeLessThanOrEqual(1);
     expect(out.image.data[0]).toBe(7);
     expect(out.image.data[(127 * 128 + 127) * 3]).toBe(7);
-    expect(img.data).toEqual(before);
+    expect(firstDifference(img.data, before)).toBe(-1);
     expect(s.boxes[0]).toBe(40);
   });
 

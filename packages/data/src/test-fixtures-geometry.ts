@@ -30,3 +30,10 @@ export function boxesInside(boxes: Float32Array, W: number, H: number): boolean 
   }
   return true;
 }
+
+/** Index of the first element where two arrays differ (−1 when equal; a length difference counts). Fast for big typed arrays. */
+export function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return i;
+  return a.length === b.length ? -1 : n;
+}
