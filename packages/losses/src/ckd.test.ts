@@ -149,6 +149,20 @@ describe("ckd", () => {
     tf.dispose([s, t]);
   });
 
+  it("per-level channels: one align conv and one projector per level into a common embedding", () => {
+    const ss = [randn([1, 8, 8, 3], 40), randn([1, 4, 4, 5], 41)];
+    const ts = [randn([1, 8, 8, 4], 42), randn([1, 4, 4, 6], 43)];
+    const loss = createCkd({ studentChannels: [3, 5], teacherChannels: [4, 6], projDim: 4 });
+    expect(loss.variables.length).toBe(8); // 2 aligns + 2 projectors, weight and bias each
+    const ctx = { boxes: [Float32Array.from([0, 0, 120, 120, 4, 4, 20, 20])], imageSize: [128, 128] as [number, number] };
+    expectSgdStepChanges(loss.variables, () => loss.compute(ss, ts, ctx).total);
+    expect(() => loss.compute([ss[0]!], [ts[0]!], ctx)).toThrow(/ckd: .* 2 entries for 1 levels/);
+    const none = createCkd({ projector: "none" });
+    expect(() => none.compute([ts[0]!, ts[1]!], ts, ctx)).toThrow(/ckd: levels embed to different sizes/);
+    loss.dispose();
+    tf.dispose([...ss, ...ts]);
+  });
+
   it("empty images, all-background maps, a single object: finite values and gradients, no leaks", () => {
     const s = randn([2, 4, 4, 3], 17);
     const t = randn([2, 4, 4, 3], 18);

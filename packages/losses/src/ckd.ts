@@ -13,8 +13,9 @@ import { z } from "zod";
 import { ConvAdapter } from "./adapters/conv-adapter.js";
 import { type LevelGrid, backgroundCells, cellRect, collectInstances, poolingMatrix, poolRows, sampleCells } from "./ckd-embeddings.js";
 import { infoNce } from "./ckd-infonce.js";
-import { assertSameGrid, channelFields, l2NormalizeSamples, needsAlign, tidyLoss } from "./feature-ops.js";
+import { assertSameGrid, l2NormalizeSamples, tidyLoss } from "./feature-ops.js";
 import { assertSameShape, levelList } from "./logit-ops.js";
+import { atLevel, channelList, LevelAligns, LevelChannels } from "./seed-losses-channels.js";
 import type { DistillLoss, LossContext, LossResult } from "./types.js";
 
 /**
@@ -44,17 +45,26 @@ export const CkdConfig = z
     backgroundPerLevel: z.number().int().nonnegative().default(8),
     /** Negatives: the teacher feature of the same box on every other image of the batch. */
     crossImageNegatives: z.boolean().default(true),
-    ...channelFields,
+    /** Student channels (one number for every level, or one per level, finest first). */
+    studentChannels: LevelChannels.optional(),
+    /** Teacher channels (same form): sizes the projectors; a level with C_s ≠ C_t gets an align conv. */
+    teacherChannels: LevelChannels.optional(),
+    /** Seed of the adapters' initial weights and of the background draws. */
+    seed: z.number().int().default(0),
   })
   .strict();
 /** Parsed {@link CkdConfig}. */
 export type CkdConfig = z.infer<typeof CkdConfig>;
 
-/** The `ckd` loss and its adapters (null when absent). */
+/**
+ * The `ckd` loss and its adapters: align convs, and projectors per teacher channel entry (one
+ * shared by every level when the channels are one number; `[]` for `projector: "none"`;
+ * `teacherProjectors` are the student's own with `shared`).
+ */
 export interface CkdLoss extends DistillLoss {
-  readonly align: ConvAdapter | null;
-  readonly studentProjector: ConvAdapter | null;
-  readonly teacherProjector: ConvAdapter | null;
+  readonly aligns: LevelAligns;
+  readonly studentProjectors: readonly ConvAdapter[];
+  readonly teacherProjectors: readonly ConvAdapter[];
 }
 
 let uid = 0;
@@ -70,8 +80,9 @@ function levelGrids(ctx: LossContext | undefined, levels: tf.Tensor[]): LevelGri
  * Creates the `ckd` loss. **[design] our construction from the paper's description.**
  *
  * Inputs: NHWC student `S` `[N,H,W,C_s]` and teacher `T` `[N,H,W,C_t]` (constant), one level or
- * per-level arrays (FPN, finest first); `Ŝ = align(S)` (1×1 conv when C_s ≠ C_t, shared by the
- * levels). `ctx.boxes`: one flat `n*4` xyxy Float32Array per image (input pixels);
+ * per-level arrays (FPN, finest first); `Ŝ = align_l(S)` (1×1 conv where C_s ≠ C_t; channel
+ * counts given as numbers share one conv and one projector across levels, lists give one per
+ * level). `ctx.boxes`: one flat `n*4` xyxy Float32Array per image (input pixels);
  * `ctx.imageSize`: the padded input `[h, w]`; `ctx.rng` (optional) draws the background cells
  * (default: a generator seeded with `seed`, advanced on every call).
  *
@@ -79,7 +90,8 @@ function levelGrids(ctx: LossContext | undefined, levels: tf.Tensor[]): LevelGri
  *    several levels are given. Its feature `f_k = pool(F, b_k)`: the mean of the cells the box
  *    overlaps (`roi`) or its centre cell (`center`), as a matrix product (differentiable).
  * 2. Embeddings `u_k = norm(P_S(pool(Ŝ, b_k)))`, `v_k = norm(P_T(pool(T, b_k)))`, `norm(x) =
- *    x/‖x‖₂`, P a linear head C_t→projDim (`shared`: P_S = P_T) or the identity (`none`).
+ *    x/‖x‖₂`, P a linear head C_t,l→projDim per level (`shared`: P_S = P_T) or the identity
+ *    (`none`, which needs equal channels on every level).
  * 3. Negatives of k (all teacher-side, embedded with P_T): `v_j` (j ≠ k, any image), `m`
  *    random background cells per image and level (cell centre inside no box), and the same box
  *    `b_k` pooled on each other image of the batch (same place, other content).
@@ -96,38 +108,40 @@ function levelGrids(ctx: LossContext | undefined, levels: tf.Tensor[]): LevelGri
 export function createCkd(config: z.input<typeof CkdConfig> = {}): CkdLoss {
   const cfg = CkdConfig.parse(config);
   const id = uid++;
-  const c = cfg.teacherChannels ?? cfg.studentChannels;
-  if (cfg.projector !== "none" && c === undefined) throw new Error("ckd: teacherChannels (or studentChannels) is required to build the projector");
-  const align = needsAlign(cfg)
-    ? new ConvAdapter({ inChannels: cfg.studentChannels!, outChannels: cfg.teacherChannels!, seed: cfg.seed, name: `ckd${id}_align` })
-    : null;
-  const proj = (seed: number, who: string) => new ConvAdapter({ inChannels: c!, outChannels: cfg.projDim, seed, name: `ckd${id}_proj_${who}` });
-  const studentProjector = cfg.projector === "none" ? null : proj(cfg.seed + 1, "s");
-  const teacherProjector = cfg.projector === "separate" ? proj(cfg.seed + 2, "t") : studentProjector;
+  const ct = channelList(cfg.teacherChannels ?? cfg.studentChannels);
+  if (cfg.projector !== "none" && ct === undefined) throw new Error("ckd: teacherChannels (or studentChannels) is required to build the projector");
+  const aligns = new LevelAligns("ckd", cfg.studentChannels, cfg.teacherChannels, cfg.seed, `ckd${id}`);
+  const proj = (who: string, seed: number) =>
+    cfg.projector === "none" ? [] : ct!.map((c, l) => new ConvAdapter({ inChannels: c, outChannels: cfg.projDim, seed: seed + 10 * l, name: `ckd${id}_proj_${who}${l}` }));
+  const studentProjectors = proj("s", cfg.seed + 1);
+  const teacherProjectors = cfg.projector === "separate" ? proj("t", cfg.seed + 2) : studentProjectors;
   const rng = new Rng(cfg.seed);
-  const embed = (x: tf.Tensor2D, p: ConvAdapter | null): tf.Tensor2D =>
+  /** `norm(P(x))` of pooled rows `[R, C]` with level l's projector (identity for `none`). */
+  const embed = (x: tf.Tensor2D, ps: readonly ConvAdapter[], l: number, levels: number): tf.Tensor2D =>
     tf.tidy(() => {
+      const p = ps.length ? atLevel("ckd", "teacherChannels", ps, l, levels) : null;
       const y = p ? tf.reshape(p.apply(tf.reshape(x, [x.shape[0], 1, 1, x.shape[1]])), [x.shape[0], -1]) : x;
       return l2NormalizeSamples(y) as tf.Tensor2D;
     });
   return {
     id: "ckd",
-    align,
-    studentProjector,
-    teacherProjector,
+    aligns,
+    studentProjectors,
+    teacherProjectors,
     get variables() {
-      const vs = [align, studentProjector, teacherProjector === studentProjector ? null : teacherProjector];
-      return vs.flatMap((a) => (a ? a.variables : []));
+      const ps = teacherProjectors === studentProjectors ? studentProjectors : [...studentProjectors, ...teacherProjectors];
+      return [...aligns.variables, ...ps.flatMap((p) => p.variables)];
     },
     compute(student, teacher, ctx): LossResult {
       const ss = levelList(student);
       const ts = levelList(teacher);
-      if (ss.length === 0 || ss.length !== ts.length) throw new Error(`ckd: ${ss.length} student levels vs ${ts.length} teacher levels`);
+      const L = ss.length;
+      if (L === 0 || ts.length !== L) throw new Error(`ckd: ${L} student levels vs ${ts.length} teacher levels`);
       const n = ts[0]!.shape[0]!;
       const boxes = ctx?.boxes;
       if (!boxes || boxes.length !== n) throw new Error(`ckd: ctx.boxes must hold one xyxy Float32Array per image (${n}), got ${boxes ? boxes.length : "none"}`);
       const grids = levelGrids(ctx, ts);
-      const insts = collectInstances(boxes, ts.length);
+      const insts = collectInstances(boxes, L);
       const rand = ctx?.rng ?? (() => rng.next());
       const bg = grids.map((g) =>
         cfg.backgroundPerLevel === 0 ? [] : boxes.map((b) => sampleCells(backgroundCells(b, g), cfg.backgroundPerLevel, rand)),
@@ -141,7 +155,7 @@ export function createCkd(config: z.input<typeof CkdConfig> = {}): CkdLoss {
         ts.forEach((tl, l) => {
           const t = stopGradient(tl);
           assertSameGrid("ckd", ss[l]!, t);
-          const s = align ? align.apply(ss[l] as tf.Tensor4D) : ss[l]!;
+          const s = aligns.apply(ss[l]!, l, L);
           assertSameShape("ckd", s, t, `level ${l} feature`);
           imit.push(tf.mean(tf.squaredDifference(s, t)));
           const g = grids[l]!;
@@ -149,35 +163,37 @@ export function createCkd(config: z.input<typeof CkdConfig> = {}): CkdLoss {
           const rects = here.map((k) => cellRect(k.box, g, cfg.pooling));
           if (here.length > 0) {
             const p = poolingMatrix(rects, here.map((k) => k.image), n, g);
-            us.push(poolRows(s, p));
-            vs.push(poolRows(t, p));
+            us.push(embed(poolRows(s, p), studentProjectors, l, L));
+            vs.push(embed(poolRows(t, p), teacherProjectors, l, L));
             if (cfg.crossImageNegatives && n > 1) {
               const others = here.flatMap((k) => Array.from({ length: n - 1 }, (_, j) => (j < k.image ? j : j + 1)));
-              xs.push(poolRows(t, poolingMatrix(rects.flatMap((r) => Array<typeof r>(n - 1).fill(r)), others, n, g)));
+              const cross = poolingMatrix(rects.flatMap((r) => Array<typeof r>(n - 1).fill(r)), others, n, g);
+              xs.push(embed(poolRows(t, cross), teacherProjectors, l, L));
             }
           }
           const cells = bg[l]!.flatMap((cs, img) => cs.map((cell) => ({ img, cell })));
           if (cells.length > 0) {
             const r = cells.map(({ cell }) => [Math.floor(cell / g.w), Math.floor(cell / g.w), cell % g.w, cell % g.w] as [number, number, number, number]);
-            bs.push(poolRows(t, poolingMatrix(r, cells.map((x) => x.img), n, g)));
+            bs.push(embed(poolRows(t, poolingMatrix(r, cells.map((x) => x.img), n, g)), teacherProjectors, l, L));
           }
         });
         const imitation = tf.mul(tf.addN(imit), cfg.imitationWeight) as tf.Scalar;
         let contrastive: tf.Scalar = tf.scalar(0);
         if (us.length > 0 && cfg.contrastiveWeight > 0) {
-          const u = embed(tf.concat(us), studentProjector);
-          const v = embed(tf.concat(vs), teacherProjector);
-          const b = bs.length ? embed(tf.concat(bs), teacherProjector) : null;
-          const x = xs.length ? embed(tf.concat(xs), teacherProjector).reshape([u.shape[0], n - 1, -1]) : null;
+          const dims = new Set([...us, ...bs].map((e) => e.shape[1]));
+          if (dims.size > 1) throw new Error(`ckd: levels embed to different sizes (${[...dims].join(", ")}); use a projector when the channels differ per level`);
+          const u = tf.concat(us);
+          const v = tf.concat(vs);
+          const b = bs.length ? tf.concat(bs) : null;
+          const x = xs.length ? tf.concat(xs).reshape([u.shape[0], n - 1, -1]) : null;
           contrastive = tf.mul(infoNce(u, v, { tau: cfg.tau, instanceNegatives: cfg.instanceNegatives, background: b, crossImage: x as tf.Tensor3D | null }), cfg.contrastiveWeight) as tf.Scalar;
         }
         return { total: tf.add(contrastive, imitation) as tf.Scalar, parts: { contrastive, imitation } };
       });
     },
     dispose() {
-      align?.dispose();
-      studentProjector?.dispose();
-      if (teacherProjector !== studentProjector) teacherProjector?.dispose();
+      aligns.dispose();
+      for (const p of new Set([...studentProjectors, ...teacherProjectors])) p.dispose();
     },
   };
 }

@@ -139,6 +139,18 @@ describe("confidence", () => {
     tf.dispose([s, t, q]);
   });
 
+  it("per-level channels: an align conv only where the counts differ", () => {
+    const ss = [randn([1, 4, 4, 2], 17), randn([1, 2, 2, 3], 18)];
+    const ts = [randn([1, 4, 4, 2], 19), randn([1, 2, 2, 5], 20)];
+    const q = [tf.fill([1, 4, 4, 2], 0.8), tf.fill([1, 2, 2, 2], 0.8)];
+    const loss = createConfidence({ studentChannels: [2, 3], teacherChannels: [2, 5], headWeight: 0 });
+    expect(loss.aligns.at(0, 2)).toBeNull();
+    expect(loss.aligns.at(1, 2)!.outChannels).toBe(5);
+    expectSgdStepChanges(loss.variables, () => loss.compute(ss, ts, ctxOf(q)).total);
+    loss.dispose();
+    tf.dispose([...ss, ...ts, ...q]);
+  });
+
   it("errors name the missing predictions", () => {
     const x = tf.zeros([1, 2, 2, 1]);
     expect(() => createConfidence().compute(x, x)).toThrow(/ctx.teacherScores/);

@@ -12,10 +12,10 @@
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { ConvAdapter } from "./adapters/conv-adapter.js";
 import { bernoulliKl, focalFactor, locationConfidence, ScoreKind, teacherProbs } from "./confidence-soft-labels.js";
-import { assertSameGrid, channelFields, needsAlign, tidyLoss } from "./feature-ops.js";
+import { assertSameGrid, tidyLoss } from "./feature-ops.js";
 import { assertSameShape, levelList } from "./logit-ops.js";
+import { LevelAligns, LevelChannels } from "./seed-losses-channels.js";
 import type { DistillLoss, LossContext, LossResult } from "./types.js";
 
 /**
@@ -41,15 +41,20 @@ export const ConfidenceConfig = z
     headBeta: z.number().nonnegative().default(1),
     /** Whether `ctx.teacherScores` / `teacherObjectness` are probabilities or logits. */
     scoreKind: ScoreKind.default("probabilities"),
-    ...channelFields,
+    /** Student channels (one number for every level, or one per level); for the align convs. */
+    studentChannels: LevelChannels.optional(),
+    /** Teacher channels (same form); a level whose counts differ gets a 1×1 align conv. */
+    teacherChannels: LevelChannels.optional(),
+    /** Seed of the align convs' initial weights. */
+    seed: z.number().int().default(0),
   })
   .strict();
 /** Parsed {@link ConfidenceConfig}. */
 export type ConfidenceConfig = z.infer<typeof ConfidenceConfig>;
 
-/** The `confidence` loss; `align` is the 1×1 align conv C_s→C_t (null when channels match). */
+/** The `confidence` loss; `aligns` holds the 1×1 align convs C_s→C_t (per level or shared). */
 export interface ConfidenceLoss extends DistillLoss {
-  readonly align: ConvAdapter | null;
+  readonly aligns: LevelAligns;
 }
 
 /**
@@ -95,7 +100,7 @@ let uid = 0;
  * Creates the `confidence` loss. **[design] our construction from the description.**
  *
  * Inputs per level l: NHWC student features `S` `[N,H,W,C_s]` and teacher features `T`
- * `[N,H,W,C_t]` (constant), `Ŝ = align(S)` (1×1 conv when C_s ≠ C_t, shared by the levels);
+ * `[N,H,W,C_t]` (constant), `Ŝ = align_l(S)` (1×1 conv where C_s ≠ C_t; numbers: one shared conv);
  * teacher scores `ctx.teacherScores` `[N,H,W,K]` per level (sigmoid probabilities, or logits with
  * `scoreKind: "logits"`), optional `ctx.teacherObjectness` `[N,H,W,1]`, and — when
  * `headWeight > 0` — student class logits `ctx.studentCls` `[N,H,W,K]` (aliases:
@@ -114,14 +119,12 @@ let uid = 0;
  */
 export function createConfidence(config: z.input<typeof ConfidenceConfig> = {}): ConfidenceLoss {
   const cfg = ConfidenceConfig.parse(config);
-  const align = needsAlign(cfg)
-    ? new ConvAdapter({ inChannels: cfg.studentChannels!, outChannels: cfg.teacherChannels!, seed: cfg.seed, name: `confidence${uid++}_align` })
-    : null;
+  const aligns = new LevelAligns("confidence", cfg.studentChannels, cfg.teacherChannels, cfg.seed, `confidence${uid++}`);
   return {
     id: "confidence",
-    align,
+    aligns,
     get variables() {
-      return align ? align.variables : [];
+      return aligns.variables;
     },
     compute(student, teacher, ctx): LossResult {
       const ss = levelList(student);
@@ -140,7 +143,7 @@ export function createConfidence(config: z.input<typeof ConfidenceConfig> = {}):
           const t = stopGradient(ts[l]!);
           assertSameGrid("confidence", ss[l]!, t);
           assertSameGrid("confidence", scores[l]!, t);
-          const s = align ? align.apply(ss[l] as tf.Tensor4D) : ss[l]!;
+          const s = aligns.apply(ss[l]!, l, L);
           assertSameShape("confidence", s, t, "feature");
           const q = teacherProbs(scores[l]!, cfg.scoreKind);
           const obj = objs ? teacherProbs(objs[l]!, cfg.scoreKind) : undefined;
@@ -164,7 +167,7 @@ export function createConfidence(config: z.input<typeof ConfidenceConfig> = {}):
       });
     },
     dispose() {
-      align?.dispose();
+      aligns.dispose();
     },
   };
 }

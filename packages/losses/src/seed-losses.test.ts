@@ -12,12 +12,15 @@ import type { DistillLoss, LossContext } from "./types.js";
 
 beforeAll(useCpuBackend);
 
-/** Minimal configs (student 3 channels, teacher 4: every family that aligns must align). */
+/** Channels per level (a YOLO-like pyramid widens with depth; every aligning family must align). */
+const CS = [3, 5];
+const CT = [4, 6];
+/** Minimal configs. */
 const CONFIGS: Record<SeedLossId, Record<string, unknown>> = {
-  fsd: { studentChannels: 3, teacherChannels: 4 },
-  rdkd: { studentChannels: [3, 3], teacherChannels: [4, 4] },
-  ckd: { studentChannels: 3, teacherChannels: 4, projDim: 8 },
-  confidence: { studentChannels: 3, teacherChannels: 4 },
+  fsd: { studentChannels: CS[0], teacherChannels: CT[0] },
+  rdkd: { studentChannels: CS, teacherChannels: CT },
+  ckd: { studentChannels: CS, teacherChannels: CT, projDim: 8 },
+  confidence: { studentChannels: CS, teacherChannels: CT },
   adaptive: {},
 };
 const IDS = Object.keys(SEED_LOSSES) as SeedLossId[];
@@ -30,9 +33,9 @@ function create(id: SeedLossId): DistillLoss {
 /** Inputs of a family: two levels (8×8, 4×4) except fsd (one level per instance, as the distiller expands it). */
 function inputs(id: SeedLossId, seed: number): { s: tf.Tensor[]; t: tf.Tensor[]; ctx: LossContext } {
   const sizes = id === "fsd" ? [8] : [8, 4];
-  const [cs, ct] = id === "adaptive" ? [5, 5] : [3, 4];
-  const s = sizes.map((h, i) => randn([2, h, h, cs], seed + i));
-  const t = sizes.map((h, i) => (id === "adaptive" ? tf.tidy(() => tf.sigmoid(randn([2, h, h, ct], seed + 10 + i, 2))) : randn([2, h, h, ct], seed + 10 + i)));
+  const [cs, ct] = id === "adaptive" ? [[5, 5], [5, 5]] : [CS, CT];
+  const s = sizes.map((h, i) => randn([2, h, h, cs[i]!], seed + i));
+  const t = sizes.map((h, i) => (id === "adaptive" ? tf.tidy(() => tf.sigmoid(randn([2, h, h, ct[i]!], seed + 10 + i, 2))) : randn([2, h, h, ct[i]!], seed + 10 + i)));
   const ctx: LossContext = {
     boxes: [Float32Array.from([4, 4, 40, 30, 30, 34, 60, 62]), new Float32Array(0)],
     imageSize: [64, 64],
@@ -59,6 +62,8 @@ describe("SEED_LOSSES registry", () => {
     expect(SEED_LOSSES.fsd.alignsChannels!(SEED_LOSSES.fsd.schema.parse({ studentChannels: 3, teacherChannels: 4 }))).toBe(true);
     expect(SEED_LOSSES.fsd.alignsChannels!(SEED_LOSSES.fsd.schema.parse({}))).toBe(false);
     expect(SEED_LOSSES.rdkd.alignsChannels!(SEED_LOSSES.rdkd.schema.parse({ studentChannels: [2], teacherChannels: [2] }))).toBe(true);
+    expect(SEED_LOSSES.ckd.alignsChannels!(SEED_LOSSES.ckd.schema.parse({ studentChannels: [4, 5], teacherChannels: [4, 6] }))).toBe(true);
+    expect(SEED_LOSSES.confidence.alignsChannels!(SEED_LOSSES.confidence.schema.parse({ studentChannels: 4, teacherChannels: [4, 4] }))).toBe(false);
   });
 
   for (const id of IDS) {

@@ -7,6 +7,7 @@ import { AdaptiveConfig, createAdaptive } from "./adaptive.js";
 import { CkdConfig, createCkd } from "./ckd.js";
 import { ConfidenceConfig, createConfidence } from "./confidence.js";
 import { needsAlign } from "./feature-ops.js";
+import { needsLevelAlign } from "./seed-losses-channels.js";
 import { createFsd, FsdConfig } from "./fsd.js";
 import { lossEntry } from "./loss-entry.js";
 import { createRdkd, RdkdConfig } from "./rdkd.js";
@@ -31,14 +32,14 @@ export const SEED_LOSSES = {
     create: createCkd,
     paper: "Yang & Li, contrastive knowledge distillation for object detection, Journal of Computer Applications, 2025 [design: our construction]",
     multiLevel: true,
-    alignsChannels: (c) => needsAlign(c),
+    alignsChannels: (c) => needsLevelAlign(c),
   }),
   confidence: lossEntry({
     schema: ConfidenceConfig,
     create: createConfidence,
     paper: "Confidence-guided distillation for object detection, master's thesis, 2024 [design: our construction]",
     multiLevel: true,
-    alignsChannels: (c) => needsAlign(c),
+    alignsChannels: (c) => needsLevelAlign(c),
   }),
   adaptive: lossEntry({
     schema: AdaptiveConfig,
