@@ -38,7 +38,7 @@ describe("usage", () => {
     expect(run(["--version"]).out).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
   it("bad usage exits 2 with a message", () => {
-    for (const args of [[], ["a.json"], ["a", "b", "c"], ["a", "b", "--bogus"], ["a", "b", "--iou", "x"], ["a", "b", "--iou", "1.5"], ["a", "b", "--max-dets", "1,,3"], ["a", "b", "--voc07", "--voc12"], ["a", "b", "--no-cats", "--per-class"]]) {
+    for (const args of [[], ["a.json"], ["a", "b", "c"], ["a", "b", "--bogus"], ["a", "b", "--iou", "x"], ["a", "b", "--iou", "1.5"], ["a", "b", "--max-dets", "1,,3"], ["a", "b", "--voc07", "--voc12"], ["a", "b", "--no-cats", "--per-class"], ["a", "b", "--confusion", "--iou", "0.52"]]) {
       const r = run(args);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.err).toMatch(/^kdet-eval: /);

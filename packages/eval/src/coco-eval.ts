@@ -5,6 +5,7 @@ import type { GroundTruth, Results } from "./load";
 import type { NumpySum } from "./numpy-float";
 import { STATS_NAMES, formatSummary, summarize, summarizeStat, statSpecs } from "./summarize";
 
+/** pycocotools parameters plus the numpy summation model of the final means. */
 export interface CocoEvalOptions extends CocoParams {
   /**
    * Which numpy summation to reproduce in the final means: "numpy>=2.3" (default; what a fresh
@@ -31,6 +32,7 @@ export interface CategoryRow {
   readonly ARl: number;
 }
 
+/** Everything pycocotools' COCOeval holds after evaluate / accumulate / summarize, plus per-category rows. */
 export interface CocoEvalResult extends Accumulated {
   readonly params: ResolvedParams;
   /** The 12 summary statistics, bit-identical to pycocotools' `stats`. */

@@ -41,13 +41,16 @@ export interface ResolvedParams {
 export const DEFAULT_IOU_THRS: readonly number[] = Object.freeze(linspace(0.5, 0.95, 10));
 /** np.linspace(0, 1, 101): element i is i * 0.01 in double (recThrs[70] = 0.7000000000000001). */
 export const DEFAULT_REC_THRS: readonly number[] = Object.freeze(linspace(0, 1, 101));
+/** Detections kept per image (per category with useCats) for the AR1 / AR10 / AR100 columns. */
 export const DEFAULT_MAX_DETS: readonly number[] = Object.freeze([1, 10, 100]);
+/** all, small (<= 32^2), medium, large (>= 96^2) in px^2, both ends inclusive; compared with the gt `area` field. */
 export const DEFAULT_AREA_RNG: readonly (readonly [number, number])[] = Object.freeze([
   [0, 1e10],
   [0, 32 ** 2],
   [32 ** 2, 96 ** 2],
   [96 ** 2, 1e10],
 ] as const);
+/** Labels of DEFAULT_AREA_RNG, as summarize() looks them up. */
 export const DEFAULT_AREA_RNG_LBL: readonly string[] = Object.freeze(["all", "small", "medium", "large"]);
 
 const sortedUnique = (a: readonly number[]): number[] => [...new Set(a)].sort((x, y) => x - y);

@@ -30,8 +30,10 @@ export const CocoBoxSchema = z.tuple(
 
 const object = (what: string) => ({ error: (iss: { input?: unknown }) => `expected ${what}, got ${describeValue(iss.input)}` });
 
+/** An entry of `images`: only the id is used. */
 export const CocoImageSchema = z.looseObject({ id: finite() }, object("an image object {id, ...}"));
 
+/** An entry of `categories`: the id (the K axis) and an optional name for tables. */
 export const CocoCategorySchema = z.looseObject({ id: finite(), name: z.string().optional() }, object("a category object {id, name, ...}"));
 
 /** A ground-truth annotation: `area` and `iscrowd` are required (pycocotools raises a KeyError without them). */
@@ -54,6 +56,7 @@ export const CocoAnnotationSchema = z.looseObject(
 
 const array = (what: string) => ({ error: (iss: { input?: unknown }) => `expected ${what}, got ${describeValue(iss.input)}` });
 
+/** A COCO ground-truth dict; `annotations` may be absent (no gt at all). */
 export const CocoGroundTruthSchema = z.looseObject(
   {
     images: z.array(CocoImageSchema, array("an array of images")),
@@ -74,8 +77,10 @@ export const CocoResultSchema = z.looseObject(
   object("an object {image_id, category_id, bbox, score}"),
 );
 
+/** A results file: the list loadRes takes. */
 export const CocoResultsSchema = z.array(CocoResultSchema, array("a JSON array of results [{image_id, category_id, bbox, score}, ...]"));
 
+/** Types of the validated JSON. */
 export type CocoBox = z.infer<typeof CocoBoxSchema>;
 export type CocoImage = z.infer<typeof CocoImageSchema>;
 export type CocoCategory = z.infer<typeof CocoCategorySchema>;

@@ -23,6 +23,7 @@ export interface ConfusionCounts {
   background: number;
 }
 
+/** Counts over all categories, per category, and the most frequent (detected, actual) class confusions. */
 export interface ConfusionSummary {
   readonly iouThr: number;
   readonly bgIouThr: number;
@@ -32,6 +33,7 @@ export interface ConfusionSummary {
   readonly classConfusions: ReadonlyArray<{ readonly detected: number; readonly actual: number; readonly count: number }>;
 }
 
+/** The false-positive breakdown of `res` at IoU `iouThr` (default 0.5; must be one of params.iouThrs). */
 export function confusionSummary(res: CocoEvalResult, opts: { iouThr?: number; bgIouThr?: number } = {}): ConfusionSummary {
   const ev = res.state;
   const p = res.params;

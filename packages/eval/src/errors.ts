@@ -31,7 +31,9 @@ export function describeValue(v: unknown): string {
   return typeof v;
 }
 
-/** Placeholders for the bare NaN / Infinity tokens Python's json module writes (see json.ts). */
+/** Placeholder for the bare NaN token Python's json module writes (see json.ts). */
 export const NAN_TOKEN = "\u0000NaN";
+/** Placeholder for a bare Infinity token. */
 export const INF_TOKEN = "\u0000Infinity";
+/** Placeholder for a bare -Infinity token. */
 export const NEG_INF_TOKEN = "\u0000-Infinity";

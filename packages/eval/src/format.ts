@@ -19,6 +19,7 @@ export function pyFixed(x: number, digits: number): string {
   return Object.is(x, -0) ? `-${s}` : s;
 }
 
-/** Python's `'{:<w}'` / `'{:>w}'` for strings. */
+/** Python's `'{:<w}'` for strings. */
 export const padRight = (s: string, w: number): string => (s.length >= w ? s : s + " ".repeat(w - s.length));
+/** Python's `'{:>w}'` for strings. */
 export const padLeft = (s: string, w: number): string => (s.length >= w ? s : " ".repeat(w - s.length) + s);

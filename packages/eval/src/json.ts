@@ -43,6 +43,7 @@ export function parseJson(text: string, source: string): unknown {
   }
 }
 
+/** readTextFile + parseJson. */
 export function readJsonFile(path: string): unknown {
   return parseJson(readTextFile(path), path);
 }

@@ -55,6 +55,7 @@ export interface Results {
   readonly warnings: string[];
 }
 
+/** Options of loadResults / parseResults. */
 export interface LoadResultsOptions {
   /** Label used in error messages when `input` is not a file path. Default "<results>". */
   source?: string;

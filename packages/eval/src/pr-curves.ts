@@ -23,6 +23,7 @@ export interface PrCurve {
   readonly bestF1: { readonly f1: number; readonly threshold: number; readonly precision: number; readonly recall: number } | null;
 }
 
+/** Which slice of the evaluation the curves are taken from. */
 export interface PrCurveOptions {
   /** IoU threshold; must be one of params.iouThrs (default 0.5). */
   iouThr?: number;

@@ -3,6 +3,7 @@ import type { ResolvedParams } from "./coco-params";
 import { padLeft, padRight, pyFixed } from "./format";
 import { npMean, type NumpySum } from "./numpy-float";
 
+/** Names of the 12 stats, in pycocotools' order. */
 export const STATS_NAMES = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"] as const;
 
 /** One line of pycocotools' `_summarizeDets`. */

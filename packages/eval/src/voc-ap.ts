@@ -20,6 +20,7 @@ export interface VocOptions {
   numpySum?: NumpySum;
 }
 
+/** A VOC ground-truth box. */
 export interface VocGt {
   /** Image key (any number or string). */
   readonly image: number | string;
@@ -29,12 +30,14 @@ export interface VocGt {
   readonly difficult?: boolean;
 }
 
+/** A VOC detection. */
 export interface VocDet {
   readonly image: number | string;
   readonly box: ArrayLike<number>;
   readonly score: number;
 }
 
+/** AP of one class, with its raw curve. */
 export interface VocClassResult {
   /** Non-difficult gts. */
   readonly npos: number;
@@ -173,6 +176,7 @@ function npMaximum(a: number, b: number): number {
   return Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? a : b;
 }
 
+/** Per-class APs and the means. */
 export interface VocResult {
   /** Per class, in the given class order. */
   readonly perClass: ReadonlyArray<{ readonly classId: number | string; readonly name: string } & VocClassResult>;
