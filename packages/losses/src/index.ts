@@ -9,6 +9,7 @@ export type { DistillLoss, LossContext, LossResult } from "./types.js";
 export { type LossEntry, lossEntry } from "./loss-entry.js";
 export { HEAD_LOSSES } from "./head-losses.js";
 export { FEATURE_LOSSES, type FeatureLossId } from "./feature-losses.js";
+export { SEED_LOSSES, type SeedLossId } from "./seed-losses.js";
 export { LOSSES, LOSS_IDS, LossConfigSchema, createLoss, lossEntryOf, type LossId, type LossConfig, type LossConfigInput } from "./registry.js";
 export { Distiller, DistillTermConfig, AdapterConfig, type DistillTermConfigInput, type DistillerOptions } from "./distiller.js";
 export { expandNames } from "./distiller-names.js";
@@ -28,6 +29,13 @@ export { DefeatConfig, createDefeat, type DefeatLoss } from "./defeat.js";
 export { FbkdConfig, createFbkd, type FbkdLoss } from "./fbkd.js";
 export { AtConfig, createAt, attentionMap } from "./at.js";
 export * from "./masks/index.js";
+
+// Seed-method families ([design]: constructions from the papers' descriptions; no public code).
+export { FsdConfig, createFsd, type FsdLoss } from "./fsd.js";
+export { RdkdConfig, createRdkd, type RdkdLoss } from "./rdkd.js";
+export { CkdConfig, createCkd, type CkdLoss } from "./ckd.js";
+export { ConfidenceConfig, createConfidence, type ConfidenceLoss, type ConfidenceContext } from "./confidence.js";
+export { AdaptiveConfig, createAdaptive } from "./adaptive.js";
 
 // Logit / head families.
 export { KdConfig, createKd } from "./kd.js";

@@ -5,11 +5,12 @@
 import { z } from "zod";
 import { FEATURE_LOSSES } from "./feature-losses.js";
 import { HEAD_LOSSES } from "./head-losses.js";
+import { SEED_LOSSES } from "./seed-losses.js";
 import type { LossEntry } from "./loss-entry.js";
 import type { DistillLoss } from "./types.js";
 
-/** Every loss family: feature-imitation and head/logit families. */
-export const LOSSES = { ...FEATURE_LOSSES, ...HEAD_LOSSES } as const;
+/** Every loss family: feature-imitation, seed-method and head/logit families. */
+export const LOSSES = { ...FEATURE_LOSSES, ...SEED_LOSSES, ...HEAD_LOSSES } as const;
 
 /** A loss family id (= config `type`). */
 export type LossId = keyof typeof LOSSES;
