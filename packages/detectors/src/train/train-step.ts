@@ -11,19 +11,19 @@ import type { StepRates } from "./schedule";
 /** What the trainer needs of a distiller (`@kdet/losses` `Distiller` fits). */
 export interface DistillerLike {
   readonly variables: tf.Variable[];
+  /** Feature names each side must provide (taps). */
+  readonly requiredFeatures: { student: string[]; teacher: string[] };
   compute(student: Record<string, tf.Tensor>, teacher: Record<string, tf.Tensor>, ctx?: LossContext): { total: tf.Scalar; parts: Record<string, tf.Scalar> };
   dispose(): void;
 }
 
 /**
- * The distillation path: a frozen teacher (kept in inference mode, run outside the gradient tape),
- * the distiller and the feature names to tap on each side.
+ * The distillation path: a frozen teacher (kept in inference mode, run outside the gradient tape)
+ * and the distiller; the tapped module outputs are the distiller's `requiredFeatures`.
  */
 export interface DistillSetup {
   teacher: Detector;
   distiller: DistillerLike;
-  studentTaps: string[];
-  teacherTaps: string[];
 }
 
 /** Everything one optimizer step touches. */
@@ -57,9 +57,9 @@ export function trainStep(ctx: StepContext, batch: BatchLike, rates: StepRates):
   let teacherFeats: Record<string, tf.Tensor> = {};
   try {
     const d = ctx.distill;
-    if (d) teacherFeats = tf.tidy(() => d.teacher.forwardWithTaps(x, d.teacherTaps).taps);
+    if (d) teacherFeats = tf.tidy(() => d.teacher.forwardWithTaps(x, d.distiller.requiredFeatures.teacher).taps);
     const { value, grads } = tf.variableGrads(() => {
-      const { raw, taps } = ctx.model.forwardWithTaps(x, d?.studentTaps ?? []);
+      const { raw, taps } = ctx.model.forwardWithTaps(x, d?.distiller.requiredFeatures.student ?? []);
       const det = ctx.model.head.loss(raw, targets);
       const parts: Record<string, tf.Scalar> = { ...det.parts };
       let total = det.total;
