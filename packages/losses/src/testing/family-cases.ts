@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { DistillTermConfigInput } from "../distiller.js";
 import type { LossId } from "../registry.js";
+import { seedFamilyCases } from "../seed-losses-cases.js";
 import type { LossContext } from "../types.js";
 
 /** A synthetic pyramid: batch, square input size, levels (label, stride, channels), head sizes. */
@@ -89,13 +90,7 @@ export function familyCases(spec: PyramidSpec): Record<LossId, FamilyCase> {
     defeat: one(spec.levels.map((l) => ({ name: `defeat-${l.label}`, loss: { type: "defeat" as const, channels: l.channels, strides: [l.stride] }, ...neck, levels: [l.label] }))),
     fbkd: one([{ loss: perLevel((c) => ({ type: "fbkd" as const, channels: c })), ...neck }]),
     at: one([{ loss: { type: "at" }, ...neck }]),
-    fsd: one([{ loss: { type: "fsd" }, ...neck }]),
-    rdkd: one([{ loss: { type: "rdkd", studentChannels: ch, teacherChannels: ch }, ...neck }]),
-    ckd: one([{ loss: { type: "ckd", studentChannels: ch, teacherChannels: ch }, ...neck }]),
-    confidence: one([
-      { loss: { type: "confidence", scoreKind: "logits" }, ...neck, ctxFrom: { teacherScores: "teacher:cls.{level}", studentCls: "student:cls.{level}" } },
-    ]),
-    adaptive: one([{ loss: { type: "adaptive", scoreKind: "logits" }, ...cls }]),
+    ...seedFamilyCases(spec),
     kd: one([{ loss: { type: "kd" }, ...cls }]),
     dkd: one([{ loss: { type: "dkd" }, ...cls, ctxFrom: { gtLabels: "teacher:rows.{level}" } }]),
     ld: one([
