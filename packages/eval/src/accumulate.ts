@@ -68,8 +68,7 @@ export function accumulate(ev: EvalState): Accumulated {
   let recCap = 0; // per-threshold TP records: den (fp + tp at the TP) and score, [tt * recStride + c]
   let tpDen = new Float64Array(0);
   let tpScore = new Float64Array(0);
-  const env = new Float64Array(0);
-  let envBuf = env;
+  let envBuf = new Float64Array(0); // envelope at the c-th TP
   const ntp = new Int32Array(32);
   const igT = new Int32Array(32);
 
