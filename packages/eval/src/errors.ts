@@ -1,17 +1,26 @@
 /**
- * Input errors. Every message names the source (file name or "<results>"), and where it applies the entry
- * index and the field, e.g. `dt.json: results[17].score: expected a finite number >= 0, got NaN`.
+ * Input errors. Every message names the operation, the source (file name or "<results>"), and where it applies
+ * the entry index and the field, then what was expected and the bad value, e.g.
+ * `loading results from dt.json: results[17].score: expected a finite number >= 0, got NaN`.
  */
 export class EvalInputError extends Error {
   override readonly name = "EvalInputError";
   constructor(
-    message: string,
+    /** What is wrong: what was expected and what was found. */
+    readonly detail: string,
     /** The file (or a label such as "<ground truth>") the error is about. */
     readonly source: string,
     /** The JSON path inside the source, e.g. `annotations[12].area`, or "" for the whole file. */
     readonly path = "",
+    /** The operation, e.g. "loading results from". */
+    readonly operation = "",
   ) {
-    super(path ? `${source}: ${path}: ${message}` : `${source}: ${message}`);
+    super(`${operation ? `${operation} ` : ""}${source}: ${path ? `${path}: ` : ""}${detail}`);
+  }
+
+  /** The same error, attributed to an operation (kept if one is already set). */
+  withOperation(operation: string): EvalInputError {
+    return this.operation ? this : new EvalInputError(this.detail, this.source, this.path, operation);
   }
 }
 

@@ -5,7 +5,7 @@ import { parseJson, readJsonFile } from "./json";
 
 /**
  * A validated COCO ground truth, stored column-wise (typed arrays, file order). Loading follows pycocotools'
- * `COCO` class: images, categories and annotations are kept in file order; see evaluate.ts for the duplicate
+ * `COCO` class: images, categories and annotations are kept in file order; see group.ts for the duplicate
  * annotation-id semantics.
  */
 export interface GroundTruth {
@@ -70,25 +70,39 @@ export interface LoadResultsOptions {
 
 /** Loads a COCO ground-truth dict from a file path (.json or gzipped) or from an already-parsed object. */
 export function loadGroundTruth(input: string | object, opts: { source?: string } = {}): GroundTruth {
-  if (typeof input === "string") return validateGroundTruth(readJsonFile(input), opts.source ?? input);
-  return validateGroundTruth(input, opts.source ?? "<ground truth>");
+  return withOperation("loading ground truth from", () =>
+    typeof input === "string"
+      ? validateGroundTruth(readJsonFile(input), opts.source ?? input)
+      : validateGroundTruth(input, opts.source ?? "<ground truth>"),
+  );
 }
 
 /** Parses and validates ground-truth JSON text. */
 export function parseGroundTruth(text: string, source = "<ground truth>"): GroundTruth {
-  return validateGroundTruth(parseJson(text, source), source);
+  return withOperation("loading ground truth from", () => validateGroundTruth(parseJson(text, source), source));
 }
 
 /** Loads a COCO results list (file path, .json or gzipped, or an array) for the given ground truth. */
 export function loadResults(input: string | readonly unknown[], gt: GroundTruth, opts: LoadResultsOptions = {}): Results {
-  if (typeof input === "string") return validateResults(readJsonFile(input), gt, { ...opts, source: opts.source ?? input });
-  return validateResults(input, gt, { ...opts, source: opts.source ?? "<results>" });
+  return withOperation("loading results from", () =>
+    typeof input === "string"
+      ? validateResults(readJsonFile(input), gt, { ...opts, source: opts.source ?? input })
+      : validateResults(input, gt, { ...opts, source: opts.source ?? "<results>" }),
+  );
 }
 
 /** Parses and validates results JSON text. */
 export function parseResults(text: string, gt: GroundTruth, opts: LoadResultsOptions = {}): Results {
   const source = opts.source ?? "<results>";
-  return validateResults(parseJson(text, source), gt, { ...opts, source });
+  return withOperation("loading results from", () => validateResults(parseJson(text, source), gt, { ...opts, source }));
+}
+
+function withOperation<T>(operation: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw e instanceof EvalInputError ? e.withOperation(operation) : e;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
