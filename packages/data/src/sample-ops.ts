@@ -1,7 +1,7 @@
 /**
  * Small pure helpers on samples and their per-box arrays (used by every augmentation).
  */
-import type { Annotations, Sample } from "./types.js";
+import type { Annotations } from "./types.js";
 
 /** The per-box fields other than `boxes`, in one place so no augmentation forgets one. */
 export const PER_BOX_FIELDS = ["classes", "categoryIds", "iscrowd", "difficult", "truncated", "ignore"] as const;
@@ -71,9 +71,4 @@ export function copyAnnotations(a: Annotations): Annotations {
     truncated: a.truncated.slice(),
     ignore: a.ignore.slice(),
   };
-}
-
-/** Number of boxes of a sample. */
-export function boxCount(s: Pick<Sample, "classes">): number {
-  return s.classes.length;
 }
