@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { YOLOV8_SCALES } from "./backbones/cspdarknet";
 import type { Detector } from "./detector";
+import { createGfl } from "./models/gfl";
 import { createYolov8 } from "./models/yolov8";
 import { configureBatchNorm } from "./nn/training-mode";
 
@@ -15,8 +16,17 @@ const common = {
   bnMomentum: z.number().gt(0).max(1).optional(),
 };
 
-/** Config of the YOLOv8 entries. */
+/** Config of the YOLOv8 entries (`regMax` = ultralytics `reg_max`: bins per side, default 16). */
 export const yolov8ConfigSchema = z.object(common).strict();
+
+/** Config of the GFL entries (`regMax` = mmdet `reg_max`: largest bin, default 16 → 17 bins). */
+export const gflConfigSchema = z
+  .object({
+    ...common,
+    /** Extra stride-2 FPN levels above P5 (mmdet: 2 → P3–P7). */
+    extraLevels: z.number().int().min(0).max(2).default(2),
+  })
+  .strict();
 
 /** One registry entry: what it is, its config schema and its factory. */
 export interface DetectorEntry<S extends z.ZodType = z.ZodType> {
@@ -38,6 +48,9 @@ export const DETECTORS = {
   "yolov8-n": entry({ family: "yolov8", description: "YOLOv8n: CSPDarknet (d 0.33, w 0.25) + PAFPN + DFL head, TAL, 3.16 M params at 80 classes", config: yolov8ConfigSchema, create: (c) => createYolov8(YOLOV8_SCALES.n, c.numClasses, c.seed, { regMax: c.regMax }) }),
   "yolov8-s": entry({ family: "yolov8", description: "YOLOv8s: CSPDarknet (d 0.33, w 0.5) + PAFPN + DFL head, TAL, 11.2 M params", config: yolov8ConfigSchema, create: (c) => createYolov8(YOLOV8_SCALES.s, c.numClasses, c.seed, { regMax: c.regMax }) }),
   "yolov8-m": entry({ family: "yolov8", description: "YOLOv8m: CSPDarknet (d 0.67, w 0.75, max 768) + PAFPN + DFL head, TAL, 25.9 M params", config: yolov8ConfigSchema, create: (c) => createYolov8(YOLOV8_SCALES.m, c.numClasses, c.seed, { regMax: c.regMax }) }),
+  "gfl-r18": entry({ family: "gfl", description: "GFL: ResNet-18 + FPN (P3–P7) + GFL head (QFL, DFL, GIoU), ATSS", config: gflConfigSchema, create: (c) => createGfl({ type: "resnet", depth: 18 }, c.numClasses, c.seed, { extraLevels: c.extraLevels, head: { regMax: c.regMax } }) }),
+  "gfl-r50": entry({ family: "gfl", description: "GFL: ResNet-50 + FPN (P3–P7) + GFL head (QFL, DFL, GIoU), ATSS (mmdet gfl_r50_fpn_1x_coco)", config: gflConfigSchema, create: (c) => createGfl({ type: "resnet", depth: 50 }, c.numClasses, c.seed, { extraLevels: c.extraLevels, head: { regMax: c.regMax } }) }),
+  "gfl-mbv2": entry({ family: "gfl", description: "GFL: MobileNetV2 + FPN (P3–P7) + GFL head (QFL, DFL, GIoU), ATSS", config: gflConfigSchema, create: (c) => createGfl({ type: "mobilenetv2", widthMult: 1 }, c.numClasses, c.seed, { extraLevels: c.extraLevels, head: { regMax: c.regMax } }) }),
 } as const;
 
 /** Id of a registered detector. */

@@ -12,6 +12,11 @@ export interface Conv2dOptions {
   bias?: boolean;
   /** Initial bias value (default: PyTorch's uniform init). */
   biasInit?: number;
+  /**
+   * Weight init: `torch` (default, U(±1/√fan_in)), `xavier` (mmdet FPN: U(±√(6/(fan_in+fan_out))), bias 0)
+   * or `normal0.01` (mmdet dense heads: N(0, 0.01²), bias 0 unless `biasInit`).
+   */
+  init?: "torch" | "xavier" | "normal0.01";
 }
 
 /**
@@ -37,10 +42,15 @@ export class Conv2d extends Module<tf.Tensor4D, tf.Tensor4D> {
     if (this.depthwise && inChannels !== outChannels) throw new Error(`Conv2d: depthwise needs in = out channels, got ${inChannels} → ${outChannels}`);
     const k = this.kernel;
     const fanIn = k * k * (this.depthwise ? 1 : inChannels);
+    const fanOut = k * k * (this.depthwise ? 1 : outChannels);
     const bound = 1 / Math.sqrt(fanIn);
-    this.weight = this.param(rng.uniformTensor(this.depthwise ? [k, k, inChannels, 1] : [k, k, inChannels, outChannels], -bound, bound), "weight");
+    const shape = this.depthwise ? [k, k, inChannels, 1] : [k, k, inChannels, outChannels];
+    const init = opts.init ?? "torch";
+    const xb = Math.sqrt(6 / (fanIn + fanOut));
+    this.weight = this.param(init === "torch" ? rng.uniformTensor(shape, -bound, bound) : init === "xavier" ? rng.uniformTensor(shape, -xb, xb) : rng.normalTensor(shape, 0, 0.01), "weight");
     if (opts.bias) {
-      this.bias = this.param(opts.biasInit !== undefined ? tf.fill([outChannels], opts.biasInit) : rng.uniformTensor([outChannels], -bound, bound), "bias");
+      const b = opts.biasInit !== undefined ? tf.fill([outChannels], opts.biasInit) : init === "torch" ? rng.uniformTensor([outChannels], -bound, bound) : tf.zeros([outChannels]);
+      this.bias = this.param(b, "bias");
     }
   }
 

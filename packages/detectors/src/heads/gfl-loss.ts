@@ -1,0 +1,128 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { boxIouAligned } from "@kdet/core";
+import { atssAssign } from "../assigners/atss-assigner";
+import { iou } from "../assigners/box-math";
+import { makeAnchorPoints } from "./anchors";
+import { bceWithLogits } from "./bce";
+import { boxToDist, dflIntegral, dflLoss, dflTargets, distToBox } from "./dfl";
+import { flattenLevels, levelShapes } from "./flatten";
+import type { DetectionLoss, DetectionTargets, HeadOutput } from "./types";
+
+/** GFL loss settings (mmdet `gfl_r50_fpn_1x_coco` defaults). */
+export interface GflLossOptions {
+  /** QFL β (default 2). */
+  beta?: number;
+  /** Weights of the QFL, GIoU and DFL terms (default 1, 2, 0.25). */
+  cls?: number;
+  box?: number;
+  dfl?: number;
+  /** ATSS candidates per level (default 9). */
+  topk?: number;
+  /** Anchor side in strides (mmdet `octave_base_scale`, default 8). */
+  anchorScale?: number;
+}
+
+/** GFL dense predictions on the anchor grid (anchor centres at cell corners, mmdet offset 0). */
+export type GflDense = {
+  cls: tf.Tensor3D;
+  dist: tf.Tensor3D;
+  /** `[N,A,4]` decoded boxes in stride units. */
+  boxesGrid: tf.Tensor3D;
+  /** `[A,1]` stride per anchor. */
+  stride: tf.Tensor2D;
+  points: Float32Array;
+  strides: Float32Array;
+  counts: number[];
+};
+
+/** Flattens GFL raw outputs and decodes boxes: centre ± integral of the (R+1)-bin distributions, in strides. */
+export function gflDense(raw: HeadOutput, strides: readonly number[], bins: number): GflDense {
+  const anc = makeAnchorPoints(levelShapes(raw.cls), strides, 0);
+  return tf.tidy(() => {
+    const A = anc.strides.length;
+    const cls = flattenLevels(raw.cls);
+    const dist = flattenLevels(raw.box);
+    const stride = tf.tensor2d(anc.strides, [A, 1]);
+    const grid = tf.div(tf.tensor2d(anc.points, [A, 2]), stride);
+    const boxesGrid = distToBox(grid, dflIntegral(dist, bins)) as tf.Tensor3D;
+    return { cls, dist, boxesGrid, stride, points: anc.points, strides: anc.strides, counts: anc.counts };
+  });
+}
+
+/**
+ * Generalized Focal Loss (Li et al., NeurIPS 2020), as mmdet `GFLHead.loss_by_feat` on one device:
+ * - assignment: {@link atssAssign} of square anchors (side `anchorScale`·stride) to the gts;
+ * - quality targets: y = IoU(decoded pred (no grad), gt) at the gt class of positives, 0 elsewhere;
+ * - cls = Σ BCE(x, y)·|y − σ(x)|^β / max(#pos, 1) (QFL, modulating factor with gradient as mmdet);
+ * - w = max_c σ(x) of each positive (no grad), W = max(Σ w, 1);
+ * - box = 2 · Σ w·(1 − GIoU(pred, gt)) / W, boxes in stride units;
+ * - dfl = 0.25 · Σ w·(DFL of the 4 sides)/4 / W, targets clamp(distance, 0, R − 0.01), R = bins − 1.
+ * Boxes xyxy input pixels, NHWC. GIoU uses core's ultralytics-eps form (differs from mmdet's eps ≤ 1e-7).
+ */
+export function gflLoss(raw: HeadOutput, targets: DetectionTargets, strides: readonly number[], numClasses: number, bins: number, opts: GflLossOptions = {}): DetectionLoss {
+  const { beta = 2, topk = 9, anchorScale = 8 } = opts;
+  return tf.tidy(() => {
+    const d = gflDense(raw, strides, bins);
+    const [N, A] = d.cls.shape;
+    const C = numClasses;
+    if (targets.boxes.length !== N) throw new Error(`gflLoss: targets for ${targets.boxes.length} images, batch has ${N}`);
+    const anchors = new Float32Array(A * 4);
+    for (let a = 0; a < A; a++) {
+      const h = (anchorScale * (d.strides[a] as number)) / 2;
+      anchors.set([d.points[2 * a]! - h, d.points[2 * a + 1]! - h, d.points[2 * a]! + h, d.points[2 * a + 1]! + h], 4 * a);
+    }
+    const probs = tf.sigmoid(d.cls).dataSync();
+    const predGrid = d.boxesGrid.dataSync();
+    const quality = new Float32Array(N * A * C);
+    const fgIdx: number[] = [];
+    const fgBoxes: number[] = [];
+    const fgWeight: number[] = [];
+    for (let b = 0; b < N; b++) {
+      const gt = targets.boxes[b] as Float32Array;
+      const labels = targets.classes[b] as Int32Array;
+      const assigned = atssAssign({ anchors, levelCounts: d.counts, gtBoxes: gt }, topk);
+      for (let a = 0; a < A; a++) {
+        const j = assigned[a] as number;
+        if (j < 0) continue;
+        const label = labels[j] as number;
+        if (!(label >= 0 && label < C)) throw new Error(`gflLoss: image ${b} gt ${j} has class ${label}, allowed 0..${C - 1}`);
+        const s = d.strides[a] as number;
+        const t = [0, 1, 2, 3].map((k) => (gt[4 * j + k] as number) / s);
+        const bi = b * A + a;
+        quality[bi * C + label] = iou(predGrid, bi, t, 0);
+        let w = 0;
+        for (let c = 0; c < C; c++) w = Math.max(w, probs[bi * C + c] as number);
+        fgIdx.push(bi);
+        fgBoxes.push(...t);
+        fgWeight.push(w);
+      }
+    }
+    const n = fgIdx.length;
+    const y = tf.tensor3d(quality, [N, A, C]);
+    const sig = tf.sigmoid(d.cls);
+    const qfl = tf.mul(bceWithLogits(d.cls, y), tf.pow(tf.abs(tf.sub(y, sig)), beta));
+    const cls = tf.div(tf.sum(qfl), Math.max(n, 1)) as tf.Scalar;
+    let box = tf.scalar(0);
+    let dfl = tf.scalar(0);
+    if (n > 0) {
+      const W = Math.max(fgWeight.reduce((s, v) => s + v, 0), 1);
+      const idx = tf.tensor1d(fgIdx, "int32");
+      const w = tf.tensor1d(fgWeight);
+      const tBoxes = new Float32Array(fgBoxes);
+      const pred = tf.gather(tf.reshape(d.boxesGrid, [N * A, 4]), idx);
+      const giou = boxIouAligned(pred, tf.tensor2d(tBoxes, [n, 4]), "giou");
+      box = tf.div(tf.sum(tf.mul(tf.sub(1, giou), w)), W) as tf.Scalar;
+      const tDist = new Float32Array(n * 4);
+      fgIdx.forEach((bi, i) => {
+        const a = bi % A;
+        const s = d.strides[a] as number;
+        boxToDist(d.points[2 * a]! / s, d.points[2 * a + 1]! / s, tBoxes, 4 * i, bins - 1 - 0.01, tDist, 4 * i);
+      });
+      const logits = tf.gather(tf.reshape(d.dist, [N * A, 4 * bins]), idx) as tf.Tensor2D;
+      const ce = dflLoss(logits, tf.tensor3d(dflTargets(tDist, bins), [n, 4, bins]), bins);
+      dfl = tf.div(tf.sum(tf.mul(tf.mean(ce, -1), w)), W) as tf.Scalar;
+    }
+    const parts = { cls: tf.mul(cls, opts.cls ?? 1) as tf.Scalar, box: tf.mul(box, opts.box ?? 2) as tf.Scalar, dfl: tf.mul(dfl, opts.dfl ?? 0.25) as tf.Scalar };
+    return { total: tf.addN(Object.values(parts)) as tf.Scalar, parts };
+  });
+}
