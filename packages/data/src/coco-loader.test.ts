@@ -150,6 +150,7 @@ describe("loadCoco: fixtures", () => {
     expect(ds.classNames).toEqual(["dog"]);
     expect(ds.records.map((r) => Array.from(r.categoryIds))).toEqual([[7], [], [7], []]);
     expect(ds.report.problems).toMatchObject([{ kind: "category-filter", action: "note", value: 2 }]);
+    expect((await loadCoco({ ...f, categories: [7], strict: true })).report.problems).toMatchObject([{ kind: "category-filter" }]);
     const g = await fixture("cutbody", { images: [{ id: 20, file_name: "cut-body.jpg", width: 64, height: 48 }] });
     const d2 = await loadCoco(g);
     expect(d2.records.at(-1)!.imageId).toBe(20);

@@ -65,7 +65,8 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, op: string, f
 
 /**
  * Collects problems while loading. Non-strict: each problem is recorded and counted (the loader skips or clips as
- * documented). Strict: the first problem throws a `DataError` instead.
+ * documented). Strict: the first problem throws a `DataError` instead (notes — information such as a requested
+ * category filter — are recorded in both modes).
  */
 export class ProblemLog {
   readonly problems: Problem[] = [];
@@ -76,7 +77,7 @@ export class ProblemLog {
 
   /** Record a problem (or throw it when strict). */
   add(p: Problem): void {
-    if (this.strict) {
+    if (this.strict && p.action !== "note") {
       throw new DataError(
         { op: this.op, file: p.file, entry: p.entry, field: p.field, ...("value" in p ? { value: p.value } : {}) },
         `${p.kind}: ${p.message} (strict mode; without strict this would be: ${p.action})`,

@@ -121,6 +121,9 @@ describe("decodeImage", () => {
       }
     }
     await expect(decodeImage(path.join(tmp.dir, "nope.jpg"))).rejects.toThrow(/nope\.jpg.*cannot read.*ENOENT/);
+    // tolerant: a truncated body is accepted by sharp (what libjpeg only warns about), with the header's size
+    const cut = await decodeImage(jpg.subarray(0, Math.floor(jpg.length / 2)), { decoder: "sharp", tolerant: true });
+    expect([cut.width, cut.height]).toEqual([200, 150]);
   });
 });
 

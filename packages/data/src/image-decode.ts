@@ -8,7 +8,8 @@
  * Both: grayscale is expanded to 3 identical channels, alpha is dropped (not composited), EXIF orientation is applied
  * (JPEG), 8-bit images become `Uint8Array`, 16-bit images follow `highBitDepth`. Pixel values of the two decoders
  * differ slightly (different IDCTs and resamplers); use one decoder per run.
- * A truncated or corrupt file throws a `DataError` naming the file (sharp runs with `failOn: "warning"`).
+ * A truncated or corrupt file throws a `DataError` naming the file (sharp runs with `failOn: "warning"`, jpeg-js
+ * without tolerant decoding); `tolerant: true` accepts files the decoders only warn about.
  */
 import { readFile } from "node:fs/promises";
 import jpeg from "jpeg-js";
@@ -76,7 +77,7 @@ export function from16Bit(v: Uint16Array, mode: HighBitDepth): PixelArray {
 async function decodeSharp(bytes: Uint8Array, h: ImageHeader, o: Required<Omit<DecodeOptions, "maxSide">> & DecodeOptions): Promise<Image> {
   const sharp = await loadSharp();
   if (!sharp) throw new Error("sharp is not available (its native platform package did not load); use decoder 'js'");
-  let p = sharp(bytes, { failOn: "warning", limitInputPixels: 1 << 28 });
+  let p = sharp(bytes, { failOn: o.tolerant ? "error" : "warning", limitInputPixels: 1 << 28 });
   if (o.autoOrient && h.orientation > 1) p = p.rotate();
   const ow = o.autoOrient ? h.width : h.rawWidth;
   const oh = o.autoOrient ? h.height : h.rawHeight;
@@ -109,11 +110,11 @@ function toRgb<T extends Uint8Array | Uint16Array>(src: ArrayLike<number>, n: nu
   return out;
 }
 
-function decodeJsRaw(bytes: Uint8Array, h: ImageHeader, mode: HighBitDepth): Image {
+function decodeJsRaw(bytes: Uint8Array, h: ImageHeader, mode: HighBitDepth, tolerant: boolean): Image {
   const n = h.rawWidth * h.rawHeight;
   const img = (data: PixelArray): Image => ({ data, width: h.rawWidth, height: h.rawHeight, channels: 3 });
   if (h.format === "jpeg") {
-    const d = jpeg.decode(bytes, { formatAsRGBA: false, useTArray: true, tolerantDecoding: false, maxMemoryUsageInMB: 2048 });
+    const d = jpeg.decode(bytes, { formatAsRGBA: false, useTArray: true, tolerantDecoding: tolerant, maxMemoryUsageInMB: 2048 });
     if (d.data.length !== n * 3) throw new Error(`jpeg-js returned ${d.data.length} bytes for ${h.rawWidth}x${h.rawHeight}`);
     return img(d.data);
   }
@@ -162,10 +163,11 @@ export async function decodeImage(input: string | Uint8Array, options: DecodeOpt
     autoOrient: options.autoOrient ?? true,
     highBitDepth: options.highBitDepth ?? "float",
     maxSide: options.maxSide,
+    tolerant: options.tolerant ?? false,
   };
   try {
     if (o.decoder === "sharp") return await decodeSharp(bytes, h, o);
-    let img = decodeJsRaw(bytes, h, o.highBitDepth);
+    let img = decodeJsRaw(bytes, h, o.highBitDepth, o.tolerant);
     if (o.autoOrient) img = applyOrientation(img, h.orientation);
     const t = shrinkSize(img.width, img.height, o.maxSide);
     return t.width === img.width && t.height === img.height ? img : resizeBilinear(img, t.width, t.height);

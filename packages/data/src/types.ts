@@ -116,8 +116,13 @@ export interface DecodeOptions {
   /** Apply the EXIF orientation tag (default true). */
   autoOrient?: boolean;
   highBitDepth?: HighBitDepth;
-  /** Resize (bilinear, aspect kept) so that the longer side is at most this many pixels. */
+  /** Resize (aspect kept) so that the longer side is at most this many pixels. */
   maxSide?: number;
+  /**
+   * Accept files the decoder only warns about (e.g. "extraneous bytes before marker"); default false, so a
+   * truncated JPEG — a warning in libjpeg — fails loudly instead of decoding with a grey bottom.
+   */
+  tolerant?: boolean;
 }
 
 /** A loaded dataset: class names, category-id mapping, records without pixels, and lazy image loading. */
