@@ -77,7 +77,7 @@ export function from16Bit(v: Uint16Array, mode: HighBitDepth): PixelArray {
 async function decodeSharp(bytes: Uint8Array, h: ImageHeader, o: Required<Omit<DecodeOptions, "maxSide">> & DecodeOptions): Promise<Image> {
   const sharp = await loadSharp();
   if (!sharp) throw new Error("sharp is not available (its native platform package did not load); use decoder 'js'");
-  let p = sharp(bytes, { failOn: o.tolerant ? "error" : "warning", limitInputPixels: 1 << 28 });
+  let p = sharp(bytes, { failOn: o.tolerant ? "none" : "warning", limitInputPixels: 1 << 28 });
   if (o.autoOrient && h.orientation > 1) p = p.rotate();
   const ow = o.autoOrient ? h.width : h.rawWidth;
   const oh = o.autoOrient ? h.height : h.rawHeight;
