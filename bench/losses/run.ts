@@ -151,7 +151,8 @@ ${rows.join("\n")}
 
 Notes: each family's setup is \`familyCases\` in packages/losses/src/testing/family-cases.ts (paper defaults;
 per-level channel configs where the family needs them; \`defeat\` runs one single-level term per level because its
-config has one channel count; \`pgd\` includes both the cls and the reg branch).
+config has one channel count; \`pgd\` includes both the cls and the reg branch). With a load average above the core
+count, single timings vary by up to ~2× between runs (other jobs share the cores); re-run with load < 1 for clean numbers.
 `;
 if (!flag("--no-write")) {
   const out = fileURLToPath(new URL("./RESULTS.md", import.meta.url));
