@@ -55,7 +55,36 @@ function taps(xp: T4, s: number, oh: number, ow: number): T4[] {
   return out;
 }
 
+/** 'dilated' with b output columns folded into the channels: N·b channels per filter tap. */
+function folded(x: T4, dy: T4, s: number, b: number): unknown {
+  const [n, oh, ow, co] = dy.shape;
+  const ci = x.shape[3];
+  const q = Math.ceil(ow / b);
+  const xp = xpad(x, s, oh, ow); // [N, Hp, Wp, Ci]
+  const hp = xp.shape[1];
+  const wq = (q - 1) * b * s + 3;
+  const xT = tf.transpose(xp, [3, 1, 2, 0]); // [Ci, Hp, Wp, N]
+  const wp = xT.shape[2];
+  const parts: T4[] = [];
+  for (let r = 0; r < b; r++) {
+    const start = r * s;
+    const have = Math.max(0, Math.min(wp - start, wq));
+    let part = tf.slice(xT, [0, 0, start, 0], [ci, hp, have, n]);
+    if (have < wq) part = tf.pad(part, [[0, 0], [0, 0], [0, wq - have], [0, 0]]);
+    parts.push(part);
+  }
+  const input = tf.concat(parts, 3); // [Ci, Hp, Wq, b·N], channel = r·N + n
+  let dyp = dy;
+  if (q * b !== ow) dyp = tf.pad(dy, [[0, 0], [0, 0], [0, q * b - ow], [0, 0]]);
+  const filter = tf.reshape(tf.transpose(dyp, [1, 2, 0, 3]), [oh, q, b * n, co]);
+  const out = tf.conv2d(input as T4, filter as T4, 1, "valid", "NHWC", [s, b * s]);
+  return tf.transpose(out, [1, 2, 0, 3]);
+}
+
 const variants: Record<string, (x: T4, dy: T4, s: number) => unknown> = {
+  fold2: (x, dy, s) => folded(x, dy, s, 2),
+  fold4: (x, dy, s) => folded(x, dy, s, 4),
+  fold8: (x, dy, s) => folded(x, dy, s, 8),
   current: (x, dy, s) => tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { strides: s, pad: "same", dataFormat: "NHWC", filterShape: [3, 3, x.shape[3], dy.shape[3]] }),
   im2colA: (x, dy, s) => {
     const [n, oh, ow, co] = dy.shape;

@@ -85,7 +85,7 @@ function stepGflop(batch: number, size: number, fwdGflopAt8x256: number): number
 function table(rows: Row[], fwd: number): string {
   const torchBy = new Map(rows.filter((r) => r.name.startsWith("PyTorch") && r.name.endsWith("NCHW")).map((r) => [`${r.threads}/${r.batch}/${r.size}`, median(r.stepMs)]));
   const out = [
-    "| configuration | threads | batch×size | ms/step (median of n; min–max) | CPU/wall | GFLOPS | % native peak | % wasm ceiling | × PyTorch NCHW (same threads) | notes |",
+    "| configuration | threads | batch×size | ms/step (median of n; min–max) | CPU ms/step | GFLOPS | % native peak | % wasm ceiling | × PyTorch NCHW (same threads) | notes |",
     "|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of rows) {
@@ -98,7 +98,7 @@ function table(rows: Row[], fwd: number): string {
       String(r.threads),
       `${r.batch}×${r.size}²`,
       ok ? `**${m.toFixed(0)}** (n=${r.stepMs.length}; ${Math.min(...r.stepMs).toFixed(0)}–${Math.max(...r.stepMs).toFixed(0)})` : "–",
-      ok ? (median(r.cpuMs) / m).toFixed(2) : "–",
+      ok ? median(r.cpuMs).toFixed(0) : "–",
       ok ? gf.toFixed(1) : "–",
       ok ? `${((100 * gf) / (NATIVE_PEAK * r.threads)).toFixed(1)} %` : "–",
       ok ? `${((100 * gf) / (WASM_CEILING * r.threads)).toFixed(1)} %` : "–",
@@ -133,22 +133,24 @@ export async function main(argv: string[]): Promise<void> {
   const { buildNet } = await import("./net");
   const rows: Row[] = [];
   const batch = quick ? 2 : 8;
-  const size = quick ? 96 : 256;
+  const size = quick ? 64 : 256;
   const base = { batch, size, steps, warmup: quick ? 1 : 2, profileSteps: quick ? 1 : 2, fused: true };
   console.log(`# bench/train-step ${quick ? "(quick)" : ""}\n\nmachine: ${machine()}; load at start ${load()}\n`);
 
-  const torchVersion = quick || argv.includes("--no-torch") ? null : ensureTorch();
-  if (torchVersion != null) {
-    for (const t of [1, cores]) rows.push(runTorch(t, batch, size, steps, false));
-    for (const t of [1, cores]) rows.push(runTorch(t, batch, size, steps, true));
-  }
-  rows.push(tfRow("tfjs-wasm builtin kernels", { ...base, backend: "wasm-builtin", threads: 1, steps: 1, warmup: 0, profileSteps: 0 }));
+  const flag = argv.indexOf("--only");
+  const only = flag >= 0 ? new Set(argv[flag + 1]!.split(",")) : null;
+  const want = (id: string) => (only == null ? !(quick && id.startsWith("torch")) && !argv.includes(`--no-${id}`) : only.has(id));
+  const torchVersion = want("torch") || want("torch-cl") ? ensureTorch() : null;
+  if (want("builtin")) rows.push(tfRow("tfjs-wasm builtin kernels", { ...base, backend: "wasm-builtin", threads: 1, steps: 1, warmup: 0, profileSteps: 0 }));
+  // Interleaved per thread count, so that the PyTorch reference sees the same load as ours.
   for (const t of quick ? [cores] : [1, cores]) {
-    if (!quick) rows.push(tfRow("tfjs-wasm + kdet kernels, composed BN+SiLU", { ...base, backend: "wasm", threads: t, fused: false }));
-    rows.push(tfRow("tfjs-wasm + kdet kernels, fused BN+SiLU", { ...base, backend: "wasm", threads: t }));
+    if (torchVersion != null && want("torch")) rows.push(runTorch(t, batch, size, steps, false));
+    if (want("fused")) rows.push(tfRow("tfjs-wasm + kdet kernels, fused BN+SiLU", { ...base, backend: "wasm", threads: t }));
+    if (!quick && want("composed")) rows.push(tfRow("tfjs-wasm + kdet kernels, composed BN+SiLU", { ...base, backend: "wasm", threads: t, fused: false }));
+    if (torchVersion != null && want("torch-cl")) rows.push(runTorch(t, batch, size, steps, true));
   }
-  if (!argv.includes("--no-cpu")) {
-    const cpu = quick ? { batch: 1, size: 64 } : { batch: 1, size: 256 };
+  if (want("cpu")) {
+    const cpu = quick ? { batch: 1, size: 32 } : { batch: 1, size: 256 };
     rows.push(tfRow("tfjs cpu (pure JS) + kdet fix", { ...base, ...cpu, backend: "cpu", threads: 1, steps: 1, warmup: 0, profileSteps: 0 }));
   }
   const fwd = await (async () => {

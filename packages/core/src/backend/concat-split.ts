@@ -1,13 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { attrsOf, input, shareData, type KernelArgs } from "./kernel-io";
+import { attrsOf, input, shareData, type HeapValues, type KernelArgs, type WasmHeapBackend } from "./kernel-io";
 
-/** The tfjs-wasm backend methods the copy kernels use: allocate an output, view a tensor in the heap. */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
-
-type Values = Float32Array | Int32Array | Uint8Array;
 
 /**
  * Copies `rows` rows of `width` elements from `src` (row stride `srcStride`, first element
@@ -15,7 +8,7 @@ type Values = Float32Array | Int32Array | Uint8Array;
  * `TypedArray.set`; narrow rows (e.g. a channel slice of NHWC) a plain loop, which avoids the
  * per-row `subarray` allocation that makes tfjs-wasm 4.22's channel concat slow.
  */
-export function copyRows(src: Values, srcOffset: number, srcStride: number, dst: Values, dstOffset: number, dstStride: number, rows: number, width: number): void {
+export function copyRows(src: HeapValues, srcOffset: number, srcStride: number, dst: HeapValues, dstOffset: number, dstStride: number, rows: number, width: number): void {
   if (width >= 256) {
     for (let r = 0; r < rows; r++) dst.set(src.subarray(srcOffset + r * srcStride, srcOffset + r * srcStride + width), dstOffset + r * dstStride);
     return;

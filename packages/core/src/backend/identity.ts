@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { attrsOf, input, shareData, type KernelArgs } from "./kernel-io";
+import { attrsOf, input, shareData, type KernelArgs, type WasmHeapBackend } from "./kernel-io";
 
 /**
  * `Identity` without a copy: the output shares the input's data (refcount + 1), as the tfjs cpu
@@ -8,12 +8,6 @@ import { attrsOf, input, shareData, type KernelArgs } from "./kernel-io";
  */
 export function identityKernel(args: KernelArgs): tf.TensorInfo {
   return shareData(input(args, tf.Identity, "x"), args.backend);
-}
-
-/** The tfjs-wasm backend methods `castKernel` uses to allocate and fill an output. */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): { set(values: ArrayLike<number>): void } & ArrayLike<number>;
 }
 
 /**

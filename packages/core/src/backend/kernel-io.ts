@@ -7,6 +7,15 @@ export interface KernelArgs {
   attrs?: tf.NamedAttrMap;
 }
 
+/** Typed views of tensor data, as the wasm heap holds them. */
+export type HeapValues = Float32Array | Int32Array | Uint8Array;
+
+/** The tfjs-wasm backend methods the copy kernels use: allocate an output, view a tensor in the heap (no copy). */
+export interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): HeapValues;
+}
+
 /** The kernel-level backend methods the kdet kernels use (present on the cpu and wasm backends). */
 type KernelBackendLike = Pick<tf.KernelBackend, "readSync" | "incRef">;
 
