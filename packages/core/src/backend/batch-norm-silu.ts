@@ -7,8 +7,10 @@ import * as tf from "@tensorflow/tfjs-core";
  * `out = z·σ(z)`. Backward (Ioffe & Szegedy 2015, §3; SiLU′(z) = σ + out·(1 - σ)), with
  * `g = dout·SiLU′(z)`, `m = N·H·W`, `a = γ·inv`:
  * `dβ = Σg`, `S = Σ g·xc`, `dγ = S·inv`, `dx = a·g - a·dβ/m - xc·(a·inv²·S/m)`.
- * About 19 full-size elementwise passes instead of ~35 when tfjs differentiates the composed ops,
- * and far fewer kernel calls. The running statistics are not tracked (batch stats only).
+ * About 19 full-size passes instead of ~35 when tfjs differentiates the composed ops, and far
+ * fewer kernel calls; the full-size ops are all XNNPACK ones on wasm (Add/Sub/Mul/Sigmoid, and the
+ * channel sums via the kdet Sum/Mean kernels), so they use the wasm threads. The running
+ * statistics are not tracked (batch stats only).
  */
 export function batchNormSilu(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 1e-3): tf.Tensor4D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -16,7 +18,7 @@ export function batchNormSilu(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tenso
     const axes = [0, 1, 2];
     const mean = tf.mean(xi, axes);
     const xc = tf.sub(xi, mean);
-    const inv = tf.rsqrt(tf.add(tf.mean(tf.square(xc), axes), eps));
+    const inv = tf.rsqrt(tf.add(tf.mean(tf.mul(xc, xc), axes), eps));
     const a = tf.mul(g, inv);
     const z = tf.add(tf.mul(xc, a), b);
     const s = tf.sigmoid(z);
@@ -31,8 +33,8 @@ export function batchNormSilu(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tenso
         const dBeta = tf.sum(gz, axes);
         const sGx = tf.sum(tf.mul(gz, sxc), axes);
         const dGamma = tf.mul(sGx, sinv);
-        const c2 = tf.mul(tf.neg(sa), tf.div(dBeta, m));
-        const c3 = tf.mul(tf.neg(sa), tf.mul(tf.square(sinv), tf.div(sGx, m)));
+        const c2 = tf.mul(sa, tf.div(dBeta, -m));
+        const c3 = tf.mul(sa, tf.mul(tf.square(sinv), tf.div(sGx, -m)));
         const dx = tf.add(tf.add(tf.mul(gz, sa), tf.mul(sxc, c3)), c2);
         return [dx, dGamma, dBeta];
       },

@@ -7,6 +7,7 @@ import { concatKernel, splitVKernel } from "./concat-split";
 import { castKernel, identityKernel } from "./identity";
 import type { KernelArgs } from "./kernel-io";
 import { maxPoolGradKernel } from "./max-pool-grad";
+import { meanKernel, sumKernel } from "./reduce-leading";
 import { resizeNearestNeighborGradKernel } from "./resize-nearest-neighbor-grad";
 import { unsortedSegmentSumKernel } from "./unsorted-segment-sum";
 
@@ -32,7 +33,8 @@ export function isRegistered(k: KdetKernel, backendName: string): boolean {
  * Kernels kdet registers under backend 'wasm' (tfjs-backend-wasm 4.22.0) so that detectors train,
  * fast and with correct gradients (kdet backend.md §3): the four missing or slow conv gradients,
  * the gather gradient, a correct MaxPoolGrad, copy-free Identity and same-dtype Cast, Concat and
- * SplitV without per-row allocations (channel concat was ~25× slower than a copy), and a
+ * SplitV without per-row allocations (channel concat was ~25× slower than a copy), Sum/Mean over
+ * leading axes via average pooling (the builtins transpose first), and a
  * batch-correct ResizeNearestNeighborGrad (the same loop as the cpu fix).
  */
 export const WASM_TRAINING_KERNELS: readonly KdetKernel[] = [
@@ -46,6 +48,8 @@ export const WASM_TRAINING_KERNELS: readonly KdetKernel[] = [
   { kernelName: tf.Cast, kernelFunc: castKernel },
   { kernelName: tf.Concat, kernelFunc: concatKernel },
   { kernelName: tf.SplitV, kernelFunc: splitVKernel },
+  { kernelName: tf.Sum, kernelFunc: sumKernel },
+  { kernelName: tf.Mean, kernelFunc: meanKernel },
   { kernelName: tf.ResizeNearestNeighborGrad, kernelFunc: resizeNearestNeighborGradKernel },
 ];
 
