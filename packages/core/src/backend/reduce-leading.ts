@@ -14,7 +14,7 @@ function leadingPrefix(axes: number[], rank: number): number {
 /**
  * Mean of `x` over its first `k` axes (0 < k < rank), via XNNPACK average pooling: with
  * `x` seen as `[A, B, 1, Q]` (`A` = size of axis 0, `B` = the other reduced axes, `Q` = the rest),
- * `avgPool` with a `[B, 1]` window gives `[A, 1, 1, Q]`, then a mean over A. On tfjs-wasm 4.22 this
+ * `avgPool` with a `[B, 1]` window gives `[A, 1, 1, Q]`, and a second `[A, 1]` pool the mean over A. On tfjs-wasm 4.22 this
  * is ~10× faster than `Mean` over non-innermost axes, which transposes first; it is also threaded.
  */
 export function meanLeading(x: tf.Tensor, k: number): tf.Tensor {
@@ -23,7 +23,8 @@ export function meanLeading(x: tf.Tensor, k: number): tf.Tensor {
     const b = x.shape.slice(k === 1 ? 0 : 1, k).reduce((p, d) => p * d, 1);
     const q = x.size / (a * b);
     const pooled = tf.avgPool(tf.reshape(x, [a, b, 1, q]) as tf.Tensor4D, [b, 1], 1, "valid");
-    return a === 1 ? tf.reshape(pooled, [q]) : tf.mean(tf.reshape(pooled, [a, q]), 0);
+    const mean = a === 1 ? pooled : tf.avgPool(tf.reshape(pooled, [1, a, 1, q]) as tf.Tensor4D, [a, 1], 1, "valid");
+    return tf.reshape(mean, [q]);
   });
 }
 
