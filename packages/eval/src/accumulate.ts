@@ -91,8 +91,17 @@ export function accumulate(ev: EvalState): Accumulated {
       for (let i = 0; i < n; i++) if (sRank[i]! < mDet) out[c++] = i;
       return out.subarray(0, c);
     });
-    const tm = new Int32Array(n);
-    const im = new Int32Array(n);
+    // TP / ignore mask words in score order, [(a * W + w) * n + i]: one pass over the unit's slots
+    const AW = A * W;
+    const tmAll = new Int32Array(AW * n);
+    const imAll = new Int32Array(AW * n);
+    for (let i = 0; i < n; i++) {
+      const base = order[i]! * AW;
+      for (let b = 0; b < AW; b++) {
+        tmAll[b * n + i] = tpMask[base + b]!;
+        imAll[b * n + i] = igMask[base + b]!;
+      }
+    }
     for (let a = 0; a < A; a++) {
       const npig = ev.npig[k * A + a]!;
       if (npig === 0) continue;
@@ -107,12 +116,8 @@ export function accumulate(ev: EvalState): Accumulated {
         const t0 = w * 32;
         const Tc = Math.min(32, T - t0);
         const FULL = Tc === 32 ? -1 : (1 << Tc) - 1;
-        // TP and ignore masks of this word of thresholds, in score order
-        for (let i = 0; i < n; i++) {
-          const at = (order[i]! * A + a) * W + w;
-          tm[i] = tpMask[at]!;
-          im[i] = igMask[at]!;
-        }
+        const tm = tmAll.subarray((a * W + w) * n, (a * W + w + 1) * n);
+        const im = imAll.subarray((a * W + w) * n, (a * W + w + 1) * n);
         for (let mi = 0; mi < M; mi++) {
           const pos = kept[mi]!;
           const nd = pos === null ? n : pos.length;

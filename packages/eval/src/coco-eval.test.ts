@@ -117,6 +117,19 @@ describe("pycocotools details", () => {
     expect(cocoEvaluate(gtOk, loadResults(dets, gtOk)).stats[8]).toBe(1);
   });
 
+  it("useCats 0 pools a category once per occurrence in catIds (as the list comprehension over p.catIds does)", () => {
+    const annotations = [ann(1, 1, 1, [0, 0, 100, 100]), ann(2, 1, 1, [200, 200, 50, 50]), ann(3, 2, 1, [10, 10, 30, 30])];
+    const dets = [det(1, 1, [0, 0, 100, 90], 0.9), det(1, 1, [190, 200, 50, 50], 0.6), det(2, 1, [0, 0, 5, 5], 0.7), det(2, 1, [10, 12, 30, 30], 0.6)];
+    const gt1 = loadGroundTruth({ images: [img(1), img(2)], annotations, categories: [{ id: 1 }] });
+    const repeated = cocoEvaluate(gt1, loadResults(dets, gt1), { useCats: false, catIds: [1, 1] }).stats;
+    // the same with the copies made explicit as a second category
+    const copies = annotations.map((a) => ({ ...a, id: a.id + 10, category_id: 2 }));
+    const gt2 = loadGroundTruth({ images: [img(1), img(2)], annotations: [...annotations, ...copies], categories: [{ id: 1 }, { id: 2 }] });
+    const explicit = cocoEvaluate(gt2, loadResults([...dets, ...dets.map((d) => ({ ...d, category_id: 2 }))], gt2), { useCats: false }).stats;
+    expect(repeated).toStrictEqual(explicit);
+    expect(repeated).not.toStrictEqual(cocoEvaluate(gt1, loadResults(dets, gt1), { useCats: false }).stats);
+  });
+
   it("custom params: single IoU threshold, maxDets, area ranges", () => {
     const gt = loadGroundTruth({ images: [img(1)], annotations: [ann(1, 1, 1, [0, 0, 10, 10])], categories: [{ id: 1 }] });
     const dt = loadResults([det(1, 1, [0, 0, 10, 9], 0.5)], gt); // IoU 0.9

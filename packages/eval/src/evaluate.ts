@@ -1,6 +1,7 @@
 import { resolveParams, type CocoParams, type ResolvedParams } from "./coco-params";
 import type { GroundTruth, Results } from "./load";
 import { effectiveGts, group } from "./group";
+import { indexOfIds } from "./id-index";
 import { Scratch, matchGroup, type MatchContext } from "./match";
 import { stableSortDesc } from "./sort";
 
@@ -73,13 +74,9 @@ export function evaluate(gt: GroundTruth, dt: Results, p: CocoParams = {}): Eval
   const W = Math.ceil(T / 32);
   const maxLast = maxDets[maxDets.length - 1]!;
 
-  const imgPosById = new Map<number, number>();
-  imgIds.forEach((id, i) => imgPosById.set(id, i));
   const G = gt.ann;
-  const annImgPos = new Int32Array(G.n);
-  for (let i = 0; i < G.n; i++) annImgPos[i] = imgPosById.get(G.imageId[i]!) ?? -1;
-  const detImgPos = new Int32Array(dt.n);
-  for (let i = 0; i < dt.n; i++) detImgPos[i] = imgPosById.get(dt.imageId[i]!) ?? -1;
+  const annImgPos = indexOfIds(G.imageId, imgIds);
+  const detImgPos = indexOfIds(dt.imageId, imgIds);
 
   const gGroups = group(effectiveGts(gt, params, annImgPos), annImgPos, G.categoryId, params, nImg);
   const allDets = new Int32Array(dt.n);

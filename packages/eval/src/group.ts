@@ -1,5 +1,6 @@
 import type { ResolvedParams } from "./coco-params";
 import type { GroundTruth } from "./load";
+import { indexOfIds } from "./id-index";
 import { countingSortBy } from "./sort";
 
 /**
@@ -28,21 +29,18 @@ export interface Groups {
  */
 export function group(entries: Int32Array, imgPosOf: Int32Array, catOf: Float64Array, params: ResolvedParams, nImg: number): Groups {
   const { useCats, catIds } = params;
-  // positions of each category id in catIds (one position when useCats: catIds are unique then)
+  // (entry, image, sub): sub is the position of the entry's category in catIds (the unit k when useCats). With
+  // useCats false, catIds may repeat a category; its entries are then pooled once per occurrence.
+  const unique = new Set(catIds).size === catIds.length;
+  const subOf = unique ? indexOfIds(catOf, catIds) : null;
   const posOf = new Map<number, number[]>();
-  catIds.forEach((c, p) => {
-    const l = posOf.get(c);
-    if (l) l.push(p);
-    else posOf.set(c, [p]);
-  });
+  if (!unique) catIds.forEach((c, p) => posOf.set(c, [...(posOf.get(c) ?? []), p]));
   let n = 0;
   for (let j = 0; j < entries.length; j++) {
     const e = entries[j]!;
     if (imgPosOf[e]! < 0) continue;
-    const ps = posOf.get(catOf[e]!);
-    if (ps !== undefined) n += ps.length;
+    n += subOf ? (subOf[e]! >= 0 ? 1 : 0) : (posOf.get(catOf[e]!)?.length ?? 0);
   }
-  // (entry, image, sub): sub is the unit k when useCats, else the position in the pooled catIds list
   const idxs = new Int32Array(n);
   const imgOf = new Int32Array(n);
   const sub = new Int32Array(n);
@@ -51,13 +49,18 @@ export function group(entries: Int32Array, imgPosOf: Int32Array, catOf: Float64A
     const e = entries[j]!;
     const im = imgPosOf[e]!;
     if (im < 0) continue;
-    const ps = posOf.get(catOf[e]!);
-    if (ps === undefined) continue;
-    for (const p of ps) {
+    if (subOf) {
+      const p = subOf[e]!;
+      if (p < 0) continue;
       idxs[c] = e;
       imgOf[c] = im;
-      sub[c] = p;
-      c++;
+      sub[c++] = p;
+    } else {
+      for (const p of posOf.get(catOf[e]!) ?? []) {
+        idxs[c] = e;
+        imgOf[c] = im;
+        sub[c++] = p;
+      }
     }
   }
   let perm: Int32Array = new Int32Array(n);

@@ -14,19 +14,17 @@ const iouOf = cocoIou;
 export class Scratch {
   dets = new Int32Array(256);
   detsTmp = new Int32Array(256);
-  dOut = new Uint8Array(256);
   ious = new Float64Array(1024);
   gtOrd = new Int32Array(64);
   gtIg = new Uint8Array(64);
   gtCrowd = new Uint8Array(64);
   gtNz = new Uint8Array(64);
-  gtm = new Uint8Array(64);
+  gtm = new Uint8Array(640);
   fitDets(n: number): void {
     if (this.dets.length < n) {
       const c = Math.max(n, this.dets.length * 2);
       this.dets = new Int32Array(c);
       this.detsTmp = new Int32Array(c);
-      this.dOut = new Uint8Array(c);
     }
   }
   fitGts(n: number): void {
@@ -36,8 +34,10 @@ export class Scratch {
       this.gtIg = new Uint8Array(c);
       this.gtCrowd = new Uint8Array(c);
       this.gtNz = new Uint8Array(c);
-      this.gtm = new Uint8Array(c);
     }
+  }
+  fitGtm(n: number): void {
+    if (this.gtm.length < n) this.gtm = new Uint8Array(Math.max(n, this.gtm.length * 2));
   }
   fitIous(n: number): void {
     if (this.ious.length < n) this.ious = new Float64Array(Math.max(n, this.ious.length * 2));
@@ -77,8 +77,6 @@ export function matchGroup(c: MatchContext, u: number, slot0: number, dets: Int3
   const gNz = S.gtNz;
   const gIg = S.gtIg;
   const ord = S.gtOrd;
-  const gtm = S.gtm;
-  const dOut = S.dOut;
   if (nG > 0 && nD > 0) {
     for (let j = 0; j < nG; j++) {
       const e = gItems[g0 + j]!;
@@ -118,48 +116,57 @@ export function matchGroup(c: MatchContext, u: number, slot0: number, dets: Int3
     for (let j = 0; j < nG; j++) if (gIg[j] === 1) ord[o++] = j;
     c.npig[u * A + a]! += nReg;
     if (nD === 0) continue;
-    const mBase = slot0 * mStep + a * W; // word of (slot0 + d, a, t): mBase + d * mStep + (t >> 5)
-    for (let d = 0; d < nD; d++) {
-      const ar = dArea[dets[d]!]!;
-      dOut[d] = ar < lo || ar > hi ? 1 : 0;
-    }
+    const mBase = slot0 * mStep + a * W; // words of (slot0 + d, a): mBase + d * mStep + (t >> 5)
     if (nG === 0) {
       // nothing to match: a detection is ignored at every threshold iff its own area is out of range
       for (let d = 0; d < nD; d++) {
-        if (dOut[d] === 0) continue;
+        const ar = dArea[dets[d]!]!;
+        if (!(ar < lo || ar > hi)) continue;
         for (let w = 0; w < W; w++) igMask[mBase + d * mStep + w] = w < W - 1 ? -1 : FULL_LAST;
       }
       continue;
     }
-    for (let t = 0; t < T; t++) {
-      gtm.fill(0, 0, nG);
-      const th = thr[t]!;
-      const bit = 1 << (t & 31);
-      const wOff = mBase + (t >> 5);
-      for (let d = 0; d < nD; d++) {
+    // gtm[t * nG + j]: gt j already matched at threshold t
+    S.fitGtm(T * nG);
+    const gtm = S.gtm;
+    gtm.fill(0, 0, T * nG);
+    for (let d = 0; d < nD; d++) {
+      const ar = dArea[dets[d]!]!;
+      const out = ar < lo || ar > hi;
+      const row = d * nG;
+      const at0 = mBase + d * mStep;
+      let tb = 0;
+      let ib = 0;
+      for (let t = 0; t < T; t++) {
         // greedy: best = min(t, 1 - 1e-10); IoU >= best matches; ties go to the later gt; crowds can be reused;
         // once a regular gt is held, stop at the first ignored gt
-        let best = th;
+        const gb = t * nG;
+        let best = thr[t]!;
         let m = -1;
-        const row = d * nG;
         for (let jj = 0; jj < nG; jj++) {
           const j = ord[jj]!;
-          if (gtm[j] === 1 && gCr[j] === 0) continue;
+          if (gtm[gb + j] === 1 && gCr[j] === 0) continue;
           if (m > -1 && gIg[m] === 0 && gIg[j] === 1) break;
           const v = ious[row + j]!;
           if (v < best) continue;
           best = v;
           m = j;
         }
-        const at = wOff + d * mStep;
+        const bit = 1 << (t & 31);
         if (m === -1) {
-          if (dOut[d] === 1) igMask[at]! |= bit;
+          if (out) ib |= bit;
         } else {
-          gtm[m] = 1;
+          gtm[gb + m] = 1;
           // dtIg = gtIg[m]; dets with dtm == 0 (unmatched, or matched to gt id 0) out of the range are ignored too.
           // A match to gt id 0 is not a TP: pycocotools stores the gt id, and 0 means "no match".
-          if (gIg[m] === 1 || (gNz[m] === 0 && dOut[d] === 1)) igMask[at]! |= bit;
-          else if (gNz[m] === 1) tpMask[at]! |= bit;
+          if (gIg[m] === 1 || (gNz[m] === 0 && out)) ib |= bit;
+          else if (gNz[m] === 1) tb |= bit;
+        }
+        if ((t & 31) === 31 || t === T - 1) {
+          tpMask[at0 + (t >> 5)] = tb;
+          igMask[at0 + (t >> 5)] = ib;
+          tb = 0;
+          ib = 0;
         }
       }
     }

@@ -93,3 +93,16 @@ describe("numpy float semantics", () => {
     expect([...idx]).toStrictEqual(ref);
   });
 });
+
+describe("stable descending sort on long lists (radix path)", () => {
+  it("matches a comparison sort, with ties, negative values, -0 and huge / tiny magnitudes", () => {
+    for (const n of [49, 300, 5000]) {
+      const vals = gen(n, n).map((v, i) => (i % 7 === 0 ? -v : i % 11 === 0 ? 0 : i % 13 === 0 ? -0 : i % 17 === 0 ? v * 1e300 : i % 19 === 0 ? v * 1e-300 : Math.round(v * 4) / 4));
+      const key = Float64Array.from(vals);
+      const idx = new Int32Array(n).map((_, i) => i);
+      stableSortDesc(idx, n, key, new Int32Array(n));
+      const ref = [...Array(n).keys()].sort((a, b) => key[b]! - key[a]! || a - b);
+      expect([...idx]).toStrictEqual(ref);
+    }
+  });
+});

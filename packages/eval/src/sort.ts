@@ -1,44 +1,74 @@
 /**
  * Stable sort of idx[0, n) by key[idx[i]] descending: equal keys keep their current order. This is what
- * pycocotools gets from `np.argsort(-scores, kind="mergesort")`. Insertion sort for short runs, then bottom-up
- * merges; `tmp` must hold at least n entries.
+ * pycocotools gets from `np.argsort(-scores, kind="mergesort")`. Insertion sort for short lists, an LSD radix sort
+ * on the IEEE-754 bits (8 passes of 8 bits, stable by construction) for long ones. -0 sorts as 0; keys must not
+ * be NaN. `tmp` must hold at least n entries.
  */
 export function stableSortDesc(idx: Int32Array, n: number, key: Float64Array, tmp: Int32Array): void {
-  const RUN = 24;
-  for (let lo = 0; lo < n; lo += RUN) {
-    const hi = Math.min(lo + RUN, n);
-    for (let i = lo + 1; i < hi; i++) {
-      const v = idx[i]!;
-      const kv = key[v]!;
-      let j = i - 1;
-      while (j >= lo && key[idx[j]!]! < kv) {
-        idx[j + 1] = idx[j]!;
-        j--;
-      }
-      idx[j + 1] = v;
+  if (n <= 48) insertionSortDesc(idx, n, key);
+  else radixSortDesc(idx, n, key, tmp);
+}
+
+function insertionSortDesc(idx: Int32Array, n: number, key: Float64Array): void {
+  for (let i = 1; i < n; i++) {
+    const v = idx[i]!;
+    const kv = key[v]!;
+    let j = i - 1;
+    while (j >= 0 && key[idx[j]!]! < kv) {
+      idx[j + 1] = idx[j]!;
+      j--;
     }
+    idx[j + 1] = v;
   }
-  if (n <= RUN) return;
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const LO = LITTLE_ENDIAN ? 0 : 1;
+const HI = 1 - LO;
+
+function radixSortDesc(idx: Int32Array, n: number, key: Float64Array, tmp: Int32Array): void {
+  // orderable unsigned 64-bit image of each key (hi, lo words), complemented so that ascending = descending key
+  let hi = new Uint32Array(n);
+  let lo = new Uint32Array(n);
+  let hi2 = new Uint32Array(n);
+  let lo2 = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    f64[0] = key[idx[i]!]! + 0; // -0 -> +0
+    let h = u32[HI]!;
+    let l = u32[LO]!;
+    if (h >>> 31 === 1) {
+      h = ~h;
+      l = ~l;
+    } else h |= 0x80000000;
+    hi[i] = ~h >>> 0;
+    lo[i] = ~l >>> 0;
+  }
   let src = idx;
   let dst = tmp;
-  for (let width = RUN; width < n; width *= 2) {
-    for (let lo = 0; lo < n; lo += 2 * width) {
-      const mid = Math.min(lo + width, n);
-      const hi = Math.min(lo + 2 * width, n);
-      let i = lo;
-      let j = mid;
-      let o = lo;
-      while (i < mid && j < hi) {
-        // take from the right run only when strictly greater: stability
-        if (key[src[j]!]! > key[src[i]!]!) dst[o++] = src[j++]!;
-        else dst[o++] = src[i++]!;
-      }
-      while (i < mid) dst[o++] = src[i++]!;
-      while (j < hi) dst[o++] = src[j++]!;
+  const count = new Int32Array(256);
+  for (let pass = 0; pass < 8; pass++) {
+    const word = pass < 4 ? lo : hi;
+    const shift = (pass & 3) * 8;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(word[i]! >>> shift) & 255]!++;
+    if (count[(word[0]! >>> shift) & 255] === n) continue; // every key has the same digit
+    let sum = 0;
+    for (let b = 0; b < 256; b++) {
+      const c = count[b]!;
+      count[b] = sum;
+      sum += c;
     }
-    const t = src;
-    src = dst;
-    dst = t;
+    for (let i = 0; i < n; i++) {
+      const p = count[(word[i]! >>> shift) & 255]!++;
+      dst[p] = src[i]!;
+      hi2[p] = hi[i]!;
+      lo2[p] = lo[i]!;
+    }
+    [src, dst] = [dst, src];
+    [hi, hi2] = [hi2, hi];
+    [lo, lo2] = [lo2, lo];
   }
   if (src !== idx) idx.set(src.subarray(0, n));
 }
