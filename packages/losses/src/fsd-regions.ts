@@ -27,42 +27,41 @@ export function heatmapBatch(
   return tf.tensor4d(data, [boxes.length, h, w, 1]);
 }
 
-/** `[N,H,W,C]` → `[N·C, H·W]` channel maps (row-major h·W+w), via transpose [0,3,1,2]. */
-export function channelMaps(x: tf.Tensor): tf.Tensor2D {
-  const [n, h, w, c] = x.shape as [number, number, number, number];
-  return tf.transpose(x, [0, 3, 1, 2]).reshape([n * c, h * w]);
-}
-
 /**
- * Log-probabilities of the per-channel distribution restricted to a weighted region:
- * `log p_i = log softmax_i( x_i/τ + log W_i )` over the positions with `W_i > 0`
- * (i.e. `p_i ∝ W_i·exp(x_i/τ)`), on NHWC `x` `[N,H,W,C]` and weights `W` `[N,H,W,1]` (constant).
- * Positions with `W = 0` get the logit `−LOGIT_BOUND` (probability exactly 0 in float32, finite
- * log, zero gradient). A map with no support gives the uniform distribution (KL 0). Returns
- * `[N·C, H·W]`.
+ * Scaled channel logits `clip(x/τ, ±LOGIT_BOUND)` of NHWC `[N,H,W,C]` as `[N, C, H·W]` (the CWD
+ * transpose [0,3,1,2]; an NHWC reshape would mix channels). Compute once per tensor and share it
+ * between the regions.
  */
-export function regionLogProbs(x: tf.Tensor, weight: tf.Tensor, tau: number): tf.Tensor2D {
+export function channelLogits(x: tf.Tensor, tau: number): tf.Tensor3D {
   return tf.tidy(() => {
-    const wAll = channelMaps(tf.broadcastTo(weight, x.shape));
-    const inside = tf.greater(wAll, 0);
-    const logW = tf.log(tf.where(inside, wAll, tf.onesLike(wAll)));
-    const z = tf.clipByValue(tf.div(channelMaps(x), tau), -LOGIT_BOUND, LOGIT_BOUND);
-    const logits = tf.where(inside, tf.add(z, logW), tf.fill(wAll.shape, -LOGIT_BOUND));
-    return tf.logSoftmax(logits) as tf.Tensor2D;
+    const [n, h, w, c] = x.shape as [number, number, number, number];
+    const z = tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [n, c, h * w]);
+    return tf.clipByValue(tau === 1 ? z : tf.div(z, tau), -LOGIT_BOUND, LOGIT_BOUND) as tf.Tensor3D;
   });
 }
 
 /**
- * Masked-distribution KL of one region: `τ²/(N·C) · Σ_{n,c} KL(p^T_{n,c} ‖ p^S_{n,c})` with
- * `p` from {@link regionLogProbs}; `s`, `t` NHWC `[N,H,W,C]` (t constant), weights `[N,H,W,1]`.
+ * Masked-distribution KL of one region, from {@link channelLogits} `zS`, `zT` `[N,C,H·W]` (zT
+ * constant) and constant weights `W` `[N,H,W,1]`:
+ *
+ *   p_{n,c,i} ∝ W_{n,i}·exp(z_{n,c,i})   (softmax of z + log W over the positions with W > 0)
+ *   KL = τ²/(N·C) · Σ_{n,c} KL(p^T_{n,c} ‖ p^S_{n,c})
+ *
+ * Positions with W = 0 get the bias −3·LOGIT_BOUND, so their probability is exactly 0 in float32
+ * (finite logs, zero gradient, no `where` on the differentiable path); an image whose region is
+ * empty contributes 0.
  */
-export function regionKl(s: tf.Tensor, t: tf.Tensor, weight: tf.Tensor, tau: number): tf.Scalar {
+export function regionKl(zS: tf.Tensor3D, zT: tf.Tensor3D, weight: tf.Tensor, tau: number): tf.Scalar {
   return tf.tidy(() => {
-    const [n, , , c] = s.shape as number[];
-    const logPS = regionLogProbs(s, weight, tau);
-    const logPT = regionLogProbs(t, weight, tau);
-    const kl = tf.sum(tf.mul(tf.exp(logPT), tf.sub(logPT, logPS)));
-    return tf.mul(kl, (tau * tau) / (n! * c!)) as tf.Scalar;
+    const [n, c, hw] = zS.shape;
+    const w = tf.reshape(weight, [n, 1, hw]);
+    const inside = tf.greater(w, 0);
+    const bias = tf.where(inside, tf.log(tf.where(inside, w, tf.onesLike(w))), tf.fill([n, 1, hw], -3 * LOGIT_BOUND));
+    const support = tf.cast(tf.any(inside, [1, 2]), "float32"); // [N]
+    const logPS = tf.logSoftmax(tf.add(zS, bias));
+    const logPT = tf.logSoftmax(tf.add(zT, bias));
+    const kl = tf.sum(tf.mul(tf.exp(logPT), tf.sub(logPT, logPS)), [1, 2]); // [N]
+    return tf.mul(tf.sum(tf.mul(kl, support)), (tau * tau) / (n * c)) as tf.Scalar;
   });
 }
 

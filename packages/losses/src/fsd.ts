@@ -12,7 +12,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
 import { ConvAdapter } from "./adapters/conv-adapter.js";
 import { assertSameGrid, channelFields, needsAlign, sumLevels, tidyLoss } from "./feature-ops.js";
-import { heatmapBatch, regionKl, regionMse } from "./fsd-regions.js";
+import { channelLogits, heatmapBatch, regionKl, regionMse } from "./fsd-regions.js";
 import { assertSameShape, levelList } from "./logit-ops.js";
 import type { DistillLoss, LossContext, LossResult } from "./types.js";
 
@@ -112,11 +112,13 @@ export function createFsd(config: z.input<typeof FsdConfig> = {}): FsdLoss {
           const heat = heatmapBatch(boxes, h, w, imageSize, cfg.minOverlap);
           const wFg = cfg.heatPower === 1 ? heat : tf.pow(heat, cfg.heatPower);
           const wBg = tf.sub(1, heat);
+          let logits: [tf.Tensor3D, tf.Tensor3D] | undefined; // shared by both regions
           const term = (weight: tf.Tensor, regionWeight: number, kind: "mse" | "kl"): tf.Scalar => {
             const k = regionWeight * (kind === "mse" ? cfg.mseWeight : cfg.klWeight);
             if (k === 0) return tf.scalar(0);
-            const v = kind === "mse" ? regionMse(s, t, weight) : regionKl(s, t, weight, cfg.tau);
-            return tf.mul(v, k) as tf.Scalar;
+            if (kind === "mse") return tf.mul(regionMse(s, t, weight), k) as tf.Scalar;
+            logits ??= [channelLogits(s, cfg.tau), channelLogits(t, cfg.tau)];
+            return tf.mul(regionKl(logits[0], logits[1], weight, cfg.tau), k) as tf.Scalar;
           };
           const parts = {
             fg_mse: term(wFg, cfg.fgWeight, "mse"),

@@ -174,7 +174,7 @@ describe("rdkd", () => {
   });
 
   it("finite-difference gradients through fusion and both attentions", () => {
-    const loss = createRdkd({ studentChannels: [2, 3], teacherChannels: [3, 2], gammaInit: 0.5, upsample: "bilinear", seed: 2 });
+    const loss = createRdkd({ studentChannels: [2, 3], teacherChannels: [3, 2], gammaInit: 0.5, upsample: "bilinear", fusionKernel: 3, seed: 2 });
     const s0 = randn([1, 4, 4, 2], 20, 0.5);
     const s1 = randn([1, 2, 2, 3], 21, 0.5);
     const ts = [randn([1, 4, 4, 3], 22, 0.5), randn([1, 2, 2, 2], 23, 0.5)];
