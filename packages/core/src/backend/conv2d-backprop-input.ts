@@ -13,7 +13,7 @@ import { phaseTransposedConv } from "./phase-plan";
  */
 export function conv2dBackpropInput(dy: tf.Tensor4D, w: Float32Array, filterShape: readonly number[], g: ConvGeometry): tf.Tensor4D {
   const [, kw, ci, co] = filterShape as [number, number, number, number];
-  return phaseTransposedConv(dy, g, ci, (dyw, rowTaps, colTaps) => {
+  return phaseTransposedConv(dy, g, ci, (dyw, pad, rowTaps, colTaps) => {
     const jy = rowTaps.length;
     const jx = colTaps.length;
     const sub = new Float32Array(jy * jx * co * ci);
@@ -26,7 +26,7 @@ export function conv2dBackpropInput(dy: tf.Tensor4D, w: Float32Array, filterShap
         }
       }
     }
-    return tf.conv2d(dyw, tf.tensor4d(sub, [jy, jx, co, ci]), 1, "valid");
+    return tf.conv2d(dyw, tf.tensor4d(sub, [jy, jx, co, ci]), 1, pad);
   });
 }
 

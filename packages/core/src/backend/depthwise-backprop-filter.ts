@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { paddedInput } from "./conv2d-backprop-filter";
+import { paddedInputForConv } from "./conv2d-backprop-filter";
 import { convGeometry, type ConvGeometry } from "./conv-geometry";
 import { assertMultiplierOne } from "./depthwise-backprop-input";
 import { asTensor, assertUnitDilation, attrsOf, input, type KernelArgs } from "./kernel-io";
@@ -14,11 +14,11 @@ import { asTensor, assertUnitDilation, attrsOf, input, type KernelArgs } from ".
  */
 export function depthwiseBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
   return tf.tidy(() => {
-    const xpad = paddedInput(x, g);
-    const [n, hp, wp, c] = xpad.shape;
-    const xT = tf.reshape(tf.transpose(xpad, [1, 2, 0, 3]), [1, hp, wp, n * c]) as tf.Tensor4D;
+    const win = paddedInputForConv(x, g);
+    const [n, hc, wc, c] = win.x.shape;
+    const xT = tf.reshape(tf.transpose(win.x, [1, 2, 0, 3]), [1, hc, wc, n * c]) as tf.Tensor4D;
     const dyT = tf.reshape(tf.transpose(dy, [1, 2, 0, 3]), [g.outHeight, g.outWidth, n * c, 1]) as tf.Tensor4D;
-    const out = tf.depthwiseConv2d(xT, dyT, 1, "valid", "NHWC", [g.strideHeight, g.strideWidth]);
+    const out = tf.depthwiseConv2d(xT, dyT, 1, win.pad, "NHWC", [g.strideHeight, g.strideWidth]);
     return tf.reshape(tf.sum(tf.reshape(out, [g.filterHeight, g.filterWidth, n, c]), 2), [g.filterHeight, g.filterWidth, c, 1]);
   });
 }

@@ -19,7 +19,7 @@ export function assertMultiplierOne(kernel: string, filterShape: readonly number
  */
 export function depthwiseBackpropInput(dy: tf.Tensor4D, w: Float32Array, filterShape: readonly number[], g: ConvGeometry): tf.Tensor4D {
   const [, kw, c] = filterShape as [number, number, number, number];
-  return phaseTransposedConv(dy, g, c, (dyw, rowTaps, colTaps) => {
+  return phaseTransposedConv(dy, g, c, (dyw, pad, rowTaps, colTaps) => {
     const sub = new Float32Array(rowTaps.length * colTaps.length * c);
     let o = 0;
     for (const ky of rowTaps) {
@@ -28,7 +28,7 @@ export function depthwiseBackpropInput(dy: tf.Tensor4D, w: Float32Array, filterS
         o += c;
       }
     }
-    return tf.depthwiseConv2d(dyw, tf.tensor4d(sub, [rowTaps.length, colTaps.length, c, 1]), 1, "valid");
+    return tf.depthwiseConv2d(dyw, tf.tensor4d(sub, [rowTaps.length, colTaps.length, c, 1]), 1, pad);
   });
 }
 

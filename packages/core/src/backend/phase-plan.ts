@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { ConvGeometry } from "./conv-geometry";
-import { window2d } from "./window";
+import { window2d, windowForConv, type ExplicitPads } from "./window";
 
 /**
  * Sub-pixel (phase) decomposition of a transposed convolution along one spatial axis
@@ -35,8 +35,9 @@ export function axisPhases(size: number, stride: number, kernel: number, pad: nu
 
 /**
  * Computes a conv's input gradient phase by phase and interleaves the phases (NHWC).
- * `subConv(dyw, rowTaps, colTaps)` must return the stride-1 'valid' correlation of the window
- * `dyw` with the flipped sub-filter `W[rowTaps[a], colTaps[b], ...]`, shape [N, count_h, count_w, C].
+ * `subConv(dy, pad, rowTaps, colTaps)` must return the stride-1 correlation with explicit padding
+ * `pad` (the zero-extension of the dy window, done inside the conv) of `dy` with the flipped
+ * sub-filter `W[rowTaps[a], colTaps[b], ...]`, shape [N, count_h, count_w, C].
  * Interleaving uses two concats on axis 2 (`[N·Qh, Qw, 1, C]` over px, then `[N, Qh, 1, Qw·sw·C]`
  * over py) and reshapes, which is much faster on wasm than depthToSpace or rank-6 transposes.
  */
@@ -44,7 +45,7 @@ export function phaseTransposedConv(
   dy: tf.Tensor4D,
   g: ConvGeometry,
   channels: number,
-  subConv: (dyw: tf.Tensor4D, rowTaps: number[], colTaps: number[]) => tf.Tensor4D,
+  subConv: (dy: tf.Tensor4D, pad: ExplicitPads, rowTaps: number[], colTaps: number[]) => tf.Tensor4D,
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const rows = axisPhases(g.inHeight, g.strideHeight, g.filterHeight, g.padTop);
@@ -54,8 +55,8 @@ export function phaseTransposedConv(
       const rt = rows.taps[py] ?? [];
       const ct = cols.taps[px] ?? [];
       if (rt.length === 0 || ct.length === 0) return tf.zeros([n, rows.count, cols.count, channels]);
-      const dyw = window2d(dy, rows.first - (rt.length - 1), rows.count + rt.length - 1, cols.first - (ct.length - 1), cols.count + ct.length - 1);
-      return subConv(dyw, rt, ct);
+      const w = windowForConv(dy, rows.first - (rt.length - 1), rows.count + rt.length - 1, cols.first - (ct.length - 1), cols.count + ct.length - 1);
+      return subConv(w.x, w.pad, rt, ct);
     };
     let full: tf.Tensor4D;
     if (g.strideHeight === 1 && g.strideWidth === 1) {

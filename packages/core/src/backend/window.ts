@@ -27,3 +27,30 @@ export function window2d(x: tf.Tensor4D, rowStart: number, rows: number, colStar
     [0, 0],
   ]);
 }
+
+/** Explicit NHWC padding `[[0,0],[top,bottom],[left,right],[0,0]]` as tf conv ops accept it. */
+export type ExplicitPads = [[number, number], [number, number], [number, number], [number, number]];
+
+/**
+ * The same window as `window2d`, split into a crop (a 4D `slice`, skipped when not needed) and the
+ * zero padding that remains, returned as explicit conv padding: a conv reading the window can pad
+ * inside XNNPACK instead of materializing a padded copy. Call inside `tf.tidy`.
+ */
+export function windowForConv(x: tf.Tensor4D, rowStart: number, rows: number, colStart: number, cols: number): { x: tf.Tensor4D; pad: ExplicitPads } {
+  const [n, h, w, c] = x.shape;
+  const r0 = Math.max(0, rowStart);
+  const r1 = Math.min(h, rowStart + rows);
+  const c0 = Math.max(0, colStart);
+  const c1 = Math.min(w, colStart + cols);
+  if (r1 <= r0 || c1 <= c0) return { x: tf.zeros([n, rows, cols, c]), pad: [[0, 0], [0, 0], [0, 0], [0, 0]] };
+  const cropped = r0 === 0 && c0 === 0 && r1 === h && c1 === w ? x : tf.slice(x, [0, r0, c0, 0], [n, r1 - r0, c1 - c0, c]);
+  return {
+    x: cropped,
+    pad: [
+      [0, 0],
+      [r0 - rowStart, rowStart + rows - r1],
+      [c0 - colStart, colStart + cols - c1],
+      [0, 0],
+    ],
+  };
+}
