@@ -65,3 +65,19 @@ describe("random affine (scale + translate)", () => {
     throw new Error("no suitable draw found");
   });
 });
+
+describe("random affine with flip folded in", () => {
+  it("equals the affine followed by a separate flip (pixels and boxes) for the same draw", async () => {
+    const { hflip } = await import("./flip.js");
+    const img = rectsImage(90, 70, [{ box: [10, 15, 50, 45], rgb: RED }]);
+    const s = sampleOf(img, [[10, 15, 50, 45]]);
+    for (let seed = 0; seed < 10; seed++) {
+      const o = { width: 64, height: 64, scale: [0.6, 1.4] as [number, number], translate: 0.2 };
+      const folded = randomAffine(s, createRng(seed), { ...o, flip: true });
+      const twoPass = hflip(randomAffine(s, createRng(seed), o));
+      expect(maxDiff(folded.image.data, twoPass.image.data)).toBeLessThanOrEqual(1);
+      expect(maxDiff(folded.boxes, twoPass.boxes)).toBeLessThan(1e-4);
+      expect(maxDiff(unmapBoxes(folded.boxes, folded.transform!), unmapBoxes(twoPass.boxes, twoPass.transform!))).toBeLessThan(1e-3);
+    }
+  });
+});

@@ -5,8 +5,8 @@
  * With r0 = min(width/W, height/H) (fit the image in the canvas), s ~ U(scale[0], scale[1]) and
  * (u, v) ~ U(−translate, translate)²:
  *   x' = s·r0·(x − W/2) + width/2 + u·width,   y' = s·r0·(y − H/2) + height/2 + v·height,
- * with the offset rounded to whole pixels. Boxes are mapped with the same formula, then clipped and filtered
- * (`box-filter.ts`).
+ * with the offset rounded to whole pixels; `flip` then mirrors x' → width − x'. Boxes are mapped with the same
+ * formula, then clipped and filtered (`box-filter.ts`).
  */
 import { z } from "zod";
 import { BoxFilterSchema, clipAndFilterBoxes } from "./box-filter.js";
@@ -27,6 +27,8 @@ export const AffineSchema = z.object({
   fill: z.number().min(0).max(255).default(DEFAULT_FILL),
   /** Whether to fit the input to the canvas first (false: r0 = 1, e.g. for a 2×-size mosaic). */
   fit: z.boolean().default(true),
+  /** Mirror the output horizontally (x' → width − x'), folded into the same warp (no extra pass). */
+  flip: z.boolean().default(false),
   filter: BoxFilterSchema.default(BoxFilterSchema.parse({})),
 });
 /** Input of `randomAffine`. */
@@ -40,7 +42,7 @@ export function drawAffine(W: number, H: number, rng: Rng, o: z.output<typeof Af
   const v = rng.uniform(-o.translate, o.translate);
   const tx = Math.round(o.width / 2 + u * o.width - (s * W) / 2);
   const ty = Math.round(o.height / 2 + v * o.height - (s * H) / 2);
-  return { sx: s, sy: s, tx, ty };
+  return o.flip ? { sx: -s, sy: s, tx: o.width - tx, ty } : { sx: s, sy: s, tx, ty };
 }
 
 /** Random scale/translate a sample onto a `width × height` canvas (pure). */

@@ -1,7 +1,7 @@
 /**
  * The training augmentation pipeline, one pure function of (samples, rng, config) → a `size × size` sample:
  *   [mosaic of 4 with probability `mosaic`] → random scale/translate (or plain letterbox when `affine` is false)
- *   → horizontal flip with probability `flip` → HSV jitter (unless `hsv` is false).
+ *   → horizontal flip with probability `flip` (folded into the affine warp) → HSV jitter (unless `hsv` is false).
  * Every step maps boxes exactly, then clips and filters them (`box-filter.ts`).
  */
 import { z } from "zod";
@@ -57,16 +57,16 @@ export function augmentSample(sample: Sample, rng: Rng, options: AugmentOptions 
   const cfg = parseWith(AugmentSchema, options, "augment");
   const S = cfg.size;
   let s: Sample;
-  if (useMosaic) {
-    const m = mosaic4([sample, ...partners], rng, { size: S, fill: cfg.fill, filter: cfg.filter });
+  if (useMosaic || cfg.affine !== false) {
+    // The flip is drawn first and folded into the affine warp (one pass over the pixels).
+    const flip = cfg.flip > 0 && rng.chance(cfg.flip);
+    const src = useMosaic ? mosaic4([sample, ...partners], rng, { size: S, fill: cfg.fill, filter: cfg.filter }) : sample;
     const aff = cfg.affine === false ? { scale: [1, 1] as [number, number], translate: 0 } : cfg.affine;
-    s = randomAffine(m, rng, { width: S, height: S, scale: aff.scale, translate: aff.translate, fill: cfg.fill, fit: false, filter: cfg.filter });
-  } else if (cfg.affine !== false) {
-    s = randomAffine(sample, rng, { width: S, height: S, scale: cfg.affine.scale, translate: cfg.affine.translate, fill: cfg.fill, fit: true, filter: cfg.filter });
+    s = randomAffine(src, rng, { width: S, height: S, scale: aff.scale, translate: aff.translate, fill: cfg.fill, fit: !useMosaic, flip, filter: cfg.filter });
   } else {
     s = letterbox(sample, { width: S, height: S, fill: cfg.fill });
+    if (cfg.flip > 0) s = randomHFlip(s, rng, { p: cfg.flip });
   }
-  if (cfg.flip > 0) s = randomHFlip(s, rng, { p: cfg.flip });
   if (cfg.hsv !== false) s = hsvJitter(s, rng, cfg.hsv);
   return s;
 }
