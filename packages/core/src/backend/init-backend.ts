@@ -124,7 +124,12 @@ export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo>
 }
 
 async function initBackendNow(opts: InitBackendOptions): Promise<BackendInfo> {
-  const o = initBackendOptionsSchema.parse(opts);
+  const parsed = initBackendOptionsSchema.safeParse(opts);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(options)"}: ${i.message}`).join("; ");
+    throw new Error(`initBackend: invalid options ${JSON.stringify(opts)}: ${issues} (allowed: backend auto|tensorflow|wasm|cpu, threads integer 1..256, quiet boolean)`);
+  }
+  const o = parsed.data;
   const env = parseEnvBackend();
   const requested = o.backend ?? env ?? "auto";
   const requestSource = o.backend != null ? "option" : env != null ? "env KDET_BACKEND" : "default";
