@@ -11,7 +11,7 @@
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { bernoulliKl, ScoreKind, teacherProbs } from "./confidence-soft-labels.js";
+import { bernoulliKl, ScoreKind, teacherProbs, xlogx } from "./confidence-soft-labels.js";
 import { tidyLoss } from "./feature-ops.js";
 import { assertSameShape, levelList } from "./logit-ops.js";
 import type { DistillLoss, LossResult } from "./types.js";
@@ -49,13 +49,7 @@ export type AdaptiveConfig = z.infer<typeof AdaptiveConfig>;
 
 /** Normalised binary entropy `H_b(q)/ln 2 ∈ [0,1]` of constant probabilities (0·log 0 = 0). */
 function binaryEntropy(q: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const h = (p: tf.Tensor) => {
-      const pos = tf.greater(p, 0);
-      return tf.where(pos, tf.mul(p, tf.log(tf.where(pos, p, tf.onesLike(p)))), tf.zerosLike(p));
-    };
-    return tf.div(tf.neg(tf.add(h(q), h(tf.sub(1, q)))), Math.LN2);
-  });
+  return tf.tidy(() => tf.div(tf.neg(tf.add(xlogx(q), xlogx(tf.sub(1, q)))), Math.LN2));
 }
 
 /**

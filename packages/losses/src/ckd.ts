@@ -16,6 +16,7 @@ import { infoNce } from "./ckd-infonce.js";
 import { assertSameGrid, l2NormalizeSamples, tidyLoss } from "./feature-ops.js";
 import { assertSameShape, levelList } from "./logit-ops.js";
 import { atLevel, channelList, LevelAligns, LevelChannels } from "./seed-losses-channels.js";
+import { requireBoxes, requireImageSize } from "./seed-losses-context.js";
 import type { DistillLoss, LossContext, LossResult } from "./types.js";
 
 /**
@@ -71,8 +72,7 @@ let uid = 0;
 
 /** Level grids from the context (`imageSize`, else `stride` × map size). */
 function levelGrids(ctx: LossContext | undefined, levels: tf.Tensor[]): LevelGrid[] {
-  const img = ctx?.imageSize ?? (ctx?.stride && levels.length === 1 ? [levels[0]!.shape[1]! * ctx.stride, levels[0]!.shape[2]! * ctx.stride] : undefined);
-  if (!img) throw new Error("ckd: ctx.imageSize (padded input [h, w]) is required (or ctx.stride for one level)");
+  const img = requireImageSize("ckd", ctx, levels);
   return levels.map((t) => ({ h: t.shape[1]!, w: t.shape[2]!, stride: [img[0] / t.shape[1]!, img[1] / t.shape[2]!] }));
 }
 
@@ -138,8 +138,7 @@ export function createCkd(config: z.input<typeof CkdConfig> = {}): CkdLoss {
       const L = ss.length;
       if (L === 0 || ts.length !== L) throw new Error(`ckd: ${L} student levels vs ${ts.length} teacher levels`);
       const n = ts[0]!.shape[0]!;
-      const boxes = ctx?.boxes;
-      if (!boxes || boxes.length !== n) throw new Error(`ckd: ctx.boxes must hold one xyxy Float32Array per image (${n}), got ${boxes ? boxes.length : "none"}`);
+      const boxes = requireBoxes("ckd", ctx, n);
       const grids = levelGrids(ctx, ts);
       const insts = collectInstances(boxes, L);
       const rand = ctx?.rng ?? (() => rng.next());

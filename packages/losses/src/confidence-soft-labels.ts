@@ -34,7 +34,7 @@ export function locationConfidence(q: tf.Tensor, objectness?: tf.Tensor): tf.Ten
 }
 
 /** `q·log q` with `0·log 0 = 0` (constant input). */
-function xlogx(q: tf.Tensor): tf.Tensor {
+export function xlogx(q: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const pos = tf.greater(q, 0);
     return tf.where(pos, tf.mul(q, tf.log(tf.where(pos, q, tf.onesLike(q)))), tf.zerosLike(q));

@@ -14,7 +14,8 @@ import { ConvAdapter } from "./adapters/conv-adapter.js";
 import { assertSameGrid, channelFields, needsAlign, sumLevels, tidyLoss } from "./feature-ops.js";
 import { channelLogits, heatmapBatch, regionKl, regionMse } from "./fsd-regions.js";
 import { assertSameShape, levelList } from "./logit-ops.js";
-import type { DistillLoss, LossContext, LossResult } from "./types.js";
+import { requireBoxes, requireImageSize } from "./seed-losses-context.js";
+import type { DistillLoss, LossResult } from "./types.js";
 
 /**
  * Config of {@link createFsd}. Open choices of the paper, with our defaults:
@@ -49,15 +50,6 @@ export type FsdConfig = z.infer<typeof FsdConfig>;
 /** The `fsd` loss; `align` is the 1×1 align conv C_s→C_t (null when the channels match). */
 export interface FsdLoss extends DistillLoss {
   readonly align: ConvAdapter | null;
-}
-
-/** Per-image GT boxes and the input size the heatmaps need (error names the missing field). */
-function geometry(ctx: LossContext | undefined, n: number, level: tf.Tensor): { boxes: Float32Array[]; imageSize: [number, number] } {
-  const boxes = ctx?.boxes;
-  if (!boxes || boxes.length !== n) throw new Error(`fsd: ctx.boxes must hold one xyxy Float32Array per image (${n}), got ${boxes ? boxes.length : "none"}`);
-  if (ctx?.imageSize) return { boxes, imageSize: ctx.imageSize };
-  if (ctx?.stride) return { boxes, imageSize: [level.shape[1]! * ctx.stride, level.shape[2]! * ctx.stride] };
-  throw new Error("fsd: ctx.imageSize (padded input [h, w]) or ctx.stride is required");
 }
 
 /** Instance counter: unique variable names when several losses live at once (per-level instances). */
@@ -108,7 +100,8 @@ export function createFsd(config: z.input<typeof FsdConfig> = {}): FsdLoss {
           const s = align ? align.apply(ss[i] as tf.Tensor4D) : ss[i]!;
           assertSameShape("fsd", s, t, "feature");
           const [n, h, w] = t.shape as [number, number, number, number];
-          const { boxes, imageSize } = geometry(ctx, n, t);
+          const boxes = requireBoxes("fsd", ctx, n);
+          const imageSize = requireImageSize("fsd", ctx, [t]);
           const heat = heatmapBatch(boxes, h, w, imageSize, cfg.minOverlap);
           const wFg = cfg.heatPower === 1 ? heat : tf.pow(heat, cfg.heatPower);
           const wBg = tf.sub(1, heat);

@@ -18,6 +18,7 @@ import { assertSameShape, levelList } from "./logit-ops.js";
 import { defeatGtMasks } from "./masks/defeat-mask.js";
 import { fgdMasks } from "./masks/fgd-mask.js";
 import { RdkdFusion } from "./rdkd-fusion.js";
+import { requireBoxes, requireImageSize } from "./seed-losses-context.js";
 import type { DistillLoss, LossContext, LossResult } from "./types.js";
 
 /**
@@ -82,10 +83,8 @@ let uid = 0;
 /** Binary GT masks `[N,H,W,1]` per level (constant). */
 function gtMasks(cfg: RdkdConfig, ctx: LossContext | undefined, ts: tf.Tensor[]): tf.Tensor4D[] {
   const n = ts[0]!.shape[0]!;
-  const boxes = ctx?.boxes;
-  if (!boxes || boxes.length !== n) throw new Error(`rdkd: ctx.boxes must hold one xyxy Float32Array per image (${n}), got ${boxes ? boxes.length : "none"}`);
-  const img = ctx?.imageSize;
-  if (!img) throw new Error("rdkd: ctx.imageSize (padded input [h, w]) is required");
+  const boxes = requireBoxes("rdkd", ctx, n);
+  const img = requireImageSize("rdkd", ctx, ts);
   const sizes = ts.map((t) => [t.shape[1]!, t.shape[2]!] as [number, number]);
   const perImage = boxes.map((b) =>
     cfg.mask === "box"

@@ -67,10 +67,3 @@ export function expectNoLeak(fn: () => void): void {
   fn();
   expect(tf.memory().numTensors).toBe(before);
 }
-
-/** Number of a tensor-valued scalar, disposing it. */
-export function num(x: tf.Scalar): number {
-  const v = x.dataSync()[0]!;
-  x.dispose();
-  return v;
-}
