@@ -141,6 +141,14 @@ describe("pycocotools details", () => {
     expect(a.stats[0]).toBe(-1); // "all" is [0, 50]: the gt (area 100) is out of range
   });
 
+  it("invalid params are reported with the parameter and the bad value", () => {
+    const gt = loadGroundTruth({ images: [img(1)], annotations: [], categories: [{ id: 1 }] });
+    const dt = loadResults([], gt);
+    expect(() => cocoEvaluate(gt, dt, { maxDets: [1.5] })).toThrow("invalid evaluation params: maxDets[0]: expected a non-negative integer, got 1.5");
+    expect(() => cocoEvaluate(gt, dt, { iouThrs: [] })).toThrow("params: iouThrs: must not be empty");
+    expect(() => cocoEvaluate(gt, dt, { areaRng: [[0, 1]] })).toThrow(/areaRngLbl is required/);
+  });
+
   it("VOC: a detection whose best gt is taken is an FP even if another gt overlaps", () => {
     const gts = [
       { image: 1, box: [0, 0, 99, 99] },

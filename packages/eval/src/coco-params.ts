@@ -1,3 +1,6 @@
+import { z } from "zod";
+import { formatIssuePath } from "./coco-types";
+import { EvalInputError, describeValue } from "./errors";
 import { linspace } from "./numpy-float";
 import type { GroundTruth } from "./load";
 
@@ -55,48 +58,63 @@ export const DEFAULT_AREA_RNG_LBL: readonly string[] = Object.freeze(["all", "sm
 
 const sortedUnique = (a: readonly number[]): number[] => [...new Set(a)].sort((x, y) => x - y);
 
-function checkNumbers(name: string, a: readonly number[], allowEmpty = true): void {
-  if (!Array.isArray(a)) throw new TypeError(`params.${name} must be an array of numbers`);
-  if (!allowEmpty && a.length === 0) throw new RangeError(`params.${name} must not be empty`);
-  for (const v of a) if (typeof v !== "number" || Number.isNaN(v)) throw new TypeError(`params.${name} must contain numbers only, got ${String(v)}`);
-}
+/** A number that is not NaN (area bounds may be Infinity). */
+const notNaN = z.custom<number>((v) => typeof v === "number" && !Number.isNaN(v), { error: (iss) => `expected a number, got ${describeValue(iss.input)}` });
+const numbers = (min = 0) => z.array(notNaN, { error: (iss) => `expected an array of numbers, got ${describeValue(iss.input)}` }).min(min, { error: `must not be empty` });
+
+/** zod schema of CocoParams (extra keys, e.g. numpySum, are allowed). */
+export const CocoParamsSchema = z
+  .looseObject({
+    imgIds: numbers().optional(),
+    catIds: numbers().optional(),
+    iouThrs: numbers(1).optional(),
+    recThrs: numbers(1).optional(),
+    maxDets: z
+      .array(
+        z
+          .number({ error: (iss) => `expected a non-negative integer, got ${describeValue(iss.input)}` })
+          .int({ error: (iss) => `expected a non-negative integer, got ${describeValue(iss.input)}` })
+          .min(0, { error: (iss) => `expected a non-negative integer, got ${describeValue(iss.input)}` }),
+        { error: (iss) => `expected an array of non-negative integers, got ${describeValue(iss.input)}` },
+      )
+      .min(1, { error: "must not be empty" })
+      .optional(),
+    areaRng: z
+      .array(z.tuple([notNaN, notNaN], { error: (iss) => `expected a [lo, hi] pair, got ${describeValue(iss.input)}` }))
+      .min(1, { error: "must not be empty" })
+      .optional(),
+    areaRngLbl: z.array(z.string()).optional(),
+    useCats: z.union([z.boolean(), z.literal(0), z.literal(1)]).optional(),
+  })
+  .refine((p) => p.areaRngLbl !== undefined || (p.areaRng ?? DEFAULT_AREA_RNG).length === 4, {
+    error: "areaRngLbl is required when areaRng does not have 4 entries (pycocotools keeps its 4 default labels)",
+    path: ["areaRngLbl"],
+  })
+  .refine((p) => (p.areaRngLbl ?? DEFAULT_AREA_RNG_LBL).length === (p.areaRng ?? DEFAULT_AREA_RNG).length, {
+    error: "areaRngLbl must have one label per areaRng entry",
+    path: ["areaRngLbl"],
+  });
 
 /** Applies the defaults and evaluate()'s normalisation. */
-export function resolveParams(gt: GroundTruth, p: CocoParams = {}): ResolvedParams {
+export function resolveParams(gt: GroundTruth, params: CocoParams = {}): ResolvedParams {
+  const r = CocoParamsSchema.safeParse(params);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new EvalInputError(issue.message, "params", formatIssuePath(issue.path), "invalid evaluation");
+  }
+  const p = r.data;
   const useCats = p.useCats === undefined ? true : Boolean(p.useCats);
-  const imgIds = p.imgIds ?? [...gt.images.map((im) => im.id)];
-  checkNumbers("imgIds", imgIds);
   // Default catIds = sorted(cocoGt.getCatIds()), duplicates included; evaluate() applies np.unique only with useCats.
   const catIds = p.catIds ?? gt.categories.map((c) => c.id).sort((x, y) => x - y);
-  checkNumbers("catIds", catIds);
-  const iouThrs = p.iouThrs ?? DEFAULT_IOU_THRS;
-  checkNumbers("iouThrs", iouThrs, false);
-  const recThrs = p.recThrs ?? DEFAULT_REC_THRS;
-  checkNumbers("recThrs", recThrs, false);
-  const maxDets = [...(p.maxDets ?? DEFAULT_MAX_DETS)].sort((x, y) => x - y);
-  checkNumbers("maxDets", maxDets, false);
-  for (const m of maxDets) if (!Number.isInteger(m) || m < 0) throw new RangeError(`params.maxDets must be non-negative integers, got ${m}`);
   const areaRng = p.areaRng ?? DEFAULT_AREA_RNG;
-  if (!Array.isArray(areaRng) || areaRng.length === 0) throw new TypeError("params.areaRng must be a non-empty array of [lo, hi]");
-  for (const r of areaRng) {
-    if (!Array.isArray(r) || r.length !== 2 || typeof r[0] !== "number" || typeof r[1] !== "number") {
-      throw new TypeError(`params.areaRng entries must be [lo, hi] pairs of numbers, got ${JSON.stringify(r)}`);
-    }
-  }
-  const areaRngLbl = p.areaRngLbl ?? (p.areaRng ? areaRng.map((r, i) => (i < 4 && sameRange(r, DEFAULT_AREA_RNG[i]!) ? DEFAULT_AREA_RNG_LBL[i]! : `${r[0]}-${r[1]}`)) : DEFAULT_AREA_RNG_LBL);
-  if (areaRngLbl.length !== areaRng.length) throw new RangeError("params.areaRngLbl must have one label per areaRng entry");
   return {
-    imgIds: sortedUnique(imgIds),
+    imgIds: sortedUnique(p.imgIds ?? gt.images.map((im) => im.id)),
     catIds: useCats ? sortedUnique(catIds) : [...catIds],
-    iouThrs: [...iouThrs],
-    recThrs: [...recThrs],
-    maxDets,
-    areaRng: areaRng.map((r) => [r[0], r[1]] as const),
-    areaRngLbl: [...areaRngLbl],
+    iouThrs: [...(p.iouThrs ?? DEFAULT_IOU_THRS)],
+    recThrs: [...(p.recThrs ?? DEFAULT_REC_THRS)],
+    maxDets: [...(p.maxDets ?? DEFAULT_MAX_DETS)].sort((x, y) => x - y),
+    areaRng: areaRng.map((x) => [x[0], x[1]] as const),
+    areaRngLbl: [...(p.areaRngLbl ?? DEFAULT_AREA_RNG_LBL)],
     useCats,
   };
-}
-
-function sameRange(a: readonly [number, number], b: readonly [number, number]): boolean {
-  return a[0] === b[0] && a[1] === b[1];
 }
