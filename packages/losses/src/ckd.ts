@@ -68,8 +68,6 @@ export interface CkdLoss extends DistillLoss {
   readonly teacherProjectors: readonly ConvAdapter[];
 }
 
-let uid = 0;
-
 /** Level grids from the context (`imageSize`, else `stride` × map size). */
 function levelGrids(ctx: LossContext | undefined, levels: tf.Tensor[]): LevelGrid[] {
   const img = requireImageSize("ckd", ctx, levels);
@@ -107,12 +105,11 @@ function levelGrids(ctx: LossContext | undefined, levels: tf.Tensor[]): LevelGri
  */
 export function createCkd(config: z.input<typeof CkdConfig> = {}): CkdLoss {
   const cfg = CkdConfig.parse(config);
-  const id = uid++;
   const ct = channelList(cfg.teacherChannels ?? cfg.studentChannels);
   if (cfg.projector !== "none" && ct === undefined) throw new Error("ckd: teacherChannels (or studentChannels) is required to build the projector");
-  const aligns = new LevelAligns("ckd", cfg.studentChannels, cfg.teacherChannels, cfg.seed, `ckd${id}`);
+  const aligns = new LevelAligns("ckd", cfg.studentChannels, cfg.teacherChannels, cfg.seed, "ckd");
   const proj = (who: string, seed: number) =>
-    cfg.projector === "none" ? [] : ct!.map((c, l) => new ConvAdapter({ inChannels: c, outChannels: cfg.projDim, seed: seed + 10 * l, name: `ckd${id}_proj_${who}${l}` }));
+    cfg.projector === "none" ? [] : ct!.map((c, l) => new ConvAdapter({ inChannels: c, outChannels: cfg.projDim, seed: seed + 10 * l, name: `ckd_proj_${who}${l}` }));
   const studentProjectors = proj("s", cfg.seed + 1);
   const teacherProjectors = cfg.projector === "separate" ? proj("t", cfg.seed + 2) : studentProjectors;
   const rng = new Rng(cfg.seed);

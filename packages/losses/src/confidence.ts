@@ -93,9 +93,6 @@ function predLevels(ctx: ConfidenceContext | undefined, key: keyof typeof PRED_K
   return list;
 }
 
-/** Instance counter: unique variable names when several losses live at once (per-level instances). */
-let uid = 0;
-
 /**
  * Creates the `confidence` loss. **[design] our construction from the description.**
  *
@@ -119,7 +116,7 @@ let uid = 0;
  */
 export function createConfidence(config: z.input<typeof ConfidenceConfig> = {}): ConfidenceLoss {
   const cfg = ConfidenceConfig.parse(config);
-  const aligns = new LevelAligns("confidence", cfg.studentChannels, cfg.teacherChannels, cfg.seed, `confidence${uid++}`);
+  const aligns = new LevelAligns("confidence", cfg.studentChannels, cfg.teacherChannels, cfg.seed, "confidence");
   return {
     id: "confidence",
     aligns,

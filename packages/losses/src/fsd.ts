@@ -52,9 +52,6 @@ export interface FsdLoss extends DistillLoss {
   readonly align: ConvAdapter | null;
 }
 
-/** Instance counter: unique variable names when several losses live at once (per-level instances). */
-let uid = 0;
-
 /**
  * Creates the `fsd` loss. **[design] our construction from the paper's description.**
  *
@@ -80,7 +77,7 @@ let uid = 0;
 export function createFsd(config: z.input<typeof FsdConfig> = {}): FsdLoss {
   const cfg = FsdConfig.parse(config);
   const align = needsAlign(cfg)
-    ? new ConvAdapter({ inChannels: cfg.studentChannels!, outChannels: cfg.teacherChannels!, seed: cfg.seed, name: `fsd${uid++}_align` })
+    ? new ConvAdapter({ inChannels: cfg.studentChannels!, outChannels: cfg.teacherChannels!, seed: cfg.seed, name: "fsd_align" })
     : null;
   return {
     id: "fsd",

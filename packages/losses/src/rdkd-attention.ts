@@ -5,7 +5,7 @@
  * caller adds it to the fused map.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { ConvAdapter } from "./adapters/conv-adapter.js";
+import { ConvAdapter, uniqueName } from "./adapters/conv-adapter.js";
 
 /**
  * Position attention: `B = conv_q(x)`, `C = conv_k(x)` (1×1, C→C/r), `D = conv_v(x)` (1×1, C→C),
@@ -25,7 +25,7 @@ export class PositionAttention {
     this.query = new ConvAdapter({ inChannels: channels, outChannels: inner, seed, name: `${opts.name}/query` });
     this.key = new ConvAdapter({ inChannels: channels, outChannels: inner, seed: seed + 2, name: `${opts.name}/key` });
     this.value = new ConvAdapter({ inChannels: channels, outChannels: channels, seed: seed + 4, name: `${opts.name}/value` });
-    this.gamma = tf.variable(tf.scalar(opts.gammaInit ?? 0), true, `${opts.name}/gamma`);
+    this.gamma = tf.variable(tf.scalar(opts.gammaInit ?? 0), true, uniqueName(`${opts.name}/gamma`));
   }
 
   /** Trainable variables: query, key, value convs and γ. */
@@ -63,7 +63,7 @@ export class ChannelAttention {
   readonly gamma: tf.Variable<tf.Rank.R0>;
 
   constructor(opts: { gammaInit?: number; name: string }) {
-    this.gamma = tf.variable(tf.scalar(opts.gammaInit ?? 0), true, `${opts.name}/gamma`);
+    this.gamma = tf.variable(tf.scalar(opts.gammaInit ?? 0), true, uniqueName(`${opts.name}/gamma`));
   }
 
   get variables(): tf.Variable[] {

@@ -25,7 +25,7 @@ export interface RdkdFusionOptions {
   /** Initial γ of both attentions (DANet: 0). */
   gammaInit: number;
   seed: number;
-  /** Variable name prefix (unique among live variables). */
+  /** Variable name prefix (made unique by `uniqueName`). */
   name: string;
 }
 

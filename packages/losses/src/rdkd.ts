@@ -78,8 +78,6 @@ export interface RdkdLoss extends DistillLoss {
   readonly fusion: RdkdFusion;
 }
 
-let uid = 0;
-
 /** Binary GT masks `[N,H,W,1]` per level (constant). */
 function gtMasks(cfg: RdkdConfig, ctx: LossContext | undefined, ts: tf.Tensor[]): tf.Tensor4D[] {
   const n = ts[0]!.shape[0]!;
@@ -129,7 +127,7 @@ export function createRdkd(config: z.input<typeof RdkdConfig>): RdkdLoss {
     reduction: cfg.attentionReduction,
     gammaInit: cfg.gammaInit,
     seed: cfg.seed,
-    name: `rdkd${uid++}`,
+    name: "rdkd",
   });
   const regionHcl = (f: tf.Tensor4D, t: tf.Tensor4D, m: tf.Tensor4D): tf.Scalar =>
     tf.tidy(() => {
