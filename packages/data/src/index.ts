@@ -2,6 +2,8 @@
  * @kdet/data — COCO, PASCAL VOC, FLIR ADAS and YOLO datasets, image decoding, augmentations and batches for kdet.
  * Typed arrays only (no TensorFlow.js): the trainer turns batches into tensors.
  */
+/** The package name. */
+export const PACKAGE = "@kdet/data";
 export type * from "./types.js";
 export * from "./rng.js";
 export { DataError, ProblemLog, formatZodIssues, parseWith, showValue, type DataErrorInfo } from "./errors.js";
