@@ -12,7 +12,7 @@ const SHAPES: [number[], number[], number][] = [
   [[3, 5], [3, 0], 1],
 ];
 
-describe("Concat and SplitV on wasm (kdet kernels) equal the cpu backend", () => {
+describe("SplitV on wasm (kdet kernel) and Concat equal the cpu backend", () => {
   for (const [a, b, axis] of SHAPES) {
     it(`concat [${a}] + [${b}] on axis ${axis}, split back, gradients`, async () => {
       const run = () => {
