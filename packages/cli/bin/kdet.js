@@ -1,2 +1,5 @@
 #!/usr/bin/env node
-import "../dist/bin.js";
+import { register } from "node:module";
+
+register("./tfjs-esm-hook.mjs", import.meta.url);
+await import("../dist/bin.js");

@@ -1,0 +1,62 @@
+/**
+ * `kdet data inspect`: loads a dataset split (from an experiment config or an inline split config)
+ * and prints `@kdet/data`'s inspection: images, boxes per class, sizes, and every problem the
+ * loader reported.
+ */
+import { formatInspection, inspectDataset } from "@kdet/data";
+import { optionsHelp, parseOptions, type OptionTable } from "../args";
+import type { Command } from "../command";
+import { loadExperiment, parseConfigText } from "../config-load";
+import { formatIssues } from "../config-errors";
+import { DatasetSchema, type DatasetSplit } from "../config-schema";
+import { loadSplit } from "../datasets";
+import { CliError, UsageError } from "../errors";
+import { parseSetArg } from "../set-override";
+
+const OPTIONS = {
+  config: { type: "string", short: "c", arg: "FILE", help: "experiment config; inspects its --split" },
+  split: { type: "string", arg: "NAME", help: "train, val or test (default train)" },
+  set: { type: "string", multiple: true, arg: "KEY=VALUE", help: "override a config key (repeatable)" },
+  data: { type: "string", arg: "YAML", help: "a split config instead of --config, e.g. '{type: yolo, dataYaml: coco128/data.yaml, split: train}'" },
+  decode: { type: "boolean", help: "also decode every image (finds truncated files)" },
+  help: { type: "boolean", short: "h", help: "this help" },
+} as const satisfies OptionTable;
+
+const USAGE = `Usage: kdet data inspect --config FILE [--split train|val|test] [--decode]
+       kdet data inspect --data '{type: coco, annotationFile: ann.json, imageDir: images}'
+
+Loads the split and prints images, boxes per class, box sizes and the loader's problem report.
+
+Options:
+${optionsHelp(OPTIONS)}`;
+
+/** The split config from --data (validated) or from --config/--split. */
+function splitConfig(o: { config?: string; split?: string; set?: string[]; data?: string }): { cfg: DatasetSplit; name: string } {
+  if (o.data !== undefined) {
+    const raw = parseConfigText(o.data, "--data");
+    const r = DatasetSchema.safeParse(raw);
+    if (!r.success) throw new CliError(`invalid --data:\n${formatIssues(DatasetSchema, r.error.issues, raw).map((l) => `  ${l}`).join("\n")}`);
+    return { cfg: r.data, name: "data" };
+  }
+  if (!o.config) throw new UsageError(`--config FILE or --data YAML is required\n\n${USAGE}`);
+  const split = o.split ?? "train";
+  if (!["train", "val", "test"].includes(split)) throw new UsageError(`--split: got "${split}"; allowed: train, val, test`);
+  const exp = loadExperiment(o.config, (o.set ?? []).map(parseSetArg));
+  const cfg = exp.data[split as "train" | "val" | "test"];
+  if (!cfg) throw new CliError(`${o.config}: data.${split} is not configured; allowed: a configured split (${["train", "val", "test"].filter((s) => exp.data[s as "train"]).join(", ")})`);
+  return { cfg, name: split };
+}
+
+/** `kdet data inspect`. */
+export const dataInspectCommand: Command = {
+  summary: "inspect a dataset split (classes, boxes, sizes, problems)",
+  usage: USAGE,
+  async run(argv, io) {
+    const { values: o } = parseOptions(argv, OPTIONS, USAGE);
+    if (o.help) return (io.stdout(`${USAGE}\n`), 0);
+    const { cfg, name } = splitConfig(o);
+    const ds = await loadSplit(cfg, name);
+    io.stdout(`${formatInspection(await inspectDataset(ds, { decode: o.decode ?? false }))}\n`);
+    return 0;
+  },
+};

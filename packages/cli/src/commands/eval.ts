@@ -1,0 +1,10 @@
+/** `kdet eval GT.json RESULTS.json [...]`: the `@kdet/eval` CLI (pycocotools-exact COCO mAP), unchanged. */
+import { KDET_EVAL_USAGE, kdetEvalMain } from "@kdet/eval";
+import type { Command } from "../command";
+
+/** `kdet eval`. */
+export const evalCommand: Command = {
+  summary: "COCO mAP of a results file (pycocotools-exact; same as kdet-eval)",
+  usage: KDET_EVAL_USAGE.replace(/kdet-eval/g, "kdet eval"),
+  run: async (argv, io) => kdetEvalMain([...argv], { stdout: io.stdout, stderr: (t) => io.stderr(t.replace(/^kdet-eval:/gm, "kdet eval:")) }),
+};

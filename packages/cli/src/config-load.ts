@@ -1,0 +1,54 @@
+/**
+ * Reading an experiment config: a YAML or JSON file, then `--set` overrides, then validation with
+ * `ExperimentSchema`. Errors name the file, the key, the bad value and what is allowed. Paths
+ * inside the config (dataset files, weights) are relative to the working directory.
+ */
+import { readFileSync } from "node:fs";
+import { parseDocument, stringify } from "yaml";
+import { ExperimentSchema, type Experiment } from "./config-schema";
+import { formatIssues } from "./config-errors";
+import { CliError } from "./errors";
+import { applyOverrides, type SetOverride } from "./set-override";
+
+/** Parses YAML (a superset of JSON) text; syntax errors name the file, line and column. */
+export function parseConfigText(text: string, file: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const at = e.linePos?.[0] ? `:${e.linePos[0].line}:${e.linePos[0].col}` : "";
+    throw new CliError(`invalid config ${file}${at}: ${e.message.split("\n")[0]}`);
+  }
+  return doc.toJS() ?? {};
+}
+
+/** Reads and parses a config file (YAML or JSON). */
+export function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(`cannot read config ${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`);
+  }
+  return parseConfigText(text, file);
+}
+
+/** Validates a config object (after overrides); `source` names it in errors (file and --set). */
+export function validateExperiment(input: unknown, source: string): Experiment {
+  const r = ExperimentSchema.safeParse(input);
+  if (r.success) return r.data;
+  const lines = formatIssues(ExperimentSchema, r.error.issues, input);
+  throw new CliError(`invalid config ${source}:\n${lines.map((l) => `  ${l}`).join("\n")}`);
+}
+
+/** File + overrides → validated experiment, and the merged input (what the user wrote, resolved). */
+export function loadExperiment(file: string, overrides: readonly SetOverride[] = []): Experiment {
+  const merged = applyOverrides(readConfigFile(file), overrides);
+  const source = overrides.length ? `${file} (with ${overrides.map((o) => `--set ${o.raw}`).join(" ")})` : file;
+  return validateExperiment(merged, source);
+}
+
+/** The resolved config as YAML (what `kdet config print` shows and every run saves). */
+export function experimentYaml(c: Experiment): string {
+  return stringify(c, { lineWidth: 0 });
+}

@@ -1,0 +1,130 @@
+/**
+ * The one zod schema of a kdet experiment (`kdet train` / `kdet distill` / `kdet demo`): data,
+ * model, teacher, distillation terms, schedule, evaluation and output. YAML or JSON, no
+ * inheritance; every object is strict (an unknown key is an error that lists the allowed keys).
+ * The model and dataset parts are derived from the `DETECTORS` and `DATASETS` registries, the
+ * distillation terms from `@kdet/losses` and the schedule from the detectors' trainer, so a new
+ * registry entry is accepted here without a change.
+ */
+import { AugmentSchema, DATASETS, type DatasetConfigSchema } from "@kdet/data";
+import { DistillTermConfig, AdapterConfig } from "@kdet/losses";
+import { z } from "zod";
+import { DETECTORS, DETECTOR_IDS, trainerConfigSchema, type DetectorId } from "./detectors-api";
+
+/** One dataset split: `{type, ...options of that format}` (coco, yolo, voc, flir, synthetic); unknown keys are errors. */
+export const DatasetSchema = z.discriminatedUnion(
+  "type",
+  Object.entries(DATASETS).map(([type, e]) => (e.schema as z.ZodObject).extend({ type: z.literal(type) }).strict()) as unknown as [z.ZodObject, ...z.ZodObject[]],
+) as unknown as z.ZodType<z.output<typeof DatasetConfigSchema>, z.input<typeof DatasetConfigSchema>>;
+
+/** A model section as validated: a registry id, the registry config's fields, optional weights. */
+export type ModelSection = { type: DetectorId; numClasses?: number; seed?: number; weights?: string } & Record<string, unknown>;
+/** A model section as written. */
+export type ModelSectionInput = { type: DetectorId; numClasses?: number; seed?: number; weights?: string } & Record<string, unknown>;
+
+/** The detector to build: a registry id plus its config; `numClasses` defaults to the dataset's. */
+function modelOption(id: (typeof DETECTOR_IDS)[number], extra: z.ZodRawShape) {
+  return (DETECTORS[id].config as unknown as z.ZodObject)
+    .extend({
+      type: z.literal(id),
+      numClasses: z.number().int().min(1).max(10_000).optional(),
+      /** A model folder written by `kdet train` / `kdet export` (model.json + shards) to start from. */
+      weights: z.string().min(1).optional(),
+      ...extra,
+    })
+    .strict();
+}
+const models = (extra: z.ZodRawShape) => z.discriminatedUnion("type", DETECTOR_IDS.map((id) => modelOption(id, extra)) as unknown as [z.ZodObject, ...z.ZodObject[]]);
+
+/** The student (or the only) model. */
+export const ModelSchema = models({}) as unknown as z.ZodType<ModelSection, ModelSectionInput>;
+
+type TrainSection = z.output<typeof trainerConfigSchema>;
+/** The teacher: a model with `weights` (a trained model folder), or `train` (trained first, in the run folder). */
+export const TeacherSchema = models({ train: trainerConfigSchema.optional() }) as unknown as z.ZodType<ModelSection & { train?: TrainSection }, ModelSectionInput & { train?: z.input<typeof trainerConfigSchema> }>;
+
+/** A distillation term (`@kdet/losses` DistillTermConfig); `adapter: auto` adds 1×1 convs where channels differ. */
+export const TermSchema = DistillTermConfig.extend({
+  adapter: z.union([z.literal("auto"), AdapterConfig, z.array(AdapterConfig).min(1)]).optional(),
+}).strict();
+
+/** Data: the splits, input size, batches and augmentation. */
+export const DataSchema = z
+  .object({
+    /** Split the model learns from. */
+    train: DatasetSchema,
+    /** Split for validation during training (best checkpoint) and tuning. */
+    val: DatasetSchema.optional(),
+    /** Split the final numbers are reported on (default: val). */
+    test: DatasetSchema.optional(),
+    /** Network input side in pixels (images are letterboxed to it). */
+    imageSize: z.number().int().min(32).max(2048).multipleOf(32).default(640),
+    batchSize: z.number().int().min(1).max(1024).default(16),
+    /** Seed of the data order and the augmentation draws. */
+    seed: z.number().int().default(0),
+    /** Training augmentation (`@kdet/data` AugmentSchema without size), or false for letterbox only. */
+    augment: z.union([z.literal(false), AugmentSchema.omit({ size: true }).strict()]).prefault({}),
+    /** Keep decoded images in memory between epochs. */
+    cache: z.boolean().default(true),
+  })
+  .strict();
+
+/** Post-processing and the split of the final evaluation. */
+export const EvalSchema = z
+  .object({
+    split: z.enum(["val", "test"]).optional(),
+    scoreThreshold: z.number().min(0).max(1).default(0.001),
+    iouThreshold: z.number().gt(0).max(1).default(0.7),
+    maxDetections: z.number().int().min(1).max(10_000).default(300),
+  })
+  .strict();
+
+/** Where and what a run writes. */
+export const OutputSchema = z
+  .object({
+    /** Parent folder of run folders. */
+    dir: z.string().min(1).default("runs"),
+    /** Images with predictions shown in report.html. */
+    samples: z.number().int().min(0).max(64).default(6),
+  })
+  .strict();
+
+/** Backends `--backend` / `backend:` accept. */
+export const BACKENDS = ["auto", "tensorflow", "wasm", "cpu"] as const;
+
+/** A whole experiment. */
+export const ExperimentSchema = z
+  .object({
+    /** Run folder name under output.dir (default: the config file's name). */
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' (a folder name)").optional(),
+    backend: z.enum(BACKENDS).default("auto"),
+    threads: z.number().int().min(1).max(256).optional(),
+    data: DataSchema,
+    model: ModelSchema,
+    teacher: TeacherSchema.optional(),
+    /** Distillation terms; empty for plain training. */
+    distill: z.array(TermSchema).default([]),
+    train: trainerConfigSchema,
+    eval: EvalSchema.default(EvalSchema.parse({})),
+    output: OutputSchema.default(OutputSchema.parse({})),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.distill.length > 0 && !c.teacher) ctx.addIssue({ code: "custom", path: ["teacher"], input: undefined, message: "distill terms need a teacher: {type, weights} or {type, train}" });
+    if (c.teacher && !c.teacher.weights && !c.teacher.train) ctx.addIssue({ code: "custom", path: ["teacher"], input: c.teacher, message: "a teacher needs `weights` (a model folder) or `train` (a schedule to train it first)" });
+  });
+
+/** A validated experiment with defaults applied. */
+export type Experiment = z.output<typeof ExperimentSchema>;
+/** An experiment as written in a config file. */
+export type ExperimentInput = z.input<typeof ExperimentSchema>;
+/** One split config. */
+export type DatasetSplit = z.output<typeof DatasetSchema>;
+/** One distillation term as configured. */
+export type TermSection = z.output<typeof TermSchema>;
+
+/** JSON Schema (draft 2020-12) of the config file, for editor completion (`kdet config schema`). */
+export function experimentJsonSchema(): Record<string, unknown> {
+  const s = z.toJSONSchema(ExperimentSchema, { io: "input", unrepresentable: "any", target: "draft-2020-12" }) as Record<string, unknown>;
+  return { ...s, $id: "https://kdet.dev/schema/experiment.json", title: "kdet experiment config" };
+}

@@ -1,0 +1,63 @@
+/**
+ * The experiment's data: each configured split loaded through the `DATASETS` registry, checked to
+ * share the training split's classes, and its batch loaders (augmented for training; letterboxed,
+ * in order, for evaluation).
+ */
+import { createBatchLoader, loadDataset, type BatchLoader, type Dataset, type DatasetConfig } from "@kdet/data";
+import type { Experiment, DatasetSplit } from "./config-schema";
+import { CliError } from "./errors";
+
+/** The loaded splits. */
+export interface Splits {
+  train: Dataset;
+  val?: Dataset;
+  test?: Dataset;
+}
+
+/** Split names in the order they are loaded. */
+export const SPLITS = ["train", "val", "test"] as const;
+
+/** Loads one split config (any registry format); errors name the split. */
+export async function loadSplit(cfg: DatasetSplit, split: string): Promise<Dataset> {
+  try {
+    const ds = await loadDataset(cfg as DatasetConfig);
+    if (ds.records.length === 0) throw new Error("it holds no images");
+    return ds;
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`data.${split}: ${(e as Error).message}`);
+  }
+}
+
+/** Loads every configured split; val and test must have the training split's classes. */
+export async function loadSplits(data: Experiment["data"]): Promise<Splits> {
+  const out: Splits = { train: await loadSplit(data.train, "train") };
+  for (const s of ["val", "test"] as const) {
+    const cfg = data[s];
+    if (!cfg) continue;
+    const ds = await loadSplit(cfg, s);
+    if (ds.classNames.join("\u0000") !== out.train.classNames.join("\u0000")) {
+      throw new CliError(`data.${s}: classes [${ds.classNames.join(", ")}] differ from data.train's [${out.train.classNames.join(", ")}]; allowed: the same classes in the same order`);
+    }
+    out[s] = ds;
+  }
+  return out;
+}
+
+/** The training batches (shuffled and augmented by data.seed). */
+export function trainLoader(ds: Dataset, data: Experiment["data"]): BatchLoader {
+  return createBatchLoader(ds, { batchSize: data.batchSize, size: data.imageSize, seed: data.seed, shuffle: true, augment: data.augment, cache: data.cache });
+}
+
+/** Evaluation batches: letterboxed, in order, no augmentation. */
+export function evalLoader(ds: Dataset, data: Experiment["data"]): BatchLoader {
+  return createBatchLoader(ds, { batchSize: data.batchSize, size: data.imageSize, shuffle: false, cache: data.cache });
+}
+
+/** The split evaluated at the end: eval.split, else test when configured, else val, else train (with a note). */
+export function evalSplitName(exp: Experiment, splits: Splits): "test" | "val" | "train" {
+  const want = exp.eval.split ?? (splits.test ? "test" : "val");
+  if (want === "test" && !splits.test) throw new CliError(`eval.split: got "test" but data.test is not configured; allowed: "val" or add data.test`);
+  if (want === "val" && !splits.val) return "train";
+  return want;
+}

@@ -1,0 +1,226 @@
+/**
+ * `kdet demo`: the whole job on embedded synthetic data, nothing to download. Generates (or reuses)
+ * a seeded synthetic dataset with three disjoint splits written as COCO files, trains a teacher,
+ * trains the student baseline, distils the same student with each method — identical seeds,
+ * schedule and data order, only the distillation terms differ — evaluates every model on the test
+ * split with `@kdet/eval`, and writes the table, report.html and one reproducible config per stage.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import os from "node:os";
+import path from "node:path";
+import { featureInfo } from "@kdet/core";
+import { generateSynthetic, type SyntheticOptions } from "@kdet/data";
+import type { CliIo } from "./cli-io";
+import { experimentYaml, validateExperiment } from "./config-load";
+import type { Experiment, ExperimentInput } from "./config-schema";
+import { loadSplits, trainLoader, evalSplitName } from "./datasets";
+import { DEMO_METHODS, type DemoMethod } from "./demo-methods";
+import type { Detector, DetectorId, TrainerConfigInput } from "./detectors-api";
+import { buildDistiller } from "./distiller-build";
+import { evaluateModel, postprocessOf, resultRows, validationOf, type EvaluatedModel } from "./experiment-run";
+import { readMetricsLog } from "./metrics-log";
+import { buildModel } from "./models";
+import { formatDuration } from "./progress";
+import { renderReport, resultsMarkdown, type ReportEntry } from "./report-html";
+import { buildSamples } from "./report-samples";
+import { createRunFolder, RUN_FILES } from "./run-folder";
+import { runTrainStage, type StageDone } from "./train-stage";
+
+/** A demo configuration: data, models and schedules. */
+export interface DemoPreset {
+  description: string;
+  imageSize: number;
+  batchSize: number;
+  /** Shared options of the synthetic splits (object sizes, clutter, …). */
+  synthetic: Omit<SyntheticOptions, "seed" | "numImages" | "size">;
+  /** Disjoint splits: different generator seeds. */
+  splits: { train: { seed: number; numImages: number }; val: { seed: number; numImages: number }; test: { seed: number; numImages: number } };
+  augment: NonNullable<ExperimentInput["data"]["augment"]>;
+  teacher: { type: DetectorId; train: TrainerConfigInput };
+  student: { type: DetectorId; train: TrainerConfigInput };
+  /** Model initialisation seed (same for baseline and distilled students) and data-order seed. */
+  seed: number;
+  /** Methods run when --methods is not given. */
+  methods: DemoMethod[];
+}
+
+const schedule = (epochs: number, lr: number, warmupSteps: number, valEvery: number): TrainerConfigInput => ({
+  epochs,
+  optimizer: { type: "adamw", lr, weightDecay: 0.0005 },
+  schedule: { type: "cosine", lrf: 0.05, warmupSteps },
+  ema: false,
+  clipNorm: 10,
+  valEvery,
+  checkpointEvery: 5,
+});
+
+/** The default demo (< 10 minutes on 2 cores) and the CI smoke run (`--quick`, < 2 minutes, no gain expected). */
+export const DEMO_PRESETS = {
+  default: {
+    description: "synthetic shapes 64 px, teacher YOLOv8-s, student YOLOv8-n, CWD",
+    imageSize: 64,
+    batchSize: 16,
+    synthetic: { minObjects: 1, maxObjects: 3, minObjectSize: 10, maxObjectSize: 40, clutter: 0.3, noise: 4 },
+    splits: { train: { seed: 1, numImages: 256 }, val: { seed: 2, numImages: 64 }, test: { seed: 3, numImages: 128 } },
+    augment: { mosaic: 0, affine: false, flip: 0.5 },
+    teacher: { type: "yolov8-s", train: schedule(12, 0.002, 10, 3) },
+    student: { type: "yolov8-n", train: schedule(8, 0.002, 10, 2) },
+    seed: 11,
+    methods: ["cwd"],
+  },
+  quick: {
+    description: "smoke run: 64 px, 2 epochs of 2 batches each, every stage end to end",
+    imageSize: 64,
+    batchSize: 8,
+    synthetic: { minObjects: 1, maxObjects: 2, minObjectSize: 16, maxObjectSize: 40, clutter: 0, noise: 0 },
+    splits: { train: { seed: 1, numImages: 16 }, val: { seed: 2, numImages: 8 }, test: { seed: 3, numImages: 8 } },
+    augment: { mosaic: 0, affine: false, flip: 0.5 },
+    teacher: { type: "yolov8-s", train: schedule(2, 0.002, 2, 1) },
+    student: { type: "yolov8-n", train: schedule(2, 0.002, 2, 1) },
+    seed: 11,
+    methods: ["cwd"],
+  },
+} as const satisfies Record<string, DemoPreset>;
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  preset: DemoPreset;
+  methods: DemoMethod[];
+  /** Parent folder of the run folder. */
+  out: string;
+  name: string;
+  /** Keep the dataset and the trained teacher in `<out>/.kdet-cache/` and reuse them in later demos. */
+  reuse: boolean;
+  /** Reopen this run folder and continue (finished stages are loaded, an interrupted one resumes). */
+  resume?: string;
+  backend: Experiment["backend"];
+  threads?: number;
+  io: CliIo;
+  /** Lines for the report header (command, backend). */
+  notes?: string[];
+}
+
+/** What a demo run produced. */
+export interface DemoResult {
+  dir: string;
+  table: string;
+  models: EvaluatedModel[];
+  seconds: number;
+}
+
+/** A stable short hash of a JSON value (cache keys). */
+function hashOf(v: unknown): string {
+  return createHash("sha256").update(JSON.stringify(v)).digest("hex").slice(0, 12);
+}
+
+/** Writes the three synthetic splits as COCO into `dir` unless they are there; returns their loader configs. */
+async function ensureData(dir: string, p: DemoPreset, io: CliIo): Promise<Record<"train" | "val" | "test", { type: "coco"; annotationFile: string; imageDir: string }>> {
+  const out = {} as Record<"train" | "val" | "test", { type: "coco"; annotationFile: string; imageDir: string }>;
+  for (const split of ["train", "val", "test"] as const) {
+    const target = path.join(dir, split);
+    const annotationFile = path.join(target, "annotations.json");
+    if (!existsSync(annotationFile)) {
+      const t0 = performance.now();
+      const tmp = `${target}.tmp-${process.pid}`;
+      await rm(tmp, { recursive: true, force: true });
+      const r = await generateSynthetic({ ...p.synthetic, size: p.imageSize, ...p.splits[split], outDir: tmp });
+      await rm(target, { recursive: true, force: true });
+      await rename(tmp, target);
+      io.stderr(`data ${split}: ${r.numImages} synthetic images, ${r.numBoxes} boxes -> ${target} (${formatDuration((performance.now() - t0) / 1000)})\n`);
+    }
+    out[split] = { type: "coco", annotationFile, imageDir: path.join(target, "images") };
+  }
+  return out;
+}
+
+/** The experiment of one stage (saved as its config.yaml; `kdet train|distill --config` reruns it). */
+function stageExperiment(p: DemoPreset, data: Awaited<ReturnType<typeof ensureData>>, o: DemoOptions, model: { type: DetectorId; train: TrainerConfigInput }, extra: Partial<ExperimentInput> = {}): Experiment {
+  const input: ExperimentInput = {
+    backend: o.backend,
+    ...(o.threads ? { threads: o.threads } : {}),
+    data: { ...data, imageSize: p.imageSize, batchSize: p.batchSize, seed: p.seed, augment: p.augment, cache: true },
+    model: { type: model.type, seed: p.seed } as ExperimentInput["model"],
+    train: model.train,
+    eval: { split: "test" },
+    output: { dir: o.out, samples: 6 },
+    ...extra,
+  };
+  return validateExperiment(input, "demo preset");
+}
+
+/** Runs the demo; every stage resumes from its folder (see `resume`). */
+export async function runDemo(o: DemoOptions): Promise<DemoResult> {
+  const t0 = performance.now();
+  const p = o.preset;
+  const dir = o.resume ?? (await createRunFolder(o.out, o.name));
+  o.io.stderr(`demo: ${p.description}; methods ${o.methods.join(", ")}\nrun folder: ${dir}${o.resume ? " (resumed)" : ""}\n`);
+  const cache = path.join(o.out, ".kdet-cache");
+  const dataDir = o.reuse ? path.join(cache, `data-${hashOf([p.imageSize, p.synthetic, p.splits])}`) : path.join(dir, "data");
+  const data = await ensureData(dataDir, p, o.io);
+
+  const teacherExp = stageExperiment(p, data, o, p.teacher);
+  const teacherDir = o.reuse ? path.join(cache, `teacher-${hashOf([teacherExp.data, teacherExp.model, teacherExp.train])}`) : path.join(dir, "teacher");
+  const splits = await loadSplits(teacherExp.data);
+  const numClasses = splits.train.classNames.length;
+  const loader = trainLoader(splits.train, teacherExp.data);
+  const val = validationOf(splits, teacherExp);
+  const split = evalSplitName(teacherExp, splits);
+  const meta = { classNames: splits.train.classNames, categoryIds: splits.train.categoryIds, imageSize: p.imageSize, postprocess: { scoreThreshold: teacherExp.eval.scoreThreshold, iouThreshold: teacherExp.eval.iouThreshold, maxDetections: teacherExp.eval.maxDetections } };
+  const owned: Array<{ dispose(): void }> = [];
+  const evaluated: EvaluatedModel[] = [];
+  const entries: ReportEntry[] = [];
+  const stages: Record<string, StageDone> = {};
+  const colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf"];
+
+  const stage = async (name: string, stageDir: string, exp: Experiment, model: Detector, distill?: { teacher: Detector; distiller: ReturnType<typeof buildDistiller> }): Promise<EvaluatedModel> => {
+    await mkdir(stageDir, { recursive: true });
+    await writeFile(path.join(stageDir, RUN_FILES.config), experimentYaml(exp));
+    stages[name] = await runTrainStage({ dir: stageDir, label: `${name} ${exp.model.type}`, model, config: exp.train, data: loader, batchSize: p.batchSize, val, distill, postprocess: postprocessOf(exp), meta, io: o.io });
+    const ev = await evaluateModel(`${name}`, exp.model, model, splits[split]!, split, exp, path.join(stageDir, RUN_FILES.evaluation), o.io);
+    ev.model = exp.model.type;
+    evaluated.push(ev);
+    entries.push({ label: name, colour: name === "teacher" ? "#7f7f7f" : colours[(entries.length - 1 + colours.length) % colours.length]!, log: readMetricsLog(path.join(stageDir, RUN_FILES.metrics)), evaluation: ev.evaluation });
+    return ev;
+  };
+
+  try {
+    const teacher = await buildModel(teacherExp.model, numClasses, "teacher");
+    owned.push(teacher);
+    await stage("teacher", teacherDir, teacherExp, teacher);
+
+    const baseExp = stageExperiment(p, data, o, p.student);
+    const baseline = await buildModel(baseExp.model, numClasses, "model");
+    owned.push(baseline);
+    const baseEval = await stage("baseline", path.join(dir, "baseline"), baseExp, baseline);
+
+    const students: EvaluatedModel[] = [];
+    for (const method of o.methods) {
+      const student = await buildModel(baseExp.model, numClasses, "model");
+      owned.push(student);
+      const ch = { student: ["p3", "p4", "p5"].map((l) => featureInfo(student)[`neck.${l}`]!.channels), teacher: ["p3", "p4", "p5"].map((l) => featureInfo(teacher)[`neck.${l}`]!.channels) };
+      const exp = stageExperiment(p, data, o, p.student, { teacher: { type: p.teacher.type, weights: path.join(teacherDir, RUN_FILES.weights) } as ExperimentInput["teacher"], distill: DEMO_METHODS[method].terms(ch) });
+      const distiller = buildDistiller(exp.distill, student, teacher, p.seed);
+      owned.push(distiller);
+      students.push(await stage(method, path.join(dir, method), exp, student, { teacher, distiller }));
+    }
+
+    const rows = resultRows(evaluated, baseEval, students);
+    const table = resultsMarkdown(rows);
+    const seconds = (performance.now() - t0) / 1000;
+    const load = os.loadavg().map((l) => l.toFixed(1)).join(", ");
+    const timing = `${formatDuration(seconds)} total on ${os.cpus().length} cores (load ${load}); stages: ${Object.entries(stages).map(([k, s]) => `${k} ${formatDuration(s.seconds)}`).join(", ")}`;
+    const samples = await buildSamples(splits[split]!, evaluated.map((m) => ({ label: m.label, detections: m.detections })), 6);
+    const configs = await Promise.all(Object.keys(stages).map(async (k) => `# ${k}\n${await readFile(path.join(k === "teacher" ? teacherDir : path.join(dir, k), RUN_FILES.config), "utf8")}`));
+    await writeFile(
+      path.join(dir, RUN_FILES.report),
+      renderReport({ title: "kdet demo: distillation on synthetic shapes", notes: [...(o.notes ?? []), p.description, `test split: ${splits[split]!.records.length} images; final weights; mAP in points`, timing], rows, entries, samples, config: configs.join("\n") }),
+    );
+    await writeFile(path.join(dir, "results.md"), `${table}\n\n${timing}\n`);
+    await writeFile(path.join(dir, "results.json"), JSON.stringify({ rows, seconds, load: os.loadavg(), stages, preset: p, methods: o.methods }, null, 1));
+    return { dir, table: `${table}\n\n${timing}`, models: evaluated, seconds };
+  } finally {
+    for (const d of owned.reverse()) d.dispose();
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Runs one experiment (`kdet train` / `kdet distill`) in its run folder: loads the data, gets the
+ * teacher (from `weights`, or trained first in `teacher/`), trains the student (distilled when
+ * terms are configured), evaluates it on the report split (`eval/`), measures its cost and writes
+ * report.html. Every stage resumes from its folder when re-run.
+ */
+import path from "node:path";
+import { writeFile } from "node:fs/promises";
+import type { Dataset } from "@kdet/data";
+import type { CliIo } from "./cli-io";
+import type { Experiment, ModelSection } from "./config-schema";
+import { evalLoader, evalSplitName, loadSplits, trainLoader, type Splits } from "./datasets";
+import type { Detector, PostprocessOptions, ValidationData } from "./detectors-api";
+import { buildDistiller } from "./distiller-build";
+import { evaluateToFiles, type SplitEvaluation } from "./evaluate-split";
+import { readMetricsLog } from "./metrics-log";
+import { modelCost, type ModelCost } from "./model-stats";
+import { buildModel, loadModelFolder } from "./models";
+import { predictSplit } from "./predict-split";
+import { Progress } from "./progress";
+import { renderReport, resultsMarkdown, type ReportEntry, type ReportRow } from "./report-html";
+import { buildSamples } from "./report-samples";
+import { RUN_FILES } from "./run-folder";
+import { runTrainStage } from "./train-stage";
+
+/** One evaluated model of a run. */
+export interface EvaluatedModel {
+  label: string;
+  model: string;
+  evaluation: SplitEvaluation;
+  cost: ModelCost;
+  detections: Awaited<ReturnType<typeof predictSplit>>["detections"];
+}
+
+/** What a finished run reports. */
+export interface RunResult {
+  dir: string;
+  student: EvaluatedModel;
+  teacher?: EvaluatedModel;
+  table: string;
+}
+
+/** The post-processing options of the experiment. */
+export function postprocessOf(exp: Experiment): PostprocessOptions {
+  return { scoreThreshold: exp.eval.scoreThreshold, iouThreshold: exp.eval.iouThreshold, maxDetections: exp.eval.maxDetections };
+}
+
+/** Evaluates `model` on `ds` into `dir` (gt.json, results.json, metrics.json) and measures its cost. */
+export async function evaluateModel(label: string, section: ModelSection, model: Detector, ds: Dataset, split: string, exp: Experiment, dir: string, io: CliIo): Promise<EvaluatedModel> {
+  const loader = evalLoader(ds, exp.data);
+  const bar = new Progress(io, { label: `evaluate ${label} on ${split}`, total: loader.batchesPerEpoch, unit: "img", perTick: exp.data.batchSize });
+  const { detections } = await predictSplit(model, loader, postprocessOf(exp), bar);
+  const evaluation = await evaluateToFiles(dir, ds, detections, split);
+  bar.finish(`mAP ${(100 * evaluation.mAP).toFixed(1)} AP50 ${(100 * evaluation.AP50).toFixed(1)}`);
+  const cost = await modelCost(model, exp.data.imageSize, postprocessOf(exp));
+  return { label, model: section.type, evaluation, cost, detections };
+}
+
+/** Validation data for the trainer (the val split, when configured). */
+export function validationOf(splits: Splits, exp: Experiment): ValidationData | undefined {
+  return splits.val ? { dataset: splits.val, loader: evalLoader(splits.val, exp.data) } : undefined;
+}
+
+/** The results rows of evaluated models; gains are relative to `baseline` (mAP points). */
+export function resultRows(models: readonly EvaluatedModel[], baseline?: EvaluatedModel, students: readonly EvaluatedModel[] = []): ReportRow[] {
+  return models.map((m) => ({
+    label: m.label,
+    model: m.model,
+    params: m.cost.params,
+    gflops: m.cost.gflops,
+    msPerImage: m.cost.msPerImage,
+    mAP: m.evaluation.mAP,
+    AP50: m.evaluation.AP50,
+    gain: baseline && students.includes(m) ? 100 * (m.evaluation.mAP - baseline.evaluation.mAP) : null,
+  }));
+}
+
+/** Runs `exp` in `dir` (created by the caller, config.yaml already written). */
+export async function runExperiment(exp: Experiment, dir: string, io: CliIo, opts: { maxSteps?: number; configText?: string; notes?: string[] } = {}): Promise<RunResult> {
+  const t0 = performance.now();
+  const splits = await loadSplits(exp.data);
+  const numClasses = splits.train.classNames.length;
+  const train = trainLoader(splits.train, exp.data);
+  const val = validationOf(splits, exp);
+  const splitName = evalSplitName(exp, splits);
+  const evalDs = splits[splitName]!;
+  const post = postprocessOf(exp);
+  const meta = { classNames: splits.train.classNames, categoryIds: splits.train.categoryIds, imageSize: exp.data.imageSize, postprocess: { scoreThreshold: exp.eval.scoreThreshold, iouThreshold: exp.eval.iouThreshold, maxDetections: exp.eval.maxDetections } };
+  const disposers: Array<{ dispose(): void }> = [];
+  try {
+    let teacher: Detector | undefined;
+    const teacherDir = path.join(dir, "teacher");
+    if (exp.teacher) {
+      if (exp.teacher.weights) teacher = await loadModelFolder(exp.teacher.weights, "teacher.weights");
+      else {
+        teacher = await buildModel(exp.teacher, numClasses, "teacher");
+        disposers.push(teacher);
+        await runTrainStage({ dir: teacherDir, label: `teacher ${exp.teacher.type}`, model: teacher, config: exp.teacher.train!, data: train, batchSize: exp.data.batchSize, val, postprocess: post, meta, io, maxSteps: opts.maxSteps });
+      }
+      if (!disposers.includes(teacher)) disposers.push(teacher);
+    }
+    const student = await buildModel(exp.model, numClasses, "model");
+    disposers.push(student);
+    const distill = teacher && exp.distill.length ? { teacher, distiller: buildDistiller(exp.distill, student, teacher, exp.model.seed as number) } : undefined;
+    if (distill) disposers.push(distill.distiller);
+    const label = `${distill ? "distilled " : ""}${exp.model.type}`;
+    await runTrainStage({ dir, label, model: student, config: exp.train, data: train, batchSize: exp.data.batchSize, val, distill, postprocess: post, meta, io, maxSteps: opts.maxSteps });
+
+    const studentEval = await evaluateModel(label, exp.model, student, evalDs, splitName, exp, path.join(dir, RUN_FILES.evaluation), io);
+    const teacherEval = teacher && exp.teacher ? await evaluateModel(`teacher ${exp.teacher.type}`, exp.teacher, teacher, evalDs, splitName, exp, path.join(teacherDir, RUN_FILES.evaluation), io) : undefined;
+    const models = teacherEval ? [teacherEval, studentEval] : [studentEval];
+    const rows = resultRows(models);
+    const entries: ReportEntry[] = [];
+    if (teacherEval) entries.push({ label: teacherEval.label, colour: "#7f7f7f", log: readMetricsLog(path.join(teacherDir, RUN_FILES.metrics)), evaluation: teacherEval.evaluation });
+    entries.push({ label: studentEval.label, colour: "#d62728", log: readMetricsLog(path.join(dir, RUN_FILES.metrics)), evaluation: studentEval.evaluation });
+    const samples = await buildSamples(evalDs, models.map((m) => ({ label: m.label, detections: m.detections })), exp.output.samples);
+    const minutes = (performance.now() - t0) / 60000;
+    const html = renderReport({
+      title: `kdet run ${path.basename(dir)}`,
+      notes: [...(opts.notes ?? []), `evaluated on the ${splitName} split (${evalDs.records.length} images) with the final weights; ${minutes.toFixed(1)} min`],
+      rows,
+      entries,
+      samples,
+      config: opts.configText,
+    });
+    await writeFile(path.join(dir, RUN_FILES.report), html);
+    return { dir, student: studentEval, teacher: teacherEval, table: resultsMarkdown(rows) };
+  } finally {
+    for (const d of disposers.reverse()) d.dispose();
+  }
+}

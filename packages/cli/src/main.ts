@@ -1,0 +1,88 @@
+/**
+ * The `kdet` command line: a typed const table of commands (two-word names for the `config` and
+ * `data` groups), dispatch, and error handling — a CliError prints its message and exits with its
+ * status, without a stack trace (`KDET_DEBUG=1` shows one); anything else is an internal error.
+ */
+import type { CliIo } from "./cli-io";
+import type { Command } from "./command";
+import { configPrintCommand, configSchemaCommand } from "./commands/config";
+import { dataInspectCommand } from "./commands/data";
+import { demoCommand } from "./commands/demo";
+import { evalCommand } from "./commands/eval";
+import { exportCommand } from "./commands/export";
+import { predictCommand } from "./commands/predict";
+import { distillCommand, trainCommand } from "./commands/train";
+import { CliError } from "./errors";
+
+/** The package version (`kdet --version`). */
+export const VERSION = "0.1.0";
+
+/** Every command, by the words that invoke it. */
+export const COMMANDS = {
+  demo: demoCommand,
+  train: trainCommand,
+  distill: distillCommand,
+  eval: evalCommand,
+  predict: predictCommand,
+  export: exportCommand,
+  "config print": configPrintCommand,
+  "config schema": configSchemaCommand,
+  "data inspect": dataInspectCommand,
+} as const satisfies Record<string, Command>;
+
+/** A command's name. */
+export type CommandName = keyof typeof COMMANDS;
+
+/** `kdet --help`. */
+export function mainUsage(): string {
+  const names = Object.keys(COMMANDS) as CommandName[];
+  const w = Math.max(...names.map((n) => n.length));
+  return `Usage: kdet <command> [options]    (kdet <command> --help for its options)
+
+Knowledge distillation of object detectors on TensorFlow.js.
+
+Commands:
+${names.map((n) => `  ${n.padEnd(w)}  ${COMMANDS[n].summary}`).join("\n")}
+
+Start with: kdet demo    (synthetic data, teacher + student + distilled student, a results table)
+`;
+}
+
+/** Finds the command for `argv` (one or two words); returns it and the remaining arguments. */
+export function findCommand(argv: readonly string[]): { name: CommandName; rest: string[] } | undefined {
+  const two = `${argv[0]} ${argv[1]}`;
+  if (two in COMMANDS) return { name: two as CommandName, rest: argv.slice(2) };
+  if (argv[0] !== undefined && argv[0] in COMMANDS) return { name: argv[0] as CommandName, rest: argv.slice(1) };
+  return undefined;
+}
+
+/** Runs the command line `argv` (without node and script); returns the exit status. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+    io.stdout(mainUsage());
+    return 0;
+  }
+  if (argv[0] === "--version") {
+    io.stdout(`${VERSION}\n`);
+    return 0;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    const group = Object.keys(COMMANDS).filter((n) => n.startsWith(`${argv[0]} `));
+    const hint = group.length ? `; "${argv[0]}" needs one of: ${group.join(", ")}` : `; allowed: ${Object.keys(COMMANDS).join(", ")}`;
+    io.stderr(`kdet: unknown command "${argv.slice(0, group.length ? 2 : 1).join(" ")}"${hint}\n`);
+    return 2;
+  }
+  try {
+    return await COMMANDS[found.name].run(found.rest, io);
+  } catch (e) {
+    if (e instanceof CliError) {
+      io.stderr(`kdet ${found.name}: error: ${e.message}\n`);
+      if (process.env.KDET_DEBUG) io.stderr(`${e.stack}\n`);
+      return e.exitCode;
+    }
+    const err = e as Error;
+    io.stderr(`kdet ${found.name}: internal error: ${err?.message ?? String(e)}\n${process.env.KDET_DEBUG ? `${err?.stack}\n` : "(set KDET_DEBUG=1 for the stack trace)\n"}`);
+    return 1;
+  }
+}
