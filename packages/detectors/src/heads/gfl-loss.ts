@@ -3,9 +3,9 @@ import { boxIouAligned } from "@kdet/core";
 import { atssAssign } from "../assigners/atss-assigner";
 import { iou } from "../assigners/box-math";
 import { makeAnchorPoints } from "./anchors";
-import { bceWithLogits } from "./bce";
 import { boxToDist, dflIntegral, dflLoss, dflTargets, distToBox } from "./dfl";
 import { flattenLevels, levelShapes } from "./flatten";
+import { qualityFocalLoss } from "./qfl";
 import type { DetectionLoss, DetectionTargets, HeadOutput } from "./types";
 
 /** GFL loss settings (mmdet `gfl_r50_fpn_1x_coco` defaults). */
@@ -99,9 +99,7 @@ export function gflLoss(raw: HeadOutput, targets: DetectionTargets, strides: rea
     }
     const n = fgIdx.length;
     const y = tf.tensor3d(quality, [N, A, C]);
-    const sig = tf.sigmoid(d.cls);
-    const qfl = tf.mul(bceWithLogits(d.cls, y), tf.pow(tf.abs(tf.sub(y, sig)), beta));
-    const cls = tf.div(tf.sum(qfl), Math.max(n, 1)) as tf.Scalar;
+    const cls = tf.div(tf.sum(qualityFocalLoss(d.cls, y, beta)), Math.max(n, 1)) as tf.Scalar;
     let box = tf.scalar(0);
     let dfl = tf.scalar(0);
     if (n > 0) {
