@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { Rng } from "../random";
 import { initBackend, type BackendName } from "./init-backend";
 
 /**
@@ -6,18 +7,10 @@ import { initBackend, type BackendName } from "./init-backend";
  * same function on cpu and on wasm, and a normwise relative comparison.
  */
 
-/** `n` seeded values uniform in [-1, 1) (mulberry32), deterministic for `seed`. */
+/** `n` seeded values uniform in [-1, 1) ({@link Rng}), deterministic for `seed`. */
 export function seeded(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  }
-  return out;
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
 }
 
 /** A seeded random tensor of `shape`. */

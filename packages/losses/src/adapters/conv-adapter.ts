@@ -8,6 +8,7 @@
  * PyTorch OIHW weights.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { Rng } from "@kdet/core";
 
 /** Options of {@link ConvAdapter}. */
 export interface ConvAdapterOptions {
@@ -41,29 +42,19 @@ export function uniqueName(base: string): string {
   return `${base}_${counter++}`;
 }
 
-/** Deterministic uniform draw in [lo, hi) (mulberry32), `n` values. */
+/** Deterministic uniform draw in [lo, hi), `n` values (core's seeded {@link Rng}). */
 export function seededUniform(n: number, lo: number, hi: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 0x9e3779b9;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const r = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    out[i] = lo + (hi - lo) * r;
-  }
-  return out;
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: n }, () => rng.uniform(lo, hi));
 }
 
-/** Deterministic normal(0, std) draw (Box–Muller on {@link seededUniform}), redrawing beyond ±truncate·std. */
+/** Deterministic normal(0, std) draw (core's seeded {@link Rng}), redrawing beyond ±truncate·std. */
 export function seededNormal(n: number, std: number, seed: number, truncate = Infinity): Float32Array {
+  const rng = new Rng(seed);
   const out = new Float32Array(n);
-  const u = seededUniform(4 * n + 16, 0, 1, seed);
-  let k = 0;
-  for (let i = 0; i < n; ) {
-    if (k + 1 >= u.length) throw new Error("seededNormal: truncation rejected too many draws");
-    const z = Math.sqrt(-2 * Math.log(1 - u[k++]!)) * Math.cos(2 * Math.PI * u[k++]!);
+  for (let i = 0, tries = 0; i < n; tries++) {
+    if (tries > 4 * n + 16) throw new Error("seededNormal: truncation rejected too many draws");
+    const z = rng.normal();
     if (Math.abs(z) <= truncate) out[i++] = z * std;
   }
   return out;
