@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { register } from "node:module";
+import "./register-hook.mjs";
 
-register("./tfjs-esm-hook.mjs", import.meta.url);
 await import("../dist/bin.js");

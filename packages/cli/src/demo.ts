@@ -42,6 +42,8 @@ export interface DemoPreset {
   student: { type: DetectorId; train: TrainerConfigInput };
   /** Model initialisation seed (same for baseline and distilled students) and data-order seed. */
   seed: number;
+  /** BatchNorm running-statistics momentum (short schedules need faster running statistics than YOLOv8's 0.03). */
+  bnMomentum: number;
   /** Methods run when --methods is not given. */
   methods: DemoMethod[];
 }
@@ -64,10 +66,11 @@ export const DEMO_PRESETS = {
     batchSize: 16,
     synthetic: { minObjects: 1, maxObjects: 3, minObjectSize: 10, maxObjectSize: 40, clutter: 0.3, noise: 4 },
     splits: { train: { seed: 1, numImages: 256 }, val: { seed: 2, numImages: 64 }, test: { seed: 3, numImages: 128 } },
-    augment: { mosaic: 0, affine: false, flip: 0.5 },
-    teacher: { type: "yolov8-s", train: schedule(12, 0.002, 10, 3) },
-    student: { type: "yolov8-n", train: schedule(8, 0.002, 10, 2) },
+    augment: { mosaic: 0 },
+    teacher: { type: "yolov8-s", train: schedule(6, 0.002, 10, 2) },
+    student: { type: "yolov8-n", train: schedule(6, 0.002, 10, 2) },
     seed: 11,
+    bnMomentum: 0.1,
     methods: ["cwd"],
   },
   quick: {
@@ -80,6 +83,7 @@ export const DEMO_PRESETS = {
     teacher: { type: "yolov8-s", train: schedule(2, 0.002, 2, 1) },
     student: { type: "yolov8-n", train: schedule(2, 0.002, 2, 1) },
     seed: 11,
+    bnMomentum: 0.1,
     methods: ["cwd"],
   },
 } as const satisfies Record<string, DemoPreset>;
@@ -93,6 +97,8 @@ export interface DemoOptions {
   name: string;
   /** Keep the dataset and the trained teacher in `<out>/.kdet-cache/` and reuse them in later demos. */
   reuse: boolean;
+  /** Overrides the preset's model and data-order seed (repeat the demo over seeds). */
+  seed?: number;
   /** Reopen this run folder and continue (finished stages are loaded, an interrupted one resumes). */
   resume?: string;
   backend: Experiment["backend"];
@@ -140,8 +146,8 @@ function stageExperiment(p: DemoPreset, data: Awaited<ReturnType<typeof ensureDa
   const input: ExperimentInput = {
     backend: o.backend,
     ...(o.threads ? { threads: o.threads } : {}),
-    data: { ...data, imageSize: p.imageSize, batchSize: p.batchSize, seed: p.seed, augment: p.augment, cache: true },
-    model: { type: model.type, seed: p.seed } as ExperimentInput["model"],
+    data: { ...data, imageSize: p.imageSize, batchSize: p.batchSize, seed: o.seed ?? p.seed, augment: p.augment, cache: true },
+    model: { type: model.type, seed: o.seed ?? p.seed, bnMomentum: p.bnMomentum } as ExperimentInput["model"],
     train: model.train,
     eval: { split: "test" },
     output: { dir: o.out, samples: 6 },
@@ -201,7 +207,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       owned.push(student);
       const ch = { student: ["p3", "p4", "p5"].map((l) => featureInfo(student)[`neck.${l}`]!.channels), teacher: ["p3", "p4", "p5"].map((l) => featureInfo(teacher)[`neck.${l}`]!.channels) };
       const exp = stageExperiment(p, data, o, p.student, { teacher: { type: p.teacher.type, weights: path.join(teacherDir, RUN_FILES.weights) } as ExperimentInput["teacher"], distill: DEMO_METHODS[method].terms(ch) });
-      const distiller = buildDistiller(exp.distill, student, teacher, p.seed);
+      const distiller = buildDistiller(exp.distill, student, teacher, o.seed ?? p.seed);
       owned.push(distiller);
       students.push(await stage(method, path.join(dir, method), exp, student, { teacher, distiller }));
     }

@@ -73,12 +73,12 @@ export function resultsMarkdown(rows: readonly ReportRow[]): string {
 
 function lossCharts(entries: readonly ReportEntry[]): string {
   const total: Series[] = entries.filter((e) => e.log.steps.length).map((e) => ({ name: e.label, color: e.colour, points: zip(e.log.steps.map((s) => s.step), smooth(e.log.steps.map((s) => s.loss))) }));
-  const charts = [lineChart({ title: "training loss (smoothed)", xLabel: "step", yLabel: "loss", series: total })];
+  const charts = [lineChart({ title: "training loss (smoothed)", xLabel: "step", yLabel: "loss", series: total, integerX: true })];
   for (const e of entries) {
     if (!e.log.steps.length) continue;
     const names = [...new Set(e.log.steps.flatMap((s) => Object.keys(s.parts)))];
     const series = names.map((n, i) => ({ name: n, color: PART_COLOURS[i % PART_COLOURS.length]!, points: zip(e.log.steps.map((s) => s.step), smooth(e.log.steps.map((s) => s.parts[n] ?? NaN))) }));
-    charts.push(lineChart({ title: `loss parts: ${e.label}`, xLabel: "step", yLabel: "weighted loss", series }));
+    charts.push(lineChart({ title: `loss parts: ${e.label}`, xLabel: "step", yLabel: "weighted loss", series, integerX: true }));
   }
   return charts.join("\n");
 }
@@ -91,7 +91,7 @@ function mapCharts(entries: readonly ReportEntry[]): string {
   const withVal = entries.filter((e) => e.log.vals.length);
   if (!withVal.length) return "<p>No validation during training (train.valEvery = 0 or no val split).</p>";
   const series = (key: "mAP" | "AP50"): Series[] => withVal.map((e) => ({ name: e.label, color: e.colour, points: e.log.vals.map((v) => [v.epoch + 1, v.metrics[key]] as const) }));
-  return [lineChart({ title: "validation mAP@[.5:.95] per epoch", xLabel: "epoch", yLabel: "mAP", series: series("mAP"), yMin: 0 }), lineChart({ title: "validation AP50 per epoch", xLabel: "epoch", yLabel: "AP50", series: series("AP50"), yMin: 0 })].join("\n");
+  return [lineChart({ title: "validation mAP@[.5:.95] per epoch", xLabel: "epoch", yLabel: "mAP", series: series("mAP"), yMin: 0, integerX: true }), lineChart({ title: "validation AP50 per epoch", xLabel: "epoch", yLabel: "AP50", series: series("AP50"), yMin: 0, integerX: true })].join("\n");
 }
 
 function prCharts(entries: readonly ReportEntry[]): string {
@@ -100,12 +100,13 @@ function prCharts(entries: readonly ReportEntry[]): string {
   const classes = evaluated[0]!.evaluation!.curves.map((c) => c.name);
   return classes
     .map((name, k) => {
+      const gts = evaluated[0]!.evaluation!.curves[k]?.gts ?? 0;
+      if (gts === 0) return "";
       const series: Series[] = evaluated.map((e) => {
         const c = e.evaluation!.curves[k];
         return { name: `${e.label}${c && c.ap50 >= 0 ? ` ${(100 * c.ap50).toFixed(0)}` : ""}`, color: e.colour, points: c && c.precision.length ? zip(c.recall, c.precision) : [] };
       });
-      const gts = evaluated[0]!.evaluation!.curves[k]?.gts ?? 0;
-      return lineChart({ title: `${name} (${gts} objects): precision–recall @ IoU 0.5`, xLabel: "recall", yLabel: "precision", series, xMin: 0, xMax: 1, yMin: 0, yMax: 1, width: 330, height: 240 });
+      return lineChart({ title: `${name} (${gts} objects), IoU 0.5`, xLabel: "recall", yLabel: "precision", series, xMin: 0, xMax: 1, yMin: 0, yMax: 1, width: 330, height: 240 });
     })
     .join("\n");
 }

@@ -26,6 +26,8 @@ export interface ChartOptions {
   xMax?: number;
   /** Log scale on y (positive values only). */
   logY?: boolean;
+  /** Only integer x ticks (epochs, steps). */
+  integerX?: boolean;
 }
 
 /** About `count` round tick values covering [lo, hi]. */
@@ -70,7 +72,7 @@ export function lineChart(o: ChartOptions): string {
     parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#e5e5e5"/>`);
     parts.push(`<text x="${m.l - 4}" y="${(y + 4).toFixed(1)}" text-anchor="end" font-size="10">${o.logY ? fmtTick(10 ** v) : fmtTick(v)}</text>`);
   }
-  for (const v of niceTicks(x0, x1, 5)) {
+  for (const v of niceTicks(x0, x1, 5).filter((t) => !o.integerX || Number.isInteger(t))) {
     const x = px(v);
     parts.push(`<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${H - m.b}" y2="${H - m.b + 4}" stroke="#333"/>`);
     parts.push(`<text x="${x.toFixed(1)}" y="${H - m.b + 15}" text-anchor="middle" font-size="10">${fmtTick(v)}</text>`);

@@ -17,6 +17,7 @@ const OPTIONS = {
   methods: { type: "string", arg: "LIST", help: `distillation methods, comma-separated (default cwd): ${DEMO_METHOD_NAMES.join(", ")}` },
   out: { type: "string", arg: "DIR", help: "parent folder of the run folder (default runs)" },
   name: { type: "string", arg: "NAME", help: "run folder name (default demo, or demo-quick; a suffix -2, -3… when taken)" },
+  seed: { type: "string", arg: "N", help: "model initialisation and data-order seed (default 11); repeat over seeds to measure the spread" },
   reuse: { type: "boolean", help: "keep the dataset and the trained teacher in <out>/.kdet-cache and reuse them" },
   resume: { type: "string", arg: "DIR", help: "continue an interrupted demo in DIR" },
   backend: { type: "string", arg: "NAME", help: `force the backend: ${BACKENDS.join(", ")}` },
@@ -51,11 +52,12 @@ export const demoCommand: Command = {
     if (new Set(methods).size !== methods.length) throw new UsageError(`--methods: "${o.methods}" names a method twice`);
     if (o.backend !== undefined && !BACKENDS.includes(o.backend as never)) throw new UsageError(`--backend: got "${o.backend}"; allowed: ${BACKENDS.join(", ")}`);
     const threads = numberOption("threads", o.threads, { int: true, min: 1, max: 256 });
+    const seed = numberOption("seed", o.seed, { int: true, min: 0 });
     const resume = o.resume ? openRunFolder(o.resume) : undefined;
     const out = o.out ?? (resume ? path.dirname(resume) : "runs");
     const backend = (o.backend ?? "auto") as (typeof BACKENDS)[number];
     const info = await startBackend(io, backend, threads);
-    const r = await runDemo({ preset, methods: methods as DemoMethod[], out, name: o.name ?? (o.quick ? "demo-quick" : "demo"), reuse: o.reuse ?? false, resume, backend, threads, io, notes: [`kdet demo ${argv.join(" ")}`.trim(), info.message] });
+    const r = await runDemo({ preset, methods: methods as DemoMethod[], out, name: o.name ?? (o.quick ? "demo-quick" : "demo"), reuse: o.reuse ?? false, resume, seed, backend, threads, io, notes: [`kdet demo ${argv.join(" ")}`.trim(), info.message] });
     io.stdout(`${r.table}\n\nreport: ${path.join(r.dir, RUN_FILES.report)}\n`);
     return 0;
   },

@@ -1,0 +1,24 @@
+/** Test helper: the kdet command as a child process, run from the sources (tsx + the tfjs ESM hook). */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const root = path.resolve(pkg, "..", "..");
+/** tsx's loader, resolved from the repository root (a dev dependency there). */
+const tsxLoader = pathToFileURL(createRequire(path.join(root, "package.json")).resolve("tsx")).href;
+
+/** Starts `kdet <args>` in `cwd` (stderr and stdout collected). */
+export function spawnKdet(args: readonly string[], cwd: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ["--import", tsxLoader, "--import", pathToFileURL(path.join(pkg, "bin", "register-hook.mjs")).href, path.join(pkg, "src", "bin.ts"), ...args], {
+    cwd,
+    env: { ...process.env, TSX_TSCONFIG_PATH: path.join(root, "tsconfig.json"), CI: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
