@@ -97,7 +97,7 @@ export interface DemoOptions {
   name: string;
   /** Keep the dataset and the trained teacher in `<out>/.kdet-cache/` and reuse them in later demos. */
   reuse: boolean;
-  /** Overrides the preset's model and data-order seed (repeat the demo over seeds). */
+  /** Overrides the students' initialisation and data-order seed (repeat the demo over seeds; the teacher keeps the preset's). */
   seed?: number;
   /** Reopen this run folder and continue (finished stages are loaded, an interrupted one resumes). */
   resume?: string;
@@ -142,12 +142,12 @@ async function ensureData(dir: string, p: DemoPreset, io: CliIo): Promise<Record
 }
 
 /** The experiment of one stage (saved as its config.yaml; `kdet train|distill --config` reruns it). */
-function stageExperiment(p: DemoPreset, data: Awaited<ReturnType<typeof ensureData>>, o: DemoOptions, model: { type: DetectorId; train: TrainerConfigInput }, extra: Partial<ExperimentInput> = {}): Experiment {
+function stageExperiment(p: DemoPreset, data: Awaited<ReturnType<typeof ensureData>>, o: DemoOptions, model: { type: DetectorId; train: TrainerConfigInput }, seed: number, extra: Partial<ExperimentInput> = {}): Experiment {
   const input: ExperimentInput = {
     backend: o.backend,
     ...(o.threads ? { threads: o.threads } : {}),
-    data: { ...data, imageSize: p.imageSize, batchSize: p.batchSize, seed: o.seed ?? p.seed, augment: p.augment, cache: true },
-    model: { type: model.type, seed: o.seed ?? p.seed, bnMomentum: p.bnMomentum } as ExperimentInput["model"],
+    data: { ...data, imageSize: p.imageSize, batchSize: p.batchSize, seed, augment: p.augment, cache: true },
+    model: { type: model.type, seed, bnMomentum: p.bnMomentum } as ExperimentInput["model"],
     train: model.train,
     eval: { split: "test" },
     output: { dir: o.out, samples: 6 },
@@ -166,7 +166,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const dataDir = o.reuse ? path.join(cache, `data-${hashOf([p.imageSize, p.synthetic, p.splits])}`) : path.join(dir, "data");
   const data = await ensureData(dataDir, p, o.io);
 
-  const teacherExp = stageExperiment(p, data, o, p.teacher);
+  // the teacher is trained once with the preset's seed; --seed varies the students only
+  const teacherExp = stageExperiment(p, data, o, p.teacher, p.seed);
+  const seed = o.seed ?? p.seed;
   const teacherDir = o.reuse ? path.join(cache, `teacher-${hashOf([teacherExp.data, teacherExp.model, teacherExp.train])}`) : path.join(dir, "teacher");
   const splits = await loadSplits(teacherExp.data);
   const numClasses = splits.train.classNames.length;
@@ -196,7 +198,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     owned.push(teacher);
     await stage("teacher", teacherDir, teacherExp, teacher);
 
-    const baseExp = stageExperiment(p, data, o, p.student);
+    const baseExp = stageExperiment(p, data, o, p.student, seed);
     const baseline = await buildModel(baseExp.model, numClasses, "model");
     owned.push(baseline);
     const baseEval = await stage("baseline", path.join(dir, "baseline"), baseExp, baseline);
@@ -206,8 +208,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       const student = await buildModel(baseExp.model, numClasses, "model");
       owned.push(student);
       const ch = { student: ["p3", "p4", "p5"].map((l) => featureInfo(student)[`neck.${l}`]!.channels), teacher: ["p3", "p4", "p5"].map((l) => featureInfo(teacher)[`neck.${l}`]!.channels) };
-      const exp = stageExperiment(p, data, o, p.student, { teacher: { type: p.teacher.type, weights: path.join(teacherDir, RUN_FILES.weights) } as ExperimentInput["teacher"], distill: DEMO_METHODS[method].terms(ch) });
-      const distiller = buildDistiller(exp.distill, student, teacher, o.seed ?? p.seed);
+      const exp = stageExperiment(p, data, o, p.student, seed, { teacher: { type: p.teacher.type, weights: path.join(teacherDir, RUN_FILES.weights) } as ExperimentInput["teacher"], distill: DEMO_METHODS[method].terms(ch) });
+      const distiller = buildDistiller(exp.distill, student, teacher, seed);
       owned.push(distiller);
       students.push(await stage(method, path.join(dir, method), exp, student, { teacher, distiller }));
     }
@@ -224,7 +226,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       renderReport({ title: "kdet demo: distillation on synthetic shapes", notes: [...(o.notes ?? []), p.description, `test split: ${splits[split]!.records.length} images; final weights; mAP in points`, timing], rows, entries, samples, config: configs.join("\n") }),
     );
     await writeFile(path.join(dir, "results.md"), `${table}\n\n${timing}\n`);
-    await writeFile(path.join(dir, "results.json"), JSON.stringify({ rows, seconds, load: os.loadavg(), stages, preset: p, methods: o.methods }, null, 1));
+    await writeFile(path.join(dir, "results.json"), JSON.stringify({ rows, seconds, load: os.loadavg(), stages, preset: p, methods: o.methods, seed }, null, 1));
     return { dir, table: `${table}\n\n${timing}`, models: evaluated, seconds };
   } finally {
     for (const d of owned.reverse()) d.dispose();

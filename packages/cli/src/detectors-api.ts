@@ -1,13 +1,26 @@
 /**
- * The one place the CLI imports `@kdet/detectors` from. Everything the CLI needs of it is
- * re-exported here, so that the rest of the package does not depend on where detectors keeps it.
+ * The one place the CLI imports `@kdet/detectors` from: everything it uses of it, re-exported, so
+ * the rest of the package does not depend on how detectors is organised.
  */
-export { createDetector, DETECTORS, DETECTOR_IDS, type DetectorId, type DetectorSpec } from "../../detectors/src/registry";
-export { Detector } from "../../detectors/src/detector";
-export { Trainer, trainerConfigSchema, type TrainLog, type TrainData, type TrainerConfigInput } from "../../detectors/src/train/trainer";
-export { evaluateDetector, type ValidationData, type ValidationResult } from "../../detectors/src/train/validate";
-export { batchImages } from "../../detectors/src/train/batch-tensors";
-export { saveWeights, loadWeights, loadDetector } from "../../detectors/src/io/tfjs-weights";
-export { namedVariables } from "../../detectors/src/io/named-variables";
-export type { PostprocessOptions, Detections } from "../../detectors/src/heads/postprocess";
-export { isTraining } from "../../detectors/src/nn/training-mode";
+export {
+  createDetector,
+  DETECTORS,
+  DETECTOR_IDS,
+  Detector,
+  Trainer,
+  trainerConfigSchema,
+  batchImages,
+  saveWeights,
+  loadWeights,
+  loadDetector,
+  namedVariables,
+  isTraining,
+  type DetectorId,
+  type DetectorSpec,
+  type TrainLog,
+  type TrainData,
+  type TrainerConfigInput,
+  type ValidationData,
+  type PostprocessOptions,
+  type DistillSetup,
+} from "@kdet/detectors";

@@ -10,8 +10,8 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { CliIo } from "./cli-io";
-import { loadWeights, saveWeights, Trainer, trainerConfigSchema, type Detector, type PostprocessOptions, type TrainData, type TrainerConfigInput, type TrainLog, type ValidationData } from "./detectors-api";
-import type { DistillSetup } from "./distill-setup";
+import { loadWeights, saveWeights, Trainer, trainerConfigSchema, type Detector, type DistillSetup, type PostprocessOptions, type TrainData, type TrainerConfigInput, type TrainLog, type ValidationData } from "./detectors-api";
+
 import { CliError } from "./errors";
 import { writeModelMeta, type ModelMeta } from "./model-meta";
 import { fmtNum, Progress } from "./progress";

@@ -17,7 +17,7 @@ const OPTIONS = {
   methods: { type: "string", arg: "LIST", help: `distillation methods, comma-separated (default cwd): ${DEMO_METHOD_NAMES.join(", ")}` },
   out: { type: "string", arg: "DIR", help: "parent folder of the run folder (default runs)" },
   name: { type: "string", arg: "NAME", help: "run folder name (default demo, or demo-quick; a suffix -2, -3… when taken)" },
-  seed: { type: "string", arg: "N", help: "model initialisation and data-order seed (default 11); repeat over seeds to measure the spread" },
+  seed: { type: "string", arg: "N", help: "the students' initialisation and data-order seed (default 11; the teacher keeps its own); repeat over seeds with --reuse to measure the spread" },
   reuse: { type: "boolean", help: "keep the dataset and the trained teacher in <out>/.kdet-cache and reuse them" },
   resume: { type: "string", arg: "DIR", help: "continue an interrupted demo in DIR" },
   backend: { type: "string", arg: "NAME", help: `force the backend: ${BACKENDS.join(", ")}` },
