@@ -10,8 +10,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { nms } from "@kdet/core";
-import type { FeatureTap, GraphTeacherSpec, RawDetections } from "./graph-teacher.js";
-import type { ResizeMode } from "./geometry.js";
+import type { FeatureTap, GraphTeacherSpec, RawDetections } from "./graph-teacher";
+import type { ResizeMode } from "./geometry";
 
 /** Input node of the CenterNet graph. */
 export const CENTERNET_INPUT = "tower_0/images";

@@ -5,9 +5,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { GraphModel } from "@tensorflow/tfjs-converter";
-import { COCO_CATEGORY_IDS, COCO_CLASS_NAMES } from "./coco-classes.js";
-import { fitImage, splitInput, unmapBoxes, type InputGeometry, type ResizeMode } from "./geometry.js";
-import type { Teacher, TeacherDetections, TeacherInput, TeacherOutput, TeacherRunOptions } from "./teacher.js";
+import { COCO_CATEGORY_IDS, COCO_CLASS_NAMES } from "./coco-classes";
+import { fitImage, splitInput, unmapBoxes, type InputGeometry, type ResizeMode } from "./geometry";
+import type { Teacher, TeacherDetections, TeacherInput, TeacherOutput, TeacherRunOptions } from "./teacher";
 
 /** A named graph node exposed as a feature tap. */
 export interface FeatureTap {

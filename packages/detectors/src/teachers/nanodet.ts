@@ -11,9 +11,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { nms } from "@kdet/core";
-import { selectKept } from "./centernet.js";
-import type { FeatureTap, GraphTeacherSpec, RawDetections } from "./graph-teacher.js";
-import type { ResizeMode } from "./geometry.js";
+import { selectKept } from "./centernet";
+import type { FeatureTap, GraphTeacherSpec, RawDetections } from "./graph-teacher";
+import type { ResizeMode } from "./geometry";
 
 /** Input node of the NanoDet graph. */
 export const NANODET_INPUT = "input_1";

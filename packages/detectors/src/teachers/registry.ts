@@ -4,10 +4,10 @@
  * installed package (never from the network). `loadTeacher(id, config)` is the entry point.
  */
 import { z } from "zod";
-import { centernetSpec } from "./centernet.js";
-import { GraphTeacher } from "./graph-teacher.js";
-import { loadGraphModelFile, packageModelPath } from "./model-files.js";
-import { nanodetSpec } from "./nanodet.js";
+import { centernetSpec } from "./centernet";
+import { GraphTeacher } from "./graph-teacher";
+import { loadGraphModelFile, packageModelPath } from "./model-files";
+import { nanodetSpec } from "./nanodet";
 
 function configSchema(defaults: { scoreThreshold: number; maxDetections: number; nmsIou: number }) {
   return z
