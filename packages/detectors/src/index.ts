@@ -1,2 +1,73 @@
-/** @kdet/detectors */
-export const PACKAGE = "@kdet/detectors";
+/**
+ * @kdet/detectors — object detectors for kdet on TensorFlow.js (NHWC, boxes xyxy in input pixels):
+ * blocks, backbones (CSPDarknet, ResNet, MobileNetV2), necks (PAFPN, FPN), heads with their
+ * assigners and losses (YOLOv8 + TAL, GFL + ATSS), the `DETECTORS` registry, the training loop
+ * (optimizers, schedules, EMA, clipping, validation, checkpoints, distillation) and weight I/O.
+ */
+// tfjs-core's main entry must load before @kdet/core's deep ESM imports of its gradients.
+import "@tensorflow/tfjs-core";
+
+// registry and detector
+export { DETECTORS, DETECTOR_IDS, createDetector, yolov8ConfigSchema, gflConfigSchema } from "./registry";
+export type { DetectorEntry, DetectorId, DetectorConfig, DetectorConfigInput, DetectorSpec } from "./registry";
+export { Detector, type TappedForward } from "./detector";
+export { createYolov8 } from "./models/yolov8";
+export { createGfl, type GflBackbone } from "./models/gfl";
+
+// layers and blocks
+export { BatchNorm, batchNormInference, type BatchNormOptions } from "./nn/batch-norm";
+export { GroupNorm } from "./nn/group-norm";
+export { Conv2d, type Conv2dOptions } from "./nn/conv2d";
+export { ConvBnAct, ULTRALYTICS_BN, type ConvBnActOptions } from "./nn/conv-bn-act";
+export { silu, activate, type Activation } from "./nn/activations";
+export { Sequential } from "./nn/sequential";
+export { PerLevel } from "./nn/per-level";
+export { upsample2x, upsampleLike } from "./nn/upsample";
+export { setTraining, isTraining, configureBatchNorm } from "./nn/training-mode";
+export { Backbone, Neck, PyramidModule, type LevelInfo } from "./nn/feature-pyramid";
+export { Bottleneck } from "./blocks/bottleneck";
+export { C2f } from "./blocks/c2f";
+export { Sppf } from "./blocks/sppf";
+export { BasicBlock, ResBottleneck, TORCHVISION_BN, type ResBlockOptions } from "./blocks/resnet-blocks";
+export { DepthwiseSeparable } from "./blocks/depthwise-separable";
+export { InvertedResidual } from "./blocks/inverted-residual";
+
+// backbones and necks
+export { CspDarknet, YOLOV8_SCALES, scaleChannels, scaleDepth, type YoloScale } from "./backbones/cspdarknet";
+export { ResNet, RESNET_DEPTHS, type ResNetDepth } from "./backbones/resnet";
+export { MobileNetV2 } from "./backbones/mobilenet-v2";
+export { Pafpn } from "./necks/pafpn";
+export { Fpn } from "./necks/fpn";
+
+// heads, assigners, losses, decoding
+export { DetectionHead, type HeadOutput, type DetectionTargets, type DetectionLoss, type DensePredictions } from "./heads/types";
+export { Yolov8Head, type Yolov8HeadOptions } from "./heads/yolov8-head";
+export { yolov8Loss, yolov8Dense, type Yolov8LossOptions } from "./heads/yolov8-loss";
+export { GflHead, type GflHeadOptions } from "./heads/gfl-head";
+export { gflLoss, gflDense, type GflLossOptions } from "./heads/gfl-loss";
+export { qualityFocalLoss } from "./heads/qfl";
+export { bceWithLogits } from "./heads/bce";
+export { dflIntegral, distToBox, boxToDist, dflTargets, dflLoss } from "./heads/dfl";
+export { makeAnchorPoints, type AnchorPoints } from "./heads/anchors";
+export { flattenLevels } from "./heads/flatten";
+export { postprocessImage, type Detections, type PostprocessOptions } from "./heads/postprocess";
+export { taskAlignedAssign, type TaskAlignedInput, type TaskAlignedOptions, type Assignment } from "./assigners/task-aligned-assigner";
+export { atssAssign, type AtssInput } from "./assigners/atss-assigner";
+export { ciou, iou } from "./assigners/box-math";
+
+// training
+export { Trainer, trainerConfigSchema, type TrainerConfig, type TrainerConfigInput, type TrainerOptions, type TrainData, type TrainLog } from "./train/trainer";
+export { trainStep, type StepContext, type StepResult, type DistillSetup, type DistillerLike } from "./train/train-step";
+export { Optimizer, optimizerSchema, sgdSchema, adamwSchema, type OptimizerConfig, type OptimizerConfigInput, type ParamUpdate } from "./train/optimizers";
+export { scheduleSchema, scheduleFactor, stepRates, type ScheduleConfig, type ScheduleConfigInput, type StepRates } from "./train/schedule";
+export { ModelEma, type EmaOptions } from "./train/ema";
+export { clipGradNorm } from "./train/clip";
+export { evaluateDetector, type ValidationData, type ValidationResult } from "./train/validate";
+export { batchImages, batchTargets, type BatchLike } from "./train/batch-tensors";
+export { writeCheckpoint, readCheckpoint, type Checkpoint } from "./train/checkpoint";
+
+// weights
+export { saveWeights, loadWeights, loadDetector, DEFAULT_SHARD_BYTES } from "./io/tfjs-weights";
+export { namedVariables, type NamedVariable, type ParamKind } from "./io/named-variables";
+export { assignNamed, variablesByName } from "./io/weights-map";
+export { writeFileAtomic } from "./io/atomic-write";
