@@ -17,9 +17,11 @@ import { experimentYaml, validateExperiment } from "./config-load";
 import type { Experiment, ExperimentInput } from "./config-schema";
 import { loadSplits, trainLoader, evalSplitName } from "./datasets";
 import { DEMO_METHODS, type DemoMethod } from "./demo-methods";
-import type { Detector, DetectorId, TrainerConfigInput } from "./detectors-api";
+import type { Detector, DetectorId, DistillSetup, TrainerConfigInput } from "./detectors-api";
 import { buildDistiller } from "./distiller-build";
 import { evaluateModel, postprocessOf, resultRows, validationOf, type EvaluatedModel } from "./experiment-run";
+import { timeInterleaved } from "./model-stats";
+import { aggregateSeeds, verdict } from "./seed-stats";
 import { readMetricsLog } from "./metrics-log";
 import { buildModel } from "./models";
 import { formatDuration } from "./progress";
@@ -67,7 +69,7 @@ export const DEMO_PRESETS = {
     synthetic: { minObjects: 1, maxObjects: 3, minObjectSize: 10, maxObjectSize: 40, clutter: 0.3, noise: 4 },
     splits: { train: { seed: 1, numImages: 256 }, val: { seed: 2, numImages: 64 }, test: { seed: 3, numImages: 128 } },
     augment: { mosaic: 0 },
-    teacher: { type: "yolov8-s", train: schedule(6, 0.002, 10, 2) },
+    teacher: { type: "yolov8-s", train: schedule(24, 0.002, 10, 4) },
     student: { type: "yolov8-n", train: schedule(6, 0.002, 10, 2) },
     seed: 11,
     bnMomentum: 0.1,
@@ -97,8 +99,8 @@ export interface DemoOptions {
   name: string;
   /** Keep the dataset and the trained teacher in `<out>/.kdet-cache/` and reuse them in later demos. */
   reuse: boolean;
-  /** Overrides the students' initialisation and data-order seed (repeat the demo over seeds; the teacher keeps the preset's). */
-  seed?: number;
+  /** The students' initialisation and data-order seeds (default: the preset's); the teacher keeps the preset's seed. */
+  seeds?: number[];
   /** Reopen this run folder and continue (finished stages are loaded, an interrupted one resumes). */
   resume?: string;
   backend: Experiment["backend"];
@@ -168,7 +170,6 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
   // the teacher is trained once with the preset's seed; --seed varies the students only
   const teacherExp = stageExperiment(p, data, o, p.teacher, p.seed);
-  const seed = o.seed ?? p.seed;
   const teacherDir = o.reuse ? path.join(cache, `teacher-${hashOf([teacherExp.data, teacherExp.model, teacherExp.train])}`) : path.join(dir, "teacher");
   const splits = await loadSplits(teacherExp.data);
   const numClasses = splits.train.classNames.length;
@@ -176,59 +177,73 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const val = validationOf(splits, teacherExp);
   const split = evalSplitName(teacherExp, splits);
   const meta = { classNames: splits.train.classNames, categoryIds: splits.train.categoryIds, imageSize: p.imageSize, postprocess: { scoreThreshold: teacherExp.eval.scoreThreshold, iouThreshold: teacherExp.eval.iouThreshold, maxDetections: teacherExp.eval.maxDetections } };
-  const owned: Array<{ dispose(): void }> = [];
   const evaluated: EvaluatedModel[] = [];
   const entries: ReportEntry[] = [];
-  const stages: Record<string, StageDone> = {};
+  const stages: Record<string, StageDone & { valMAP: number | null }> = {};
+  const stageDirs: Record<string, string> = {};
   const colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf"];
+  const seeds = o.seeds?.length ? o.seeds : [p.seed];
+  const stageName = (base: string, s: number) => (seeds.length > 1 ? `${base}-s${s}` : base);
 
-  const stage = async (name: string, stageDir: string, exp: Experiment, model: Detector, distill?: { teacher: Detector; distiller: ReturnType<typeof buildDistiller> }): Promise<EvaluatedModel> => {
+  /** Trains (or resumes/reloads) one stage, evaluates it on the report split; the caller disposes the model. */
+  const stage = async (name: string, stageDir: string, exp: Experiment, model: Detector, distill?: DistillSetup): Promise<EvaluatedModel> => {
     await mkdir(stageDir, { recursive: true });
     await writeFile(path.join(stageDir, RUN_FILES.config), experimentYaml(exp));
-    stages[name] = await runTrainStage({ dir: stageDir, label: `${name} ${exp.model.type}`, model, config: exp.train, data: loader, batchSize: p.batchSize, val, distill, postprocess: postprocessOf(exp), meta, io: o.io });
-    const ev = await evaluateModel(`${name}`, exp.model, model, splits[split]!, split, exp, path.join(stageDir, RUN_FILES.evaluation), o.io);
-    ev.model = exp.model.type;
+    const done = await runTrainStage({ dir: stageDir, label: `${name} ${exp.model.type}`, model, config: exp.train, data: loader, batchSize: p.batchSize, val, distill, postprocess: postprocessOf(exp), meta, io: o.io });
+    const log = readMetricsLog(path.join(stageDir, RUN_FILES.metrics));
+    stages[name] = { ...done, valMAP: log.vals.at(-1)?.metrics.mAP ?? null };
+    stageDirs[name] = stageDir;
+    const ev = await evaluateModel(name, exp.model, model, splits[split]!, split, exp, path.join(stageDir, RUN_FILES.evaluation), o.io);
     evaluated.push(ev);
-    entries.push({ label: name, colour: name === "teacher" ? "#7f7f7f" : colours[(entries.length - 1 + colours.length) % colours.length]!, log: readMetricsLog(path.join(stageDir, RUN_FILES.metrics)), evaluation: ev.evaluation });
+    if (name === "teacher" || seeds.indexOf(Number(/-s(\d+)$/.exec(name)?.[1] ?? seeds[0])) === 0) entries.push({ label: name, colour: name === "teacher" ? "#7f7f7f" : colours[(entries.length - 1 + colours.length) % colours.length]!, log, evaluation: ev.evaluation });
     return ev;
   };
 
+  const teacher = await buildModel(teacherExp.model, numClasses, "teacher");
   try {
-    const teacher = await buildModel(teacherExp.model, numClasses, "teacher");
-    owned.push(teacher);
-    await stage("teacher", teacherDir, teacherExp, teacher);
-
-    const baseExp = stageExperiment(p, data, o, p.student, seed);
-    const baseline = await buildModel(baseExp.model, numClasses, "model");
-    owned.push(baseline);
-    const baseEval = await stage("baseline", path.join(dir, "baseline"), baseExp, baseline);
-
-    const students: EvaluatedModel[] = [];
-    for (const method of o.methods) {
-      const student = await buildModel(baseExp.model, numClasses, "model");
-      owned.push(student);
-      const ch = { student: ["p3", "p4", "p5"].map((l) => featureInfo(student)[`neck.${l}`]!.channels), teacher: ["p3", "p4", "p5"].map((l) => featureInfo(teacher)[`neck.${l}`]!.channels) };
-      const exp = stageExperiment(p, data, o, p.student, seed, { teacher: { type: p.teacher.type, weights: path.join(teacherDir, RUN_FILES.weights) } as ExperimentInput["teacher"], distill: DEMO_METHODS[method].terms(ch) });
-      const distiller = buildDistiller(exp.distill, student, teacher, seed);
-      owned.push(distiller);
-      students.push(await stage(method, path.join(dir, method), exp, student, { teacher, distiller }));
+    const teacherEval = await stage("teacher", teacherDir, teacherExp, teacher);
+    const perSeed: Array<{ seed: number; baseline: EvaluatedModel; methods: EvaluatedModel[] }> = [];
+    for (const seed of seeds) {
+      const baseExp = stageExperiment(p, data, o, p.student, seed);
+      const baseline = await buildModel(baseExp.model, numClasses, "model");
+      const baseName = stageName("baseline", seed);
+      const baseEval = await stage(baseName, path.join(dir, baseName), baseExp, baseline).finally(() => baseline.dispose());
+      const methods: EvaluatedModel[] = [];
+      for (const method of o.methods) {
+        const student = await buildModel(baseExp.model, numClasses, "model");
+        const ch = { student: ["p3", "p4", "p5"].map((l) => featureInfo(student)[`neck.${l}`]!.channels), teacher: ["p3", "p4", "p5"].map((l) => featureInfo(teacher)[`neck.${l}`]!.channels) };
+        const exp = stageExperiment(p, data, o, p.student, seed, { teacher: { type: p.teacher.type, weights: path.join(teacherDir, RUN_FILES.weights) } as ExperimentInput["teacher"], distill: DEMO_METHODS[method].terms(ch) });
+        const distiller = buildDistiller(exp.distill, student, teacher, seed);
+        const name = stageName(method, seed);
+        methods.push(await stage(name, path.join(dir, name), exp, student, { teacher, distiller }).finally(() => (distiller.dispose(), student.dispose())));
+      }
+      perSeed.push({ seed, baseline: baseEval, methods });
     }
 
-    const rows = resultRows(evaluated, baseEval, students);
+    // inference time of every model measured together (interleaved), so that a change of machine load hits all alike
+    const times = await timeInterleaved(Object.fromEntries(Object.entries(stageDirs).map(([k, d]) => [k, path.join(d, RUN_FILES.weights)])), p.imageSize, postprocessOf(teacherExp));
+    for (const ev of evaluated) ev.cost.msPerImage = times[ev.label]!;
+
+    const seedRows = perSeed.map((ps) => resultRows([teacherEval, ps.baseline, ...ps.methods], ps.baseline, ps.methods));
+    const labels = ["teacher", "baseline", ...o.methods];
+    const rows = aggregateSeeds(labels.map((label, i) => ({ label, rows: seedRows.map((r) => r[i]!) })), "baseline");
+    const verdicts = rows.filter((r) => r.gain !== null).map((r) => `${r.label}: ${verdict(r, rows[1]!)}`);
     const table = resultsMarkdown(rows);
     const seconds = (performance.now() - t0) / 1000;
     const load = os.loadavg().map((l) => l.toFixed(1)).join(", ");
     const timing = `${formatDuration(seconds)} total on ${os.cpus().length} cores (load ${load}); stages: ${Object.entries(stages).map(([k, s]) => `${k} ${formatDuration(s.seconds)}`).join(", ")}`;
-    const samples = await buildSamples(splits[split]!, evaluated.map((m) => ({ label: m.label, detections: m.detections })), 6);
-    const configs = await Promise.all(Object.keys(stages).map(async (k) => `# ${k}\n${await readFile(path.join(k === "teacher" ? teacherDir : path.join(dir, k), RUN_FILES.config), "utf8")}`));
+    const samples = await buildSamples(splits[split]!, evaluated.filter((m) => m.label === "teacher" || !/-s\d+$/.test(m.label) || m.label.endsWith(`-s${seeds[0]}`)).map((m) => ({ label: m.label, detections: m.detections })), 6);
+    const configs = await Promise.all(Object.entries(stageDirs).map(async ([k, d]) => `# ${k}: ${path.join(d, RUN_FILES.config)}\n${await readFile(path.join(d, RUN_FILES.config), "utf8")}`));
+    const seedNote = seeds.length > 1 ? `${seeds.length} student seeds (${seeds.join(", ")}): mean ± sample std; gain = mean of per-seed differences to the baseline` : `one student seed (${seeds[0]})`;
     await writeFile(
       path.join(dir, RUN_FILES.report),
-      renderReport({ title: "kdet demo: distillation on synthetic shapes", notes: [...(o.notes ?? []), p.description, `test split: ${splits[split]!.records.length} images; final weights; mAP in points`, timing], rows, entries, samples, config: configs.join("\n") }),
+      renderReport({ title: "kdet demo: distillation on synthetic shapes", notes: [...(o.notes ?? []), p.description, `test split: ${splits[split]!.records.length} images; final weights; mAP in points; ${seedNote}`, ...verdicts, timing], rows, entries, samples, config: configs.join("\n") }),
     );
-    await writeFile(path.join(dir, "results.md"), `${table}\n\n${timing}\n`);
-    await writeFile(path.join(dir, "results.json"), JSON.stringify({ rows, seconds, load: os.loadavg(), stages, preset: p, methods: o.methods, seed }, null, 1));
-    return { dir, table: `${table}\n\n${timing}`, models: evaluated, seconds };
+    const text = `${table}\n\n${[seedNote, ...verdicts, timing].join("\n")}`;
+    await writeFile(path.join(dir, "results.md"), `${text}\n`);
+    await writeFile(path.join(dir, "results.json"), JSON.stringify({ rows, perSeed: seedRows.map((r, i) => ({ seed: seeds[i], rows: r })), verdicts, seconds, load: os.loadavg(), stages, preset: p, methods: o.methods }, null, 1));
+    return { dir, table: text, models: evaluated, seconds };
   } finally {
-    for (const d of owned.reverse()) d.dispose();
+    teacher.dispose();
   }
 }

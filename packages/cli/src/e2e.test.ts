@@ -3,7 +3,7 @@
  * written files against the demo's own numbers, documented config errors, and a killed run resumed.
  */
 import "@tensorflow/tfjs-core";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -106,6 +106,29 @@ describe("kdet end to end", () => {
       await browser.close();
     }
   }, 120_000);
+
+  it("kdet export writes a loadable TF.js model folder; kdet predict on its images reproduces the demo's results", async () => {
+    const exported = path.join(T, "export-cwd");
+    const e = await kdet("export", "--run", path.join(demoDir, "cwd"), "--out", exported);
+    expect(e.code, e.err).toBe(0);
+    expect(readdirSync(exported).sort()).toEqual(["group1-shard1of1.bin", "kdet.json", "model.json"]);
+    expect((await kdet("export", "--run", path.join(demoDir, "cwd"), "--out", exported)).err).toMatch(/the folder is not empty/);
+    const out = path.join(T, "pred");
+    const p = await kdet("predict", "--weights", exported, "--out", out, path.join(demoDir, "data/test/images"));
+    expect(p.code, p.err).toBe(0);
+    const own = JSON.parse(readFileSync(path.join(demoDir, "cwd/eval/results.json"), "utf8")) as Array<{ image_id: number; category_id: number; bbox: number[]; score: number }>;
+    const pred = JSON.parse(readFileSync(path.join(out, "predictions.json"), "utf8")) as typeof own;
+    expect(pred.length).toBe(own.length);
+    pred.forEach((d, i) => {
+      const o = own[i]!;
+      expect([d.image_id, d.category_id]).toEqual([o.image_id, o.category_id]);
+      expect(d.score).toBeCloseTo(o.score, 4);
+      d.bbox.forEach((v, k) => expect(v).toBeCloseTo(o.bbox[k]!, 2));
+    });
+    const images = JSON.parse(readFileSync(path.join(out, "images.json"), "utf8")) as { images: Array<{ id: number; file_name: string }> };
+    expect(images.images.length).toBe(8);
+    for (const im of images.images) expect(existsSync(path.join(out, `${path.basename(im.file_name).replace(/\.[^.]+$/, "")}.png`)), im.file_name).toBe(true);
+  }, 300_000);
 
   it("bad configs and bad usage exit non-zero with the documented errors and no stack trace", async () => {
     const bad = path.join(T, "bad.yaml");

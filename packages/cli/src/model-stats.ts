@@ -5,7 +5,7 @@
  * ultralytics/thop (YOLOv8n at 640: 8.7 GFLOPs); element-wise ops are not counted.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { isTraining, type Detector, type PostprocessOptions } from "./detectors-api";
+import { isTraining, loadDetector, type Detector, type PostprocessOptions } from "./detectors-api";
 import { countParams } from "./models";
 
 /** Parameters, GFLOPs and ms per image of one model. */
@@ -87,4 +87,28 @@ export async function modelCost(model: Detector, size: number, opts: Postprocess
   const gflops = await countGflops(model, size);
   model.train(wasTraining);
   return { params: countParams(model), gflops, msPerImage: await timeInference(model, size, opts) };
+}
+
+/**
+ * Median ms per image (batch 1, forward + decode + NMS) of the models saved in `folders` (label →
+ * model folder), measured round-robin — one run of each model per round — so that a change of
+ * machine load during the measurement affects every model alike.
+ */
+export async function timeInterleaved(folders: Record<string, string>, size: number, opts: PostprocessOptions = {}, rounds = 7): Promise<Record<string, number>> {
+  const models = await Promise.all(Object.entries(folders).map(async ([label, dir]) => [label, (await loadDetector(dir)).train(false)] as const));
+  const x = tf.randomUniform([1, size, size, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+  try {
+    const times: Record<string, number[]> = Object.fromEntries(models.map(([l]) => [l, []]));
+    for (let r = 0; r < rounds + 1; r++) {
+      for (const [label, m] of models) {
+        const t0 = performance.now();
+        await m.predict(x, opts);
+        if (r > 0) times[label]!.push(performance.now() - t0);
+      }
+    }
+    return Object.fromEntries(Object.entries(times).map(([l, ts]) => [l, [...ts].sort((a, b) => a - b)[Math.floor(ts.length / 2)]!]));
+  } finally {
+    x.dispose();
+    for (const [, m] of models) m.dispose();
+  }
 }

@@ -27,6 +27,20 @@ export interface ReportRow {
   AP50: number;
   /** mAP gain over the baseline in points (null: not a student). */
   gain: number | null;
+  /** Over several seeds: how many, and the standard deviations (mAP/AP50 as fractions, gain in points). */
+  seeds?: number;
+  mAPStd?: number;
+  AP50Std?: number;
+  gainStd?: number;
+}
+
+/** mAP/AP50 in points, with ± std over seeds when there are several. */
+function pts(v: number, std: number | undefined, seeds: number | undefined): string {
+  return `${(100 * v).toFixed(1)}${seeds && seeds > 1 && std !== undefined ? ` ± ${(100 * std).toFixed(1)}` : ""}`;
+}
+function gainText(r: ReportRow): string {
+  if (r.gain === null) return "";
+  return `${r.gain >= 0 ? "+" : ""}${r.gain.toFixed(1)}${r.seeds && r.seeds > 1 && r.gainStd !== undefined ? ` ± ${r.gainStd.toFixed(1)}` : ""}`;
 }
 
 /** One sample image: a PNG per column (ground truth first). */
@@ -59,7 +73,7 @@ export function fmtParams(n: number): string {
 function tableHtml(rows: readonly ReportRow[]): string {
   const head = "<tr><th>model</th><th>architecture</th><th>params</th><th>GFLOPs</th><th>ms/img</th><th>mAP</th><th>AP50</th><th>gain (mAP)</th></tr>";
   const body = rows
-    .map((r) => `<tr><td>${esc(r.label)}</td><td>${esc(r.model)}</td><td>${fmtParams(r.params)}</td><td>${r.gflops.toFixed(3)}</td><td>${r.msPerImage.toFixed(1)}</td><td>${(100 * r.mAP).toFixed(1)}</td><td>${(100 * r.AP50).toFixed(1)}</td><td>${r.gain === null ? "" : `${r.gain >= 0 ? "+" : ""}${r.gain.toFixed(1)}`}</td></tr>`)
+    .map((r) => `<tr><td>${esc(r.label)}</td><td>${esc(r.model)}</td><td>${fmtParams(r.params)}</td><td>${r.gflops.toFixed(3)}</td><td>${r.msPerImage.toFixed(1)}</td><td>${pts(r.mAP, r.mAPStd, r.seeds)}</td><td>${pts(r.AP50, r.AP50Std, r.seeds)}</td><td>${gainText(r)}</td></tr>`)
     .join("");
   return `<table class="results">${head}${body}</table>`;
 }
@@ -67,7 +81,7 @@ function tableHtml(rows: readonly ReportRow[]): string {
 /** The results table as markdown (printed by the demo, pasted in the README). */
 export function resultsMarkdown(rows: readonly ReportRow[]): string {
   const lines = ["| model | architecture | params | GFLOPs | ms/img | mAP | AP50 | gain (mAP) |", "|---|---|---:|---:|---:|---:|---:|---:|"];
-  for (const r of rows) lines.push(`| ${r.label} | ${r.model} | ${fmtParams(r.params)} | ${r.gflops.toFixed(3)} | ${r.msPerImage.toFixed(1)} | ${(100 * r.mAP).toFixed(1)} | ${(100 * r.AP50).toFixed(1)} | ${r.gain === null ? "" : `${r.gain >= 0 ? "+" : ""}${r.gain.toFixed(1)}`} |`);
+  for (const r of rows) lines.push(`| ${r.label} | ${r.model} | ${fmtParams(r.params)} | ${r.gflops.toFixed(3)} | ${r.msPerImage.toFixed(1)} | ${pts(r.mAP, r.mAPStd, r.seeds)} | ${pts(r.AP50, r.AP50Std, r.seeds)} | ${gainText(r)} |`);
   return lines.join("\n");
 }
 

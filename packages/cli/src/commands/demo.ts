@@ -7,7 +7,7 @@ import { numberOption, optionsHelp, parseOptions, type OptionTable } from "../ar
 import { startBackend } from "../backend";
 import type { Command } from "../command";
 import { BACKENDS } from "../config-schema";
-import { DEMO_PRESETS, runDemo } from "../demo";
+import { DEMO_PRESETS, runDemo, type DemoPreset } from "../demo";
 import { DEMO_METHOD_NAMES, DEMO_METHODS, type DemoMethod } from "../demo-methods";
 import { UsageError } from "../errors";
 import { openRunFolder, RUN_FILES } from "../run-folder";
@@ -17,7 +17,9 @@ const OPTIONS = {
   methods: { type: "string", arg: "LIST", help: `distillation methods, comma-separated (default cwd): ${DEMO_METHOD_NAMES.join(", ")}` },
   out: { type: "string", arg: "DIR", help: "parent folder of the run folder (default runs)" },
   name: { type: "string", arg: "NAME", help: "run folder name (default demo, or demo-quick; a suffix -2, -3… when taken)" },
-  seed: { type: "string", arg: "N", help: "the students' initialisation and data-order seed (default 11; the teacher keeps its own); repeat over seeds with --reuse to measure the spread" },
+  seeds: { type: "string", arg: "LIST", help: "students' initialisation and data-order seeds, e.g. 1,2,3: mean ± std and a verdict per method (default 11; the teacher keeps its seed)" },
+  epochs: { type: "string", arg: "N", help: "students' epochs (default 6; --quick 2)" },
+  "teacher-epochs": { type: "string", arg: "N", help: "teacher's epochs (default 24; --quick 2)" },
   reuse: { type: "boolean", help: "keep the dataset and the trained teacher in <out>/.kdet-cache and reuse them" },
   resume: { type: "string", arg: "DIR", help: "continue an interrupted demo in DIR" },
   backend: { type: "string", arg: "NAME", help: `force the backend: ${BACKENDS.join(", ")}` },
@@ -45,19 +47,27 @@ export const demoCommand: Command = {
   async run(argv, io) {
     const { values: o } = parseOptions(argv, OPTIONS, USAGE);
     if (o.help) return (io.stdout(`${USAGE}\n`), 0);
-    const preset = o.quick ? DEMO_PRESETS.quick : DEMO_PRESETS.default;
+    const base: DemoPreset = o.quick ? DEMO_PRESETS.quick : DEMO_PRESETS.default;
+    const epochs = numberOption("epochs", o.epochs, { int: true, min: 1 });
+    const teacherEpochs = numberOption("teacher-epochs", o["teacher-epochs"], { int: true, min: 1 });
+    const preset: DemoPreset = {
+      ...base,
+      student: { ...base.student, train: { ...base.student.train, epochs: epochs ?? base.student.train.epochs } },
+      teacher: { ...base.teacher, train: { ...base.teacher.train, epochs: teacherEpochs ?? base.teacher.train.epochs } },
+    };
     const methods = o.methods === undefined ? [...preset.methods] : o.methods.split(",").map((m) => m.trim()).filter(Boolean);
     const bad = methods.filter((m) => !(m in DEMO_METHODS));
     if (bad.length || methods.length === 0) throw new UsageError(`--methods: got "${o.methods}"; allowed: a comma-separated list of ${DEMO_METHOD_NAMES.join(", ")}`);
     if (new Set(methods).size !== methods.length) throw new UsageError(`--methods: "${o.methods}" names a method twice`);
     if (o.backend !== undefined && !BACKENDS.includes(o.backend as never)) throw new UsageError(`--backend: got "${o.backend}"; allowed: ${BACKENDS.join(", ")}`);
     const threads = numberOption("threads", o.threads, { int: true, min: 1, max: 256 });
-    const seed = numberOption("seed", o.seed, { int: true, min: 0 });
+    const seeds = o.seeds === undefined ? undefined : o.seeds.split(",").map((v) => numberOption("seeds", v.trim(), { int: true, min: 0 })!);
+    if (seeds && new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds: "${o.seeds}" names a seed twice`);
     const resume = o.resume ? openRunFolder(o.resume) : undefined;
     const out = o.out ?? (resume ? path.dirname(resume) : "runs");
     const backend = (o.backend ?? "auto") as (typeof BACKENDS)[number];
     const info = await startBackend(io, backend, threads);
-    const r = await runDemo({ preset, methods: methods as DemoMethod[], out, name: o.name ?? (o.quick ? "demo-quick" : "demo"), reuse: o.reuse ?? false, resume, seed, backend, threads, io, notes: [`kdet demo ${argv.join(" ")}`.trim(), info.message] });
+    const r = await runDemo({ preset, methods: methods as DemoMethod[], out, name: o.name ?? (o.quick ? "demo-quick" : "demo"), reuse: o.reuse ?? false, resume, seeds, backend, threads, io, notes: [`kdet demo ${argv.join(" ")}`.trim(), info.message] });
     io.stdout(`${r.table}\n\nreport: ${path.join(r.dir, RUN_FILES.report)}\n`);
     return 0;
   },
