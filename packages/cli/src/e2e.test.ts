@@ -111,7 +111,8 @@ describe("kdet end to end", () => {
     const exported = path.join(T, "export-cwd");
     const e = await kdet("export", "--run", path.join(demoDir, "cwd"), "--out", exported);
     expect(e.code, e.err).toBe(0);
-    expect(readdirSync(exported).sort()).toEqual(["group1-shard1of1.bin", "kdet.json", "model.json"]);
+    expect(readdirSync(exported).sort()).toEqual(readdirSync(path.join(demoDir, "cwd/weights")).sort());
+    expect(readdirSync(exported).filter((f) => !/^group1-shard\dof\d\.bin$/.test(f)).sort()).toEqual(["kdet.json", "model.json"]);
     expect((await kdet("export", "--run", path.join(demoDir, "cwd"), "--out", exported)).err).toMatch(/the folder is not empty/);
     const out = path.join(T, "pred");
     const p = await kdet("predict", "--weights", exported, "--out", out, path.join(demoDir, "data/test/images"));
