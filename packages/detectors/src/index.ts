@@ -50,6 +50,7 @@ export { bceWithLogits } from "./heads/bce";
 export { dflIntegral, distToBox, boxToDist, dflTargets, dflLoss } from "./heads/dfl";
 export { makeAnchorPoints, type AnchorPoints } from "./heads/anchors";
 export { flattenLevels } from "./heads/flatten";
+export { denseGrid, regressionTerms, type DenseGrid, type Foreground } from "./heads/dense";
 export { postprocessImage, type Detections, type PostprocessOptions } from "./heads/postprocess";
 export { taskAlignedAssign, type TaskAlignedInput, type TaskAlignedOptions, type Assignment } from "./assigners/task-aligned-assigner";
 export { atssAssign, type AtssInput } from "./assigners/atss-assigner";

@@ -1,10 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { boxIouAligned } from "@kdet/core";
 import { atssAssign } from "../assigners/atss-assigner";
 import { iou } from "../assigners/box-math";
-import { makeAnchorPoints } from "./anchors";
-import { boxToDist, dflIntegral, dflLoss, dflTargets, distToBox } from "./dfl";
-import { flattenLevels, levelShapes } from "./flatten";
+import { denseGrid, regressionTerms, type DenseGrid } from "./dense";
 import { qualityFocalLoss } from "./qfl";
 import type { DetectionLoss, DetectionTargets, HeadOutput } from "./types";
 
@@ -22,31 +19,9 @@ export interface GflLossOptions {
   anchorScale?: number;
 }
 
-/** GFL dense predictions on the anchor grid (anchor centres at cell corners, mmdet offset 0). */
-export type GflDense = {
-  cls: tf.Tensor3D;
-  dist: tf.Tensor3D;
-  /** `[N,A,4]` decoded boxes in stride units. */
-  boxesGrid: tf.Tensor3D;
-  /** `[A,1]` stride per anchor. */
-  stride: tf.Tensor2D;
-  points: Float32Array;
-  strides: Float32Array;
-  counts: number[];
-};
-
-/** Flattens GFL raw outputs and decodes boxes: centre ± integral of the (R+1)-bin distributions, in strides. */
-export function gflDense(raw: HeadOutput, strides: readonly number[], bins: number): GflDense {
-  const anc = makeAnchorPoints(levelShapes(raw.cls), strides, 0);
-  return tf.tidy(() => {
-    const A = anc.strides.length;
-    const cls = flattenLevels(raw.cls);
-    const dist = flattenLevels(raw.box);
-    const stride = tf.tensor2d(anc.strides, [A, 1]);
-    const grid = tf.div(tf.tensor2d(anc.points, [A, 2]), stride);
-    const boxesGrid = distToBox(grid, dflIntegral(dist, bins)) as tf.Tensor3D;
-    return { cls, dist, boxesGrid, stride, points: anc.points, strides: anc.strides, counts: anc.counts };
-  });
+/** GFL dense grid: anchor points at cell corners (mmdet `AnchorGenerator`, offset 0), `bins` = reg_max + 1. */
+export function gflDense(raw: HeadOutput, strides: readonly number[], bins: number): DenseGrid {
+  return denseGrid(raw, strides, bins, 0);
 }
 
 /**
@@ -100,26 +75,8 @@ export function gflLoss(raw: HeadOutput, targets: DetectionTargets, strides: rea
     const n = fgIdx.length;
     const y = tf.tensor3d(quality, [N, A, C]);
     const cls = tf.div(tf.sum(qualityFocalLoss(d.cls, y, beta)), Math.max(n, 1)) as tf.Scalar;
-    let box = tf.scalar(0);
-    let dfl = tf.scalar(0);
-    if (n > 0) {
-      const W = Math.max(fgWeight.reduce((s, v) => s + v, 0), 1);
-      const idx = tf.tensor1d(fgIdx, "int32");
-      const w = tf.tensor1d(fgWeight);
-      const tBoxes = new Float32Array(fgBoxes);
-      const pred = tf.gather(tf.reshape(d.boxesGrid, [N * A, 4]), idx);
-      const giou = boxIouAligned(pred, tf.tensor2d(tBoxes, [n, 4]), "giou");
-      box = tf.div(tf.sum(tf.mul(tf.sub(1, giou), w)), W) as tf.Scalar;
-      const tDist = new Float32Array(n * 4);
-      fgIdx.forEach((bi, i) => {
-        const a = bi % A;
-        const s = d.strides[a] as number;
-        boxToDist(d.points[2 * a]! / s, d.points[2 * a + 1]! / s, tBoxes, 4 * i, bins - 1 - 0.01, tDist, 4 * i);
-      });
-      const logits = tf.gather(tf.reshape(d.dist, [N * A, 4 * bins]), idx) as tf.Tensor2D;
-      const ce = dflLoss(logits, tf.tensor3d(dflTargets(tDist, bins), [n, 4, bins]), bins);
-      dfl = tf.div(tf.sum(tf.mul(tf.mean(ce, -1), w)), W) as tf.Scalar;
-    }
+    const W = Math.max(fgWeight.reduce((a, v) => a + v, 0), 1);
+    const { box, dfl } = regressionTerms(d, { idx: fgIdx, boxes: fgBoxes, weights: fgWeight }, bins, "giou", W);
     const parts = { cls: tf.mul(cls, opts.cls ?? 1) as tf.Scalar, box: tf.mul(box, opts.box ?? 2) as tf.Scalar, dfl: tf.mul(dfl, opts.dfl ?? 0.25) as tf.Scalar };
     return { total: tf.addN(Object.values(parts)) as tf.Scalar, parts };
   });

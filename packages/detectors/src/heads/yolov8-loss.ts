@@ -1,10 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { boxIouAligned } from "@kdet/core";
 import { taskAlignedAssign, type TaskAlignedOptions } from "../assigners/task-aligned-assigner";
-import { makeAnchorPoints } from "./anchors";
 import { bceWithLogits } from "./bce";
-import { boxToDist, dflIntegral, dflLoss, dflTargets, distToBox } from "./dfl";
-import { flattenLevels, levelShapes } from "./flatten";
+import { denseGrid, regressionTerms, type DenseGrid } from "./dense";
 import type { DetectionLoss, DetectionTargets, HeadOutput } from "./types";
 
 /** Loss gains and assigner settings of {@link yolov8Loss} (ultralytics defaults). */
@@ -18,35 +15,9 @@ export interface Yolov8LossOptions {
   assigner?: TaskAlignedOptions;
 }
 
-/** Dense YOLOv8 predictions on the anchor grid: everything the loss and the decoder share. */
-export type Yolov8Dense = {
-  /** `[N,A,C]` class logits. */
-  cls: tf.Tensor3D;
-  /** `[N,A,4R]` distance-distribution logits. */
-  dist: tf.Tensor3D;
-  /** `[N,A,4]` decoded xyxy boxes in stride units (anchor grid). */
-  boxesGrid: tf.Tensor3D;
-  /** `[A,1]` stride per anchor. */
-  stride: tf.Tensor2D;
-  points: Float32Array;
-  strides: Float32Array;
-};
-
-/**
- * Flattens raw head outputs and decodes boxes: anchor points at cell centres (offset 0.5), distances
- * d = DFL integral of `box` logits, boxes = (a − d_lt, a + d_rb) in stride units. Tensors are new (caller disposes).
- */
-export function yolov8Dense(raw: HeadOutput, strides: readonly number[], regMax: number): Yolov8Dense {
-  const anc = makeAnchorPoints(levelShapes(raw.cls), strides, 0.5);
-  return tf.tidy(() => {
-    const A = anc.strides.length;
-    const cls = flattenLevels(raw.cls);
-    const dist = flattenLevels(raw.box);
-    const stride = tf.tensor2d(anc.strides, [A, 1]);
-    const grid = tf.div(tf.tensor2d(anc.points, [A, 2]), stride);
-    const boxesGrid = distToBox(grid, dflIntegral(dist, regMax)) as tf.Tensor3D;
-    return { cls, dist, boxesGrid, stride, points: anc.points, strides: anc.strides };
-  });
+/** YOLOv8 dense grid: anchor points at cell centres (ultralytics `make_anchors`, offset 0.5), `regMax` bins. */
+export function yolov8Dense(raw: HeadOutput, strides: readonly number[], regMax: number): DenseGrid {
+  return denseGrid(raw, strides, regMax, 0.5);
 }
 
 /**
@@ -93,26 +64,7 @@ export function yolov8Loss(raw: HeadOutput, targets: DetectionTargets, strides: 
     }
     const S = Math.max(scoreSum, 1);
     const cls = tf.div(tf.sum(bceWithLogits(d.cls, tf.tensor3d(targetScores, [N, A, C]))), S) as tf.Scalar;
-    let box = tf.scalar(0);
-    let dfl = tf.scalar(0);
-    const n = fgIdx.length;
-    if (n > 0) {
-      const idx = tf.tensor1d(fgIdx, "int32");
-      const w = tf.tensor1d(fgWeight);
-      const tBoxes = new Float32Array(fgBoxes);
-      const pred = tf.gather(tf.reshape(d.boxesGrid, [N * A, 4]), idx);
-      const ciou = boxIouAligned(pred, tf.tensor2d(tBoxes, [n, 4]), "ciou");
-      box = tf.div(tf.sum(tf.mul(tf.sub(1, ciou), w)), S) as tf.Scalar;
-      const tDist = new Float32Array(n * 4);
-      fgIdx.forEach((fi, i) => {
-        const a = fi % A;
-        const s = d.strides[a] as number;
-        boxToDist((d.points[2 * a] as number) / s, (d.points[2 * a + 1] as number) / s, tBoxes, 4 * i, regMax - 1 - 0.01, tDist, 4 * i);
-      });
-      const dist = tf.gather(tf.reshape(d.dist, [N * A, 4 * regMax]), idx) as tf.Tensor2D;
-      const ce = dflLoss(dist, tf.tensor3d(dflTargets(tDist, regMax), [n, 4, regMax]), regMax);
-      dfl = tf.div(tf.sum(tf.mul(tf.mean(ce, -1), w)), S) as tf.Scalar;
-    }
+    const { box, dfl } = regressionTerms(d, { idx: fgIdx, boxes: fgBoxes, weights: fgWeight }, regMax, "ciou", S);
     const parts = { box: tf.mul(box, opts.box ?? 7.5) as tf.Scalar, cls: tf.mul(cls, opts.cls ?? 0.5) as tf.Scalar, dfl: tf.mul(dfl, opts.dfl ?? 1.5) as tf.Scalar };
     return { total: tf.addN(Object.values(parts)) as tf.Scalar, parts };
   });

@@ -9,15 +9,36 @@ export interface BatchNormOptions {
   momentum?: number;
 }
 
+/** Activation applied after batch norm inside the fused training op. */
+export type FusedActivation = "silu" | "relu" | "relu6" | "none";
+
+/** act(z) for the fused ops. */
+export function actForward(z: tf.Tensor, act: FusedActivation): tf.Tensor {
+  if (act === "silu") return tf.mul(z, tf.sigmoid(z));
+  if (act === "relu") return tf.relu(z);
+  if (act === "relu6") return tf.relu6(z);
+  return z;
+}
+/** dy·act'(z), the derivative recomputed from z in the backward pass of the fused ops. */
+export function actGrad(dy: tf.Tensor, z: tf.Tensor, act: FusedActivation): tf.Tensor {
+  if (act === "silu") {
+    const s = tf.sigmoid(z);
+    return tf.mul(dy, tf.mul(s, tf.add(1, tf.mul(z, tf.sub(1, s)))));
+  }
+  if (act === "relu") return tf.mul(dy, tf.step(z));
+  if (act === "relu6") return tf.mul(dy, tf.mul(tf.step(z), tf.step(tf.sub(6, z))));
+  return dy;
+}
+
 /**
- * Training-mode batch norm over axes N,H,W of an NHWC tensor, with a hand-written gradient
- * (tfjs' FusedBatchNorm gradient tiles dy-sized tensors and does not propagate through the batch
- * statistics; this one is the closed form):
- *   x̂ = (x − μ_B)·(σ²_B + eps)^−½,  y = γ·x̂ + β,  σ²_B biased,
- *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ·(σ²_B+eps)^−½ / M · (M·dy − dβ − x̂·dγ),  M = N·H·W.
+ * Training-mode batch norm + activation over axes N,H,W of an NHWC tensor, with a hand-written
+ * gradient that saves only x̂ (one activation-sized tensor; z and act'(z) are recomputed), about
+ * half the memory of composing tfjs ops, and propagates through the batch statistics:
+ *   x̂ = (x − μ_B)·(σ²_B + eps)^−½ (σ²_B biased),  z = γ·x̂ + β,  y = act(z),
+ *   g = dy·act'(z),  dβ = Σ g,  dγ = Σ g·x̂,  dx = γ·(σ²_B+eps)^−½ / M · (M·g − dβ − x̂·dγ),  M = N·H·W.
  * `onStats(mean, biasedVar)` receives the batch statistics (inside the forward, without gradient).
  */
-function bnTrain(onStats: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void, eps: number) {
+export function bnActTrain(onStats: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void, eps: number, act: FusedActivation) {
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, gamma, beta] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
     const save = args[3] as tf.GradSaveFunc;
@@ -25,17 +46,20 @@ function bnTrain(onStats: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void, ep
     onStats(mean as tf.Tensor1D, variance as tf.Tensor1D);
     const invStd = tf.rsqrt(tf.add(variance, eps));
     const xhat = tf.mul(tf.sub(x, mean), invStd);
-    save([xhat, invStd, gamma]);
+    save([xhat, invStd, gamma, beta]);
     return {
-      value: tf.add(tf.mul(xhat, gamma), beta),
+      value: actForward(tf.add(tf.mul(xhat, gamma), beta), act),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-    const [sxhat, sinv, sgamma] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
-    const m = dy.size / (dy.shape[3] as number);
-    const dBeta = tf.sum(dy, [0, 1, 2]);
-    const dGamma = tf.sum(tf.mul(dy, sxhat), [0, 1, 2]);
-    const k = tf.div(tf.mul(sgamma, sinv), m);
-    const inner = tf.sub(tf.sub(tf.mul(dy, m), dBeta), tf.mul(sxhat, dGamma));
-        return [tf.mul(inner, k), dGamma, dBeta];
+        const [sxhat, sinv, sgamma, sbeta] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        const g = act === "none" ? dy : actGrad(dy, tf.add(tf.mul(sxhat, sgamma), sbeta), act);
+        const m = g.size / (g.shape[3] as number);
+        const dBeta = tf.sum(g, [0, 1, 2]);
+        const dGamma = tf.sum(tf.mul(g, sxhat), [0, 1, 2]);
+        const k = tf.div(tf.mul(sgamma, sinv), m);
+        const inner = tf.sub(tf.sub(tf.mul(g, m), dBeta), tf.mul(sxhat, dGamma));
+        const dx = tf.mul(inner, k);
+        dy.dispose(); // consumed: free it now (tfjs keeps every gradient until the end of the backward pass)
+        return [dx, dGamma, dBeta];
       },
     };
   });
@@ -71,14 +95,28 @@ export class BatchNorm extends Module<tf.Tensor4D, tf.Tensor4D> {
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D {
     if (!this.training) return batchNormInference(x, this.runningMean, this.runningVar, this.gamma, this.beta, this.eps);
+    return this.trainForward(x, "none");
+  }
+
+  /**
+   * Training-mode normalisation fused with `act` (see {@link bnActTrain}), updating the running
+   * statistics. Used by `ConvBnAct`; it bypasses `call`, so the BN module itself is not a tap point then.
+   */
+  trainForward(x: tf.Tensor4D, act: FusedActivation): tf.Tensor4D {
+    return bnActTrain(this.statsUpdater(x.size / this.channels), this.eps, act)(x, this.gamma, this.beta) as tf.Tensor4D;
+  }
+
+  /**
+   * The running-statistics update for a batch of `count` values per channel:
+   * running_mean ← (1−m)·running_mean + m·μ_B, running_var ← (1−m)·running_var + m·σ²_B·count/(count−1).
+   */
+  statsUpdater(count: number): (mean: tf.Tensor1D, variance: tf.Tensor1D) => void {
     const m = this.momentum;
-    const count = x.size / this.channels;
-    const update = (mean: tf.Tensor1D, variance: tf.Tensor1D): void => {
+    return (mean, variance) => {
       const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
       this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
       this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
     };
-    return bnTrain(update, this.eps)(x, this.gamma, this.beta) as tf.Tensor4D;
   }
 }
 

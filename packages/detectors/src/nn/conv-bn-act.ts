@@ -3,6 +3,7 @@ import { Module, type Rng } from "@kdet/core";
 import { activate, type Activation } from "./activations";
 import { BatchNorm, type BatchNormOptions } from "./batch-norm";
 import { Conv2d } from "./conv2d";
+import { convBnActTrain } from "./conv-bn-act-train";
 
 /** Options of {@link ConvBnAct}. */
 export interface ConvBnActOptions {
@@ -20,7 +21,9 @@ export const ULTRALYTICS_BN: BatchNormOptions = { eps: 1e-3, momentum: 0.03 };
 /**
  * conv (no bias) → BatchNorm → activation, NHWC. The ultralytics `Conv` block (defaults:
  * BN eps 1e-3, momentum 0.03, SiLU) and, with `{act: "relu", bn: {eps: 1e-5, momentum: 0.1}}`,
- * torchvision's conv-bn-relu. Children: `conv`, `bn`.
+ * torchvision's conv-bn-relu. Children: `conv`, `bn`. In training mode the three run as one fused op
+ * ({@link convBnActTrain}), so `<path>.conv` and `<path>.bn` are tap points only in inference mode
+ * (tap `<path>` itself instead).
  */
 export class ConvBnAct extends Module<tf.Tensor4D, tf.Tensor4D> {
   readonly conv: Conv2d;
@@ -35,6 +38,8 @@ export class ConvBnAct extends Module<tf.Tensor4D, tf.Tensor4D> {
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D {
+    // training: conv, BN and activation run as one memory-lean custom-gradient op
+    if (this.bn.training) return convBnActTrain(this.conv, this.bn, this.act, x);
     return activate(this.bn.call(this.conv.call(x)), this.act);
   }
 }

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Module, type Rng } from "@kdet/core";
+import type { ConvPad } from "./conv-backprop";
 
 /** Options of a 2-D convolution (PyTorch conventions: symmetric zero padding, default k//2). */
 export interface Conv2dOptions {
@@ -54,14 +55,19 @@ export class Conv2d extends Module<tf.Tensor4D, tf.Tensor4D> {
     }
   }
 
-  protected forward(x: tf.Tensor4D): tf.Tensor4D {
+  /** The tfjs padding argument: "valid" or explicit symmetric pairs. */
+  get pad(): ConvPad {
     const p = this.padding;
-    const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [p, p], [p, p], [0, 0]];
-    const s = this.stride;
-    let y = this.depthwise
-      ? tf.depthwiseConv2d(x, this.weight as tf.Tensor4D, s, p === 0 ? "valid" : pad)
-      : tf.conv2d(x, this.weight as tf.Tensor4D, s, p === 0 ? "valid" : pad);
-    if (this.bias) y = tf.add(y, this.bias);
-    return y;
+    return p === 0 ? "valid" : [[0, 0], [p, p], [p, p], [0, 0]];
+  }
+
+  /** The convolution without bias, with an explicit filter (used by the fused training op). */
+  convolve(x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
+    return this.depthwise ? tf.depthwiseConv2d(x, filter, this.stride, this.pad) : tf.conv2d(x, filter, this.stride, this.pad);
+  }
+
+  protected forward(x: tf.Tensor4D): tf.Tensor4D {
+    const y = this.convolve(x, this.weight as tf.Tensor4D);
+    return this.bias ? tf.add(y, this.bias) : y;
   }
 }

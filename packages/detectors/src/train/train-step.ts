@@ -81,6 +81,10 @@ export function trainStep(ctx: StepContext, batch: BatchLike, rates: StepRates):
       throw new Error(`trainStep: loss is ${loss} (parts ${JSON.stringify(readParts(kept))})`);
     }
     const clipped = clipGradNorm(grads, ctx.clipNorm);
+    if (!Number.isFinite(clipped.norm)) {
+      tf.dispose(Object.values(clipped.grads));
+      throw new Error(`trainStep: gradient norm is ${clipped.norm} (loss ${loss}); the weights were not updated`);
+    }
     try {
       const updates = [];
       for (const p of ctx.params) {
