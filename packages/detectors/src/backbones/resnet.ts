@@ -11,6 +11,7 @@ export const RESNET_DEPTHS = {
   34: { block: "basic", layers: [3, 4, 6, 3] },
   50: { block: "bottleneck", layers: [3, 4, 6, 3] },
 } as const;
+/** A supported ResNet depth. */
 export type ResNetDepth = keyof typeof RESNET_DEPTHS;
 
 /**

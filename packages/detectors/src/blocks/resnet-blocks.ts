@@ -12,8 +12,9 @@ export interface ResBlockOptions {
   bn?: BatchNormOptions;
 }
 
-/** Expansion of the block's output channels relative to `planes`. */
+/** Output channels of a BasicBlock relative to `planes`. */
 export const BASIC_EXPANSION = 1;
+/** Output channels of a Bottleneck block relative to `planes`. */
 export const BOTTLENECK_EXPANSION = 4;
 
 function shortcut(inChannels: number, outChannels: number, stride: number, rng: Rng, bn: BatchNormOptions): ConvBnAct | undefined {

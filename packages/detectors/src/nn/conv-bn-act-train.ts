@@ -15,14 +15,12 @@ import type { Conv2d } from "./conv2d";
  */
 export function convBnActTrain(conv: Conv2d, bn: BatchNorm, act: FusedActivation, x: tf.Tensor4D): tf.Tensor4D {
   const eps = bn.eps;
-  let onStats: ((mean: tf.Tensor1D, variance: tf.Tensor1D) => void) | undefined;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xx, w, gamma, beta] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
     const save = args[4] as tf.GradSaveFunc;
     const y = conv.convolve(xx, w);
     const { mean, variance } = tf.moments(y, [0, 1, 2]);
-    onStats = bn.statsUpdater(y.size / bn.channels);
-    onStats(mean as tf.Tensor1D, variance as tf.Tensor1D);
+    bn.statsUpdater(y.size / bn.channels)(mean as tf.Tensor1D, variance as tf.Tensor1D);
     const invStd = tf.rsqrt(tf.add(variance, eps));
     const xhat = tf.mul(tf.sub(y, mean), invStd);
     save([xx, w, xhat, invStd, gamma, beta]);

@@ -7,22 +7,24 @@ import { BatchNorm } from "./batch-norm";
  * `model.train()` / `model.eval()`.
  */
 export function setTraining(root: Module<never, unknown>, training: boolean): void {
-  const all = [root as unknown as Module<unknown, unknown>, ...(root as unknown as Module<unknown, unknown>).modules().values()];
-  for (const m of all) if (m instanceof BatchNorm) m.training = training;
+  for (const m of batchNorms(root)) m.training = training;
 }
 
 /** True when any BatchNorm under `root` (root included) is in training mode. */
 export function isTraining(root: Module<never, unknown>): boolean {
-  const all = [root as unknown as Module<unknown, unknown>, ...(root as unknown as Module<unknown, unknown>).modules().values()];
-  return all.some((m) => m instanceof BatchNorm && m.training);
+  return batchNorms(root).some((m) => m.training);
 }
 
 /** Overrides eps and/or momentum of every BatchNorm under `root` (e.g. a faster momentum for very short runs). */
 export function configureBatchNorm(root: Module<never, unknown>, opts: { eps?: number; momentum?: number }): void {
-  const all = [root as unknown as Module<unknown, unknown>, ...(root as unknown as Module<unknown, unknown>).modules().values()];
-  for (const m of all) {
-    if (!(m instanceof BatchNorm)) continue;
+  for (const m of batchNorms(root)) {
     if (opts.eps !== undefined) m.eps = opts.eps;
     if (opts.momentum !== undefined) m.momentum = opts.momentum;
   }
+}
+
+/** Every BatchNorm under `root`, root included. */
+function batchNorms(root: Module<never, unknown>): BatchNorm[] {
+  const r = root as unknown as Module<unknown, unknown>;
+  return [r, ...r.modules().values()].filter((m): m is BatchNorm => m instanceof BatchNorm);
 }

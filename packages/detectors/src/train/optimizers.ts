@@ -26,7 +26,9 @@ export const adamwSchema = z
 
 /** Optimizer config (discriminated by `type`). */
 export const optimizerSchema = z.discriminatedUnion("type", [sgdSchema, adamwSchema]);
+/** A resolved optimizer config. */
 export type OptimizerConfig = z.output<typeof optimizerSchema>;
+/** An optimizer config as written (defaults optional). */
 export type OptimizerConfigInput = z.input<typeof optimizerSchema>;
 
 /** One parameter handed to {@link Optimizer.apply}: its stable name, variable, gradient, learning rate and whether it decays. */

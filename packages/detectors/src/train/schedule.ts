@@ -18,7 +18,9 @@ export const scheduleSchema = z
     warmupMomentum: z.number().min(0).max(1).default(0.8),
   })
   .strict();
+/** A resolved schedule config. */
 export type ScheduleConfig = z.output<typeof scheduleSchema>;
+/** A schedule config as written (defaults optional). */
 export type ScheduleConfigInput = z.input<typeof scheduleSchema>;
 
 /** Learning rates and momentum of one optimizer step. */

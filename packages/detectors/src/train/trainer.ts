@@ -33,7 +33,9 @@ export const trainerConfigSchema = z
     bestMetric: z.enum(["mAP", "AP50"]).default("mAP"),
   })
   .strict();
+/** A resolved trainer config. */
 export type TrainerConfig = z.output<typeof trainerConfigSchema>;
+/** A trainer config as written (defaults optional). */
 export type TrainerConfigInput = z.input<typeof trainerConfigSchema>;
 
 /** Source of training batches: deterministic per (epoch, position), e.g. a `@kdet/data` BatchLoader. */
@@ -117,6 +119,7 @@ export class Trainer {
       const skip = this.step % bpe;
       for await (const batch of this.opts.data.epoch(epoch)) {
         if (pos++ < skip) continue;
+        if (pos > bpe) throw new Error(`Trainer: epoch ${epoch} gives more than the ${bpe} batches per epoch it declares`);
         if (this.step >= stop) break;
         await this.runStep(batch, epoch);
         if (this.opts.outDir && this.config.checkpointEvery > 0 && this.step % this.config.checkpointEvery === 0) await this.saveCheckpoint();
@@ -137,7 +140,7 @@ export class Trainer {
     const momentum = c.optimizer.type === "sgd" ? c.optimizer.momentum : 0;
     const rates = stepRates(c.schedule, c.optimizer.lr, momentum, this.step, this.totalSteps);
     this.model.train(true);
-    const r = trainStep({ model: this.model, params: this.params, optimizer: this.optimizer, ema: this.ema, clipNorm: c.clipNorm, distill: this.opts.distill }, batch, c.optimizer.type === "sgd" ? rates : { ...rates, momentum: 0 });
+    const r = trainStep({ model: this.model, params: this.params, optimizer: this.optimizer, ema: this.ema, clipNorm: c.clipNorm, distill: this.opts.distill }, batch, rates);
     this.step++;
     await this.log({ kind: "step", step: this.step, epoch, lr: rates.lr, ms: performance.now() - t0, ...r });
   }
