@@ -1,3 +1,5 @@
+// Types of tfjs chained tensor methods (`x.reshape(…)`); @kdet/core registers them at run time.
+import type {} from "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops";
 /**
  * @kdet/cli — the `kdet` command (train, distill, eval, predict, export, demo) and its building
  * blocks for programmatic use: the experiment config schema, overrides, run folders, progress and

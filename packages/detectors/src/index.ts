@@ -1,3 +1,5 @@
+// Types of tfjs chained tensor methods (`x.reshape(…)`); @kdet/core registers them at run time.
+import type {} from "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops";
 /**
  * @kdet/detectors — object detectors for kdet on TensorFlow.js (NHWC, boxes xyxy in input pixels):
  * blocks, backbones (CSPDarknet, ResNet, MobileNetV2), necks (PAFPN, FPN), heads with their

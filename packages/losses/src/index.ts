@@ -1,3 +1,5 @@
+// Types of tfjs chained tensor methods (`x.reshape(…)`); @kdet/core registers them at run time.
+import type {} from "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops";
 /**
  * @kdet/losses — knowledge-distillation losses for object detectors on TensorFlow.js (NHWC),
  * equal to their reference implementations, plus the registry and the distiller composition.
