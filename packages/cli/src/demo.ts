@@ -173,7 +173,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const teacherDir = o.reuse ? path.join(cache, `teacher-${hashOf([teacherExp.data, teacherExp.model, teacherExp.train])}`) : path.join(dir, "teacher");
   const splits = await loadSplits(teacherExp.data);
   const numClasses = splits.train.classNames.length;
-  const loader = trainLoader(splits.train, teacherExp.data);
+  // one training loader per data seed (its order and augmentation draws follow data.seed, as in each stage's config.yaml)
+  const loaders = new Map<number, ReturnType<typeof trainLoader>>();
+  const loaderFor = (exp: Experiment) => {
+    if (!loaders.has(exp.data.seed)) loaders.set(exp.data.seed, trainLoader(splits.train, exp.data));
+    return loaders.get(exp.data.seed)!;
+  };
   const val = validationOf(splits, teacherExp);
   const split = evalSplitName(teacherExp, splits);
   const meta = { classNames: splits.train.classNames, categoryIds: splits.train.categoryIds, imageSize: p.imageSize, postprocess: { scoreThreshold: teacherExp.eval.scoreThreshold, iouThreshold: teacherExp.eval.iouThreshold, maxDetections: teacherExp.eval.maxDetections } };
@@ -189,7 +194,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const stage = async (name: string, stageDir: string, exp: Experiment, model: Detector, distill?: DistillSetup): Promise<EvaluatedModel> => {
     await mkdir(stageDir, { recursive: true });
     await writeFile(path.join(stageDir, RUN_FILES.config), experimentYaml(exp));
-    const done = await runTrainStage({ dir: stageDir, label: `${name} ${exp.model.type}`, model, config: exp.train, data: loader, batchSize: p.batchSize, val, distill, postprocess: postprocessOf(exp), meta, io: o.io });
+    const done = await runTrainStage({ dir: stageDir, label: `${name} ${exp.model.type}`, model, config: exp.train, data: loaderFor(exp), batchSize: p.batchSize, val, distill, postprocess: postprocessOf(exp), meta, io: o.io });
     const log = readMetricsLog(path.join(stageDir, RUN_FILES.metrics));
     stages[name] = { ...done, valMAP: log.vals.at(-1)?.metrics.mAP ?? null };
     stageDirs[name] = stageDir;

@@ -72,6 +72,17 @@ describe("kdet end to end", () => {
     }
   });
 
+  it("each demo stage's config.yaml reproduces its numbers exactly with kdet train / kdet distill", async () => {
+    for (const [cmd, stage] of [["train", "baseline"], ["distill", "cwd"]] as const) {
+      const r = await kdet(cmd, "--config", path.join(demoDir, stage, RUN_FILES.config), "--name", `repro-${stage}`);
+      expect(r.code, r.err).toBe(0);
+      const again = JSON.parse(readFileSync(path.join(runs, `repro-${stage}`, "eval/metrics.json"), "utf8")) as SplitEvaluation;
+      const demo = JSON.parse(readFileSync(path.join(demoDir, stage, "eval/metrics.json"), "utf8")) as SplitEvaluation;
+      expect(again.stats).toEqual(demo.stats);
+      expect(readMetricsLog(path.join(runs, `repro-${stage}`, RUN_FILES.metrics)).steps.map((x) => x.loss)).toEqual(readMetricsLog(path.join(demoDir, stage, RUN_FILES.metrics)).steps.map((x) => x.loss));
+    }
+  }, 600_000);
+
   it("report.html renders in headless Chromium with no console errors and shows the plots and samples", async () => {
     const browser = await launchChromium();
     try {
