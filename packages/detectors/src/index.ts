@@ -74,3 +74,13 @@ export { saveWeights, loadWeights, loadDetector, DEFAULT_SHARD_BYTES } from "./i
 export { namedVariables, type NamedVariable, type ParamKind } from "./io/named-variables";
 export { assignNamed, variablesByName } from "./io/weights-map";
 export { writeFileAtomic } from "./io/atomic-write";
+
+// pretrained teachers (COCO-80 TF.js graph models read from npm packages, frozen)
+export type { Teacher, TeacherImage, TeacherInput, TeacherRunOptions, TeacherDetections, TeacherOutput } from "./teachers/teacher";
+export { TEACHERS, TEACHER_IDS, loadTeacher, CenternetConfigSchema, NanodetConfigSchema, type TeacherId, type TeacherConfig } from "./teachers/registry";
+export { GraphTeacher, type GraphTeacherSpec, type FeatureTap, type RawDetections } from "./teachers/graph-teacher";
+export { centernetSpec, decodeCenternet, CENTERNET_FEATURES, CENTERNET_INPUT, CENTERNET_NODES, type CenternetDecodeOptions } from "./teachers/centernet";
+export { nanodetSpec, decodeNanodet, nanodetPreprocess, NANODET_FEATURES, NANODET_INPUT, NANODET_LEVELS, NANODET_BINS, type NanodetDecodeOptions } from "./teachers/nanodet";
+export { loadGraphModelFile, packageModelPath, resolvePackageDir, TeacherModelError } from "./teachers/model-files";
+export { fitImage, inputGeometry, unmapBoxes, type InputGeometry, type ResizeMode } from "./teachers/geometry";
+export { COCO_CLASS_NAMES, COCO_CATEGORY_IDS } from "./teachers/coco-classes";
