@@ -159,7 +159,7 @@ describe("kdet end to end", () => {
       expect(u.code, argv.join(" ")).toBe(2);
       expect(u.err).not.toMatch(/\n\s+at /);
     }
-    expect((await kdet("demo", "--methods", "cwd,nope")).err).toMatch(/--methods: got "cwd,nope"; allowed: a comma-separated list of cwd, mse, pkd, mgd, fgd, fsd, ckd, rdkd/);
+    expect((await kdet("demo", "--methods", "cwd,nope")).err).toMatch(/--methods: got "cwd,nope"; allowed: a comma-separated list of cwd, qfl-kd, mse, pkd, mgd, fgd, fsd, ckd, rdkd/);
     expect((await kdet("config")).err).toMatch(/unknown command "config"; "config" needs one of: config print, config schema/);
   });
 

@@ -24,6 +24,8 @@ export interface StageDone {
   /** Seconds per optimizer step (median of the logged steps). */
   stepSeconds: number;
   finishedAt: string;
+  /** True when this call only loaded the weights of a stage finished earlier (e.g. a cached teacher). */
+  loaded?: boolean;
 }
 
 /** Everything a stage needs. */
@@ -58,7 +60,7 @@ export async function runTrainStage(o: StageOptions): Promise<StageDone> {
     await loadWeights(o.model, weightsDir);
     o.model.train(false);
     o.io.stderr(`${o.label}: already trained, weights loaded from ${weightsDir}\n`);
-    return JSON.parse(await readFile(doneFile, "utf8")) as StageDone;
+    return { ...(JSON.parse(await readFile(doneFile, "utf8")) as StageDone), loaded: true };
   }
   const cfg = trainerConfigSchema.parse(o.config);
   const epochs = cfg.epochs;

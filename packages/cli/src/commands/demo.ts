@@ -19,7 +19,7 @@ const OPTIONS = {
   name: { type: "string", arg: "NAME", help: "run folder name (default demo, or demo-quick; a suffix -2, -3… when taken)" },
   seeds: { type: "string", arg: "LIST", help: "students' initialisation and data-order seeds, e.g. 1,2,3: mean ± std and a verdict per method (default 11; the teacher keeps its seed)" },
   epochs: { type: "string", arg: "N", help: "students' epochs (default 6; --quick 2)" },
-  "teacher-epochs": { type: "string", arg: "N", help: "teacher's epochs (default 24; --quick 2)" },
+  "teacher-epochs": { type: "string", arg: "N", help: "teacher's epochs (default 16; --quick 2)" },
   reuse: { type: "boolean", help: "keep the dataset and the trained teacher in <out>/.kdet-cache and reuse them" },
   resume: { type: "string", arg: "DIR", help: "continue an interrupted demo in DIR" },
   backend: { type: "string", arg: "NAME", help: `force the backend: ${BACKENDS.join(", ")}` },
