@@ -151,6 +151,9 @@ describe("kdet end to end", () => {
     const set = await kdet("config", "print", "--config", path.join(demoDir, "baseline", RUN_FILES.config), "--set", "data.batchSize=0");
     expect(set.code).toBe(1);
     expect(set.err).toMatch(/\(with --set data\.batchSize=0\):\n  data\.batchSize: got 0; allowed: >= 1\n$/);
+    const wrongTeacher = await kdet("distill", "--config", path.join(demoDir, "cwd", RUN_FILES.config), "--set", "teacher.type=yolov8-m", "--name", "wrong-teacher");
+    expect(wrongTeacher.code).toBe(1);
+    expect(wrongTeacher.err).toMatch(/teacher\.type: got "yolov8-m" but .*teacher\/weights holds a yolov8-s; allowed: "yolov8-s"/);
     const wrongKind = await kdet("distill", "--config", path.join(demoDir, "baseline", RUN_FILES.config));
     expect(wrongKind.code).toBe(1);
     expect(wrongKind.err).toMatch(/distill: got no terms; allowed: a list of terms/);

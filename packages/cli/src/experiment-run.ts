@@ -20,6 +20,7 @@ import { predictSplit } from "./predict-split";
 import { Progress } from "./progress";
 import { renderReport, resultsMarkdown, type ReportEntry, type ReportRow } from "./report-html";
 import { buildSamples } from "./report-samples";
+import { CliError } from "./errors";
 import { RUN_FILES } from "./run-folder";
 import { runTrainStage } from "./train-stage";
 
@@ -91,8 +92,13 @@ export async function runExperiment(exp: Experiment, dir: string, io: CliIo, opt
     let teacher: Detector | undefined;
     const teacherDir = path.join(dir, "teacher");
     if (exp.teacher) {
-      if (exp.teacher.weights) teacher = await loadModelFolder(exp.teacher.weights, "teacher.weights");
-      else {
+      if (exp.teacher.weights) {
+        teacher = await loadModelFolder(exp.teacher.weights, "teacher.weights");
+        if (teacher.spec && teacher.spec.id !== exp.teacher.type) {
+          teacher.dispose();
+          throw new CliError(`teacher.type: got "${exp.teacher.type}" but ${exp.teacher.weights} holds a ${teacher.spec.id}; allowed: "${teacher.spec.id}" (or other weights)`);
+        }
+      } else {
         teacher = await buildModel(exp.teacher, numClasses, "teacher");
         disposers.push(teacher);
         await runTrainStage({ dir: teacherDir, label: `teacher ${exp.teacher.type}`, model: teacher, config: exp.teacher.train!, data: train, batchSize: exp.data.batchSize, val, postprocess: post, meta, io, maxSteps: opts.maxSteps });
