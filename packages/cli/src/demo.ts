@@ -19,7 +19,7 @@ import { loadSplits, trainLoader, evalSplitName } from "./datasets";
 import { DEMO_METHODS, type DemoMethod } from "./demo-methods";
 import type { Detector, DetectorId, DistillSetup, TrainerConfigInput } from "./detectors-api";
 import { buildDistiller } from "./distiller-build";
-import { evaluateModel, postprocessOf, resultRows, validationOf, type EvaluatedModel } from "./experiment-run";
+import { evaluateModel, metaOf, postprocessOf, resultRows, validationOf, type EvaluatedModel } from "./experiment-run";
 import { timeInterleaved } from "./model-stats";
 import { aggregateSeeds, verdict } from "./seed-stats";
 import { readMetricsLog } from "./metrics-log";
@@ -181,7 +181,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   };
   const val = validationOf(splits, teacherExp);
   const split = evalSplitName(teacherExp, splits);
-  const meta = { classNames: splits.train.classNames, categoryIds: splits.train.categoryIds, imageSize: p.imageSize, postprocess: { scoreThreshold: teacherExp.eval.scoreThreshold, iouThreshold: teacherExp.eval.iouThreshold, maxDetections: teacherExp.eval.maxDetections } };
+  const meta = metaOf(teacherExp, splits.train);
   const evaluated: EvaluatedModel[] = [];
   const entries: ReportEntry[] = [];
   const stages: Record<string, StageDone & { valMAP: number | null }> = {};

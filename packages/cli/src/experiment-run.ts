@@ -14,6 +14,7 @@ import type { Detector, PostprocessOptions, ValidationData } from "./detectors-a
 import { buildDistiller } from "./distiller-build";
 import { evaluateToFiles, type SplitEvaluation } from "./evaluate-split";
 import { readMetricsLog } from "./metrics-log";
+import type { ModelMeta } from "./model-meta";
 import { modelCost, type ModelCost } from "./model-stats";
 import { buildModel, loadModelFolder } from "./models";
 import { predictSplit } from "./predict-split";
@@ -42,8 +43,13 @@ export interface RunResult {
 }
 
 /** The post-processing options of the experiment. */
-export function postprocessOf(exp: Experiment): PostprocessOptions {
+export function postprocessOf(exp: Experiment): Required<Pick<PostprocessOptions, "scoreThreshold" | "iouThreshold" | "maxDetections">> {
   return { scoreThreshold: exp.eval.scoreThreshold, iouThreshold: exp.eval.iouThreshold, maxDetections: exp.eval.maxDetections };
+}
+
+/** What is saved beside trained weights (`kdet.json`): classes of the training split, input size, post-processing. */
+export function metaOf(exp: Experiment, train: Dataset): Omit<ModelMeta, "format"> {
+  return { classNames: train.classNames, categoryIds: train.categoryIds, imageSize: exp.data.imageSize, postprocess: postprocessOf(exp) };
 }
 
 /** Evaluates `model` on `ds` into `dir` (gt.json, results.json, metrics.json) and measures its cost. */
@@ -77,7 +83,7 @@ export function resultRows(models: readonly EvaluatedModel[], baseline?: Evaluat
 }
 
 /** Runs `exp` in `dir` (created by the caller, config.yaml already written). */
-export async function runExperiment(exp: Experiment, dir: string, io: CliIo, opts: { maxSteps?: number; configText?: string; notes?: string[] } = {}): Promise<RunResult> {
+export async function runExperiment(exp: Experiment, dir: string, io: CliIo, opts: { configText?: string; notes?: string[] } = {}): Promise<RunResult> {
   const t0 = performance.now();
   const splits = await loadSplits(exp.data);
   const numClasses = splits.train.classNames.length;
@@ -86,31 +92,25 @@ export async function runExperiment(exp: Experiment, dir: string, io: CliIo, opt
   const splitName = evalSplitName(exp, splits);
   const evalDs = splits[splitName]!;
   const post = postprocessOf(exp);
-  const meta = { classNames: splits.train.classNames, categoryIds: splits.train.categoryIds, imageSize: exp.data.imageSize, postprocess: { scoreThreshold: exp.eval.scoreThreshold, iouThreshold: exp.eval.iouThreshold, maxDetections: exp.eval.maxDetections } };
+  const meta = metaOf(exp, splits.train);
   const disposers: Array<{ dispose(): void }> = [];
   try {
     let teacher: Detector | undefined;
     const teacherDir = path.join(dir, "teacher");
     if (exp.teacher) {
-      if (exp.teacher.weights) {
-        teacher = await loadModelFolder(exp.teacher.weights, "teacher.weights");
-        if (teacher.spec && teacher.spec.id !== exp.teacher.type) {
-          teacher.dispose();
-          throw new CliError(`teacher.type: got "${exp.teacher.type}" but ${exp.teacher.weights} holds a ${teacher.spec.id}; allowed: "${teacher.spec.id}" (or other weights)`);
-        }
-      } else {
-        teacher = await buildModel(exp.teacher, numClasses, "teacher");
-        disposers.push(teacher);
-        await runTrainStage({ dir: teacherDir, label: `teacher ${exp.teacher.type}`, model: teacher, config: exp.teacher.train!, data: train, batchSize: exp.data.batchSize, val, postprocess: post, meta, io, maxSteps: opts.maxSteps });
+      teacher = exp.teacher.weights ? await loadModelFolder(exp.teacher.weights, "teacher.weights") : await buildModel(exp.teacher, numClasses, "teacher");
+      disposers.push(teacher);
+      if (exp.teacher.weights && teacher.spec && teacher.spec.id !== exp.teacher.type) {
+        throw new CliError(`teacher.type: got "${exp.teacher.type}" but ${exp.teacher.weights} holds a ${teacher.spec.id}; allowed: "${teacher.spec.id}" (or other weights)`);
       }
-      if (!disposers.includes(teacher)) disposers.push(teacher);
+      if (!exp.teacher.weights) await runTrainStage({ dir: teacherDir, label: `teacher ${exp.teacher.type}`, model: teacher, config: exp.teacher.train!, data: train, batchSize: exp.data.batchSize, val, postprocess: post, meta, io });
     }
     const student = await buildModel(exp.model, numClasses, "model");
     disposers.push(student);
     const distill = teacher && exp.distill.length ? { teacher, distiller: buildDistiller(exp.distill, student, teacher, exp.model.seed as number) } : undefined;
     if (distill) disposers.push(distill.distiller);
     const label = `${distill ? "distilled " : ""}${exp.model.type}`;
-    await runTrainStage({ dir, label, model: student, config: exp.train, data: train, batchSize: exp.data.batchSize, val, distill, postprocess: post, meta, io, maxSteps: opts.maxSteps });
+    await runTrainStage({ dir, label, model: student, config: exp.train, data: train, batchSize: exp.data.batchSize, val, distill, postprocess: post, meta, io });
 
     const studentEval = await evaluateModel(label, exp.model, student, evalDs, splitName, exp, path.join(dir, RUN_FILES.evaluation), io);
     const teacherEval = teacher && exp.teacher ? await evaluateModel(`teacher ${exp.teacher.type}`, exp.teacher, teacher, evalDs, splitName, exp, path.join(teacherDir, RUN_FILES.evaluation), io) : undefined;
