@@ -8,7 +8,8 @@
  *
  *   pnpm exec tsx bench/train/distill.ts [--size 96] [--train 160] [--eval 48] [--teacher-epochs 30] [--epochs 30] [--seed 0]
  *
- * The teacher is cached in bench/train/.runs/teacher (model.json + shards) and reused when present.
+ * Each run's final EMA weights are kept in bench/train/.runs/<run>/final (model.json + shards) and reused when present
+ * (delete .runs to retrain everything); step times come from each run's metrics.jsonl.
  */
 import { register } from "node:module";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -56,35 +57,42 @@ const config = (e: number) => ({
 
 interface Row { name: string; valMap: number; valAp50: number; testMap: number; testAp50: number; minutes: number; stepMs: number }
 const rows: Row[] = [];
-async function run(name: string, model: InstanceType<typeof det.Detector>, e: number, distill?: { teacher: InstanceType<typeof det.Detector>; distiller: ReturnType<typeof Distiller.create> }): Promise<InstanceType<typeof det.Detector>> {
-  const t0 = performance.now();
-  const stepMs: number[] = [];
-  const trainer = new det.Trainer({ model, data: loader, val: valData, config: config(e), distill, outDir: `${runs}/${name}`, onLog: (l) => { if (l.kind === "step") stepMs.push(l.ms); if (l.kind === "val") console.log(name, `epoch ${l.epoch + 1}`, `val mAP ${l.metrics.mAP.toFixed(3)} AP50 ${l.metrics.AP50.toFixed(3)}`); } });
-  await trainer.fit();
-  const v = await det.evaluateDetector(trainer.evalModel, valData);
-  const t = await det.evaluateDetector(trainer.evalModel, testData);
-  stepMs.sort((a, b) => a - b);
-  rows.push({ name, valMap: v.mAP, valAp50: v.AP50, testMap: t.mAP, testAp50: t.AP50, minutes: (performance.now() - t0) / 60000, stepMs: stepMs[Math.floor(stepMs.length / 2)] ?? 0 });
+
+/** Step times of a finished run, from its metrics.jsonl: median and total (training steps only, no validation). */
+function stepTimes(name: string): { median: number; minutes: number } {
+  const ms = readFileSync(`${runs}/${name}/metrics.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { kind: string; ms?: number }).filter((l) => l.kind === "step").map((l) => l.ms!);
+  ms.sort((a, b) => a - b);
+  return { median: ms[Math.floor(ms.length / 2)] ?? NaN, minutes: ms.reduce((a, b) => a + b, 0) / 60000 };
+}
+
+/**
+ * Trains run `name` (or, with its final weights already in .runs/<name>/final from an earlier invocation, reuses them),
+ * evaluates the final EMA weights on val and test, and returns them as a standalone detector.
+ */
+async function run(name: string, make: () => InstanceType<typeof det.Detector>, e: number, distill?: { teacher: InstanceType<typeof det.Detector>; distiller: ReturnType<typeof Distiller.create> }): Promise<InstanceType<typeof det.Detector>> {
+  const final = `${runs}/${name}/final`;
+  if (!existsSync(`${final}/model.json`)) {
+    const model = make();
+    const trainer = new det.Trainer({ model, data: loader, val: valData, config: config(e), distill, outDir: `${runs}/${name}`, onLog: (l) => { if (l.kind === "val") console.log(name, `epoch ${l.epoch + 1}`, `val mAP ${l.metrics.mAP.toFixed(3)} AP50 ${l.metrics.AP50.toFixed(3)}`); } });
+    await trainer.fit();
+    await det.saveWeights(trainer.evalModel, final);
+    trainer.dispose();
+    model.dispose();
+  }
+  const out = await det.loadDetector(final);
+  const v = await det.evaluateDetector(out, valData);
+  const t = await det.evaluateDetector(out, testData);
+  const st = stepTimes(name);
+  rows.push({ name, valMap: v.mAP, valAp50: v.AP50, testMap: t.mAP, testAp50: t.AP50, minutes: st.minutes, stepMs: st.median });
   console.log(rows[rows.length - 1]);
-  const out = trainer.evalModel;
-  await det.saveWeights(out, `${runs}/${name}/final`);
-  trainer.dispose();
   return out;
 }
 
-let teacher: InstanceType<typeof det.Detector>;
-if (existsSync(`${runs}/teacher/final/model.json`)) {
-  teacher = await det.loadDetector(`${runs}/teacher/final`);
-  const v = await det.evaluateDetector(teacher, valData);
-  const t = await det.evaluateDetector(teacher, testData);
-  rows.push({ name: "teacher (cached)", valMap: v.mAP, valAp50: v.AP50, testMap: t.mAP, testAp50: t.AP50, minutes: NaN, stepMs: NaN });
-} else {
-  teacher = await run("teacher", det.createDetector("yolov8-s", { numClasses: nc, seed: 1000 + seed }), teacherEpochs);
-}
+const teacher = await run("teacher", () => det.createDetector("yolov8-s", { numClasses: nc, seed: 1000 + seed }), teacherEpochs);
 teacher.train(false);
-await run("student", det.createDetector("yolov8-n", { numClasses: nc, seed }), epochs);
+(await run("student", () => det.createDetector("yolov8-n", { numClasses: nc, seed }), epochs)).dispose();
 const distiller = Distiller.create([{ loss: { type: "cwd", tau: 1 }, weight: 1, student: "neck.p{3..5}", teacher: "neck.p{3..5}", adapter: [64, 128, 256].map((c) => ({ inChannels: c, outChannels: 2 * c })) }], { seed });
-await run("student-cwd", det.createDetector("yolov8-n", { numClasses: nc, seed }), epochs, { teacher, distiller });
+(await run("student-cwd", () => det.createDetector("yolov8-n", { numClasses: nc, seed }), epochs, { teacher, distiller })).dispose();
 
 const base = rows.find((r) => r.name === "student")!;
 const kd = rows.find((r) => r.name === "student-cwd")!;
@@ -97,9 +105,9 @@ const section = `## Distillation: yolov8-n student, with and without CWD from a 
 - Distillation: CWD (τ 1, loss weight 10, KL form) on neck P3–P5 with 1×1 conv adapters 64/128/256 → 128/256/512, term weight 1; teacher frozen (inference-mode BN, outside the gradient tape).
 - Metrics: COCO mAP@[.5:.95] and AP50 (\`@kdet/eval\`, pycocotools-exact) of the **final EMA weights**; one seed only, so differences below a few points are not evidence of a gain (experiments.md asks for ≥ 3 seeds).
 
-| run | val mAP | val AP50 | test mAP | test AP50 | train time (min) | median step (ms) |
+| run | val mAP | val AP50 | test mAP | test AP50 | training steps (min) | median step (ms) |
 |---|---|---|---|---|---|---|
-${rows.map((r) => `| ${r.name} | ${f(r.valMap)} | ${f(r.valAp50)} | ${f(r.testMap)} | ${f(r.testAp50)} | ${Number.isFinite(r.minutes) ? r.minutes.toFixed(1) : "–"} | ${Number.isFinite(r.stepMs) ? r.stepMs.toFixed(0) : "–"} |`).join("\n")}
+${rows.map((r) => `| ${r.name} | ${f(r.valMap)} | ${f(r.valAp50)} | ${f(r.testMap)} | ${f(r.testAp50)} | ${r.minutes.toFixed(1)} | ${Number.isFinite(r.stepMs) ? r.stepMs.toFixed(0) : "–"} |`).join("\n")}
 
 Test mAP change from distillation: ${(kd.testMap - base.testMap >= 0 ? "+" : "") + (100 * (kd.testMap - base.testMap)).toFixed(1)} points (one seed); distillation step overhead ${(kd.stepMs / base.stepMs).toFixed(2)}× the baseline step (teacher forward without a cache).
 `;

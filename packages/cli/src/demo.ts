@@ -27,7 +27,7 @@ import { buildModel } from "./models";
 import { formatDuration } from "./progress";
 import { renderReport, resultsMarkdown, type ReportEntry } from "./report-html";
 import { buildSamples } from "./report-samples";
-import { createRunFolder, RUN_FILES } from "./run-folder";
+import { RUN_FILES } from "./run-folder";
 import { runTrainStage, type StageDone } from "./train-stage";
 
 /** A demo configuration: data, models and schedules. */
@@ -94,15 +94,16 @@ export const DEMO_PRESETS = {
 export interface DemoOptions {
   preset: DemoPreset;
   methods: DemoMethod[];
-  /** Parent folder of the run folder. */
+  /** The run folder (created by the caller). */
+  dir: string;
+  /** Parent folder of run folders (holds `.kdet-cache` with `reuse`). */
   out: string;
-  name: string;
+  /** The run folder is being resumed. */
+  resumed: boolean;
   /** Keep the dataset and the trained teacher in `<out>/.kdet-cache/` and reuse them in later demos. */
   reuse: boolean;
   /** The students' initialisation and data-order seeds (default: the preset's); the teacher keeps the preset's seed. */
   seeds?: number[];
-  /** Reopen this run folder and continue (finished stages are loaded, an interrupted one resumes). */
-  resume?: string;
   backend: Experiment["backend"];
   threads?: number;
   io: CliIo;
@@ -158,12 +159,12 @@ function stageExperiment(p: DemoPreset, data: Awaited<ReturnType<typeof ensureDa
   return validateExperiment(input, "demo preset");
 }
 
-/** Runs the demo; every stage resumes from its folder (see `resume`). */
+/** Runs the demo in `o.dir`; every stage resumes from its folder when it was started before. */
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const t0 = performance.now();
   const p = o.preset;
-  const dir = o.resume ?? (await createRunFolder(o.out, o.name));
-  o.io.stderr(`demo: ${p.description}; methods ${o.methods.join(", ")}\nrun folder: ${dir}${o.resume ? " (resumed)" : ""}\n`);
+  const dir = o.dir;
+  o.io.stderr(`demo: ${p.description}; methods ${o.methods.join(", ")}\nrun folder: ${dir}${o.resumed ? " (resumed: finished stages are loaded, an interrupted one continues)" : ""}\n`);
   const cache = path.join(o.out, ".kdet-cache");
   const dataDir = o.reuse ? path.join(cache, `data-${hashOf([p.imageSize, p.synthetic, p.splits])}`) : path.join(dir, "data");
   const data = await ensureData(dataDir, p, o.io);

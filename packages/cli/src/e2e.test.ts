@@ -60,6 +60,17 @@ describe("kdet end to end", () => {
     expect(results.rows.find((x) => x.label === "teacher")!.gflops).toBeGreaterThan(3 * base.gflops);
   }, 900_000);
 
+  it("kdet demo --resume repeats the demo's options and reloads finished stages", async () => {
+    expect(JSON.parse(readFileSync(path.join(demoDir, "demo.json"), "utf8"))).toEqual({ argv: ["--quick", "--out", runs, "--name", "ci"] });
+    const before = readFileSync(path.join(demoDir, "results.md"), "utf8").split("\n\n")[0];
+    const r = await kdet("demo", "--resume", demoDir);
+    expect(r.code, r.err).toBe(0);
+    for (const s of STAGES) expect(r.err).toMatch(new RegExp(`^${s} yolov8-[ns]: already trained, weights loaded from`, "m"));
+    expect(r.out.split("\n\n")[0]!.replace(/\| [\d.]+ \| ([\d.]+) \| ([\d.]+) \|/g, "| $1 | $2 |")).toBe(before!.replace(/\| [\d.]+ \| ([\d.]+) \| ([\d.]+) \|/g, "| $1 | $2 |")); // same numbers but the timing column
+    expect((await kdet("demo", "--resume", demoDir, "--methods", "fsd")).err).toMatch(/not allowed with it: --methods/);
+    expect((await kdet("demo", "--resume", path.join(demoDir, "cwd"))).err).toMatch(/not a kdet demo folder \(no demo\.json\)/);
+  }, 600_000);
+
   it("kdet eval on the written files gives exactly the demo's numbers", async () => {
     for (const s of STAGES) {
       const d = path.join(demoDir, s);

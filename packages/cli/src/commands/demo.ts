@@ -2,15 +2,18 @@
  * `kdet demo [--quick] [--methods cwd,fsd,...]`: teacher, student baseline and distilled students
  * on embedded synthetic data, evaluated and compared in one table (see demo.ts).
  */
+import { existsSync, readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { z } from "zod";
 import { numberOption, optionsHelp, parseOptions, type OptionTable } from "../args";
 import { startBackend } from "../backend";
 import type { Command } from "../command";
 import { BACKENDS } from "../config-schema";
 import { DEMO_PRESETS, runDemo, type DemoPreset } from "../demo";
 import { DEMO_METHOD_NAMES, DEMO_METHODS, type DemoMethod } from "../demo-methods";
-import { UsageError } from "../errors";
-import { openRunFolder, RUN_FILES } from "../run-folder";
+import { CliError, UsageError } from "../errors";
+import { createRunFolder, RUN_FILES } from "../run-folder";
 
 const OPTIONS = {
   quick: { type: "boolean", help: "CI smoke run (< 2 minutes): every stage end to end on a tiny budget; shows no gain" },
@@ -40,6 +43,45 @@ ${DEMO_METHOD_NAMES.map((m) => `  ${m.padEnd(6)} ${DEMO_METHODS[m].description}`
 Options:
 ${optionsHelp(OPTIONS)}`;
 
+/** File in the demo's run folder that records its command line, so that `--resume` repeats it. */
+export const DEMO_ARGS_FILE = "demo.json";
+const DemoArgsSchema = z.object({ argv: z.array(z.string()) }).strict();
+/** Options that may accompany --resume (they do not change the results). */
+const RUNTIME_OPTIONS = new Set(["resume", "backend", "threads"]);
+
+/** `argv` without --backend/--threads (and their values): what --resume repeats. */
+function withoutRuntimeOptions(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (/^--(backend|threads)=/.test(argv[i]!)) continue;
+    if (/^--(backend|threads)$/.test(argv[i]!)) {
+      i++;
+      continue;
+    }
+    out.push(argv[i]!);
+  }
+  return out;
+}
+
+/** The demo's choices from its options (validated). */
+function demoChoices(o: ReturnType<typeof parseOptions<typeof OPTIONS>>["values"]) {
+  const base: DemoPreset = o.quick ? DEMO_PRESETS.quick : DEMO_PRESETS.default;
+  const epochs = numberOption("epochs", o.epochs, { int: true, min: 1 });
+  const teacherEpochs = numberOption("teacher-epochs", o["teacher-epochs"], { int: true, min: 1 });
+  const preset: DemoPreset = {
+    ...base,
+    student: { ...base.student, train: { ...base.student.train, epochs: epochs ?? base.student.train.epochs } },
+    teacher: { ...base.teacher, train: { ...base.teacher.train, epochs: teacherEpochs ?? base.teacher.train.epochs } },
+  };
+  const methods = o.methods === undefined ? [...preset.methods] : o.methods.split(",").map((m) => m.trim()).filter(Boolean);
+  const bad = methods.filter((m) => !(m in DEMO_METHODS));
+  if (bad.length || methods.length === 0) throw new UsageError(`--methods: got "${o.methods}"; allowed: a comma-separated list of ${DEMO_METHOD_NAMES.join(", ")}`);
+  if (new Set(methods).size !== methods.length) throw new UsageError(`--methods: "${o.methods}" names a method twice`);
+  const seeds = o.seeds === undefined ? undefined : o.seeds.split(",").map((v) => numberOption("seeds", v.trim(), { int: true, min: 0 })!);
+  if (seeds && new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds: "${o.seeds}" names a seed twice`);
+  return { preset, methods: methods as DemoMethod[], seeds, reuse: o.reuse ?? false };
+}
+
 /** `kdet demo`. */
 export const demoCommand: Command = {
   summary: "teacher, student and distilled student on synthetic data, compared in one table",
@@ -47,27 +89,30 @@ export const demoCommand: Command = {
   async run(argv, io) {
     const { values: o } = parseOptions(argv, OPTIONS, USAGE);
     if (o.help) return (io.stdout(`${USAGE}\n`), 0);
-    const base: DemoPreset = o.quick ? DEMO_PRESETS.quick : DEMO_PRESETS.default;
-    const epochs = numberOption("epochs", o.epochs, { int: true, min: 1 });
-    const teacherEpochs = numberOption("teacher-epochs", o["teacher-epochs"], { int: true, min: 1 });
-    const preset: DemoPreset = {
-      ...base,
-      student: { ...base.student, train: { ...base.student.train, epochs: epochs ?? base.student.train.epochs } },
-      teacher: { ...base.teacher, train: { ...base.teacher.train, epochs: teacherEpochs ?? base.teacher.train.epochs } },
-    };
-    const methods = o.methods === undefined ? [...preset.methods] : o.methods.split(",").map((m) => m.trim()).filter(Boolean);
-    const bad = methods.filter((m) => !(m in DEMO_METHODS));
-    if (bad.length || methods.length === 0) throw new UsageError(`--methods: got "${o.methods}"; allowed: a comma-separated list of ${DEMO_METHOD_NAMES.join(", ")}`);
-    if (new Set(methods).size !== methods.length) throw new UsageError(`--methods: "${o.methods}" names a method twice`);
     if (o.backend !== undefined && !BACKENDS.includes(o.backend as never)) throw new UsageError(`--backend: got "${o.backend}"; allowed: ${BACKENDS.join(", ")}`);
     const threads = numberOption("threads", o.threads, { int: true, min: 1, max: 256 });
-    const seeds = o.seeds === undefined ? undefined : o.seeds.split(",").map((v) => numberOption("seeds", v.trim(), { int: true, min: 0 })!);
-    if (seeds && new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds: "${o.seeds}" names a seed twice`);
-    const resume = o.resume ? openRunFolder(o.resume) : undefined;
-    const out = o.out ?? (resume ? path.dirname(resume) : "runs");
+    let dir: string;
+    let saved = argv;
+    if (o.resume) {
+      const extra = Object.keys(o).filter((k) => !RUNTIME_OPTIONS.has(k));
+      if (extra.length) throw new UsageError(`--resume repeats the demo's own options; not allowed with it: ${extra.map((k) => `--${k}`).join(", ")}`);
+      dir = o.resume;
+      const file = path.join(dir, DEMO_ARGS_FILE);
+      if (!existsSync(file)) throw new UsageError(`--resume ${dir}: not a kdet demo folder (no ${DEMO_ARGS_FILE})`);
+      const r = DemoArgsSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
+      if (!r.success) throw new CliError(`${file}: expected {"argv": [...]}: ${r.error.issues[0]?.message}`);
+      saved = r.data.argv;
+    }
+    const so = parseOptions(saved, OPTIONS, USAGE).values;
+    const choices = demoChoices(so);
+    const out = so.out ?? (o.resume ? path.dirname(o.resume) : "runs");
+    if (!o.resume) {
+      dir = await createRunFolder(out, so.name ?? (so.quick ? "demo-quick" : "demo"));
+      await writeFile(path.join(dir, DEMO_ARGS_FILE), JSON.stringify({ argv: withoutRuntimeOptions(argv) }, null, 1));
+    }
     const backend = (o.backend ?? "auto") as (typeof BACKENDS)[number];
     const info = await startBackend(io, backend, threads);
-    const r = await runDemo({ preset, methods: methods as DemoMethod[], out, name: o.name ?? (o.quick ? "demo-quick" : "demo"), reuse: o.reuse ?? false, resume, seeds, backend, threads, io, notes: [`kdet demo ${argv.join(" ")}`.trim(), info.message] });
+    const r = await runDemo({ ...choices, dir: dir!, out, resumed: Boolean(o.resume), backend, threads, io, notes: [`kdet demo ${argv.join(" ")}`.trim(), info.message] });
     io.stdout(`${r.table}\n\nreport: ${path.join(r.dir, RUN_FILES.report)}\n`);
     return 0;
   },
