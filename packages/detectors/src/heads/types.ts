@@ -6,8 +6,13 @@ import type { LevelInfo } from "../nn/feature-pyramid";
 export type HeadOutput = {
   /** `[N,h,w,C]` class logits per level. */
   cls: tf.Tensor4D[];
-  /** `[N,h,w,4·R]` box-distribution logits per level (side-major: l, t, r, b × R bins). */
+  /**
+   * `[N,h,w,4·R]` box outputs per level: distribution logits (side-major: l, t, r, b × R bins) for
+   * DFL heads; R = 1 for heads that regress 4 numbers directly (their coder is in the head's doc).
+   */
   box: tf.Tensor4D[];
+  /** `[N,h,w,1]` quality logits per level, for heads that have them (FCOS centre-ness, YOLOX objectness). */
+  quality?: tf.Tensor4D[];
 };
 
 /** Ground truth of a batch: per image, xyxy boxes in input pixels (`[n·4]`) and class indices (`[n]`). */
