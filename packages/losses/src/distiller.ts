@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
 import { ConvAdapter } from "./adapters/conv-adapter.js";
 import { expandNames, lookupFeature } from "./distiller-names.js";
+import { alignSpatial } from "./feature-align.js";
 import type { LossEntry } from "./loss-entry.js";
 import { LOSS_IDS, lossEntryOf, LossConfigSchema, type LossConfig } from "./registry.js";
 import type { DistillLoss, LossContext, LossResult } from "./types.js";
@@ -30,7 +31,9 @@ export const AdapterConfig = z
  * loss-context key to a feature (`"student:<name>"` / `"teacher:<name>"`, expanded the same way),
  * e.g. `{ studentCls: "student:head.cls.{level}" }` for `ld` (a name without placeholder or range
  * serves every level). Parts are named `<name>/<label>`
- * (`name` defaults to the loss type).
+ * (`name` defaults to the loss type). `align: "resize"` resizes each teacher map (and each 4-D teacher-side
+ * `ctxFrom` map) to the student map's spatial size before the loss, for teachers of another stride or input
+ * size: integer downsampling by average pooling, otherwise bilinear with half-pixel centres (`alignSpatial`).
  */
 export const DistillTermConfig = z
   .object({
@@ -44,6 +47,8 @@ export const DistillTermConfig = z
     /** A student adapter, or one per expanded level (e.g. per-level channel counts). */
     adapter: z.union([AdapterConfig, z.array(AdapterConfig).min(1)]).optional(),
     ctxFrom: z.record(z.string(), z.string().regex(/^(student|teacher):.+$/, "must be 'student:<name>' or 'teacher:<name>'")).optional(),
+    /** `"resize"`: resize teacher maps to the student's H×W before the loss (see `alignSpatial`); default: sizes must match. */
+    align: z.enum(["resize"]).optional(),
   })
   .strict();
 /** A parsed term. */
@@ -69,6 +74,8 @@ interface Instance {
   teachers: string[];
   adapters: ConvAdapter[];
   ctxFrom: Array<{ key: string; side: "student" | "teacher"; names: string[] }>;
+  /** Resize teacher maps to the student's spatial size. */
+  align: boolean;
   level?: { index: number; count: number };
 }
 
@@ -135,12 +142,15 @@ export class Distiller {
       const parts: Record<string, tf.Scalar> = {};
       for (const inst of this.instances) {
         const ss = inst.students.map((n) => lookupFeature(student, n, "student", inst.key));
-        const ts = inst.teachers.map((n) => lookupFeature(teacher, n, "teacher", inst.key));
+        const ts = inst.teachers.map((n, i) => alignTo(inst, lookupFeature(teacher, n, "teacher", inst.key), ss[i]!));
         ss.forEach((s, i) => checkShapes(inst, i, s, ts[i]!));
         const sa = ss.map((s, i) => (inst.adapters[i] ? inst.adapters[i]!.apply(s as tf.Tensor4D) : s));
         const lctx: LossContext = { ...ctx, ...(inst.level ? { level: inst.level.index, levels: inst.level.count } : {}) };
         for (const { key, side, names } of inst.ctxFrom) {
-          const vals = names.map((n) => lookupFeature(side === "student" ? student : teacher, n, side, inst.key));
+          const vals = names.map((n, i) => {
+            const v = lookupFeature(side === "student" ? student : teacher, n, side, inst.key);
+            return side === "teacher" ? alignTo(inst, v, ss[inst.multi ? i : 0]!) : v;
+          });
           lctx[key] = inst.multi ? vals : vals[0];
         }
         const r = inst.loss.compute(inst.multi ? sa : sa[0]!, inst.multi ? ts : ts[0]!, lctx);
@@ -194,7 +204,7 @@ function expandTerm(term: DistillTermConfig, seed: number): Instance[] {
     const a = adapterCfgs[adapterCfgs.length === 1 ? 0 : i];
     return a ? [new ConvAdapter({ ...a, seed: seed + 10 * i, name: `distill_${name}_${i}_${seed}` })] : [];
   };
-  const base = { weight: term.weight, entry };
+  const base = { weight: term.weight, entry, align: term.align === "resize" };
   if (entry.multiLevel) {
     return [{ ...base, key: name, multi: true, config: configAt(0), loss: entry.create(configAt(0)), students: s.names, teachers: t.names, adapters: s.names.flatMap((_, i) => adapter(i)), ctxFrom }];
   }
@@ -219,6 +229,12 @@ function expandTerm(term: DistillTermConfig, seed: number): Instance[] {
     throw e;
   }
   return out;
+}
+
+/** A teacher map resized to the student map's H×W when the term aligns and both are NHWC maps (else unchanged). */
+function alignTo(inst: Instance, t: tf.Tensor, s: tf.Tensor): tf.Tensor {
+  if (!inst.align || t.rank !== 4 || s.rank !== 4) return t;
+  return alignSpatial(t as tf.Tensor4D, [s.shape[1]!, s.shape[2]!]);
 }
 
 /** Batch and spatial sizes must match (unless the loss resizes); channels too unless adapted/aligned. */

@@ -15,6 +15,7 @@ export { SEED_LOSSES, type SeedLossId } from "./seed-losses.js";
 export { LOSSES, LOSS_IDS, LossConfigSchema, createLoss, lossEntryOf, type LossId, type LossConfig, type LossConfigInput } from "./registry.js";
 export { Distiller, DistillTermConfig, AdapterConfig, type DistillTermConfigInput, type DistillerOptions } from "./distiller.js";
 export { expandNames } from "./distiller-names.js";
+export { alignSpatial, alignMethod, type AlignMethod } from "./feature-align.js";
 export { ConvAdapter, type ConvAdapterOptions, type ConvInit } from "./adapters/conv-adapter.js";
 export { BatchNormTrain } from "./adapters/batch-norm.js";
 export { GcBlock, type GcBlockOptions } from "./adapters/gc-block.js";

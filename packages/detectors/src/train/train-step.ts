@@ -7,6 +7,7 @@ import { clipGradNorm } from "./clip";
 import type { ModelEma } from "./ema";
 import type { Optimizer } from "./optimizers";
 import type { StepRates } from "./schedule";
+import { isDetectorTeacher, type TeacherSource } from "./teacher-source";
 
 /** What the trainer needs of a distiller (`@kdet/losses` `Distiller` fits). */
 export interface DistillerLike {
@@ -18,11 +19,13 @@ export interface DistillerLike {
 }
 
 /**
- * The distillation path: a frozen teacher (kept in inference mode, run outside the gradient tape)
- * and the distiller; the tapped module outputs are the distiller's `requiredFeatures`.
+ * The distillation path: a frozen teacher (run outside the gradient tape) and the distiller; the teacher maps are
+ * the distiller's `requiredFeatures.teacher`. The teacher is a kdet `Detector` (kept in inference mode, tapped
+ * inside the step), a pretrained `Teacher` or a teacher cache (their maps are prepared before the step, see
+ * `prepareTeacherFeatures`).
  */
 export interface DistillSetup {
-  teacher: Detector;
+  teacher: TeacherSource;
   distiller: DistillerLike;
 }
 
@@ -49,22 +52,30 @@ export interface StepResult {
  * detection loss (+ distiller terms with GT boxes/labels and the input size in the context) →
  * gradients of every trainable parameter → global-norm clipping → optimizer update (weight decay on
  * `weight` parameters only, warmup bias rate on `bias` ones) → EMA update. Frees every tensor it made.
+ * A non-detector teacher's maps are given as `teacherFeatures` (prepared before the step; the caller keeps
+ * ownership); a detector teacher is tapped here.
  */
-export function trainStep(ctx: StepContext, batch: BatchLike, rates: StepRates): StepResult {
+export function trainStep(ctx: StepContext, batch: BatchLike, rates: StepRates, teacherFeatures?: Record<string, tf.Tensor>): StepResult {
   const x = batchImages(batch);
   const targets = batchTargets(batch);
   const kept: Record<string, tf.Scalar> = {};
   let teacherFeats: Record<string, tf.Tensor> = {};
   try {
     const d = ctx.distill;
-    if (d) teacherFeats = tf.tidy(() => d.teacher.forwardWithTaps(x, d.distiller.requiredFeatures.teacher).taps);
+    let teacherMaps: Record<string, tf.Tensor> = {};
+    if (d) {
+      const teacher = d.teacher;
+      if (isDetectorTeacher(teacher)) teacherMaps = teacherFeats = tf.tidy(() => teacher.forwardWithTaps(x, d.distiller.requiredFeatures.teacher).taps);
+      else if (teacherFeatures) teacherMaps = teacherFeatures;
+      else throw new Error("trainStep: the teacher is not a Detector, so its maps must be given (await prepareTeacherFeatures(teacher, batch, names) first)");
+    }
     const { value, grads } = tf.variableGrads(() => {
       const { raw, taps } = ctx.model.forwardWithTaps(x, d?.distiller.requiredFeatures.student ?? []);
       const det = ctx.model.head.loss(raw, targets);
       const parts: Record<string, tf.Scalar> = { ...det.parts };
       let total = det.total;
       if (d) {
-        const k = d.distiller.compute(taps, teacherFeats, { boxes: targets.boxes, labels: targets.classes, imageSize: [batch.height, batch.width] });
+        const k = d.distiller.compute(taps, teacherMaps, { boxes: targets.boxes, labels: targets.classes, imageSize: [batch.height, batch.width] });
         for (const [name, v] of Object.entries(k.parts)) {
           if (name in parts) throw new Error(`trainStep: distillation part "${name}" clashes with a detection loss part`);
           parts[name] = v;

@@ -13,6 +13,7 @@ import { ModelEma } from "./ema";
 import { Optimizer, optimizerSchema } from "./optimizers";
 import { scheduleSchema, stepRates } from "./schedule";
 import { trainStep, type DistillSetup, type StepResult } from "./train-step";
+import { checkTeacherNames, isDetectorTeacher, prepareTeacherFeatures } from "./teacher-source";
 import { evaluateDetector, type ValidationData, type ValidationResult } from "./validate";
 
 /** Trainer settings (zod-validated; defaults follow ultralytics where it has one). */
@@ -84,10 +85,14 @@ export class Trainer {
     this.config = trainerConfigSchema.parse(opts.config);
     this.model = opts.model;
     if (opts.data.batchesPerEpoch < 1) throw new Error(`Trainer: the training data has ${opts.data.batchesPerEpoch} batches per epoch`);
+    if (opts.distill) {
+      const teacher = opts.distill.teacher;
+      if (isDetectorTeacher(teacher)) teacher.train(false);
+      else checkTeacherNames(teacher, opts.distill.distiller.requiredFeatures.teacher);
+    }
     this.optimizer = new Optimizer(this.config.optimizer);
     const adapters = (opts.distill?.distiller.variables ?? []).map((v, i): NamedVariable => ({ name: `adapter.${i}`, variable: v, kind: v.rank === 1 ? "bias" : "weight" }));
     this.params = [...namedVariables(this.model).filter((n) => n.kind !== "buffer"), ...adapters.filter((a) => a.variable.trainable)];
-    if (opts.distill) opts.distill.teacher.train(false);
     if (this.config.ema) {
       if (!this.model.spec) throw new Error("Trainer: EMA needs a detector built by createDetector (to build its shadow copy)");
       this.ema = new ModelEma(this.model, createDetector(this.model.spec.id, this.model.spec.config as never), this.config.ema);
@@ -139,8 +144,15 @@ export class Trainer {
     const c = this.config;
     const momentum = c.optimizer.type === "sgd" ? c.optimizer.momentum : 0;
     const rates = stepRates(c.schedule, c.optimizer.lr, momentum, this.step, this.totalSteps);
-    this.model.train(true);
-    const r = trainStep({ model: this.model, params: this.params, optimizer: this.optimizer, ema: this.ema, clipNorm: c.clipNorm, distill: this.opts.distill }, batch, rates);
+    const d = this.opts.distill;
+    const teacherFeats = d ? await prepareTeacherFeatures(d.teacher, batch, d.distiller.requiredFeatures.teacher) : undefined;
+    let r: StepResult;
+    try {
+      this.model.train(true);
+      r = trainStep({ model: this.model, params: this.params, optimizer: this.optimizer, ema: this.ema, clipNorm: c.clipNorm, distill: d }, batch, rates, teacherFeats);
+    } finally {
+      if (teacherFeats) tf.dispose(Object.values(teacherFeats));
+    }
     this.step++;
     await this.log({ kind: "step", step: this.step, epoch, lr: rates.lr, ms: performance.now() - t0, ...r });
   }

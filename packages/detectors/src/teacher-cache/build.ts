@@ -1,0 +1,209 @@
+/**
+ * Building an offline teacher cache: run the teacher once over a dataset's batches and store its tapped maps
+ * (features and dense class scores), and optionally its detections, in a folder:
+ * - `manifest.json` — {@link CacheManifestSchema} (teacher id/variant, taps with per-sample NHWC shapes, dtype,
+ *   dataset fingerprint, input size, samples with id and input hash);
+ * - `tap-<k>.f16` / `.f32` — per tap, one row per sample (row i = `samples[i]`), NHWC `[h,w,c]` little-endian
+ *   IEEE float16 (default; see `float16.ts`) or float32;
+ * - `detections.bin` — float32 rows `[x1, y1, x2, y2, score, class]` in batch-input pixels.
+ * The folder is written under a temporary name and renamed into place when complete (manifest last), so a
+ * reader never sees a partial cache; an existing cache is only replaced with `overwrite`.
+ *
+ * Inputs: the cache holds the teacher's outputs for exactly the batch inputs it was built from (each sample's
+ * pixel hash is stored). Build it from an un-augmented loader (`augment: false`); a loader with seeded
+ * augmentation works only when the trainer visits the same (seed, epoch) inputs — pass those `epochs`. Any other
+ * input is refused at training time with an error naming the sample.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Batch, Dataset } from "@kdet/data";
+import { existsSync } from "node:fs";
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { Detector } from "../detector";
+import type { PostprocessOptions } from "../heads/postprocess";
+import type { Teacher } from "../teachers/teacher";
+import { batchImages } from "../train/batch-tensors";
+import { runPretrainedTeacher } from "../train/teacher-source";
+import type { TrainData } from "../train/trainer";
+import { datasetFingerprint, inputHash, teacherIdentity } from "./fingerprint";
+import { encodeFloat16, FLOAT16_MAX } from "./float16";
+import { CACHE_FORMAT, CACHE_VERSION, TeacherCacheError, type CacheManifest } from "./manifest";
+
+/** Plain options of {@link buildTeacherCache} (zod-validated). */
+export const BuildCacheOptionsSchema = z
+  .object({
+    /** Cache folder (created; must not exist unless `overwrite`). */
+    dir: z.string().min(1),
+    /** Maps to store: module paths of a detector teacher; feature taps and `scores.<level>` of a pretrained one. */
+    taps: z.array(z.string().min(1)).min(1),
+    dtype: z.enum(["float16", "float32"]).default("float16"),
+    /** Loader epochs to precompute (default `[0]`; several only for seeded augmentation). */
+    epochs: z.array(z.number().int().min(0)).min(1).default([0]),
+    /** Also store the teacher's detections (default true). */
+    detections: z.boolean().default(true),
+    overwrite: z.boolean().default(false),
+  })
+  .strict();
+/** Input of {@link BuildCacheOptionsSchema}. */
+export type BuildCacheOptionsInput = z.input<typeof BuildCacheOptionsSchema>;
+
+/** What {@link buildTeacherCache} is given besides its plain options. */
+export interface BuildCacheSources {
+  /** The teacher: a kdet detector (put in inference mode) or a pretrained teacher. */
+  teacher: Detector | Teacher;
+  /** The dataset the batches come from (its fingerprint goes into the manifest). */
+  dataset: Dataset;
+  /** The batches, e.g. `createBatchLoader(dataset, { size, batchSize, shuffle: false, augment: false })`. */
+  data: Pick<TrainData, "epoch">;
+  /** Post-processing of a detector teacher's detections. */
+  postprocess?: PostprocessOptions;
+}
+
+/** Result of {@link buildTeacherCache}. */
+export interface BuildCacheResult {
+  dir: string;
+  manifest: CacheManifest;
+  /** Bytes of all files of the cache. */
+  bytes: number;
+  seconds: number;
+}
+
+interface DetRows {
+  boxes: Float32Array;
+  scores: Float32Array;
+  classes: Int32Array;
+}
+
+/** Runs the teacher over `data.epoch(e)` for each epoch and writes the cache folder (see the module comment). */
+export async function buildTeacherCache(src: BuildCacheSources, options: BuildCacheOptionsInput): Promise<BuildCacheResult> {
+  const o = BuildCacheOptionsSchema.parse(options);
+  const t0 = performance.now();
+  const dir = path.resolve(o.dir);
+  if (existsSync(dir) && !o.overwrite) throw new TeacherCacheError("dir", `buildTeacherCache: ${dir} exists (pass overwrite: true to replace it)`);
+  if (new Set(o.taps).size !== o.taps.length) throw new TeacherCacheError("taps", `buildTeacherCache: taps ${JSON.stringify(o.taps)} repeat a name`);
+  const teacher = src.teacher;
+  if (teacher instanceof Detector) teacher.train(false);
+  const identity = teacherIdentity(teacher);
+  const ext = o.dtype === "float16" ? "f16" : "f32";
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  await mkdir(tmp, { recursive: true });
+  const handles: FileHandle[] = [];
+  try {
+    const taps = o.taps.map((name, k) => ({ name, file: `tap-${k}.${ext}`, shape: undefined as [number, number, number] | undefined, maxAbs: 0 }));
+    for (const t of taps) handles.push(await open(path.join(tmp, t.file), "w"));
+    const detFile = o.detections ? await open(path.join(tmp, "detections.bin"), "w") : undefined;
+    if (detFile) handles.push(detFile);
+    const samples: CacheManifest["samples"] = [];
+    const seen = new Set<string>();
+    let detRows = 0;
+    let inputSize: [number, number] | undefined;
+    for (const epoch of o.epochs) {
+      for await (const batch of src.data.epoch(epoch)) {
+        if (!inputSize) inputSize = [batch.height, batch.width];
+        else if (inputSize[0] !== batch.height || inputSize[1] !== batch.width) throw new TeacherCacheError("inputSize", `buildTeacherCache: batch of ${batch.height}×${batch.width} after ${inputSize.join("×")} (one input size per cache)`);
+        const hashes = batch.items.map((_, i) => inputHash(batch, i));
+        const fresh = batch.items.map((it, i) => !seen.has(`${String(it.imageId)}|${hashes[i]}`));
+        if (!fresh.some(Boolean)) continue;
+        const { maps, dets } = await runTeacher(src, batch, o.taps, o.detections);
+        try {
+          for (const [k, tap] of taps.entries()) {
+            const t = maps[tap.name]!;
+            const [n, h, w, c] = t.shape;
+            if (n !== batch.batchSize) throw new TeacherCacheError(`taps[${k}]`, `buildTeacherCache: map "${tap.name}" has batch ${n} for ${batch.batchSize} images`);
+            if (!tap.shape) tap.shape = [h, w, c];
+            else if (tap.shape.join() !== [h, w, c].join()) throw new TeacherCacheError(`taps[${k}].shape`, `buildTeacherCache: map "${tap.name}" is [${h},${w},${c}] after [${tap.shape.join(",")}]`);
+            const data = (await t.data()) as Float32Array;
+            const row = h * w * c;
+            for (let i = 0; i < n; i++) {
+              if (!fresh[i]) continue;
+              const r = data.subarray(i * row, (i + 1) * row);
+              for (let j = 0; j < r.length; j++) {
+                const a = Math.abs(r[j]!);
+                if (!(a <= tap.maxAbs)) tap.maxAbs = a;
+              }
+              if (!Number.isFinite(tap.maxAbs)) throw new TeacherCacheError(`taps[${k}]`, `buildTeacherCache: map "${tap.name}" of sample ${String(batch.items[i]!.imageId)} is not finite`);
+              if (o.dtype === "float16" && tap.maxAbs > FLOAT16_MAX) throw new TeacherCacheError(`taps[${k}]`, `buildTeacherCache: map "${tap.name}" reaches |x| = ${tap.maxAbs} > ${FLOAT16_MAX} (float16 max); use dtype "float32"`);
+              const bytes = o.dtype === "float16" ? encodeFloat16(r) : Float32Array.from(r);
+              await handles[k]!.write(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+            }
+          }
+        } finally {
+          tf.dispose(Object.values(maps));
+        }
+        for (const [i, it] of batch.items.entries()) {
+          if (!fresh[i]) continue;
+          seen.add(`${String(it.imageId)}|${hashes[i]}`);
+          const sample: CacheManifest["samples"][number] = { id: String(it.imageId), index: it.index, epoch, inputHash: hashes[i]! };
+          if (detFile && dets) {
+            const d = dets[i]!;
+            const m = d.scores.length;
+            const rows = new Float32Array(6 * m);
+            for (let j = 0; j < m; j++) rows.set([d.boxes[4 * j]!, d.boxes[4 * j + 1]!, d.boxes[4 * j + 2]!, d.boxes[4 * j + 3]!, d.scores[j]!, d.classes[j]!], 6 * j);
+            await detFile.write(new Uint8Array(rows.buffer));
+            sample.detections = [detRows, m];
+            detRows += m;
+          }
+          samples.push(sample);
+        }
+      }
+    }
+    if (!inputSize) throw new TeacherCacheError("samples", "buildTeacherCache: the data gave no batches");
+    for (const h of handles) await h.sync();
+    const manifest: CacheManifest = {
+      format: CACHE_FORMAT,
+      version: CACHE_VERSION,
+      teacher: identity,
+      inputSize,
+      dtype: o.dtype,
+      taps: taps.map((t) => ({ name: t.name, file: t.file, shape: t.shape!, maxAbs: t.maxAbs })),
+      dataset: { fingerprint: datasetFingerprint(src.dataset), numRecords: src.dataset.records.length },
+      samples,
+      detections: o.detections ? { file: "detections.bin", rows: detRows } : null,
+      createdAt: new Date().toISOString(),
+      buildSeconds: (performance.now() - t0) / 1000,
+    };
+    const mf = await open(path.join(tmp, "manifest.json"), "w");
+    handles.push(mf);
+    await mf.writeFile(JSON.stringify(manifest));
+    await mf.sync();
+    await Promise.all(handles.splice(0).map((h) => h.close()));
+    await swapInto(tmp, dir);
+    return { dir, manifest, bytes: await folderBytes(dir), seconds: manifest.buildSeconds };
+  } catch (e) {
+    await Promise.all(handles.map((h) => h.close().catch(() => undefined)));
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** One batch through the teacher: the maps `taps` (caller-owned) and, when wanted, detections per image. */
+async function runTeacher(src: BuildCacheSources, batch: Batch, taps: readonly string[], wantDets: boolean): Promise<{ maps: Record<string, tf.Tensor4D>; dets?: DetRows[] }> {
+  const x = batchImages(batch);
+  try {
+    const t = src.teacher;
+    if (t instanceof Detector) {
+      const maps = tf.tidy(() => t.forwardWithTaps(x, taps).taps) as Record<string, tf.Tensor4D>;
+      return { maps, dets: wantDets ? await t.predict(x, src.postprocess) : undefined };
+    }
+    const r = await runPretrainedTeacher(t, x, taps, wantDets);
+    return { maps: r.maps, dets: wantDets ? r.detections : undefined };
+  } finally {
+    x.dispose();
+  }
+}
+
+/** Renames the finished `tmp` folder to `dir`, replacing an existing `dir` (old one removed after the swap). */
+async function swapInto(tmp: string, dir: string): Promise<void> {
+  if (!existsSync(dir)) return rename(tmp, dir);
+  const old = `${dir}.old-${process.pid}-${Date.now()}`;
+  await rename(dir, old);
+  await rename(tmp, dir);
+  await rm(old, { recursive: true, force: true });
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const f of await readdir(dir)) total += (await stat(path.join(dir, f))).size;
+  return total;
+}
