@@ -9,7 +9,8 @@ import { ConvBnAct } from "../nn/conv-bn-act";
 export class Bottleneck extends Module<tf.Tensor4D, tf.Tensor4D> {
   private readonly cv1: ConvBnAct;
   private readonly cv2: ConvBnAct;
-  private readonly add: boolean;
+  /** Whether the residual x is added (shortcut requested and in = out channels). */
+  readonly add: boolean;
 
   constructor(inChannels: number, outChannels: number, rng: Rng, opts: { shortcut?: boolean; expansion?: number; kernel?: number } = {}) {
     super();

@@ -11,7 +11,8 @@ import { Sequential } from "../nn/sequential";
  */
 export class InvertedResidual extends Module<tf.Tensor4D, tf.Tensor4D> {
   private readonly conv: Sequential;
-  private readonly residual: boolean;
+  /** Whether the input is added to the projection (stride 1 and in = out channels). */
+  readonly residual: boolean;
 
   constructor(inChannels: number, outChannels: number, rng: Rng, opts: { stride: number; expandRatio: number; bn?: BatchNormOptions }) {
     super();

@@ -1,0 +1,67 @@
+/**
+ * State of one graph export: the {@link GraphBuilder}, module-owned constants created once (a tower
+ * shared by every pyramid level stores its weights once), and the exporter-table lookup error.
+ */
+import type * as tf from "@tensorflow/tfjs-core";
+import type { Module } from "@kdet/core";
+import type { GraphBuilder, Sym } from "./graph-def";
+
+/** Any kdet module (the exporter tables are keyed by its class). */
+export type AnyModule = Module<unknown, unknown>;
+
+/** A module class as a table key (abstract constructors included). */
+export type ModuleClass<M> = abstract new (...args: never[]) => M;
+
+/** The TF node-name scope of a module path (`neck.p3.cv1` → `neck/p3/cv1`). */
+export function scopeOf(m: AnyModule): string {
+  return m.path.replace(/\./g, "/") || "root";
+}
+
+/** Direct children of `m` by local name, in registration order (from the public module tree). */
+export function childrenOf(m: AnyModule): Array<[string, AnyModule]> {
+  const prefix = m.path ? `${m.path}.` : "";
+  const out: Array<[string, AnyModule]> = [];
+  for (const [p, c] of m.modules()) {
+    const rest = p.slice(prefix.length);
+    if (p.startsWith(prefix) && !rest.includes(".")) out.push([rest, c]);
+  }
+  return out;
+}
+
+/** The child `name` of `m`, optionally checked to be an instance of `cls` (throws naming the path and classes otherwise). */
+export function childOf<M = AnyModule>(m: AnyModule, name: string, cls?: ModuleClass<M>): M {
+  const kids = childrenOf(m);
+  const c = kids.find(([n]) => n === name)?.[1];
+  if (!c) throw new Error(`exportGraphModel: module "${m.path || "<root>"}" (${m.constructor.name}) has no child "${name}"; children: ${kids.map(([n]) => n).join(", ") || "none"}`);
+  if (cls && !(c instanceof (cls as unknown as abstract new (...a: never[]) => object))) throw new Error(`exportGraphModel: module "${c.path}" is a ${c.constructor.name}, expected ${cls.name}`);
+  return c as M;
+}
+
+/** A copy of a variable's values (never the backend's own buffer). */
+export function values(v: tf.Tensor): Float32Array {
+  return Float32Array.from(v.dataSync() as Float32Array);
+}
+
+/** Builder plus the per-module constant cache of one export. */
+export class ExportContext {
+  private readonly consts = new Map<object, Map<string, Sym>>();
+
+  constructor(readonly g: GraphBuilder) {}
+
+  /** The constant `key` owned by `owner`, created by `make` on first use and reused afterwards. */
+  constOf(owner: AnyModule, key: string, make: () => { data: Float32Array; shape: readonly number[] }): Sym {
+    let byKey = this.consts.get(owner);
+    if (!byKey) this.consts.set(owner, (byKey = new Map()));
+    const hit = byKey.get(key);
+    if (hit) return hit;
+    const { data, shape } = make();
+    const s = this.g.constant(`${scopeOf(owner)}/${key}`, data, shape);
+    byKey.set(key, s);
+    return s;
+  }
+}
+
+/** The error for a module whose class has no entry in an exporter table. */
+export function unsupported(m: AnyModule, table: string, supported: readonly ModuleClass<unknown>[]): Error {
+  return new Error(`exportGraphModel: module "${m.path || "<root>"}" of class ${m.constructor.name} has no ${table} exporter; supported: ${supported.map((c) => c.name).join(", ")}`);
+}
