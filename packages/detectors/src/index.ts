@@ -84,3 +84,11 @@ export { nanodetSpec, decodeNanodet, nanodetPreprocess, NANODET_FEATURES, NANODE
 export { loadGraphModelFile, packageModelPath, resolvePackageDir, TeacherModelError } from "./teachers/model-files";
 export { fitImage, inputGeometry, unmapBoxes, type InputGeometry, type ResizeMode } from "./teachers/geometry";
 export { COCO_CLASS_NAMES, COCO_CATEGORY_IDS } from "./teachers/coco-classes";
+
+// teacher sources of the distillation path and the offline teacher cache
+export { TEACHER_SCORES_PREFIX, isDetectorTeacher, checkTeacherNames, pretrainedFeatureNames, runPretrainedTeacher, prepareTeacherFeatures, type TeacherSource, type BatchFeatureSource, type IdentifiedBatch } from "./train/teacher-source";
+export { buildTeacherCache, BuildCacheOptionsSchema, type BuildCacheOptionsInput, type BuildCacheSources, type BuildCacheResult } from "./teacher-cache/build";
+export { TeacherCache, openTeacherCache, type OpenCacheOptions, type CachedDetections } from "./teacher-cache/teacher-cache";
+export { CacheManifestSchema, CacheTapSchema, CacheSampleSchema, TeacherCacheError, checkManifest, parseManifest, CACHE_FORMAT, CACHE_VERSION, type CacheManifest, type CacheExpectation } from "./teacher-cache/manifest";
+export { datasetFingerprint, inputHash, teacherIdentity } from "./teacher-cache/fingerprint";
+export { encodeFloat16, decodeFloat16, toFloat16Bits, fromFloat16Bits, FLOAT16_MAX } from "./teacher-cache/float16";

@@ -1,0 +1,144 @@
+/** The body of bench/teacher-cache/run.ts (see there). */
+// The detectors' modules load tfjs-core's main entry before @kdet/core's deep imports.
+import { buildTeacherCache, createDetector, datasetFingerprint, decodeFloat16, loadDetector, loadTeacher, openTeacherCache, teacherIdentity, Trainer, type Detector, type DistillSetup, type Teacher, type TrainLog } from "../../packages/detectors/src/index";
+import { initBackend } from "../../packages/core/src/index";
+import { createBatchLoader, createDataset, loadYolo, type Dataset } from "../../packages/data/src/index";
+import { Distiller, type DistillTermConfigInput } from "../../packages/losses/src/index";
+import { execSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+
+const load = () => execSync("uptime").toString().trim().replace(/^.*load average: /, "");
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+interface TeacherCase {
+  name: string;
+  teacher: Detector | Teacher;
+  taps: string[];
+  terms: DistillTermConfigInput[];
+  dispose(): void;
+}
+
+/** Trainer steps of one epoch-run; returns the logged step times after `warmup`. */
+async function stepTimes(setup: () => DistillSetup, data: ReturnType<typeof createBatchLoader>, epochs: number, warmup: number): Promise<{ ms: number[]; parts: Record<string, number> }> {
+  const student = createDetector("yolov8-n", { numClasses: 80, seed: 0 });
+  const distill = setup();
+  const logs: TrainLog[] = [];
+  const trainer = new Trainer({ model: student, data, distill, config: { epochs, optimizer: { type: "sgd", lr: 0.01 }, ema: false }, onLog: (e) => logs.push(e) });
+  await trainer.fit();
+  trainer.dispose();
+  student.dispose();
+  distill.distiller.dispose();
+  const steps = logs.filter((l): l is Extract<TrainLog, { kind: "step" }> => l.kind === "step");
+  return { ms: steps.slice(warmup).map((s) => s.ms), parts: steps[0]!.parts };
+}
+
+/** float16 vs float32 cache of the same maps: max relative error (|x| ≥ 2^-14), max abs error below, relative L2. */
+async function f16Error(f16Dir: string, f32Dir: string, file16: string, file32: string): Promise<{ rel: number; absSmall: number; relL2: number }> {
+  const a = decodeFloat16(new Uint16Array((await readFile(path.join(f16Dir, file16))).buffer.slice(0)));
+  const raw = await readFile(path.join(f32Dir, file32));
+  const b = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+  let rel = 0;
+  let absSmall = 0;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < b.length; i++) {
+    const e = Math.abs(a[i]! - b[i]!);
+    if (Math.abs(b[i]!) >= 2 ** -14) rel = Math.max(rel, e / Math.abs(b[i]!));
+    else absSmall = Math.max(absSmall, e);
+    num += e * e;
+    den += b[i]! * b[i]!;
+  }
+  return { rel, absSmall, relL2: Math.sqrt(num / den) };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const { values: a } = parseArgs({
+    args: argv,
+    options: { images: { type: "string", default: "16" }, size: { type: "string", default: "320" }, batch: { type: "string", default: "4" }, epochs: { type: "string", default: "2" }, warmup: { type: "string", default: "2" }, "teacher-weights": { type: "string" }, only: { type: "string" } },
+  });
+  const dataYaml = path.join(process.env.KDET_SHARED ?? "/work/shared", "datasets", "coco128", "data.yaml");
+  if (!existsSync(dataYaml)) {
+    console.log(`bench/teacher-cache: ${dataYaml} not found; nothing to do`);
+    return;
+  }
+  const [n, size, batch, epochs, warmup] = [a.images, a.size, a.batch, a.epochs, a.warmup].map(Number) as [number, number, number, number, number];
+  const info = await initBackend({ quiet: true });
+  const full = await loadYolo({ dataYaml, split: "val" });
+  const dataset: Dataset = createDataset({ ...full, records: full.records.slice(0, n) });
+  const data = createBatchLoader(dataset, { batchSize: batch, size, shuffle: false, augment: false, prefetch: 0, cache: true });
+  for await (const _ of data.epoch(0)); // decode once: image decoding is not part of any timing
+  const root = await mkdtemp(path.join(os.tmpdir(), "kdet-bench-cache-"));
+  console.log(`backend ${JSON.stringify(info)}; ${n} coco128 val images, ${size}×${size}, batch ${batch}, ${epochs} epochs × ${data.batchesPerEpoch} steps, warm-up ${warmup}; load ${load()}`);
+
+  const cases: Record<string, () => Promise<TeacherCase>> = {
+    "yolov8-s": async () => {
+      const w = a["teacher-weights"];
+      const teacher = w ? await loadDetector(w) : createDetector("yolov8-s", { numClasses: 80, seed: 1 });
+      return {
+        name: `kdet yolov8-s (${w ? `trained: ${w}` : "fresh weights"})`,
+        teacher,
+        taps: ["neck.p3", "neck.p4", "neck.p5"],
+        terms: [{ loss: { type: "cwd", tau: 1 }, weight: 5, student: "neck.p{3..5}", teacher: "neck.p{3..5}", adapter: [64, 128, 256].map((c) => ({ inChannels: c, outChannels: 2 * c })) }],
+        dispose: () => teacher.dispose(),
+      };
+    },
+    "centernet-mbv3": async () => {
+      const teacher = await loadTeacher("centernet-mbv3");
+      return {
+        name: "pretrained CenterNet-MBv3 (512 px)",
+        teacher,
+        // the cache also holds the dense class confidences (scores.s4), as a CLI cache would
+        taps: ["neck.p3", "neck.p4", "head.cls_logits", "scores.s4"],
+        terms: [
+          { loss: { type: "cwd", tau: 1 }, weight: 5, student: "neck.p{3..4}", teacher: "neck.p{3..4}", align: "resize", adapter: [{ inChannels: 64, outChannels: 192 }, { inChannels: 128, outChannels: 256 }] },
+          { loss: { type: "qfl-kd" }, student: "head.cls.p3", teacher: "head.cls_logits", align: "resize" },
+        ],
+        dispose: () => teacher.dispose(),
+      };
+    },
+  };
+  const rows: string[] = [];
+  const errRows: string[] = [];
+  for (const id of a.only ? a.only.split(",") : Object.keys(cases)) {
+    const c = await cases[id]!();
+    const { terms, taps } = c;
+    const l0 = load();
+    const live = await stepTimes(() => ({ teacher: c.teacher, distiller: Distiller.create(terms) }), data, epochs, warmup);
+    const built: Record<string, { seconds: number; bytes: number; dir: string }> = {};
+    for (const dtype of ["float16", "float32"] as const) {
+      const dir = path.join(root, `${id}-${dtype}`);
+      const r = await buildTeacherCache({ teacher: c.teacher, dataset, data }, { dir, taps, dtype });
+      built[dtype] = { seconds: r.seconds, bytes: r.bytes, dir };
+    }
+    const cache = await openTeacherCache(built.float16!.dir, { teacher: teacherIdentity(c.teacher), taps, datasetFingerprint: datasetFingerprint(dataset), inputSize: [size, size] });
+    const cached = await stepTimes(() => ({ teacher: cache, distiller: Distiller.create(terms) }), data, epochs, warmup);
+    await cache.dispose();
+    const l1 = load();
+    const [ml, mc] = [median(live.ms), median(cached.ms)];
+    const mb = (b: number) => (b / 2 ** 20).toFixed(1);
+    rows.push(`| ${c.name} | ${taps.join(", ")} | ${ml.toFixed(0)} (${Math.min(...live.ms).toFixed(0)}–${Math.max(...live.ms).toFixed(0)}) | ${mc.toFixed(0)} (${Math.min(...cached.ms).toFixed(0)}–${Math.max(...cached.ms).toFixed(0)}) | **${(ml / mc).toFixed(2)}×** | ${built.float16!.seconds.toFixed(1)} / ${built.float32!.seconds.toFixed(1)} | ${mb(built.float16!.bytes)} / ${mb(built.float32!.bytes)} | ${l0} → ${l1} |`);
+    const m = JSON.parse(await readFile(path.join(built.float16!.dir, "manifest.json"), "utf8")) as { taps: { name: string; file: string; shape: number[]; maxAbs: number }[] };
+    const m32 = JSON.parse(await readFile(path.join(built.float32!.dir, "manifest.json"), "utf8")) as typeof m;
+    for (const [k, t] of m.taps.entries()) {
+      const e = await f16Error(built.float16!.dir, built.float32!.dir, t.file, m32.taps[k]!.file);
+      errRows.push(`| ${c.name} | ${t.name} | ${t.shape.join("×")} | ${t.maxAbs.toPrecision(4)} | ${e.rel.toExponential(2)} | ${e.absSmall.toExponential(2)} | ${e.relL2.toExponential(2)} |`);
+    }
+    console.log(`${id}: live parts ${JSON.stringify(live.parts)}; cached parts ${JSON.stringify(cached.parts)}`);
+    c.dispose();
+  }
+  await rm(root, { recursive: true, force: true });
+  console.log("\n| teacher | cached maps | live ms/step (median; min–max) | cached ms/step | speed-up | cache build s (f16 / f32) | disk MB (f16 / f32) | load (1/5/15 min) before → after |");
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const r of rows) console.log(r);
+  console.log("\n| teacher | map | per-sample shape | max \\|x\\| | max rel. error (\\|x\\| ≥ 2⁻¹⁴) | max abs. error (\\|x\\| < 2⁻¹⁴) | relative L2 error |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const r of errRows) console.log(r);
+}
