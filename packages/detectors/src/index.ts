@@ -10,11 +10,12 @@ import type {} from "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_
 import "@tensorflow/tfjs-core";
 
 // registry and detector
-export { DETECTORS, DETECTOR_IDS, createDetector, yolov8ConfigSchema, gflConfigSchema } from "./registry";
+export { DETECTORS, DETECTOR_IDS, createDetector, yolov8ConfigSchema, gflConfigSchema, yoloxConfigSchema } from "./registry";
 export type { DetectorEntry, DetectorId, DetectorConfig, DetectorConfigInput, DetectorSpec } from "./registry";
 export { Detector, type TappedForward } from "./detector";
 export { createYolov8 } from "./models/yolov8";
 export { createGfl, type GflBackbone } from "./models/gfl";
+export { createYolox } from "./models/yolox";
 
 // layers and blocks
 export { BatchNorm, batchNormInference, type BatchNormOptions } from "./nn/batch-norm";
@@ -33,11 +34,14 @@ export { Sppf } from "./blocks/sppf";
 export { BasicBlock, ResBottleneck, TORCHVISION_BN, type ResBlockOptions } from "./blocks/resnet-blocks";
 export { DepthwiseSeparable } from "./blocks/depthwise-separable";
 export { InvertedResidual } from "./blocks/inverted-residual";
+export { CspLayer, CspBottleneck, Focus, focusSpaceToDepth, yoloxConv } from "./blocks/yolox-blocks";
 
 // backbones and necks
 export { CspDarknet, YOLOV8_SCALES, scaleChannels, scaleDepth, type YoloScale } from "./backbones/cspdarknet";
 export { ResNet, RESNET_DEPTHS, type ResNetDepth } from "./backbones/resnet";
 export { MobileNetV2 } from "./backbones/mobilenet-v2";
+export { YoloxDarknet, YOLOX_SCALES, type YoloxScale } from "./backbones/yolox-darknet";
+export { YoloxPafpn } from "./necks/yolox-pafpn";
 export { Pafpn } from "./necks/pafpn";
 export { Fpn } from "./necks/fpn";
 
@@ -47,6 +51,8 @@ export { Yolov8Head, type Yolov8HeadOptions } from "./heads/yolov8-head";
 export { yolov8Loss, yolov8Dense, type Yolov8LossOptions } from "./heads/yolov8-loss";
 export { GflHead, type GflHeadOptions } from "./heads/gfl-head";
 export { gflLoss, gflDense, type GflLossOptions } from "./heads/gfl-loss";
+export { YoloxHead, type YoloxHeadOptions } from "./heads/yolox-head";
+export { yoloxLoss, yoloxDense, type YoloxDense, type YoloxLossOptions } from "./heads/yolox-loss";
 export { qualityFocalLoss } from "./heads/qfl";
 export { bceWithLogits } from "./heads/bce";
 export { dflIntegral, distToBox, boxToDist, dflTargets, dflLoss } from "./heads/dfl";
@@ -56,6 +62,7 @@ export { denseGrid, regressionTerms, type DenseGrid, type Foreground } from "./h
 export { postprocessImage, type Detections, type PostprocessOptions } from "./heads/postprocess";
 export { taskAlignedAssign, type TaskAlignedInput, type TaskAlignedOptions, type Assignment } from "./assigners/task-aligned-assigner";
 export { atssAssign, type AtssInput } from "./assigners/atss-assigner";
+export { simOtaAssign, type SimOtaInput, type SimOtaOptions, type SimOtaAssignment } from "./assigners/simota-assigner";
 export { ciou, iou } from "./assigners/box-math";
 
 // training

@@ -3,6 +3,8 @@ import { YOLOV8_SCALES } from "./backbones/cspdarknet";
 import type { Detector } from "./detector";
 import { createGfl } from "./models/gfl";
 import { createYolov8 } from "./models/yolov8";
+import { YOLOX_SCALES } from "./backbones/yolox-darknet";
+import { createYolox } from "./models/yolox";
 import { configureBatchNorm } from "./nn/training-mode";
 
 const common = {
@@ -28,9 +30,12 @@ export const gflConfigSchema = z
   })
   .strict();
 
+/** Config of the YOLOX entries (no DFL: YOLOX regresses 4 numbers per anchor). */
+export const yoloxConfigSchema = z.object({ numClasses: common.numClasses, seed: common.seed, bnMomentum: common.bnMomentum }).strict();
+
 /** One registry entry: what it is, its config schema and its factory. */
 export interface DetectorEntry<S extends z.ZodType = z.ZodType> {
-  readonly family: "yolov8" | "gfl";
+  readonly family: "yolov8" | "gfl" | "yolox";
   readonly description: string;
   readonly config: S;
   readonly create: (config: z.output<S>) => Detector;
@@ -51,6 +56,8 @@ export const DETECTORS = {
   "gfl-r18": entry({ family: "gfl", description: "GFL: ResNet-18 + FPN (P3–P7) + GFL head (QFL, DFL, GIoU), ATSS", config: gflConfigSchema, create: (c) => createGfl({ type: "resnet", depth: 18 }, c.numClasses, c.seed, { extraLevels: c.extraLevels, head: { regMax: c.regMax } }) }),
   "gfl-r50": entry({ family: "gfl", description: "GFL: ResNet-50 + FPN (P3–P7) + GFL head (QFL, DFL, GIoU), ATSS (mmdet gfl_r50_fpn_1x_coco)", config: gflConfigSchema, create: (c) => createGfl({ type: "resnet", depth: 50 }, c.numClasses, c.seed, { extraLevels: c.extraLevels, head: { regMax: c.regMax } }) }),
   "gfl-mbv2": entry({ family: "gfl", description: "GFL: MobileNetV2 + FPN (P3–P7) + GFL head (QFL, DFL, GIoU), ATSS", config: gflConfigSchema, create: (c) => createGfl({ type: "mobilenetv2", widthMult: 1 }, c.numClasses, c.seed, { extraLevels: c.extraLevels, head: { regMax: c.regMax } }) }),
+  "yolox-n": entry({ family: "yolox", description: "YOLOX-nano: CSPDarknet (d 0.33, w 0.25, depthwise) + PAFPN + decoupled head with objectness, SimOTA, 0.91 M params", config: yoloxConfigSchema, create: (c) => createYolox(YOLOX_SCALES.nano, c.numClasses, c.seed) }),
+  "yolox-s": entry({ family: "yolox", description: "YOLOX-s: CSPDarknet (d 0.33, w 0.5) + PAFPN + decoupled head with objectness, SimOTA, 8.97 M params", config: yoloxConfigSchema, create: (c) => createYolox(YOLOX_SCALES.s, c.numClasses, c.seed) }),
 } as const;
 
 /** Id of a registered detector. */
