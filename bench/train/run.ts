@@ -2,7 +2,7 @@
  * bench/train: training-step speed and memory of yolov8-n / yolov8-s (320×320, batch 8) on the
  * backend `initBackend()` picks, next to the same architecture in PyTorch (Debian python3-torch,
  * same thread count) as a ratio; inference ms/image of every registered model at 320 and 640.
- * Writes bench/train/RESULTS.md (the distillation comparison section comes from distill.ts).
+ * Writes bench/train/RESULTS.md (the distillation comparison is bench/demo: `kdet demo` over three seeds).
  *
  *   pnpm exec tsx bench/train/run.ts            full run
  *   pnpm exec tsx bench/train/run.ts --quick    smoke run (128 px, batch 2, 1 step; does not write RESULTS.md)
@@ -12,7 +12,7 @@
  */
 import { register } from "node:module";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 
@@ -105,7 +105,6 @@ Parameter counts: ${train.map((t) => `${t.id} ${(t.full.params as number).toLoca
 ${inferRows.join("\n")}
 `;
 const out = `${here}RESULTS.md`;
-const distillSection = existsSync(out) ? readFileSync(out, "utf8").split("\n## Distillation")[1] : undefined;
-if (!quick) writeFileSync(out, md + (distillSection ? `\n## Distillation${distillSection}` : ""));
+if (!quick) writeFileSync(out, md);
 console.log(quick ? md : `wrote ${out}`);
 

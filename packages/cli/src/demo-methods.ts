@@ -25,6 +25,8 @@ export const DEMO_METHODS = {
   // response-based: the teacher's class probabilities as soft targets on the head logits; mean-reduced over
   // every (position, class), hence the large weight (tuned on val: 50 → +3.8, 200 → +4.5 val mAP)
   "qfl-kd": { description: "soft-label (QFL-style) KD of the class logits of the head, P3–P5, weight 200", terms: (): TermInput[] => [{ loss: { type: "qfl-kd" }, weight: 200, student: "head.cls.p{3..5}", teacher: "head.cls.p{3..5}" }] },
+  // both of the above, each at its own tuned weight
+  "cwd-qfl": { description: "cwd and qfl-kd together (feature + response distillation)", terms: (): TermInput[] => [...DEMO_METHODS.cwd.terms(), ...DEMO_METHODS["qfl-kd"].terms()] },
   mse: { description: "feature imitation (MSE) on P3–P5 with 1×1 adapters", terms: (): TermInput[] => [{ loss: { type: "mse" }, weight: 1, ...neck, adapter: "auto" }] },
   pkd: { description: "PKD: Pearson correlation of normalised features on P3–P5", terms: (): TermInput[] => [{ loss: { type: "pkd" }, weight: 1, ...neck, adapter: "auto" }] },
   mgd: { description: "MGD: masked generative distillation on P3–P5", terms: (c: PairChannels): TermInput[] => [{ loss: c.teacher.map((t) => ({ type: "mgd" as const, teacherChannels: t })), weight: 1, ...neck, adapter: "auto" }] },

@@ -42,8 +42,10 @@ export interface DemoPreset {
   augment: NonNullable<ExperimentInput["data"]["augment"]>;
   teacher: { type: DetectorId; train: TrainerConfigInput };
   student: { type: DetectorId; train: TrainerConfigInput };
-  /** Model initialisation seed (same for baseline and distilled students) and data-order seed. */
+  /** The teacher's initialisation and data-order seed. */
   seed: number;
+  /** Students' initialisation and data-order seeds (baseline and distilled students share each): ≥ 3 for a verdict. */
+  studentSeeds: readonly number[];
   /** BatchNorm running-statistics momentum (short schedules need faster running statistics than YOLOv8's 0.03). */
   bnMomentum: number;
   /** Methods run when --methods is not given. */
@@ -63,15 +65,16 @@ const schedule = (epochs: number, lr: number, warmupSteps: number, valEvery: num
 /** The default demo (< 10 minutes on 2 cores) and the CI smoke run (`--quick`, < 2 minutes, no gain expected). */
 export const DEMO_PRESETS = {
   default: {
-    description: "synthetic shapes 64 px; teacher YOLOv8-s (16 epochs), students YOLOv8-n (6 epochs)",
+    description: "synthetic shapes 64 px; teacher YOLOv8-s (16 epochs), students YOLOv8-n (6 epochs, seeds 1, 2, 3)",
     imageSize: 64,
     batchSize: 16,
     synthetic: { minObjects: 1, maxObjects: 3, minObjectSize: 10, maxObjectSize: 40, clutter: 0.3, noise: 4 },
-    splits: { train: { seed: 1, numImages: 256 }, val: { seed: 2, numImages: 64 }, test: { seed: 3, numImages: 128 } },
+    splits: { train: { seed: 1, numImages: 256 }, val: { seed: 2, numImages: 256 }, test: { seed: 3, numImages: 512 } },
     augment: { mosaic: 0 },
     teacher: { type: "yolov8-s", train: schedule(16, 0.002, 10, 4) },
     student: { type: "yolov8-n", train: schedule(6, 0.002, 10, 2) },
     seed: 11,
+    studentSeeds: [1, 2, 3],
     bnMomentum: 0.1,
     methods: ["cwd"],
   },
@@ -85,6 +88,7 @@ export const DEMO_PRESETS = {
     teacher: { type: "yolov8-s", train: schedule(2, 0.002, 2, 1) },
     student: { type: "yolov8-n", train: schedule(2, 0.002, 2, 1) },
     seed: 11,
+    studentSeeds: [11],
     bnMomentum: 0.1,
     methods: ["cwd"],
   },
@@ -102,7 +106,7 @@ export interface DemoOptions {
   resumed: boolean;
   /** Keep the dataset and the trained teacher in `<out>/.kdet-cache/` and reuse them in later demos. */
   reuse: boolean;
-  /** The students' initialisation and data-order seeds (default: the preset's); the teacher keeps the preset's seed. */
+  /** The students' initialisation and data-order seeds (default: the preset's `studentSeeds`); the teacher keeps the preset's seed. */
   seeds?: number[];
   backend: Experiment["backend"];
   threads?: number;
@@ -188,7 +192,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const stages: Record<string, StageDone & { valMAP: number | null }> = {};
   const stageDirs: Record<string, string> = {};
   const colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf"];
-  const seeds = o.seeds?.length ? o.seeds : [p.seed];
+  const seeds = o.seeds?.length ? o.seeds : [...p.studentSeeds];
   const stageName = (base: string, s: number) => (seeds.length > 1 ? `${base}-s${s}` : base);
 
   /** Trains (or resumes/reloads) one stage, evaluates it on the report split; the caller disposes the model. */

@@ -20,7 +20,7 @@ const OPTIONS = {
   methods: { type: "string", arg: "LIST", help: `distillation methods, comma-separated (default cwd): ${DEMO_METHOD_NAMES.join(", ")}` },
   out: { type: "string", arg: "DIR", help: "parent folder of the run folder (default runs)" },
   name: { type: "string", arg: "NAME", help: "run folder name (default demo, or demo-quick; a suffix -2, -3… when taken)" },
-  seeds: { type: "string", arg: "LIST", help: "students' initialisation and data-order seeds, e.g. 1,2,3: mean ± std and a verdict per method (default 11; the teacher keeps its seed)" },
+  seeds: { type: "string", arg: "LIST", help: "students' initialisation and data-order seeds, e.g. 1,2,3: mean ± std and a verdict per method (default 1,2,3; --quick 11; the teacher keeps its seed)" },
   epochs: { type: "string", arg: "N", help: "students' epochs (default 6; --quick 2)" },
   "teacher-epochs": { type: "string", arg: "N", help: "teacher's epochs (default 16; --quick 2)" },
   reuse: { type: "boolean", help: "keep the dataset and the trained teacher in <out>/.kdet-cache and reuse them" },
@@ -38,7 +38,7 @@ schedule and data order), evaluates all on the test split and prints: model, par
 inference ms/image, mAP, AP50, gain over the baseline. Writes <out>/<name>/report.html.
 
 Methods:
-${DEMO_METHOD_NAMES.map((m) => `  ${m.padEnd(6)} ${DEMO_METHODS[m].description}`).join("\n")}
+${DEMO_METHOD_NAMES.map((m) => `  ${m.padEnd(8)} ${DEMO_METHODS[m].description}`).join("\n")}
 
 Options:
 ${optionsHelp(OPTIONS)}`;
