@@ -1,12 +1,12 @@
 /** The body of bench/teacher-cache/run.ts (see there). */
 // The detectors' modules load tfjs-core's main entry before @kdet/core's deep imports.
-import { buildTeacherCache, createDetector, datasetFingerprint, decodeFloat16, loadDetector, loadTeacher, openTeacherCache, teacherIdentity, Trainer, type Detector, type DistillSetup, type Teacher, type TrainLog } from "../../packages/detectors/src/index";
+import { buildTeacherCache, createDetector, isDetectorTeacher, datasetFingerprint, decodeFloat16, loadDetector, loadTeacher, openTeacherCache, teacherIdentity, teacherMaps, Trainer, type BatchFeatureSource, type Detector, type DistillSetup, type Teacher, type TrainLog } from "../../packages/detectors/src/index";
 import { initBackend } from "../../packages/core/src/index";
-import { createBatchLoader, createDataset, loadYolo, type Dataset } from "../../packages/data/src/index";
+import { createBatchLoader, createDataset, loadYolo, type BatchLoader, type Dataset } from "../../packages/data/src/index";
 import { Distiller, type DistillTermConfigInput } from "../../packages/losses/src/index";
 import { execSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -26,18 +26,48 @@ interface TeacherCase {
   dispose(): void;
 }
 
-/** Trainer steps of one epoch-run; returns the logged step times after `warmup`. */
-async function stepTimes(setup: () => DistillSetup, data: ReturnType<typeof createBatchLoader>, epochs: number, warmup: number): Promise<{ ms: number[]; parts: Record<string, number> }> {
-  const student = createDetector("yolov8-n", { numClasses: 80, seed: 0 });
-  const distill = setup();
-  const logs: TrainLog[] = [];
-  const trainer = new Trainer({ model: student, data, distill, config: { epochs, optimizer: { type: "sgd", lr: 0.01 }, ema: false }, onLog: (e) => logs.push(e) });
-  await trainer.fit();
-  trainer.dispose();
-  student.dispose();
-  distill.distiller.dispose();
-  const steps = logs.filter((l): l is Extract<TrainLog, { kind: "step" }> => l.kind === "step");
-  return { ms: steps.slice(warmup).map((s) => s.ms), parts: steps[0]!.parts };
+/**
+ * Two trainers (same student init, same distiller config; teacher sources `a` and `b`) stepped in alternation, one
+ * step each in turn, so that load changes hit both alike. Returns each one's logged step times after `warmup`.
+ */
+async function interleavedSteps(sources: [DistillSetup["teacher"], DistillSetup["teacher"]], terms: DistillTermConfigInput[], data: BatchLoader, steps: number, warmup: number): Promise<{ ms: number[]; parts: Record<string, number> }[]> {
+  const epochs = Math.ceil((steps + warmup) / data.batchesPerEpoch);
+  const runs = sources.map((teacher) => {
+    const student = createDetector("yolov8-n", { numClasses: 80, seed: 0 });
+    const distiller = Distiller.create(terms);
+    const logs: TrainLog[] = [];
+    const trainer = new Trainer({ model: student, data, distill: { teacher, distiller }, config: { epochs, optimizer: { type: "sgd", lr: 0.01 }, ema: false }, onLog: (e) => logs.push(e) });
+    return { student, distiller, logs, trainer };
+  });
+  for (let s = 1; s <= steps + warmup; s++) for (const r of runs) await r.trainer.fit({ maxSteps: s });
+  return runs.map((r) => {
+    r.trainer.dispose();
+    r.student.dispose();
+    r.distiller.dispose();
+    const st = r.logs.filter((l): l is Extract<TrainLog, { kind: "step" }> => l.kind === "step");
+    return { ms: st.slice(warmup).map((x) => x.ms), parts: st[0]!.parts };
+  });
+}
+
+/** Time to get the teacher maps of each batch: live teacher vs cache, alternating per batch; medians (ms). */
+async function mapTimes(teacher: Detector | Teacher, cache: BatchFeatureSource, names: string[], data: BatchLoader, rounds: number): Promise<[number, number]> {
+  const live: number[] = [];
+  const cached: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for await (const batch of data.epoch(0)) {
+      let t = performance.now();
+      const maps = await teacherMaps(teacher, batch, names);
+      for (const m of Object.values(maps)) m.dataSync();
+      live.push(performance.now() - t);
+      for (const m of Object.values(maps)) m.dispose();
+      t = performance.now();
+      const c = await cache.features(batch, names);
+      for (const m of Object.values(c)) m.dataSync();
+      cached.push(performance.now() - t);
+      for (const m of Object.values(c)) m.dispose();
+    }
+  }
+  return [median(live), median(cached)];
 }
 
 /** float16 vs float32 cache of the same maps: max relative error (|x| ≥ 2^-14), max abs error below, relative L2. */
@@ -62,21 +92,21 @@ async function f16Error(f16Dir: string, f32Dir: string, file16: string, file32: 
 export async function main(argv: string[]): Promise<void> {
   const { values: a } = parseArgs({
     args: argv,
-    options: { images: { type: "string", default: "16" }, size: { type: "string", default: "320" }, batch: { type: "string", default: "4" }, epochs: { type: "string", default: "2" }, warmup: { type: "string", default: "2" }, "teacher-weights": { type: "string" }, only: { type: "string" } },
+    options: { images: { type: "string", default: "16" }, size: { type: "string", default: "320" }, batch: { type: "string", default: "4" }, steps: { type: "string", default: "6" }, warmup: { type: "string", default: "2" }, rounds: { type: "string", default: "2" }, "teacher-weights": { type: "string" }, only: { type: "string" } },
   });
   const dataYaml = path.join(process.env.KDET_SHARED ?? "/work/shared", "datasets", "coco128", "data.yaml");
   if (!existsSync(dataYaml)) {
     console.log(`bench/teacher-cache: ${dataYaml} not found; nothing to do`);
     return;
   }
-  const [n, size, batch, epochs, warmup] = [a.images, a.size, a.batch, a.epochs, a.warmup].map(Number) as [number, number, number, number, number];
+  const [n, size, batch, steps, warmup, rounds] = [a.images, a.size, a.batch, a.steps, a.warmup, a.rounds].map(Number) as [number, number, number, number, number, number];
   const info = await initBackend({ quiet: true });
   const full = await loadYolo({ dataYaml, split: "val" });
   const dataset: Dataset = createDataset({ ...full, records: full.records.slice(0, n) });
   const data = createBatchLoader(dataset, { batchSize: batch, size, shuffle: false, augment: false, prefetch: 0, cache: true });
   for await (const _ of data.epoch(0)); // decode once: image decoding is not part of any timing
   const root = await mkdtemp(path.join(os.tmpdir(), "kdet-bench-cache-"));
-  console.log(`backend ${JSON.stringify(info)}; ${n} coco128 val images, ${size}×${size}, batch ${batch}, ${epochs} epochs × ${data.batchesPerEpoch} steps, warm-up ${warmup}; load ${load()}`);
+  console.log(`backend ${info.message}; ${n} coco128 val images, ${size}×${size}, batch ${batch}, ${steps} measured steps after ${warmup} warm-up, ${rounds}×${data.batchesPerEpoch} map reads; load ${load()}`);
 
   const cases: Record<string, () => Promise<TeacherCase>> = {
     "yolov8-s": async () => {
@@ -111,32 +141,44 @@ export async function main(argv: string[]): Promise<void> {
     const c = await cases[id]!();
     const { terms, taps } = c;
     const l0 = load();
-    const live = await stepTimes(() => ({ teacher: c.teacher, distiller: Distiller.create(terms) }), data, epochs, warmup);
-    const built: Record<string, { seconds: number; bytes: number; dir: string }> = {};
-    for (const dtype of ["float16", "float32"] as const) {
-      const dir = path.join(root, `${id}-${dtype}`);
-      const r = await buildTeacherCache({ teacher: c.teacher, dataset, data }, { dir, taps, dtype });
-      built[dtype] = { seconds: r.seconds, bytes: r.bytes, dir };
+    for await (const b of data.epoch(0)) {
+      // warm-up: the first forward of a model compiles/initialises its kernels (kept out of the build time)
+      if (isDetectorTeacher(c.teacher)) c.teacher.train(false);
+      for (const m of Object.values(await teacherMaps(c.teacher, b, taps))) m.dispose();
+      break;
+    }
+    // builds: float16 with the teacher's detections (the default), then maps only in float16 and float32
+    const built: Record<string, { seconds: number; mapBytes: number; detBytes: number; dir: string }> = {};
+    for (const [key, dtype, detections] of [["float16+det", "float16", true], ["float16", "float16", false], ["float32", "float32", false]] as const) {
+      const dir = path.join(root, `${id}-${key}`);
+      const r = await buildTeacherCache({ teacher: c.teacher, dataset, data }, { dir, taps, dtype, detections });
+      const mapBytes = (await Promise.all(r.manifest.taps.map((t) => stat(path.join(dir, t.file))))).reduce((acc, f) => acc + f.size, 0);
+      built[key] = { seconds: r.seconds, mapBytes, detBytes: detections ? (await stat(path.join(dir, "detections.bin"))).size : 0, dir };
     }
     const cache = await openTeacherCache(built.float16!.dir, { teacher: teacherIdentity(c.teacher), taps, datasetFingerprint: datasetFingerprint(dataset), inputSize: [size, size] });
-    const cached = await stepTimes(() => ({ teacher: cache, distiller: Distiller.create(terms) }), data, epochs, warmup);
+    const need = Distiller.create(terms);
+    const names = need.requiredFeatures.teacher;
+    need.dispose();
+    const [mapLive, mapCache] = await mapTimes(c.teacher, cache, names, data, rounds);
+    const [live, cached] = await interleavedSteps([c.teacher, cache], terms, data, steps, warmup);
     await cache.dispose();
     const l1 = load();
-    const [ml, mc] = [median(live.ms), median(cached.ms)];
+    const [ml, mc] = [median(live!.ms), median(cached!.ms)];
     const mb = (b: number) => (b / 2 ** 20).toFixed(1);
-    rows.push(`| ${c.name} | ${taps.join(", ")} | ${ml.toFixed(0)} (${Math.min(...live.ms).toFixed(0)}–${Math.max(...live.ms).toFixed(0)}) | ${mc.toFixed(0)} (${Math.min(...cached.ms).toFixed(0)}–${Math.max(...cached.ms).toFixed(0)}) | **${(ml / mc).toFixed(2)}×** | ${built.float16!.seconds.toFixed(1)} / ${built.float32!.seconds.toFixed(1)} | ${mb(built.float16!.bytes)} / ${mb(built.float32!.bytes)} | ${l0} → ${l1} |`);
+    const range = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
+    rows.push(`| ${c.name} | ${names.join(", ")} | ${mapLive.toFixed(0)} | ${mapCache.toFixed(0)} | ${(mapLive / mapCache).toFixed(1)}× | ${ml.toFixed(0)} (${range(live!.ms)}) | ${mc.toFixed(0)} (${range(cached!.ms)}) | **${(ml / mc).toFixed(2)}×** | ${built["float16+det"]!.seconds.toFixed(1)} / ${built.float16!.seconds.toFixed(1)} / ${built.float32!.seconds.toFixed(1)} | ${mb(built.float16!.mapBytes)} / ${mb(built.float32!.mapBytes)} (+ ${(built["float16+det"]!.detBytes / 1024).toFixed(0)} KB detections) | ${l0} → ${l1} |`);
     const m = JSON.parse(await readFile(path.join(built.float16!.dir, "manifest.json"), "utf8")) as { taps: { name: string; file: string; shape: number[]; maxAbs: number }[] };
     const m32 = JSON.parse(await readFile(path.join(built.float32!.dir, "manifest.json"), "utf8")) as typeof m;
     for (const [k, t] of m.taps.entries()) {
       const e = await f16Error(built.float16!.dir, built.float32!.dir, t.file, m32.taps[k]!.file);
       errRows.push(`| ${c.name} | ${t.name} | ${t.shape.join("×")} | ${t.maxAbs.toPrecision(4)} | ${e.rel.toExponential(2)} | ${e.absSmall.toExponential(2)} | ${e.relL2.toExponential(2)} |`);
     }
-    console.log(`${id}: live parts ${JSON.stringify(live.parts)}; cached parts ${JSON.stringify(cached.parts)}`);
+    console.log(`${id}: first-step parts live ${JSON.stringify(live!.parts)}; cached ${JSON.stringify(cached!.parts)}`);
     c.dispose();
   }
   await rm(root, { recursive: true, force: true });
-  console.log("\n| teacher | cached maps | live ms/step (median; min–max) | cached ms/step | speed-up | cache build s (f16 / f32) | disk MB (f16 / f32) | load (1/5/15 min) before → after |");
-  console.log("|---|---|---|---|---|---|---|---|");
+  console.log("\n| teacher | maps the distiller reads | teacher maps ms/batch: live | cache | ratio | step ms (median; min–max): live | cache | speed-up | cache build s (f16 + detections / f16 / f32) | maps on disk MB (f16 / f32) | load (1/5/15 min) before → after |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) console.log(r);
   console.log("\n| teacher | map | per-sample shape | max \\|x\\| | max rel. error (\\|x\\| ≥ 2⁻¹⁴) | max abs. error (\\|x\\| < 2⁻¹⁴) | relative L2 error |");
   console.log("|---|---|---|---|---|---|---|");

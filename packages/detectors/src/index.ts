@@ -93,7 +93,7 @@ export { fitImage, inputGeometry, unmapBoxes, type InputGeometry, type ResizeMod
 export { COCO_CLASS_NAMES, COCO_CATEGORY_IDS } from "./teachers/coco-classes";
 
 // teacher sources of the distillation path and the offline teacher cache
-export { TEACHER_SCORES_PREFIX, isDetectorTeacher, checkTeacherNames, pretrainedFeatureNames, runPretrainedTeacher, prepareTeacherFeatures, type TeacherSource, type BatchFeatureSource, type IdentifiedBatch } from "./train/teacher-source";
+export { TEACHER_SCORES_PREFIX, isDetectorTeacher, checkTeacherNames, pretrainedFeatureNames, runPretrainedTeacher, prepareTeacherFeatures, teacherMaps, type TeacherSource, type BatchFeatureSource, type IdentifiedBatch } from "./train/teacher-source";
 export { buildTeacherCache, BuildCacheOptionsSchema, type BuildCacheOptionsInput, type BuildCacheSources, type BuildCacheResult } from "./teacher-cache/build";
 export { TeacherCache, openTeacherCache, type OpenCacheOptions, type CachedDetections } from "./teacher-cache/teacher-cache";
 export { CacheManifestSchema, CacheTapSchema, CacheSampleSchema, TeacherCacheError, checkManifest, parseManifest, CACHE_FORMAT, CACHE_VERSION, type CacheManifest, type CacheExpectation } from "./teacher-cache/manifest";

@@ -27,7 +27,7 @@ import { batchImages } from "../train/batch-tensors";
 import { runPretrainedTeacher } from "../train/teacher-source";
 import type { TrainData } from "../train/trainer";
 import { datasetFingerprint, inputHash, teacherIdentity } from "./fingerprint";
-import { encodeFloat16, FLOAT16_MAX } from "./float16";
+import { decodeFloat16, encodeFloat16, FLOAT16_MAX } from "./float16";
 import { CACHE_FORMAT, CACHE_VERSION, TeacherCacheError, type CacheManifest } from "./manifest";
 
 /** Plain options of {@link buildTeacherCache} (zod-validated). */
@@ -43,6 +43,12 @@ export const BuildCacheOptionsSchema = z
     /** Also store the teacher's detections (default true). */
     detections: z.boolean().default(true),
     overwrite: z.boolean().default(false),
+    /**
+     * float16 only: largest accepted relative L2 error ‖f16(x) − x‖ / ‖x‖ of a map over the dataset (measured while
+     * building). Maps of tiny magnitude (|x| < 2^−14 lands in float16's subnormals, e.g. an untrained network's
+     * deep features) exceed it and are refused; use float32 for them.
+     */
+    float16MaxRelL2: z.number().positive().default(1e-3),
   })
   .strict();
 /** Input of {@link BuildCacheOptionsSchema}. */
@@ -90,8 +96,8 @@ export async function buildTeacherCache(src: BuildCacheSources, options: BuildCa
   await mkdir(tmp, { recursive: true });
   const handles: FileHandle[] = [];
   try {
-    const taps = o.taps.map((name, k) => ({ name, file: `tap-${k}.${ext}`, shape: undefined as [number, number, number] | undefined, maxAbs: 0 }));
-    for (const t of taps) handles.push(await open(path.join(tmp, t.file), "w"));
+    const taps = o.taps.map((name, k) => new TapWriter(name, k, `tap-${k}.${ext}`, o.dtype));
+    for (const t of taps) handles.push((t.file = await open(path.join(tmp, t.fileName), "w")));
     const detFile = o.detections ? await open(path.join(tmp, "detections.bin"), "w") : undefined;
     if (detFile) handles.push(detFile);
     const samples: CacheManifest["samples"] = [];
@@ -107,27 +113,7 @@ export async function buildTeacherCache(src: BuildCacheSources, options: BuildCa
         if (!fresh.some(Boolean)) continue;
         const { maps, dets } = await runTeacher(src, batch, o.taps, o.detections);
         try {
-          for (const [k, tap] of taps.entries()) {
-            const t = maps[tap.name]!;
-            const [n, h, w, c] = t.shape;
-            if (n !== batch.batchSize) throw new TeacherCacheError(`taps[${k}]`, `buildTeacherCache: map "${tap.name}" has batch ${n} for ${batch.batchSize} images`);
-            if (!tap.shape) tap.shape = [h, w, c];
-            else if (tap.shape.join() !== [h, w, c].join()) throw new TeacherCacheError(`taps[${k}].shape`, `buildTeacherCache: map "${tap.name}" is [${h},${w},${c}] after [${tap.shape.join(",")}]`);
-            const data = (await t.data()) as Float32Array;
-            const row = h * w * c;
-            for (let i = 0; i < n; i++) {
-              if (!fresh[i]) continue;
-              const r = data.subarray(i * row, (i + 1) * row);
-              for (let j = 0; j < r.length; j++) {
-                const a = Math.abs(r[j]!);
-                if (!(a <= tap.maxAbs)) tap.maxAbs = a;
-              }
-              if (!Number.isFinite(tap.maxAbs)) throw new TeacherCacheError(`taps[${k}]`, `buildTeacherCache: map "${tap.name}" of sample ${String(batch.items[i]!.imageId)} is not finite`);
-              if (o.dtype === "float16" && tap.maxAbs > FLOAT16_MAX) throw new TeacherCacheError(`taps[${k}]`, `buildTeacherCache: map "${tap.name}" reaches |x| = ${tap.maxAbs} > ${FLOAT16_MAX} (float16 max); use dtype "float32"`);
-              const bytes = o.dtype === "float16" ? encodeFloat16(r) : Float32Array.from(r);
-              await handles[k]!.write(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-            }
-          }
+          for (const tap of taps) await tap.write(maps[tap.name]!, batch, fresh);
         } finally {
           tf.dispose(Object.values(maps));
         }
@@ -149,6 +135,11 @@ export async function buildTeacherCache(src: BuildCacheSources, options: BuildCa
       }
     }
     if (!inputSize) throw new TeacherCacheError("samples", "buildTeacherCache: the data gave no batches");
+    for (const t of taps) {
+      if (o.dtype === "float16" && t.relL2 > o.float16MaxRelL2) {
+        throw new TeacherCacheError(`taps[${t.index}]`, `buildTeacherCache: map "${t.name}" loses ${t.relL2.toExponential(2)} (relative L2) in float16, above float16MaxRelL2 = ${o.float16MaxRelL2} (max |x| = ${t.maxAbs.toExponential(2)}; values below 2^-14 ≈ 6.1e-5 lose precision in float16); use dtype "float32"`);
+      }
+    }
     for (const h of handles) await h.sync();
     const manifest: CacheManifest = {
       format: CACHE_FORMAT,
@@ -156,7 +147,7 @@ export async function buildTeacherCache(src: BuildCacheSources, options: BuildCa
       teacher: identity,
       inputSize,
       dtype: o.dtype,
-      taps: taps.map((t) => ({ name: t.name, file: t.file, shape: t.shape!, maxAbs: t.maxAbs })),
+      taps: taps.map((t) => t.entry()),
       dataset: { fingerprint: datasetFingerprint(src.dataset), numRecords: src.dataset.records.length },
       samples,
       detections: o.detections ? { file: "detections.bin", rows: detRows } : null,
@@ -190,6 +181,71 @@ async function runTeacher(src: BuildCacheSources, batch: Batch, taps: readonly s
     return { maps: r.maps, dets: wantDets ? r.detections : undefined };
   } finally {
     x.dispose();
+  }
+}
+
+/**
+ * Writes one map's rows (NHWC `[h,w,c]` per sample) to its tap file, checking the shape, finiteness and the float16
+ * range, and measuring float16's error: max relative error over |x| ≥ 2^−14 (normal range) and ‖f16(x) − x‖/‖x‖.
+ */
+class TapWriter {
+  file: FileHandle | undefined;
+  shape: [number, number, number] | undefined;
+  maxAbs = 0;
+  private maxRel = 0;
+  private sq = 0;
+  private ref = 0;
+
+  constructor(
+    readonly name: string,
+    readonly index: number,
+    readonly fileName: string,
+    readonly dtype: "float16" | "float32",
+  ) {}
+
+  get relL2(): number {
+    return this.ref > 0 ? Math.sqrt(this.sq / this.ref) : 0;
+  }
+
+  /** Appends the rows of the batch items flagged `fresh`. */
+  async write(t: tf.Tensor4D, batch: Batch, fresh: boolean[]): Promise<void> {
+    const [n, h, w, c] = t.shape;
+    const field = `taps[${this.index}]`;
+    if (n !== batch.batchSize) throw new TeacherCacheError(field, `buildTeacherCache: map "${this.name}" has batch ${n} for ${batch.batchSize} images`);
+    if (!this.shape) this.shape = [h, w, c];
+    else if (this.shape.join() !== [h, w, c].join()) throw new TeacherCacheError(`${field}.shape`, `buildTeacherCache: map "${this.name}" is [${h},${w},${c}] after [${this.shape.join(",")}]`);
+    const data = (await t.data()) as Float32Array;
+    const row = h * w * c;
+    for (let i = 0; i < n; i++) {
+      if (!fresh[i]) continue;
+      const r = data.subarray(i * row, (i + 1) * row);
+      for (const v of r) if (!(Math.abs(v) <= this.maxAbs)) this.maxAbs = Math.abs(v);
+      const id = String(batch.items[i]!.imageId);
+      if (!Number.isFinite(this.maxAbs)) throw new TeacherCacheError(field, `buildTeacherCache: map "${this.name}" of sample ${id} is not finite`);
+      let bytes: Uint16Array | Float32Array = r;
+      if (this.dtype === "float16") {
+        if (this.maxAbs > FLOAT16_MAX) throw new TeacherCacheError(field, `buildTeacherCache: map "${this.name}" reaches |x| = ${this.maxAbs} > ${FLOAT16_MAX} (float16 max) at sample ${id}; use dtype "float32"`);
+        bytes = encodeFloat16(r);
+        this.addError(r, decodeFloat16(bytes));
+      }
+      await this.file!.write(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    }
+  }
+
+  private addError(x: Float32Array, y: Float32Array): void {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      const d = y[i]! - v;
+      this.sq += d * d;
+      this.ref += v * v;
+      if (Math.abs(v) >= 2 ** -14) this.maxRel = Math.max(this.maxRel, Math.abs(d) / Math.abs(v));
+    }
+  }
+
+  /** The manifest entry. */
+  entry(): CacheManifest["taps"][number] {
+    const e = { name: this.name, file: this.fileName, shape: this.shape!, maxAbs: this.maxAbs };
+    return this.dtype === "float16" ? { ...e, float16Error: { maxRel: this.maxRel, relL2: this.relL2 } } : e;
   }
 }
 

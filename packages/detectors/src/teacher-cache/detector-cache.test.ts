@@ -9,6 +9,9 @@ import { tinySynthetic } from "../testing/synthetic";
 import { batchImages } from "../train/batch-tensors";
 import { buildTeacherCache } from "./build";
 import { teacherIdentity } from "./fingerprint";
+import { fromFloat16Bits, toFloat16Bits } from "./float16";
+import type { Detector } from "../detector";
+import type { TrainData } from "../train/trainer";
 import { TeacherCacheError } from "./manifest";
 import { openTeacherCache } from "./teacher-cache";
 
@@ -21,6 +24,22 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
+/** ‖f16(x) − x‖ / ‖x‖ of a detector tap over an epoch, float16 rounding computed with the scalar converters. */
+async function f16RelL2(teacher: Detector, data: TrainData, name: string): Promise<number> {
+  let sq = 0;
+  let ref = 0;
+  for await (const batch of data.epoch(0)) {
+    const x = batchImages(batch);
+    const t = tf.tidy(() => teacher.forwardWithTaps(x, [name]).taps[name]!);
+    for (const v of t.dataSync()) {
+      sq += (fromFloat16Bits(toFloat16Bits(v)) - v) ** 2;
+      ref += v * v;
+    }
+    tf.dispose([x, t]);
+  }
+  return Math.sqrt(sq / ref);
+}
+
 describe("teacher cache of a kdet detector (yolov8-n, synthetic 64 px)", () => {
   it("float32 equals the live taps bit for bit, float16 within rounding; detections equal predict(); identity follows the weights", async () => {
     const data = tinySynthetic({ n: 3, batchSize: 2, size: 64 });
@@ -28,7 +47,17 @@ describe("teacher cache of a kdet detector (yolov8-n, synthetic 64 px)", () => {
     teacher.train(true); // the builder must switch it to inference mode
     const taps = ["neck.p3", "head.cls.p4"];
     const f32 = await buildTeacherCache({ teacher, dataset: data.dataset, data: data.train, postprocess: { scoreThreshold: 0.01 } }, { dir: path.join(root, "f32"), taps, dtype: "float32" });
-    const f16 = await buildTeacherCache({ teacher, dataset: data.dataset, data: data.train }, { dir: path.join(root, "f16"), taps, detections: false });
+    // an untrained network's neck maps are tiny (|x| ≪ 2^-14): float16 would flush them to subnormals/zero, so the
+    // float16 build is refused when its relative L2 error (computed here independently) exceeds the 1e-3 default
+    const neckErr = await f16RelL2(teacher, data.train, "neck.p3");
+    expect(neckErr).toBeGreaterThan(1e-3);
+    const refused = await buildTeacherCache({ teacher, dataset: data.dataset, data: data.train }, { dir: path.join(root, "bad"), taps }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TeacherCacheError);
+    expect([(refused as TeacherCacheError).field, (refused as TeacherCacheError).message]).toEqual(["taps[0]", expect.stringMatching(/"neck.p3" loses .* in float16.*use dtype "float32"/)]);
+    const f16 = await buildTeacherCache({ teacher, dataset: data.dataset, data: data.train }, { dir: path.join(root, "f16"), taps, detections: false, float16MaxRelL2: 1.5 });
+    expect(f16.manifest.taps[0]!.float16Error!.relL2).toBeCloseTo(neckErr, 6);
+    expect(f16.manifest.taps[1]!.float16Error!.relL2).toBeCloseTo(await f16RelL2(teacher, data.train, "head.cls.p4"), 6);
+    expect(f16.manifest.taps[1]!.float16Error!.maxRel).toBeLessThanOrEqual(2 ** -11);
     expect(f32.manifest.teacher.kind).toBe("detector");
     expect(f32.manifest.teacher.variant).toBe(f16.manifest.teacher.variant);
     expect(f16.bytes).toBeLessThan(0.51 * f32.bytes + 4096);

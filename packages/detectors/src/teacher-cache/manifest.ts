@@ -19,6 +19,8 @@ export const CacheTapSchema = z
     shape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
     /** Largest |value| of the map over the dataset (float32, before encoding). */
     maxAbs: z.number().nonnegative(),
+    /** float16 caches: measured encoding error over the dataset — max relative error (|x| ≥ 2^−14) and relative L2. */
+    float16Error: z.object({ maxRel: z.number().nonnegative(), relL2: z.number().nonnegative() }).strict().optional(),
   })
   .strict();
 

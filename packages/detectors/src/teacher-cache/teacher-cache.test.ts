@@ -96,8 +96,9 @@ describe.skipIf(!HAVE_DATA)("teacher cache of the pretrained CenterNet (3 coco12
       tf.dispose([...Object.values(live.maps), ...Object.values(cached)]);
     }
     console.log(`[teacher-cache] float16 vs float32, CenterNet: ${JSON.stringify(worst)}`);
-    for (const name of TAPS) {
+    for (const [k, name] of TAPS.entries()) {
       expect(worst[name]!.rel).toBeLessThanOrEqual(2 ** -11); // round to nearest: ≤ half an ulp of 10 mantissa bits
+      expect(built.manifest.taps[k]!.float16Error!.maxRel).toBeCloseTo(worst[name]!.rel, 9); // the build measured the same
       expect(worst[name]!.absSmall).toBeLessThanOrEqual(2 ** -25); // subnormal spacing 2^-24
     }
 

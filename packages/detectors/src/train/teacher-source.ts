@@ -106,3 +106,18 @@ export async function prepareTeacherFeatures(source: TeacherSource, batch: Ident
     x.dispose();
   }
 }
+
+/**
+ * The teacher maps of a batch from any source, caller-owned: a detector's taps (inference as the trainer runs it:
+ * put the detector in inference mode first), a pretrained teacher's maps or a cache's. For inspection and
+ * benchmarks; the trainer uses {@link prepareTeacherFeatures} and taps a detector inside the step.
+ */
+export async function teacherMaps(source: TeacherSource, batch: IdentifiedBatch | BatchLike, names: readonly string[]): Promise<Record<string, tf.Tensor>> {
+  if (!isDetectorTeacher(source)) return (await prepareTeacherFeatures(source, batch, names))!;
+  const x = batchImages(batch);
+  try {
+    return tf.tidy(() => source.forwardWithTaps(x, names).taps);
+  } finally {
+    x.dispose();
+  }
+}
