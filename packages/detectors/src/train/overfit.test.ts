@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDetector, DETECTOR_IDS } from "../registry";
+import { createDetector, DETECTOR_IDS, DETECTORS, type DetectorEntry } from "../registry";
 import { useTestBackend } from "../testing/backend";
 import { tinySynthetic } from "../testing/synthetic";
 import { Trainer } from "./trainer";
@@ -9,18 +9,25 @@ beforeAll(useTestBackend);
 /**
  * End-to-end: every registered model (full registered architecture, 64×64 input) overfits two
  * synthetic images with 1–2 large objects to COCO mAP50 > 0.9 (pycocotools-exact `@kdet/eval`,
- * inference-mode BN, class-aware NMS) within 30 AdamW steps. BN momentum is raised to 0.3 so the
+ * inference-mode BN, class-aware NMS) within a few dozen AdamW steps. BN momentum is raised to 0.3 so the
  * running statistics converge within the run.
+ *
+ * Step budget per family: 30, except YOLOX (60): SimOTA's dynamic k starts at 1 positive per object while the
+ * untrained boxes barely overlap, and its 1 − IoU² loss is weak at low IoU, so the faithful head needs about twice the
+ * steps (measured: AP50 0.67–0.83 after 30 steps on seeds 0–3, 1.0 after 60 on seeds 0–2).
  */
+const STEPS: Partial<Record<DetectorEntry["family"], number>> = { yolox: 60 };
+
 describe.each(DETECTOR_IDS)("overfit: %s", (id) => {
-  it("reaches mAP50 > 0.9 on 2 synthetic images in 30 steps", async () => {
+  const steps = STEPS[DETECTORS[id].family] ?? 30;
+  it(`reaches mAP50 > 0.9 on 2 synthetic images in ${steps} steps`, async () => {
     const data = tinySynthetic({ n: 2, size: 64, seed: 3 });
     const model = createDetector(id, { numClasses: 8, seed: 0, bnMomentum: 0.3 });
     const trainer = new Trainer({
       model,
       data: data.train,
       val: data.val,
-      config: { epochs: 30, optimizer: { type: "adamw", lr: 0.002, weightDecay: 0 }, schedule: { type: "cosine", lrf: 0.1, warmupSteps: 10 }, ema: false, valEvery: 30 },
+      config: { epochs: steps, optimizer: { type: "adamw", lr: 0.002, weightDecay: 0 }, schedule: { type: "cosine", lrf: 0.1, warmupSteps: 10 }, ema: false, valEvery: steps },
     });
     const r = await trainer.fit();
     expect(r?.AP50).toBeGreaterThan(0.9);
