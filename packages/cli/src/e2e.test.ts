@@ -2,7 +2,7 @@
  * End to end, as CI runs it: `kdet demo --quick`, the report in headless Chromium, `kdet eval` on the
  * written files against the demo's own numbers, documented config errors, and a killed run resumed.
  */
-import "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,9 +10,11 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bufferIo } from "./cli-io";
 import { loadExperiment } from "./config-load";
+import { loadGraphExport, postprocessImage } from "./detectors-api";
 import type { SplitEvaluation } from "./evaluate-split";
 import { main } from "./main";
 import { readMetricsLog } from "./metrics-log";
+import { loadModelFolder } from "./models";
 import { RUN_FILES } from "./run-folder";
 import { launchChromium } from "./testing/chromium";
 import { spawnKdet } from "./testing/kdet-process";
@@ -129,15 +131,37 @@ describe("kdet end to end", () => {
     }
   }, 120_000);
 
-  it("kdet export writes a loadable TF.js model folder; kdet predict on its images reproduces the demo's results", async () => {
+  it("kdet export writes a TF.js graph model whose detections equal the trained model's; kdet predict reproduces the demo's results", async () => {
     const exported = path.join(T, "export-cwd");
+    const weights = path.join(demoDir, "cwd/weights");
     const e = await kdet("export", "--run", path.join(demoDir, "cwd"), "--out", exported);
     expect(e.code, e.err).toBe(0);
-    expect(readdirSync(exported).sort()).toEqual(readdirSync(path.join(demoDir, "cwd/weights")).sort());
-    expect(readdirSync(exported).filter((f) => !/^group1-shard\dof\d\.bin$/.test(f)).sort()).toEqual(["kdet.json", "model.json"]);
+    expect(e.out).toMatch(/TF\.js graph model, .*outputs boxes \[-1,\d+,4\], scores \[-1,\d+,\d+\]; check vs the trained model: max relative difference/);
+    expect(readdirSync(exported).filter((f) => !/^group1-shard\d+of\d+\.bin$/.test(f)).sort()).toEqual(["kdet.json", "model.json"]);
+    expect((JSON.parse(readFileSync(path.join(exported, "model.json"), "utf8")) as { format: string }).format).toBe("graph-model");
     expect((await kdet("export", "--run", path.join(demoDir, "cwd"), "--out", exported)).err).toMatch(/the folder is not empty/);
+    // the graph's boxes/scores through the same NMS give the trained model's detections on an image
+    const trained = JSON.parse(readFileSync(path.join(weights, "kdet.json"), "utf8")) as { classNames: string[]; imageSize: number };
+    const { model: graph, meta } = await loadGraphExport(exported);
+    const det = await loadModelFolder(weights, "weights");
+    expect(meta.classNames).toEqual(trained.classNames);
+    expect(meta.input.shape).toEqual([-1, trained.imageSize, trained.imageSize, 3]);
+    const S = trained.imageSize;
+    const x = tf.tidy(() => tf.add(tf.mul(tf.randomUniform([1, S, S, 3], 0, 1, "float32", 3), 0.5), 0.25)) as tf.Tensor4D;
+    const [boxes, scores] = graph.execute(x, ["boxes", "scores"]) as tf.Tensor[];
+    // threshold at a third of the best score: a few candidates on a random image from a briefly trained model
+    const post = { scoreThreshold: tf.tidy(() => tf.max(scores!).dataSync()[0]!) / 3, iouThreshold: meta.postprocess.iouThreshold, maxDetections: 100, clipTo: { width: S, height: S } };
+    const fromGraph = postprocessImage(boxes!.dataSync(), scores!.dataSync(), meta.classNames.length, post);
+    const fromModel = (await det.predict(x, post))[0]!;
+    expect(fromGraph.scores.length).toBeGreaterThan(0);
+    expect(Array.from(fromGraph.classes)).toEqual(Array.from(fromModel.classes));
+    fromGraph.scores.forEach((v, i) => expect(v).toBeCloseTo(fromModel.scores[i]!, 4));
+    fromGraph.boxes.forEach((v, i) => expect(v).toBeCloseTo(fromModel.boxes[i]!, 2));
+    tf.dispose([x, boxes!, scores!]);
+    graph.dispose();
+    det.dispose();
     const out = path.join(T, "pred");
-    const p = await kdet("predict", "--weights", exported, "--out", out, path.join(demoDir, "data/test/images"));
+    const p = await kdet("predict", "--weights", weights, "--out", out, path.join(demoDir, "data/test/images"));
     expect(p.code, p.err).toBe(0);
     const own = JSON.parse(readFileSync(path.join(demoDir, "cwd/eval/results.json"), "utf8")) as Array<{ image_id: number; category_id: number; bbox: number[]; score: number }>;
     const pred = JSON.parse(readFileSync(path.join(out, "predictions.json"), "utf8")) as typeof own;

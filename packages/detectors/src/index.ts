@@ -82,6 +82,17 @@ export { namedVariables, type NamedVariable, type ParamKind } from "./io/named-v
 export { assignNamed, variablesByName } from "./io/weights-map";
 export { writeFileAtomic } from "./io/atomic-write";
 
+// graph-model export (TF.js graph model folder for the browser and Node: model.json + shards + kdet.json)
+export { writeGraphModel, loadGraphExport, loadGraphFromBuilder, modelJsonFields, type GraphExportOptions, type GraphExportResult, type GraphExport } from "./export/graph-model-files";
+export { detectorGraph, GRAPH_INPUT, type DetectorGraph } from "./export/detector-graph";
+export { verifyGraphExport, detectorOutputs, relativeMaxDiff } from "./export/verify-export";
+export { ExportMetaSchema, ExportOutputSchema, ExportRawOutputSchema, DecodeInfoSchema, EXPORT_META_FILE, type ExportMeta, type DecodeInfo } from "./export/export-meta";
+export { MAP_EXPORTERS, exportMap, type MapExporter } from "./export/map-exporters";
+export { PYRAMID_EXPORTERS, exportPyramid, type PyramidExporter } from "./export/pyramid-exporters";
+export { HEAD_EXPORTERS, exportHead, type HeadExporter, type HeadGraph } from "./export/head-exporters";
+export { ExportContext, childrenOf, childOf, type AnyModule, type ModuleClass } from "./export/export-context";
+export { GraphBuilder, attr, ref, type Sym, type NodeDef, type AttrValue, type ConstWeight, type SignatureEntry } from "./export/graph-def";
+
 // pretrained teachers (COCO-80 TF.js graph models read from npm packages, frozen)
 export type { Teacher, TeacherImage, TeacherInput, TeacherRunOptions, TeacherDetections, TeacherOutput } from "./teachers/teacher";
 export { TEACHERS, TEACHER_IDS, loadTeacher, CenternetConfigSchema, NanodetConfigSchema, type TeacherId, type TeacherConfig } from "./teachers/registry";
