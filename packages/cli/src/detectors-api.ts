@@ -18,6 +18,7 @@ export {
   writeGraphModel,
   loadGraphExport,
   verifyGraphExport,
+  relativeMaxDiff,
   postprocessImage,
   type GraphExportResult,
   type DetectorId,
