@@ -121,7 +121,7 @@ Detector = \`call\` + \`head.decode\` (boxes, scores), graph = \`execute(x, ["bo
 ${runs} runs interleaved (order alternating), medians. NMS is not included (the same for both). "max rel. diff" =
 \`verifyGraphExport\` over every output.
 
-Backend: ${info.message}. Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), shared with other jobs.
+Backend: ${info.message.replace(/^kdet backend: /, "").replace(/; skipped .*$/, "")}. Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), shared with other jobs.
 Load before: \`${before}\`
 Load after: \`${after}\`
 
