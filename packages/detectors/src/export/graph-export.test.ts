@@ -44,6 +44,8 @@ describe("graph-model export reproduces the detector", () => {
       expect(meta.model?.id).toBe(id);
       expect(meta.input).toEqual({ name: "images", shape: [-1, SIZE, SIZE, 3], dtype: "float32", layout: "NHWC", channels: "RGB", scale: "0..1", resize: "letterbox", fill: 114 });
       expect(meta.decode.type).toBe(DECODE[DETECTORS[id as DetectorId].family]);
+      // the head's own NMS IoU (mmdet test_cfg of FCOS/RetinaNet) is recorded, else kdet's 0.7
+      expect(meta.postprocess.iouThreshold).toBe((det.head as { postprocessDefaults?: { iouThreshold?: number } }).postprocessDefaults?.iouThreshold ?? 0.7);
       const x = new Rng(3).uniformTensor([2, SIZE, SIZE, 3]) as tf.Tensor4D;
       const ref = detectorOutputs(det, x);
       const names = [meta.outputs.boxes.name, meta.outputs.scores.name, ...meta.outputs.raw.map((r) => r.name)];

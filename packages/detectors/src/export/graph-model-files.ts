@@ -26,7 +26,7 @@ export interface GraphExportOptions {
   /** How images become the input (default letterbox with fill 114, as kdet's evaluation). */
   resize?: "letterbox" | "stretch";
   fill?: number;
-  /** Post-processing defaults recorded in kdet.json (default: score 0.25, IoU 0.7, 300, class-aware). */
+  /** Post-processing defaults recorded in kdet.json (default: the head's `postprocessDefaults` over score 0.25, IoU 0.7, 300, class-aware). */
   postprocess?: Partial<ExportMeta["postprocess"]>;
   /** Shard size (default 4 MiB, as tfjs converters). */
   shardBytes?: number;
@@ -54,6 +54,12 @@ export async function loadGraphFromBuilder(g: GraphBuilder): Promise<GraphModel>
   return loadGraphModel(tf.io.fromMemory({ modelTopology: f.modelTopology as unknown as tf.io.ModelArtifacts["modelTopology"], weightSpecs: specs, weightData, format: f.format, signature: f.signature }));
 }
 
+/** The head's own post-processing settings (e.g. mmdet's NMS IoU 0.5 for FCOS/RetinaNet) among those kdet.json records. */
+function headDefaults(detector: Detector): Partial<ExportMeta["postprocess"]> {
+  const d = (detector.head as { postprocessDefaults?: Partial<Record<keyof ExportMeta["postprocess"], unknown>> }).postprocessDefaults ?? {};
+  return Object.fromEntries(Object.entries(d).filter(([k, v]) => v !== undefined && ["scoreThreshold", "iouThreshold", "maxDetections", "classAgnostic"].includes(k)));
+}
+
 /**
  * Exports `detector` (inference mode semantics: BN running statistics) to `dir` as a TF.js graph model
  * plus kdet.json; see `detectorGraph` for the input and output names. Files are written atomically,
@@ -79,7 +85,7 @@ export async function writeGraphModel(detector: Detector, dir: string, opts: Gra
     input: { name: GRAPH_INPUT, shape: [-1, height, width, 3], dtype: "float32", layout: "NHWC", channels: "RGB", scale: "0..1", resize: opts.resize ?? "letterbox", fill: opts.fill ?? 114 },
     outputs: graph.outputs,
     decode: graph.decode,
-    postprocess: { scoreThreshold: 0.25, iouThreshold: 0.7, maxDetections: 300, classAgnostic: false, ...opts.postprocess },
+    postprocess: { scoreThreshold: 0.25, iouThreshold: 0.7, maxDetections: 300, classAgnostic: false, ...headDefaults(detector), ...opts.postprocess },
   } satisfies z.input<typeof ExportMetaSchema>);
   const modelJson = { ...modelJsonFields(graph.builder), weightsManifest: [{ paths, weights: specs }] };
   await mkdir(dir, { recursive: true });

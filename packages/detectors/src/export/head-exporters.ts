@@ -80,11 +80,12 @@ export const HEAD_EXPORTERS: readonly HeadExporter[] = [
     const decode = { type: "dfl", bins: m.bins, anchorOffset: 0, score: "sigmoid(cls)" } as const;
     return { cls, box, boxMeaning: `DFL logits, 4 sides (l, t, r, b) × ${m.bins} bins, side-major`, dense: dflDenseGraph(ctx.g, cls, box, strides(m), m.bins, 0), decode };
   }),
-  // FCOS: reg = reg_tower(x); box = relu(scale_pN · reg_out(reg)) in strides; quality = ctr_out(reg)
+  // FCOS: reg = reg_tower(x); box = act(scale_pN · reg_out(reg)) in strides (act = m.distance: ReLU or exp); quality = ctr_out(reg)
   entry(FcosHead, (m, xs, ctx) => {
     const cls = shared(m, xs, ctx, "cls_tower", "cls_out");
     const reg = shared(m, xs, ctx, "reg_tower");
-    const box = scaled(m, shared(m, reg, ctx, "reg_out"), ctx).map((y, i) => unary(ctx.g, `head/box/${m.levels[i]?.name}`, "Relu", y));
+    const act = m.distance === "exp" ? "Exp" : "Relu";
+    const box = scaled(m, shared(m, reg, ctx, "reg_out"), ctx).map((y, i) => unary(ctx.g, `head/box/${m.levels[i]?.name}`, act, y));
     const quality = shared(m, reg, ctx, "ctr_out");
     const decode = { type: "ltrb", anchorOffset: 0.5, score: "sigmoid(cls)*sigmoid(quality)" } as const;
     return { cls, box, quality, boxMeaning: "distances (l, t, r, b) from the cell centre, in strides", qualityMeaning: "centre-ness logits", dense: ltrbDenseGraph(ctx.g, cls, box, quality, strides(m)), decode };
