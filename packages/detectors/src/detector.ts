@@ -52,8 +52,13 @@ export class Detector extends Module<tf.Tensor4D, HeadOutput> {
     return tf.tidy(() => this.head.loss(this.call(images), targets));
   }
 
-  /** Detections per image after decoding, score threshold and class-aware NMS (see {@link postprocessImage}). */
-  async predict(images: tf.Tensor4D, opts: PostprocessOptions = {}): Promise<Detections[]> {
+  /**
+   * Detections per image after decoding, score threshold and class-aware NMS (see {@link postprocessImage}).
+   * Options not given (or undefined) fall back to the head's `postprocessDefaults`, then to kdet's defaults.
+   */
+  async predict(images: tf.Tensor4D, options: PostprocessOptions = {}): Promise<Detections[]> {
+    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as PostprocessOptions;
+    const opts: PostprocessOptions = { ...this.head.postprocessDefaults, ...given };
     const dense = tf.tidy(() => this.head.decode(this.call(images)));
     try {
       const [N, A, C] = dense.scores.shape;

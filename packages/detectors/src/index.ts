@@ -3,18 +3,22 @@ import type {} from "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_
 /**
  * @kdet/detectors — object detectors for kdet on TensorFlow.js (NHWC, boxes xyxy in input pixels):
  * blocks, backbones (CSPDarknet, ResNet, MobileNetV2), necks (PAFPN, FPN), heads with their
- * assigners and losses (YOLOv8 + TAL, GFL + ATSS), the `DETECTORS` registry, the training loop
- * (optimizers, schedules, EMA, clipping, validation, checkpoints, distillation) and weight I/O.
+ * assigners and losses (YOLOv8 + TAL, GFL + ATSS, FCOS, RetinaNet + max-IoU), the `DETECTORS`
+ * registry, the training loop (optimizers, schedules, EMA, clipping, validation, checkpoints,
+ * distillation) and weight I/O.
  */
 // tfjs-core's main entry must load before @kdet/core's deep ESM imports of its gradients.
 import "@tensorflow/tfjs-core";
 
 // registry and detector
-export { DETECTORS, DETECTOR_IDS, createDetector, yolov8ConfigSchema, gflConfigSchema, yoloxConfigSchema } from "./registry";
+export { DETECTORS, DETECTOR_IDS, createDetector, yolov8ConfigSchema, gflConfigSchema, fcosConfigSchema, retinaConfigSchema, yoloxConfigSchema } from "./registry";
 export type { DetectorEntry, DetectorId, DetectorConfig, DetectorConfigInput, DetectorSpec } from "./registry";
 export { Detector, type TappedForward } from "./detector";
 export { createYolov8 } from "./models/yolov8";
 export { createGfl, type GflBackbone } from "./models/gfl";
+export { createFcos } from "./models/fcos";
+export { createRetina } from "./models/retina";
+export { createBackbone, type BackboneSpec } from "./models/backbone-spec";
 export { createYolox } from "./models/yolox";
 
 // layers and blocks
@@ -43,7 +47,7 @@ export { MobileNetV2 } from "./backbones/mobilenet-v2";
 export { YoloxDarknet, YOLOX_SCALES, type YoloxScale } from "./backbones/yolox-darknet";
 export { YoloxPafpn } from "./necks/yolox-pafpn";
 export { Pafpn } from "./necks/pafpn";
-export { Fpn } from "./necks/fpn";
+export { Fpn, type FpnExtraOptions } from "./necks/fpn";
 
 // heads, assigners, losses, decoding
 export { DetectionHead, type HeadOutput, type DetectionTargets, type DetectionLoss, type DensePredictions } from "./heads/types";
@@ -51,6 +55,14 @@ export { Yolov8Head, type Yolov8HeadOptions } from "./heads/yolov8-head";
 export { yolov8Loss, yolov8Dense, type Yolov8LossOptions } from "./heads/yolov8-loss";
 export { GflHead, type GflHeadOptions } from "./heads/gfl-head";
 export { gflLoss, gflDense, type GflLossOptions } from "./heads/gfl-loss";
+export { FcosHead, type FcosHeadOptions } from "./heads/fcos-head";
+export { fcosLoss, fcosDense, centernessTarget, type FcosDense, type FcosLossOptions } from "./heads/fcos-loss";
+export { RetinaHead, type RetinaHeadOptions } from "./heads/retina-head";
+export { retinaLoss, retinaDense, type RetinaDense, type RetinaLossOptions, type RetinaBoxLoss } from "./heads/retina-loss";
+export { sigmoidFocalLoss } from "./heads/focal-loss";
+export { deltaEncode, deltaDecode, type DeltaCoderOptions } from "./heads/delta-coder";
+export { makeAnchorBoxes, baseAnchors, anchorsPerLocation, type AnchorBoxes, type AnchorBoxOptions } from "./heads/anchor-boxes";
+export { HeadConv, headTower, Scale, LevelView, levelViews, priorBias, type HeadConvOptions } from "./heads/tower";
 export { YoloxHead, type YoloxHeadOptions } from "./heads/yolox-head";
 export { yoloxLoss, yoloxDense, type YoloxDense, type YoloxLossOptions } from "./heads/yolox-loss";
 export { qualityFocalLoss } from "./heads/qfl";
@@ -62,6 +74,8 @@ export { denseGrid, regressionTerms, type DenseGrid, type Foreground } from "./h
 export { postprocessImage, type Detections, type PostprocessOptions } from "./heads/postprocess";
 export { taskAlignedAssign, type TaskAlignedInput, type TaskAlignedOptions, type Assignment } from "./assigners/task-aligned-assigner";
 export { atssAssign, type AtssInput } from "./assigners/atss-assigner";
+export { fcosAssign, FCOS_REGRESS_RANGES, type FcosAssignInput, type FcosAssignOptions } from "./assigners/fcos-assigner";
+export { maxIouAssign, BACKGROUND, IGNORED, type MaxIouOptions } from "./assigners/max-iou-assigner";
 export { simOtaAssign, type SimOtaInput, type SimOtaOptions, type SimOtaAssignment } from "./assigners/simota-assigner";
 export { ciou, iou } from "./assigners/box-math";
 

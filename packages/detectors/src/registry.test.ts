@@ -26,7 +26,8 @@ describe.each(DETECTOR_IDS)("detector contract: %s", (id) => {
       expect(shapes.taps[name], name).toEqual([2, s, s, channels]);
     }
     const levels = det.head.levels;
-    expect(shapes.raw.cls).toEqual(levels.map((l) => [2, Math.ceil(SIZE / l.stride), Math.ceil(SIZE / l.stride), C]));
+    // anchor-box heads (RetinaNet) predict A = head.anchorsPerLocation sets of C logits per cell
+    expect(shapes.raw.cls).toEqual(levels.map((l) => [2, Math.ceil(SIZE / l.stride), Math.ceil(SIZE / l.stride), det.head.anchorsPerLocation * C]));
     const bins = info[`head.box.${levels[0]!.name}`]!.channels;
     expect(shapes.raw.box).toEqual(levels.map((l) => [2, Math.ceil(SIZE / l.stride), Math.ceil(SIZE / l.stride), bins]));
     expect(tf.memory().numTensors).toBe(before + det.variables().length + 1);

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { YOLOV8_SCALES } from "./backbones/cspdarknet";
 import type { Detector } from "./detector";
 import { createGfl } from "./models/gfl";
+import { createFcos } from "./models/fcos";
+import { createRetina } from "./models/retina";
 import { createYolov8 } from "./models/yolov8";
 import { YOLOX_SCALES } from "./backbones/yolox-darknet";
 import { createYolox } from "./models/yolox";
@@ -33,9 +35,19 @@ export const gflConfigSchema = z
 /** Config of the YOLOX entries (no DFL: YOLOX regresses 4 numbers per anchor). */
 export const yoloxConfigSchema = z.object({ numClasses: common.numClasses, seed: common.seed, bnMomentum: common.bnMomentum }).strict();
 
+/** Config of the FCOS entries (P3–P7; `centerSampling` = mmdet `center_sampling`, radius 1.5; `distance`: exp, or ReLU = mmdet `norm_on_bbox`). */
+export const fcosConfigSchema = z
+  .object({ numClasses: common.numClasses, seed: common.seed, bnMomentum: common.bnMomentum, centerSampling: z.boolean().default(true), distance: z.enum(["exp", "relu"]).default("exp") })
+  .strict();
+
+/** Config of the RetinaNet entries (P3–P7, 9 anchors; `boxLoss`: "l1" on deltas as mmdet, "smooth-l1" β 0.11 as Detectron, or "giou"). */
+export const retinaConfigSchema = z
+  .object({ numClasses: common.numClasses, seed: common.seed, bnMomentum: common.bnMomentum, boxLoss: z.enum(["l1", "smooth-l1", "giou"]).default("l1") })
+  .strict();
+
 /** One registry entry: what it is, its config schema and its factory. */
 export interface DetectorEntry<S extends z.ZodType = z.ZodType> {
-  readonly family: "yolov8" | "gfl" | "yolox";
+  readonly family: "yolov8" | "gfl" | "yolox" | "fcos" | "retina";
   readonly description: string;
   readonly config: S;
   readonly create: (config: z.output<S>) => Detector;
@@ -56,6 +68,9 @@ export const DETECTORS = {
   "gfl-r18": entry({ family: "gfl", description: "GFL: ResNet-18 + FPN (P3–P7) + GFL head (QFL, DFL, GIoU), ATSS", config: gflConfigSchema, create: (c) => createGfl({ type: "resnet", depth: 18 }, c.numClasses, c.seed, { extraLevels: c.extraLevels, head: { regMax: c.regMax } }) }),
   "gfl-r50": entry({ family: "gfl", description: "GFL: ResNet-50 + FPN (P3–P7) + GFL head (QFL, DFL, GIoU), ATSS (mmdet gfl_r50_fpn_1x_coco)", config: gflConfigSchema, create: (c) => createGfl({ type: "resnet", depth: 50 }, c.numClasses, c.seed, { extraLevels: c.extraLevels, head: { regMax: c.regMax } }) }),
   "gfl-mbv2": entry({ family: "gfl", description: "GFL: MobileNetV2 + FPN (P3–P7) + GFL head (QFL, DFL, GIoU), ATSS", config: gflConfigSchema, create: (c) => createGfl({ type: "mobilenetv2", widthMult: 1 }, c.numClasses, c.seed, { extraLevels: c.extraLevels, head: { regMax: c.regMax } }) }),
+  "fcos-r18": entry({ family: "fcos", description: "FCOS: ResNet-18 + FPN (P3–P7) + GN head (focal, GIoU, centre-ness), centre sampling", config: fcosConfigSchema, create: (c) => createFcos({ type: "resnet", depth: 18 }, c.numClasses, c.seed, { head: { distance: c.distance, loss: { assigner: { centerSampling: c.centerSampling } } } }) }),
+  "fcos-r50": entry({ family: "fcos", description: "FCOS: ResNet-50 + FPN (P3–P7) + GN head (focal, GIoU, centre-ness), centre sampling (mmdet fcos center-normbbox-centeronreg-giou)", config: fcosConfigSchema, create: (c) => createFcos({ type: "resnet", depth: 50 }, c.numClasses, c.seed, { head: { distance: c.distance, loss: { assigner: { centerSampling: c.centerSampling } } } }) }),
+  "retina-r18": entry({ family: "retina", description: "RetinaNet: ResNet-18 + FPN (P3–P7) + head with 9 anchors/location (focal, L1 deltas), max-IoU", config: retinaConfigSchema, create: (c) => createRetina({ type: "resnet", depth: 18 }, c.numClasses, c.seed, { head: { loss: { boxLoss: c.boxLoss } } }) }),
   "yolox-n": entry({ family: "yolox", description: "YOLOX-nano: CSPDarknet (d 0.33, w 0.25, depthwise) + PAFPN + decoupled head with objectness, SimOTA, 0.91 M params", config: yoloxConfigSchema, create: (c) => createYolox(YOLOX_SCALES.nano, c.numClasses, c.seed) }),
   "yolox-s": entry({ family: "yolox", description: "YOLOX-s: CSPDarknet (d 0.33, w 0.5) + PAFPN + decoupled head with objectness, SimOTA, 8.97 M params", config: yoloxConfigSchema, create: (c) => createYolox(YOLOX_SCALES.s, c.numClasses, c.seed) }),
 } as const;

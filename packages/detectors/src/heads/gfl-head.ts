@@ -1,11 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Module, type Rng } from "@kdet/core";
+import type { Rng } from "@kdet/core";
 import { Conv2d } from "../nn/conv2d";
 import type { LevelInfo } from "../nn/feature-pyramid";
-import { GroupNorm } from "../nn/group-norm";
-import { PerLevel } from "../nn/per-level";
-import { Sequential } from "../nn/sequential";
+import type { PerLevel } from "../nn/per-level";
 import { gflDense, gflLoss, type GflLossOptions } from "./gfl-loss";
+import { headTower, LevelView, levelViews, priorBias, Scale } from "./tower";
 import { DetectionHead, type DensePredictions, type DetectionLoss, type DetectionTargets, type HeadOutput } from "./types";
 
 /** Options of {@link GflHead} (mmdet GFLHead defaults). */
@@ -19,39 +18,6 @@ export interface GflHeadOptions {
   /** GroupNorm groups (default 32). */
   groups?: number;
   loss?: GflLossOptions;
-}
-
-/** conv 3×3 (no bias, N(0, 0.01²)) → GroupNorm → ReLU: mmdet ConvModule with GN. */
-class ConvGnRelu extends Module<tf.Tensor4D, tf.Tensor4D> {
-  private readonly conv: Conv2d;
-  private readonly gn: GroupNorm;
-  constructor(cin: number, cout: number, groups: number, rng: Rng) {
-    super();
-    this.conv = this.child("conv", new Conv2d(cin, cout, rng, { kernel: 3, init: "normal0.01" }));
-    this.gn = this.child("gn", new GroupNorm(groups, cout));
-  }
-  protected forward(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.relu(this.gn.call(this.conv.call(x)));
-  }
-}
-
-/** A learnable scalar multiplier (mmdet `Scale`, init 1). */
-class Scale extends Module<tf.Tensor4D, tf.Tensor4D> {
-  readonly scale = this.param(tf.scalar(1), "scale");
-  protected forward(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.mul(x, this.scale);
-  }
-}
-
-/** One level's view of the shared tower + output conv (+ scale): its output is that level's raw logits. */
-class LevelView extends Module<tf.Tensor4D, tf.Tensor4D> {
-  constructor(private readonly tower: Sequential, private readonly out: Conv2d, private readonly scale?: Scale) {
-    super();
-  }
-  protected forward(x: tf.Tensor4D): tf.Tensor4D {
-    const y = this.out.call(this.tower.call(x));
-    return this.scale ? this.scale.call(y) : y;
-  }
 }
 
 /**
@@ -76,18 +42,13 @@ export class GflHead extends DetectionHead {
     this.lossOptions = opts.loss ?? {};
     const cin = levels[0]?.channels ?? feat;
     if (levels.some((l) => l.channels !== cin)) throw new Error("GflHead: all levels must have the same channels (shared towers)");
-    const tower = () => new Sequential(Array.from({ length: stacked }, (_, i) => new ConvGnRelu(i === 0 ? cin : feat, feat, groups, rng)));
-    const clsTower = this.child("cls_tower", tower());
-    const regTower = this.child("reg_tower", tower());
-    const clsOut = this.child("cls_out", new Conv2d(feat, numClasses, rng, { kernel: 3, bias: true, init: "normal0.01", biasInit: -Math.log((1 - 0.01) / 0.01) }));
+    const clsTower = this.child("cls_tower", headTower(cin, feat, stacked, rng, { groups }));
+    const regTower = this.child("reg_tower", headTower(cin, feat, stacked, rng, { groups }));
+    const clsOut = this.child("cls_out", new Conv2d(feat, numClasses, rng, { kernel: 3, bias: true, init: "normal0.01", biasInit: priorBias(0.01) }));
     const regOut = this.child("reg_out", new Conv2d(feat, 4 * this.bins, rng, { kernel: 3, bias: true, init: "normal0.01" }));
     const scales = levels.map((l) => this.child(`scale_${l.name}`, new Scale()));
-    const clsViews = levels.map((l) => [l.name, new LevelView(clsTower, clsOut)] as [string, LevelView]);
-    const boxViews = levels.map((l, i) => [l.name, new LevelView(regTower, regOut, scales[i])] as [string, LevelView]);
-    clsViews.forEach(([, v], i) => (v.outputInfo = { channels: numClasses, stride: (levels[i] as LevelInfo).stride }));
-    boxViews.forEach(([, v], i) => (v.outputInfo = { channels: 4 * this.bins, stride: (levels[i] as LevelInfo).stride }));
-    this.cls = this.child("cls", new PerLevel(clsViews));
-    this.box = this.child("box", new PerLevel(boxViews));
+    this.cls = this.child("cls", levelViews(levels, numClasses, () => new LevelView([clsTower, clsOut])));
+    this.box = this.child("box", levelViews(levels, 4 * this.bins, (i) => new LevelView([regTower, regOut, scales[i] as Scale])));
   }
 
   protected forward(xs: tf.Tensor4D[]): HeadOutput {

@@ -1,13 +1,17 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { Module } from "@kdet/core";
 import type { LevelInfo } from "../nn/feature-pyramid";
+import type { PostprocessOptions } from "./postprocess";
 
-/** Raw per-level outputs of a dense head, before decoding (NHWC, finest level first). */
+/**
+ * Raw per-level outputs of a dense head, before decoding (NHWC, finest level first). A = the head's
+ * `anchorsPerLocation` (1 for anchor-point heads; RetinaNet 9), channels anchor-major.
+ */
 export type HeadOutput = {
-  /** `[N,h,w,C]` class logits per level. */
+  /** `[N,h,w,A·C]` class logits per level. */
   cls: tf.Tensor4D[];
   /**
-   * `[N,h,w,4·R]` box outputs per level: distribution logits (side-major: l, t, r, b × R bins) for
+   * `[N,h,w,A·4·R]` box outputs per level: distribution logits (side-major: l, t, r, b × R bins) for
    * DFL heads; R = 1 for heads that regress 4 numbers directly (their coder is in the head's doc).
    */
   box: tf.Tensor4D[];
@@ -40,6 +44,18 @@ export type DensePredictions = {
 export abstract class DetectionHead extends Module<tf.Tensor4D[], HeadOutput> {
   abstract readonly numClasses: number;
   abstract readonly levels: readonly LevelInfo[];
+  /** Predictions per feature-map location (anchor boxes per cell; 1 for anchor-point heads). */
+  get anchorsPerLocation(): number {
+    return 1;
+  }
+  /**
+   * Post-processing settings of the architecture's reference inference config that differ from kdet's
+   * defaults (e.g. mmdet `test_cfg.nms.iou_threshold` 0.5 of RetinaNet and FCOS); `Detector.predict`
+   * applies them under the caller's options. Default: none.
+   */
+  get postprocessDefaults(): PostprocessOptions {
+    return {};
+  }
   /** Training loss of raw outputs against the ground truth. */
   abstract loss(raw: HeadOutput, targets: DetectionTargets): DetectionLoss;
   /** Boxes and class probabilities for every anchor. */

@@ -1,13 +1,11 @@
 import { Rng } from "@kdet/core";
-import { MobileNetV2 } from "../backbones/mobilenet-v2";
-import { ResNet, type ResNetDepth } from "../backbones/resnet";
 import { Detector } from "../detector";
 import { GflHead, type GflHeadOptions } from "../heads/gfl-head";
 import { Fpn } from "../necks/fpn";
-import type { Backbone } from "../nn/feature-pyramid";
+import { createBackbone, type BackboneSpec } from "./backbone-spec";
 
 /** Backbones a GFL detector can use. */
-export type GflBackbone = { type: "resnet"; depth: ResNetDepth } | { type: "mobilenetv2"; widthMult: number };
+export type GflBackbone = BackboneSpec;
 
 /**
  * A GFL detector (mmdet `gfl_r50_fpn_1x_coco` layout): backbone C3–C5 → FPN (256 channels,
@@ -15,7 +13,7 @@ export type GflBackbone = { type: "resnet"; depth: ResNetDepth } | { type: "mobi
  */
 export function createGfl(backbone: GflBackbone, numClasses: number, seed: number, opts: { extraLevels?: number; fpnChannels?: number; head?: GflHeadOptions } = {}): Detector {
   const rng = new Rng(seed);
-  const bb: Backbone = backbone.type === "resnet" ? new ResNet(backbone.depth, rng) : new MobileNetV2(rng, backbone.widthMult);
+  const bb = createBackbone(backbone, rng);
   const neck = new Fpn(bb.levels, opts.fpnChannels ?? 256, opts.extraLevels ?? 2, rng);
   return new Detector(bb, neck, new GflHead(neck.levels, numClasses, rng, { featChannels: opts.fpnChannels ?? 256, ...opts.head }));
 }

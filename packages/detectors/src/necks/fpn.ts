@@ -4,10 +4,20 @@ import { Conv2d } from "../nn/conv2d";
 import { Neck, type LevelInfo } from "../nn/feature-pyramid";
 import { upsampleLike } from "../nn/upsample";
 
+/** Where the extra (stride-2) FPN levels start, mmdet `add_extra_convs` / `relu_before_extra_convs`. */
+export interface FpnExtraOptions {
+  /** `"output"` (p6 from p5, default) or `"input"` (p6 from c5, RetinaNet). */
+  extraFrom?: "output" | "input";
+  /** ReLU before every extra conv after the first (default false). */
+  reluBeforeExtra?: boolean;
+}
+
 /**
- * FPN (Lin et al., CVPR 2017), as mmdet `FPN` with `add_extra_convs="on_output"` (GFL/ATSS configs), NHWC:
+ * FPN (Lin et al., CVPR 2017), as mmdet `FPN` (`start_level=1`), NHWC:
  * l_i = lateral 1×1 conv(c_i); top-down l_{i−1} += nearest-upsample(l_i) to l_{i−1}'s size;
- * p_i = 3×3 conv(l_i); extra levels p6 = 3×3 s2 conv(p5), p7 = 3×3 s2 conv(p6) (no ReLU between).
+ * p_i = 3×3 conv(l_i); extra levels p6 = 3×3 s2 conv(src), p7 = 3×3 s2 conv(p6), where src = p5
+ * (`add_extra_convs="on_output"`, the default: GFL/ATSS/FCOS) or c5 (`"on_input"`: RetinaNet), and
+ * `reluBeforeExtra` applies ReLU to p6 before the p7 conv (mmdet `relu_before_extra_convs`; FCOS: on).
  * Convs have biases, no norm, xavier-uniform init. Outputs [p3 … p(5+extra)] with `outChannels` each.
  * Children: `lat3`…, `p3`… (the level modules).
  */
@@ -16,9 +26,11 @@ export class Fpn extends Neck {
   private readonly lateral: Conv2d[] = [];
   private readonly output: Conv2d[] = [];
   private readonly extra: Conv2d[] = [];
+  private readonly extraOpts: Required<FpnExtraOptions>;
 
-  constructor(inLevels: readonly LevelInfo[], outChannels: number, extraLevels: number, rng: Rng) {
+  constructor(inLevels: readonly LevelInfo[], outChannels: number, extraLevels: number, rng: Rng, opts: FpnExtraOptions = {}) {
     super();
+    this.extraOpts = { extraFrom: opts.extraFrom ?? "output", reluBeforeExtra: opts.reluBeforeExtra ?? false };
     const first = 3;
     inLevels.forEach((l, i) => {
       this.lateral.push(this.child(`lat${first + i}`, new Conv2d(l.channels, outChannels, rng, { kernel: 1, bias: true, init: "xavier" })));
@@ -28,7 +40,8 @@ export class Fpn extends Neck {
     let stride = inLevels[inLevels.length - 1]?.stride ?? 32;
     for (let e = 0; e < extraLevels; e++) {
       const name = `p${first + inLevels.length + e}`;
-      this.extra.push(this.child(name, new Conv2d(outChannels, outChannels, rng, { kernel: 3, stride: 2, bias: true, init: "xavier" })));
+      const cin = e === 0 && this.extraOpts.extraFrom === "input" ? (inLevels[inLevels.length - 1]?.channels ?? outChannels) : outChannels;
+      this.extra.push(this.child(name, new Conv2d(cin, outChannels, rng, { kernel: 3, stride: 2, bias: true, init: "xavier" })));
       stride *= 2;
       levels.push({ name, channels: outChannels, stride });
     }
@@ -40,7 +53,10 @@ export class Fpn extends Neck {
     const lat = xs.map((x, i) => (this.lateral[i] as Conv2d).call(x));
     for (let i = lat.length - 1; i > 0; i--) lat[i - 1] = tf.add(lat[i - 1] as tf.Tensor4D, upsampleLike(lat[i] as tf.Tensor4D, lat[i - 1] as tf.Tensor4D));
     const outs = lat.map((l, i) => (this.output[i] as Conv2d).call(l));
-    for (const e of this.extra) outs.push(e.call(outs[outs.length - 1] as tf.Tensor4D));
+    this.extra.forEach((e, i) => {
+      const src = (i === 0 && this.extraOpts.extraFrom === "input" ? xs[xs.length - 1] : outs[outs.length - 1]) as tf.Tensor4D;
+      outs.push(e.call(i > 0 && this.extraOpts.reluBeforeExtra ? tf.relu(src) : src));
+    });
     return outs;
   }
 }
