@@ -76,10 +76,12 @@ describe.skipIf(!HAVE_DATA)("distillation from the pretrained CenterNet (2 coco1
     const cache = await openTeacherCache(dir, { taps: distiller.requiredFeatures.teacher, inputSize: [64, 64] });
     const student2 = createDetector("yolov8-n", { numClasses: 80, seed: 3 });
     const distiller2 = terms();
+    const before2 = tf.memory().numTensors;
     const cached: TrainLog[] = [];
     const t2 = new Trainer({ model: student2, data: loader, config, distill: { teacher: cache, distiller: distiller2 }, onLog: (e) => cached.push(e) });
     await t2.fit();
     t2.dispose();
+    expect(tf.memory().numTensors).toBe(before2);
     const step2 = cached[0]!;
     if (step2.kind !== "step") throw new Error("expected a step log");
     for (const k of ["box", "cls", "dfl"]) expect(step2.parts[k], k).toBe(step.parts[k]);
