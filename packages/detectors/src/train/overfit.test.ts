@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDetector, DETECTOR_IDS, DETECTORS, type DetectorEntry } from "../registry";
+import { createDetector, DETECTOR_IDS, DETECTORS, type DetectorEntry, type DetectorId } from "../registry";
 import { useTestBackend } from "../testing/backend";
 import { tinySynthetic } from "../testing/synthetic";
 import { Trainer } from "./trainer";
@@ -18,6 +18,14 @@ beforeAll(useTestBackend);
  */
 const STEPS: Partial<Record<DetectorEntry["family"], number>> = { yolox: 60 };
 
+/**
+ * AdamW learning rate per model where the default 0.002 is structurally too high (measured, same steps and
+ * threshold). retina-r50: mmdet's RetinaNet head has no normalisation in its 8 tower convs (weights N(0, 0.01²));
+ * at 0.002 its classification loss spikes (16, 16, 85 at steps 4, 7, 12) and the run ends at AP50 0.83; at 0.001
+ * it trains smoothly to AP50 1.0 (GroupNorm towers at 0.002: smooth, but still AP50 0.83 after 30 steps).
+ */
+const LR: Partial<Record<DetectorId, number>> = { "retina-r50": 0.001 };
+
 describe.each(DETECTOR_IDS)("overfit: %s", (id) => {
   const steps = STEPS[DETECTORS[id].family] ?? 30;
   it(`reaches mAP50 > 0.9 on 2 synthetic images in ${steps} steps`, async () => {
@@ -27,7 +35,7 @@ describe.each(DETECTOR_IDS)("overfit: %s", (id) => {
       model,
       data: data.train,
       val: data.val,
-      config: { epochs: steps, optimizer: { type: "adamw", lr: 0.002, weightDecay: 0 }, schedule: { type: "cosine", lrf: 0.1, warmupSteps: 10 }, ema: false, valEvery: steps },
+      config: { epochs: steps, optimizer: { type: "adamw", lr: LR[id] ?? 0.002, weightDecay: 0 }, schedule: { type: "cosine", lrf: 0.1, warmupSteps: 10 }, ema: false, valEvery: steps },
     });
     const r = await trainer.fit();
     expect(r?.AP50).toBeGreaterThan(0.9);
