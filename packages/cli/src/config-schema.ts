@@ -9,6 +9,7 @@
 import { AugmentSchema, DATASETS, type DatasetConfigSchema } from "@kdet/data";
 import { DistillTermConfig, AdapterConfig } from "@kdet/losses";
 import { z } from "zod";
+import { TEACHER_IDS, type TeacherId } from "@kdet/detectors";
 import { DETECTORS, DETECTOR_IDS, trainerConfigSchema, type DetectorId } from "./detectors-api";
 
 /** One dataset split: `{type, ...options of that format}` (coco, yolo, voc, flir, synthetic); unknown keys are errors. */
@@ -40,8 +41,41 @@ const models = (extra: z.ZodRawShape) => z.discriminatedUnion("type", DETECTOR_I
 export const ModelSchema = models({}) as unknown as z.ZodType<ModelSection, ModelSectionInput>;
 
 type TrainSection = z.output<typeof trainerConfigSchema>;
-/** The teacher: a model with `weights` (a trained model folder), or `train` (trained first, in the run folder). */
-export const TeacherSchema = models({ train: trainerConfigSchema.optional() }) as unknown as z.ZodType<ModelSection & { train?: TrainSection }, ModelSectionInput & { train?: z.input<typeof trainerConfigSchema> }>;
+/** `teacher.cache`: a teacher cache folder written by `kdet cache build` (maps read from disk instead of running the teacher). */
+const cacheOption = z.string().min(1).optional();
+
+/**
+ * A pretrained COCO-80 teacher from `@kdet/detectors` (`loadTeacher(id)`, read from an installed npm package):
+ * `{pretrained: "centernet-mbv3" | "nanodet-g"}`. Its maps have their own stride and size: terms need `align: resize`.
+ */
+export const PretrainedTeacherSchema = z
+  .object({
+    /** Never given: a pretrained teacher has no registry `type` (the key only keeps the union discriminated). */
+    type: z.undefined().optional(),
+    pretrained: z.enum(TEACHER_IDS as [TeacherId, ...TeacherId[]]),
+    cache: cacheOption,
+  })
+  .strict();
+/** A pretrained teacher section as validated. */
+export type PretrainedTeacherSection = { pretrained: TeacherId; cache?: string; type?: undefined };
+/** A registry teacher section as validated. */
+export type ModelTeacherSection = ModelSection & { train?: TrainSection; cache?: string; pretrained?: undefined };
+/** A registry teacher section as written. */
+type ModelTeacherInput = ModelSectionInput & { train?: z.input<typeof trainerConfigSchema>; cache?: string };
+
+/**
+ * The teacher: a registry model with `weights` (a trained model folder) or `train` (trained first, in the run
+ * folder), or `{pretrained: id}`; either may read its maps from `cache` (built by `kdet cache build`).
+ */
+export const TeacherSchema = z.discriminatedUnion("type", [
+  PretrainedTeacherSchema,
+  ...(DETECTOR_IDS.map((id) => modelOption(id, { train: trainerConfigSchema.optional(), cache: cacheOption })) as unknown as z.ZodObject[]),
+] as unknown as [z.ZodObject, ...z.ZodObject[]]) as unknown as z.ZodType<PretrainedTeacherSection | ModelTeacherSection, { pretrained: TeacherId; cache?: string } | ModelTeacherInput>;
+
+/** Whether the teacher section is a pretrained teacher. */
+export function isPretrained(t: PretrainedTeacherSection | ModelTeacherSection): t is PretrainedTeacherSection {
+  return typeof (t as PretrainedTeacherSection).pretrained === "string";
+}
 
 /** A distillation term (`@kdet/losses` DistillTermConfig); `adapter: auto` adds 1×1 convs where channels differ. */
 export const TermSchema = DistillTermConfig.extend({
@@ -110,8 +144,13 @@ export const ExperimentSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.distill.length > 0 && !c.teacher) ctx.addIssue({ code: "custom", path: ["teacher"], input: undefined, message: "distill terms need a teacher: {type, weights} or {type, train}" });
-    if (c.teacher && !c.teacher.weights && !c.teacher.train) ctx.addIssue({ code: "custom", path: ["teacher"], input: c.teacher, message: "a teacher needs `weights` (a model folder) or `train` (a schedule to train it first)" });
+    if (c.distill.length > 0 && !c.teacher) ctx.addIssue({ code: "custom", path: ["teacher"], input: undefined, message: "distill terms need a teacher: {type, weights}, {type, train} or {pretrained: id}" });
+    const t = c.teacher;
+    if (t && !isPretrained(t) && !t.weights && !t.train) ctx.addIssue({ code: "custom", path: ["teacher"], input: t, message: "a teacher needs `weights` (a model folder), `train` (a schedule to train it first), or is `{pretrained: id}` (allowed ids: " + TEACHER_IDS.join(", ") + ")" });
+    if (t && !isPretrained(t) && t.cache && t.train) ctx.addIssue({ code: "custom", path: ["teacher", "cache"], input: t.cache, message: "a teacher cache holds a fixed teacher's maps: use it with `weights` or `pretrained`, not with `train`" });
+    if (t?.cache && c.data.augment !== false) {
+      ctx.addIssue({ code: "custom", path: ["data", "augment"], input: c.data.augment, message: "teacher.cache holds the teacher's maps of the un-augmented images (kdet cache build): set data.augment: false (the cache refuses any other input, checked by pixel hash)" });
+    }
   });
 
 /** A validated experiment with defaults applied. */

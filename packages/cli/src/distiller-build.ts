@@ -1,7 +1,10 @@
 /**
  * Builds the `@kdet/losses` Distiller of an experiment's terms. The only thing added to the
  * losses' own config is `adapter: auto`: a 1×1 conv per level from the student's channels to the
- * teacher's (read from the modules' declared outputs), or none where they already match.
+ * teacher's (read from the modules' declared outputs, a pretrained teacher's `featureInfo` — 80 for
+ * its `scores.s<stride>` maps), or none where they already match.
+ * With a pretrained teacher (live or cached), a term whose teacher maps have another spatial size than the
+ * student's (at `data.imageSize`) must say `align: resize`.
  */
 import { featureInfo } from "@kdet/core";
 import { AdapterConfig, Distiller, expandNames, type DistillTermConfigInput } from "@kdet/losses";
@@ -9,30 +12,72 @@ import type { z } from "zod";
 import type { TermSection } from "./config-schema";
 import type { Detector } from "./detectors-api";
 import { CliError } from "./errors";
+import { teacherMapInfo, type TeacherModel } from "./models";
 
-/** Channels of a named module output, or an error listing the tappable names. */
-function channelsOf(info: Record<string, { channels: number }>, name: string, side: string, key: string): number {
-  const i = info[name];
-  if (!i) throw new CliError(`${key}.${side}: ${JSON.stringify(name)} is not a module of the ${side}; allowed: ${Object.keys(info).filter((n) => /^(neck|backbone)\.[^.]+$/.test(n)).join(", ")} (or any dotted module path)`);
-  return i.channels;
+/** Channels of a map and, when the source knows it, its NHWC `[h, w]` (a pretrained teacher's at its own input). */
+export interface MapInfo {
+  channels: number;
+  size?: readonly [number, number];
 }
 
-/** The terms with `adapter: auto` replaced by explicit adapter configs. */
-export function resolveTerms(terms: readonly TermSection[], student: Detector, teacher: Detector): DistillTermConfigInput[] {
-  const si = featureInfo(student);
-  const ti = featureInfo(teacher);
-  return terms.map((t, i) => {
-    if (t.adapter !== "auto") return t as DistillTermConfigInput;
-    const key = `distill[${i}]`;
-    let s: string[], te: string[];
-    try {
-      s = expandNames(t.student, t.levels).names;
-      te = expandNames(t.teacher, t.levels).names;
-    } catch (e) {
-      throw new CliError(`${key}: ${(e as Error).message}`);
+/** Channels of a named map, or an error listing the tappable names. */
+function infoOf(info: Record<string, MapInfo>, name: string, side: string, key: string): MapInfo {
+  const i = info[name];
+  if (!i) {
+    const names = Object.keys(info).filter((n) => side === "teacher" || /^(neck|backbone)\.[^.]+$/.test(n));
+    throw new CliError(`${key}.${side}: ${JSON.stringify(name)} is not a map of the ${side}; allowed: ${names.join(", ")}${side === "student" ? " (or any dotted module path)" : ""}`);
+  }
+  return i;
+}
+
+/** The student's maps at `imageSize`: channels and `[h, w]` = ⌈imageSize / stride⌉ of each module output. */
+function studentInfo(student: Detector, imageSize: number | undefined): Record<string, MapInfo> {
+  const out: Record<string, MapInfo> = {};
+  for (const [n, i] of Object.entries(featureInfo(student))) {
+    const side = imageSize ? Math.ceil(imageSize / i.stride) : undefined;
+    out[n] = side ? { channels: i.channels, size: [side, side] } : { channels: i.channels };
+  }
+  return out;
+}
+
+function expand(pattern: string, levels: readonly string[] | undefined, key: string): string[] {
+  try {
+    return expandNames(pattern, pattern.includes("{level}") ? levels : undefined).names;
+  } catch (e) {
+    throw new CliError(`${key}: ${(e as Error).message}`);
+  }
+}
+
+/** Teacher maps a term reads through `ctxFrom` (`teacher:<name>`, expanded per level). */
+function teacherRefs(t: TermSection, key: string): string[] {
+  return Object.values(t.ctxFrom ?? {})
+    .filter((r) => r.startsWith("teacher:"))
+    .flatMap((r) => expand(r.slice("teacher:".length), t.levels, key));
+}
+
+/** A pretrained teacher's maps (teacher name, student name) must have the student's size unless the term resizes them. */
+function checkSizes(t: TermSection, key: string, pairs: ReadonlyArray<readonly [string, string]>, si: Record<string, MapInfo>, ti: Record<string, MapInfo>): void {
+  if (t.align === "resize") return;
+  for (const [tn, sn] of pairs) {
+    const a = ti[tn]?.size;
+    const b = si[sn]?.size;
+    if (a && b && (a[0] !== b[0] || a[1] !== b[1])) {
+      throw new CliError(`${key}.align: the teacher map ${JSON.stringify(tn)} is ${a.join("×")} but the student's ${JSON.stringify(sn)} is ${b.join("×")} at data.imageSize; allowed: "resize" (add align: resize to the term)`);
     }
-    const sc = s.map((n) => channelsOf(si, n, "student", key));
-    const tc = te.map((n) => channelsOf(ti, n, "teacher", key));
+  }
+}
+
+/** The terms with `adapter: auto` replaced by explicit adapter configs (sizes checked for pretrained/cached teachers). */
+export function resolveTerms(terms: readonly TermSection[], student: Detector, teacher: TeacherModel, imageSize?: number): DistillTermConfigInput[] {
+  const si = studentInfo(student, imageSize);
+  const named = terms.map((t, i) => ({ key: `distill[${i}]`, s: expand(t.student, t.levels, `distill[${i}]`), te: expand(t.teacher, t.levels, `distill[${i}]`), refs: teacherRefs(t, `distill[${i}]`) }));
+  const ti = teacherMapInfo(teacher, named.flatMap((n) => [...n.te, ...n.refs]));
+  return terms.map((t, i) => {
+    const { key, s, te, refs } = named[i]!;
+    checkSizes(t, key, [...te.map((n, l) => [n, s[l]!] as const), ...refs.map((n, l) => [n, s[Math.min(l, s.length - 1)]!] as const)], si, ti);
+    if (t.adapter !== "auto") return t as DistillTermConfigInput;
+    const sc = s.map((n) => infoOf(si, n, "student", key).channels);
+    const tc = te.map((n) => infoOf(ti, n, "teacher", key).channels);
     const { adapter: _a, ...rest } = t;
     if (sc.every((c, l) => c === tc[l])) return rest as DistillTermConfigInput;
     const adapters: z.input<typeof AdapterConfig>[] = sc.map((c, l) => ({ inChannels: c, outChannels: tc[l]! }));
@@ -40,10 +85,10 @@ export function resolveTerms(terms: readonly TermSection[], student: Detector, t
   });
 }
 
-/** Creates the distiller (errors name the term). */
-export function buildDistiller(terms: readonly TermSection[], student: Detector, teacher: Detector, seed: number): Distiller {
+/** Creates the distiller (errors name the term); `imageSize` enables the size check of pretrained/cached teachers. */
+export function buildDistiller(terms: readonly TermSection[], student: Detector, teacher: TeacherModel, seed: number, imageSize?: number): Distiller {
   try {
-    return Distiller.create(resolveTerms(terms, student, teacher), { seed });
+    return Distiller.create(resolveTerms(terms, student, teacher, imageSize), { seed });
   } catch (e) {
     if (e instanceof CliError) throw e;
     throw new CliError(`distill: ${(e as Error).message}`);

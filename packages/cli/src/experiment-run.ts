@@ -1,6 +1,7 @@
 /**
  * Runs one experiment (`kdet train` / `kdet distill`) in its run folder: loads the data, gets the
- * teacher (from `weights`, or trained first in `teacher/`), trains the student (distilled when
+ * teacher (from `weights`, trained first in `teacher/`, or a pretrained COCO-80 teacher; its maps read
+ * from `teacher.cache` when given), trains the student (distilled when
  * terms are configured), evaluates it on the report split (`eval/`), measures its cost and writes
  * report.html. Every stage resumes from its folder when re-run.
  */
@@ -10,13 +11,14 @@ import type { Dataset } from "@kdet/data";
 import type { CliIo } from "./cli-io";
 import type { Experiment, ModelSection } from "./config-schema";
 import { evalLoader, evalSplitName, loadSplits, trainLoader, type Splits } from "./datasets";
-import type { Detector, PostprocessOptions, ValidationData } from "./detectors-api";
+import { isPretrained } from "./config-schema";
+import { Detector, type DistillSetup, type PostprocessOptions, type ValidationData } from "./detectors-api";
 import { buildDistiller } from "./distiller-build";
 import { evaluateToFiles, type SplitEvaluation } from "./evaluate-split";
 import { readMetricsLog } from "./metrics-log";
 import type { ModelMeta } from "./model-meta";
 import { modelCost, type ModelCost } from "./model-stats";
-import { buildModel, loadModelFolder } from "./models";
+import { buildModel, loadModelFolder, loadPretrained, openRunCache, type TeacherModel } from "./models";
 import { predictSplit } from "./predict-split";
 import { Progress } from "./progress";
 import { renderReport, resultsMarkdown, type ReportEntry, type ReportRow } from "./report-html";
@@ -94,26 +96,44 @@ export async function runExperiment(exp: Experiment, dir: string, io: CliIo, opt
   const post = postprocessOf(exp);
   const meta = metaOf(exp, splits.train);
   const disposers: Array<{ dispose(): void }> = [];
+  const closers: Array<() => Promise<void>> = [];
   try {
-    let teacher: Detector | undefined;
     const teacherDir = path.join(dir, "teacher");
-    if (exp.teacher) {
-      teacher = exp.teacher.weights ? await loadModelFolder(exp.teacher.weights, "teacher.weights") : await buildModel(exp.teacher, numClasses, "teacher");
-      disposers.push(teacher);
-      if (exp.teacher.weights && teacher.spec && teacher.spec.id !== exp.teacher.type) {
-        throw new CliError(`teacher.type: got "${exp.teacher.type}" but ${exp.teacher.weights} holds a ${teacher.spec.id}; allowed: "${teacher.spec.id}" (or other weights)`);
+    const t = exp.teacher;
+    let teacher: TeacherModel | undefined;
+    if (t) {
+      if (isPretrained(t)) teacher = await loadPretrained(t.pretrained, "teacher.pretrained");
+      else {
+        teacher = t.weights ? await loadModelFolder(t.weights, "teacher.weights") : await buildModel(t, numClasses, "teacher");
+        if (t.weights && teacher.spec && teacher.spec.id !== t.type) {
+          teacher.dispose();
+          throw new CliError(`teacher.type: got "${t.type}" but ${t.weights} holds a ${teacher.spec.id}; allowed: "${teacher.spec.id}" (or other weights)`);
+        }
       }
-      if (!exp.teacher.weights) await runTrainStage({ dir: teacherDir, label: `teacher ${exp.teacher.type}`, model: teacher, config: exp.teacher.train!, data: train, batchSize: exp.data.batchSize, val, postprocess: post, meta, io });
+      disposers.push(teacher);
+      if (!isPretrained(t) && !t.weights) await runTrainStage({ dir: teacherDir, label: `teacher ${t.type}`, model: teacher as Detector, config: t.train!, data: train, batchSize: exp.data.batchSize, val, postprocess: post, meta, io });
     }
     const student = await buildModel(exp.model, numClasses, "model");
     disposers.push(student);
-    const distill = teacher && exp.distill.length ? { teacher, distiller: buildDistiller(exp.distill, student, teacher, exp.model.seed as number) } : undefined;
-    if (distill) disposers.push(distill.distiller);
+    let distill: DistillSetup | undefined;
+    if (teacher && t && exp.distill.length) {
+      const distiller = buildDistiller(exp.distill, student, teacher, exp.model.seed as number, exp.data.imageSize);
+      disposers.push(distiller);
+      let source: DistillSetup["teacher"] = teacher;
+      if (t.cache) {
+        const cache = await openRunCache(t.cache, teacher, distiller.requiredFeatures.teacher, splits.train, exp.data.imageSize);
+        closers.push(() => cache.dispose());
+        source = cache;
+      }
+      distill = { teacher: source, distiller };
+    }
     const label = `${distill ? "distilled " : ""}${exp.model.type}`;
     await runTrainStage({ dir, label, model: student, config: exp.train, data: train, batchSize: exp.data.batchSize, val, distill, postprocess: post, meta, io });
 
     const studentEval = await evaluateModel(label, exp.model, student, evalDs, splitName, exp, path.join(dir, RUN_FILES.evaluation), io);
-    const teacherEval = teacher && exp.teacher ? await evaluateModel(`teacher ${exp.teacher.type}`, exp.teacher, teacher, evalDs, splitName, exp, path.join(teacherDir, RUN_FILES.evaluation), io) : undefined;
+    // a pretrained teacher predicts COCO-80, not the dataset's classes: it is not evaluated
+    const teacherEval = teacher instanceof Detector && t && !isPretrained(t) ? await evaluateModel(`teacher ${t.type}`, t, teacher, evalDs, splitName, exp, path.join(teacherDir, RUN_FILES.evaluation), io) : undefined;
+    const teacherNote = t && isPretrained(t) ? [`teacher: pretrained ${t.pretrained} (COCO-80${t.cache ? `, maps from the cache ${t.cache}` : ""}); not evaluated on this dataset's classes`] : t?.cache ? [`teacher maps from the cache ${t.cache}`] : [];
     const models = teacherEval ? [teacherEval, studentEval] : [studentEval];
     const rows = resultRows(models);
     const entries: ReportEntry[] = [];
@@ -123,7 +143,7 @@ export async function runExperiment(exp: Experiment, dir: string, io: CliIo, opt
     const minutes = (performance.now() - t0) / 60000;
     const html = renderReport({
       title: `kdet run ${path.basename(dir)}`,
-      notes: [...(opts.notes ?? []), `evaluated on the ${splitName} split (${evalDs.records.length} images) with the final weights; ${minutes.toFixed(1)} min`],
+      notes: [...(opts.notes ?? []), ...teacherNote, `evaluated on the ${splitName} split (${evalDs.records.length} images) with the final weights; ${minutes.toFixed(1)} min`],
       rows,
       entries,
       samples,
@@ -132,6 +152,7 @@ export async function runExperiment(exp: Experiment, dir: string, io: CliIo, opt
     await writeFile(path.join(dir, RUN_FILES.report), html);
     return { dir, student: studentEval, teacher: teacherEval, table: resultsMarkdown(rows) };
   } finally {
+    for (const c of closers) await c();
     for (const d of disposers.reverse()) d.dispose();
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { CliIo } from "./cli-io";
 import type { Command } from "./command";
+import { cacheBuildCommand } from "./commands/cache";
 import { configPrintCommand, configSchemaCommand } from "./commands/config";
 import { dataInspectCommand } from "./commands/data";
 import { demoCommand } from "./commands/demo";
@@ -25,6 +26,7 @@ export const COMMANDS = {
   eval: evalCommand,
   predict: predictCommand,
   export: exportCommand,
+  "cache build": cacheBuildCommand,
   "config print": configPrintCommand,
   "config schema": configSchemaCommand,
   "data inspect": dataInspectCommand,
