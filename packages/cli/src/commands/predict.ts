@@ -23,7 +23,7 @@ import { confident } from "../report-samples";
 import { parseSetArg } from "../set-override";
 
 const OPTIONS = {
-  weights: { type: "string", short: "w", arg: "DIR", help: "model folder (runs/<name>/weights or an export)" },
+  weights: { type: "string", short: "w", arg: "DIR", help: "kdet weights folder (runs/<name>/weights, written by kdet train/distill); not a kdet export folder (exports are TF.js graph models for tf.loadGraphModel)" },
   out: { type: "string", short: "o", arg: "DIR", help: "output folder (default predictions/)" },
   config: { type: "string", short: "c", arg: "FILE", help: "predict on a split of this experiment config instead of image files" },
   split: { type: "string", arg: "NAME", help: "with --config: train, val or test (default test, else val)" },
