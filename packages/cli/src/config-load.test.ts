@@ -85,8 +85,13 @@ distill:
   it("distill terms need a teacher, and a teacher needs weights or a schedule", () => {
     const base = parseConfigText(MINIMAL, "x") as object;
     const terms = [{ loss: { type: "cwd" }, student: "neck.p{3..5}", teacher: "neck.p{3..5}", adapter: "auto" }];
-    expect(errorOf(() => validateExperiment({ ...base, distill: terms }, "t.yaml")).message).toBe("invalid config t.yaml:\n  teacher: distill terms need a teacher: {type, weights} or {type, train}");
-    expect(errorOf(() => validateExperiment({ ...base, distill: terms, teacher: { type: "yolov8-s" } }, "t.yaml")).message).toContain("teacher: a teacher needs `weights` (a model folder) or `train` (a schedule to train it first)");
+    expect(errorOf(() => validateExperiment({ ...base, distill: terms }, "t.yaml")).message).toBe("invalid config t.yaml:\n  teacher: distill terms need a teacher: {type, weights}, {type, train} or {pretrained: id}");
+    expect(errorOf(() => validateExperiment({ ...base, distill: terms, teacher: { type: "yolov8-s" } }, "t.yaml")).message).toContain("teacher: a teacher needs `weights` (a model folder), `train` (a schedule to train it first), or is `{pretrained: id}` (allowed ids: centernet-mbv3, nanodet-g)");
+    // a pretrained teacher: known ids only; a cache goes with a fixed teacher, not with `train`
+    expect(validateExperiment({ ...base, distill: terms, teacher: { pretrained: "nanodet-g" } }, "t.yaml").teacher).toEqual({ pretrained: "nanodet-g" });
+    expect(errorOf(() => validateExperiment({ ...base, distill: terms, teacher: { pretrained: "detr" } }, "t.yaml")).message).toContain('teacher.pretrained: got "detr"; allowed: one of "centernet-mbv3", "nanodet-g"');
+    const trained = { type: "yolov8-s", cache: "c", train: { epochs: 1, optimizer: { type: "sgd", lr: 0.01 } } };
+    expect(errorOf(() => validateExperiment({ ...base, data: { ...(base as { data: object }).data, augment: false }, distill: terms, teacher: trained }, "t.yaml")).message).toContain("teacher.cache: a teacher cache holds a fixed teacher's maps");
     expect(validateExperiment({ ...base, distill: terms, teacher: { type: "yolov8-s", weights: "runs/t/weights" } }, "t.yaml").distill[0]!.adapter).toBe("auto");
   });
 
