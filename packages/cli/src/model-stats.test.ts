@@ -1,4 +1,4 @@
-import "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "@kdet/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDetector } from "./detectors-api";
@@ -28,12 +28,14 @@ describe("model cost", () => {
     m.dispose();
   });
 
-  it("modelCost scales GFLOPs with the input area and times inference", async () => {
+  it("modelCost scales GFLOPs with the input area and times inference, leaving no tensor behind", async () => {
+    const before = tf.memory().numTensors;
     const m = createDetector("yolov8-n", { numClasses: 8 });
     const a = await modelCost(m, 64);
     const b = await countGflops(m, 128);
     expect(b / a.gflops).toBeCloseTo(4, 1);
     expect(a.msPerImage).toBeGreaterThan(0);
     m.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -47,10 +47,8 @@ export function kernelMacs(name: string, inputShapes: ReadonlyArray<readonly num
 export async function countGflops(model: Detector, size: number): Promise<number> {
   const x = tf.zeros([1, size, size, 3]) as tf.Tensor4D;
   try {
-    const info = await tf.profile(() => {
-      const out = model.call(x);
-      return Object.values(out as unknown as Record<string, tf.Tensor | tf.Tensor[]>).flat();
-    });
+    // the forward pass' intermediates belong to the caller's scope (Detector contract): tidy them here
+    const info = await tf.profile(() => tf.tidy(() => Object.values(model.call(x) as unknown as Record<string, tf.Tensor | tf.Tensor[]>).flat()));
     let macs = 0;
     for (const k of info.kernels) macs += kernelMacs(k.name, k.inputShapes as number[][], k.outputShapes as number[][]);
     tf.dispose(info.result as tf.Tensor[]);
