@@ -24,7 +24,8 @@ export interface RetinaHeadOptions {
 
 /**
  * RetinaNet head (Lin et al., ICCV 2017; mmdet `RetinaHead`), NHWC, shared across levels:
- * `cls_tower` / `reg_tower` = `stackedConvs` × (conv 3×3 + bias → ReLU), weights N(0, 0.01²), no norm;
+ * `cls_tower` / `reg_tower` = `stackedConvs` × (conv 3×3 + bias → ReLU), weights N(0, 0.01²), no norm
+ * (option `groups`: conv → GN → ReLU, as mmdet `norm_cfg`);
  * `cls_out` 3×3 → A·C logits (bias −log 99), `reg_out` 3×3 → A·4 deltas (mmdet `DeltaXYWHBBoxCoder`,
  * means 0, stds 1), A = 9 anchors per location (3 ratios × 3 octave scales), channels anchor-major.
  * Children: `cls_tower`, `reg_tower`, `cls_out`, `reg_out`, views `cls.p3…`, `box.p3…` (tappable raw maps).
