@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
-const order = ["train-step", "eval-large", "data", "losses", "train", "teachers"];
+const order = ["demo", "train-step", "eval-large", "data", "losses", "train", "teachers", "teacher-cache", "export"];
 const dirs = readdirSync(join(root, "bench"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
 dirs.sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99) || a.localeCompare(b));
 const head = readFileSync(join(root, "bench", "SUMMARY.md"), "utf8").trimEnd();

@@ -37,6 +37,8 @@ export interface StepContext {
   optimizer: Optimizer;
   ema?: ModelEma;
   clipNorm: number;
+  /** Weight of the detection loss (default 1; 0 = labels unused, distillation terms only). */
+  detectionWeight?: number;
   distill?: DistillSetup;
 }
 
@@ -49,7 +51,7 @@ export interface StepResult {
 
 /**
  * One training step: teacher features (no tape, inference-mode BN) → student forward with taps →
- * detection loss (+ distiller terms with GT boxes/labels and the input size in the context) →
+ * detection loss × `detectionWeight` (+ distiller terms with GT boxes/labels and the input size in the context) →
  * gradients of every trainable parameter → global-norm clipping → optimizer update (weight decay on
  * `weight` parameters only, warmup bias rate on `bias` ones) → EMA update. Frees every tensor it made.
  * A non-detector teacher's maps are given as `teacherFeatures` (prepared before the step; the caller keeps
@@ -71,9 +73,11 @@ export function trainStep(ctx: StepContext, batch: BatchLike, rates: StepRates, 
     }
     const { value, grads } = tf.variableGrads(() => {
       const { raw, taps } = ctx.model.forwardWithTaps(x, d?.distiller.requiredFeatures.student ?? []);
-      const det = ctx.model.head.loss(raw, targets);
-      const parts: Record<string, tf.Scalar> = { ...det.parts };
-      let total = det.total;
+      const w = ctx.detectionWeight ?? 1;
+      if (w === 0 && !d) throw new Error("trainStep: detectionWeight 0 without a teacher leaves nothing to learn from");
+      const det = w > 0 ? ctx.model.head.loss(raw, targets) : { total: tf.scalar(0), parts: {} };
+      const parts: Record<string, tf.Scalar> = w === 1 ? { ...det.parts } : Object.fromEntries(Object.entries(det.parts).map(([k, v]) => [k, tf.mul(v, w) as tf.Scalar]));
+      let total: tf.Scalar = w === 1 || w === 0 ? det.total : tf.mul(det.total, w);
       if (d) {
         const k = d.distiller.compute(taps, teacherMaps, { boxes: targets.boxes, labels: targets.classes, imageSize: [batch.height, batch.width] });
         for (const [name, v] of Object.entries(k.parts)) {

@@ -32,6 +32,11 @@ export const trainerConfigSchema = z
     checkpointEvery: z.number().int().min(0).default(0),
     /** Metric that selects `best.ckpt`. */
     bestMetric: z.enum(["mAP", "AP50"]).default("mAP"),
+    /**
+     * Weight of the student's own detection loss (its parts are scaled by it). 0: the labels are not used and the
+     * student learns from the distillation terms alone (distillation on unlabeled images); needs a teacher.
+     */
+    detectionWeight: z.number().min(0).default(1),
   })
   .strict();
 /** A resolved trainer config. */
@@ -85,6 +90,7 @@ export class Trainer {
     this.config = trainerConfigSchema.parse(opts.config);
     this.model = opts.model;
     if (opts.data.batchesPerEpoch < 1) throw new Error(`Trainer: the training data has ${opts.data.batchesPerEpoch} batches per epoch`);
+    if (this.config.detectionWeight === 0 && !opts.distill) throw new Error("Trainer: config.detectionWeight is 0 but there is no teacher (distill): nothing to learn from");
     if (opts.distill) {
       const teacher = opts.distill.teacher;
       if (isDetectorTeacher(teacher)) teacher.train(false);
@@ -149,7 +155,7 @@ export class Trainer {
     let r: StepResult;
     try {
       this.model.train(true);
-      r = trainStep({ model: this.model, params: this.params, optimizer: this.optimizer, ema: this.ema, clipNorm: c.clipNorm, distill: d }, batch, rates, teacherFeats);
+      r = trainStep({ model: this.model, params: this.params, optimizer: this.optimizer, ema: this.ema, clipNorm: c.clipNorm, detectionWeight: c.detectionWeight, distill: d }, batch, rates, teacherFeats);
     } finally {
       if (teacherFeats) tf.dispose(Object.values(teacherFeats));
     }
