@@ -15,7 +15,7 @@ import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 
-register("../train-step/esm-hook.mjs", import.meta.url);
+register("../esm-hook.mjs", import.meta.url);
 
 type TF = typeof import("../../packages/losses/node_modules/@tensorflow/tfjs-core");
 const tf = createRequire(new URL("../../packages/losses/package.json", import.meta.url))("@tensorflow/tfjs-core") as TF;

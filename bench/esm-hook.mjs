@@ -1,5 +1,5 @@
 /**
- * Node module-resolution hook for bench/train under tsx: tfjs-core's ESM build (reached through
+ * Node module-resolution hook for the bench/* scripts under tsx (`register("../esm-hook.mjs", import.meta.url)`): tfjs-core's ESM build (reached through
  * `@tensorflow/tfjs-core/dist/register_all_gradients`) imports `./gradients`, which is both
  * `gradients.js` and a directory; Node then fails with ERR_UNSUPPORTED_DIR_IMPORT. Retry with `.js`.
  */
