@@ -5,6 +5,7 @@ import { Sppf } from "../blocks/sppf";
 import { ConvBnAct } from "../nn/conv-bn-act";
 import { Backbone, type LevelInfo } from "../nn/feature-pyramid";
 import { Sequential } from "../nn/sequential";
+import { stagedForward } from "./staged-forward";
 
 /** YOLOv8 compound scaling: depth multiple, width multiple, channel cap (ultralytics yolov8.yaml). */
 export interface YoloScale {
@@ -65,12 +66,6 @@ export class CspDarknet extends Backbone {
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D[] {
-    let y = this.stem.call(x);
-    const outs: tf.Tensor4D[] = [];
-    for (const [i, s] of this.stages.entries()) {
-      y = s.call(y);
-      if (i >= 1) outs.push(y);
-    }
-    return outs;
+    return stagedForward(this.stem, this.stages, x);
   }
 }

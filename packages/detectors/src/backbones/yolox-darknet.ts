@@ -4,6 +4,7 @@ import { Sppf } from "../blocks/sppf";
 import { CspLayer, Focus, yoloxConv } from "../blocks/yolox-blocks";
 import { Backbone, type LevelInfo } from "../nn/feature-pyramid";
 import { Sequential } from "../nn/sequential";
+import { stagedForward } from "./staged-forward";
 
 /** YOLOX compound scaling (Megvii YOLOX `exps/default/yolox_*.py`): depth and width multiples, depthwise convs. */
 export interface YoloxScale {
@@ -58,12 +59,6 @@ export class YoloxDarknet extends Backbone {
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D[] {
-    let y = this.stem.call(x);
-    const outs: tf.Tensor4D[] = [];
-    for (const [i, s] of this.stages.entries()) {
-      y = s.call(y);
-      if (i >= 1) outs.push(y);
-    }
-    return outs;
+    return stagedForward(this.stem, this.stages, x);
   }
 }
