@@ -7,7 +7,7 @@ export async function resolve(specifier, context, next) {
   try {
     return await next(specifier, context);
   } catch (e) {
-    if (e && e.code === "ERR_UNSUPPORTED_DIR_IMPORT" && context.parentURL && context.parentURL.includes("/@tensorflow/")) {
+    if (e && e.code === "ERR_UNSUPPORTED_DIR_IMPORT" && context.parentURL?.includes("/@tensorflow/")) {
       return next(`${specifier}.js`, context);
     }
     throw e;

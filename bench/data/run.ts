@@ -20,7 +20,14 @@ import { writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createBatchLoader, decodeImage, loadSharp, loadYolo, type BatchOptions, type Dataset } from "../../packages/data/src/index.js";
+import {
+  createBatchLoader,
+  decodeImage,
+  loadSharp,
+  loadYolo,
+  type BatchOptions,
+  type Dataset,
+} from "../../packages/data/src/index";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -34,10 +41,18 @@ const median = (v: number[]): number => {
   const s = [...v].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(" ");
+const load = (): string =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 
 /** Time `fn` (which processes `n` images) `runs` times after one warm-up; median wall and CPU images/s. */
-async function measure(n: number, fn: () => Promise<void>, warm = true): Promise<{ wall: number; cpu: number }> {
+async function measure(
+  n: number,
+  fn: () => Promise<void>,
+  warm = true,
+): Promise<{ wall: number; cpu: number }> {
   if (warm) await fn();
   const wall: number[] = [];
   const cpu: number[] = [];
@@ -73,7 +88,13 @@ async function main(): Promise<void> {
   const rows: { stage: string; decoder: string; wall: number; cpu: number }[] = [];
   for (const decoder of ["sharp", "js"] as const) {
     const stages: [string, () => Promise<void>, boolean][] = [
-      ["decode", async () => { for (let i = 0; i < n; i++) await decodeImage(ds.records[i]!.file, { decoder }); }, true],
+      [
+        "decode",
+        async () => {
+          for (let i = 0; i < n; i++) await decodeImage(ds.records[i]!.file, { decoder });
+        },
+        true,
+      ],
       ["letterbox", () => epoch(ds, { ...base, decoder, augment: false }), true],
       ["augment", () => epoch(ds, { ...base, decoder, augment: {} }), true],
       ["augment+mosaic", () => epoch(ds, { ...base, decoder, augment: { mosaic: 1 } }), true],
@@ -81,16 +102,29 @@ async function main(): Promise<void> {
     for (const [stage, fn, warm] of stages) {
       const m = await measure(n, fn, warm);
       rows.push({ stage, decoder, ...m });
-      console.log(`${decoder.padEnd(6)} ${stage.padEnd(16)} ${m.wall.toFixed(1).padStart(7)} img/s wall ${m.cpu.toFixed(1).padStart(7)} img/CPU-s   (load ${load()})`);
+      console.log(
+        `${decoder.padEnd(6)} ${stage.padEnd(16)} ${m.wall.toFixed(1).padStart(7)} img/s wall ${m.cpu.toFixed(1).padStart(7)} img/CPU-s   (load ${load()})`,
+      );
     }
     // Cached: fill the cache once (untimed), then time epochs served from memory.
-    for (const [stage, augment] of [["cached augment", {}], ["cached aug+mosaic", { mosaic: 1 }]] as const) {
+    for (const [stage, augment] of [
+      ["cached augment", {}],
+      ["cached aug+mosaic", { mosaic: 1 }],
+    ] as const) {
       const L = createBatchLoader(ds, { ...base, decoder, augment, cache: true });
       for await (const _ of L.epoch(0));
       let e = 1;
-      const m = await measure(n, async () => { for await (const _ of L.epoch(e++)); }, false);
+      const m = await measure(
+        n,
+        async () => {
+          for await (const _ of L.epoch(e++));
+        },
+        false,
+      );
       rows.push({ stage, decoder, ...m });
-      console.log(`${decoder.padEnd(6)} ${stage.padEnd(16)} ${m.wall.toFixed(1).padStart(7)} img/s wall ${m.cpu.toFixed(1).padStart(7)} img/CPU-s   (load ${load()})`);
+      console.log(
+        `${decoder.padEnd(6)} ${stage.padEnd(16)} ${m.wall.toFixed(1).padStart(7)} img/s wall ${m.cpu.toFixed(1).padStart(7)} img/CPU-s   (load ${load()})`,
+      );
     }
   }
   const loadAfter = load();
@@ -100,7 +134,8 @@ async function main(): Promise<void> {
     "| stage (coco128 train, 320×320, batch 16) | sharp img/s (wall) | sharp img/CPU-s | js img/s (wall) | js img/CPU-s | sharp / js (CPU) |",
     "|---|---|---|---|---|---|",
     ...stages.map((s) => {
-      const a = get(s, "sharp"), b = get(s, "js");
+      const a = get(s, "sharp"),
+        b = get(s, "js");
       return `| ${s} | ${a.wall.toFixed(1)} | ${a.cpu.toFixed(1)} | ${b.wall.toFixed(1)} | ${b.cpu.toFixed(1)} | ${(a.cpu / b.cpu).toFixed(2)}× |`;
     }),
   ].join("\n");

@@ -29,7 +29,15 @@ const seeds = arg("--seeds", "1,2,3").split(",").map(Number);
 
 /** Deep merge of plain objects (arrays and scalars replace). */
 function merge<T>(a: T, b: unknown): T {
-  if (typeof a !== "object" || a === null || Array.isArray(a) || typeof b !== "object" || b === null || Array.isArray(b)) return (b === undefined ? a : b) as T;
+  if (
+    typeof a !== "object" ||
+    a === null ||
+    Array.isArray(a) ||
+    typeof b !== "object" ||
+    b === null ||
+    Array.isArray(b)
+  )
+    return (b === undefined ? a : b) as T;
   const r: Record<string, unknown> = { ...(a as Record<string, unknown>) };
   for (const [k, v] of Object.entries(b)) r[k] = merge(r[k], v);
   return r as T;
@@ -41,19 +49,46 @@ await startBackend(io, "auto");
 const dir = await createRunFolder(out, "tune");
 const t0 = performance.now();
 // progress every 30 s, without the test-split lines (tuning never looks at test)
-const errLog = setInterval(() => { const last = io.err.join("").trim().split("\n").filter((l) => !/ on test/.test(l)).at(-1); if (last) console.error(last.slice(0, 160)); }, 30_000);
-await runDemo({ preset, methods: methods as never, seeds, dir, out, resumed: false, reuse: true, backend: "auto", io });
+const errLog = setInterval(() => {
+  const last = io.err
+    .join("")
+    .trim()
+    .split("\n")
+    .filter((l) => !/ on test/.test(l))
+    .at(-1);
+  if (last) console.error(last.slice(0, 160));
+}, 30_000);
+await runDemo({
+  preset,
+  methods: methods as never,
+  seeds,
+  dir,
+  out,
+  resumed: false,
+  reuse: true,
+  backend: "auto",
+  io,
+});
 clearInterval(errLog);
-const r = JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as { stages: Record<string, { valMAP: number | null; seconds: number }> };
+const r = JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as {
+  stages: Record<string, { valMAP: number | null; seconds: number }>;
+};
 const v = (name: string) => 100 * (r.stages[name]?.valMAP ?? NaN);
 const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
-const std = (x: number[]) => Math.sqrt(x.reduce((a, b) => a + (b - mean(x)) ** 2, 0) / Math.max(1, x.length - 1));
+const std = (x: number[]) =>
+  Math.sqrt(x.reduce((a, b) => a + (b - mean(x)) ** 2, 0) / Math.max(1, x.length - 1));
 const base = seeds.map((s) => v(`baseline-s${s}`));
-console.log(`patch ${JSON.stringify(patch)}; ${((performance.now() - t0) / 60000).toFixed(1)} min; dir ${dir}`);
+console.log(
+  `patch ${JSON.stringify(patch)}; ${((performance.now() - t0) / 60000).toFixed(1)} min; dir ${dir}`,
+);
 console.log(`teacher val mAP ${v("teacher").toFixed(1)}`);
-console.log(`baseline val mAP ${base.map((x) => x.toFixed(1)).join(" ")}  mean ${mean(base).toFixed(1)} ± ${std(base).toFixed(1)}`);
+console.log(
+  `baseline val mAP ${base.map((x) => x.toFixed(1)).join(" ")}  mean ${mean(base).toFixed(1)} ± ${std(base).toFixed(1)}`,
+);
 for (const m of methods) {
   const x = seeds.map((s) => v(`${m}-s${s}`));
   const g = x.map((e, i) => e - base[i]!);
-  console.log(`${m} val mAP ${x.map((e) => e.toFixed(1)).join(" ")}  mean ${mean(x).toFixed(1)} ± ${std(x).toFixed(1)}; paired gain ${mean(g).toFixed(1)} ± ${std(g).toFixed(1)}`);
+  console.log(
+    `${m} val mAP ${x.map((e) => e.toFixed(1)).join(" ")}  mean ${mean(x).toFixed(1)} ± ${std(x).toFixed(1)}; paired gain ${mean(g).toFixed(1)} ± ${std(g).toFixed(1)}`,
+  );
 }

@@ -22,10 +22,19 @@ import type * as EvalApi from "../../packages/eval/src/index";
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../..");
 const { values: args } = parseArgs({
-  options: { runs: { type: "string", default: "5" }, dist: { type: "boolean" }, write: { type: "boolean" }, cases: { type: "string" } },
+  options: {
+    runs: { type: "string", default: "5" },
+    dist: { type: "boolean" },
+    write: { type: "boolean" },
+    cases: { type: "string" },
+  },
 });
 const RUNS = Number(args.runs);
-const casesDir = resolve(args.cases ?? process.env["KDET_EVAL_CASES"] ?? join(process.env["KDET_SHARED"] ?? join(repo, "../shared"), "eval-cases"));
+const casesDir = resolve(
+  args.cases ??
+    process.env["KDET_EVAL_CASES"] ??
+    join(process.env["KDET_SHARED"] ?? join(repo, "../shared"), "eval-cases"),
+);
 const large = join(casesDir, "large");
 
 async function api(): Promise<typeof EvalApi> {
@@ -95,9 +104,12 @@ async function main(): Promise<void> {
     const c3 = cpuMs();
     sample();
     const bad = stats.findIndex((v, j) => !Object.is(v, expected.stats_numpy_ge_2_3[j]));
-    if (bad >= 0) throw new Error(`run ${i}: stats[${bad}] = ${stats[bad]} != ${expected.stats_numpy_ge_2_3[bad]}`);
+    if (bad >= 0)
+      throw new Error(`run ${i}: stats[${bad}] = ${stats[bad]} != ${expected.stats_numpy_ge_2_3[bad]}`);
     runs.push({ wall: w3 - w0, cpu: c3 - c0, evaluate: w1 - w0, accumulate: w2 - w1, summarize: w3 - w2 });
-    console.error(`run ${i + 1}/${RUNS}: ${(w3 - w0).toFixed(0)} ms wall, ${(c3 - c0).toFixed(0)} ms CPU (bit-exact)`);
+    console.error(
+      `run ${i + 1}/${RUNS}: ${(w3 - w0).toFixed(0)} ms wall, ${(c3 - c0).toFixed(0)} ms CPU (bit-exact)`,
+    );
   }
   // the numpy < 2.3 model against `stats`
   const legacy = E.cocoEvaluate(gt, dt, { numpySum: "numpy<2.3" }).stats;
@@ -106,7 +118,9 @@ async function main(): Promise<void> {
   sample();
   const maxRss = process.resourceUsage().maxRSS * 1024;
 
-  const py = (expected.timing_sessions ?? []).flatMap((s) => s.runs.map((r) => r["evaluate+accumulate+summarize"]!)).filter((x) => x > 0);
+  const py = (expected.timing_sessions ?? [])
+    .flatMap((s) => s.runs.map((r) => r["evaluate+accumulate+summarize"]!))
+    .filter((x) => x > 0);
   const med = median(runs.map((r) => r.wall));
   const medCpu = median(runs.map((r) => r.cpu));
   const single = process.execArgv.includes("--single-threaded");

@@ -5,12 +5,21 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { configureBatchNorm, createDetector, loadGraphExport, verifyGraphExport, writeGraphModel, type DetectorId } from "../../packages/detectors/src/index";
+import {
+  configureBatchNorm,
+  createDetector,
+  loadGraphExport,
+  verifyGraphExport,
+  writeGraphModel,
+  type DetectorId,
+} from "../../packages/detectors/src/index";
 import { initBackend, Rng } from "../../packages/core/src/index";
 import { createRequire } from "node:module";
 
 type TF = typeof import("../../packages/detectors/node_modules/@tensorflow/tfjs-core");
-const tf = createRequire(new URL("../../packages/detectors/package.json", import.meta.url))("@tensorflow/tfjs-core") as TF;
+const tf = createRequire(new URL("../../packages/detectors/package.json", import.meta.url))(
+  "@tensorflow/tfjs-core",
+) as TF;
 type Tensor = InstanceType<TF["Tensor"]>;
 
 const median = (v: number[]): number => {
@@ -73,19 +82,37 @@ async function measure(id: DetectorId, size: number, runs: number, dir: string):
   const g: number[] = [];
   for (let r = 0; r < runs; r++) {
     // alternate the order so neither side always runs right after the other
-    if (r % 2) (g.push(timed(runGraph)), d.push(timed(runDet)));
-    else (d.push(timed(runDet)), g.push(timed(runGraph)));
+    if (r % 2) g.push(timed(runGraph)), d.push(timed(runDet));
+    else d.push(timed(runDet)), g.push(timed(runGraph));
   }
   const maxDiff = Math.max(...Object.values(verifyGraphExport(det, model, meta)));
   tf.dispose(x);
   model.dispose();
   det.dispose();
-  return { id, exportMs, loadMs, firstMs, detMs: median(d), graphMs: median(g), nodes: written.nodes, files: written.files.length, maxDiff };
+  return {
+    id,
+    exportMs,
+    loadMs,
+    firstMs,
+    detMs: median(d),
+    graphMs: median(g),
+    nodes: written.nodes,
+    files: written.files.length,
+    maxDiff,
+  };
 }
 
 /** Runs the benchmark (see run.ts for the flags). */
 export async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { size: { type: "string" }, runs: { type: "string" }, only: { type: "string" }, write: { type: "boolean" } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      size: { type: "string" },
+      runs: { type: "string" },
+      only: { type: "string" },
+      write: { type: "boolean" },
+    },
+  });
   const size = Number(values.size ?? 320);
   const runs = Number(values.runs ?? 15);
   const ids = (values.only?.split(",") ?? ["yolov8-n", "gfl-r18"]) as DetectorId[];
@@ -106,7 +133,10 @@ export async function main(argv: string[]): Promise<void> {
   const table = [
     `| model | Detector ms/image | graph model ms/image | graph / Detector | export ms | load ms | first graph call ms | graph nodes | files | max rel. diff |`,
     `|---|---|---|---|---|---|---|---|---|---|`,
-    ...rows.map((r) => `| ${r.id} | ${r.detMs.toFixed(1)} | ${r.graphMs.toFixed(1)} | ${(r.graphMs / r.detMs).toFixed(2)} | ${r.exportMs.toFixed(0)} | ${r.loadMs.toFixed(0)} | ${r.firstMs.toFixed(0)} | ${r.nodes} | ${r.files} | ${r.maxDiff.toExponential(1)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.id} | ${r.detMs.toFixed(1)} | ${r.graphMs.toFixed(1)} | ${(r.graphMs / r.detMs).toFixed(2)} | ${r.exportMs.toFixed(0)} | ${r.loadMs.toFixed(0)} | ${r.firstMs.toFixed(0)} | ${r.nodes} | ${r.files} | ${r.maxDiff.toExponential(1)} |`,
+    ),
   ].join("\n");
   console.log(table);
   if (!values.write) return;

@@ -18,7 +18,9 @@ import { fileURLToPath } from "node:url";
 register("../esm-hook.mjs", import.meta.url);
 
 type TF = typeof import("../../packages/losses/node_modules/@tensorflow/tfjs-core");
-const tf = createRequire(new URL("../../packages/losses/package.json", import.meta.url))("@tensorflow/tfjs-core") as TF;
+const tf = createRequire(new URL("../../packages/losses/package.json", import.meta.url))(
+  "@tensorflow/tfjs-core",
+) as TF;
 const { initBackend } = await import("../../packages/core/src/backend/index");
 const { Distiller, LOSS_IDS } = await import("@kdet/losses");
 const { familyCases, pyramidInputs } = await import("../../packages/losses/src/testing/family-cases");
@@ -52,7 +54,11 @@ const median = (v: number[]) => {
   const s = [...v].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 
 /** Runs `fn` once to warm up, then `runs` times; returns the median wall time (ms). */
 function time(fn: () => void): number {
@@ -77,10 +83,22 @@ function fwdBwd(f: () => Tensor, vars: Variable[]): void {
 /** Reference: five 3×3 stride-2 convs (3→16→32→64→128→256, ReLU) from the images to P3–P5. */
 function convNetMs(): { fwd: number; fwdBwd: number; params: number } {
   const chans = [3, 16, 32, 64, 128, 256];
-  const weights = chans.slice(1).map((c, i) => tf.variable(tf.randomNormal([3, 3, chans[i]!, c], 0, Math.sqrt(2 / (9 * chans[i]!)), "float32", i + 1)));
+  const weights = chans
+    .slice(1)
+    .map((c, i) =>
+      tf.variable(tf.randomNormal([3, 3, chans[i]!, c], 0, Math.sqrt(2 / (9 * chans[i]!)), "float32", i + 1)),
+    );
   const biases = chans.slice(1).map((c) => tf.variable(tf.zeros([c])));
   const images = tf.randomUniform([spec.batch, spec.imageSize, spec.imageSize, 3], 0, 1, "float32", 3);
-  const r = [3, 4, 5].map((l, i) => tf.randomNormal([spec.batch, spec.imageSize >> l, spec.imageSize >> l, chans[l]!], 0, 1, "float32", 10 + i));
+  const r = [3, 4, 5].map((l, i) =>
+    tf.randomNormal(
+      [spec.batch, spec.imageSize >> l, spec.imageSize >> l, chans[l]!],
+      0,
+      1,
+      "float32",
+      10 + i,
+    ),
+  );
   const forward = () =>
     tf.tidy(() => {
       let x = images as Tensor;
@@ -103,9 +121,13 @@ function convNetMs(): { fwd: number; fwdBwd: number; params: number } {
 
 const info = await initBackend({ quiet: true });
 const loadStart = load();
-console.log(`${info.message}\nload ${loadStart}; batch ${spec.batch} @ ${spec.imageSize}, ${runs} timed runs (median)`);
+console.log(
+  `${info.message}\nload ${loadStart}; batch ${spec.batch} @ ${spec.imageSize}, ${runs} timed runs (median)`,
+);
 const ref = convNetMs();
-console.log(`conv net: fwd ${ref.fwd.toFixed(1)} ms, fwd+bwd ${ref.fwdBwd.toFixed(1)} ms (${ref.params} params)`);
+console.log(
+  `conv net: fwd ${ref.fwd.toFixed(1)} ms, fwd+bwd ${ref.fwdBwd.toFixed(1)} ms (${ref.params} params)`,
+);
 
 const { student, teacher, ctx } = pyramidInputs(spec);
 const cases = familyCases(spec);

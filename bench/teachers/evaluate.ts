@@ -1,8 +1,19 @@
 /** The body of bench/teachers/run.ts (see there). */
 // The teachers' modules load tfjs-core's main entry before @kdet/core's deep imports.
-import { TEACHERS, TEACHER_IDS, loadTeacher, type TeacherId } from "../../packages/detectors/src/teachers/registry";
+import {
+  TEACHERS,
+  TEACHER_IDS,
+  loadTeacher,
+  type TeacherId,
+} from "../../packages/detectors/src/teachers/registry";
 import { initBackend } from "../../packages/core/src/index";
-import { decodeImage, loadYolo, toCocoGt, toCocoResults, type ImageDetections } from "../../packages/data/src/index";
+import {
+  decodeImage,
+  loadYolo,
+  toCocoGt,
+  toCocoResults,
+  type ImageDetections,
+} from "../../packages/data/src/index";
 import { cocoEvaluate, loadGroundTruth, loadResults } from "../../packages/eval/src/index";
 import { execSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
@@ -23,7 +34,15 @@ interface Row {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const { values: args } = parseArgs({ args: argv, options: { limit: { type: "string" }, only: { type: "string" }, resize: { type: "string", default: "stretch" }, write: { type: "boolean" } } });
+  const { values: args } = parseArgs({
+    args: argv,
+    options: {
+      limit: { type: "string" },
+      only: { type: "string" },
+      resize: { type: "string", default: "stretch" },
+      write: { type: "boolean" },
+    },
+  });
   const root = path.join(process.env.KDET_SHARED ?? "/work/shared", "datasets", "coco128");
   const dataYaml = path.join(root, "data.yaml");
   if (!existsSync(dataYaml)) {
@@ -38,36 +57,60 @@ export async function main(argv: string[]): Promise<void> {
   const loadBefore = execSync("uptime").toString().trim();
   const rows: Row[] = [];
   const modes = args.resize!.split(",") as ("stretch" | "letterbox")[];
-  for (const id of ids) for (const resize of modes) {
-    const t0 = performance.now();
-    const teacher = await loadTeacher(id, { resize });
-    const loadMs = performance.now() - t0;
-    const dets: ImageDetections[] = [];
-    let runMs = 0;
-    for (const [index, r] of ds.records.entries()) {
-      const image = await decodeImage(r.file);
-      const t = performance.now();
-      const { detections } = await teacher.run([image], { scores: false });
-      runMs += performance.now() - t;
-      const d = detections[0]!;
-      dets.push({ index, boxes: d.boxes, scores: d.scores, classes: d.classes });
+  for (const id of ids)
+    for (const resize of modes) {
+      const t0 = performance.now();
+      const teacher = await loadTeacher(id, { resize });
+      const loadMs = performance.now() - t0;
+      const dets: ImageDetections[] = [];
+      let runMs = 0;
+      for (const [index, r] of ds.records.entries()) {
+        const image = await decodeImage(r.file);
+        const t = performance.now();
+        const { detections } = await teacher.run([image], { scores: false });
+        runMs += performance.now() - t;
+        const d = detections[0]!;
+        dets.push({ index, boxes: d.boxes, scores: d.scores, classes: d.classes });
+      }
+      teacher.dispose();
+      const results = toCocoResults(ds, dets);
+      const e = cocoEvaluate(gt, loadResults(results, gt));
+      const row: Row = {
+        id,
+        resize,
+        images: ds.records.length,
+        dets: results.length,
+        ap: e.stats[0]!,
+        ap50: e.stats[1]!,
+        ap75: e.stats[2]!,
+        msPerImage: runMs / ds.records.length,
+        loadMs,
+      };
+      rows.push(row);
+      console.log(
+        `${id} (${resize}): AP ${row.ap.toFixed(3)}  AP50 ${row.ap50.toFixed(3)}  AP75 ${row.ap75.toFixed(3)}  ${row.msPerImage.toFixed(0)} ms/image  (${row.dets} dets, ${row.images} images, load ${loadMs.toFixed(0)} ms)`,
+      );
     }
-    teacher.dispose();
-    const results = toCocoResults(ds, dets);
-    const e = cocoEvaluate(gt, loadResults(results, gt));
-    const row: Row = { id, resize, images: ds.records.length, dets: results.length, ap: e.stats[0]!, ap50: e.stats[1]!, ap75: e.stats[2]!, msPerImage: runMs / ds.records.length, loadMs };
-    rows.push(row);
-    console.log(`${id} (${resize}): AP ${row.ap.toFixed(3)}  AP50 ${row.ap50.toFixed(3)}  AP75 ${row.ap75.toFixed(3)}  ${row.msPerImage.toFixed(0)} ms/image  (${row.dets} dets, ${row.images} images, load ${loadMs.toFixed(0)} ms)`);
-  }
   const loadAfter = execSync("uptime").toString().trim();
   console.log(`backend: ${info.message}\nuptime before: ${loadBefore}\nuptime after:  ${loadAfter}`);
   if (args.write) {
     const here = path.dirname(fileURLToPath(import.meta.url));
-    writeFileSync(path.join(here, "RESULTS.md"), report(rows, info.backend, info.threads, args.resize!, ds.records.length, loadBefore, loadAfter));
+    writeFileSync(
+      path.join(here, "RESULTS.md"),
+      report(rows, info.backend, info.threads, args.resize!, ds.records.length, loadBefore, loadAfter),
+    );
   }
 }
 
-function report(rows: Row[], backend: string, threads: number | null, resize: string, n: number, before: string, after: string): string {
+function report(
+  rows: Row[],
+  backend: string,
+  threads: number | null,
+  resize: string,
+  n: number,
+  before: string,
+  after: string,
+): string {
   const f = (x: number) => x.toFixed(3);
   const lines = [
     "# Pretrained teachers on coco128 val2017",

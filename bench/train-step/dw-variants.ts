@@ -17,7 +17,7 @@ function cpuTime(f: () => unknown, reps = 5): number {
     tf.tidy(() => {
       (f() as { dataSync(): unknown }).dataSync();
     });
-        best = Math.min(best, performance.now() - t0);
+    best = Math.min(best, performance.now() - t0);
   }
   return best;
 }
@@ -29,7 +29,12 @@ function xpad(x: T4, s: number, oh: number, ow: number): T4 {
   const padL = Math.floor(Math.max((ow - 1) * s + 3 - w, 0) / 2);
   const rows = (oh - 1) * s + 3;
   const cols = (ow - 1) * s + 3;
-  return tf.pad(x, [[0, 0], [padT, rows - h - padT], [padL, cols - w - padL], [0, 0]]);
+  return tf.pad(x, [
+    [0, 0],
+    [padT, rows - h - padT],
+    [padL, cols - w - padL],
+    [0, 0],
+  ]);
 }
 
 /** The 9 shifted (and for s=2 subsampled) input slices [N, OH, OW, Ci], tap order (kh, kw). */
@@ -47,7 +52,12 @@ function taps(xp: T4, s: number, oh: number, ow: number): T4[] {
       let ph = phases.get(key);
       if (ph == null) {
         const [, hp, wp] = xp.shape;
-        ph = tf.maxPool(tf.slice(xp, [0, kh % s, kw % s, 0], [n, hp - (kh % s), wp - (kw % s), ci]), 1, s, "valid");
+        ph = tf.maxPool(
+          tf.slice(xp, [0, kh % s, kw % s, 0], [n, hp - (kh % s), wp - (kw % s), ci]),
+          1,
+          s,
+          "valid",
+        );
         phases.set(key, ph);
       }
       out.push(tf.slice(ph, [0, Math.floor(kh / s), Math.floor(kw / s), 0], [n, oh, ow, ci]));
@@ -70,12 +80,24 @@ function folded(x: T4, dy: T4, s: number, b: number): unknown {
     const start = r * s;
     const have = Math.max(0, Math.min(wp - start, wq));
     let part = tf.slice(xT, [0, 0, start, 0], [ci, hp, have, n]);
-    if (have < wq) part = tf.pad(part, [[0, 0], [0, 0], [0, wq - have], [0, 0]]);
+    if (have < wq)
+      part = tf.pad(part, [
+        [0, 0],
+        [0, 0],
+        [0, wq - have],
+        [0, 0],
+      ]);
     parts.push(part);
   }
   const input = tf.concat(parts, 3); // [Ci, Hp, Wq, b·N], channel = r·N + n
   let dyp = dy;
-  if (q * b !== ow) dyp = tf.pad(dy, [[0, 0], [0, 0], [0, q * b - ow], [0, 0]]);
+  if (q * b !== ow)
+    dyp = tf.pad(dy, [
+      [0, 0],
+      [0, 0],
+      [0, q * b - ow],
+      [0, 0],
+    ]);
   const filter = tf.reshape(tf.transpose(dyp, [1, 2, 0, 3]), [oh, q, b * n, co]);
   const out = tf.conv2d(input as T4, filter as T4, 1, "valid", "NHWC", [s, b * s]);
   return tf.transpose(out, [1, 2, 0, 3]);
@@ -85,11 +107,20 @@ const variants: Record<string, (x: T4, dy: T4, s: number) => unknown> = {
   fold2: (x, dy, s) => folded(x, dy, s, 2),
   fold4: (x, dy, s) => folded(x, dy, s, 4),
   fold8: (x, dy, s) => folded(x, dy, s, 8),
-  current: (x, dy, s) => tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { strides: s, pad: "same", dataFormat: "NHWC", filterShape: [3, 3, x.shape[3], dy.shape[3]] }),
+  current: (x, dy, s) =>
+    tf
+      .engine()
+      .runKernel(
+        "Conv2DBackpropFilter",
+        { x, dy },
+        { strides: s, pad: "same", dataFormat: "NHWC", filterShape: [3, 3, x.shape[3], dy.shape[3]] },
+      ),
   im2colA: (x, dy, s) => {
     const [n, oh, ow, co] = dy.shape;
     const ci = x.shape[3];
-    const cols = taps(xpad(x, s, oh, ow), s, oh, ow).map((t) => tf.reshape(tf.transpose(t, [3, 0, 1, 2]), [ci, n * oh * ow]));
+    const cols = taps(xpad(x, s, oh, ow), s, oh, ow).map((t) =>
+      tf.reshape(tf.transpose(t, [3, 0, 1, 2]), [ci, n * oh * ow]),
+    );
     return tf.matMul(tf.concat(cols, 0), tf.reshape(dy, [n * oh * ow, co]));
   },
   im2colB: (x, dy, s) => {
@@ -102,13 +133,22 @@ const variants: Record<string, (x: T4, dy: T4, s: number) => unknown> = {
     const [n, oh, ow, co] = dy.shape;
     const ci = x.shape[3];
     const d = tf.reshape(dy, [n * oh * ow, co]);
-    return tf.stack(taps(xpad(x, s, oh, ow), s, oh, ow).map((t) => tf.matMul(tf.reshape(tf.transpose(t, [3, 0, 1, 2]), [ci, n * oh * ow]), d)));
+    return tf.stack(
+      taps(xpad(x, s, oh, ow), s, oh, ow).map((t) =>
+        tf.matMul(tf.reshape(tf.transpose(t, [3, 0, 1, 2]), [ci, n * oh * ow]), d),
+      ),
+    );
   },
   tapsT: (x, dy, s) => {
     const [n, oh, ow, co] = dy.shape;
     const ci = x.shape[3];
     const dT = tf.transpose(tf.reshape(dy, [n * oh * ow, co]));
-    return tf.transpose(tf.stack(taps(xpad(x, s, oh, ow), s, oh, ow).map((t) => tf.matMul(dT, tf.reshape(t, [n * oh * ow, ci])))), [0, 2, 1]);
+    return tf.transpose(
+      tf.stack(
+        taps(xpad(x, s, oh, ow), s, oh, ow).map((t) => tf.matMul(dT, tf.reshape(t, [n * oh * ow, ci]))),
+      ),
+      [0, 2, 1],
+    );
   },
 };
 

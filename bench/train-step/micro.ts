@@ -23,10 +23,16 @@ function time(f: () => { dataSync(): unknown }): string {
   return best.toFixed(2);
 }
 
-
-console.log("| shape | Mean [0,1,2] (kdet: avgPool) | tf.mean via builtin-like transpose+sum | Mul x·x | Square | Sigmoid | Transpose [3,0,1,2] | concat 2×C | split C |");
+console.log(
+  "| shape | Mean [0,1,2] (kdet: avgPool) | tf.mean via builtin-like transpose+sum | Mul x·x | Square | Sigmoid | Transpose [3,0,1,2] | concat 2×C | split C |",
+);
 console.log("|---|---|---|---|---|---|---|---|---|");
-for (const shape of [[8, 128, 128, 16], [8, 64, 64, 32], [8, 32, 32, 64], [8, 16, 16, 128]] as [number, number, number, number][]) {
+for (const shape of [
+  [8, 128, 128, 16],
+  [8, 64, 64, 32],
+  [8, 32, 32, 64],
+  [8, 16, 16, 128],
+] as [number, number, number, number][]) {
   const x = tf.randomNormal(shape) as import("./tf").TF.Tensor4D;
   const c = shape[3];
   const cells = [

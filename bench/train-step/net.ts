@@ -47,7 +47,13 @@ export function buildNet(seed = 1, fused = false): Net {
   };
   const conv = (ci: number, co: number, k: number, s: number, outStride: number): Conv => {
     flopsPerPixel.push({ f: 2 * k * k * ci * co, stride: outStride });
-    return { w: v(init([k, k, ci, co], k * k * ci, seed * 1000 + n)), gamma: v(tf.ones([co])), beta: v(tf.zeros([co])), k, s };
+    return {
+      w: v(init([k, k, ci, co], k * k * ci, seed * 1000 + n)),
+      gamma: v(tf.ones([co])),
+      beta: v(tf.zeros([co])),
+      k,
+      s,
+    };
   };
   const runConv = (c: Conv, x: TF.Tensor4D): TF.Tensor4D => {
     const y = tf.conv2d(x, c.w as TF.Tensor4D, c.s, "same");
@@ -88,7 +94,9 @@ export function buildNet(seed = 1, fused = false): Net {
     const w = v(init([1, 1, ci, 9], ci, seed * 1000 + n));
     const b = v(tf.zeros([9]));
     return (x: TF.Tensor4D): TF.Tensor4D =>
-      fused ? tf.fused.conv2d({ x, filter: w as TF.Tensor4D, strides: 1, pad: "valid", bias: b }) : tf.add(tf.conv2d(x, w as TF.Tensor4D, 1, "valid"), b);
+      fused
+        ? tf.fused.conv2d({ x, filter: w as TF.Tensor4D, strides: 1, pad: "valid", bias: b })
+        : tf.add(tf.conv2d(x, w as TF.Tensor4D, 1, "valid"), b);
   };
 
   const b0 = conv(3, 16, 3, 2, 2);
@@ -125,6 +133,7 @@ export function buildNet(seed = 1, fused = false): Net {
   };
   const table = flopsPerPixel;
   flopsPerPixel = [];
-  const flops = (batch: number, size: number) => table.reduce((s, e) => s + e.f * batch * Math.ceil(size / e.stride) ** 2, 0);
+  const flops = (batch: number, size: number) =>
+    table.reduce((s, e) => s + e.f * batch * Math.ceil(size / e.stride) ** 2, 0);
   return { params, forward, flops };
 }

@@ -26,14 +26,27 @@ interface Row {
 
 const median = (v: number[]) => {
   const s = [...v].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return s.length === 0
+    ? NaN
+    : s.length % 2
+      ? s[(s.length - 1) / 2]!
+      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 
 function runChild(c: StepConfig): StepResult {
-  const r = spawnSync(process.execPath, [...process.execArgv, RUN, "--child", JSON.stringify(c)], { encoding: "utf8", timeout: 1_800_000, env: { ...process.env, KDET_BACKEND: "" } });
+  const r = spawnSync(process.execPath, [...process.execArgv, RUN, "--child", JSON.stringify(c)], {
+    encoding: "utf8",
+    timeout: 1_800_000,
+    env: { ...process.env, KDET_BACKEND: "" },
+  });
   const line = r.stdout.split("\n").find((l) => l.startsWith("RESULT "));
-  if (line == null) throw new Error(`child ${JSON.stringify(c)} failed (status ${r.status}): ${r.stderr.slice(-2000)}`);
+  if (line == null)
+    throw new Error(`child ${JSON.stringify(c)} failed (status ${r.status}): ${r.stderr.slice(-2000)}`);
   return JSON.parse(line.slice(7)) as StepResult;
 }
 
@@ -42,7 +55,10 @@ function ensureTorch(): string | null {
   let p = probe();
   if (p.status !== 0) {
     console.log("installing python3-torch (apt-get install -y python3-torch) …");
-    spawnSync("apt-get", ["install", "-y", "python3-torch"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    spawnSync("apt-get", ["install", "-y", "python3-torch"], {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
     p = probe();
   }
   return p.status === 0 ? p.stdout.trim() : null;
@@ -50,13 +66,34 @@ function ensureTorch(): string | null {
 
 function runTorch(threads: number, batch: number, size: number, steps: number, channelsLast: boolean): Row {
   const before = load();
-  const a = ["--threads", String(threads), "--batch", String(batch), "--size", String(size), "--steps", String(steps)];
+  const a = [
+    "--threads",
+    String(threads),
+    "--batch",
+    String(batch),
+    "--size",
+    String(size),
+    "--steps",
+    String(steps),
+  ];
   if (channelsLast) a.push("--channels-last");
-  const r = spawnSync(PY, [TORCH, ...a], { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) } });
+  const r = spawnSync(PY, [TORCH, ...a], {
+    encoding: "utf8",
+    env: { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) },
+  });
   const line = r.stdout.trim().split("\n").pop() ?? "";
   if (r.status !== 0) throw new Error(`torch_step.py failed: ${r.stderr.slice(-2000)}`);
   const j = JSON.parse(line) as { torch: string; stepMs: number[]; cpuMs: number[]; params: number };
-  return { name: `PyTorch ${j.torch}${channelsLast ? " channels_last" : " NCHW"}`, threads, batch, size, stepMs: j.stepMs, cpuMs: j.cpuMs, load: `${before} → ${load()}`, note: `${j.params} params` };
+  return {
+    name: `PyTorch ${j.torch}${channelsLast ? " channels_last" : " NCHW"}`,
+    threads,
+    batch,
+    size,
+    stepMs: j.stepMs,
+    cpuMs: j.cpuMs,
+    load: `${before} → ${load()}`,
+    note: `${j.params} params`,
+  };
 }
 
 function tfRow(name: string, c: StepConfig): Row {
@@ -83,7 +120,11 @@ function stepGflop(batch: number, size: number, fwdGflopAt8x256: number): number
 }
 
 function table(rows: Row[], fwd: number): string {
-  const torchBy = new Map(rows.filter((r) => r.name.startsWith("PyTorch") && r.name.endsWith("NCHW")).map((r) => [`${r.threads}/${r.batch}/${r.size}`, median(r.stepMs)]));
+  const torchBy = new Map(
+    rows
+      .filter((r) => r.name.startsWith("PyTorch") && r.name.endsWith("NCHW"))
+      .map((r) => [`${r.threads}/${r.batch}/${r.size}`, median(r.stepMs)]),
+  );
   const out = [
     "| configuration | threads | batch×size | ms/step (median of n; min–max) | CPU ms/step | GFLOPS | % native peak | % wasm ceiling | × PyTorch NCHW (same threads) | notes |",
     "|---|---|---|---|---|---|---|---|---|---|",
@@ -97,7 +138,9 @@ function table(rows: Row[], fwd: number): string {
       r.name,
       String(r.threads),
       `${r.batch}×${r.size}²`,
-      ok ? `**${m.toFixed(0)}** (n=${r.stepMs.length}; ${Math.min(...r.stepMs).toFixed(0)}–${Math.max(...r.stepMs).toFixed(0)})` : "–",
+      ok
+        ? `**${m.toFixed(0)}** (n=${r.stepMs.length}; ${Math.min(...r.stepMs).toFixed(0)}–${Math.max(...r.stepMs).toFixed(0)})`
+        : "–",
       ok ? median(r.cpuMs).toFixed(0) : "–",
       ok ? gf.toFixed(1) : "–",
       ok ? `${((100 * gf) / (NATIVE_PEAK * r.threads)).toFixed(1)} %` : "–",
@@ -120,7 +163,10 @@ function profileTable(r: Row): string {
     "| kernel | ms/step | % of step | calls/step |",
     "|---|---|---|---|",
   ];
-  for (const [name, e] of rows.slice(0, 25)) lines.push(`| ${name} | ${e.ms.toFixed(1)} | ${((100 * e.ms) / r.profileStepMs!).toFixed(1)} % | ${e.calls} |`);
+  for (const [name, e] of rows.slice(0, 25))
+    lines.push(
+      `| ${name} | ${e.ms.toFixed(1)} | ${((100 * e.ms) / r.profileStepMs!).toFixed(1)} % | ${e.calls} |`,
+    );
   return lines.join("\n");
 }
 
@@ -135,23 +181,55 @@ export async function main(argv: string[]): Promise<void> {
   const batch = quick ? 2 : 8;
   const size = quick ? 64 : 256;
   const base = { batch, size, steps, warmup: quick ? 1 : 2, profileSteps: quick ? 1 : 2, fused: true };
-  console.log(`# bench/train-step ${quick ? "(quick)" : ""}\n\nmachine: ${machine()}; load at start ${load()}\n`);
+  console.log(
+    `# bench/train-step ${quick ? "(quick)" : ""}\n\nmachine: ${machine()}; load at start ${load()}\n`,
+  );
 
   const flag = argv.indexOf("--only");
   const only = flag >= 0 ? new Set(argv[flag + 1]!.split(",")) : null;
-  const want = (id: string) => (only == null ? !(quick && id.startsWith("torch")) && !argv.includes(`--no-${id}`) : only.has(id));
+  const want = (id: string) =>
+    only == null ? !(quick && id.startsWith("torch")) && !argv.includes(`--no-${id}`) : only.has(id);
   const torchVersion = want("torch") || want("torch-cl") ? ensureTorch() : null;
-  if (want("builtin")) rows.push(tfRow("tfjs-wasm builtin kernels", { ...base, backend: "wasm-builtin", threads: 1, steps: 1, warmup: 0, profileSteps: 0 }));
+  if (want("builtin"))
+    rows.push(
+      tfRow("tfjs-wasm builtin kernels", {
+        ...base,
+        backend: "wasm-builtin",
+        threads: 1,
+        steps: 1,
+        warmup: 0,
+        profileSteps: 0,
+      }),
+    );
   // Interleaved per thread count, so that the PyTorch reference sees the same load as ours.
   for (const t of quick ? [cores] : [1, cores]) {
     if (torchVersion != null && want("torch")) rows.push(runTorch(t, batch, size, steps, false));
-    if (want("fused")) rows.push(tfRow("tfjs-wasm + kdet kernels, fused BN+SiLU", { ...base, backend: "wasm", threads: t }));
-    if (!quick && want("composed")) rows.push(tfRow("tfjs-wasm + kdet kernels, composed BN+SiLU", { ...base, backend: "wasm", threads: t, fused: false }));
+    if (want("fused"))
+      rows.push(tfRow("tfjs-wasm + kdet kernels, fused BN+SiLU", { ...base, backend: "wasm", threads: t }));
+    if (!quick && want("composed"))
+      rows.push(
+        tfRow("tfjs-wasm + kdet kernels, composed BN+SiLU", {
+          ...base,
+          backend: "wasm",
+          threads: t,
+          fused: false,
+        }),
+      );
     if (torchVersion != null && want("torch-cl")) rows.push(runTorch(t, batch, size, steps, true));
   }
   if (want("cpu")) {
     const cpu = quick ? { batch: 1, size: 32 } : { batch: 1, size: 256 };
-    rows.push(tfRow("tfjs cpu (pure JS) + kdet fix", { ...base, ...cpu, backend: "cpu", threads: 1, steps: 1, warmup: 0, profileSteps: 0 }));
+    rows.push(
+      tfRow("tfjs cpu (pure JS) + kdet fix", {
+        ...base,
+        ...cpu,
+        backend: "cpu",
+        threads: 1,
+        steps: 1,
+        warmup: 0,
+        profileSteps: 0,
+      }),
+    );
   }
   const fwd = await (async () => {
     const { tf, loadCpuBackend } = await import("./tf");
@@ -162,7 +240,9 @@ export async function main(argv: string[]): Promise<void> {
     tf.dispose(net.params);
     return f;
   })();
-  console.log(`Forward ${fwd.toFixed(2)} GFLOP at 8×256² (convs, 2·MAC); a step counts 3× forward = ${(3 * fwd).toFixed(1)} GFLOP.\n`);
+  console.log(
+    `Forward ${fwd.toFixed(2)} GFLOP at 8×256² (convs, 2·MAC); a step counts 3× forward = ${(3 * fwd).toFixed(1)} GFLOP.\n`,
+  );
   console.log(table(rows, fwd));
   for (const r of rows) if (r.profile) console.log(`\n${profileTable(r)}`);
   console.log(`\nload at end ${load()}`);

@@ -43,16 +43,31 @@ async function setup(c: StepConfig): Promise<string> {
 
 /** Builds the net and runs warm-up, timed and profiled SGD steps (forward, MSE loss, backward, update). */
 export async function runSteps(c: StepConfig): Promise<StepResult> {
-  const result: StepResult = { config: c, message: "", stepMs: [], cpuMs: [], losses: [], numTensors: [], profile: null, profileStepMs: null, error: null };
+  const result: StepResult = {
+    config: c,
+    message: "",
+    stepMs: [],
+    cpuMs: [],
+    losses: [],
+    numTensors: [],
+    profile: null,
+    profileStepMs: null,
+    error: null,
+  };
   try {
     await registerGradients();
     result.message = await setup(c);
     const net = buildNet(1, c.fused);
     const x = tf.randomNormal([c.batch, c.size, c.size, 3], 0, 1, "float32", 7) as TF.Tensor4D;
-    const targets = tf.tidy(() => net.forward(x).map((o, i) => tf.randomNormal(o.shape, 0, 1, "float32", 20 + i)));
+    const targets = tf.tidy(() =>
+      net.forward(x).map((o, i) => tf.randomNormal(o.shape, 0, 1, "float32", 20 + i)),
+    );
     const opt = tf.train.sgd(0.01);
     const step = (): number => {
-      const loss = opt.minimize(() => tf.addN(net.forward(x).map((o, i) => tf.mean(tf.square(tf.sub(o, targets[i]!))))) as TF.Scalar, true);
+      const loss = opt.minimize(
+        () => tf.addN(net.forward(x).map((o, i) => tf.mean(tf.square(tf.sub(o, targets[i]!))))) as TF.Scalar,
+        true,
+      );
       const v = loss!.dataSync()[0]!;
       loss!.dispose();
       return v;

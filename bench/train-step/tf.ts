@@ -20,7 +20,9 @@ export const tfWasm = coreRequire("@tensorflow/tfjs-backend-wasm") as {
 
 /** Registers tfjs-core's gradients (its ESM build; needs esm-hook.mjs under tsx). */
 export async function registerGradients(): Promise<void> {
-  await import(pathToFileURL(coreRequire.resolve("@tensorflow/tfjs-core/dist/register_all_gradients.js")).href);
+  await import(
+    pathToFileURL(coreRequire.resolve("@tensorflow/tfjs-core/dist/register_all_gradients.js")).href
+  );
 }
 
 /** Imports the cpu backend (registers 'cpu'). */

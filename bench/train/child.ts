@@ -6,7 +6,9 @@
 import { createRequire } from "node:module";
 
 type TF = typeof import("../../packages/detectors/node_modules/@tensorflow/tfjs-core");
-const tf = createRequire(new URL("../../packages/detectors/package.json", import.meta.url))("@tensorflow/tfjs-core") as TF;
+const tf = createRequire(new URL("../../packages/detectors/package.json", import.meta.url))(
+  "@tensorflow/tfjs-core",
+) as TF;
 const { initBackend, Rng } = await import("@kdet/core");
 const det = await import("@kdet/detectors");
 type DetectorId = import("@kdet/detectors").DetectorId;
@@ -44,8 +46,10 @@ function randomBatch(batch: number, size: number, seed: number) {
     const n = rng.int(1, 5);
     const boxes = new Float32Array(n * 4);
     for (let k = 0; k < n; k++) {
-      const w = rng.uniform(0.1, 0.5) * size, h = rng.uniform(0.1, 0.5) * size;
-      const x = rng.uniform(0, size - w), y = rng.uniform(0, size - h);
+      const w = rng.uniform(0.1, 0.5) * size,
+        h = rng.uniform(0.1, 0.5) * size;
+      const x = rng.uniform(0, size - w),
+        y = rng.uniform(0, size - h);
       boxes.set([x, y, x + w, y + h], 4 * k);
     }
     return { index: i, boxes, classes: Int32Array.from({ length: n }, () => rng.int(0, 80)) };
@@ -68,19 +72,43 @@ export async function runTrain(j: TrainJob) {
     if (j.loss === "full") {
       det.trainStep({ model, params, optimizer, clipNorm: 10 }, batch, rates);
     } else {
-      const { value, grads } = tf.variableGrads(() => {
-        const r = model.call(x);
-        return tf.addN([...r.box, ...r.cls].map((o) => tf.mean(tf.square(o)))) as never;
-      }, params.map((p) => p.variable));
+      const { value, grads } = tf.variableGrads(
+        () => {
+          const r = model.call(x);
+          return tf.addN([...r.box, ...r.cls].map((o) => tf.mean(tf.square(o)))) as never;
+        },
+        params.map((p) => p.variable),
+      );
       value.dataSync();
-      optimizer.apply(params.filter((p) => grads[p.variable.name]).map((p) => ({ name: p.name, variable: p.variable, grad: grads[p.variable.name]!, lr: 0.01, decay: false })), 0.937);
+      optimizer.apply(
+        params
+          .filter((p) => grads[p.variable.name])
+          .map((p) => ({
+            name: p.name,
+            variable: p.variable,
+            grad: grads[p.variable.name]!,
+            lr: 0.01,
+            decay: false,
+          })),
+        0.937,
+      );
       tf.dispose([value, ...Object.values(grads)]);
     }
     if (i >= j.warmup) times.push(performance.now() - t0);
     peakBytes = Math.max(peakBytes, tf.memory().numBytes);
   }
   const ms = median(times);
-  return { backend: info.backend, threads: info.threads, params: params.reduce((a, p) => a + p.variable.size, 0), stepMs: times, medianMs: ms, imagesPerSec: (j.batch * 1000) / ms, liveTensorMB: peakBytes / 2 ** 20, wasmHeapMB: wasmHeapMB(), maxRssMB: process.resourceUsage().maxRSS / 1024 };
+  return {
+    backend: info.backend,
+    threads: info.threads,
+    params: params.reduce((a, p) => a + p.variable.size, 0),
+    stepMs: times,
+    medianMs: ms,
+    imagesPerSec: (j.batch * 1000) / ms,
+    liveTensorMB: peakBytes / 2 ** 20,
+    wasmHeapMB: wasmHeapMB(),
+    maxRssMB: process.resourceUsage().maxRSS / 1024,
+  };
 }
 
 export async function runInfer(j: InferJob) {

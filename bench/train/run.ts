@@ -33,19 +33,45 @@ const quick = flag("--quick");
 const steps = Number(opt("--steps") ?? (quick ? 1 : 3));
 const threads = opt("--threads") ? Number(opt("--threads")) : undefined;
 const here = fileURLToPath(new URL(".", import.meta.url));
-const load = () => os.loadavg().map((v) => v.toFixed(2)).join(", ");
-
+const load = () =>
+  os
+    .loadavg()
+    .map((v) => v.toFixed(2))
+    .join(", ");
 
 function child(job: object): Record<string, unknown> {
-  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--child", JSON.stringify(job)], { encoding: "utf8", maxBuffer: 1 << 26, env: process.env });
+  const r = spawnSync(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), "--child", JSON.stringify(job)],
+    { encoding: "utf8", maxBuffer: 1 << 26, env: process.env },
+  );
   const line = r.stdout.split("\n").find((l) => l.startsWith("RESULT "));
-  if (!line) throw new Error(`child ${JSON.stringify(job)} failed (status ${r.status}):\n${r.stderr.slice(-3000)}`);
+  if (!line)
+    throw new Error(`child ${JSON.stringify(job)} failed (status ${r.status}):\n${r.stderr.slice(-3000)}`);
   return JSON.parse(line.slice(7));
 }
 
 function torch(scale: string, nThreads: number, batch: number, size: number): Record<string, unknown> | null {
   if (flag("--no-torch") || !existsSync("/usr/bin/python3")) return null;
-  const r = spawnSync("/usr/bin/python3", [`${here}torch_yolov8.py`, "--scale", scale, "--threads", String(nThreads), "--batch", String(batch), "--size", String(size), "--steps", String(steps), "--warmup", "1"], { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: String(nThreads) } });
+  const r = spawnSync(
+    "/usr/bin/python3",
+    [
+      `${here}torch_yolov8.py`,
+      "--scale",
+      scale,
+      "--threads",
+      String(nThreads),
+      "--batch",
+      String(batch),
+      "--size",
+      String(size),
+      "--steps",
+      String(steps),
+      "--warmup",
+      "1",
+    ],
+    { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: String(nThreads) } },
+  );
   if (r.status !== 0) {
     console.error(`torch unavailable: ${r.stderr.slice(-500)}`);
     return null;
@@ -56,20 +82,43 @@ function torch(scale: string, nThreads: number, batch: number, size: number): Re
 const batch = quick ? 2 : 8;
 const size = quick ? 128 : 320;
 const loadBefore = load();
-const train: Array<{ id: string; full: Record<string, any>; proxy: Record<string, any>; torch: Record<string, any> | null }> = [];
+const train: Array<{
+  id: string;
+  full: Record<string, any>;
+  proxy: Record<string, any>;
+  torch: Record<string, any> | null;
+}> = [];
 for (const id of ["yolov8-n", "yolov8-s"]) {
   const base = { job: "train", id, batch, size, steps, warmup: 1, ...(threads ? { threads } : {}) };
   const full = child({ ...base, loss: "full" });
   const proxy = child({ ...base, loss: "proxy" });
   const t = torch(id.slice(-1), Number(full.threads ?? 1), batch, size);
   train.push({ id, full, proxy, torch: t });
-  console.log(id, `full ${(full.medianMs as number).toFixed(0)} ms`, `proxy ${(proxy.medianMs as number).toFixed(0)} ms`, t ? `torch ${(t.medianMs as number).toFixed(0)} ms` : "");
+  console.log(
+    id,
+    `full ${(full.medianMs as number).toFixed(0)} ms`,
+    `proxy ${(proxy.medianMs as number).toFixed(0)} ms`,
+    t ? `torch ${(t.medianMs as number).toFixed(0)} ms` : "",
+  );
 }
 
 const infer = flag("--no-infer")
   ? null
-  : (child({ job: "infer", ids: quick ? ["yolov8-n", "gfl-mbv2"] : ["yolov8-n", "yolov8-s", "yolov8-m", "gfl-r18", "gfl-r50", "gfl-mbv2"], sizes: quick ? [128] : [320, 640], runs: quick ? 1 : 3, ...(threads ? { threads } : {}) }) as { backend: string; threads: number; results: Array<{ id: string; size: number; msPerImage: number }> });
-if (infer) for (const r of infer.results) console.log(`infer ${r.id} @${r.size}: ${r.msPerImage.toFixed(1)} ms`);
+  : (child({
+      job: "infer",
+      ids: quick
+        ? ["yolov8-n", "gfl-mbv2"]
+        : ["yolov8-n", "yolov8-s", "yolov8-m", "gfl-r18", "gfl-r50", "gfl-mbv2"],
+      sizes: quick ? [128] : [320, 640],
+      runs: quick ? 1 : 3,
+      ...(threads ? { threads } : {}),
+    }) as {
+      backend: string;
+      threads: number;
+      results: Array<{ id: string; size: number; msPerImage: number }>;
+    });
+if (infer)
+  for (const r of infer.results) console.log(`infer ${r.id} @${r.size}: ${r.msPerImage.toFixed(1)} ms`);
 const loadAfter = load();
 
 const f0 = train[0]!.full;
@@ -77,7 +126,15 @@ const rows = train.map(({ id, full, proxy, torch: t }) => {
   const ratio = t ? (proxy.medianMs as number) / (t.medianMs as number) : null;
   return `| ${id} | ${(full.imagesPerSec as number).toFixed(2)} (${(full.medianMs as number).toFixed(0)} ms) | ${(proxy.imagesPerSec as number).toFixed(2)} (${(proxy.medianMs as number).toFixed(0)} ms) | ${t ? `${(t.imagesPerSec as number).toFixed(2)} (${(t.medianMs as number).toFixed(0)} ms)` : "n/a"} | ${ratio ? `${ratio.toFixed(1)}×` : "n/a"} | ${(full.maxRssMB as number).toFixed(0)} / ${full.wasmHeapMB ? (full.wasmHeapMB as number).toFixed(0) : "–"} / ${(full.liveTensorMB as number).toFixed(0)} | ${t ? (t.maxRssMB as number).toFixed(0) : "n/a"} |`;
 });
-const inferRows = infer ? [...new Set(infer.results.map((r) => r.id))].map((id) => `| ${id} | ${infer.results.filter((r) => r.id === id).map((r) => r.msPerImage.toFixed(1)).join(" | ")} |`) : [];
+const inferRows = infer
+  ? [...new Set(infer.results.map((r) => r.id))].map(
+      (id) =>
+        `| ${id} | ${infer.results
+          .filter((r) => r.id === id)
+          .map((r) => r.msPerImage.toFixed(1))
+          .join(" | ")} |`,
+    )
+  : [];
 const commit = spawnSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).stdout.trim();
 const md = `# bench/train — results
 
@@ -107,4 +164,3 @@ ${inferRows.join("\n")}
 const out = `${here}RESULTS.md`;
 if (!quick) writeFileSync(out, md);
 console.log(quick ? md : `wrote ${out}`);
-

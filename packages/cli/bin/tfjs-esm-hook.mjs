@@ -8,9 +8,14 @@ export async function resolve(specifier, context, next) {
   try {
     return await next(specifier, context);
   } catch (e) {
-    const code = e && e.code;
-    const fromTfjs = context.parentURL !== undefined && context.parentURL.includes("/@tensorflow/");
-    if (!fromTfjs || (code !== "ERR_MODULE_NOT_FOUND" && code !== "ERR_UNSUPPORTED_DIR_IMPORT") || /\.[cm]?js$/.test(specifier)) throw e;
+    const code = e?.code;
+    const fromTfjs = context.parentURL?.includes("/@tensorflow/");
+    if (
+      !fromTfjs ||
+      (code !== "ERR_MODULE_NOT_FOUND" && code !== "ERR_UNSUPPORTED_DIR_IMPORT") ||
+      /\.[cm]?js$/.test(specifier)
+    )
+      throw e;
     try {
       return await next(`${specifier}.js`, context);
     } catch {

@@ -5,12 +5,18 @@ import { BACKENDS } from "./config-schema";
 import { CliError } from "./errors";
 
 /** Initialises the requested backend (auto: tensorflow > wasm > cpu) and prints one line saying which runs. */
-export async function startBackend(io: CliIo, backend: (typeof BACKENDS)[number] = "auto", threads?: number): Promise<BackendInfo> {
+export async function startBackend(
+  io: CliIo,
+  backend: (typeof BACKENDS)[number] = "auto",
+  threads?: number,
+): Promise<BackendInfo> {
   try {
     const info = await initBackend({ backend, ...(threads ? { threads } : {}), quiet: true });
     io.stderr(`${info.message}\n`);
     return info;
   } catch (e) {
-    throw new CliError(`backend ${backend}: ${(e as Error).message}; allowed: ${BACKENDS.join(", ")} (tensorflow needs @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu installed)`);
+    throw new CliError(
+      `backend ${backend}: ${(e as Error).message}; allowed: ${BACKENDS.join(", ")} (tensorflow needs @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu installed)`,
+    );
   }
 }

@@ -5,7 +5,16 @@
 import type { z } from "zod";
 import { showValue } from "./errors";
 
-type Def = { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; in?: z.ZodType; element?: z.ZodType; options?: z.ZodType[]; discriminator?: string; values?: unknown[] };
+type Def = {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  element?: z.ZodType;
+  options?: z.ZodType[];
+  discriminator?: string;
+  values?: unknown[];
+};
 const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
 
 /** The value at `path` in `input` (undefined when absent). */
@@ -45,7 +54,11 @@ function pickOption(d: Def, input: unknown): z.ZodType | undefined {
 }
 
 /** The sub-schema at `path` (following the input through unions and arrays), if it can be found. */
-export function schemaAt(schema: z.ZodType, path: readonly PropertyKey[], input: unknown): z.ZodType | undefined {
+export function schemaAt(
+  schema: z.ZodType,
+  path: readonly PropertyKey[],
+  input: unknown,
+): z.ZodType | undefined {
   let s: z.ZodType | undefined = unwrap(schema);
   let v = input;
   for (const k of path) {
@@ -73,7 +86,13 @@ export function allowedKeys(schema: z.ZodType, path: readonly PropertyKey[], inp
   return d?.type === "object" ? Object.keys(d.shape ?? {}) : [];
 }
 
-const fmtPath = (path: readonly PropertyKey[]) => (path.length ? path.map((k) => (typeof k === "number" ? `[${k}]` : String(k))).join(".").replace(/\.\[/g, "[") : "<top level>");
+const fmtPath = (path: readonly PropertyKey[]) =>
+  path.length
+    ? path
+        .map((k) => (typeof k === "number" ? `[${k}]` : String(k)))
+        .join(".")
+        .replace(/\.\[/g, "[")
+    : "<top level>";
 const list = (vs: readonly unknown[]) => vs.map((v) => showValue(v)).join(", ");
 
 /** What `issue` allows, in words. */
@@ -100,12 +119,19 @@ function allowed(issue: z.core.$ZodIssue): string {
 }
 
 /** One line per issue: `key: got <value>; allowed: <what>` (unknown keys list the accepted ones). */
-export function formatIssues(schema: z.ZodType, issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
+export function formatIssues(
+  schema: z.ZodType,
+  issues: readonly z.core.$ZodIssue[],
+  input: unknown,
+): string[] {
   const out: string[] = [];
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
       const keys = allowedKeys(schema, issue.path, input);
-      for (const k of issue.keys) out.push(`${fmtPath([...issue.path, k])}: unknown key${keys.length ? `; allowed keys here: ${keys.join(", ")}` : ""}`);
+      for (const k of issue.keys)
+        out.push(
+          `${fmtPath([...issue.path, k])}: unknown key${keys.length ? `; allowed keys here: ${keys.join(", ")}` : ""}`,
+        );
       continue;
     }
     const v = valueAt(input, issue.path);

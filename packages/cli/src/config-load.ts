@@ -28,7 +28,9 @@ export function readConfigFile(file: string): unknown {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`cannot read config ${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    throw new CliError(
+      `cannot read config ${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`,
+    );
   }
   return parseConfigText(text, file);
 }
@@ -44,7 +46,9 @@ export function validateExperiment(input: unknown, source: string): Experiment {
 /** File + overrides → validated experiment, and the merged input (what the user wrote, resolved). */
 export function loadExperiment(file: string, overrides: readonly SetOverride[] = []): Experiment {
   const merged = applyOverrides(readConfigFile(file), overrides);
-  const source = overrides.length ? `${file} (with ${overrides.map((o) => `--set ${o.raw}`).join(" ")})` : file;
+  const source = overrides.length
+    ? `${file} (with ${overrides.map((o) => `--set ${o.raw}`).join(" ")})`
+    : file;
   return validateExperiment(merged, source);
 }
 

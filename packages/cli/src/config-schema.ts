@@ -15,13 +15,25 @@ import { DETECTORS, DETECTOR_IDS, trainerConfigSchema, type DetectorId } from ".
 /** One dataset split: `{type, ...options of that format}` (coco, yolo, voc, flir, synthetic); unknown keys are errors. */
 export const DatasetSchema = z.discriminatedUnion(
   "type",
-  Object.entries(DATASETS).map(([type, e]) => (e.schema as z.ZodObject).extend({ type: z.literal(type) }).strict()) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  Object.entries(DATASETS).map(([type, e]) =>
+    (e.schema as z.ZodObject).extend({ type: z.literal(type) }).strict(),
+  ) as unknown as [z.ZodObject, ...z.ZodObject[]],
 ) as unknown as z.ZodType<z.output<typeof DatasetConfigSchema>, z.input<typeof DatasetConfigSchema>>;
 
 /** A model section as validated: a registry id, the registry config's fields, optional weights. */
-export type ModelSection = { type: DetectorId; numClasses?: number; seed?: number; weights?: string } & Record<string, unknown>;
+export type ModelSection = {
+  type: DetectorId;
+  numClasses?: number;
+  seed?: number;
+  weights?: string;
+} & Record<string, unknown>;
 /** A model section as written. */
-export type ModelSectionInput = { type: DetectorId; numClasses?: number; seed?: number; weights?: string } & Record<string, unknown>;
+export type ModelSectionInput = {
+  type: DetectorId;
+  numClasses?: number;
+  seed?: number;
+  weights?: string;
+} & Record<string, unknown>;
 
 /** The detector to build: a registry id plus its config; `numClasses` defaults to the dataset's. */
 function modelOption(id: (typeof DETECTOR_IDS)[number], extra: z.ZodRawShape) {
@@ -35,7 +47,11 @@ function modelOption(id: (typeof DETECTOR_IDS)[number], extra: z.ZodRawShape) {
     })
     .strict();
 }
-const models = (extra: z.ZodRawShape) => z.discriminatedUnion("type", DETECTOR_IDS.map((id) => modelOption(id, extra)) as unknown as [z.ZodObject, ...z.ZodObject[]]);
+const models = (extra: z.ZodRawShape) =>
+  z.discriminatedUnion(
+    "type",
+    DETECTOR_IDS.map((id) => modelOption(id, extra)) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  );
 
 /** The student (or the only) model. */
 export const ModelSchema = models({}) as unknown as z.ZodType<ModelSection, ModelSectionInput>;
@@ -59,7 +75,11 @@ export const PretrainedTeacherSchema = z
 /** A pretrained teacher section as validated. */
 export type PretrainedTeacherSection = { pretrained: TeacherId; cache?: string; type?: undefined };
 /** A registry teacher section as validated. */
-export type ModelTeacherSection = ModelSection & { train?: TrainSection; cache?: string; pretrained?: undefined };
+export type ModelTeacherSection = ModelSection & {
+  train?: TrainSection;
+  cache?: string;
+  pretrained?: undefined;
+};
 /** A registry teacher section as written. */
 type ModelTeacherInput = ModelSectionInput & { train?: z.input<typeof trainerConfigSchema>; cache?: string };
 
@@ -69,11 +89,18 @@ type ModelTeacherInput = ModelSectionInput & { train?: z.input<typeof trainerCon
  */
 export const TeacherSchema = z.discriminatedUnion("type", [
   PretrainedTeacherSchema,
-  ...(DETECTOR_IDS.map((id) => modelOption(id, { train: trainerConfigSchema.optional(), cache: cacheOption })) as unknown as z.ZodObject[]),
-] as unknown as [z.ZodObject, ...z.ZodObject[]]) as unknown as z.ZodType<PretrainedTeacherSection | ModelTeacherSection, { pretrained: TeacherId; cache?: string } | ModelTeacherInput>;
+  ...(DETECTOR_IDS.map((id) =>
+    modelOption(id, { train: trainerConfigSchema.optional(), cache: cacheOption }),
+  ) as unknown as z.ZodObject[]),
+] as unknown as [z.ZodObject, ...z.ZodObject[]]) as unknown as z.ZodType<
+  PretrainedTeacherSection | ModelTeacherSection,
+  { pretrained: TeacherId; cache?: string } | ModelTeacherInput
+>;
 
 /** Whether the teacher section is a pretrained teacher. */
-export function isPretrained(t: PretrainedTeacherSection | ModelTeacherSection): t is PretrainedTeacherSection {
+export function isPretrained(
+  t: PretrainedTeacherSection | ModelTeacherSection,
+): t is PretrainedTeacherSection {
   return typeof (t as PretrainedTeacherSection).pretrained === "string";
 }
 
@@ -130,7 +157,10 @@ export const BACKENDS = ["auto", "tensorflow", "wasm", "cpu"] as const;
 export const ExperimentSchema = z
   .object({
     /** Run folder name under output.dir (default: the config file's name). */
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' (a folder name)").optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' (a folder name)")
+      .optional(),
     backend: z.enum(BACKENDS).default("auto"),
     threads: z.number().int().min(1).max(256).optional(),
     data: DataSchema,
@@ -144,12 +174,40 @@ export const ExperimentSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.distill.length > 0 && !c.teacher) ctx.addIssue({ code: "custom", path: ["teacher"], input: undefined, message: "distill terms need a teacher: {type, weights}, {type, train} or {pretrained: id}" });
+    if (c.distill.length > 0 && !c.teacher)
+      ctx.addIssue({
+        code: "custom",
+        path: ["teacher"],
+        input: undefined,
+        message: "distill terms need a teacher: {type, weights}, {type, train} or {pretrained: id}",
+      });
     const t = c.teacher;
-    if (t && !isPretrained(t) && !t.weights && !t.train) ctx.addIssue({ code: "custom", path: ["teacher"], input: t, message: "a teacher needs `weights` (a model folder), `train` (a schedule to train it first), or is `{pretrained: id}` (allowed ids: " + TEACHER_IDS.join(", ") + ")" });
-    if (t && !isPretrained(t) && t.cache && t.train) ctx.addIssue({ code: "custom", path: ["teacher", "cache"], input: t.cache, message: "a teacher cache holds a fixed teacher's maps: use it with `weights` or `pretrained`, not with `train`" });
+    if (t && !isPretrained(t) && !t.weights && !t.train)
+      ctx.addIssue({
+        code: "custom",
+        path: ["teacher"],
+        input: t,
+        message:
+          "a teacher needs `weights` (a model folder), `train` (a schedule to train it first), or is `{pretrained: id}` (allowed ids: " +
+          TEACHER_IDS.join(", ") +
+          ")",
+      });
+    if (t && !isPretrained(t) && t.cache && t.train)
+      ctx.addIssue({
+        code: "custom",
+        path: ["teacher", "cache"],
+        input: t.cache,
+        message:
+          "a teacher cache holds a fixed teacher's maps: use it with `weights` or `pretrained`, not with `train`",
+      });
     if (t?.cache && c.data.augment !== false) {
-      ctx.addIssue({ code: "custom", path: ["data", "augment"], input: c.data.augment, message: "teacher.cache holds the teacher's maps of the un-augmented images (kdet cache build): set data.augment: false (the cache refuses any other input, checked by pixel hash)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["data", "augment"],
+        input: c.data.augment,
+        message:
+          "teacher.cache holds the teacher's maps of the un-augmented images (kdet cache build): set data.augment: false (the cache refuses any other input, checked by pixel hash)",
+      });
     }
   });
 
@@ -164,6 +222,10 @@ export type TermSection = z.output<typeof TermSchema>;
 
 /** JSON Schema (draft 2020-12) of the config file, for editor completion (`kdet config schema`). */
 export function experimentJsonSchema(): Record<string, unknown> {
-  const s = z.toJSONSchema(ExperimentSchema, { io: "input", unrepresentable: "any", target: "draft-2020-12" }) as Record<string, unknown>;
+  const s = z.toJSONSchema(ExperimentSchema, {
+    io: "input",
+    unrepresentable: "any",
+    target: "draft-2020-12",
+  }) as Record<string, unknown>;
   return { ...s, $id: "https://kdet.dev/schema/experiment.json", title: "kdet experiment config" };
 }

@@ -3,7 +3,13 @@
  * share the training split's classes, and its batch loaders (augmented for training; letterboxed,
  * in order, for evaluation).
  */
-import { createBatchLoader, loadDataset, type BatchLoader, type Dataset, type DatasetConfig } from "@kdet/data";
+import {
+  createBatchLoader,
+  loadDataset,
+  type BatchLoader,
+  type Dataset,
+  type DatasetConfig,
+} from "@kdet/data";
 import type { Experiment, DatasetSplit } from "./config-schema";
 import { CliError } from "./errors";
 
@@ -37,7 +43,9 @@ export async function loadSplits(data: Experiment["data"]): Promise<Splits> {
     if (!cfg) continue;
     const ds = await loadSplit(cfg, s);
     if (ds.classNames.join("\u0000") !== out.train.classNames.join("\u0000")) {
-      throw new CliError(`data.${s}: classes [${ds.classNames.join(", ")}] differ from data.train's [${out.train.classNames.join(", ")}]; allowed: the same classes in the same order`);
+      throw new CliError(
+        `data.${s}: classes [${ds.classNames.join(", ")}] differ from data.train's [${out.train.classNames.join(", ")}]; allowed: the same classes in the same order`,
+      );
     }
     out[s] = ds;
   }
@@ -46,18 +54,33 @@ export async function loadSplits(data: Experiment["data"]): Promise<Splits> {
 
 /** The training batches (shuffled and augmented by data.seed). */
 export function trainLoader(ds: Dataset, data: Experiment["data"]): BatchLoader {
-  return createBatchLoader(ds, { batchSize: data.batchSize, size: data.imageSize, seed: data.seed, shuffle: true, augment: data.augment, cache: data.cache });
+  return createBatchLoader(ds, {
+    batchSize: data.batchSize,
+    size: data.imageSize,
+    seed: data.seed,
+    shuffle: true,
+    augment: data.augment,
+    cache: data.cache,
+  });
 }
 
 /** Evaluation batches: letterboxed, in order, no augmentation. */
 export function evalLoader(ds: Dataset, data: Experiment["data"]): BatchLoader {
-  return createBatchLoader(ds, { batchSize: data.batchSize, size: data.imageSize, shuffle: false, cache: data.cache });
+  return createBatchLoader(ds, {
+    batchSize: data.batchSize,
+    size: data.imageSize,
+    shuffle: false,
+    cache: data.cache,
+  });
 }
 
 /** The split evaluated at the end: eval.split, else test when configured, else val, else train (with a note). */
 export function evalSplitName(exp: Experiment, splits: Splits): "test" | "val" | "train" {
   const want = exp.eval.split ?? (splits.test ? "test" : "val");
-  if (want === "test" && !splits.test) throw new CliError(`eval.split: got "test" but data.test is not configured; allowed: "val" or add data.test`);
+  if (want === "test" && !splits.test)
+    throw new CliError(
+      `eval.split: got "test" but data.test is not configured; allowed: "val" or add data.test`,
+    );
   if (want === "val" && !splits.val) return "train";
   return want;
 }

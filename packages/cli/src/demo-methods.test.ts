@@ -16,7 +16,10 @@ beforeAll(async () => {
   student = createDetector("yolov8-n", { numClasses: 8, seed: 1 });
   teacher = createDetector("yolov8-s", { numClasses: 8, seed: 2 }).train(false);
   const levels = ["p3", "p4", "p5"];
-  ch = { student: levels.map((l) => featureInfo(student)[`neck.${l}`]!.channels), teacher: levels.map((l) => featureInfo(teacher)[`neck.${l}`]!.channels) };
+  ch = {
+    student: levels.map((l) => featureInfo(student)[`neck.${l}`]!.channels),
+    teacher: levels.map((l) => featureInfo(teacher)[`neck.${l}`]!.channels),
+  };
 });
 afterAll(() => [student, teacher].forEach((m) => m.dispose()));
 
@@ -28,10 +31,23 @@ describe("demo methods (YOLOv8-s -> YOLOv8-n)", () => {
   for (const m of DEMO_METHOD_NAMES) {
     it(`${m}: terms validate in an experiment, and give finite, non-negative parts with gradients for the student`, () => {
       const terms = DEMO_METHODS[m].terms(ch);
-      const exp = validateExperiment({ data: { train: { type: "synthetic" }, imageSize: 64 }, model: { type: "yolov8-n" }, teacher: { type: "yolov8-s", weights: "x" }, distill: terms, train: { epochs: 1, optimizer: { type: "sgd" } } }, m);
+      const exp = validateExperiment(
+        {
+          data: { train: { type: "synthetic" }, imageSize: 64 },
+          model: { type: "yolov8-n" },
+          teacher: { type: "yolov8-s", weights: "x" },
+          distill: terms,
+          train: { epochs: 1, optimizer: { type: "sgd" } },
+        },
+        m,
+      );
       const distiller = buildDistiller(exp.distill, student, teacher, 0);
       const x = tf.randomUniform([2, 64, 64, 3], 0, 1, "float32", 5) as tf.Tensor4D;
-      const ctx = { boxes: [Float32Array.from([4, 6, 30, 40]), Float32Array.from([20, 10, 60, 50, 2, 2, 12, 14])], labels: [Int32Array.from([1]), Int32Array.from([2, 5])], imageSize: [64, 64] as [number, number] };
+      const ctx = {
+        boxes: [Float32Array.from([4, 6, 30, 40]), Float32Array.from([20, 10, 60, 50, 2, 2, 12, 14])],
+        labels: [Int32Array.from([1]), Int32Array.from([2, 5])],
+        imageSize: [64, 64] as [number, number],
+      };
       const tFeats = tf.tidy(() => teacher.forwardWithTaps(x, distiller.requiredFeatures.teacher).taps);
       const { value, grads } = tf.variableGrads(() => {
         const s = student.forwardWithTaps(x, distiller.requiredFeatures.student).taps;

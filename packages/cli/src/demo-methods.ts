@@ -21,19 +21,70 @@ const neck = { student: "neck.p{3..5}", teacher: "neck.p{3..5}" } as const;
 export const DEMO_METHODS = {
   // weight 5 on top of the loss' own lossWeight 10 (mmrazor's FPN setting): tuned on the demo's val split over 3
   // student seeds — effective 10: +0.5 val mAP, effective 50: +4.7 (see README)
-  cwd: { description: "channel-wise distillation (spatial softmax KL per channel, τ=1) on P3–P5 with 1×1 adapters, weight 5 × 10", terms: (): TermInput[] => [{ loss: { type: "cwd", tau: 1 }, weight: 5, ...neck, adapter: "auto" }] },
+  cwd: {
+    description:
+      "channel-wise distillation (spatial softmax KL per channel, τ=1) on P3–P5 with 1×1 adapters, weight 5 × 10",
+    terms: (): TermInput[] => [{ loss: { type: "cwd", tau: 1 }, weight: 5, ...neck, adapter: "auto" }],
+  },
   // response-based: the teacher's class probabilities as soft targets on the head logits; mean-reduced over
   // every (position, class), hence the large weight (tuned on val: 50 → +3.8, 200 → +4.5 val mAP)
-  "qfl-kd": { description: "soft-label (QFL-style) KD of the class logits of the head, P3–P5, weight 200", terms: (): TermInput[] => [{ loss: { type: "qfl-kd" }, weight: 200, student: "head.cls.p{3..5}", teacher: "head.cls.p{3..5}" }] },
+  "qfl-kd": {
+    description: "soft-label (QFL-style) KD of the class logits of the head, P3–P5, weight 200",
+    terms: (): TermInput[] => [
+      { loss: { type: "qfl-kd" }, weight: 200, student: "head.cls.p{3..5}", teacher: "head.cls.p{3..5}" },
+    ],
+  },
   // both of the above, each at its own tuned weight
-  "cwd-qfl": { description: "cwd and qfl-kd together (feature + response distillation)", terms: (): TermInput[] => [...DEMO_METHODS.cwd.terms(), ...DEMO_METHODS["qfl-kd"].terms()] },
-  mse: { description: "feature imitation (MSE) on P3–P5 with 1×1 adapters", terms: (): TermInput[] => [{ loss: { type: "mse" }, weight: 1, ...neck, adapter: "auto" }] },
-  pkd: { description: "PKD: Pearson correlation of normalised features on P3–P5", terms: (): TermInput[] => [{ loss: { type: "pkd" }, weight: 1, ...neck, adapter: "auto" }] },
-  mgd: { description: "MGD: masked generative distillation on P3–P5", terms: (c: PairChannels): TermInput[] => [{ loss: c.teacher.map((t) => ({ type: "mgd" as const, teacherChannels: t })), weight: 1, ...neck, adapter: "auto" }] },
-  fgd: { description: "FGD: focal (box-masked) and global distillation on P3–P5", terms: (c: PairChannels): TermInput[] => [{ loss: c.teacher.map((t) => ({ type: "fgd" as const, teacherChannels: t })), weight: 1, ...neck, adapter: "auto" }] },
-  fsd: { description: "FSD: foreground/background-separated feature distillation (seed method)", terms: (): TermInput[] => [{ loss: { type: "fsd" }, weight: 1, ...neck, adapter: "auto" }] },
-  ckd: { description: "CKD: contrastive + imitation distillation of instance embeddings (seed method)", terms: (c: PairChannels): TermInput[] => [{ loss: { type: "ckd", teacherChannels: c.teacher }, weight: 1, ...neck, adapter: "auto" }] },
-  rdkd: { description: "RDKD: region-decoupled distillation with top-down fusion (seed method)", terms: (c: PairChannels): TermInput[] => [{ loss: { type: "rdkd", studentChannels: c.student, teacherChannels: c.teacher }, weight: 1, ...neck }] },
+  "cwd-qfl": {
+    description: "cwd and qfl-kd together (feature + response distillation)",
+    terms: (): TermInput[] => [...DEMO_METHODS.cwd.terms(), ...DEMO_METHODS["qfl-kd"].terms()],
+  },
+  mse: {
+    description: "feature imitation (MSE) on P3–P5 with 1×1 adapters",
+    terms: (): TermInput[] => [{ loss: { type: "mse" }, weight: 1, ...neck, adapter: "auto" }],
+  },
+  pkd: {
+    description: "PKD: Pearson correlation of normalised features on P3–P5",
+    terms: (): TermInput[] => [{ loss: { type: "pkd" }, weight: 1, ...neck, adapter: "auto" }],
+  },
+  mgd: {
+    description: "MGD: masked generative distillation on P3–P5",
+    terms: (c: PairChannels): TermInput[] => [
+      {
+        loss: c.teacher.map((t) => ({ type: "mgd" as const, teacherChannels: t })),
+        weight: 1,
+        ...neck,
+        adapter: "auto",
+      },
+    ],
+  },
+  fgd: {
+    description: "FGD: focal (box-masked) and global distillation on P3–P5",
+    terms: (c: PairChannels): TermInput[] => [
+      {
+        loss: c.teacher.map((t) => ({ type: "fgd" as const, teacherChannels: t })),
+        weight: 1,
+        ...neck,
+        adapter: "auto",
+      },
+    ],
+  },
+  fsd: {
+    description: "FSD: foreground/background-separated feature distillation (seed method)",
+    terms: (): TermInput[] => [{ loss: { type: "fsd" }, weight: 1, ...neck, adapter: "auto" }],
+  },
+  ckd: {
+    description: "CKD: contrastive + imitation distillation of instance embeddings (seed method)",
+    terms: (c: PairChannels): TermInput[] => [
+      { loss: { type: "ckd", teacherChannels: c.teacher }, weight: 1, ...neck, adapter: "auto" },
+    ],
+  },
+  rdkd: {
+    description: "RDKD: region-decoupled distillation with top-down fusion (seed method)",
+    terms: (c: PairChannels): TermInput[] => [
+      { loss: { type: "rdkd", studentChannels: c.student, teacherChannels: c.teacher }, weight: 1, ...neck },
+    ],
+  },
 } as const satisfies Record<string, { description: string; terms: (c: PairChannels) => TermInput[] }>;
 
 /** A demo method's name. */

@@ -19,7 +19,14 @@ import { loadSplits, trainLoader, evalSplitName } from "./datasets";
 import { DEMO_METHODS, type DemoMethod } from "./demo-methods";
 import type { Detector, DetectorId, DistillSetup, TrainerConfigInput } from "./detectors-api";
 import { buildDistiller } from "./distiller-build";
-import { evaluateModel, metaOf, postprocessOf, resultRows, validationOf, type EvaluatedModel } from "./experiment-run";
+import {
+  evaluateModel,
+  metaOf,
+  postprocessOf,
+  resultRows,
+  validationOf,
+  type EvaluatedModel,
+} from "./experiment-run";
 import { timeInterleaved } from "./model-stats";
 import { aggregateSeeds, verdict } from "./seed-stats";
 import { readMetricsLog } from "./metrics-log";
@@ -38,7 +45,11 @@ export interface DemoPreset {
   /** Shared options of the synthetic splits (object sizes, clutter, …). */
   synthetic: Omit<SyntheticOptions, "seed" | "numImages" | "size">;
   /** Disjoint splits: different generator seeds. */
-  splits: { train: { seed: number; numImages: number }; val: { seed: number; numImages: number }; test: { seed: number; numImages: number } };
+  splits: {
+    train: { seed: number; numImages: number };
+    val: { seed: number; numImages: number };
+    test: { seed: number; numImages: number };
+  };
   augment: NonNullable<ExperimentInput["data"]["augment"]>;
   teacher: { type: DetectorId; train: TrainerConfigInput };
   student: { type: DetectorId; train: TrainerConfigInput };
@@ -65,11 +76,16 @@ const schedule = (epochs: number, lr: number, warmupSteps: number, valEvery: num
 /** The default demo (< 10 minutes on 2 cores) and the CI smoke run (`--quick`, < 2 minutes, no gain expected). */
 export const DEMO_PRESETS = {
   default: {
-    description: "synthetic shapes 64 px; teacher YOLOv8-s (16 epochs), students YOLOv8-n (6 epochs, seeds 1, 2, 3)",
+    description:
+      "synthetic shapes 64 px; teacher YOLOv8-s (16 epochs), students YOLOv8-n (6 epochs, seeds 1, 2, 3)",
     imageSize: 64,
     batchSize: 16,
     synthetic: { minObjects: 1, maxObjects: 3, minObjectSize: 10, maxObjectSize: 40, clutter: 0.3, noise: 4 },
-    splits: { train: { seed: 1, numImages: 256 }, val: { seed: 2, numImages: 256 }, test: { seed: 3, numImages: 512 } },
+    splits: {
+      train: { seed: 1, numImages: 256 },
+      val: { seed: 2, numImages: 256 },
+      test: { seed: 3, numImages: 512 },
+    },
     augment: { mosaic: 0 },
     teacher: { type: "yolov8-s", train: schedule(16, 0.002, 10, 4) },
     student: { type: "yolov8-n", train: schedule(6, 0.002, 10, 2) },
@@ -83,7 +99,11 @@ export const DEMO_PRESETS = {
     imageSize: 64,
     batchSize: 8,
     synthetic: { minObjects: 1, maxObjects: 2, minObjectSize: 16, maxObjectSize: 40, clutter: 0, noise: 0 },
-    splits: { train: { seed: 1, numImages: 16 }, val: { seed: 2, numImages: 8 }, test: { seed: 3, numImages: 8 } },
+    splits: {
+      train: { seed: 1, numImages: 16 },
+      val: { seed: 2, numImages: 8 },
+      test: { seed: 3, numImages: 8 },
+    },
     augment: { mosaic: 0, affine: false, flip: 0.5 },
     teacher: { type: "yolov8-s", train: schedule(2, 0.002, 2, 1) },
     student: { type: "yolov8-n", train: schedule(2, 0.002, 2, 1) },
@@ -129,8 +149,15 @@ function hashOf(v: unknown): string {
 }
 
 /** Writes the three synthetic splits as COCO into `dir` unless they are there; returns their loader configs. */
-async function ensureData(dir: string, p: DemoPreset, io: CliIo): Promise<Record<"train" | "val" | "test", { type: "coco"; annotationFile: string; imageDir: string }>> {
-  const out = {} as Record<"train" | "val" | "test", { type: "coco"; annotationFile: string; imageDir: string }>;
+async function ensureData(
+  dir: string,
+  p: DemoPreset,
+  io: CliIo,
+): Promise<Record<"train" | "val" | "test", { type: "coco"; annotationFile: string; imageDir: string }>> {
+  const out = {} as Record<
+    "train" | "val" | "test",
+    { type: "coco"; annotationFile: string; imageDir: string }
+  >;
   for (const split of ["train", "val", "test"] as const) {
     const target = path.join(dir, split);
     const annotationFile = path.join(target, "annotations.json");
@@ -138,10 +165,17 @@ async function ensureData(dir: string, p: DemoPreset, io: CliIo): Promise<Record
       const t0 = performance.now();
       const tmp = `${target}.tmp-${process.pid}`;
       await rm(tmp, { recursive: true, force: true });
-      const r = await generateSynthetic({ ...p.synthetic, size: p.imageSize, ...p.splits[split], outDir: tmp });
+      const r = await generateSynthetic({
+        ...p.synthetic,
+        size: p.imageSize,
+        ...p.splits[split],
+        outDir: tmp,
+      });
       await rm(target, { recursive: true, force: true });
       await rename(tmp, target);
-      io.stderr(`data ${split}: ${r.numImages} synthetic images, ${r.numBoxes} boxes -> ${target} (${formatDuration((performance.now() - t0) / 1000)})\n`);
+      io.stderr(
+        `data ${split}: ${r.numImages} synthetic images, ${r.numBoxes} boxes -> ${target} (${formatDuration((performance.now() - t0) / 1000)})\n`,
+      );
     }
     out[split] = { type: "coco", annotationFile, imageDir: path.join(target, "images") };
   }
@@ -149,7 +183,14 @@ async function ensureData(dir: string, p: DemoPreset, io: CliIo): Promise<Record
 }
 
 /** The experiment of one stage (saved as its config.yaml; `kdet train|distill --config` reruns it). */
-function stageExperiment(p: DemoPreset, data: Awaited<ReturnType<typeof ensureData>>, o: DemoOptions, model: { type: DetectorId; train: TrainerConfigInput }, seed: number, extra: Partial<ExperimentInput> = {}): Experiment {
+function stageExperiment(
+  p: DemoPreset,
+  data: Awaited<ReturnType<typeof ensureData>>,
+  o: DemoOptions,
+  model: { type: DetectorId; train: TrainerConfigInput },
+  seed: number,
+  extra: Partial<ExperimentInput> = {},
+): Experiment {
   const input: ExperimentInput = {
     backend: o.backend,
     ...(o.threads ? { threads: o.threads } : {}),
@@ -168,14 +209,20 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const t0 = performance.now();
   const p = o.preset;
   const dir = o.dir;
-  o.io.stderr(`demo: ${p.description}; methods ${o.methods.join(", ")}\nrun folder: ${dir}${o.resumed ? " (resumed: finished stages are loaded, an interrupted one continues)" : ""}\n`);
+  o.io.stderr(
+    `demo: ${p.description}; methods ${o.methods.join(", ")}\nrun folder: ${dir}${o.resumed ? " (resumed: finished stages are loaded, an interrupted one continues)" : ""}\n`,
+  );
   const cache = path.join(o.out, ".kdet-cache");
-  const dataDir = o.reuse ? path.join(cache, `data-${hashOf([p.imageSize, p.synthetic, p.splits])}`) : path.join(dir, "data");
+  const dataDir = o.reuse
+    ? path.join(cache, `data-${hashOf([p.imageSize, p.synthetic, p.splits])}`)
+    : path.join(dir, "data");
   const data = await ensureData(dataDir, p, o.io);
 
   // the teacher is trained once with the preset's seed; --seed varies the students only
   const teacherExp = stageExperiment(p, data, o, p.teacher, p.seed);
-  const teacherDir = o.reuse ? path.join(cache, `teacher-${hashOf([teacherExp.data, teacherExp.model, teacherExp.train])}`) : path.join(dir, "teacher");
+  const teacherDir = o.reuse
+    ? path.join(cache, `teacher-${hashOf([teacherExp.data, teacherExp.model, teacherExp.train])}`)
+    : path.join(dir, "teacher");
   const splits = await loadSplits(teacherExp.data);
   const numClasses = splits.train.classNames.length;
   // one training loader per data seed (its order and augmentation draws follow data.seed, as in each stage's config.yaml)
@@ -196,16 +243,50 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const stageName = (base: string, s: number) => (seeds.length > 1 ? `${base}-s${s}` : base);
 
   /** Trains (or resumes/reloads) one stage, evaluates it on the report split; the caller disposes the model. */
-  const stage = async (name: string, stageDir: string, exp: Experiment, model: Detector, distill?: DistillSetup): Promise<EvaluatedModel> => {
+  const stage = async (
+    name: string,
+    stageDir: string,
+    exp: Experiment,
+    model: Detector,
+    distill?: DistillSetup,
+  ): Promise<EvaluatedModel> => {
     await mkdir(stageDir, { recursive: true });
     await writeFile(path.join(stageDir, RUN_FILES.config), experimentYaml(exp));
-    const done = await runTrainStage({ dir: stageDir, label: `${name} ${exp.model.type}`, model, config: exp.train, data: loaderFor(exp), batchSize: p.batchSize, val, distill, postprocess: postprocessOf(exp), meta, io: o.io });
+    const done = await runTrainStage({
+      dir: stageDir,
+      label: `${name} ${exp.model.type}`,
+      model,
+      config: exp.train,
+      data: loaderFor(exp),
+      batchSize: p.batchSize,
+      val,
+      distill,
+      postprocess: postprocessOf(exp),
+      meta,
+      io: o.io,
+    });
     const log = readMetricsLog(path.join(stageDir, RUN_FILES.metrics));
     stages[name] = { ...done, valMAP: log.vals.at(-1)?.metrics.mAP ?? null };
     stageDirs[name] = stageDir;
-    const ev = await evaluateModel(name, exp.model, model, splits[split]!, split, exp, path.join(stageDir, RUN_FILES.evaluation), o.io);
+    const ev = await evaluateModel(
+      name,
+      exp.model,
+      model,
+      splits[split]!,
+      split,
+      exp,
+      path.join(stageDir, RUN_FILES.evaluation),
+      o.io,
+    );
     evaluated.push(ev);
-    if (name === "teacher" || seeds.indexOf(Number(/-s(\d+)$/.exec(name)?.[1] ?? seeds[0])) === 0) entries.push({ label: name, colour: name === "teacher" ? "#7f7f7f" : colours[(entries.length - 1 + colours.length) % colours.length]!, log, evaluation: ev.evaluation });
+    if (name === "teacher" || seeds.indexOf(Number(/-s(\d+)$/.exec(name)?.[1] ?? seeds[0])) === 0)
+      entries.push({
+        label: name,
+        colour:
+          name === "teacher" ? "#7f7f7f" : colours[(entries.length - 1 + colours.length) % colours.length]!,
+        log,
+        evaluation: ev.evaluation,
+      });
     return ev;
   };
 
@@ -217,41 +298,118 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       const baseExp = stageExperiment(p, data, o, p.student, seed);
       const baseline = await buildModel(baseExp.model, numClasses, "model");
       const baseName = stageName("baseline", seed);
-      const baseEval = await stage(baseName, path.join(dir, baseName), baseExp, baseline).finally(() => baseline.dispose());
+      const baseEval = await stage(baseName, path.join(dir, baseName), baseExp, baseline).finally(() =>
+        baseline.dispose(),
+      );
       const methods: EvaluatedModel[] = [];
       for (const method of o.methods) {
         const student = await buildModel(baseExp.model, numClasses, "model");
-        const ch = { student: ["p3", "p4", "p5"].map((l) => featureInfo(student)[`neck.${l}`]!.channels), teacher: ["p3", "p4", "p5"].map((l) => featureInfo(teacher)[`neck.${l}`]!.channels) };
-        const exp = stageExperiment(p, data, o, p.student, seed, { teacher: { type: p.teacher.type, weights: path.join(teacherDir, RUN_FILES.weights) } as ExperimentInput["teacher"], distill: DEMO_METHODS[method].terms(ch) });
+        const ch = {
+          student: ["p3", "p4", "p5"].map((l) => featureInfo(student)[`neck.${l}`]!.channels),
+          teacher: ["p3", "p4", "p5"].map((l) => featureInfo(teacher)[`neck.${l}`]!.channels),
+        };
+        const exp = stageExperiment(p, data, o, p.student, seed, {
+          teacher: {
+            type: p.teacher.type,
+            weights: path.join(teacherDir, RUN_FILES.weights),
+          } as ExperimentInput["teacher"],
+          distill: DEMO_METHODS[method].terms(ch),
+        });
         const distiller = buildDistiller(exp.distill, student, teacher, seed);
         const name = stageName(method, seed);
-        methods.push(await stage(name, path.join(dir, name), exp, student, { teacher, distiller }).finally(() => (distiller.dispose(), student.dispose())));
+        methods.push(
+          await stage(name, path.join(dir, name), exp, student, { teacher, distiller }).finally(
+            () => (distiller.dispose(), student.dispose()),
+          ),
+        );
       }
       perSeed.push({ seed, baseline: baseEval, methods });
     }
 
     // inference time of every model measured together (interleaved), so that a change of machine load hits all alike
-    const times = await timeInterleaved(Object.fromEntries(Object.entries(stageDirs).map(([k, d]) => [k, path.join(d, RUN_FILES.weights)])), p.imageSize, postprocessOf(teacherExp));
+    const times = await timeInterleaved(
+      Object.fromEntries(Object.entries(stageDirs).map(([k, d]) => [k, path.join(d, RUN_FILES.weights)])),
+      p.imageSize,
+      postprocessOf(teacherExp),
+    );
     for (const ev of evaluated) ev.cost.msPerImage = times[ev.label]!;
 
-    const seedRows = perSeed.map((ps) => resultRows([teacherEval, ps.baseline, ...ps.methods], ps.baseline, ps.methods));
+    const seedRows = perSeed.map((ps) =>
+      resultRows([teacherEval, ps.baseline, ...ps.methods], ps.baseline, ps.methods),
+    );
     const labels = ["teacher", "baseline", ...o.methods];
-    const rows = aggregateSeeds(labels.map((label, i) => ({ label, rows: seedRows.map((r) => r[i]!) })), "baseline");
+    const rows = aggregateSeeds(
+      labels.map((label, i) => ({ label, rows: seedRows.map((r) => r[i]!) })),
+      "baseline",
+    );
     const verdicts = rows.filter((r) => r.gain !== null).map((r) => `${r.label}: ${verdict(r, rows[1]!)}`);
     const table = resultsMarkdown(rows);
     const seconds = (performance.now() - t0) / 1000;
-    const load = os.loadavg().map((l) => l.toFixed(1)).join(", ");
-    const timing = `${formatDuration(seconds)} total on ${os.cpus().length} cores (load ${load}); stages: ${Object.entries(stages).map(([k, s]) => `${k} ${s.loaded ? `loaded (trained earlier in ${formatDuration(s.seconds)})` : formatDuration(s.seconds)}`).join(", ")}`;
-    const samples = await buildSamples(splits[split]!, evaluated.filter((m) => m.label === "teacher" || !/-s\d+$/.test(m.label) || m.label.endsWith(`-s${seeds[0]}`)).map((m) => ({ label: m.label, detections: m.detections })), 6);
-    const configs = await Promise.all(Object.entries(stageDirs).map(async ([k, d]) => `# ${k}: ${path.join(d, RUN_FILES.config)}\n${await readFile(path.join(d, RUN_FILES.config), "utf8")}`));
-    const seedNote = seeds.length > 1 ? `${seeds.length} student seeds (${seeds.join(", ")}): mean ± sample std; gain = mean of per-seed differences to the baseline` : `one student seed (${seeds[0]})`;
+    const load = os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(", ");
+    const timing = `${formatDuration(seconds)} total on ${os.cpus().length} cores (load ${load}); stages: ${Object.entries(
+      stages,
+    )
+      .map(
+        ([k, s]) =>
+          `${k} ${s.loaded ? `loaded (trained earlier in ${formatDuration(s.seconds)})` : formatDuration(s.seconds)}`,
+      )
+      .join(", ")}`;
+    const samples = await buildSamples(
+      splits[split]!,
+      evaluated
+        .filter((m) => m.label === "teacher" || !/-s\d+$/.test(m.label) || m.label.endsWith(`-s${seeds[0]}`))
+        .map((m) => ({ label: m.label, detections: m.detections })),
+      6,
+    );
+    const configs = await Promise.all(
+      Object.entries(stageDirs).map(
+        async ([k, d]) =>
+          `# ${k}: ${path.join(d, RUN_FILES.config)}\n${await readFile(path.join(d, RUN_FILES.config), "utf8")}`,
+      ),
+    );
+    const seedNote =
+      seeds.length > 1
+        ? `${seeds.length} student seeds (${seeds.join(", ")}): mean ± sample std; gain = mean of per-seed differences to the baseline`
+        : `one student seed (${seeds[0]})`;
     await writeFile(
       path.join(dir, RUN_FILES.report),
-      renderReport({ title: "kdet demo: distillation on synthetic shapes", notes: [...(o.notes ?? []), p.description, `test split: ${splits[split]!.records.length} images; final weights; mAP in points; ${seedNote}`, ...verdicts, timing], rows, entries, samples, config: configs.join("\n") }),
+      renderReport({
+        title: "kdet demo: distillation on synthetic shapes",
+        notes: [
+          ...(o.notes ?? []),
+          p.description,
+          `test split: ${splits[split]!.records.length} images; final weights; mAP in points; ${seedNote}`,
+          ...verdicts,
+          timing,
+        ],
+        rows,
+        entries,
+        samples,
+        config: configs.join("\n"),
+      }),
     );
     const text = `${table}\n\n${[seedNote, ...verdicts, timing].join("\n")}`;
     await writeFile(path.join(dir, "results.md"), `${text}\n`);
-    await writeFile(path.join(dir, "results.json"), JSON.stringify({ rows, perSeed: seedRows.map((r, i) => ({ seed: seeds[i], rows: r })), verdicts, seconds, load: os.loadavg(), stages, preset: p, methods: o.methods }, null, 1));
+    await writeFile(
+      path.join(dir, "results.json"),
+      JSON.stringify(
+        {
+          rows,
+          perSeed: seedRows.map((r, i) => ({ seed: seeds[i], rows: r })),
+          verdicts,
+          seconds,
+          load: os.loadavg(),
+          stages,
+          preset: p,
+          methods: o.methods,
+        },
+        null,
+        1,
+      ),
+    );
     return { dir, table: text, models: evaluated, seconds };
   } finally {
     teacher.dispose();

@@ -7,7 +7,7 @@
  * student's (at `data.imageSize`) must say `align: resize`.
  */
 import { featureInfo } from "@kdet/core";
-import { AdapterConfig, Distiller, expandNames, type DistillTermConfigInput } from "@kdet/losses";
+import { type AdapterConfig, Distiller, expandNames, type DistillTermConfigInput } from "@kdet/losses";
 import type { z } from "zod";
 import type { TermSection } from "./config-schema";
 import type { Detector } from "./detectors-api";
@@ -25,7 +25,9 @@ function infoOf(info: Record<string, MapInfo>, name: string, side: string, key: 
   const i = info[name];
   if (!i) {
     const names = Object.keys(info).filter((n) => side === "teacher" || /^(neck|backbone)\.[^.]+$/.test(n));
-    throw new CliError(`${key}.${side}: ${JSON.stringify(name)} is not a map of the ${side}; allowed: ${names.join(", ")}${side === "student" ? " (or any dotted module path)" : ""}`);
+    throw new CliError(
+      `${key}.${side}: ${JSON.stringify(name)} is not a map of the ${side}; allowed: ${names.join(", ")}${side === "student" ? " (or any dotted module path)" : ""}`,
+    );
   }
   return i;
 }
@@ -56,37 +58,76 @@ function teacherRefs(t: TermSection, key: string): string[] {
 }
 
 /** A pretrained teacher's maps (teacher name, student name) must have the student's size unless the term resizes them. */
-function checkSizes(t: TermSection, key: string, pairs: ReadonlyArray<readonly [string, string]>, si: Record<string, MapInfo>, ti: Record<string, MapInfo>): void {
+function checkSizes(
+  t: TermSection,
+  key: string,
+  pairs: ReadonlyArray<readonly [string, string]>,
+  si: Record<string, MapInfo>,
+  ti: Record<string, MapInfo>,
+): void {
   if (t.align === "resize") return;
   for (const [tn, sn] of pairs) {
     const a = ti[tn]?.size;
     const b = si[sn]?.size;
     if (a && b && (a[0] !== b[0] || a[1] !== b[1])) {
-      throw new CliError(`${key}.align: the teacher map ${JSON.stringify(tn)} is ${a.join("×")} but the student's ${JSON.stringify(sn)} is ${b.join("×")} at data.imageSize; allowed: "resize" (add align: resize to the term)`);
+      throw new CliError(
+        `${key}.align: the teacher map ${JSON.stringify(tn)} is ${a.join("×")} but the student's ${JSON.stringify(sn)} is ${b.join("×")} at data.imageSize; allowed: "resize" (add align: resize to the term)`,
+      );
     }
   }
 }
 
 /** The terms with `adapter: auto` replaced by explicit adapter configs (sizes checked for pretrained/cached teachers). */
-export function resolveTerms(terms: readonly TermSection[], student: Detector, teacher: TeacherModel, imageSize?: number): DistillTermConfigInput[] {
+export function resolveTerms(
+  terms: readonly TermSection[],
+  student: Detector,
+  teacher: TeacherModel,
+  imageSize?: number,
+): DistillTermConfigInput[] {
   const si = studentInfo(student, imageSize);
-  const named = terms.map((t, i) => ({ key: `distill[${i}]`, s: expand(t.student, t.levels, `distill[${i}]`), te: expand(t.teacher, t.levels, `distill[${i}]`), refs: teacherRefs(t, `distill[${i}]`) }));
-  const ti = teacherMapInfo(teacher, named.flatMap((n) => [...n.te, ...n.refs]));
+  const named = terms.map((t, i) => ({
+    key: `distill[${i}]`,
+    s: expand(t.student, t.levels, `distill[${i}]`),
+    te: expand(t.teacher, t.levels, `distill[${i}]`),
+    refs: teacherRefs(t, `distill[${i}]`),
+  }));
+  const ti = teacherMapInfo(
+    teacher,
+    named.flatMap((n) => [...n.te, ...n.refs]),
+  );
   return terms.map((t, i) => {
     const { key, s, te, refs } = named[i]!;
-    checkSizes(t, key, [...te.map((n, l) => [n, s[l]!] as const), ...refs.map((n, l) => [n, s[Math.min(l, s.length - 1)]!] as const)], si, ti);
+    checkSizes(
+      t,
+      key,
+      [
+        ...te.map((n, l) => [n, s[l]!] as const),
+        ...refs.map((n, l) => [n, s[Math.min(l, s.length - 1)]!] as const),
+      ],
+      si,
+      ti,
+    );
     if (t.adapter !== "auto") return t as DistillTermConfigInput;
     const sc = s.map((n) => infoOf(si, n, "student", key).channels);
     const tc = te.map((n) => infoOf(ti, n, "teacher", key).channels);
     const { adapter: _a, ...rest } = t;
     if (sc.every((c, l) => c === tc[l])) return rest as DistillTermConfigInput;
-    const adapters: z.input<typeof AdapterConfig>[] = sc.map((c, l) => ({ inChannels: c, outChannels: tc[l]! }));
+    const adapters: z.input<typeof AdapterConfig>[] = sc.map((c, l) => ({
+      inChannels: c,
+      outChannels: tc[l]!,
+    }));
     return { ...rest, adapter: adapters.length === 1 ? adapters[0]! : adapters } as DistillTermConfigInput;
   });
 }
 
 /** Creates the distiller (errors name the term); `imageSize` enables the size check of pretrained/cached teachers. */
-export function buildDistiller(terms: readonly TermSection[], student: Detector, teacher: TeacherModel, seed: number, imageSize?: number): Distiller {
+export function buildDistiller(
+  terms: readonly TermSection[],
+  student: Detector,
+  teacher: TeacherModel,
+  seed: number,
+  imageSize?: number,
+): Distiller {
   try {
     return Distiller.create(resolveTerms(terms, student, teacher, imageSize), { seed });
   } catch (e) {

@@ -43,10 +43,30 @@ describe("kdet end to end", () => {
     const rows = r.out.split("\n").filter((l) => /^\| (teacher|baseline|cwd) \|/.test(l));
     expect(rows.map((l) => l.split("|")[1]!.trim())).toEqual([...STAGES]);
     expect(existsSync(path.join(demoDir, RUN_FILES.report))).toBe(true);
-    const results = JSON.parse(readFileSync(path.join(demoDir, "results.json"), "utf8")) as { rows: Array<{ label: string; mAP: number; AP50: number; params: number; gflops: number; gain: number | null }> };
+    const results = JSON.parse(readFileSync(path.join(demoDir, "results.json"), "utf8")) as {
+      rows: Array<{
+        label: string;
+        mAP: number;
+        AP50: number;
+        params: number;
+        gflops: number;
+        gain: number | null;
+      }>;
+    };
     for (const s of STAGES) {
       const d = s === "teacher" ? path.join(demoDir, "teacher") : path.join(demoDir, s);
-      for (const f of [RUN_FILES.config, RUN_FILES.metrics, RUN_FILES.last, RUN_FILES.done, "weights/model.json", "weights/kdet.json", "eval/gt.json", "eval/results.json", "eval/metrics.json"]) expect(existsSync(path.join(d, f)), `${s}/${f}`).toBe(true);
+      for (const f of [
+        RUN_FILES.config,
+        RUN_FILES.metrics,
+        RUN_FILES.last,
+        RUN_FILES.done,
+        "weights/model.json",
+        "weights/kdet.json",
+        "eval/gt.json",
+        "eval/results.json",
+        "eval/metrics.json",
+      ])
+        expect(existsSync(path.join(d, f)), `${s}/${f}`).toBe(true);
       const exp = loadExperiment(path.join(d, RUN_FILES.config)); // each stage reruns with kdet train|distill --config
       expect(exp.distill.length > 0).toBe(s === "cwd");
       const m = JSON.parse(readFileSync(path.join(d, "eval/metrics.json"), "utf8")) as SplitEvaluation;
@@ -63,16 +83,32 @@ describe("kdet end to end", () => {
   }, 900_000);
 
   it("kdet demo --resume repeats the demo's options and reloads finished stages", async () => {
-    expect(JSON.parse(readFileSync(path.join(demoDir, "demo.json"), "utf8"))).toEqual({ argv: ["--quick", "--out", runs, "--name", "ci"] });
+    expect(JSON.parse(readFileSync(path.join(demoDir, "demo.json"), "utf8"))).toEqual({
+      argv: ["--quick", "--out", runs, "--name", "ci"],
+    });
     const before = readFileSync(path.join(demoDir, "results.md"), "utf8").split("\n\n")[0];
     const r = await kdet("demo", "--resume", demoDir);
     expect(r.code, r.err).toBe(0);
-    for (const s of STAGES) expect(r.err).toMatch(new RegExp(`^${s} yolov8-[ns]: already trained, weights loaded from`, "m"));
+    for (const s of STAGES)
+      expect(r.err).toMatch(new RegExp(`^${s} yolov8-[ns]: already trained, weights loaded from`, "m"));
     // the same table but the ms/img column (timing is measured again)
-    const noTiming = (table: string) => table.split("\n").map((l) => l.split("|").filter((_, i) => i !== 5).join("|")).join("\n");
+    const noTiming = (table: string) =>
+      table
+        .split("\n")
+        .map((l) =>
+          l
+            .split("|")
+            .filter((_, i) => i !== 5)
+            .join("|"),
+        )
+        .join("\n");
     expect(noTiming(r.out.split("\n\n")[0]!)).toBe(noTiming(before!));
-    expect((await kdet("demo", "--resume", demoDir, "--methods", "fsd")).err).toMatch(/not allowed with it: --methods/);
-    expect((await kdet("demo", "--resume", path.join(demoDir, "cwd"))).err).toMatch(/not a kdet demo folder \(no demo\.json\)/);
+    expect((await kdet("demo", "--resume", demoDir, "--methods", "fsd")).err).toMatch(
+      /not allowed with it: --methods/,
+    );
+    expect((await kdet("demo", "--resume", path.join(demoDir, "cwd"))).err).toMatch(
+      /not a kdet demo folder \(no demo\.json\)/,
+    );
   }, 600_000);
 
   it("kdet eval on the written files gives exactly the demo's numbers", async () => {
@@ -88,13 +124,28 @@ describe("kdet end to end", () => {
   });
 
   it("each demo stage's config.yaml reproduces its numbers exactly with kdet train / kdet distill", async () => {
-    for (const [cmd, stage] of [["train", "baseline"], ["distill", "cwd"]] as const) {
-      const r = await kdet(cmd, "--config", path.join(demoDir, stage, RUN_FILES.config), "--name", `repro-${stage}`);
+    for (const [cmd, stage] of [
+      ["train", "baseline"],
+      ["distill", "cwd"],
+    ] as const) {
+      const r = await kdet(
+        cmd,
+        "--config",
+        path.join(demoDir, stage, RUN_FILES.config),
+        "--name",
+        `repro-${stage}`,
+      );
       expect(r.code, r.err).toBe(0);
-      const again = JSON.parse(readFileSync(path.join(runs, `repro-${stage}`, "eval/metrics.json"), "utf8")) as SplitEvaluation;
-      const demo = JSON.parse(readFileSync(path.join(demoDir, stage, "eval/metrics.json"), "utf8")) as SplitEvaluation;
+      const again = JSON.parse(
+        readFileSync(path.join(runs, `repro-${stage}`, "eval/metrics.json"), "utf8"),
+      ) as SplitEvaluation;
+      const demo = JSON.parse(
+        readFileSync(path.join(demoDir, stage, "eval/metrics.json"), "utf8"),
+      ) as SplitEvaluation;
       expect(again.stats).toEqual(demo.stats);
-      expect(readMetricsLog(path.join(runs, `repro-${stage}`, RUN_FILES.metrics)).steps.map((x) => x.loss)).toEqual(readMetricsLog(path.join(demoDir, stage, RUN_FILES.metrics)).steps.map((x) => x.loss));
+      expect(
+        readMetricsLog(path.join(runs, `repro-${stage}`, RUN_FILES.metrics)).steps.map((x) => x.loss),
+      ).toEqual(readMetricsLog(path.join(demoDir, stage, RUN_FILES.metrics)).steps.map((x) => x.loss));
     }
   }, 600_000);
 
@@ -117,9 +168,26 @@ describe("kdet end to end", () => {
         rows: document.querySelectorAll("table.results tr").length,
         images: [...document.querySelectorAll("img.sample")].map((i) => i.complete && i.naturalWidth > 0),
         chartBoxes: [...document.querySelectorAll("svg.chart")].map((s) => s.getBoundingClientRect().width),
-      }))()`)) as { sections: string[]; loss: number; lossLines: number; map: number; pr: number; rows: number; images: boolean[]; chartBoxes: number[] };
+      }))()`)) as {
+        sections: string[];
+        loss: number;
+        lossLines: number;
+        map: number;
+        pr: number;
+        rows: number;
+        images: boolean[];
+        chartBoxes: number[];
+      };
       expect(errors).toEqual([]);
-      expect(seen.sections).toEqual(["Results", "Loss curves", "mAP over epochs", "Precision–recall per class", "Per-class AP", "Sample predictions", "Config"]);
+      expect(seen.sections).toEqual([
+        "Results",
+        "Loss curves",
+        "mAP over epochs",
+        "Precision–recall per class",
+        "Per-class AP",
+        "Sample predictions",
+        "Config",
+      ]);
       expect(seen.loss).toBe(1 + STAGES.length); // total + parts per model
       expect(seen.lossLines).toBeGreaterThanOrEqual(STAGES.length + 3 * STAGES.length);
       expect(seen.map).toBe(2);
@@ -138,21 +206,41 @@ describe("kdet end to end", () => {
     const weights = path.join(demoDir, "cwd/weights");
     const e = await kdet("export", "--run", path.join(demoDir, "cwd"), "--out", exported);
     expect(e.code, e.err).toBe(0);
-    expect(e.out).toMatch(/TF\.js graph model, .*outputs boxes \[-1,\d+,4\], scores \[-1,\d+,\d+\]; check vs the trained model: max relative difference/);
-    expect(readdirSync(exported).filter((f) => !/^group1-shard\d+of\d+\.bin$/.test(f)).sort()).toEqual(["kdet.json", "model.json"]);
-    expect((JSON.parse(readFileSync(path.join(exported, "model.json"), "utf8")) as { format: string }).format).toBe("graph-model");
-    expect((await kdet("export", "--run", path.join(demoDir, "cwd"), "--out", exported)).err).toMatch(/the folder is not empty/);
+    expect(e.out).toMatch(
+      /TF\.js graph model, .*outputs boxes \[-1,\d+,4\], scores \[-1,\d+,\d+\]; check vs the trained model: max relative difference/,
+    );
+    expect(
+      readdirSync(exported)
+        .filter((f) => !/^group1-shard\d+of\d+\.bin$/.test(f))
+        .sort(),
+    ).toEqual(["kdet.json", "model.json"]);
+    expect(
+      (JSON.parse(readFileSync(path.join(exported, "model.json"), "utf8")) as { format: string }).format,
+    ).toBe("graph-model");
+    expect((await kdet("export", "--run", path.join(demoDir, "cwd"), "--out", exported)).err).toMatch(
+      /the folder is not empty/,
+    );
     // the graph's boxes/scores through the same NMS give the trained model's detections on an image
-    const trained = JSON.parse(readFileSync(path.join(weights, "kdet.json"), "utf8")) as { classNames: string[]; imageSize: number };
+    const trained = JSON.parse(readFileSync(path.join(weights, "kdet.json"), "utf8")) as {
+      classNames: string[];
+      imageSize: number;
+    };
     const { model: graph, meta } = await loadGraphExport(exported);
     const det = await loadModelFolder(weights, "weights");
     expect(meta.classNames).toEqual(trained.classNames);
     expect(meta.input.shape).toEqual([-1, trained.imageSize, trained.imageSize, 3]);
     const S = trained.imageSize;
-    const x = tf.tidy(() => tf.add(tf.mul(tf.randomUniform([1, S, S, 3], 0, 1, "float32", 3), 0.5), 0.25)) as tf.Tensor4D;
+    const x = tf.tidy(() =>
+      tf.add(tf.mul(tf.randomUniform([1, S, S, 3], 0, 1, "float32", 3), 0.5), 0.25),
+    ) as tf.Tensor4D;
     const [boxes, scores] = graph.execute(x, ["boxes", "scores"]) as tf.Tensor[];
     // threshold at a third of the best score: a few candidates on a random image from a briefly trained model
-    const post = { scoreThreshold: tf.tidy(() => tf.max(scores!).dataSync()[0]!) / 3, iouThreshold: meta.postprocess.iouThreshold, maxDetections: 100, clipTo: { width: S, height: S } };
+    const post = {
+      scoreThreshold: tf.tidy(() => tf.max(scores!).dataSync()[0]!) / 3,
+      iouThreshold: meta.postprocess.iouThreshold,
+      maxDetections: 100,
+      clipTo: { width: S, height: S },
+    };
     const fromGraph = postprocessImage(boxes!.dataSync(), scores!.dataSync(), meta.classNames.length, post);
     const fromModel = (await det.predict(x, post))[0]!;
     expect(fromGraph.scores.length).toBeGreaterThan(0);
@@ -163,9 +251,21 @@ describe("kdet end to end", () => {
     graph.dispose();
     det.dispose();
     const out = path.join(T, "pred");
-    const p = await kdet("predict", "--weights", weights, "--out", out, path.join(demoDir, "data/test/images"));
+    const p = await kdet(
+      "predict",
+      "--weights",
+      weights,
+      "--out",
+      out,
+      path.join(demoDir, "data/test/images"),
+    );
     expect(p.code, p.err).toBe(0);
-    const own = JSON.parse(readFileSync(path.join(demoDir, "cwd/eval/results.json"), "utf8")) as Array<{ image_id: number; category_id: number; bbox: number[]; score: number }>;
+    const own = JSON.parse(readFileSync(path.join(demoDir, "cwd/eval/results.json"), "utf8")) as Array<{
+      image_id: number;
+      category_id: number;
+      bbox: number[];
+      score: number;
+    }>;
     const pred = JSON.parse(readFileSync(path.join(out, "predictions.json"), "utf8")) as typeof own;
     expect(pred.length).toBe(own.length);
     pred.forEach((d, i) => {
@@ -174,33 +274,74 @@ describe("kdet end to end", () => {
       expect(d.score).toBeCloseTo(o.score, 4);
       d.bbox.forEach((v, k) => expect(v).toBeCloseTo(o.bbox[k]!, 2));
     });
-    const images = JSON.parse(readFileSync(path.join(out, "images.json"), "utf8")) as { images: Array<{ id: number; file_name: string }> };
+    const images = JSON.parse(readFileSync(path.join(out, "images.json"), "utf8")) as {
+      images: Array<{ id: number; file_name: string }>;
+    };
     expect(images.images.length).toBe(8);
-    for (const im of images.images) expect(existsSync(path.join(out, `${path.basename(im.file_name).replace(/\.[^.]+$/, "")}.png`)), im.file_name).toBe(true);
+    for (const im of images.images)
+      expect(
+        existsSync(path.join(out, `${path.basename(im.file_name).replace(/\.[^.]+$/, "")}.png`)),
+        im.file_name,
+      ).toBe(true);
   }, 300_000);
 
   it("bad configs and bad usage exit non-zero with the documented errors and no stack trace", async () => {
     const bad = path.join(T, "bad.yaml");
-    writeFileSync(bad, "data: {train: {type: synthetic}, imageSize: 64}\nmodel: {type: yolov8-xl}\ntrain: {epochs: 1, optimizer: {type: sgd, lr: -1}}\n");
+    writeFileSync(
+      bad,
+      "data: {train: {type: synthetic}, imageSize: 64}\nmodel: {type: yolov8-xl}\ntrain: {epochs: 1, optimizer: {type: sgd, lr: -1}}\n",
+    );
     const r = await kdet("train", "--config", bad);
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`kdet train: error: invalid config ${bad}:\n  model.type: got "yolov8-xl"; allowed: one of ${DETECTOR_IDS.map((id) => `"${id}"`).join(", ")}\n  train.optimizer.lr: got -1; allowed: > 0\n`);
-    const set = await kdet("config", "print", "--config", path.join(demoDir, "baseline", RUN_FILES.config), "--set", "data.batchSize=0");
+    expect(r.err).toBe(
+      `kdet train: error: invalid config ${bad}:\n  model.type: got "yolov8-xl"; allowed: one of ${DETECTOR_IDS.map((id) => `"${id}"`).join(", ")}\n  train.optimizer.lr: got -1; allowed: > 0\n`,
+    );
+    const set = await kdet(
+      "config",
+      "print",
+      "--config",
+      path.join(demoDir, "baseline", RUN_FILES.config),
+      "--set",
+      "data.batchSize=0",
+    );
     expect(set.code).toBe(1);
-    expect(set.err).toMatch(/\(with --set data\.batchSize=0\):\n  data\.batchSize: got 0; allowed: >= 1\n$/);
-    const wrongTeacher = await kdet("distill", "--config", path.join(demoDir, "cwd", RUN_FILES.config), "--set", "teacher.type=yolov8-m", "--name", "wrong-teacher");
+    expect(set.err).toMatch(
+      /\(with --set data\.batchSize=0\):\n {2}data\.batchSize: got 0; allowed: >= 1\n$/,
+    );
+    const wrongTeacher = await kdet(
+      "distill",
+      "--config",
+      path.join(demoDir, "cwd", RUN_FILES.config),
+      "--set",
+      "teacher.type=yolov8-m",
+      "--name",
+      "wrong-teacher",
+    );
     expect(wrongTeacher.code).toBe(1);
-    expect(wrongTeacher.err).toMatch(/teacher\.type: got "yolov8-m" but .*teacher\/weights holds a yolov8-s; allowed: "yolov8-s"/);
+    expect(wrongTeacher.err).toMatch(
+      /teacher\.type: got "yolov8-m" but .*teacher\/weights holds a yolov8-s; allowed: "yolov8-s"/,
+    );
     const wrongKind = await kdet("distill", "--config", path.join(demoDir, "baseline", RUN_FILES.config));
     expect(wrongKind.code).toBe(1);
     expect(wrongKind.err).toMatch(/distill: got no terms; allowed: a list of terms/);
-    for (const argv of [["train"], ["train", "--config", bad, "--epochs", "3"], ["demo", "--methods", "cwd,nope"], ["demo", "--backend", "gpu"], ["frobnicate"], ["config"]]) {
+    for (const argv of [
+      ["train"],
+      ["train", "--config", bad, "--epochs", "3"],
+      ["demo", "--methods", "cwd,nope"],
+      ["demo", "--backend", "gpu"],
+      ["frobnicate"],
+      ["config"],
+    ]) {
       const u = await kdet(...argv);
       expect(u.code, argv.join(" ")).toBe(2);
       expect(u.err).not.toMatch(/\n\s+at /);
     }
-    expect((await kdet("demo", "--methods", "cwd,nope")).err).toMatch(/--methods: got "cwd,nope"; allowed: a comma-separated list of cwd, qfl-kd, cwd-qfl, mse, pkd, mgd, fgd, fsd, ckd, rdkd/);
-    expect((await kdet("config")).err).toMatch(/unknown command "config"; "config" needs one of: config print, config schema/);
+    expect((await kdet("demo", "--methods", "cwd,nope")).err).toMatch(
+      /--methods: got "cwd,nope"; allowed: a comma-separated list of cwd, qfl-kd, cwd-qfl, mse, pkd, mgd, fgd, fsd, ckd, rdkd/,
+    );
+    expect((await kdet("config")).err).toMatch(
+      /unknown command "config"; "config" needs one of: config print, config schema/,
+    );
   });
 
   it("a killed run resumes from its last checkpoint; the new run gets its own folder", async () => {
@@ -224,7 +365,8 @@ output: {dir: ${runs}, samples: 2}
     const t0 = Date.now();
     while (readMetricsLog(metrics).steps.length < 6) {
       if (Date.now() - t0 > 300_000) throw new Error(`no progress within 5 minutes:\n${p.output()}`);
-      if (p.child.exitCode !== null) throw new Error(`kdet exited early (${p.child.exitCode}):\n${p.output()}`);
+      if (p.child.exitCode !== null)
+        throw new Error(`kdet exited early (${p.child.exitCode}):\n${p.output()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     p.child.kill("SIGKILL");
@@ -238,9 +380,12 @@ output: {dir: ${runs}, samples: 2}
     const resumedAt = Number(/resuming at step (\d+) of 12/.exec(r.err)?.[1]);
     expect(resumedAt).toBeGreaterThanOrEqual(killedAt - 1); // a checkpoint after every step
     expect(resumedAt).toBeLessThanOrEqual(killedAt);
-    expect(readMetricsLog(metrics).steps.map((s) => s.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(readMetricsLog(metrics).steps.map((s) => s.step)).toEqual(
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
     expect(JSON.parse(readFileSync(path.join(dir, RUN_FILES.done), "utf8")).steps).toBe(12);
-    for (const f of ["weights/model.json", "eval/results.json", RUN_FILES.report]) expect(existsSync(path.join(dir, f)), f).toBe(true);
+    for (const f of ["weights/model.json", "eval/results.json", RUN_FILES.report])
+      expect(existsSync(path.join(dir, f)), f).toBe(true);
     const again = await kdet("config", "print", "--config", cfg);
     expect(again.code).toBe(0);
     // the same config started again never touches the first run's folder

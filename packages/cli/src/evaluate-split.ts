@@ -37,7 +37,12 @@ export interface SplitEvaluation {
 }
 
 /** Writes gt.json + results.json into `dir`, evaluates them and writes metrics.json. */
-export async function evaluateToFiles(dir: string, ds: Dataset, detections: ImageDetections[], split: string): Promise<SplitEvaluation> {
+export async function evaluateToFiles(
+  dir: string,
+  ds: Dataset,
+  detections: ImageDetections[],
+  split: string,
+): Promise<SplitEvaluation> {
   await mkdir(dir, { recursive: true });
   const gtFile = path.join(dir, "gt.json");
   const resFile = path.join(dir, "results.json");
@@ -47,7 +52,13 @@ export async function evaluateToFiles(dir: string, ds: Dataset, detections: Imag
   const res = cocoEvaluate(gt, loadResults(resFile, gt));
   const curves = prCurves(res, { iouThr: 0.5 }).map((c): ClassCurve => {
     const valid = c.interpolated.every((p) => p >= 0);
-    return { name: c.name, gts: c.npig, recall: [...c.recThrs], precision: valid ? [...c.interpolated] : [], ap50: valid ? c.interpolated.reduce((a, b) => a + b, 0) / c.interpolated.length : -1 };
+    return {
+      name: c.name,
+      gts: c.npig,
+      recall: [...c.recThrs],
+      precision: valid ? [...c.interpolated] : [],
+      ap50: valid ? c.interpolated.reduce((a, b) => a + b, 0) / c.interpolated.length : -1,
+    };
   });
   const out: SplitEvaluation = {
     split,

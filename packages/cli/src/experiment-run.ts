@@ -45,19 +45,44 @@ export interface RunResult {
 }
 
 /** The post-processing options of the experiment. */
-export function postprocessOf(exp: Experiment): Required<Pick<PostprocessOptions, "scoreThreshold" | "iouThreshold" | "maxDetections">> {
-  return { scoreThreshold: exp.eval.scoreThreshold, iouThreshold: exp.eval.iouThreshold, maxDetections: exp.eval.maxDetections };
+export function postprocessOf(
+  exp: Experiment,
+): Required<Pick<PostprocessOptions, "scoreThreshold" | "iouThreshold" | "maxDetections">> {
+  return {
+    scoreThreshold: exp.eval.scoreThreshold,
+    iouThreshold: exp.eval.iouThreshold,
+    maxDetections: exp.eval.maxDetections,
+  };
 }
 
 /** What is saved beside trained weights (`kdet.json`): classes of the training split, input size, post-processing. */
 export function metaOf(exp: Experiment, train: Dataset): Omit<ModelMeta, "format"> {
-  return { classNames: train.classNames, categoryIds: train.categoryIds, imageSize: exp.data.imageSize, postprocess: postprocessOf(exp) };
+  return {
+    classNames: train.classNames,
+    categoryIds: train.categoryIds,
+    imageSize: exp.data.imageSize,
+    postprocess: postprocessOf(exp),
+  };
 }
 
 /** Evaluates `model` on `ds` into `dir` (gt.json, results.json, metrics.json) and measures its cost. */
-export async function evaluateModel(label: string, section: ModelSection, model: Detector, ds: Dataset, split: string, exp: Experiment, dir: string, io: CliIo): Promise<EvaluatedModel> {
+export async function evaluateModel(
+  label: string,
+  section: ModelSection,
+  model: Detector,
+  ds: Dataset,
+  split: string,
+  exp: Experiment,
+  dir: string,
+  io: CliIo,
+): Promise<EvaluatedModel> {
   const loader = evalLoader(ds, exp.data);
-  const bar = new Progress(io, { label: `evaluate ${label} on ${split}`, total: loader.batchesPerEpoch, unit: "img", perTick: exp.data.batchSize });
+  const bar = new Progress(io, {
+    label: `evaluate ${label} on ${split}`,
+    total: loader.batchesPerEpoch,
+    unit: "img",
+    perTick: exp.data.batchSize,
+  });
   const { detections } = await predictSplit(model, loader, postprocessOf(exp), bar);
   const evaluation = await evaluateToFiles(dir, ds, detections, split);
   bar.finish(`mAP ${(100 * evaluation.mAP).toFixed(1)} AP50 ${(100 * evaluation.AP50).toFixed(1)}`);
@@ -71,7 +96,11 @@ export function validationOf(splits: Splits, exp: Experiment): ValidationData | 
 }
 
 /** The results rows of evaluated models; gains are relative to `baseline` (mAP points). */
-export function resultRows(models: readonly EvaluatedModel[], baseline?: EvaluatedModel, students: readonly EvaluatedModel[] = []): ReportRow[] {
+export function resultRows(
+  models: readonly EvaluatedModel[],
+  baseline?: EvaluatedModel,
+  students: readonly EvaluatedModel[] = [],
+): ReportRow[] {
   return models.map((m) => ({
     label: m.label,
     model: m.model,
@@ -85,7 +114,12 @@ export function resultRows(models: readonly EvaluatedModel[], baseline?: Evaluat
 }
 
 /** Runs `exp` in `dir` (created by the caller, config.yaml already written). */
-export async function runExperiment(exp: Experiment, dir: string, io: CliIo, opts: { configText?: string; notes?: string[] } = {}): Promise<RunResult> {
+export async function runExperiment(
+  exp: Experiment,
+  dir: string,
+  io: CliIo,
+  opts: { configText?: string; notes?: string[] } = {},
+): Promise<RunResult> {
   const t0 = performance.now();
   const splits = await loadSplits(exp.data);
   const numClasses = splits.train.classNames.length;
@@ -104,46 +138,133 @@ export async function runExperiment(exp: Experiment, dir: string, io: CliIo, opt
     if (t) {
       if (isPretrained(t)) teacher = await loadPretrained(t.pretrained, "teacher.pretrained");
       else {
-        teacher = t.weights ? await loadModelFolder(t.weights, "teacher.weights") : await buildModel(t, numClasses, "teacher");
+        teacher = t.weights
+          ? await loadModelFolder(t.weights, "teacher.weights")
+          : await buildModel(t, numClasses, "teacher");
         if (t.weights && teacher.spec && teacher.spec.id !== t.type) {
           teacher.dispose();
-          throw new CliError(`teacher.type: got "${t.type}" but ${t.weights} holds a ${teacher.spec.id}; allowed: "${teacher.spec.id}" (or other weights)`);
+          throw new CliError(
+            `teacher.type: got "${t.type}" but ${t.weights} holds a ${teacher.spec.id}; allowed: "${teacher.spec.id}" (or other weights)`,
+          );
         }
       }
       disposers.push(teacher);
-      if (!isPretrained(t) && !t.weights) await runTrainStage({ dir: teacherDir, label: `teacher ${t.type}`, model: teacher as Detector, config: t.train!, data: train, batchSize: exp.data.batchSize, val, postprocess: post, meta, io });
+      if (!isPretrained(t) && !t.weights)
+        await runTrainStage({
+          dir: teacherDir,
+          label: `teacher ${t.type}`,
+          model: teacher as Detector,
+          config: t.train!,
+          data: train,
+          batchSize: exp.data.batchSize,
+          val,
+          postprocess: post,
+          meta,
+          io,
+        });
     }
     const student = await buildModel(exp.model, numClasses, "model");
     disposers.push(student);
     let distill: DistillSetup | undefined;
     if (teacher && t && exp.distill.length) {
-      const distiller = buildDistiller(exp.distill, student, teacher, exp.model.seed as number, exp.data.imageSize);
+      const distiller = buildDistiller(
+        exp.distill,
+        student,
+        teacher,
+        exp.model.seed as number,
+        exp.data.imageSize,
+      );
       disposers.push(distiller);
       let source: DistillSetup["teacher"] = teacher;
       if (t.cache) {
-        const cache = await openRunCache(t.cache, teacher, distiller.requiredFeatures.teacher, splits.train, exp.data.imageSize);
+        const cache = await openRunCache(
+          t.cache,
+          teacher,
+          distiller.requiredFeatures.teacher,
+          splits.train,
+          exp.data.imageSize,
+        );
         closers.push(() => cache.dispose());
         source = cache;
       }
       distill = { teacher: source, distiller };
     }
     const label = `${distill ? "distilled " : ""}${exp.model.type}`;
-    await runTrainStage({ dir, label, model: student, config: exp.train, data: train, batchSize: exp.data.batchSize, val, distill, postprocess: post, meta, io });
+    await runTrainStage({
+      dir,
+      label,
+      model: student,
+      config: exp.train,
+      data: train,
+      batchSize: exp.data.batchSize,
+      val,
+      distill,
+      postprocess: post,
+      meta,
+      io,
+    });
 
-    const studentEval = await evaluateModel(label, exp.model, student, evalDs, splitName, exp, path.join(dir, RUN_FILES.evaluation), io);
+    const studentEval = await evaluateModel(
+      label,
+      exp.model,
+      student,
+      evalDs,
+      splitName,
+      exp,
+      path.join(dir, RUN_FILES.evaluation),
+      io,
+    );
     // a pretrained teacher predicts COCO-80, not the dataset's classes: it is not evaluated
-    const teacherEval = teacher instanceof Detector && t && !isPretrained(t) ? await evaluateModel(`teacher ${t.type}`, t, teacher, evalDs, splitName, exp, path.join(teacherDir, RUN_FILES.evaluation), io) : undefined;
-    const teacherNote = t && isPretrained(t) ? [`teacher: pretrained ${t.pretrained} (COCO-80${t.cache ? `, maps from the cache ${t.cache}` : ""}); not evaluated on this dataset's classes`] : t?.cache ? [`teacher maps from the cache ${t.cache}`] : [];
+    const teacherEval =
+      teacher instanceof Detector && t && !isPretrained(t)
+        ? await evaluateModel(
+            `teacher ${t.type}`,
+            t,
+            teacher,
+            evalDs,
+            splitName,
+            exp,
+            path.join(teacherDir, RUN_FILES.evaluation),
+            io,
+          )
+        : undefined;
+    const teacherNote =
+      t && isPretrained(t)
+        ? [
+            `teacher: pretrained ${t.pretrained} (COCO-80${t.cache ? `, maps from the cache ${t.cache}` : ""}); not evaluated on this dataset's classes`,
+          ]
+        : t?.cache
+          ? [`teacher maps from the cache ${t.cache}`]
+          : [];
     const models = teacherEval ? [teacherEval, studentEval] : [studentEval];
     const rows = resultRows(models);
     const entries: ReportEntry[] = [];
-    if (teacherEval) entries.push({ label: teacherEval.label, colour: "#7f7f7f", log: readMetricsLog(path.join(teacherDir, RUN_FILES.metrics)), evaluation: teacherEval.evaluation });
-    entries.push({ label: studentEval.label, colour: "#d62728", log: readMetricsLog(path.join(dir, RUN_FILES.metrics)), evaluation: studentEval.evaluation });
-    const samples = await buildSamples(evalDs, models.map((m) => ({ label: m.label, detections: m.detections })), exp.output.samples);
+    if (teacherEval)
+      entries.push({
+        label: teacherEval.label,
+        colour: "#7f7f7f",
+        log: readMetricsLog(path.join(teacherDir, RUN_FILES.metrics)),
+        evaluation: teacherEval.evaluation,
+      });
+    entries.push({
+      label: studentEval.label,
+      colour: "#d62728",
+      log: readMetricsLog(path.join(dir, RUN_FILES.metrics)),
+      evaluation: studentEval.evaluation,
+    });
+    const samples = await buildSamples(
+      evalDs,
+      models.map((m) => ({ label: m.label, detections: m.detections })),
+      exp.output.samples,
+    );
     const minutes = (performance.now() - t0) / 60000;
     const html = renderReport({
       title: `kdet run ${path.basename(dir)}`,
-      notes: [...(opts.notes ?? []), ...teacherNote, `evaluated on the ${splitName} split (${evalDs.records.length} images) with the final weights; ${minutes.toFixed(1)} min`],
+      notes: [
+        ...(opts.notes ?? []),
+        ...teacherNote,
+        `evaluated on the ${splitName} split (${evalDs.records.length} images) with the final weights; ${minutes.toFixed(1)} min`,
+      ],
       rows,
       entries,
       samples,

@@ -26,7 +26,8 @@ beforeAll(() => initBackend({ quiet: true }));
 /** The browser bundles of the tfjs packages @kdet/detectors uses (resolved from its install). */
 function bundles(): Record<string, string> {
   const req = createRequire(createRequire(import.meta.url).resolve("@kdet/detectors/package.json"));
-  const dist = (pkg: string, file: string) => path.join(path.dirname(req.resolve(`${pkg}/package.json`)), "dist", file);
+  const dist = (pkg: string, file: string) =>
+    path.join(path.dirname(req.resolve(`${pkg}/package.json`)), "dist", file);
   return {
     "tf-core.min.js": dist("@tensorflow/tfjs-core", "tf-core.min.js"),
     "tf-backend-cpu.min.js": dist("@tensorflow/tfjs-backend-cpu", "tf-backend-cpu.min.js"),
@@ -41,23 +42,52 @@ describe("kdet export in a browser", () => {
   it("Chromium loads the exported folder by URL with tf.loadGraphModel and reproduces the trained model's boxes and scores", async () => {
     // a small model with real BatchNorm statistics (one training-mode pass, momentum 1) saved as kdet does
     const det = createDetector("yolov8-n", { numClasses: 3, seed: 5, bnMomentum: 1 });
-    tf.dispose(tf.tidy(() => det.call(tf.randomUniform([2, S, S, 3], 0, 1, "float32", 1) as tf.Tensor4D).cls));
+    tf.dispose(
+      tf.tidy(() => det.call(tf.randomUniform([2, S, S, 3], 0, 1, "float32", 1) as tf.Tensor4D).cls),
+    );
     const weights = path.join(T, "weights");
     await saveWeights(det, weights);
     det.dispose();
-    writeFileSync(path.join(weights, "kdet.json"), JSON.stringify({ format: "kdet-model-meta", classNames: ["a", "b", "c"], categoryIds: [1, 2, 3], imageSize: S, postprocess: { scoreThreshold: 0.001, iouThreshold: 0.7, maxDetections: 300 } }));
+    writeFileSync(
+      path.join(weights, "kdet.json"),
+      JSON.stringify({
+        format: "kdet-model-meta",
+        classNames: ["a", "b", "c"],
+        categoryIds: [1, 2, 3],
+        imageSize: S,
+        postprocess: { scoreThreshold: 0.001, iouThreshold: 0.7, maxDetections: 300 },
+      }),
+    );
     const out = path.join(T, "web");
     const io = bufferIo();
     expect(await main(["export", "--weights", weights, "--out", out], io), io.err.join("")).toBe(0);
 
     const libs = bundles();
-    const page = `<!doctype html><html><body>${Object.keys(libs).map((f) => `<script src="/lib/${f}"></script>`).join("")}</body></html>`;
+    const page = `<!doctype html><html><body>${Object.keys(libs)
+      .map((f) => `<script src="/lib/${f}"></script>`)
+      .join("")}</body></html>`;
     const server = createServer((req, res) => {
       const url = req.url ?? "/";
-      const file = url === "/" ? null : url.startsWith("/lib/") ? libs[url.slice(5)] : url.startsWith("/model/") ? path.join(out, path.basename(url)) : undefined;
+      const file =
+        url === "/"
+          ? null
+          : url.startsWith("/lib/")
+            ? libs[url.slice(5)]
+            : url.startsWith("/model/")
+              ? path.join(out, path.basename(url))
+              : undefined;
       try {
         const body = file === null ? page : readFileSync(file ?? "");
-        res.writeHead(200, { "content-type": file === null ? "text/html" : file!.endsWith(".js") ? "text/javascript" : file!.endsWith(".json") ? "application/json" : "application/octet-stream" });
+        res.writeHead(200, {
+          "content-type":
+            file === null
+              ? "text/html"
+              : file!.endsWith(".js")
+                ? "text/javascript"
+                : file!.endsWith(".json")
+                  ? "application/json"
+                  : "application/octet-stream",
+        });
         res.end(body);
       } catch {
         res.writeHead(404).end();
@@ -71,21 +101,40 @@ describe("kdet export in a browser", () => {
       tab.on("pageerror", (e) => errors.push(e.message));
       await tab.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
       const got = await tab.evaluate(async (size: number) => {
-        const tfw = (globalThis as unknown as { tf: typeof tf & { loadGraphModel(url: string): Promise<{ execute(x: tf.Tensor, names: string[]): tf.Tensor[] }> } }).tf;
+        const tfw = (
+          globalThis as unknown as {
+            tf: typeof tf & {
+              loadGraphModel(url: string): Promise<{ execute(x: tf.Tensor, names: string[]): tf.Tensor[] }>;
+            };
+          }
+        ).tf;
         await tfw.setBackend("cpu");
         const meta = (await (await fetch("/model/kdet.json")).json()) as { input: { shape: number[] } };
         const model = await tfw.loadGraphModel("/model/model.json");
         const n = size * size * 3;
-        const x = tfw.tensor4d(Float32Array.from({ length: n }, (_, i) => ((i * 7919) % 251) / 251), [1, size, size, 3]);
+        const x = tfw.tensor4d(
+          Float32Array.from({ length: n }, (_, i) => ((i * 7919) % 251) / 251),
+          [1, size, size, 3],
+        );
         const [boxes, scores] = model.execute(x, ["boxes", "scores"]) as [tf.Tensor, tf.Tensor];
-        return { backend: tfw.getBackend(), input: meta.input.shape, boxes: Array.from(boxes.dataSync()), boxShape: boxes.shape, scores: Array.from(scores.dataSync()), scoreShape: scores.shape };
+        return {
+          backend: tfw.getBackend(),
+          input: meta.input.shape,
+          boxes: Array.from(boxes.dataSync()),
+          boxShape: boxes.shape,
+          scores: Array.from(scores.dataSync()),
+          scoreShape: scores.shape,
+        };
       }, S);
       expect(errors).toEqual([]);
       expect(got.backend).toBe("cpu");
       expect(got.input).toEqual([-1, S, S, 3]);
       // the trained model in Node on the same image
       const model = await loadModelFolder(weights, "weights");
-      const x = tf.tensor4d(Float32Array.from({ length: S * S * 3 }, (_, i) => pixel(i)), [1, S, S, 3]);
+      const x = tf.tensor4d(
+        Float32Array.from({ length: S * S * 3 }, (_, i) => pixel(i)),
+        [1, S, S, 3],
+      );
       const dense = tf.tidy(() => model.head.decode(model.call(x)));
       expect(got.boxShape).toEqual(dense.boxes.shape);
       expect(got.scoreShape).toEqual(dense.scores.shape);

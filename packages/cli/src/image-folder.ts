@@ -5,7 +5,15 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { createDataset, emptyAnnotations, emptyReport, IMAGE_EXTENSIONS, readImageHeader, type Dataset, type SampleRecord } from "@kdet/data";
+import {
+  createDataset,
+  emptyAnnotations,
+  emptyReport,
+  IMAGE_EXTENSIONS,
+  readImageHeader,
+  type Dataset,
+  type SampleRecord,
+} from "@kdet/data";
 import { CliError } from "./errors";
 
 /** The image files named by `inputs` (files as given, folders listed and sorted). */
@@ -19,16 +27,25 @@ export function listImages(inputs: readonly string[]): string[] {
       throw new CliError(`${p}: no such file or folder`);
     }
     if (st.isDirectory()) {
-      const inside = readdirSync(p).filter((f) => IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase())).sort();
+      const inside = readdirSync(p)
+        .filter((f) => IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase()))
+        .sort();
       files.push(...inside.map((f) => path.resolve(p, f)));
     } else files.push(path.resolve(p));
   }
-  if (files.length === 0) throw new CliError(`no images in ${inputs.join(", ")}; allowed: ${IMAGE_EXTENSIONS.join(", ")} files or folders holding them`);
+  if (files.length === 0)
+    throw new CliError(
+      `no images in ${inputs.join(", ")}; allowed: ${IMAGE_EXTENSIONS.join(", ")} files or folders holding them`,
+    );
   return files;
 }
 
 /** A dataset over `files` without annotations. */
-export async function imageFolderDataset(files: readonly string[], classNames: string[], categoryIds: number[]): Promise<Dataset> {
+export async function imageFolderDataset(
+  files: readonly string[],
+  classNames: string[],
+  categoryIds: number[],
+): Promise<Dataset> {
   const records: SampleRecord[] = [];
   for (const file of files) {
     let h;
@@ -37,10 +54,24 @@ export async function imageFolderDataset(files: readonly string[], classNames: s
     } catch (e) {
       throw new CliError(`${file}: not a readable image (${(e as Error).message})`);
     }
-    records.push({ ...emptyAnnotations(), imageId: path.basename(file).replace(/\.[^.]+$/, ""), file, width: h.width, height: h.height });
+    records.push({
+      ...emptyAnnotations(),
+      imageId: path.basename(file).replace(/\.[^.]+$/, ""),
+      file,
+      width: h.width,
+      height: h.height,
+    });
   }
   const root = files.length === 1 ? path.dirname(files[0]!) : commonDir(files);
-  return createDataset({ name: "images", format: "coco", root, classNames, categoryIds, records, report: emptyReport() });
+  return createDataset({
+    name: "images",
+    format: "coco",
+    root,
+    classNames,
+    categoryIds,
+    records,
+    report: emptyReport(),
+  });
 }
 
 function commonDir(files: readonly string[]): string {

@@ -8,13 +8,38 @@ import type {} from "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_
 export { main, COMMANDS, VERSION, mainUsage, type CommandName } from "./main";
 export { type CliIo, processIo, bufferIo } from "./cli-io";
 export { CliError, UsageError } from "./errors";
-export { ExperimentSchema, DatasetSchema, ModelSchema, TeacherSchema, TermSchema, DataSchema, EvalSchema, OutputSchema, BACKENDS, experimentJsonSchema, type Experiment, type ExperimentInput } from "./config-schema";
-export { loadExperiment, validateExperiment, readConfigFile, parseConfigText, experimentYaml } from "./config-load";
+export {
+  ExperimentSchema,
+  DatasetSchema,
+  ModelSchema,
+  TeacherSchema,
+  TermSchema,
+  DataSchema,
+  EvalSchema,
+  OutputSchema,
+  BACKENDS,
+  experimentJsonSchema,
+  type Experiment,
+  type ExperimentInput,
+} from "./config-schema";
+export {
+  loadExperiment,
+  validateExperiment,
+  readConfigFile,
+  parseConfigText,
+  experimentYaml,
+} from "./config-load";
 export { formatIssues } from "./config-errors";
 export { parseSetArg, applyOverrides, type SetOverride } from "./set-override";
 export { createRunFolder, openRunFolder, RUN_FILES } from "./run-folder";
 export { Progress, formatDuration } from "./progress";
-export { renderReport, resultsMarkdown, type ReportData, type ReportRow, type ReportEntry } from "./report-html";
+export {
+  renderReport,
+  resultsMarkdown,
+  type ReportData,
+  type ReportRow,
+  type ReportEntry,
+} from "./report-html";
 export { lineChart } from "./svg-chart";
 export { runExperiment, type RunResult } from "./experiment-run";
 export { runDemo, DEMO_PRESETS, type DemoOptions, type DemoResult } from "./demo";

@@ -54,7 +54,8 @@ Start with: kdet demo    (synthetic data, teacher + student + distilled student,
 export function findCommand(argv: readonly string[]): { name: CommandName; rest: string[] } | undefined {
   const two = `${argv[0]} ${argv[1]}`;
   if (two in COMMANDS) return { name: two as CommandName, rest: argv.slice(2) };
-  if (argv[0] !== undefined && argv[0] in COMMANDS) return { name: argv[0] as CommandName, rest: argv.slice(1) };
+  if (argv[0] !== undefined && argv[0] in COMMANDS)
+    return { name: argv[0] as CommandName, rest: argv.slice(1) };
   return undefined;
 }
 
@@ -71,7 +72,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const found = findCommand(argv);
   if (!found) {
     const group = Object.keys(COMMANDS).filter((n) => n.startsWith(`${argv[0]} `));
-    const hint = group.length ? `; "${argv[0]}" needs one of: ${group.join(", ")}` : `; allowed: ${Object.keys(COMMANDS).join(", ")}`;
+    const hint = group.length
+      ? `; "${argv[0]}" needs one of: ${group.join(", ")}`
+      : `; allowed: ${Object.keys(COMMANDS).join(", ")}`;
     io.stderr(`kdet: unknown command "${argv.slice(0, group.length ? 2 : 1).join(" ")}"${hint}\n`);
     return 2;
   }
@@ -84,7 +87,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return e.exitCode;
     }
     const err = e as Error;
-    io.stderr(`kdet ${found.name}: internal error: ${err?.message ?? String(e)}\n${process.env.KDET_DEBUG ? `${err?.stack}\n` : "(set KDET_DEBUG=1 for the stack trace)\n"}`);
+    io.stderr(
+      `kdet ${found.name}: internal error: ${err?.message ?? String(e)}\n${process.env.KDET_DEBUG ? `${err?.stack}\n` : "(set KDET_DEBUG=1 for the stack trace)\n"}`,
+    );
     return 1;
   }
 }

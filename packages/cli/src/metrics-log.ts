@@ -7,8 +7,26 @@ import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { CliError } from "./errors";
 
-const StepLine = z.object({ kind: z.literal("step"), step: z.number().int(), epoch: z.number().int(), lr: z.number(), ms: z.number(), loss: z.number(), parts: z.record(z.string(), z.number()) }).passthrough();
-const ValLine = z.object({ kind: z.literal("val"), step: z.number().int(), epoch: z.number().int(), metrics: z.object({ mAP: z.number(), AP50: z.number() }).passthrough(), best: z.boolean() }).passthrough();
+const StepLine = z
+  .object({
+    kind: z.literal("step"),
+    step: z.number().int(),
+    epoch: z.number().int(),
+    lr: z.number(),
+    ms: z.number(),
+    loss: z.number(),
+    parts: z.record(z.string(), z.number()),
+  })
+  .passthrough();
+const ValLine = z
+  .object({
+    kind: z.literal("val"),
+    step: z.number().int(),
+    epoch: z.number().int(),
+    metrics: z.object({ mAP: z.number(), AP50: z.number() }).passthrough(),
+    best: z.boolean(),
+  })
+  .passthrough();
 const Line = z.discriminatedUnion("kind", [StepLine, ValLine]);
 
 /** The training history of one stage. */
@@ -35,7 +53,8 @@ export function readMetricsLog(file: string): MetricsLog {
       if (parsed.kind === "step") steps.set(parsed.step, parsed);
       else vals.set(parsed.step, parsed);
     });
-  const bySteps = <T extends { step: number }>(m: Map<number, T>) => [...m.values()].sort((a, b) => a.step - b.step);
+  const bySteps = <T extends { step: number }>(m: Map<number, T>) =>
+    [...m.values()].sort((a, b) => a.step - b.step);
   return { steps: bySteps(steps), vals: bySteps(vals) };
 }
 

@@ -16,7 +16,9 @@ export const ModelMetaSchema = z
     categoryIds: z.array(z.number().int()).min(1),
     /** Square network input (images are letterboxed to it; pixels scaled to 0..1, RGB, NHWC). */
     imageSize: z.number().int().positive(),
-    postprocess: z.object({ scoreThreshold: z.number(), iouThreshold: z.number(), maxDetections: z.number().int() }).strict(),
+    postprocess: z
+      .object({ scoreThreshold: z.number(), iouThreshold: z.number(), maxDetections: z.number().int() })
+      .strict(),
   })
   .strict();
 /** Parsed metadata. */
@@ -41,6 +43,9 @@ export function readModelMeta(dir: string): ModelMeta | undefined {
     throw new CliError(`${file}: not JSON (${(e as Error).message})`);
   }
   const r = ModelMetaSchema.safeParse(raw);
-  if (!r.success) throw new CliError(`${file}: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!r.success)
+    throw new CliError(
+      `${file}: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   return r.data;
 }

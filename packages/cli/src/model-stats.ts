@@ -19,7 +19,11 @@ export interface ModelCost {
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** Multiply-accumulates of one profiled kernel (0 for kernels that are not convolutions or matmuls). */
-export function kernelMacs(name: string, inputShapes: ReadonlyArray<readonly number[]>, outputShapes: ReadonlyArray<readonly number[]>): number {
+export function kernelMacs(
+  name: string,
+  inputShapes: ReadonlyArray<readonly number[]>,
+  outputShapes: ReadonlyArray<readonly number[]>,
+): number {
   const out = outputShapes[0];
   const w = inputShapes[1];
   if (!out || !w) return 0;
@@ -48,9 +52,14 @@ export async function countGflops(model: Detector, size: number): Promise<number
   const x = tf.zeros([1, size, size, 3]) as tf.Tensor4D;
   try {
     // the forward pass' intermediates belong to the caller's scope (Detector contract): tidy them here
-    const info = await tf.profile(() => tf.tidy(() => Object.values(model.call(x) as unknown as Record<string, tf.Tensor | tf.Tensor[]>).flat()));
+    const info = await tf.profile(() =>
+      tf.tidy(() =>
+        Object.values(model.call(x) as unknown as Record<string, tf.Tensor | tf.Tensor[]>).flat(),
+      ),
+    );
     let macs = 0;
-    for (const k of info.kernels) macs += kernelMacs(k.name, k.inputShapes as number[][], k.outputShapes as number[][]);
+    for (const k of info.kernels)
+      macs += kernelMacs(k.name, k.inputShapes as number[][], k.outputShapes as number[][]);
     tf.dispose(info.result as tf.Tensor[]);
     return (2 * macs) / 1e9;
   } finally {
@@ -59,7 +68,13 @@ export async function countGflops(model: Detector, size: number): Promise<number
 }
 
 /** Median ms per image of `model.predict` on one `[1, size, size, 3]` image (after `warmup` runs). */
-export async function timeInference(model: Detector, size: number, opts: PostprocessOptions = {}, runs = 5, warmup = 2): Promise<number> {
+export async function timeInference(
+  model: Detector,
+  size: number,
+  opts: PostprocessOptions = {},
+  runs = 5,
+  warmup = 2,
+): Promise<number> {
   const x = tf.randomUniform([1, size, size, 3], 0, 1, "float32", 1) as tf.Tensor4D;
   const wasTraining = isTraining(model);
   model.train(false);
@@ -79,7 +94,11 @@ export async function timeInference(model: Detector, size: number, opts: Postpro
 }
 
 /** Parameters, GFLOPs and inference time of `model` at `size`. */
-export async function modelCost(model: Detector, size: number, opts: PostprocessOptions = {}): Promise<ModelCost> {
+export async function modelCost(
+  model: Detector,
+  size: number,
+  opts: PostprocessOptions = {},
+): Promise<ModelCost> {
   const wasTraining = isTraining(model);
   model.train(false);
   const gflops = await countGflops(model, size);
@@ -92,8 +111,17 @@ export async function modelCost(model: Detector, size: number, opts: Postprocess
  * model folder), measured round-robin — one run of each model per round — so that a change of
  * machine load during the measurement affects every model alike.
  */
-export async function timeInterleaved(folders: Record<string, string>, size: number, opts: PostprocessOptions = {}, rounds = 7): Promise<Record<string, number>> {
-  const models = await Promise.all(Object.entries(folders).map(async ([label, dir]) => [label, (await loadDetector(dir)).train(false)] as const));
+export async function timeInterleaved(
+  folders: Record<string, string>,
+  size: number,
+  opts: PostprocessOptions = {},
+  rounds = 7,
+): Promise<Record<string, number>> {
+  const models = await Promise.all(
+    Object.entries(folders).map(
+      async ([label, dir]) => [label, (await loadDetector(dir)).train(false)] as const,
+    ),
+  );
   const x = tf.randomUniform([1, size, size, 3], 0, 1, "float32", 1) as tf.Tensor4D;
   try {
     const times: Record<string, number[]> = Object.fromEntries(models.map(([l]) => [l, []]));
@@ -104,7 +132,9 @@ export async function timeInterleaved(folders: Record<string, string>, size: num
         if (r > 0) times[label]!.push(performance.now() - t0);
       }
     }
-    return Object.fromEntries(Object.entries(times).map(([l, ts]) => [l, [...ts].sort((a, b) => a - b)[Math.floor(ts.length / 2)]!]));
+    return Object.fromEntries(
+      Object.entries(times).map(([l, ts]) => [l, [...ts].sort((a, b) => a - b)[Math.floor(ts.length / 2)]!]),
+    );
   } finally {
     x.dispose();
     for (const [, m] of models) m.dispose();

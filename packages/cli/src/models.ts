@@ -8,14 +8,35 @@ import path from "node:path";
 import type { ModelSection } from "./config-schema";
 import { featureInfo } from "@kdet/core";
 import { createBatchLoader, type BatchLoader, type Dataset } from "@kdet/data";
-import { datasetFingerprint, loadTeacher, openTeacherCache, TEACHER_IDS, TEACHER_SCORES_PREFIX, TeacherCacheError, teacherIdentity, type Teacher, type TeacherCache, type TeacherId } from "@kdet/detectors";
-import { createDetector, Detector, loadDetector, loadWeights, namedVariables, type DetectorId } from "./detectors-api";
+import {
+  datasetFingerprint,
+  loadTeacher,
+  openTeacherCache,
+  TEACHER_IDS,
+  TEACHER_SCORES_PREFIX,
+  TeacherCacheError,
+  teacherIdentity,
+  type Teacher,
+  type TeacherCache,
+  type TeacherId,
+} from "@kdet/detectors";
+import {
+  createDetector,
+  Detector,
+  loadDetector,
+  loadWeights,
+  namedVariables,
+  type DetectorId,
+} from "./detectors-api";
 import { CliError } from "./errors";
 
 /** The detector config of a section (registry fields only), with the class count filled in. */
 export function detectorConfig(section: ModelSection, numClasses: number): Record<string, unknown> {
   const { type: _t, weights: _w, train: _tr, ...cfg } = section as ModelSection & Record<string, unknown>;
-  if (cfg.numClasses !== undefined && cfg.numClasses !== numClasses) throw new CliError(`model.numClasses: got ${String(cfg.numClasses)} but the dataset has ${numClasses} classes; allowed: ${numClasses} (or leave it out)`);
+  if (cfg.numClasses !== undefined && cfg.numClasses !== numClasses)
+    throw new CliError(
+      `model.numClasses: got ${String(cfg.numClasses)} but the dataset has ${numClasses} classes; allowed: ${numClasses} (or leave it out)`,
+    );
   return { ...cfg, numClasses };
 }
 
@@ -50,7 +71,10 @@ export async function loadModelFolder(dir: string, key: string): Promise<Detecto
 }
 
 function checkModelFolder(dir: string, key: string): void {
-  if (!existsSync(path.join(dir, "model.json"))) throw new CliError(`${key}: ${JSON.stringify(dir)} is not a model folder (no model.json); allowed: a folder written by kdet train (runs/<name>/weights) or kdet export`);
+  if (!existsSync(path.join(dir, "model.json")))
+    throw new CliError(
+      `${key}: ${JSON.stringify(dir)} is not a model folder (no model.json); allowed: a folder written by kdet train (runs/<name>/weights) or kdet export`,
+    );
 }
 
 /** Number of trainable parameters (BatchNorm running statistics excluded), as counted by PyTorch/ultralytics. */
@@ -65,7 +89,8 @@ export type TeacherModel = Detector | Teacher;
 
 /** Loads a pretrained teacher from its installed npm package (offline); errors name `key` and the allowed ids. */
 export async function loadPretrained(id: string, key: string): Promise<Teacher> {
-  if (!(TEACHER_IDS as readonly string[]).includes(id)) throw new CliError(`${key}: got ${JSON.stringify(id)}; allowed: ${TEACHER_IDS.join(", ")}`);
+  if (!(TEACHER_IDS as readonly string[]).includes(id))
+    throw new CliError(`${key}: got ${JSON.stringify(id)}; allowed: ${TEACHER_IDS.join(", ")}`);
   try {
     return await loadTeacher(id as TeacherId);
   } catch (e) {
@@ -78,30 +103,67 @@ export async function loadPretrained(id: string, key: string): Promise<Teacher> 
  * outputs, or a pretrained teacher's feature taps plus the requested `scores.s<stride>` class-score maps (one
  * channel per COCO class, `inputSize / stride` in size).
  */
-export function teacherMapInfo(teacher: TeacherModel, names: readonly string[] = []): Record<string, { channels: number; size?: readonly [number, number] }> {
-  if (teacher instanceof Detector) return Object.fromEntries(Object.entries(featureInfo(teacher)).map(([n, i]) => [n, { channels: i.channels }]));
+export function teacherMapInfo(
+  teacher: TeacherModel,
+  names: readonly string[] = [],
+): Record<string, { channels: number; size?: readonly [number, number] }> {
+  if (teacher instanceof Detector)
+    return Object.fromEntries(
+      Object.entries(featureInfo(teacher)).map(([n, i]) => [n, { channels: i.channels }]),
+    );
   const out: Record<string, { channels: number; size?: readonly [number, number] }> = {};
-  for (const [n, i] of Object.entries(teacher.featureInfo)) out[n] = { channels: i.shape[3], size: [i.shape[1], i.shape[2]] };
+  for (const [n, i] of Object.entries(teacher.featureInfo))
+    out[n] = { channels: i.shape[3], size: [i.shape[1], i.shape[2]] };
   for (const n of names) {
     const m = new RegExp(`^${TEACHER_SCORES_PREFIX.replace(".", "\\.")}s(\\d+)$`).exec(n);
-    if (m) out[n] = { channels: teacher.classNames.length, size: [Math.ceil(teacher.inputSize[0] / Number(m[1])), Math.ceil(teacher.inputSize[1] / Number(m[1]))] };
+    if (m)
+      out[n] = {
+        channels: teacher.classNames.length,
+        size: [
+          Math.ceil(teacher.inputSize[0] / Number(m[1])),
+          Math.ceil(teacher.inputSize[1] / Number(m[1])),
+        ],
+      };
   }
   return out;
 }
 
 /** The loader a teacher cache is built from and checked against: the split, letterboxed, un-augmented. */
-export function cacheLoader(ds: Dataset, data: { batchSize: number; imageSize: number; cache: boolean }): BatchLoader {
-  return createBatchLoader(ds, { batchSize: data.batchSize, size: data.imageSize, shuffle: false, augment: false, cache: data.cache });
+export function cacheLoader(
+  ds: Dataset,
+  data: { batchSize: number; imageSize: number; cache: boolean },
+): BatchLoader {
+  return createBatchLoader(ds, {
+    batchSize: data.batchSize,
+    size: data.imageSize,
+    shuffle: false,
+    augment: false,
+    cache: data.cache,
+  });
 }
 
 /**
  * Opens the teacher cache `dir` for a run: its manifest must match the teacher (`teacherIdentity`), hold `taps`, and
  * have been built from `dataset` at `imageSize`. A mismatch is an error naming `teacher.cache` and the manifest field.
  */
-export async function openRunCache(dir: string, teacher: TeacherModel, taps: readonly string[], dataset: Dataset, imageSize: number): Promise<TeacherCache> {
-  if (!existsSync(dir)) throw new CliError(`teacher.cache: ${JSON.stringify(dir)} does not exist; allowed: a folder written by kdet cache build (run it first with this config)`);
+export async function openRunCache(
+  dir: string,
+  teacher: TeacherModel,
+  taps: readonly string[],
+  dataset: Dataset,
+  imageSize: number,
+): Promise<TeacherCache> {
+  if (!existsSync(dir))
+    throw new CliError(
+      `teacher.cache: ${JSON.stringify(dir)} does not exist; allowed: a folder written by kdet cache build (run it first with this config)`,
+    );
   try {
-    return await openTeacherCache(dir, { teacher: teacherIdentity(teacher), taps, datasetFingerprint: datasetFingerprint(dataset), inputSize: [imageSize, imageSize] });
+    return await openTeacherCache(dir, {
+      teacher: teacherIdentity(teacher),
+      taps,
+      datasetFingerprint: datasetFingerprint(dataset),
+      inputSize: [imageSize, imageSize],
+    });
   } catch (e) {
     const field = e instanceof TeacherCacheError ? ` (manifest field ${e.field})` : "";
     throw new CliError(`teacher.cache${field}: ${(e as Error).message}`);

@@ -14,7 +14,12 @@ export interface SplitPredictions {
 }
 
 /** Runs `model` (inference mode) over every batch of `loader`; `progress` ticks once per batch. */
-export async function predictSplit(model: Detector, loader: BatchLoader, opts: PostprocessOptions, progress?: Progress): Promise<SplitPredictions> {
+export async function predictSplit(
+  model: Detector,
+  loader: BatchLoader,
+  opts: PostprocessOptions,
+  progress?: Progress,
+): Promise<SplitPredictions> {
   const t0 = performance.now();
   const wasTraining = isTraining(model);
   model.train(false);
@@ -25,8 +30,16 @@ export async function predictSplit(model: Detector, loader: BatchLoader, opts: P
       const out = await model.predict(x, opts).finally(() => x.dispose());
       out.forEach((d, i) => {
         const it = b.items[i]!;
-        if (!it.transform) throw new Error(`predictSplit: image ${String(it.imageId)} has no transform back to the original image`);
-        detections.push({ index: it.index, boxes: unmapBoxes(d.boxes, it.transform), scores: d.scores, classes: d.classes });
+        if (!it.transform)
+          throw new Error(
+            `predictSplit: image ${String(it.imageId)} has no transform back to the original image`,
+          );
+        detections.push({
+          index: it.index,
+          boxes: unmapBoxes(d.boxes, it.transform),
+          scores: d.scores,
+          classes: d.classes,
+        });
       });
       progress?.tick(1);
     }

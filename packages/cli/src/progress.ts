@@ -73,20 +73,28 @@ export class Progress {
     const frac = total > 0 ? this.done / total : 1;
     const el = this.elapsed;
     const eta = this.done > 0 ? (el / this.done) * (total - this.done) : NaN;
-    const nums = Object.entries(this.info).map(([k, v]) => `${k} ${fmtNum(v)}`).join(" ");
+    const nums = Object.entries(this.info)
+      .map(([k, v]) => `${k} ${fmtNum(v)}`)
+      .join(" ");
     const tail = `${this.done}/${total} ${String(Math.round(frac * 100)).padStart(3)}% ${formatDuration(el)}<${formatDuration(eta)} ${fmtNum(this.rate)} ${unit}/s${nums ? `  ${nums}` : ""}`;
     const barWidth = Math.max(10, Math.min(30, width - label.length - tail.length - 4));
     const fill = Math.round(frac * barWidth);
-    return `${label} [${"#".repeat(fill)}${"-".repeat(barWidth - fill)}] ${tail}`.slice(0, Math.max(20, width - 1));
+    return `${label} [${"#".repeat(fill)}${"-".repeat(barWidth - fill)}] ${tail}`.slice(
+      0,
+      Math.max(20, width - 1),
+    );
   }
 
   /** Ends the bar: on a terminal the final bar stays, otherwise one summary line is printed. */
   finish(summary?: string): void {
     if (this.finished) return;
     this.finished = true;
-    const nums = Object.entries(this.info).map(([k, v]) => `${k} ${fmtNum(v)}`).join(" ");
+    const nums = Object.entries(this.info)
+      .map(([k, v]) => `${k} ${fmtNum(v)}`)
+      .join(" ");
     const text = `${this.opts.label}: ${this.done}/${this.opts.total} in ${formatDuration(this.elapsed)} (${fmtNum(this.rate)} ${this.opts.unit ?? "it"}/s)${nums ? `, ${nums}` : ""}${summary ? `; ${summary}` : ""}`;
-    if (this.io.isTTY) this.io.stderr(`\r${text.slice(0, Math.max(20, (this.io.columns ?? 100) - 1))}\x1b[K\n`);
+    if (this.io.isTTY)
+      this.io.stderr(`\r${text.slice(0, Math.max(20, (this.io.columns ?? 100) - 1))}\x1b[K\n`);
     else this.io.stderr(`${text}\n`);
   }
 }

@@ -5,7 +5,6 @@
  */
 import type { SplitEvaluation } from "./evaluate-split";
 import { smooth, type MetricsLog } from "./metrics-log";
-import { fmtNum } from "./progress";
 import { lineChart, type Series } from "./svg-chart";
 
 /** One model of the report (teacher, baseline student, distilled student, …). */
@@ -61,8 +60,20 @@ export interface ReportData {
   config?: string;
 }
 
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-const PART_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+const esc = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const PART_COLOURS = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+];
 
 /** Formats a parameter count as 3.16M / 812k. */
 export function fmtParams(n: number): string {
@@ -71,28 +82,70 @@ export function fmtParams(n: number): string {
 
 /** The results table as HTML (also used for the README's markdown via `resultsMarkdown`). */
 function tableHtml(rows: readonly ReportRow[]): string {
-  const head = "<tr><th>model</th><th>architecture</th><th>params</th><th>GFLOPs</th><th>ms/img</th><th>mAP</th><th>AP50</th><th>gain (mAP)</th></tr>";
+  const head =
+    "<tr><th>model</th><th>architecture</th><th>params</th><th>GFLOPs</th><th>ms/img</th><th>mAP</th><th>AP50</th><th>gain (mAP)</th></tr>";
   const body = rows
-    .map((r) => `<tr><td>${esc(r.label)}</td><td>${esc(r.model)}</td><td>${fmtParams(r.params)}</td><td>${r.gflops.toFixed(3)}</td><td>${r.msPerImage.toFixed(1)}</td><td>${pts(r.mAP, r.mAPStd, r.seeds)}</td><td>${pts(r.AP50, r.AP50Std, r.seeds)}</td><td>${gainText(r)}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${esc(r.label)}</td><td>${esc(r.model)}</td><td>${fmtParams(r.params)}</td><td>${r.gflops.toFixed(3)}</td><td>${r.msPerImage.toFixed(1)}</td><td>${pts(r.mAP, r.mAPStd, r.seeds)}</td><td>${pts(r.AP50, r.AP50Std, r.seeds)}</td><td>${gainText(r)}</td></tr>`,
+    )
     .join("");
   return `<table class="results">${head}${body}</table>`;
 }
 
 /** The results table as markdown (printed by the demo, pasted in the README). */
 export function resultsMarkdown(rows: readonly ReportRow[]): string {
-  const lines = ["| model | architecture | params | GFLOPs | ms/img | mAP | AP50 | gain (mAP) |", "|---|---|---:|---:|---:|---:|---:|---:|"];
-  for (const r of rows) lines.push(`| ${r.label} | ${r.model} | ${fmtParams(r.params)} | ${r.gflops.toFixed(3)} | ${r.msPerImage.toFixed(1)} | ${pts(r.mAP, r.mAPStd, r.seeds)} | ${pts(r.AP50, r.AP50Std, r.seeds)} | ${gainText(r)} |`);
+  const lines = [
+    "| model | architecture | params | GFLOPs | ms/img | mAP | AP50 | gain (mAP) |",
+    "|---|---|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const r of rows)
+    lines.push(
+      `| ${r.label} | ${r.model} | ${fmtParams(r.params)} | ${r.gflops.toFixed(3)} | ${r.msPerImage.toFixed(1)} | ${pts(r.mAP, r.mAPStd, r.seeds)} | ${pts(r.AP50, r.AP50Std, r.seeds)} | ${gainText(r)} |`,
+    );
   return lines.join("\n");
 }
 
 function lossCharts(entries: readonly ReportEntry[]): string {
-  const total: Series[] = entries.filter((e) => e.log.steps.length).map((e) => ({ name: e.label, color: e.colour, points: zip(e.log.steps.map((s) => s.step), smooth(e.log.steps.map((s) => s.loss))) }));
-  const charts = [lineChart({ title: "training loss (smoothed)", xLabel: "step", yLabel: "loss", series: total, integerX: true })];
+  const total: Series[] = entries
+    .filter((e) => e.log.steps.length)
+    .map((e) => ({
+      name: e.label,
+      color: e.colour,
+      points: zip(
+        e.log.steps.map((s) => s.step),
+        smooth(e.log.steps.map((s) => s.loss)),
+      ),
+    }));
+  const charts = [
+    lineChart({
+      title: "training loss (smoothed)",
+      xLabel: "step",
+      yLabel: "loss",
+      series: total,
+      integerX: true,
+    }),
+  ];
   for (const e of entries) {
     if (!e.log.steps.length) continue;
     const names = [...new Set(e.log.steps.flatMap((s) => Object.keys(s.parts)))];
-    const series = names.map((n, i) => ({ name: n, color: PART_COLOURS[i % PART_COLOURS.length]!, points: zip(e.log.steps.map((s) => s.step), smooth(e.log.steps.map((s) => s.parts[n] ?? NaN))) }));
-    charts.push(lineChart({ title: `loss parts: ${e.label}`, xLabel: "step", yLabel: "weighted loss", series, integerX: true }));
+    const series = names.map((n, i) => ({
+      name: n,
+      color: PART_COLOURS[i % PART_COLOURS.length]!,
+      points: zip(
+        e.log.steps.map((s) => s.step),
+        smooth(e.log.steps.map((s) => s.parts[n] ?? NaN)),
+      ),
+    }));
+    charts.push(
+      lineChart({
+        title: `loss parts: ${e.label}`,
+        xLabel: "step",
+        yLabel: "weighted loss",
+        series,
+        integerX: true,
+      }),
+    );
   }
   return charts.join("\n");
 }
@@ -104,8 +157,30 @@ function zip(xs: readonly number[], ys: readonly number[]): Array<[number, numbe
 function mapCharts(entries: readonly ReportEntry[]): string {
   const withVal = entries.filter((e) => e.log.vals.length);
   if (!withVal.length) return "<p>No validation during training (train.valEvery = 0 or no val split).</p>";
-  const series = (key: "mAP" | "AP50"): Series[] => withVal.map((e) => ({ name: e.label, color: e.colour, points: e.log.vals.map((v) => [v.epoch + 1, v.metrics[key]] as const) }));
-  return [lineChart({ title: "validation mAP@[.5:.95] per epoch", xLabel: "epoch", yLabel: "mAP", series: series("mAP"), yMin: 0, integerX: true }), lineChart({ title: "validation AP50 per epoch", xLabel: "epoch", yLabel: "AP50", series: series("AP50"), yMin: 0, integerX: true })].join("\n");
+  const series = (key: "mAP" | "AP50"): Series[] =>
+    withVal.map((e) => ({
+      name: e.label,
+      color: e.colour,
+      points: e.log.vals.map((v) => [v.epoch + 1, v.metrics[key]] as const),
+    }));
+  return [
+    lineChart({
+      title: "validation mAP@[.5:.95] per epoch",
+      xLabel: "epoch",
+      yLabel: "mAP",
+      series: series("mAP"),
+      yMin: 0,
+      integerX: true,
+    }),
+    lineChart({
+      title: "validation AP50 per epoch",
+      xLabel: "epoch",
+      yLabel: "AP50",
+      series: series("AP50"),
+      yMin: 0,
+      integerX: true,
+    }),
+  ].join("\n");
 }
 
 function prCharts(entries: readonly ReportEntry[]): string {
@@ -118,9 +193,24 @@ function prCharts(entries: readonly ReportEntry[]): string {
       if (gts === 0) return "";
       const series: Series[] = evaluated.map((e) => {
         const c = e.evaluation!.curves[k];
-        return { name: `${e.label}${c && c.ap50 >= 0 ? ` ${(100 * c.ap50).toFixed(0)}` : ""}`, color: e.colour, points: c && c.precision.length ? zip(c.recall, c.precision) : [] };
+        return {
+          name: `${e.label}${c && c.ap50 >= 0 ? ` ${(100 * c.ap50).toFixed(0)}` : ""}`,
+          color: e.colour,
+          points: c?.precision.length ? zip(c.recall, c.precision) : [],
+        };
       });
-      return lineChart({ title: `${name} (${gts} objects), IoU 0.5`, xLabel: "recall", yLabel: "precision", series, xMin: 0, xMax: 1, yMin: 0, yMax: 1, width: 330, height: 240 });
+      return lineChart({
+        title: `${name} (${gts} objects), IoU 0.5`,
+        xLabel: "recall",
+        yLabel: "precision",
+        series,
+        xMin: 0,
+        xMax: 1,
+        yMin: 0,
+        yMax: 1,
+        width: 330,
+        height: 240,
+      });
     })
     .join("\n");
 }
@@ -131,10 +221,15 @@ function perClassTable(entries: readonly ReportEntry[]): string {
   const names = evaluated[0]!.evaluation!.perClass.map((r) => r.name);
   const head = `<tr><th>class</th>${evaluated.map((e) => `<th>${esc(e.label)}<br>AP / AP50</th>`).join("")}</tr>`;
   const body = names
-    .map((n, k) => `<tr><td>${esc(n)}</td>${evaluated.map((e) => {
-      const r = e.evaluation!.perClass[k];
-      return `<td>${r && r.AP >= 0 ? `${(100 * r.AP).toFixed(1)} / ${(100 * r.AP50).toFixed(1)}` : "–"}</td>`;
-    }).join("")}</tr>`)
+    .map(
+      (n, k) =>
+        `<tr><td>${esc(n)}</td>${evaluated
+          .map((e) => {
+            const r = e.evaluation!.perClass[k];
+            return `<td>${r && r.AP >= 0 ? `${(100 * r.AP).toFixed(1)} / ${(100 * r.AP50).toFixed(1)}` : "–"}</td>`;
+          })
+          .join("")}</tr>`,
+    )
     .join("");
   return `<table class="perclass">${head}${body}</table>`;
 }
@@ -144,7 +239,10 @@ function samplesHtml(samples: readonly ReportSample[]): string {
   const labels = samples[0]!.cells.map((c) => c.label);
   const head = `<tr><th>image</th>${labels.map((l) => `<th>${esc(l)}</th>`).join("")}</tr>`;
   const body = samples
-    .map((s) => `<tr><td>${esc(s.title)}</td>${s.cells.map((c) => `<td><img class="sample" alt="${esc(`${s.title}: ${c.label}`)}" width="${c.width}" height="${c.height}" src="data:image/png;base64,${Buffer.from(c.png).toString("base64")}"></td>`).join("")}</tr>`)
+    .map(
+      (s) =>
+        `<tr><td>${esc(s.title)}</td>${s.cells.map((c) => `<td><img class="sample" alt="${esc(`${s.title}: ${c.label}`)}" width="${c.width}" height="${c.height}" src="data:image/png;base64,${Buffer.from(c.png).toString("base64")}"></td>`).join("")}</tr>`,
+    )
     .join("");
   return `<table class="samples">${head}${body}</table>`;
 }

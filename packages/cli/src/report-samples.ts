@@ -22,7 +22,11 @@ export function confident(d: ImageDetections, min = SAMPLE_MIN_SCORE): ImageDete
 }
 
 /** Sample rows: record `i` of `ds` for i < count, one column of ground truth and one per model. */
-export async function buildSamples(ds: Dataset, models: ReadonlyArray<{ label: string; detections: readonly ImageDetections[] }>, count: number): Promise<ReportSample[]> {
+export async function buildSamples(
+  ds: Dataset,
+  models: ReadonlyArray<{ label: string; detections: readonly ImageDetections[] }>,
+  count: number,
+): Promise<ReportSample[]> {
   const out: ReportSample[] = [];
   for (let i = 0; i < Math.min(count, ds.records.length); i++) {
     const rec = ds.records[i]!;
@@ -32,7 +36,12 @@ export async function buildSamples(ds: Dataset, models: ReadonlyArray<{ label: s
     const cell = async (label: string, draw: Parameters<typeof drawBoxes>[1]) => {
       const canvas = upscale(img, factor);
       drawBoxes(canvas, draw, factor, Math.max(1, Math.round(factor / 2)));
-      return { label, png: await encodePng({ data: canvas.data, width: canvas.width, height: canvas.height, channels: 3 }), width: Math.round(canvas.width * show), height: Math.round(canvas.height * show) };
+      return {
+        label,
+        png: await encodePng({ data: canvas.data, width: canvas.width, height: canvas.height, channels: 3 }),
+        width: Math.round(canvas.width * show),
+        height: Math.round(canvas.height * show),
+      };
     };
     const cells = [await cell("ground truth", { boxes: rec.boxes, classes: rec.classes })];
     for (const m of models) {

@@ -11,7 +11,9 @@ describe("run folders", () => {
     writeFileSync(path.join(first, "marker"), "first run");
     const dirs = await Promise.all(Array.from({ length: 12 }, () => createRunFolder(parent, "exp")));
     expect(new Set([first, ...dirs]).size).toBe(13);
-    expect(readdirSync(parent).sort()).toEqual(["exp", ...Array.from({ length: 12 }, (_, i) => `exp-${i + 2}`)].sort());
+    expect(readdirSync(parent).sort()).toEqual(
+      ["exp", ...Array.from({ length: 12 }, (_, i) => `exp-${i + 2}`)].sort(),
+    );
     expect(readdirSync(first)).toEqual(["marker"]);
     for (const d of dirs) expect(readdirSync(d)).toEqual([]);
   });

@@ -27,7 +27,11 @@ export const RUN_FILES = {
  * choice atomic between concurrent runs.
  */
 export async function createRunFolder(parent: string, name: string): Promise<string> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new CliError(`run name ${JSON.stringify(name)}: allowed: letters, digits, '.', '_' and '-' (a folder name)`, 2);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
+    throw new CliError(
+      `run name ${JSON.stringify(name)}: allowed: letters, digits, '.', '_' and '-' (a folder name)`,
+      2,
+    );
   await mkdir(parent, { recursive: true });
   for (let i = 1; i < 10_000; i++) {
     const dir = path.join(parent, i === 1 ? name : `${name}-${i}`);
@@ -35,7 +39,8 @@ export async function createRunFolder(parent: string, name: string): Promise<str
       mkdirSync(dir);
       return dir;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new CliError(`cannot create run folder ${dir}: ${(e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST")
+        throw new CliError(`cannot create run folder ${dir}: ${(e as Error).message}`);
     }
   }
   throw new CliError(`cannot create a run folder for ${name} in ${parent}: 9999 folders of that name exist`);
@@ -43,7 +48,9 @@ export async function createRunFolder(parent: string, name: string): Promise<str
 
 /** Checks that `dir` is an existing run folder to resume (it holds config.yaml). */
 export function openRunFolder(dir: string): string {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`--resume ${dir}: no such run folder`, 2);
-  if (!existsSync(path.join(dir, RUN_FILES.config))) throw new CliError(`--resume ${dir}: not a kdet run folder (no ${RUN_FILES.config})`, 2);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new CliError(`--resume ${dir}: no such run folder`, 2);
+  if (!existsSync(path.join(dir, RUN_FILES.config)))
+    throw new CliError(`--resume ${dir}: not a kdet run folder (no ${RUN_FILES.config})`, 2);
   return dir;
 }

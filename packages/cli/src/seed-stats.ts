@@ -56,5 +56,7 @@ export function verdict(method: ReportRow, baseline: ReportRow): string {
   if ((method.seeds ?? 1) < 2) return "one seed: no spread measured (kdet demo --seeds 1,2,3)";
   const g = method.gain;
   const real = Math.abs(g) > 100 * (baseline.mAPStd ?? 0) && Math.abs(g) > 100 * (method.mAPStd ?? 0);
-  return real ? `${g > 0 ? "real gain" : "real loss"}: |mean gain| ${Math.abs(g).toFixed(1)} > std of baseline ${(100 * baseline.mAPStd!).toFixed(1)} and of ${method.label} ${(100 * method.mAPStd!).toFixed(1)}` : `no measurable gain (mean ${g >= 0 ? "+" : ""}${g.toFixed(1)} within the seeds' spread)`;
+  return real
+    ? `${g > 0 ? "real gain" : "real loss"}: |mean gain| ${Math.abs(g).toFixed(1)} > std of baseline ${(100 * baseline.mAPStd!).toFixed(1)} and of ${method.label} ${(100 * method.mAPStd!).toFixed(1)}`
+    : `no measurable gain (mean ${g >= 0 ? "+" : ""}${g.toFixed(1)} within the seeds' spread)`;
 }

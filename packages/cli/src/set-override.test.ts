@@ -4,12 +4,19 @@ import { applyOverrides, parseSetArg } from "./set-override";
 
 describe("--set overrides", () => {
   it("parses dotted keys, list indexes and YAML values", () => {
-    expect(parseSetArg("train.epochs=5")).toEqual({ path: ["train", "epochs"], value: 5, raw: "train.epochs=5" });
+    expect(parseSetArg("train.epochs=5")).toEqual({
+      path: ["train", "epochs"],
+      value: 5,
+      raw: "train.epochs=5",
+    });
     expect(parseSetArg("distill[0].weight=2.5").path).toEqual(["distill", 0, "weight"]);
     expect(parseSetArg("distill.1.loss.type=cwd").path).toEqual(["distill", 1, "loss", "type"]);
     expect(parseSetArg("a=true").value).toBe(true);
     expect(parseSetArg("a=[1, 2]").value).toEqual([1, 2]);
-    expect(parseSetArg("data.train={type: coco, annotationFile: a=b.json}").value).toEqual({ type: "coco", annotationFile: "a=b.json" });
+    expect(parseSetArg("data.train={type: coco, annotationFile: a=b.json}").value).toEqual({
+      type: "coco",
+      annotationFile: "a=b.json",
+    });
     expect(parseSetArg("name=").value).toBe("");
     expect(parseSetArg("teacher=null").value).toBeNull();
   });
@@ -30,14 +37,37 @@ describe("--set overrides", () => {
   });
 
   it("applies in order, creates missing objects, deletes with null, leaves the input untouched", () => {
-    const input = { train: { epochs: 3, optimizer: { type: "sgd" } }, distill: [{ weight: 1 }], teacher: { type: "yolov8-s" } };
-    const out = applyOverrides(input, ["train.epochs=5", "train.optimizer.lr=0.1", "data.batchSize=4", "distill.0.weight=2", "distill.1={weight: 3}", "teacher=null", "train.epochs=7"].map(parseSetArg));
-    expect(out).toEqual({ train: { epochs: 7, optimizer: { type: "sgd", lr: 0.1 } }, distill: [{ weight: 2 }, { weight: 3 }], data: { batchSize: 4 } });
+    const input = {
+      train: { epochs: 3, optimizer: { type: "sgd" } },
+      distill: [{ weight: 1 }],
+      teacher: { type: "yolov8-s" },
+    };
+    const out = applyOverrides(
+      input,
+      [
+        "train.epochs=5",
+        "train.optimizer.lr=0.1",
+        "data.batchSize=4",
+        "distill.0.weight=2",
+        "distill.1={weight: 3}",
+        "teacher=null",
+        "train.epochs=7",
+      ].map(parseSetArg),
+    );
+    expect(out).toEqual({
+      train: { epochs: 7, optimizer: { type: "sgd", lr: 0.1 } },
+      distill: [{ weight: 2 }, { weight: 3 }],
+      data: { batchSize: 4 },
+    });
     expect(input.train.epochs).toBe(3);
   });
 
   it("names the key when setting inside a scalar or past the end of a list", () => {
-    expect(() => applyOverrides({ train: { epochs: 3 } }, [parseSetArg("train.epochs.x=1")])).toThrow(/train\.epochs is 3, not an object/);
-    expect(() => applyOverrides({ distill: [] }, [parseSetArg("distill.2.weight=1")])).toThrow(/distill is a list of 0; allowed: an index 0\.\.0/);
+    expect(() => applyOverrides({ train: { epochs: 3 } }, [parseSetArg("train.epochs.x=1")])).toThrow(
+      /train\.epochs is 3, not an object/,
+    );
+    expect(() => applyOverrides({ distill: [] }, [parseSetArg("distill.2.weight=1")])).toThrow(
+      /distill is a list of 0; allowed: an index 0\.\.0/,
+    );
   });
 });

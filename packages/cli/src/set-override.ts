@@ -18,24 +18,33 @@ export interface SetOverride {
 /** Parses `a.b[0].c=value` into a path and a YAML value; throws a CliError naming the bad argument. */
 export function parseSetArg(arg: string): SetOverride {
   const eq = arg.indexOf("=");
-  if (eq <= 0) throw new CliError(`--set ${showValue(arg)}: expected key=value, e.g. --set train.epochs=5`, 2);
+  if (eq <= 0)
+    throw new CliError(`--set ${showValue(arg)}: expected key=value, e.g. --set train.epochs=5`, 2);
   const key = arg.slice(0, eq).trim();
   const text = arg.slice(eq + 1);
   const path: Array<string | number> = [];
   for (const part of key.replace(/\[(\d+)\]/g, ".$1").split(".")) {
-    if (part === "") throw new CliError(`--set ${showValue(arg)}: empty segment in key "${key}"; allowed: names separated by dots, e.g. data.batchSize`, 2);
+    if (part === "")
+      throw new CliError(
+        `--set ${showValue(arg)}: empty segment in key "${key}"; allowed: names separated by dots, e.g. data.batchSize`,
+        2,
+      );
     path.push(/^\d+$/.test(part) ? Number(part) : part);
   }
   let value: unknown;
   try {
     value = text.trim() === "" ? "" : parseYaml(text);
   } catch (e) {
-    throw new CliError(`--set ${showValue(arg)}: the value is not valid YAML (${(e as Error).message.split("\n")[0]})`, 2);
+    throw new CliError(
+      `--set ${showValue(arg)}: the value is not valid YAML (${(e as Error).message.split("\n")[0]})`,
+      2,
+    );
   }
   return { path, value, raw: arg };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
 
 /**
  * Returns a copy of `config` with every override applied (intermediate objects are created;
@@ -50,7 +59,11 @@ export function applyOverrides(config: unknown, overrides: readonly SetOverride[
       const last = i === o.path.length - 1;
       const where = o.path.slice(0, i).join(".") || "the config";
       if (Array.isArray(cur)) {
-        if (typeof k !== "number" || k > cur.length) throw new CliError(`--set ${o.raw}: ${where} is a list of ${cur.length}; allowed: an index 0..${cur.length}`, 2);
+        if (typeof k !== "number" || k > cur.length)
+          throw new CliError(
+            `--set ${o.raw}: ${where} is a list of ${cur.length}; allowed: an index 0..${cur.length}`,
+            2,
+          );
       } else if (typeof k === "number" && !(String(k) in cur)) {
         throw new CliError(`--set ${o.raw}: ${where} is an object, not a list; use a key name`, 2);
       }
@@ -64,7 +77,11 @@ export function applyOverrides(config: unknown, overrides: readonly SetOverride[
       }
       const next = c[k];
       if (next === undefined) c[k] = typeof o.path[i + 1] === "number" ? [] : {};
-      else if (!isObject(next) && !Array.isArray(next)) throw new CliError(`--set ${o.raw}: ${o.path.slice(0, i + 1).join(".")} is ${showValue(next)}, not an object; cannot set a key inside it`, 2);
+      else if (!isObject(next) && !Array.isArray(next))
+        throw new CliError(
+          `--set ${o.raw}: ${o.path.slice(0, i + 1).join(".")} is ${showValue(next)}, not an object; cannot set a key inside it`,
+          2,
+        );
       cur = c[k] as Record<string, unknown> | unknown[];
     }
   }

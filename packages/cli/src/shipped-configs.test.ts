@@ -16,15 +16,22 @@ import { buildModel, loadPretrained, type TeacherModel } from "./models";
 import { parseSetArg } from "./set-override";
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "configs");
-const yamls = readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
+const yamls = readdirSync(dir)
+  .filter((f) => f.endsWith(".yaml"))
+  .sort();
 const shared = process.env.KDET_SHARED ?? path.join(dir, "..", "..", "..", "..", "shared");
 const HAVE_COCO128 = existsSync(path.join(shared, "datasets", "coco128", "data.yaml"));
-if (!HAVE_COCO128) console.warn(`[shipped-configs] skipping the coco128 configs: ${shared}/datasets/coco128 not found (set KDET_SHARED)`);
+if (!HAVE_COCO128)
+  console.warn(
+    `[shipped-configs] skipping the coco128 configs: ${shared}/datasets/coco128 not found (set KDET_SHARED)`,
+  );
 /** Shipped paths are relative to the repo root (`../shared/...`): point them at KDET_SHARED, as --set would. */
 const sharedOverrides = (raw: unknown) =>
   ["train", "val", "test"].flatMap((k) => {
     const y = (raw as { data?: Record<string, { dataYaml?: string }> }).data?.[k]?.dataYaml;
-    return y?.startsWith("../shared/") ? [parseSetArg(`data.${k}.dataYaml=${path.join(shared, y.slice("../shared/".length))}`)] : [];
+    return y?.startsWith("../shared/")
+      ? [parseSetArg(`data.${k}.dataYaml=${path.join(shared, y.slice("../shared/".length))}`)]
+      : [];
   });
 
 beforeAll(() => initBackend({ quiet: true }));
@@ -46,51 +53,69 @@ describe("shipped configs", () => {
   });
 
   it("configs/kdet.schema.json is the current JSON Schema (regenerate: kdet config schema --out configs/kdet.schema.json)", () => {
-    expect(JSON.parse(readFileSync(path.join(dir, "kdet.schema.json"), "utf8"))).toEqual(JSON.parse(JSON.stringify(experimentJsonSchema())));
+    expect(JSON.parse(readFileSync(path.join(dir, "kdet.schema.json"), "utf8"))).toEqual(
+      JSON.parse(JSON.stringify(experimentJsonSchema())),
+    );
   });
 
   for (const f of yamls) {
     const usesShared = readFileSync(path.join(dir, f), "utf8").includes("../shared/");
-    it.skipIf(usesShared && !HAVE_COCO128)(`${f}: validates, its models build and its distillation terms run on the models' real features`, async () => {
-      const file = path.join(dir, f);
-      const exp = loadExperiment(file, sharedOverrides(readConfigFile(file)));
-      expect(exp.name).toBe(f.replace(/\.yaml$/, ""));
-      const K = exp.data.train.type === "synthetic" ? SYNTHETIC_CLASS_NAMES.length : (await loadSplit(exp.data.train, "train")).classNames.length;
-      const before = tf.memory().numTensors;
-      const student = await buildModel(exp.model, K, "model");
-      if (!exp.teacher) {
-        expect(exp.distill).toEqual([]);
-        student.dispose();
-        return;
-      }
-      const t = exp.teacher;
-      let teacher: TeacherModel;
-      if (isPretrained(t)) teacher = await loadPretrained(t.pretrained, "teacher.pretrained");
-      else {
-        expect(t.train ?? t.weights).toBeDefined();
-        teacher = await buildModel(t, K, "teacher");
-      }
-      const distiller = buildDistiller(exp.distill, student, teacher, 0, exp.data.imageSize);
-      const size = exp.data.imageSize;
-      const x = tf.randomUniform([2, size, size, 3], 0, 1, "float32", 3) as tf.Tensor4D;
-      const boxes = [Float32Array.from([4, 4, size / 2, size / 2]), Float32Array.from([size / 4, size / 8, size - 2, size - 3])];
-      const names = distiller.requiredFeatures.teacher;
-      const live = teacher instanceof Detector ? undefined : (await runPretrainedTeacher(teacher, x, names)).maps;
-      const parts = tf.tidy(() => {
-        const tm = live ?? (teacher as Detector).forwardWithTaps(x, names).taps;
-        const s = student.forwardWithTaps(x, distiller.requiredFeatures.student).taps;
-        const r = distiller.compute(s, tm, { boxes, labels: [Int32Array.from([1]), Int32Array.from([2])], imageSize: [size, size] });
-        return Object.fromEntries(Object.entries(r.parts).map(([k, v]) => [k, v.dataSync()[0]!]));
-      });
-      if (live) tf.dispose(Object.values(live));
-      const type = exp.distill[0]!.loss;
-      expect(Object.keys(parts).length).toBeGreaterThan(0);
-      const id = Array.isArray(type) ? type[0]!.type : type.type;
-      expect(Object.keys(parts).filter((k) => k !== id && !k.startsWith(`${id}/`))).toEqual([]);
-      for (const [k, v] of Object.entries(parts)) expect(Number.isFinite(v) && v >= 0, `${k} = ${v}`).toBe(true);
-      x.dispose();
-      [distiller, teacher, student].forEach((m) => m.dispose());
-      expect(tf.memory().numTensors).toBeLessThanOrEqual(before + 64); // adapters' initialisers may stay cached in @kdet/losses
-    }, 120_000);
+    it.skipIf(usesShared && !HAVE_COCO128)(
+      `${f}: validates, its models build and its distillation terms run on the models' real features`,
+      async () => {
+        const file = path.join(dir, f);
+        const exp = loadExperiment(file, sharedOverrides(readConfigFile(file)));
+        expect(exp.name).toBe(f.replace(/\.yaml$/, ""));
+        const K =
+          exp.data.train.type === "synthetic"
+            ? SYNTHETIC_CLASS_NAMES.length
+            : (await loadSplit(exp.data.train, "train")).classNames.length;
+        const before = tf.memory().numTensors;
+        const student = await buildModel(exp.model, K, "model");
+        if (!exp.teacher) {
+          expect(exp.distill).toEqual([]);
+          student.dispose();
+          return;
+        }
+        const t = exp.teacher;
+        let teacher: TeacherModel;
+        if (isPretrained(t)) teacher = await loadPretrained(t.pretrained, "teacher.pretrained");
+        else {
+          expect(t.train ?? t.weights).toBeDefined();
+          teacher = await buildModel(t, K, "teacher");
+        }
+        const distiller = buildDistiller(exp.distill, student, teacher, 0, exp.data.imageSize);
+        const size = exp.data.imageSize;
+        const x = tf.randomUniform([2, size, size, 3], 0, 1, "float32", 3) as tf.Tensor4D;
+        const boxes = [
+          Float32Array.from([4, 4, size / 2, size / 2]),
+          Float32Array.from([size / 4, size / 8, size - 2, size - 3]),
+        ];
+        const names = distiller.requiredFeatures.teacher;
+        const live =
+          teacher instanceof Detector ? undefined : (await runPretrainedTeacher(teacher, x, names)).maps;
+        const parts = tf.tidy(() => {
+          const tm = live ?? (teacher as Detector).forwardWithTaps(x, names).taps;
+          const s = student.forwardWithTaps(x, distiller.requiredFeatures.student).taps;
+          const r = distiller.compute(s, tm, {
+            boxes,
+            labels: [Int32Array.from([1]), Int32Array.from([2])],
+            imageSize: [size, size],
+          });
+          return Object.fromEntries(Object.entries(r.parts).map(([k, v]) => [k, v.dataSync()[0]!]));
+        });
+        if (live) tf.dispose(Object.values(live));
+        const type = exp.distill[0]!.loss;
+        expect(Object.keys(parts).length).toBeGreaterThan(0);
+        const id = Array.isArray(type) ? type[0]!.type : type.type;
+        expect(Object.keys(parts).filter((k) => k !== id && !k.startsWith(`${id}/`))).toEqual([]);
+        for (const [k, v] of Object.entries(parts))
+          expect(Number.isFinite(v) && v >= 0, `${k} = ${v}`).toBe(true);
+        x.dispose();
+        [distiller, teacher, student].forEach((m) => m.dispose());
+        expect(tf.memory().numTensors).toBeLessThanOrEqual(before + 64); // adapters' initialisers may stay cached in @kdet/losses
+      },
+      120_000,
+    );
   }
 });

@@ -10,7 +10,19 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { CliIo } from "./cli-io";
-import { loadWeights, saveWeights, Trainer, trainerConfigSchema, type Detector, type DistillSetup, type PostprocessOptions, type TrainData, type TrainerConfigInput, type TrainLog, type ValidationData } from "./detectors-api";
+import {
+  loadWeights,
+  saveWeights,
+  Trainer,
+  trainerConfigSchema,
+  type Detector,
+  type DistillSetup,
+  type PostprocessOptions,
+  type TrainData,
+  type TrainerConfigInput,
+  type TrainLog,
+  type ValidationData,
+} from "./detectors-api";
 
 import { CliError } from "./errors";
 import { writeModelMeta, type ModelMeta } from "./model-meta";
@@ -47,7 +59,9 @@ export interface StageOptions {
 
 /** Whether the stage in `dir` finished (its weights are written). */
 export function stageDone(dir: string): boolean {
-  return existsSync(path.join(dir, RUN_FILES.done)) && existsSync(path.join(dir, RUN_FILES.weights, "model.json"));
+  return (
+    existsSync(path.join(dir, RUN_FILES.done)) && existsSync(path.join(dir, RUN_FILES.weights, "model.json"))
+  );
 }
 
 /** Trains (or resumes, or reloads) the stage; the model ends with the evaluation weights, in inference mode. */
@@ -66,7 +80,12 @@ export async function runTrainStage(o: StageOptions): Promise<StageDone> {
   let barEpoch = -1;
   const stepMs: number[] = [];
   const startBar = (epoch: number, skip: number) => {
-    bar = new Progress(o.io, { label: `${o.label} epoch ${epoch + 1}/${epochs}`, total: o.data.batchesPerEpoch, unit: "img", perTick: o.batchSize });
+    bar = new Progress(o.io, {
+      label: `${o.label} epoch ${epoch + 1}/${epochs}`,
+      total: o.data.batchesPerEpoch,
+      unit: "img",
+      perTick: o.batchSize,
+    });
     if (skip > 0) bar.tick(skip);
     barEpoch = epoch;
   };
@@ -79,18 +98,31 @@ export async function runTrainStage(o: StageOptions): Promise<StageDone> {
       stepMs.push(e.ms);
       bar!.tick(1, { loss: e.loss, ...e.parts });
     } else {
-      bar?.finish(`val mAP ${fmtNum(e.metrics.mAP)} AP50 ${fmtNum(e.metrics.AP50)}${e.best ? " (best)" : ""}`);
+      bar?.finish(
+        `val mAP ${fmtNum(e.metrics.mAP)} AP50 ${fmtNum(e.metrics.AP50)}${e.best ? " (best)" : ""}`,
+      );
       bar = undefined;
     }
   };
-  const trainer = new Trainer({ model: o.model, data: o.data, config: cfg, val: o.val, outDir: o.dir, distill: o.distill, postprocess: o.postprocess, onLog });
+  const trainer = new Trainer({
+    model: o.model,
+    data: o.data,
+    config: cfg,
+    val: o.val,
+    outDir: o.dir,
+    distill: o.distill,
+    postprocess: o.postprocess,
+    onLog,
+  });
   try {
     const t0 = performance.now();
     if (existsSync(path.join(o.dir, RUN_FILES.last))) {
       try {
         await trainer.resume();
       } catch (e) {
-        throw new CliError(`${o.label}: cannot resume from ${path.join(o.dir, RUN_FILES.last)}: ${(e as Error).message}`);
+        throw new CliError(
+          `${o.label}: cannot resume from ${path.join(o.dir, RUN_FILES.last)}: ${(e as Error).message}`,
+        );
       }
       o.io.stderr(`${o.label}: resuming at step ${trainer.step} of ${trainer.totalSteps}\n`);
     }
@@ -101,7 +133,12 @@ export async function runTrainStage(o: StageOptions): Promise<StageDone> {
     if (trainer.evalModel !== o.model) await loadWeights(o.model, weightsDir);
     o.model.train(false);
     const sorted = [...stepMs].sort((a, b) => a - b);
-    const done: StageDone = { steps: trainer.step, seconds: (performance.now() - t0) / 1000, stepSeconds: (sorted[Math.floor(sorted.length / 2)] ?? NaN) / 1000, finishedAt: new Date().toISOString() };
+    const done: StageDone = {
+      steps: trainer.step,
+      seconds: (performance.now() - t0) / 1000,
+      stepSeconds: (sorted[Math.floor(sorted.length / 2)] ?? NaN) / 1000,
+      finishedAt: new Date().toISOString(),
+    };
     await writeFile(doneFile, JSON.stringify(done, null, 1));
     return done;
   } finally {

@@ -7,7 +7,14 @@ import "./gradients";
 export { op, stopGradient } from "./op";
 export { nhwcToNchw, nchwToNhwc, oihwToHwio, hwioToOihw } from "./layout";
 export { Rng } from "./random";
-export { type BoxFormat, convertBoxes, xyxyToXywh, xywhToXyxy, xyxyToCxcywh, cxcywhToXyxy } from "./boxes/convert";
+export {
+  type BoxFormat,
+  convertBoxes,
+  xyxyToXywh,
+  xywhToXyxy,
+  xyxyToCxcywh,
+  cxcywhToXyxy,
+} from "./boxes/convert";
 export { type IouKind, boxIouAligned, boxIouPairwise } from "./boxes/iou";
 export { type NmsOptions, type ImageDetections, nms, batchedNms, pairIou } from "./boxes/nms";
 export { Module, type OutputInfo, captureTaps, featureInfo } from "./nn/module";

@@ -25,7 +25,9 @@ describe("op", () => {
 describe("stopGradient", () => {
   it("passes values and blocks gradients", () => {
     const x = tf.tensor([1.5, -2]);
-    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.add(tf.mul(stopGradient(t), t), stopGradient(tf.square(t)))))(x);
+    const g = tf.grad((t: tf.Tensor) =>
+      tf.sum(tf.add(tf.mul(stopGradient(t), t), stopGradient(tf.square(t)))),
+    )(x);
     // d/dt [sg(t)·t + sg(t²)] = sg(t) = t
     expect(Array.from(g.dataSync())).toEqual([1.5, -2]);
     expect(Array.from(stopGradient(x).dataSync())).toEqual([1.5, -2]);

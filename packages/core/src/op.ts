@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
  *
  * @example const l2 = op("l2", (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.squaredDifference(a, b)));
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a generic tensor function takes any arguments
 export function op<F extends (...args: any[]) => tf.TensorContainer>(name: string, fn: F): F {
   const wrapped = (...args: Parameters<F>): ReturnType<F> => {
     try {

@@ -2,7 +2,9 @@ import { expect, it } from "vitest";
 import { Rng } from "./random";
 
 it("is deterministic per seed and differs across seeds", () => {
-  const a = new Rng(42), b = new Rng(42), c = new Rng(43);
+  const a = new Rng(42),
+    b = new Rng(42),
+    c = new Rng(43);
   const sa = Array.from({ length: 100 }, () => a.nextU32());
   expect(Array.from({ length: 100 }, () => b.nextU32())).toEqual(sa);
   expect(Array.from({ length: 100 }, () => c.nextU32())).not.toEqual(sa);
@@ -11,7 +13,9 @@ it("is deterministic per seed and differs across seeds", () => {
 it("has the right first two moments", () => {
   const r = new Rng(7);
   const n = 200_000;
-  let su = 0, sn = 0, sn2 = 0;
+  let su = 0,
+    sn = 0,
+    sn2 = 0;
   for (let i = 0; i < n; i++) {
     const u = r.next();
     expect(u >= 0 && u < 1).toBe(true);

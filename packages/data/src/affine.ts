@@ -9,12 +9,12 @@
  * formula, then clipped and filtered (`box-filter.ts`).
  */
 import { z } from "zod";
-import { BoxFilterSchema, clipAndFilterBoxes } from "./box-filter.js";
-import { composeTransform, mapBoxes } from "./box-transform.js";
-import { parseWith } from "./errors.js";
-import type { Rng } from "./rng.js";
-import type { Sample } from "./types.js";
-import { DEFAULT_FILL, warpScaleTranslate } from "./warp.js";
+import { BoxFilterSchema, clipAndFilterBoxes } from "./box-filter";
+import { composeTransform, mapBoxes } from "./box-transform";
+import { parseWith } from "./errors";
+import type { Rng } from "./rng";
+import type { Sample } from "./types";
+import { DEFAULT_FILL, warpScaleTranslate } from "./warp";
 
 /** Affine options. */
 export const AffineSchema = z.object({
@@ -35,7 +35,12 @@ export const AffineSchema = z.object({
 export type AffineOptions = z.input<typeof AffineSchema>;
 
 /** The map of one affine draw (3 draws from `rng`: scale, u, v). */
-export function drawAffine(W: number, H: number, rng: Rng, o: z.output<typeof AffineSchema>): { sx: number; sy: number; tx: number; ty: number } {
+export function drawAffine(
+  W: number,
+  H: number,
+  rng: Rng,
+  o: z.output<typeof AffineSchema>,
+): { sx: number; sy: number; tx: number; ty: number } {
   const r0 = o.fit ? Math.min(o.width / W, o.height / H) : 1;
   const s = rng.uniform(o.scale[0], o.scale[1]) * r0;
   const u = rng.uniform(-o.translate, o.translate);

@@ -6,8 +6,8 @@
  * without a report; beyond that the box is clipped to the image and reported (`clipped-box`). A box with zero or
  * negative size, or nothing left inside the image, is skipped and reported (`skipped-box`).
  */
-import type { ProblemLog } from "./errors.js";
-import type { Annotations } from "./types.js";
+import type { ProblemLog } from "./errors";
+import type { Annotations } from "./types";
 
 /** Default tolerance (pixels) for silent clipping of coordinates just outside the image. */
 export const DEFAULT_CLIP_TOLERANCE = 0.01;
@@ -31,7 +31,15 @@ export class AnnotationBuilder {
   private ignore: number[] = [];
 
   /** Append a box that already passed the checks. */
-  push(x1: number, y1: number, x2: number, y2: number, cls: number, categoryId: number, flags: BoxFlags = {}): void {
+  push(
+    x1: number,
+    y1: number,
+    x2: number,
+    y2: number,
+    cls: number,
+    categoryId: number,
+    flags: BoxFlags = {},
+  ): void {
     this.boxes.push(x1, y1, x2, y2);
     this.classes.push(cls);
     this.categoryIds.push(categoryId);
@@ -88,7 +96,12 @@ export function addCheckedBox(
     return false;
   }
   if (!(x2 > x1) || !(y2 > y1)) {
-    log.add({ ...where, kind: "degenerate-box", message: `box has zero or negative size (${x2 - x1} x ${y2 - y1})`, action: "skipped-box" });
+    log.add({
+      ...where,
+      kind: "degenerate-box",
+      message: `box has zero or negative size (${x2 - x1} x ${y2 - y1})`,
+      action: "skipped-box",
+    });
     return false;
   }
   const W = image.width;
@@ -98,12 +111,22 @@ export function addCheckedBox(
   const cx2 = Math.min(Math.max(x2, 0), W);
   const cy2 = Math.min(Math.max(y2, 0), H);
   if (!(cx2 > cx1) || !(cy2 > cy1)) {
-    log.add({ ...where, kind: "box-outside-image", message: `box lies outside the ${W}x${H} image`, action: "skipped-box" });
+    log.add({
+      ...where,
+      kind: "box-outside-image",
+      message: `box lies outside the ${W}x${H} image`,
+      action: "skipped-box",
+    });
     return false;
   }
   const overshoot = Math.max(cx1 - x1, cy1 - y1, x2 - cx2, y2 - cy2);
   if (overshoot > clipTolerance) {
-    log.add({ ...where, kind: "box-outside-image", message: `box extends ${overshoot.toFixed(3)} px outside the ${W}x${H} image; clipped to [${cx1}, ${cy1}, ${cx2}, ${cy2}]`, action: "clipped-box" });
+    log.add({
+      ...where,
+      kind: "box-outside-image",
+      message: `box extends ${overshoot.toFixed(3)} px outside the ${W}x${H} image; clipped to [${cx1}, ${cy1}, ${cx2}, ${cy2}]`,
+      action: "clipped-box",
+    });
   }
   out.push(cx1, cy1, cx2, cy2, cls, categoryId, flags);
   return true;

@@ -5,16 +5,16 @@
  * Every step maps boxes exactly, then clips and filters them (`box-filter.ts`).
  */
 import { z } from "zod";
-import { randomAffine } from "./affine.js";
-import { BoxFilterSchema } from "./box-filter.js";
-import { parseWith } from "./errors.js";
-import { randomHFlip } from "./flip.js";
-import { HsvSchema, hsvJitter } from "./hsv.js";
-import { letterbox } from "./letterbox.js";
-import { mosaic4 } from "./mosaic.js";
-import type { Rng } from "./rng.js";
-import type { Sample } from "./types.js";
-import { DEFAULT_FILL } from "./warp.js";
+import { randomAffine } from "./affine";
+import { BoxFilterSchema } from "./box-filter";
+import { parseWith } from "./errors";
+import { randomHFlip } from "./flip";
+import { HsvSchema, hsvJitter } from "./hsv";
+import { letterbox } from "./letterbox";
+import { mosaic4 } from "./mosaic";
+import type { Rng } from "./rng";
+import type { Sample } from "./types";
+import { DEFAULT_FILL } from "./warp";
 
 /** Augmentation config (YOLOv5-like defaults; `mosaic` is off unless asked for). */
 export const AugmentSchema = z.object({
@@ -53,16 +53,33 @@ export function wantsMosaic(rng: Rng, cfg: Pick<AugmentConfig, "mosaic">): boole
  * Augment one sample. `partners` (3 samples) are used when `useMosaic` is true. Pure: inputs are not modified.
  * Pass a parsed config (`AugmentSchema.parse`) in hot loops to skip re-validation.
  */
-export function augmentSample(sample: Sample, rng: Rng, options: AugmentOptions | AugmentConfig, useMosaic = false, partners: readonly Sample[] = []): Sample {
+export function augmentSample(
+  sample: Sample,
+  rng: Rng,
+  options: AugmentOptions | AugmentConfig,
+  useMosaic = false,
+  partners: readonly Sample[] = [],
+): Sample {
   const cfg = parseWith(AugmentSchema, options, "augment");
   const S = cfg.size;
   let s: Sample;
   if (useMosaic || cfg.affine !== false) {
     // The flip is drawn first and folded into the affine warp (one pass over the pixels).
     const flip = cfg.flip > 0 && rng.chance(cfg.flip);
-    const src = useMosaic ? mosaic4([sample, ...partners], rng, { size: S, fill: cfg.fill, filter: cfg.filter }) : sample;
+    const src = useMosaic
+      ? mosaic4([sample, ...partners], rng, { size: S, fill: cfg.fill, filter: cfg.filter })
+      : sample;
     const aff = cfg.affine === false ? { scale: [1, 1] as [number, number], translate: 0 } : cfg.affine;
-    s = randomAffine(src, rng, { width: S, height: S, scale: aff.scale, translate: aff.translate, fill: cfg.fill, fit: !useMosaic, flip, filter: cfg.filter });
+    s = randomAffine(src, rng, {
+      width: S,
+      height: S,
+      scale: aff.scale,
+      translate: aff.translate,
+      fill: cfg.fill,
+      fit: !useMosaic,
+      flip,
+      filter: cfg.filter,
+    });
   } else {
     s = letterbox(sample, { width: S, height: S, fill: cfg.fill });
     if (cfg.flip > 0) s = randomHFlip(s, rng, { p: cfg.flip });

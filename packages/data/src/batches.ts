@@ -12,13 +12,13 @@
  *   sharp's thread pool; JS augmentation runs between the consumer's awaits).
  */
 import { z } from "zod";
-import { augmentSample, AugmentSchema, wantsMosaic } from "./augment.js";
-import { sampleFromRecord } from "./dataset.js";
-import { DataError, parseWith } from "./errors.js";
-import { letterbox } from "./letterbox.js";
-import { mapLimit } from "./read-file.js";
-import { createRng, hashSeed, shuffledIndices } from "./rng.js";
-import type { Batch, BatchItem, Dataset, Image, Sample } from "./types.js";
+import { augmentSample, AugmentSchema, wantsMosaic } from "./augment";
+import { sampleFromRecord } from "./dataset";
+import { DataError, parseWith } from "./errors";
+import { letterbox } from "./letterbox";
+import { mapLimit } from "./read-file";
+import { createRng, hashSeed, shuffledIndices } from "./rng";
+import type { Batch, BatchItem, Dataset, Image, Sample } from "./types";
 
 /** Batch iteration options. */
 export const BatchOptionsSchema = z.object({
@@ -62,7 +62,7 @@ function u8ToF32(src: Uint8Array, dst: Float32Array, o: number): void {
 function f32ToU8(src: Float32Array, dst: Uint8Array, o: number): void {
   for (let i = 0; i < src.length; i++) {
     const v = src[i]! * 255 + 0.5;
-    dst[o + i] = v <= 0 ? 0 : v >= 255 ? 255 : v;
+    dst[o + i] = v <= 0 ? 0 : Math.min(v, 255);
   }
 }
 
@@ -71,9 +71,19 @@ export function stackImages(images: Image[], output: "float32" | "uint8"): Float
   const first = images[0];
   if (!first) return output === "uint8" ? new Uint8Array(0) : new Float32Array(0);
   const per = first.width * first.height * 3;
-  const out = output === "uint8" ? new Uint8Array(per * images.length) : new Float32Array(per * images.length);
+  const out =
+    output === "uint8" ? new Uint8Array(per * images.length) : new Float32Array(per * images.length);
   images.forEach((img, b) => {
-    if (img.data.length !== per) throw new DataError({ op: "stack batch", entry: b, value: `${img.width}x${img.height}`, allowed: `${first.width}x${first.height}` }, "images of a batch differ in size");
+    if (img.data.length !== per)
+      throw new DataError(
+        {
+          op: "stack batch",
+          entry: b,
+          value: `${img.width}x${img.height}`,
+          allowed: `${first.width}x${first.height}`,
+        },
+        "images of a batch differ in size",
+      );
     const src = img.data;
     if (out instanceof Float32Array) {
       if (src instanceof Uint8Array) u8ToF32(src, out, b * per);
@@ -137,7 +147,16 @@ export function createBatchLoader(ds: Dataset, options: BatchOptions): BatchLoad
       ignore: s.ignore,
       transform: s.transform,
     }));
-    return { images: stackImages(done.map((d) => d.s.image), o.output), batchSize: items.length, height: o.size, width: o.size, items };
+    return {
+      images: stackImages(
+        done.map((d) => d.s.image),
+        o.output,
+      ),
+      batchSize: items.length,
+      height: o.size,
+      width: o.size,
+      items,
+    };
   };
 
   async function* epoch(e: number): AsyncGenerator<Batch> {
@@ -170,7 +189,10 @@ export function createBatchLoader(ds: Dataset, options: BatchOptions): BatchLoad
  * Padded targets of a batch: `boxes [B·M·4]`, `classes [B·M]` (−1 = padding), `ignore [B·M]`, `counts [B]`.
  * M defaults to the largest box count; a given `maxBoxes` smaller than an image's count throws (no silent drop).
  */
-export function padTargets(batch: Batch, maxBoxes?: number): { maxBoxes: number; boxes: Float32Array; classes: Int32Array; ignore: Uint8Array; counts: Int32Array } {
+export function padTargets(
+  batch: Batch,
+  maxBoxes?: number,
+): { maxBoxes: number; boxes: Float32Array; classes: Int32Array; ignore: Uint8Array; counts: Int32Array } {
   const M = maxBoxes ?? Math.max(1, ...batch.items.map((it) => it.classes.length));
   const B = batch.items.length;
   const boxes = new Float32Array(B * M * 4);
@@ -179,7 +201,11 @@ export function padTargets(batch: Batch, maxBoxes?: number): { maxBoxes: number;
   const counts = new Int32Array(B);
   batch.items.forEach((it, b) => {
     const k = it.classes.length;
-    if (k > M) throw new DataError({ op: "pad targets", entry: b, value: k, allowed: `<= ${M}` }, "image has more boxes than maxBoxes");
+    if (k > M)
+      throw new DataError(
+        { op: "pad targets", entry: b, value: k, allowed: `<= ${M}` },
+        "image has more boxes than maxBoxes",
+      );
     counts[b] = k;
     boxes.set(it.boxes.subarray(0, k * 4), b * M * 4);
     classes.set(it.classes.subarray(0, k), b * M);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BoxFilterSchema, clipAndFilterBoxes } from "./box-filter.js";
-import { sampleOf } from "./test-fixtures.js";
+import { BoxFilterSchema, clipAndFilterBoxes } from "./box-filter";
+import { sampleOf } from "./test-fixtures";
 
 describe("clipAndFilterBoxes", () => {
   const f = BoxFilterSchema.parse({});

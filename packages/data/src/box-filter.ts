@@ -3,8 +3,8 @@
  * `box_candidates`, Jocher et al., ultralytics/yolov5 `utils/augmentations.py`).
  */
 import { z } from "zod";
-import { selectBoxes } from "./sample-ops.js";
-import type { Annotations } from "./types.js";
+import { selectBoxes } from "./sample-ops";
+import type { Annotations } from "./types";
 
 /** Which boxes survive an augmentation. */
 export const BoxFilterSchema = z.object({
@@ -29,7 +29,10 @@ export function clipAndFilterBoxes(a: Annotations, width: number, height: number
   const clipped = new Float32Array(n * 4);
   const keep: number[] = [];
   for (let i = 0; i < n; i++) {
-    const bx1 = a.boxes[i * 4]!, by1 = a.boxes[i * 4 + 1]!, bx2 = a.boxes[i * 4 + 2]!, by2 = a.boxes[i * 4 + 3]!;
+    const bx1 = a.boxes[i * 4]!,
+      by1 = a.boxes[i * 4 + 1]!,
+      bx2 = a.boxes[i * 4 + 2]!,
+      by2 = a.boxes[i * 4 + 3]!;
     const x1 = Math.min(Math.max(bx1, 0), width);
     const y1 = Math.min(Math.max(by1, 0), height);
     const x2 = Math.min(Math.max(bx2, 0), width);

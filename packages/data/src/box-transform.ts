@@ -2,7 +2,7 @@
  * Axis-aligned box transforms (scale + translate, with flips as negative scales) on packed xyxy boxes.
  * A `BoxTransform` maps original image coordinates to the current image: x' = sx·x + tx, y' = sy·y + ty.
  */
-import type { BoxTransform } from "./types.js";
+import type { BoxTransform } from "./types";
 
 /** The identity transform for an image of the given size. */
 export function identityTransform(width: number, height: number): BoxTransform {
@@ -10,7 +10,10 @@ export function identityTransform(width: number, height: number): BoxTransform {
 }
 
 /** `then ∘ first`: apply `first` (orig → a), then the map (a → b) given by `then`'s coefficients. */
-export function composeTransform(first: BoxTransform, then: Pick<BoxTransform, "sx" | "sy" | "tx" | "ty">): BoxTransform {
+export function composeTransform(
+  first: BoxTransform,
+  then: Pick<BoxTransform, "sx" | "sy" | "tx" | "ty">,
+): BoxTransform {
   return {
     sx: then.sx * first.sx,
     sy: then.sy * first.sy,
@@ -25,7 +28,10 @@ export function composeTransform(first: BoxTransform, then: Pick<BoxTransform, "
  * Apply x' = sx·x + tx, y' = sy·y + ty to packed xyxy boxes (computed in float64, stored float32); a negative scale
  * swaps the two corners so that x1 ≤ x2 and y1 ≤ y2 still hold.
  */
-export function mapBoxes(boxes: Float32Array, t: Pick<BoxTransform, "sx" | "sy" | "tx" | "ty">): Float32Array {
+export function mapBoxes(
+  boxes: Float32Array,
+  t: Pick<BoxTransform, "sx" | "sy" | "tx" | "ty">,
+): Float32Array {
   const out = new Float32Array(boxes.length);
   for (let i = 0; i < boxes.length; i += 4) {
     const a = t.sx * boxes[i]! + t.tx;

@@ -18,13 +18,20 @@
  */
 import path from "node:path";
 import { z } from "zod";
-import { AnnotationBuilder, addCheckedBox, DEFAULT_CLIP_TOLERANCE } from "./annotation-builder.js";
-import { CocoAnnotationSchema, CocoCategorySchema, CocoFileSchema, CocoImageSchema, type CocoCategory, type CocoImage } from "./coco-schema.js";
-import { createDataset } from "./dataset.js";
-import { DataError, formatZodIssues, parseWith, ProblemLog } from "./errors.js";
-import { checkImageFile, ImageCheckSchema } from "./image-check.js";
-import { mapLimit, readJson } from "./read-file.js";
-import type { Dataset, DatasetFormat, DecodeOptions, ImageId, SampleRecord } from "./types.js";
+import { AnnotationBuilder, addCheckedBox, DEFAULT_CLIP_TOLERANCE } from "./annotation-builder";
+import {
+  CocoAnnotationSchema,
+  CocoCategorySchema,
+  CocoFileSchema,
+  CocoImageSchema,
+  type CocoCategory,
+  type CocoImage,
+} from "./coco-schema";
+import { createDataset } from "./dataset";
+import { DataError, formatZodIssues, parseWith, ProblemLog } from "./errors";
+import { checkImageFile, ImageCheckSchema } from "./image-check";
+import { mapLimit, readJson } from "./read-file";
+import type { Dataset, DatasetFormat, DecodeOptions, ImageId, SampleRecord } from "./types";
 
 /** Options of `loadCoco`. */
 export const CocoOptionsSchema = z.object({
@@ -54,7 +61,13 @@ export interface CocoLoadExtras {
   aliases?: Record<string, string>;
 }
 
-function selectCategories(all: CocoCategory[], wanted: (number | string)[] | undefined, file: string, op: string, aliases: Record<string, string>): CocoCategory[] {
+function selectCategories(
+  all: CocoCategory[],
+  wanted: (number | string)[] | undefined,
+  file: string,
+  op: string,
+  aliases: Record<string, string>,
+): CocoCategory[] {
   const sorted = [...all].sort((a, b) => a.id - b.id);
   if (!wanted) return sorted;
   const norm = (s: string): string => {
@@ -64,7 +77,16 @@ function selectCategories(all: CocoCategory[], wanted: (number | string)[] | und
   const picked = wanted.map((w) => {
     const c = sorted.find((c) => (typeof w === "number" ? c.id === w : norm(c.name) === norm(w)));
     if (!c) {
-      throw new DataError({ op, file, field: "categories", value: w, allowed: sorted.map((c) => `${c.id}:${c.name}`).join(", ") }, "requested category is not in the file");
+      throw new DataError(
+        {
+          op,
+          file,
+          field: "categories",
+          value: w,
+          allowed: sorted.map((c) => `${c.id}:${c.name}`).join(", "),
+        },
+        "requested category is not in the file",
+      );
     }
     return c;
   });
@@ -82,12 +104,17 @@ export async function loadCoco(options: CocoOptions, extras: CocoLoadExtras = {}
 
   const cats: CocoCategory[] = top.categories.map((c, i) => {
     const r = CocoCategorySchema.safeParse(c);
-    if (!r.success) throw new DataError({ op, file, entry: `categories[${i}]`, value: c }, `bad category: ${formatZodIssues(r.error)}`);
+    if (!r.success)
+      throw new DataError(
+        { op, file, entry: `categories[${i}]`, value: c },
+        `bad category: ${formatZodIssues(r.error)}`,
+      );
     return r.data;
   });
   const seen = new Set<number>();
   for (const c of cats) {
-    if (seen.has(c.id)) throw new DataError({ op, file, field: "categories", value: c.id }, "duplicate category id");
+    if (seen.has(c.id))
+      throw new DataError({ op, file, field: "categories", value: c.id }, "duplicate category id");
     seen.add(c.id);
   }
   const selected = selectCategories(cats, o.categories, file, op, extras.aliases ?? {});
@@ -100,11 +127,26 @@ export async function loadCoco(options: CocoOptions, extras: CocoLoadExtras = {}
   top.images.forEach((raw, i) => {
     const r = CocoImageSchema.safeParse(raw);
     if (!r.success) {
-      log.add({ file, entry: `images[${i}]`, value: raw, kind: "bad-entry", message: `image entry fails the schema: ${formatZodIssues(r.error)}`, action: "skipped-image" });
+      log.add({
+        file,
+        entry: `images[${i}]`,
+        value: raw,
+        kind: "bad-entry",
+        message: `image entry fails the schema: ${formatZodIssues(r.error)}`,
+        action: "skipped-image",
+      });
       return;
     }
     if (ids.has(r.data.id)) {
-      log.add({ file, entry: `images[${i}]`, field: "id", value: r.data.id, kind: "duplicate-id", message: "duplicate image id (first entry kept)", action: "skipped-image" });
+      log.add({
+        file,
+        entry: `images[${i}]`,
+        field: "id",
+        value: r.data.id,
+        kind: "duplicate-id",
+        message: "duplicate image id (first entry kept)",
+        action: "skipped-image",
+      });
       return;
     }
     ids.add(r.data.id);
@@ -112,7 +154,11 @@ export async function loadCoco(options: CocoOptions, extras: CocoLoadExtras = {}
   });
   const checked = await mapLimit(images, 16, async ({ img, i }) => {
     const name = extras.fileFor ? await extras.fileFor(img) : img.file_name;
-    return checkImageFile(imageDir, name, { width: img.width, height: img.height }, o.checkImages, log, { file, entry: `images[${i}]`, field: "file_name" });
+    return checkImageFile(imageDir, name, { width: img.width, height: img.height }, o.checkImages, log, {
+      file,
+      entry: `images[${i}]`,
+      field: "file_name",
+    });
   });
 
   const builders = new Map<ImageId, { b: AnnotationBuilder; w: number; h: number }>();
@@ -124,18 +170,41 @@ export async function loadCoco(options: CocoOptions, extras: CocoLoadExtras = {}
     const entry = `annotations[${i}]`;
     const r = CocoAnnotationSchema.safeParse(raw);
     if (!r.success) {
-      log.add({ file, entry, value: raw, kind: "bad-entry", message: `annotation fails the schema: ${formatZodIssues(r.error)}`, action: "skipped-entry" });
+      log.add({
+        file,
+        entry,
+        value: raw,
+        kind: "bad-entry",
+        message: `annotation fails the schema: ${formatZodIssues(r.error)}`,
+        action: "skipped-entry",
+      });
       return;
     }
     const a = r.data;
     if (!ids.has(a.image_id)) {
-      log.add({ file, entry, field: "image_id", value: a.image_id, kind: "unknown-image", message: "annotation refers to an image id not in images", action: "skipped-entry" });
+      log.add({
+        file,
+        entry,
+        field: "image_id",
+        value: a.image_id,
+        kind: "unknown-image",
+        message: "annotation refers to an image id not in images",
+        action: "skipped-entry",
+      });
       return;
     }
     const target = builders.get(a.image_id);
     if (!target) return; // its image was skipped (and reported) above
     if (!known.has(a.category_id)) {
-      log.add({ file, entry, field: "category_id", value: a.category_id, kind: "unknown-category", message: "category id not in categories", action: "skipped-box" });
+      log.add({
+        file,
+        entry,
+        field: "category_id",
+        value: a.category_id,
+        kind: "unknown-category",
+        message: "category id not in categories",
+        action: "skipped-box",
+      });
       return;
     }
     const k = index.get(a.category_id);
@@ -146,10 +215,26 @@ export async function loadCoco(options: CocoOptions, extras: CocoLoadExtras = {}
     const [x, y, w, h] = a.bbox;
     const crowd = a.iscrowd === 1 || a.iscrowd === true;
     const ign = a.ignore === 1 || a.ignore === true;
-    addCheckedBox(target.b, [x, y, x + w, y + h], { width: target.w, height: target.h }, k, a.category_id, { iscrowd: crowd, ignore: crowd || ign }, log, { file, entry, field: "bbox" }, o.clipTolerance);
+    addCheckedBox(
+      target.b,
+      [x, y, x + w, y + h],
+      { width: target.w, height: target.h },
+      k,
+      a.category_id,
+      { iscrowd: crowd, ignore: crowd || ign },
+      log,
+      { file, entry, field: "bbox" },
+      o.clipTolerance,
+    );
   });
   if (filtered > 0) {
-    log.add({ file, kind: "category-filter", message: `${filtered} annotations of categories not selected were not loaded`, action: "note", value: filtered });
+    log.add({
+      file,
+      kind: "category-filter",
+      message: `${filtered} annotations of categories not selected were not loaded`,
+      action: "note",
+      value: filtered,
+    });
   }
 
   const records: SampleRecord[] = [];

@@ -4,16 +4,18 @@
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { CocoGtFile, CocoResult } from "./coco-schema.js";
-import { DataError } from "./errors.js";
-import type { Dataset } from "./types.js";
+import type { CocoGtFile, CocoResult } from "./coco-schema";
+import { DataError } from "./errors";
+import type { Dataset } from "./types";
 
 /**
  * Numeric COCO image ids for the records: the dataset's own ids when all are integers and unique (COCO, FLIR,
  * YOLO/VOC stems such as `000000000009` → 9 when unique), else `index + 1` in record order.
  */
 export function cocoImageIds(ds: Dataset): number[] {
-  const own = ds.records.map((r) => (typeof r.imageId === "number" ? r.imageId : /^\d{1,15}$/.test(r.imageId) ? Number(r.imageId) : NaN));
+  const own = ds.records.map((r) =>
+    typeof r.imageId === "number" ? r.imageId : /^\d{1,15}$/.test(r.imageId) ? Number(r.imageId) : NaN,
+  );
   const ok = own.every((x) => Number.isSafeInteger(x)) && new Set(own).size === own.length;
   return ok ? own : ds.records.map((_, i) => i + 1);
 }
@@ -28,7 +30,12 @@ export function toCocoGt(ds: Dataset): CocoGtFile {
   const ids = cocoImageIds(ds);
   const out: CocoGtFile = {
     info: { description: `${ds.name} (${ds.format}) exported by @kdet/data` },
-    images: ds.records.map((r, i) => ({ id: ids[i]!, file_name: r.file ? path.relative(ds.root, r.file) : String(r.imageId), width: r.width, height: r.height })),
+    images: ds.records.map((r, i) => ({
+      id: ids[i]!,
+      file_name: r.file ? path.relative(ds.root, r.file) : String(r.imageId),
+      width: r.width,
+      height: r.height,
+    })),
     annotations: [],
     categories: ds.classNames.map((name, k) => ({ id: ds.categoryIds[k]!, name })),
   };
@@ -74,17 +81,45 @@ export function toCocoResults(ds: Dataset, detections: ImageDetections[]): CocoR
   const out: CocoResult[] = [];
   for (const [e, d] of detections.entries()) {
     const imageId = ids[d.index];
-    if (imageId === undefined) throw new DataError({ op: "write COCO results", entry: e, field: "index", value: d.index, allowed: `0..${ids.length - 1}` }, "record index out of range");
+    if (imageId === undefined)
+      throw new DataError(
+        {
+          op: "write COCO results",
+          entry: e,
+          field: "index",
+          value: d.index,
+          allowed: `0..${ids.length - 1}`,
+        },
+        "record index out of range",
+      );
     if (d.boxes.length !== d.classes.length * 4 || d.scores.length !== d.classes.length) {
-      throw new DataError({ op: "write COCO results", entry: e, value: [d.boxes.length, d.scores.length, d.classes.length] }, "boxes/scores/classes lengths disagree (need 4n, n, n)");
+      throw new DataError(
+        { op: "write COCO results", entry: e, value: [d.boxes.length, d.scores.length, d.classes.length] },
+        "boxes/scores/classes lengths disagree (need 4n, n, n)",
+      );
     }
     for (let j = 0; j < d.classes.length; j++) {
       const k = d.classes[j]!;
       const cat = ds.categoryIds[k];
-      if (cat === undefined) throw new DataError({ op: "write COCO results", entry: e, field: `classes[${j}]`, value: k, allowed: `0..${ds.categoryIds.length - 1}` }, "class index out of range");
+      if (cat === undefined)
+        throw new DataError(
+          {
+            op: "write COCO results",
+            entry: e,
+            field: `classes[${j}]`,
+            value: k,
+            allowed: `0..${ds.categoryIds.length - 1}`,
+          },
+          "class index out of range",
+        );
       const x1 = d.boxes[j * 4]!;
       const y1 = d.boxes[j * 4 + 1]!;
-      out.push({ image_id: imageId, category_id: cat, bbox: [x1, y1, d.boxes[j * 4 + 2]! - x1, d.boxes[j * 4 + 3]! - y1], score: d.scores[j]! });
+      out.push({
+        image_id: imageId,
+        category_id: cat,
+        bbox: [x1, y1, d.boxes[j * 4 + 2]! - x1, d.boxes[j * 4 + 3]! - y1],
+        score: d.scores[j]!,
+      });
     }
   }
   return out;

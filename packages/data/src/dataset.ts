@@ -1,11 +1,11 @@
 /**
  * The `Dataset` object every loader returns: records without pixels plus lazy, checked image decoding.
  */
-import { identityTransform, mapBoxes } from "./box-transform.js";
-import { DataError } from "./errors.js";
-import { decodeImage, shrinkSize } from "./image-decode.js";
-import { copyAnnotations } from "./sample-ops.js";
-import type { Dataset, DatasetFormat, DecodeOptions, Image, LoadReport, Sample, SampleRecord } from "./types.js";
+import { identityTransform, mapBoxes } from "./box-transform";
+import { DataError } from "./errors";
+import { decodeImage, shrinkSize } from "./image-decode";
+import { copyAnnotations } from "./sample-ops";
+import type { Dataset, DatasetFormat, DecodeOptions, Image, LoadReport, Sample, SampleRecord } from "./types";
 
 /** What a loader provides to build a `Dataset`. */
 export interface DatasetParts {
@@ -51,7 +51,10 @@ export function emptyReport(): LoadReport {
  */
 export function createDataset(parts: DatasetParts): Dataset {
   if (parts.classNames.length !== parts.categoryIds.length) {
-    throw new DataError({ op: "create dataset", value: [parts.classNames.length, parts.categoryIds.length] }, "classNames and categoryIds differ in length");
+    throw new DataError(
+      { op: "create dataset", value: [parts.classNames.length, parts.categoryIds.length] },
+      "classNames and categoryIds differ in length",
+    );
   }
   const byId = new Map<number, number>();
   parts.categoryIds.forEach((id, k) => byId.set(id, k));
@@ -59,20 +62,30 @@ export function createDataset(parts: DatasetParts): Dataset {
 
   const loadImage = async (i: number, options?: DecodeOptions): Promise<Image> => {
     const rec = parts.records[i];
-    if (!rec) throw new DataError({ op: "load image", entry: i, allowed: `0..${parts.records.length - 1}` }, `no record ${i} in dataset ${parts.name}`);
+    if (!rec)
+      throw new DataError(
+        { op: "load image", entry: i, allowed: `0..${parts.records.length - 1}` },
+        `no record ${i} in dataset ${parts.name}`,
+      );
     const o = { ...defaults, ...options };
     const img = parts.readImage ? await parts.readImage(rec, i, o) : await decodeImage(rec.file, o);
     const want = shrinkSize(rec.width, rec.height, o.maxSide);
     if (img.width !== want.width || img.height !== want.height) {
       throw new DataError(
-        { op: "load image", file: rec.file || String(rec.imageId), value: `${img.width}x${img.height}`, allowed: `${want.width}x${want.height}` },
+        {
+          op: "load image",
+          file: rec.file || String(rec.imageId),
+          value: `${img.width}x${img.height}`,
+          allowed: `${want.width}x${want.height}`,
+        },
         `decoded image size differs from the annotated size ${rec.width}x${rec.height}${o.maxSide ? ` shrunk to maxSide ${o.maxSide}` : ""} (wrong width/height in the annotations, or an EXIF rotation the annotations did not apply)`,
       );
     }
     return img;
   };
 
-  const loadSample = async (i: number, options?: DecodeOptions): Promise<Sample> => sampleFromRecord(parts.records[i]!, await loadImage(i, options));
+  const loadSample = async (i: number, options?: DecodeOptions): Promise<Sample> =>
+    sampleFromRecord(parts.records[i]!, await loadImage(i, options));
 
   return {
     name: parts.name,

@@ -4,13 +4,13 @@
  * dataset config, e.g. `{type: "yolo", dataYaml: "coco128/data.yaml", split: "val"}`.
  */
 import { z } from "zod";
-import { CocoOptionsSchema, loadCoco } from "./coco-loader.js";
-import { parseWith } from "./errors.js";
-import { FlirOptionsSchema, loadFlir } from "./flir-loader.js";
-import { syntheticDataset, SyntheticOptionsSchema } from "./synthetic.js";
-import type { Dataset } from "./types.js";
-import { loadVoc, VocOptionsSchema } from "./voc-loader.js";
-import { loadYolo, YoloOptionsSchema } from "./yolo-loader.js";
+import { CocoOptionsSchema, loadCoco } from "./coco-loader";
+import { parseWith } from "./errors";
+import { FlirOptionsSchema, loadFlir } from "./flir-loader";
+import { syntheticDataset, SyntheticOptionsSchema } from "./synthetic";
+import type { Dataset } from "./types";
+import { loadVoc, VocOptionsSchema } from "./voc-loader";
+import { loadYolo, YoloOptionsSchema } from "./yolo-loader";
 
 /** Dataset formats: config schema + loader. */
 export const DATASETS = {
@@ -18,7 +18,10 @@ export const DATASETS = {
   yolo: { schema: YoloOptionsSchema, load: (o: z.input<typeof YoloOptionsSchema>) => loadYolo(o) },
   voc: { schema: VocOptionsSchema, load: (o: z.input<typeof VocOptionsSchema>) => loadVoc(o) },
   flir: { schema: FlirOptionsSchema, load: (o: z.input<typeof FlirOptionsSchema>) => loadFlir(o) },
-  synthetic: { schema: SyntheticOptionsSchema, load: async (o: z.input<typeof SyntheticOptionsSchema>) => syntheticDataset(o) },
+  synthetic: {
+    schema: SyntheticOptionsSchema,
+    load: async (o: z.input<typeof SyntheticOptionsSchema>) => syntheticDataset(o),
+  },
 } as const;
 
 /** The format ids. */

@@ -3,7 +3,7 @@
  * the bad value and what is allowed; a `ProblemLog` collects counted, reported skips (or throws them in strict mode).
  */
 import type { z } from "zod";
-import type { LoadReport, Problem } from "./types.js";
+import type { LoadReport, Problem } from "./types";
 
 /** Where an error happened and what was wrong. */
 export interface DataErrorInfo {
@@ -45,7 +45,9 @@ export class DataError extends Error {
 
 /** Format the first issues of a zod error as `path: message` lines. */
 export function formatZodIssues(error: z.ZodError, max = 5): string {
-  const lines = error.issues.slice(0, max).map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`);
+  const lines = error.issues
+    .slice(0, max)
+    .map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`);
   if (error.issues.length > max) lines.push(`... ${error.issues.length - max} more`);
   return lines.join("; ");
 }
@@ -79,7 +81,13 @@ export class ProblemLog {
   add(p: Problem): void {
     if (this.strict && p.action !== "note") {
       throw new DataError(
-        { op: this.op, file: p.file, entry: p.entry, field: p.field, ...("value" in p ? { value: p.value } : {}) },
+        {
+          op: this.op,
+          file: p.file,
+          entry: p.entry,
+          field: p.field,
+          ...("value" in p ? { value: p.value } : {}),
+        },
         `${p.kind}: ${p.message} (strict mode; without strict this would be: ${p.action})`,
       );
     }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { unmapBoxes } from "./box-transform.js";
-import { hflip, randomHFlip } from "./flip.js";
-import { createRng } from "./rng.js";
-import { colourBox, maxDiff, firstDifference } from "./test-fixtures-geometry.js";
-import { gradientImage, rectsImage, sampleOf } from "./test-fixtures.js";
+import { unmapBoxes } from "./box-transform";
+import { hflip, randomHFlip } from "./flip";
+import { createRng } from "./rng";
+import { colourBox, maxDiff, firstDifference } from "./test-fixtures-geometry";
+import { gradientImage, rectsImage, sampleOf } from "./test-fixtures";
 
 describe("horizontal flip", () => {
   it("maps [x1, x2] to [W − x2, W − x1] and moves the pixels with it", () => {
@@ -17,8 +17,10 @@ describe("horizontal flip", () => {
   it("property: flipping twice is the identity (pixels and transform exactly, float32 boxes to 1 ulp of W)", () => {
     const rng = createRng(3);
     for (let t = 0; t < 50; t++) {
-      const W = 1 + rng.int(80), H = 1 + rng.int(80);
-      const x1 = rng.uniform(0, W / 2), y1 = rng.uniform(0, H / 2);
+      const W = 1 + rng.int(80),
+        H = 1 + rng.int(80);
+      const x1 = rng.uniform(0, W / 2),
+        y1 = rng.uniform(0, H / 2);
       const s = sampleOf(gradientImage(W, H), [[x1, y1, rng.uniform(x1 + 0.1, W), rng.uniform(y1 + 0.1, H)]]);
       const back = hflip(hflip(s));
       expect(firstDifference(back.image.data, s.image.data)).toBe(-1);
@@ -35,7 +37,9 @@ describe("horizontal flip", () => {
     const rng = createRng(5);
     for (let i = 0; i < 2000; i++) if (randomHFlip(s, rng, { p: 0.3 }).boxes[0] !== 1) flipped++;
     expect(Math.abs(flipped / 2000 - 0.3)).toBeLessThan(0.04);
-    expect(randomHFlip(s, createRng(1), { p: 0.5 }).boxes).toEqual(randomHFlip(s, createRng(1), { p: 0.5 }).boxes);
+    expect(randomHFlip(s, createRng(1), { p: 0.5 }).boxes).toEqual(
+      randomHFlip(s, createRng(1), { p: 0.5 }).boxes,
+    );
     expect(() => randomHFlip(s, rng, { p: 2 })).toThrow(/random flip.*p/);
   });
 });

@@ -3,12 +3,12 @@
  * Flipping twice is the identity for pixels and the transform, and for float32 boxes up to one rounding (≤ W·2⁻²³).
  */
 import { z } from "zod";
-import { composeTransform, mapBoxes } from "./box-transform.js";
-import { parseWith } from "./errors.js";
-import type { Rng } from "./rng.js";
-import { pixelsLike } from "./resize.js";
-import { copyAnnotations } from "./sample-ops.js";
-import type { Sample } from "./types.js";
+import { composeTransform, mapBoxes } from "./box-transform";
+import { parseWith } from "./errors";
+import type { Rng } from "./rng";
+import { pixelsLike } from "./resize";
+import { copyAnnotations } from "./sample-ops";
+import type { Sample } from "./types";
 
 /** Flip a sample horizontally (pure). */
 export function hflip(sample: Sample): Sample {

@@ -28,12 +28,12 @@
  */
 import path from "node:path";
 import { z } from "zod";
-import { loadCoco } from "./coco-loader.js";
-import { DataError, parseWith } from "./errors.js";
-import { ImageCheckSchema } from "./image-check.js";
-import { isDir, isFile } from "./read-file.js";
-import { resolveInside } from "./safe-path.js";
-import type { Dataset } from "./types.js";
+import { loadCoco } from "./coco-loader";
+import { DataError, parseWith } from "./errors";
+import { ImageCheckSchema } from "./image-check";
+import { isDir, isFile } from "./read-file";
+import { resolveInside } from "./safe-path";
+import type { Dataset } from "./types";
 
 const OP = "load FLIR";
 
@@ -48,22 +48,41 @@ export const FLIR_V1_CATEGORIES = [
 
 /** FLIR ADAS v2 class names (15 annotated classes); ids come from each `coco.json`. */
 export const FLIR_V2_CLASS_NAMES = [
-  "person", "bike", "car", "motor", "bus", "train", "truck", "light", "hydrant", "sign", "dog", "skateboard",
-  "stroller", "scooter", "other vehicle",
+  "person",
+  "bike",
+  "car",
+  "motor",
+  "bus",
+  "train",
+  "truck",
+  "light",
+  "hydrant",
+  "sign",
+  "dog",
+  "skateboard",
+  "stroller",
+  "scooter",
+  "other vehicle",
 ] as const;
 
 /** The classes v1 and v2 share, the default selection. */
 export const FLIR_COMMON_CLASSES = ["person", "bicycle", "car", "dog"] as const;
 
 /** Name aliases between FLIR versions (and COCO): lower-case name → canonical lower-case name. */
-export const FLIR_ALIASES: Record<string, string> = { bike: "bicycle", motor: "motorcycle", other_vehicle: "other vehicle" };
+export const FLIR_ALIASES: Record<string, string> = {
+  bike: "bicycle",
+  motor: "motorcycle",
+  other_vehicle: "other vehicle",
+};
 
 /** Options of `loadFlir`. */
 export const FlirOptionsSchema = z.object({
   root: z.string().min(1),
   version: z.enum(["v1", "v2", "auto"]).default("auto"),
   split: z.string().min(1).default("train"),
-  categories: z.union([z.literal("all"), z.array(z.union([z.number().int(), z.string().min(1)])).min(1)]).default([...FLIR_COMMON_CLASSES]),
+  categories: z
+    .union([z.literal("all"), z.array(z.union([z.number().int(), z.string().min(1)])).min(1)])
+    .default([...FLIR_COMMON_CLASSES]),
   thermal16: z.boolean().default(false),
   highBitDepth: z.enum(["float", "stretch", "uint8"]).default("stretch"),
   checkImages: ImageCheckSchema.default("header"),
@@ -74,7 +93,11 @@ export const FlirOptionsSchema = z.object({
 export type FlirOptions = z.input<typeof FlirOptionsSchema>;
 
 /** Where the json and the image folder of a FLIR split are, per version. */
-export function flirSplitPaths(root: string, version: "v1" | "v2", split: string): { annotationFile: string; imageDir: string } {
+export function flirSplitPaths(
+  root: string,
+  version: "v1" | "v2",
+  split: string,
+): { annotationFile: string; imageDir: string } {
   if (version === "v1") {
     const dir = path.join(root, split);
     return { annotationFile: path.join(dir, "thermal_annotations.json"), imageDir: dir };
@@ -93,12 +116,23 @@ export async function loadFlir(options: FlirOptions): Promise<Dataset> {
     else if (await isFile(flirSplitPaths(root, "v1", o.split).annotationFile)) version = "v1";
     else {
       throw new DataError(
-        { op: OP, file: root, field: "split", value: o.split, allowed: "v1: <root>/<split>/thermal_annotations.json; v2: <root>/images_thermal_<split>/coco.json or video_thermal_test/coco.json" },
+        {
+          op: OP,
+          file: root,
+          field: "split",
+          value: o.split,
+          allowed:
+            "v1: <root>/<split>/thermal_annotations.json; v2: <root>/images_thermal_<split>/coco.json or video_thermal_test/coco.json",
+        },
         "no FLIR annotation file found for this split",
       );
     }
   }
-  if (o.thermal16 && version !== "v1") throw new DataError({ op: OP, file: root, field: "thermal16", value: true, allowed: "v1 only" }, "16-bit frames are part of FLIR v1 only");
+  if (o.thermal16 && version !== "v1")
+    throw new DataError(
+      { op: OP, file: root, field: "thermal16", value: true, allowed: "v1 only" },
+      "16-bit frames are part of FLIR v1 only",
+    );
   const { annotationFile, imageDir } = flirSplitPaths(root, version, o.split);
   if (!(await isDir(imageDir))) throw new DataError({ op: OP, file: imageDir }, "split folder not found");
 
@@ -126,7 +160,13 @@ export async function loadFlir(options: FlirOptions): Promise<Dataset> {
     { format: "flir", op: OP, decode: { highBitDepth: o.highBitDepth }, fileFor, aliases: FLIR_ALIASES },
   );
   if (missing16 > 0) {
-    ds.report.problems.push({ file: path.join(imageDir, "thermal_16_bit"), kind: "no-16-bit-frame", value: missing16, message: `${missing16} frames have no 16-bit TIFF; their 8-bit frame is used`, action: "note" });
+    ds.report.problems.push({
+      file: path.join(imageDir, "thermal_16_bit"),
+      kind: "no-16-bit-frame",
+      value: missing16,
+      message: `${missing16} frames have no 16-bit TIFF; their 8-bit frame is used`,
+      action: "note",
+    });
   }
   return ds;
 }

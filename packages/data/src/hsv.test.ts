@@ -1,9 +1,9 @@
-import { firstDifference } from "./test-fixtures-geometry.js";
+import { firstDifference } from "./test-fixtures-geometry";
 import { describe, expect, it } from "vitest";
-import { adjustHsv, hsvJitter } from "./hsv.js";
-import { createRng } from "./rng.js";
-import { gradientImage, sampleOf } from "./test-fixtures.js";
-import type { Image } from "./types.js";
+import { adjustHsv, hsvJitter } from "./hsv";
+import { createRng } from "./rng";
+import { gradientImage, sampleOf } from "./test-fixtures";
+import type { Image } from "./types";
 
 const one = (rgb: number[]): Image => ({ data: Uint8Array.from(rgb), width: 1, height: 1, channels: 3 });
 
@@ -19,7 +19,12 @@ describe("HSV jitter", () => {
     expect(Array.from(adjustHsv(one([200, 100, 100]), 0, 1, 0.5).data)).toEqual([100, 50, 50]);
     expect(Array.from(adjustHsv(one([200, 100, 100]), 0, 0, 1).data)).toEqual([200, 200, 200]);
     expect(Array.from(adjustHsv(one([90, 90, 90]), 0.2, 1.7, 1).data)).toEqual([90, 90, 90]);
-    const f = adjustHsv({ data: Float32Array.from([1, 0, 0]), width: 1, height: 1, channels: 3 }, 1 / 3, 1, 1);
+    const f = adjustHsv(
+      { data: Float32Array.from([1, 0, 0]), width: 1, height: 1, channels: 3 },
+      1 / 3,
+      1,
+      1,
+    );
     expect(Array.from(f.data).map((x) => +x.toFixed(6))).toEqual([0, 1, 0]);
   });
 

@@ -4,11 +4,11 @@
  * H' = frac(H + dh), S' = min(1, S·gs), V' = min(1, V·gv), → RGB. Boxes are untouched.
  */
 import { z } from "zod";
-import { parseWith } from "./errors.js";
-import type { Rng } from "./rng.js";
-import { pixelsLike } from "./resize.js";
-import { copyAnnotations } from "./sample-ops.js";
-import type { Image, Sample } from "./types.js";
+import { parseWith } from "./errors";
+import type { Rng } from "./rng";
+import { pixelsLike } from "./resize";
+import { copyAnnotations } from "./sample-ops";
+import type { Image, Sample } from "./types";
 
 /** HSV gains (YOLOv5 defaults 0.015, 0.7, 0.4). */
 export const HsvSchema = z.object({
@@ -29,9 +29,11 @@ export function adjustHsv(img: Image, dh: number, gs: number, gv: number): Image
   const round = isU8 ? 0.5 : 0;
   const shift6 = (((dh % 1) + 1) % 1) * 6; // hue shift in sextants
   for (let i = 0; i < data.length; i += 3) {
-    const r = data[i]! * k, g = data[i + 1]! * k, b = data[i + 2]! * k;
-    const mx = r > g ? (r > b ? r : b) : g > b ? g : b;
-    const mn = r < g ? (r < b ? r : b) : g < b ? g : b;
+    const r = data[i]! * k,
+      g = data[i + 1]! * k,
+      b = data[i + 2]! * k;
+    const mx = r > g ? Math.max(r, b) : Math.max(g, b);
+    const mn = r < g ? Math.min(r, b) : Math.min(g, b);
     const d = mx - mn;
     let v = mx * gv;
     if (v > 1) v = 1;
@@ -50,14 +52,35 @@ export function adjustHsv(img: Image, dh: number, gs: number, gv: number): Image
     if (h6 >= 6) h6 -= 6;
     const sec = h6 | 0;
     const f = h6 - sec;
-    const p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+    const p = v * (1 - s),
+      q = v * (1 - s * f),
+      t = v * (1 - s * (1 - f));
     let R: number, G: number, B: number;
-    if (sec === 0) { R = v; G = t; B = p; }
-    else if (sec === 1) { R = q; G = v; B = p; }
-    else if (sec === 2) { R = p; G = v; B = t; }
-    else if (sec === 3) { R = p; G = q; B = v; }
-    else if (sec === 4) { R = t; G = p; B = v; }
-    else { R = v; G = p; B = q; }
+    if (sec === 0) {
+      R = v;
+      G = t;
+      B = p;
+    } else if (sec === 1) {
+      R = q;
+      G = v;
+      B = p;
+    } else if (sec === 2) {
+      R = p;
+      G = v;
+      B = t;
+    } else if (sec === 3) {
+      R = p;
+      G = q;
+      B = v;
+    } else if (sec === 4) {
+      R = t;
+      G = p;
+      B = v;
+    } else {
+      R = v;
+      G = p;
+      B = q;
+    }
     out[i] = R * back + round;
     out[i + 1] = G * back + round;
     out[i + 2] = B * back + round;

@@ -3,10 +3,10 @@
  * header read that proves the file is a readable JPEG/PNG/TIFF and gives its oriented size.
  */
 import { z } from "zod";
-import { DataError, type ProblemLog } from "./errors.js";
-import { readImageHeader } from "./image-header.js";
-import { isFile } from "./read-file.js";
-import { resolveInside } from "./safe-path.js";
+import { DataError, type ProblemLog } from "./errors";
+import { readImageHeader } from "./image-header";
+import { isFile } from "./read-file";
+import { resolveInside } from "./safe-path";
 
 /**
  * How much a loader checks each image when loading: `header` (default) reads the header (existence, format,
@@ -41,13 +41,23 @@ export async function checkImageFile(
   const where = { file: src.file, entry: src.entry, field: src.field, value: name };
   const p = resolveInside(root, name);
   if (!p.ok) {
-    log.add({ ...where, kind: "path-escape", message: `refused image path: ${p.reason}`, action: "skipped-image" });
+    log.add({
+      ...where,
+      kind: "path-escape",
+      message: `refused image path: ${p.reason}`,
+      action: "skipped-image",
+    });
     return null;
   }
   if (mode === "none" && declared) return { file: p.path, ...declared };
   if (mode === "exists" && declared) {
     if (await isFile(p.path)) return { file: p.path, ...declared };
-    log.add({ ...where, kind: "missing-image", message: `image file not found: ${p.path}`, action: "skipped-image" });
+    log.add({
+      ...where,
+      kind: "missing-image",
+      message: `image file not found: ${p.path}`,
+      action: "skipped-image",
+    });
     return null;
   }
   try {

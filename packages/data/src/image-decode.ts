@@ -15,10 +15,10 @@ import { readFile } from "node:fs/promises";
 import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import UTIF from "utif";
-import { DataError } from "./errors.js";
-import { parseImageHeader, type ImageHeader } from "./image-header.js";
-import { applyOrientation, resizeBilinear } from "./resize.js";
-import type { DecodeOptions, HighBitDepth, Image, PixelArray } from "./types.js";
+import { DataError } from "./errors";
+import { parseImageHeader, type ImageHeader } from "./image-header";
+import { applyOrientation, resizeBilinear } from "./resize";
+import type { DecodeOptions, HighBitDepth, Image, PixelArray } from "./types";
 
 type SharpModule = typeof import("sharp");
 let sharpModule: SharpModule | null | undefined;
@@ -43,7 +43,11 @@ export async function defaultDecoder(): Promise<"sharp" | "js"> {
 }
 
 /** Target size for "longer side at most `maxSide`": `round(W·r) × round(H·r)`, r = maxSide / max(W, H), r < 1 only. */
-export function shrinkSize(width: number, height: number, maxSide: number | undefined): { width: number; height: number } {
+export function shrinkSize(
+  width: number,
+  height: number,
+  maxSide: number | undefined,
+): { width: number; height: number } {
   if (maxSide === undefined || Math.max(width, height) <= maxSide) return { width, height };
   const r = maxSide / Math.max(width, height);
   return { width: Math.max(1, Math.round(width * r)), height: Math.max(1, Math.round(height * r)) };
@@ -74,9 +78,14 @@ export function from16Bit(v: Uint16Array, mode: HighBitDepth): PixelArray {
   return out;
 }
 
-async function decodeSharp(bytes: Uint8Array, h: ImageHeader, o: Required<Omit<DecodeOptions, "maxSide">> & DecodeOptions): Promise<Image> {
+async function decodeSharp(
+  bytes: Uint8Array,
+  h: ImageHeader,
+  o: Required<Omit<DecodeOptions, "maxSide">> & DecodeOptions,
+): Promise<Image> {
   const sharp = await loadSharp();
-  if (!sharp) throw new Error("sharp is not available (its native platform package did not load); use decoder 'js'");
+  if (!sharp)
+    throw new Error("sharp is not available (its native platform package did not load); use decoder 'js'");
   let p = sharp(bytes, { failOn: o.tolerant ? "none" : "warning", limitInputPixels: 1 << 28 });
   if (o.autoOrient && h.orientation > 1) p = p.rotate();
   const ow = o.autoOrient ? h.width : h.rawWidth;
@@ -85,10 +94,16 @@ async function decodeSharp(bytes: Uint8Array, h: ImageHeader, o: Required<Omit<D
   if (t.width !== ow || t.height !== oh) p = p.resize(t.width, t.height, { fit: "fill" });
   p = p.removeAlpha();
   const deep = h.bitDepth > 8;
-  const { data, info } = await (deep ? p.toColourspace("rgb16").raw({ depth: "ushort" }) : p.toColourspace("srgb").raw()).toBuffer({ resolveWithObject: true });
+  const { data, info } = await (deep
+    ? p.toColourspace("rgb16").raw({ depth: "ushort" })
+    : p.toColourspace("srgb").raw()
+  ).toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new Error(`sharp returned ${info.channels} channels`);
   const pixels = deep
-    ? from16Bit(new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)), o.highBitDepth)
+    ? from16Bit(
+        new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
+        o.highBitDepth,
+      )
     : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return { data: pixels, width: info.width, height: info.height, channels: 3 };
 }
@@ -114,14 +129,23 @@ function decodeJsRaw(bytes: Uint8Array, h: ImageHeader, mode: HighBitDepth, tole
   const n = h.rawWidth * h.rawHeight;
   const img = (data: PixelArray): Image => ({ data, width: h.rawWidth, height: h.rawHeight, channels: 3 });
   if (h.format === "jpeg") {
-    const d = jpeg.decode(bytes, { formatAsRGBA: false, useTArray: true, tolerantDecoding: tolerant, maxMemoryUsageInMB: 2048 });
-    if (d.data.length !== n * 3) throw new Error(`jpeg-js returned ${d.data.length} bytes for ${h.rawWidth}x${h.rawHeight}`);
+    const d = jpeg.decode(bytes, {
+      formatAsRGBA: false,
+      useTArray: true,
+      tolerantDecoding: tolerant,
+      maxMemoryUsageInMB: 2048,
+    });
+    if (d.data.length !== n * 3)
+      throw new Error(`jpeg-js returned ${d.data.length} bytes for ${h.rawWidth}x${h.rawHeight}`);
     return img(d.data);
   }
   if (h.format === "png") {
-    const p = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true });
+    const p = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+      skipRescale: true,
+    });
     // pngjs always returns 4 channels (gray expanded, alpha 255/65535 added); 16-bit data comes as Uint16Array.
-    if (p.data instanceof Uint16Array) return img(from16Bit(toRgb(p.data, n, 4, new Uint16Array(n * 3)), mode));
+    if (p.data instanceof Uint16Array)
+      return img(from16Bit(toRgb(p.data, n, 4, new Uint16Array(n * 3)), mode));
     return img(toRgb(p.data, n, 4, new Uint8Array(n * 3)));
   }
   const ifds = UTIF.decode(bytes);
@@ -147,14 +171,21 @@ function decodeJsRaw(bytes: Uint8Array, h: ImageHeader, mode: HighBitDepth, tole
  * Decode an image file or in-memory bytes into a 3-channel HWC image, oriented and optionally shrunk so that its
  * longer side is at most `maxSide` (size `shrinkSize(W, H, maxSide)`, the same for both decoders).
  */
-export async function decodeImage(input: string | Uint8Array, options: DecodeOptions = {}, name?: string): Promise<Image> {
+export async function decodeImage(
+  input: string | Uint8Array,
+  options: DecodeOptions = {},
+  name?: string,
+): Promise<Image> {
   const file = name ?? (typeof input === "string" ? input : "<buffer>");
   let bytes: Uint8Array;
   if (typeof input === "string") {
     try {
       bytes = await readFile(input);
     } catch (e) {
-      throw new DataError({ op: "decode image", file }, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new DataError(
+        { op: "decode image", file },
+        `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
   } else bytes = input;
   const h = parseImageHeader(bytes, file);
@@ -173,6 +204,10 @@ export async function decodeImage(input: string | Uint8Array, options: DecodeOpt
     return t.width === img.width && t.height === img.height ? img : resizeBilinear(img, t.width, t.height);
   } catch (e) {
     if (e instanceof DataError) throw e;
-    throw new DataError({ op: "decode image", file }, `${o.decoder} could not decode this ${h.format} (${h.rawWidth}x${h.rawHeight}): ${(e as Error).message}`, { cause: e });
+    throw new DataError(
+      { op: "decode image", file },
+      `${o.decoder} could not decode this ${h.format} (${h.rawWidth}x${h.rawHeight}): ${(e as Error).message}`,
+      { cause: e },
+    );
   }
 }

@@ -4,7 +4,7 @@
  * decoders agree on the oriented size.
  */
 import { open } from "node:fs/promises";
-import { DataError } from "./errors.js";
+import { DataError } from "./errors";
 
 /** Image container formats kdet decodes. */
 export type ImageFormat = "jpeg" | "png" | "tiff";
@@ -33,7 +33,12 @@ const ALLOWED = "JPEG (FF D8 FF), PNG (89 50 4E 47), TIFF (II*\\0 / MM\\0*)";
 export function sniffFormat(b: Uint8Array): ImageFormat | null {
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "jpeg";
   if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return "png";
-  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 42 && b[3] === 0) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 42))) return "tiff";
+  if (
+    b.length >= 4 &&
+    ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 42 && b[3] === 0) ||
+      (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 42))
+  )
+    return "tiff";
   return null;
 }
 
@@ -151,7 +156,8 @@ function parseTiff(b: Uint8Array): ImageHeader {
  */
 export function parseImageHeader(bytes: Uint8Array, file = "<buffer>"): ImageHeader {
   const r = tryParse(bytes, file);
-  if (r === "more") throw new DataError({ op: "read image header", file }, "file is truncated inside its header");
+  if (r === "more")
+    throw new DataError({ op: "read image header", file }, "file is truncated inside its header");
   return r;
 }
 
@@ -159,7 +165,12 @@ function tryParse(bytes: Uint8Array, file: string): ImageHeader | "more" {
   const format = sniffFormat(bytes);
   if (format === null) {
     throw new DataError(
-      { op: "read image header", file, value: Array.from(bytes.subarray(0, 8), (x) => x.toString(16).padStart(2, "0")).join(" "), allowed: ALLOWED },
+      {
+        op: "read image header",
+        file,
+        value: Array.from(bytes.subarray(0, 8), (x) => x.toString(16).padStart(2, "0")).join(" "),
+        allowed: ALLOWED,
+      },
       bytes.length === 0 ? "file is empty" : "not a supported image (unknown magic bytes)",
     );
   }
@@ -167,7 +178,10 @@ function tryParse(bytes: Uint8Array, file: string): ImageHeader | "more" {
     return format === "jpeg" ? parseJpeg(bytes) : format === "png" ? parsePng(bytes) : parseTiff(bytes);
   } catch (e) {
     if (e instanceof NeedMoreBytes) return "more";
-    throw new DataError({ op: "read image header", file }, `broken ${format} header: ${(e as Error).message}`);
+    throw new DataError(
+      { op: "read image header", file },
+      `broken ${format} header: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -177,7 +191,10 @@ export async function readImageHeader(file: string): Promise<ImageHeader> {
   try {
     fh = await open(file, "r");
   } catch (e) {
-    throw new DataError({ op: "read image header", file }, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new DataError(
+      { op: "read image header", file },
+      `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   try {
     const size = (await fh.stat()).size;
@@ -187,7 +204,11 @@ export async function readImageHeader(file: string): Promise<ImageHeader> {
       const { bytesRead } = await fh.read(buf, 0, want, 0);
       const r = tryParse(buf.subarray(0, bytesRead), file);
       if (r !== "more") return r;
-      if (want >= size) throw new DataError({ op: "read image header", file }, `file is truncated inside its header (${size} bytes)`);
+      if (want >= size)
+        throw new DataError(
+          { op: "read image header", file },
+          `file is truncated inside its header (${size} bytes)`,
+        );
       want = Math.min(size, want * 8);
     }
   } finally {

@@ -2,9 +2,9 @@
  * Dataset inspection: per-class counts, box sizes (COCO small/medium/large by box area: < 32², < 96², ≥ 96²
  * pixels), images without boxes, and the problems the loader reported — optionally after decoding every image.
  */
-import { DataError } from "./errors.js";
-import { mapLimit } from "./read-file.js";
-import type { Dataset, ImageId } from "./types.js";
+import { DataError } from "./errors";
+import { mapLimit } from "./read-file";
+import type { Dataset, ImageId } from "./types";
 
 /** Edges (in √area pixels) of the box size histogram. */
 export const SIZE_BIN_EDGES = [0, 8, 16, 32, 64, 96, 128, 256, Infinity] as const;
@@ -14,7 +14,16 @@ export interface Inspection {
   name: string;
   images: number;
   boxes: number;
-  perClass: { index: number; name: string; categoryId: number; boxes: number; images: number; crowd: number; difficult: number; ignored: number }[];
+  perClass: {
+    index: number;
+    name: string;
+    categoryId: number;
+    boxes: number;
+    images: number;
+    crowd: number;
+    difficult: number;
+    ignored: number;
+  }[];
   /** COCO size ranges by box area (crowd boxes included). */
   sizes: { small: number; medium: number; large: number };
   /** Counts per `SIZE_BIN_EDGES` bin of √(w·h). */
@@ -27,8 +36,20 @@ export interface Inspection {
 }
 
 /** Inspect a dataset; `decode: true` also decodes every image (finds truncated/corrupt files). */
-export async function inspectDataset(ds: Dataset, options: { decode?: boolean; concurrency?: number } = {}): Promise<Inspection> {
-  const perClass = ds.classNames.map((name, index) => ({ index, name, categoryId: ds.categoryIds[index]!, boxes: 0, images: 0, crowd: 0, difficult: 0, ignored: 0 }));
+export async function inspectDataset(
+  ds: Dataset,
+  options: { decode?: boolean; concurrency?: number } = {},
+): Promise<Inspection> {
+  const perClass = ds.classNames.map((name, index) => ({
+    index,
+    name,
+    categoryId: ds.categoryIds[index]!,
+    boxes: 0,
+    images: 0,
+    crowd: 0,
+    difficult: 0,
+    ignored: 0,
+  }));
   const sizes = { small: 0, medium: 0, large: 0 };
   const hist = SIZE_BIN_EDGES.slice(0, -1).map((from, i) => ({ from, to: SIZE_BIN_EDGES[i + 1]!, count: 0 }));
   const empty: ImageId[] = [];
@@ -41,7 +62,10 @@ export async function inspectDataset(ds: Dataset, options: { decode?: boolean; c
     for (let j = 0; j < n; j++) {
       const c = perClass[r.classes[j]!]!;
       c.boxes++;
-      if (!seen.has(c.index)) { seen.add(c.index); c.images++; }
+      if (!seen.has(c.index)) {
+        seen.add(c.index);
+        c.images++;
+      }
       c.crowd += r.iscrowd[j]!;
       c.difficult += r.difficult[j]!;
       c.ignored += r.ignore[j]!;
@@ -91,7 +115,10 @@ export function formatInspection(x: Inspection): string {
     "",
     "| class | id | boxes | images | crowd | difficult | ignored |",
     "|---|---|---|---|---|---|---|",
-    ...x.perClass.map((c) => `| ${c.name} | ${c.categoryId} | ${c.boxes} | ${c.images} | ${c.crowd} | ${c.difficult} | ${c.ignored} |`),
+    ...x.perClass.map(
+      (c) =>
+        `| ${c.name} | ${c.categoryId} | ${c.boxes} | ${c.images} | ${c.crowd} | ${c.difficult} | ${c.ignored} |`,
+    ),
     "",
     `COCO sizes: small ${x.sizes.small}, medium ${x.sizes.medium}, large ${x.sizes.large}`,
     "",
@@ -99,7 +126,14 @@ export function formatInspection(x: Inspection): string {
     "|---|---|",
     ...x.sizeHistogram.map((b) => `| ${b.from}–${b.to === Infinity ? "∞" : b.to} | ${b.count} |`),
   ];
-  if (x.problems.length) lines.push("", "| problem | action | count |", "|---|---|---|", ...x.problems.map((p) => `| ${p.kind} | ${p.action} | ${p.count} |`));
-  if (x.decodeFailures.length) lines.push("", "Decode failures:", ...x.decodeFailures.map((f) => `- ${f.file}: ${f.message}`));
+  if (x.problems.length)
+    lines.push(
+      "",
+      "| problem | action | count |",
+      "|---|---|---|",
+      ...x.problems.map((p) => `| ${p.kind} | ${p.action} | ${p.count} |`),
+    );
+  if (x.decodeFailures.length)
+    lines.push("", "Decode failures:", ...x.decodeFailures.map((f) => `- ${f.file}: ${f.message}`));
   return lines.join("\n");
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { unmapBoxes } from "./box-transform.js";
-import { letterbox, letterboxGeometry } from "./letterbox.js";
-import { createRng } from "./rng.js";
-import { boxesInside, colourBox, maxDiff, firstDifference } from "./test-fixtures-geometry.js";
-import { rectsImage, sampleOf } from "./test-fixtures.js";
+import { unmapBoxes } from "./box-transform";
+import { letterbox, letterboxGeometry } from "./letterbox";
+import { createRng } from "./rng";
+import { boxesInside, colourBox, maxDiff, firstDifference } from "./test-fixtures-geometry";
+import { rectsImage, sampleOf } from "./test-fixtures";
 
 describe("letterbox", () => {
   it("has the hand-computed geometry", () => {
@@ -17,9 +17,12 @@ describe("letterbox", () => {
   it("property: boxes stay inside, and letterbox then inverse maps boxes back within 1e-4", () => {
     const rng = createRng(11);
     for (let t = 0; t < 150; t++) {
-      const W = 1 + rng.int(1000), H = 1 + rng.int(1000), S = 32 + rng.int(600);
+      const W = 1 + rng.int(1000),
+        H = 1 + rng.int(1000),
+        S = 32 + rng.int(600);
       const boxes = Array.from({ length: 1 + rng.int(5) }, () => {
-        const x1 = rng.uniform(0, W * 0.9), y1 = rng.uniform(0, H * 0.9);
+        const x1 = rng.uniform(0, W * 0.9),
+          y1 = rng.uniform(0, H * 0.9);
         return [x1, y1, rng.uniform(x1 + W * 0.01, W), rng.uniform(y1 + H * 0.01, H)];
       });
       const s = sampleOf({ data: new Uint8Array(W * H * 3), width: W, height: H, channels: 3 }, boxes);
@@ -46,7 +49,10 @@ describe("letterbox", () => {
   });
 
   it("works on float images (fill/255)", () => {
-    const s = sampleOf({ data: new Float32Array(10 * 20 * 3).fill(0.5), width: 10, height: 20, channels: 3 }, [[1, 1, 5, 5]]);
+    const s = sampleOf(
+      { data: new Float32Array(10 * 20 * 3).fill(0.5), width: 10, height: 20, channels: 3 },
+      [[1, 1, 5, 5]],
+    );
     const out = letterbox(s, { width: 40, height: 40 });
     expect(out.image.data).toBeInstanceOf(Float32Array);
     expect(out.image.data[0]).toBeCloseTo(114 / 255, 6);

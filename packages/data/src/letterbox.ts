@@ -7,12 +7,12 @@
  * composed with this map, so `unmapBoxes(boxes, transform)` returns original coordinates.
  */
 import { z } from "zod";
-import { composeTransform, mapBoxes } from "./box-transform.js";
-import { parseWith } from "./errors.js";
-import { pixelsLike, resizeBilinear } from "./resize.js";
-import { copyAnnotations } from "./sample-ops.js";
-import type { Sample } from "./types.js";
-import { DEFAULT_FILL, paste } from "./warp.js";
+import { composeTransform, mapBoxes } from "./box-transform";
+import { parseWith } from "./errors";
+import { pixelsLike, resizeBilinear } from "./resize";
+import { copyAnnotations } from "./sample-ops";
+import type { Sample } from "./types";
+import { DEFAULT_FILL, paste } from "./warp";
 
 /** Letterbox options. */
 export const LetterboxSchema = z.object({
@@ -27,7 +27,13 @@ export const LetterboxSchema = z.object({
 export type LetterboxOptions = z.input<typeof LetterboxSchema>;
 
 /** The letterbox geometry for a `W × H` image: resized size and padding offsets. */
-export function letterboxGeometry(W: number, H: number, width: number, height: number, scaleUp = true): { w: number; h: number; left: number; top: number } {
+export function letterboxGeometry(
+  W: number,
+  H: number,
+  width: number,
+  height: number,
+  scaleUp = true,
+): { w: number; h: number; left: number; top: number } {
   let r = Math.min(width / W, height / H);
   if (!scaleUp) r = Math.min(r, 1);
   const w = Math.max(1, Math.min(width, Math.round(W * r)));
@@ -42,7 +48,12 @@ export function letterbox(sample: Sample, options: LetterboxOptions): Sample {
   const g = letterboxGeometry(image.width, image.height, o.width, o.height, o.scaleUp);
   const resized = g.w === image.width && g.h === image.height ? image : resizeBilinear(image, g.w, g.h);
   const isU8 = image.data instanceof Uint8Array;
-  const canvas = { data: pixelsLike(image.data, o.width * o.height * 3), width: o.width, height: o.height, channels: 3 as const };
+  const canvas = {
+    data: pixelsLike(image.data, o.width * o.height * 3),
+    width: o.width,
+    height: o.height,
+    channels: 3 as const,
+  };
   canvas.data.fill(isU8 ? o.fill : o.fill / 255);
   paste(canvas, resized, g.left, g.top);
   const map = { sx: g.w / image.width, sy: g.h / image.height, tx: g.left, ty: g.top };

@@ -1,13 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { mosaic4 } from "./mosaic.js";
-import { createRng } from "./rng.js";
-import { boxesInside, colourBox, maxDiff, firstDifference } from "./test-fixtures-geometry.js";
-import { rectsImage, sampleOf } from "./test-fixtures.js";
+import { mosaic4 } from "./mosaic";
+import { createRng } from "./rng";
+import { boxesInside, colourBox, maxDiff, firstDifference } from "./test-fixtures-geometry";
+import { rectsImage, sampleOf } from "./test-fixtures";
 
-const COLOURS: [number, number, number][] = [[240, 10, 10], [10, 240, 10], [10, 10, 240], [240, 240, 10]];
+const COLOURS: [number, number, number][] = [
+  [240, 10, 10],
+  [10, 240, 10],
+  [10, 10, 240],
+  [240, 240, 10],
+];
 
 describe("mosaic4", () => {
-  const inputs = [[100, 80], [60, 120], [128, 128], [90, 40]].map(([w, h], i) => {
+  const inputs = [
+    [100, 80],
+    [60, 120],
+    [128, 128],
+    [90, 40],
+  ].map(([w, h], i) => {
     const box = [Math.round(w! * 0.3), Math.round(h! * 0.3), Math.round(w! * 0.7), Math.round(h! * 0.7)];
     const s = sampleOf(rectsImage(w!, h!, [{ box, rgb: COLOURS[i]! }]), [box]);
     s.classes[0] = i;
@@ -45,10 +55,13 @@ describe("mosaic4", () => {
   });
 
   it("tile 0 ends at the centre: with its box at its bottom-right corner, the box ends at (xc, yc)", () => {
-    const s0 = sampleOf(rectsImage(64, 64, [{ box: [32, 32, 64, 64], rgb: COLOURS[0]! }]), [[32, 32, 64, 64]]);
+    const s0 = sampleOf(rectsImage(64, 64, [{ box: [32, 32, 64, 64], rgb: COLOURS[0]! }]), [
+      [32, 32, 64, 64],
+    ]);
     const m = mosaic4([s0, ...inputs.slice(1)], createRng(2), { size: 64 });
     const rng = createRng(2);
-    const xc = Math.floor(rng.uniform(32, 96)), yc = Math.floor(rng.uniform(32, 96));
+    const xc = Math.floor(rng.uniform(32, 96)),
+      yc = Math.floor(rng.uniform(32, 96));
     expect(Array.from(m.boxes.subarray(0, 4))).toEqual([xc - 32, yc - 32, xc, yc]);
   });
 });

@@ -9,14 +9,14 @@
  * `imageId`/`file` are those of the first input.
  */
 import { z } from "zod";
-import { BoxFilterSchema, clipAndFilterBoxes } from "./box-filter.js";
-import { mapBoxes } from "./box-transform.js";
-import { DataError, parseWith } from "./errors.js";
-import type { Rng } from "./rng.js";
-import { pixelsLike, resizeBilinear } from "./resize.js";
-import { concatAnnotations, selectBoxes } from "./sample-ops.js";
-import type { Sample } from "./types.js";
-import { DEFAULT_FILL, paste } from "./warp.js";
+import { BoxFilterSchema, clipAndFilterBoxes } from "./box-filter";
+import { mapBoxes } from "./box-transform";
+import { DataError, parseWith } from "./errors";
+import type { Rng } from "./rng";
+import { pixelsLike, resizeBilinear } from "./resize";
+import { concatAnnotations, selectBoxes } from "./sample-ops";
+import type { Sample } from "./types";
+import { DEFAULT_FILL, paste } from "./warp";
 
 /** Mosaic options. */
 export const MosaicSchema = z.object({
@@ -31,12 +31,17 @@ export type MosaicOptions = z.input<typeof MosaicSchema>;
 /** Combine 4 samples into one `2·size` mosaic (2 draws from `rng`; pure). */
 export function mosaic4(samples: readonly Sample[], rng: Rng, options: MosaicOptions): Sample {
   const o = parseWith(MosaicSchema, options, "mosaic");
-  if (samples.length !== 4) throw new DataError({ op: "mosaic", value: samples.length, allowed: "4" }, "mosaic needs exactly 4 samples");
+  if (samples.length !== 4)
+    throw new DataError(
+      { op: "mosaic", value: samples.length, allowed: "4" },
+      "mosaic needs exactly 4 samples",
+    );
   const S = o.size;
   const C = 2 * S;
   const first = samples[0]!;
   const isU8 = first.image.data instanceof Uint8Array;
-  if (samples.some((s) => s.image.data instanceof Uint8Array !== isU8)) throw new DataError({ op: "mosaic" }, "all 4 images must have the same pixel type");
+  if (samples.some((s) => s.image.data instanceof Uint8Array !== isU8))
+    throw new DataError({ op: "mosaic" }, "all 4 images must have the same pixel type");
   const canvas = { data: pixelsLike(first.image.data, C * C * 3), width: C, height: C, channels: 3 as const };
   canvas.data.fill(isU8 ? o.fill : o.fill / 255);
   const xc = Math.floor(rng.uniform(S / 2, (3 * S) / 2));
@@ -51,8 +56,18 @@ export function mosaic4(samples: readonly Sample[], rng: Rng, options: MosaicOpt
     const top = i === 0 || i === 1 ? yc - h : yc;
     paste(canvas, img, left, top);
     const moved = mapBoxes(s.boxes, { sx: w / W, sy: h / H, tx: left, ty: top });
-    return selectBoxes(s, Array.from({ length: s.classes.length }, (_, j) => j), moved);
+    return selectBoxes(
+      s,
+      Array.from({ length: s.classes.length }, (_, j) => j),
+      moved,
+    );
   });
   const all = concatAnnotations(parts);
-  return { ...clipAndFilterBoxes(all, C, C, o.filter), imageId: first.imageId, file: first.file, image: canvas, transform: null };
+  return {
+    ...clipAndFilterBoxes(all, C, C, o.filter),
+    imageId: first.imageId,
+    file: first.file,
+    image: canvas,
+    transform: null,
+  };
 }

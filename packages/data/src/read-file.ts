@@ -2,7 +2,7 @@
  * Reading annotation files with errors that name the file, plus a small concurrency-limited map.
  */
 import { readFile, stat } from "node:fs/promises";
-import { DataError } from "./errors.js";
+import { DataError } from "./errors";
 
 /** Read a UTF-8 text file; a missing or unreadable file throws a `DataError` naming it. */
 export async function readText(file: string, op: string): Promise<string> {
@@ -10,7 +10,10 @@ export async function readText(file: string, op: string): Promise<string> {
     return await readFile(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError({ op, file }, code === "ENOENT" ? "file not found" : `cannot read (${code ?? (e as Error).message})`);
+    throw new DataError(
+      { op, file },
+      code === "ENOENT" ? "file not found" : `cannot read (${code ?? (e as Error).message})`,
+    );
   }
 }
 
@@ -43,7 +46,11 @@ export async function isDir(dir: string): Promise<boolean> {
 }
 
 /** `Promise.all(items.map(fn))` with at most `limit` calls in flight; results keep the input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -1,7 +1,7 @@
 /**
  * Pure-JS resampling of HWC 3-channel images (uint8 or float32).
  */
-import type { Image, PixelArray } from "./types.js";
+import type { Image, PixelArray } from "./types";
 
 /** A new zeroed pixel array of the same kind as `like`. */
 export function pixelsLike(like: PixelArray, length: number): PixelArray {
@@ -28,7 +28,9 @@ export function boxDownsample(img: Image, f: number): Image {
       for (let x = 0; x < w; x++) {
         const x0 = x * f;
         const x1 = Math.min(W, x0 + f);
-        let r = 0, g = 0, b = 0;
+        let r = 0,
+          g = 0,
+          b = 0;
         for (let si = row + x0 * 3, se = row + x1 * 3; si < se; si += 3) {
           r += data[si]!;
           g += data[si + 1]!;
@@ -120,13 +122,34 @@ export function applyOrientation(img: Image, orientation: number): Image {
       // (x, y) in the output comes from (sx, sy) in the stored image.
       let sx: number, sy: number;
       switch (orientation) {
-        case 2: sx = W - 1 - x; sy = y; break;
-        case 3: sx = W - 1 - x; sy = H - 1 - y; break;
-        case 4: sx = x; sy = H - 1 - y; break;
-        case 5: sx = y; sy = x; break;
-        case 6: sx = y; sy = H - 1 - x; break;
-        case 7: sx = W - 1 - y; sy = H - 1 - x; break;
-        default: sx = W - 1 - y; sy = x; break; // 8
+        case 2:
+          sx = W - 1 - x;
+          sy = y;
+          break;
+        case 3:
+          sx = W - 1 - x;
+          sy = H - 1 - y;
+          break;
+        case 4:
+          sx = x;
+          sy = H - 1 - y;
+          break;
+        case 5:
+          sx = y;
+          sy = x;
+          break;
+        case 6:
+          sx = y;
+          sy = H - 1 - x;
+          break;
+        case 7:
+          sx = W - 1 - y;
+          sy = H - 1 - x;
+          break;
+        default:
+          sx = W - 1 - y;
+          sy = x;
+          break; // 8
       }
       const si = (sy * W + sx) * 3;
       const o = (y * w + x) * 3;

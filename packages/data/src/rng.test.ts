@@ -1,11 +1,29 @@
 import { describe, expect, it } from "vitest";
-import { createRng, hashSeed, mix32, shuffledIndices } from "./rng.js";
+import { createRng, hashSeed, mix32, shuffledIndices } from "./rng";
 
 describe("rng", () => {
   it("is deterministic per seed and differs between seeds", () => {
-    const a = Array.from({ length: 5 }, ((r) => () => r.next())(createRng(42)));
-    const b = Array.from({ length: 5 }, ((r) => () => r.next())(createRng(42)));
-    const c = Array.from({ length: 5 }, ((r) => () => r.next())(createRng(43)));
+    const a = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(createRng(42)),
+    );
+    const b = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(createRng(42)),
+    );
+    const c = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(createRng(43)),
+    );
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
   });
@@ -14,11 +32,14 @@ describe("rng", () => {
     const r = createRng(7);
     const n = 100_000;
     const bins = new Array(10).fill(0);
-    let s = 0, s2 = 0, outside = 0;
+    let s = 0,
+      s2 = 0,
+      outside = 0;
     for (let i = 0; i < n; i++) {
       const x = r.next();
       if (!(x >= 0 && x < 1)) outside++;
-      s += x; s2 += x * x;
+      s += x;
+      s2 += x * x;
       bins[Math.floor(x * 10)]++;
     }
     expect(outside).toBe(0);
@@ -32,7 +53,8 @@ describe("rng", () => {
     const seen = new Set<number>();
     for (let i = 0; i < 1000; i++) seen.add(r.int(6));
     expect([...seen].sort()).toEqual([0, 1, 2, 3, 4, 5]);
-    const p = createRng(9), q = createRng(9);
+    const p = createRng(9),
+      q = createRng(9);
     p.fork(3);
     expect(p.next()).toBe(q.next());
     expect(createRng(9).fork(3).next()).toBe(createRng(9).fork(3).next());

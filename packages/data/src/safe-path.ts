@@ -15,7 +15,8 @@ export function resolveInside(root: string, name: string): SafePath {
   if (name.length === 0) return { ok: false, reason: "empty file name" };
   if (name.includes("\0")) return { ok: false, reason: "NUL byte in file name" };
   const norm = name.replace(/\\/g, "/");
-  if (norm.startsWith("/") || /^[a-zA-Z]:\//.test(norm)) return { ok: false, reason: "absolute path not allowed" };
+  if (norm.startsWith("/") || /^[a-zA-Z]:\//.test(norm))
+    return { ok: false, reason: "absolute path not allowed" };
   const absRoot = path.resolve(root);
   const full = path.resolve(absRoot, norm);
   const rel = path.relative(absRoot, full);

@@ -1,10 +1,17 @@
 /**
  * Small pure helpers on samples and their per-box arrays (used by every augmentation).
  */
-import type { Annotations } from "./types.js";
+import type { Annotations } from "./types";
 
 /** The per-box fields other than `boxes`, in one place so no augmentation forgets one. */
-export const PER_BOX_FIELDS = ["classes", "categoryIds", "iscrowd", "difficult", "truncated", "ignore"] as const;
+export const PER_BOX_FIELDS = [
+  "classes",
+  "categoryIds",
+  "iscrowd",
+  "difficult",
+  "truncated",
+  "ignore",
+] as const;
 
 /** Annotations with no boxes. */
 export function emptyAnnotations(): Annotations {
@@ -20,7 +27,11 @@ export function emptyAnnotations(): Annotations {
 }
 
 /** Keep the boxes at `keep` (in that order), taking coordinates from `boxes` (same layout as the source). */
-export function selectBoxes(a: Annotations, keep: ArrayLike<number>, boxes: Float32Array = a.boxes): Annotations {
+export function selectBoxes(
+  a: Annotations,
+  keep: ArrayLike<number>,
+  boxes: Float32Array = a.boxes,
+): Annotations {
   const n = keep.length;
   const out: Annotations = {
     boxes: new Float32Array(n * 4),

@@ -1,18 +1,29 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCoco } from "./coco-loader.js";
-import { generateSynthetic, renderSyntheticImage, SYNTHETIC_CLASS_NAMES, syntheticDataset } from "./synthetic.js";
-import { SYNTHETIC_CLASSES } from "./synthetic-shapes.js";
-import { firstDifference } from "./test-fixtures-geometry.js";
-import { tempDir } from "./test-fixtures.js";
+import { loadCoco } from "./coco-loader";
+import {
+  generateSynthetic,
+  renderSyntheticImage,
+  SYNTHETIC_CLASS_NAMES,
+  syntheticDataset,
+} from "./synthetic";
+import { SYNTHETIC_CLASSES } from "./synthetic-shapes";
+import { firstDifference } from "./test-fixtures-geometry";
+import { tempDir } from "./test-fixtures";
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
-beforeAll(async () => { tmp = await tempDir(); });
-afterAll(async () => { await tmp.cleanup(); });
+beforeAll(async () => {
+  tmp = await tempDir();
+});
+afterAll(async () => {
+  await tmp.cleanup();
+});
 
 /** RGB (0..255) → hue degrees, saturation. */
 function hueSat(r: number, g: number, b: number): [number, number] {
-  const mx = Math.max(r, g, b), mn = Math.min(r, g, b), d = mx - mn;
+  const mx = Math.max(r, g, b),
+    mn = Math.min(r, g, b),
+    d = mx - mn;
   if (d === 0) return [0, 0];
   const h = mx === r ? ((g - b) / d + 6) % 6 : mx === g ? (b - r) / d + 2 : (r - g) / d + 4;
   return [h * 60, d / mx];
@@ -30,17 +41,31 @@ describe("synthetic data", () => {
   it("boxes are the tight boxes of the object's pixels (found by colour on a plain background)", () => {
     let checked = 0;
     for (let i = 0; i < 60; i++) {
-      const r = renderSyntheticImage(1, i, { size: 96, maxObjects: 1, minObjects: 1, clutter: 0, noise: 0, randomColour: 0 });
+      const r = renderSyntheticImage(1, i, {
+        size: 96,
+        maxObjects: 1,
+        minObjects: 1,
+        clutter: 0,
+        noise: 0,
+        randomColour: 0,
+      });
       if (r.classes.length !== 1) continue;
       const hue = SYNTHETIC_CLASSES[r.classes[0]!]!.hue;
-      let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+      let x1 = Infinity,
+        y1 = Infinity,
+        x2 = -Infinity,
+        y2 = -Infinity;
       const { data, width } = r.image;
       for (let p = 0; p < width * width; p++) {
         const [h, s] = hueSat(data[p * 3]!, data[p * 3 + 1]!, data[p * 3 + 2]!);
         const dh = Math.min(Math.abs(h - hue), 360 - Math.abs(h - hue));
         if (s > 0.45 && dh < 16) {
-          const x = p % width, y = Math.floor(p / width);
-          x1 = Math.min(x1, x); y1 = Math.min(y1, y); x2 = Math.max(x2, x + 1); y2 = Math.max(y2, y + 1);
+          const x = p % width,
+            y = Math.floor(p / width);
+          x1 = Math.min(x1, x);
+          y1 = Math.min(y1, y);
+          x2 = Math.max(x2, x + 1);
+          y2 = Math.max(y2, y + 1);
         }
       }
       expect([x1, y1, x2, y2], `image ${i}`).toEqual(r.boxes[0]);
@@ -56,7 +81,8 @@ describe("synthetic data", () => {
     for (const r of ds.records) {
       for (let j = 0; j < r.classes.length; j++) {
         counts[r.classes[j]!]++;
-        const w = r.boxes[j * 4 + 2]! - r.boxes[j * 4]!, h = r.boxes[j * 4 + 3]! - r.boxes[j * 4 + 1]!;
+        const w = r.boxes[j * 4 + 2]! - r.boxes[j * 4]!,
+          h = r.boxes[j * 4 + 3]! - r.boxes[j * 4 + 1]!;
         expect(Math.max(w, h)).toBeLessThanOrEqual(64);
         expect(r.boxes[j * 4]!).toBeGreaterThanOrEqual(0);
         expect(r.boxes[j * 4 + 2]!).toBeLessThanOrEqual(128);
@@ -77,7 +103,9 @@ describe("synthetic data", () => {
       expect(disk.records[i]!.boxes).toEqual(mem.records[i]!.boxes);
       expect(disk.records[i]!.classes).toEqual(mem.records[i]!.classes);
       expect(firstDifference((await disk.loadImage(i)).data, (await mem.loadImage(i)).data)).toBe(-1);
-      expect(firstDifference((await disk.loadImage(i, { decoder: "js" })).data, (await mem.loadImage(i)).data)).toBe(-1);
+      expect(
+        firstDifference((await disk.loadImage(i, { decoder: "js" })).data, (await mem.loadImage(i)).data),
+      ).toBe(-1);
     }
   });
 });

@@ -1,14 +1,24 @@
 /** Test helper: find the pixel bbox of a colour in an image (|channel − rgb| ≤ tol), as xyxy, or null. */
-import type { Image } from "./types.js";
+import type { Image } from "./types";
 
 export function colourBox(img: Image, rgb: [number, number, number], tol = 40): number[] | null {
-  let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+  let x1 = Infinity,
+    y1 = Infinity,
+    x2 = -Infinity,
+    y2 = -Infinity;
   const k = img.data instanceof Uint8Array ? 1 : 255;
   for (let y = 0; y < img.height; y++) {
     for (let x = 0; x < img.width; x++) {
       const o = (y * img.width + x) * 3;
-      if (Math.abs(img.data[o]! * k - rgb[0]) <= tol && Math.abs(img.data[o + 1]! * k - rgb[1]) <= tol && Math.abs(img.data[o + 2]! * k - rgb[2]) <= tol) {
-        x1 = Math.min(x1, x); y1 = Math.min(y1, y); x2 = Math.max(x2, x + 1); y2 = Math.max(y2, y + 1);
+      if (
+        Math.abs(img.data[o]! * k - rgb[0]) <= tol &&
+        Math.abs(img.data[o + 1]! * k - rgb[1]) <= tol &&
+        Math.abs(img.data[o + 2]! * k - rgb[2]) <= tol
+      ) {
+        x1 = Math.min(x1, x);
+        y1 = Math.min(y1, y);
+        x2 = Math.max(x2, x + 1);
+        y2 = Math.max(y2, y + 1);
       }
     }
   }

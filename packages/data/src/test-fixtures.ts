@@ -7,12 +7,15 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
-import type { Image, Sample } from "./types.js";
-import { identityTransform } from "./box-transform.js";
+import type { Image, Sample } from "./types";
+import { identityTransform } from "./box-transform";
 
 /** `<KDET_SHARED>/datasets` (vitest sets KDET_SHARED), and whether it exists. */
 export function sharedDatasets(): { dir: string; present: boolean } {
-  const dir = path.join(process.env.KDET_SHARED ?? path.resolve(import.meta.dirname, "../../../../shared"), "datasets");
+  const dir = path.join(
+    process.env.KDET_SHARED ?? path.resolve(import.meta.dirname, "../../../../shared"),
+    "datasets",
+  );
   return { dir, present: existsSync(path.join(dir, "coco128")) };
 }
 
@@ -44,7 +47,11 @@ export function gradientImage(width: number, height: number): Image {
 }
 
 /** Encode an 8-bit RGB image as JPEG (quality 95) or PNG with sharp. */
-export async function encode(img: Image, format: "jpeg" | "png", extra: { orientation?: number } = {}): Promise<Uint8Array> {
+export async function encode(
+  img: Image,
+  format: "jpeg" | "png",
+  extra: { orientation?: number } = {},
+): Promise<Uint8Array> {
   let p = sharp(img.data as Uint8Array, { raw: { width: img.width, height: img.height, channels: 3 } });
   p = format === "jpeg" ? p.jpeg({ quality: 95 }) : p.png();
   if (extra.orientation) p = p.withMetadata({ orientation: extra.orientation });
@@ -52,9 +59,16 @@ export async function encode(img: Image, format: "jpeg" | "png", extra: { orient
 }
 
 /** A grayscale (1-channel) PNG, 8 or 16 bits, from sample values. */
-export async function grayPng(values: Uint16Array | Uint8Array, width: number, height: number): Promise<Uint8Array> {
+export async function grayPng(
+  values: Uint16Array | Uint8Array,
+  width: number,
+  height: number,
+): Promise<Uint8Array> {
   const deep = values instanceof Uint16Array;
-  return sharp(values, { raw: { width, height, channels: 1 } }).toColourspace(deep ? "grey16" : "b-w").png().toBuffer();
+  return sharp(values, { raw: { width, height, channels: 1 } })
+    .toColourspace(deep ? "grey16" : "b-w")
+    .png()
+    .toBuffer();
 }
 
 /**
@@ -64,15 +78,25 @@ export async function grayPng(values: Uint16Array | Uint8Array, width: number, h
  */
 export function tiff16(values: Uint16Array, width: number, height: number): Uint8Array {
   const tags: [number, number, number][] = [
-    [256, 4, width], [257, 4, height], [258, 3, 16], [259, 3, 1], [262, 3, 1],
-    [273, 4, 0 /* patched */], [277, 3, 1], [278, 4, height], [279, 4, width * height * 2],
+    [256, 4, width],
+    [257, 4, height],
+    [258, 3, 16],
+    [259, 3, 1],
+    [262, 3, 1],
+    [273, 4, 0 /* patched */],
+    [277, 3, 1],
+    [278, 4, height],
+    [279, 4, width * height * 2],
   ];
   const ifdOff = 8;
   const ifdLen = 2 + tags.length * 12 + 4;
   const dataOff = ifdOff + ifdLen;
   const buf = new Uint8Array(dataOff + values.length * 2);
   const dv = new DataView(buf.buffer);
-  buf[0] = 0x49; buf[1] = 0x49; dv.setUint16(2, 42, true); dv.setUint32(4, ifdOff, true);
+  buf[0] = 0x49;
+  buf[1] = 0x49;
+  dv.setUint16(2, 42, true);
+  dv.setUint32(4, ifdOff, true);
   dv.setUint16(ifdOff, tags.length, true);
   tags.forEach(([tag, type, value], i) => {
     const e = ifdOff + 2 + i * 12;
@@ -106,10 +130,16 @@ export function sampleOf(img: Image, boxes: number[][]): Sample {
 }
 
 /** An image of `bg` grey with filled rectangles (integer xyxy) of the given colours. */
-export function rectsImage(width: number, height: number, rects: { box: number[]; rgb: [number, number, number] }[], bg = 40): Image {
+export function rectsImage(
+  width: number,
+  height: number,
+  rects: { box: number[]; rgb: [number, number, number] }[],
+  bg = 40,
+): Image {
   const data = new Uint8Array(width * height * 3).fill(bg);
   for (const { box, rgb } of rects) {
-    for (let y = box[1]!; y < box[3]!; y++) for (let x = box[0]!; x < box[2]!; x++) data.set(rgb, (y * width + x) * 3);
+    for (let y = box[1]!; y < box[3]!; y++)
+      for (let x = box[0]!; x < box[2]!; x++) data.set(rgb, (y * width + x) * 3);
   }
   return { data, width, height, channels: 3 };
 }

@@ -18,7 +18,10 @@ declare module "pngjs" {
   export const PNG: {
     sync: {
       read(buffer: Buffer, options?: { skipRescale?: boolean }): PNGReadResult;
-      write(png: { width: number; height: number; data: Buffer | Uint8Array }, options?: Partial<PNGWriteOptions>): Buffer;
+      write(
+        png: { width: number; height: number; data: Buffer | Uint8Array },
+        options?: Partial<PNGWriteOptions>,
+      ): Buffer;
     };
   };
 }

@@ -23,20 +23,38 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { z } from "zod";
-import { AnnotationBuilder, addCheckedBox, DEFAULT_CLIP_TOLERANCE } from "./annotation-builder.js";
-import { createDataset } from "./dataset.js";
-import { DataError, formatZodIssues, parseWith, ProblemLog } from "./errors.js";
-import { checkImageFile, ImageCheckSchema } from "./image-check.js";
-import { isDir, isFile, mapLimit, readText } from "./read-file.js";
-import { resolveInside } from "./safe-path.js";
-import type { Dataset, SampleRecord } from "./types.js";
+import { AnnotationBuilder, addCheckedBox, DEFAULT_CLIP_TOLERANCE } from "./annotation-builder";
+import { createDataset } from "./dataset";
+import { DataError, formatZodIssues, parseWith, ProblemLog } from "./errors";
+import { checkImageFile, ImageCheckSchema } from "./image-check";
+import { isDir, isFile, mapLimit, readText } from "./read-file";
+import { resolveInside } from "./safe-path";
+import type { Dataset, SampleRecord } from "./types";
 
 const OP = "load VOC";
 
 /** The 20 PASCAL VOC classes in the usual order. */
 export const VOC_CLASSES = [
-  "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
-  "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor",
+  "aeroplane",
+  "bicycle",
+  "bird",
+  "boat",
+  "bottle",
+  "bus",
+  "car",
+  "cat",
+  "chair",
+  "cow",
+  "diningtable",
+  "dog",
+  "horse",
+  "motorbike",
+  "person",
+  "pottedplant",
+  "sheep",
+  "sofa",
+  "train",
+  "tvmonitor",
 ] as const;
 
 /** Options of `loadVoc`. */
@@ -44,7 +62,9 @@ export const VocOptionsSchema = z.object({
   root: z.string().min(1),
   /** `ImageSets/Main/<split>.txt`; omit to load every xml in `Annotations`. */
   split: z.string().min(1).optional(),
-  classes: z.union([z.literal("auto"), z.literal("voc20"), z.array(z.string().min(1)).min(1)]).default("auto"),
+  classes: z
+    .union([z.literal("auto"), z.literal("voc20"), z.array(z.string().min(1)).min(1)])
+    .default("auto"),
   difficultAsIgnore: z.boolean().default(true),
   oneBased: z.boolean().default(true),
   checkImages: ImageCheckSchema.default("header"),
@@ -55,13 +75,27 @@ export const VocOptionsSchema = z.object({
 /** Input of `loadVoc`. */
 export type VocOptions = z.input<typeof VocOptionsSchema>;
 
-const num = z.union([z.number(), z.string().trim().regex(/^[-+]?\d+(\.\d+)?$/)]).transform(Number);
-const flag = z.union([z.number(), z.string().trim()]).optional().transform((v) => v !== undefined && String(v) !== "0" && String(v) !== "");
+const num = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .trim()
+      .regex(/^[-+]?\d+(\.\d+)?$/),
+  ])
+  .transform(Number);
+const flag = z
+  .union([z.number(), z.string().trim()])
+  .optional()
+  .transform((v) => v !== undefined && String(v) !== "0" && String(v) !== "");
 
 /** The fields of one VOC xml that kdet reads (values arrive as strings from the xml parser). */
 export const VocXmlSchema = z.object({
   annotation: z.object({
-    filename: z.union([z.string(), z.number()]).optional().transform((v) => (v === undefined ? undefined : String(v))),
+    filename: z
+      .union([z.string(), z.number()])
+      .optional()
+      .transform((v) => (v === undefined ? undefined : String(v))),
     size: z.object({ width: num, height: num }).optional(),
     /** Objects are validated one by one (`VocObjectSchema`), so one bad object skips only its box. */
     object: z.array(z.unknown()).default([]),
@@ -85,7 +119,11 @@ function objectNames(xml: VocXml["annotation"]): string[] {
   });
 }
 
-const parser = new XMLParser({ isArray: (name) => name === "object", parseTagValue: false, ignoreAttributes: true });
+const parser = new XMLParser({
+  isArray: (name) => name === "object",
+  parseTagValue: false,
+  ignoreAttributes: true,
+});
 
 /** Parse one VOC xml text; returns the validated content or a message saying what is wrong. */
 export function parseVocXml(text: string): { ok: true; xml: VocXml } | { ok: false; message: string } {
@@ -103,33 +141,63 @@ export async function loadVoc(options: VocOptions): Promise<Dataset> {
   const annDir = path.join(root, "Annotations");
   const imgDir = path.join(root, "JPEGImages");
   const log = new ProblemLog(OP, o.strict);
-  if (!(await isDir(annDir))) throw new DataError({ op: OP, file: annDir }, "Annotations folder not found (expected <root>/Annotations/*.xml)");
+  if (!(await isDir(annDir)))
+    throw new DataError(
+      { op: OP, file: annDir },
+      "Annotations folder not found (expected <root>/Annotations/*.xml)",
+    );
 
   let ids: string[];
   let listFile: string;
   if (o.split) {
     listFile = path.join(root, "ImageSets", "Main", `${o.split}.txt`);
-    if (!(await isFile(listFile))) throw new DataError({ op: OP, file: listFile, field: "split", value: o.split }, "split list not found");
-    ids = (await readText(listFile, OP)).split(/\r?\n/).map((l) => l.trim().split(/\s+/)[0] ?? "").filter(Boolean);
+    if (!(await isFile(listFile)))
+      throw new DataError({ op: OP, file: listFile, field: "split", value: o.split }, "split list not found");
+    ids = (await readText(listFile, OP))
+      .split(/\r?\n/)
+      .map((l) => l.trim().split(/\s+/)[0] ?? "")
+      .filter(Boolean);
   } else {
     listFile = annDir;
-    ids = (await readdir(annDir)).filter((f) => f.endsWith(".xml")).map((f) => f.slice(0, -4)).sort();
+    ids = (await readdir(annDir))
+      .filter((f) => f.endsWith(".xml"))
+      .map((f) => f.slice(0, -4))
+      .sort();
   }
 
   // Read and validate every xml of the split.
   const parsed = await mapLimit(ids, 16, async (id, i) => {
     const xmlPath = resolveInside(annDir, `${id}.xml`);
     if (!xmlPath.ok) {
-      log.add({ file: listFile, entry: `line ${i + 1}`, value: id, kind: "path-escape", message: `refused image id: ${xmlPath.reason}`, action: "skipped-image" });
+      log.add({
+        file: listFile,
+        entry: `line ${i + 1}`,
+        value: id,
+        kind: "path-escape",
+        message: `refused image id: ${xmlPath.reason}`,
+        action: "skipped-image",
+      });
       return null;
     }
     if (!(await isFile(xmlPath.path))) {
-      log.add({ file: xmlPath.path, entry: id, kind: "missing-annotation", message: "annotation xml not found", action: "skipped-image" });
+      log.add({
+        file: xmlPath.path,
+        entry: id,
+        kind: "missing-annotation",
+        message: "annotation xml not found",
+        action: "skipped-image",
+      });
       return null;
     }
     const r = parseVocXml(await readText(xmlPath.path, OP));
     if (!r.ok) {
-      log.add({ file: xmlPath.path, entry: id, kind: "malformed-annotation", message: r.message, action: "skipped-image" });
+      log.add({
+        file: xmlPath.path,
+        entry: id,
+        kind: "malformed-annotation",
+        message: r.message,
+        action: "skipped-image",
+      });
       return null;
     }
     return { id, xmlFile: xmlPath.path, xml: r.xml.annotation };
@@ -144,25 +212,57 @@ export async function loadVoc(options: VocOptions): Promise<Dataset> {
     const { id, xmlFile, xml } = p;
     let name = `${id}.jpg`;
     if (xml.filename && !(await isFile(path.join(imgDir, name)))) name = xml.filename;
-    const declared = xml.size && xml.size.width > 0 && xml.size.height > 0 ? { width: xml.size.width, height: xml.size.height } : null;
-    const c = await checkImageFile(imgDir, name, declared, o.checkImages, log, { file: xmlFile, entry: id, field: "filename" });
+    const declared =
+      xml.size && xml.size.width > 0 && xml.size.height > 0
+        ? { width: xml.size.width, height: xml.size.height }
+        : null;
+    const c = await checkImageFile(imgDir, name, declared, o.checkImages, log, {
+      file: xmlFile,
+      entry: id,
+      field: "filename",
+    });
     if (!c) return null;
     const b = new AnnotationBuilder();
     xml.object.forEach((raw, j) => {
       const entry = `object[${j}]`;
       const r = VocObjectSchema.safeParse(raw);
       if (!r.success) {
-        log.add({ file: xmlFile, entry, value: raw, kind: "bad-entry", message: `object fails the schema: ${formatZodIssues(r.error)}`, action: "skipped-box" });
+        log.add({
+          file: xmlFile,
+          entry,
+          value: raw,
+          kind: "bad-entry",
+          message: `object fails the schema: ${formatZodIssues(r.error)}`,
+          action: "skipped-box",
+        });
         return;
       }
       const obj = r.data;
       const k = index.get(obj.name);
       if (k === undefined) {
-        log.add({ file: xmlFile, entry, field: "name", value: obj.name, kind: "unknown-class", message: `class not in the class list (${classNames.join(", ")})`, action: "skipped-box" });
+        log.add({
+          file: xmlFile,
+          entry,
+          field: "name",
+          value: obj.name,
+          kind: "unknown-class",
+          message: `class not in the class list (${classNames.join(", ")})`,
+          action: "skipped-box",
+        });
         return;
       }
       const bb = obj.bndbox;
-      addCheckedBox(b, [bb.xmin - off, bb.ymin - off, bb.xmax, bb.ymax], c, k, k + 1, { difficult: obj.difficult, truncated: obj.truncated, ignore: obj.difficult && o.difficultAsIgnore }, log, { file: xmlFile, entry, field: "bndbox" }, o.clipTolerance);
+      addCheckedBox(
+        b,
+        [bb.xmin - off, bb.ymin - off, bb.xmax, bb.ymax],
+        c,
+        k,
+        k + 1,
+        { difficult: obj.difficult, truncated: obj.truncated, ignore: obj.difficult && o.difficultAsIgnore },
+        log,
+        { file: xmlFile, entry, field: "bndbox" },
+        o.clipTolerance,
+      );
     });
     return { imageId: id, file: c.file, width: c.width, height: c.height, ...b.build() };
   });
@@ -178,7 +278,11 @@ export async function loadVoc(options: VocOptions): Promise<Dataset> {
   });
 }
 
-async function resolveClasses(classes: "auto" | "voc20" | string[], parsed: ({ xml: VocXml["annotation"] } | null)[], annDir: string): Promise<string[]> {
+async function resolveClasses(
+  classes: "auto" | "voc20" | string[],
+  parsed: ({ xml: VocXml["annotation"] } | null)[],
+  annDir: string,
+): Promise<string[]> {
   if (Array.isArray(classes)) return classes;
   if (classes === "voc20") return [...VOC_CLASSES];
   const voc = new Set<string>(VOC_CLASSES);
@@ -192,6 +296,10 @@ async function resolveClasses(classes: "auto" | "voc20" | string[], parsed: ({ x
     const r = parseVocXml(await readText(path.join(annDir, f), OP));
     if (r.ok) for (const n of objectNames(r.xml.annotation)) all.add(n);
   });
-  if (all.size === 0) throw new DataError({ op: OP, file: annDir }, "no object names found to build the class list; pass classes explicitly");
+  if (all.size === 0)
+    throw new DataError(
+      { op: OP, file: annDir },
+      "no object names found to build the class list; pass classes explicitly",
+    );
   return [...all].sort();
 }

@@ -6,13 +6,18 @@
  * pixel-centre terms, so a box `[x1, y1, x2, y2]` maps exactly with the same formula. Output pixels whose centre
  * maps outside the source image get the fill value; inside, neighbours are clamped at the border.
  */
-import { pixelsLike } from "./resize.js";
-import type { Image } from "./types.js";
+import { pixelsLike } from "./resize";
+import type { Image } from "./types";
 
 /** Fill value in 0..255 units (114 is the YOLO grey); float images get fill/255. */
 export const DEFAULT_FILL = 114;
 
-function axisTable(outLen: number, inLen: number, s: number, t: number): { i0: Int32Array; i1: Int32Array; f: Float32Array; ok: Uint8Array } {
+function axisTable(
+  outLen: number,
+  inLen: number,
+  s: number,
+  t: number,
+): { i0: Int32Array; i1: Int32Array; f: Float32Array; ok: Uint8Array } {
   const i0 = new Int32Array(outLen);
   const i1 = new Int32Array(outLen);
   const f = new Float32Array(outLen);
@@ -33,7 +38,16 @@ function axisTable(outLen: number, inLen: number, s: number, t: number): { i0: I
 }
 
 /** Warp `img` by x' = sx·x + tx, y' = sy·y + ty onto an `outW × outH` canvas filled with `fill` (0..255 units). */
-export function warpScaleTranslate(img: Image, sx: number, sy: number, tx: number, ty: number, outW: number, outH: number, fill = DEFAULT_FILL): Image {
+export function warpScaleTranslate(
+  img: Image,
+  sx: number,
+  sy: number,
+  tx: number,
+  ty: number,
+  outW: number,
+  outH: number,
+  fill = DEFAULT_FILL,
+): Image {
   const { width: W, height: H, data } = img;
   const out = pixelsLike(data, outW * outH * 3);
   const isU8 = data instanceof Uint8Array;
@@ -58,10 +72,18 @@ export function warpScaleTranslate(img: Image, sx: number, sy: number, tx: numbe
       const c = r1 + X.i0[x]! * 3;
       const d = r1 + X.i1[x]! * 3;
       const fx = X.f[x]!;
-      const a0 = data[a]!, a1 = data[a + 1]!, a2 = data[a + 2]!;
-      const c0 = data[c]!, c1 = data[c + 1]!, c2 = data[c + 2]!;
-      const t0 = a0 + (data[b]! - a0) * fx, t1 = a1 + (data[b + 1]! - a1) * fx, t2 = a2 + (data[b + 2]! - a2) * fx;
-      const u0 = c0 + (data[d]! - c0) * fx, u1 = c1 + (data[d + 1]! - c1) * fx, u2 = c2 + (data[d + 2]! - c2) * fx;
+      const a0 = data[a]!,
+        a1 = data[a + 1]!,
+        a2 = data[a + 2]!;
+      const c0 = data[c]!,
+        c1 = data[c + 1]!,
+        c2 = data[c + 2]!;
+      const t0 = a0 + (data[b]! - a0) * fx,
+        t1 = a1 + (data[b + 1]! - a1) * fx,
+        t2 = a2 + (data[b + 2]! - a2) * fx;
+      const u0 = c0 + (data[d]! - c0) * fx,
+        u1 = c1 + (data[d + 1]! - c1) * fx,
+        u2 = c2 + (data[d + 2]! - c2) * fx;
       out[o] = t0 + (u0 - t0) * fy + round;
       out[o + 1] = t1 + (u1 - t1) * fy + round;
       out[o + 2] = t2 + (u2 - t2) * fy + round;

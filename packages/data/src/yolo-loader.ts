@@ -24,13 +24,13 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { AnnotationBuilder, addCheckedBox, DEFAULT_CLIP_TOLERANCE } from "./annotation-builder.js";
-import { createDataset } from "./dataset.js";
-import { DataError, parseWith, ProblemLog } from "./errors.js";
-import { checkImageFile } from "./image-check.js";
-import { isDir, isFile, mapLimit, readText } from "./read-file.js";
-import { resolveInside } from "./safe-path.js";
-import type { Dataset, SampleRecord } from "./types.js";
+import { AnnotationBuilder, addCheckedBox, DEFAULT_CLIP_TOLERANCE } from "./annotation-builder";
+import { createDataset } from "./dataset";
+import { DataError, parseWith, ProblemLog } from "./errors";
+import { checkImageFile } from "./image-check";
+import { isDir, isFile, mapLimit, readText } from "./read-file";
+import { resolveInside } from "./safe-path";
+import type { Dataset, SampleRecord } from "./types";
 
 const OP = "load YOLO";
 /** Image file extensions kdet decodes. */
@@ -51,29 +51,50 @@ export const YoloOptionsSchema = z.object({
 export type YoloOptions = z.input<typeof YoloOptionsSchema>;
 
 /** The `data.yaml` fields kdet reads. */
-export const YoloDataYamlSchema = z.object({
-  path: z.string().optional(),
-  train: z.union([z.string(), z.array(z.string())]).optional(),
-  val: z.union([z.string(), z.array(z.string())]).optional(),
-  test: z.union([z.string(), z.array(z.string())]).optional().nullable(),
-  nc: z.number().int().positive().optional(),
-  names: z.union([z.array(z.string().min(1)).min(1), z.record(z.string(), z.string().min(1))]),
-}).passthrough();
+export const YoloDataYamlSchema = z
+  .object({
+    path: z.string().optional(),
+    train: z.union([z.string(), z.array(z.string())]).optional(),
+    val: z.union([z.string(), z.array(z.string())]).optional(),
+    test: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .nullable(),
+    nc: z.number().int().positive().optional(),
+    names: z.union([z.array(z.string().min(1)).min(1), z.record(z.string(), z.string().min(1))]),
+  })
+  .passthrough();
 
 /** The class names of a `names` field (list, or map with keys exactly 0..n-1). */
-export function yoloClassNames(names: string[] | Record<string, string>, nc: number | undefined, file: string): string[] {
+export function yoloClassNames(
+  names: string[] | Record<string, string>,
+  nc: number | undefined,
+  file: string,
+): string[] {
   let list: string[];
   if (Array.isArray(names)) list = names;
   else {
     const keys = Object.keys(names).map(Number);
     keys.sort((a, b) => a - b);
     if (!keys.every((k, i) => k === i)) {
-      throw new DataError({ op: OP, file, field: "names", value: Object.keys(names), allowed: "integer keys 0..n-1 without gaps" }, "bad class-name map");
+      throw new DataError(
+        {
+          op: OP,
+          file,
+          field: "names",
+          value: Object.keys(names),
+          allowed: "integer keys 0..n-1 without gaps",
+        },
+        "bad class-name map",
+      );
     }
     list = keys.map((k) => names[String(k)]!);
   }
   if (nc !== undefined && nc !== list.length) {
-    throw new DataError({ op: OP, file, field: "nc", value: nc, allowed: String(list.length) }, "nc differs from the number of names");
+    throw new DataError(
+      { op: OP, file, field: "nc", value: nc, allowed: String(list.length) },
+      "nc differs from the number of names",
+    );
   }
   return list;
 }
@@ -94,7 +115,8 @@ async function listImages(dir: string): Promise<string[]> {
     for (const e of entries) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) await walk(p);
-      else if ([...IMAGE_EXTENSIONS, ...OTHER_IMAGE_EXTENSIONS].includes(path.extname(e.name).toLowerCase())) out.push(p);
+      else if ([...IMAGE_EXTENSIONS, ...OTHER_IMAGE_EXTENSIONS].includes(path.extname(e.name).toLowerCase()))
+        out.push(p);
     }
   };
   await walk(dir);
@@ -118,12 +140,26 @@ async function reportOrphanLabels(imageDir: string, images: string[], log: Probl
   for (const lf of (await walk(labelDir)).sort()) {
     if (have.has(lf)) continue;
     const n = (await readText(lf, OP)).split(/\r?\n/).filter((l) => l.trim() !== "").length;
-    log.add({ file: lf, kind: "missing-image", value: n, message: `label file has no image in ${imageDir}; its ${n} boxes are not loaded`, action: "skipped-image" });
+    log.add({
+      file: lf,
+      kind: "missing-image",
+      value: n,
+      message: `label file has no image in ${imageDir}; its ${n} boxes are not loaded`,
+      action: "skipped-image",
+    });
   }
 }
 
 /** Parse one label file into `out`; every bad line is reported and skipped. */
-function parseLabels(text: string, labelFile: string, size: { width: number; height: number }, nc: number, out: AnnotationBuilder, log: ProblemLog, tol: number): void {
+function parseLabels(
+  text: string,
+  labelFile: string,
+  size: { width: number; height: number },
+  nc: number,
+  out: AnnotationBuilder,
+  log: ProblemLog,
+  tol: number,
+): void {
   const lines = text.split(/\r?\n/);
   lines.forEach((line, li) => {
     const s = line.trim();
@@ -131,28 +167,62 @@ function parseLabels(text: string, labelFile: string, size: { width: number; hei
     const entry = `line ${li + 1}`;
     const fields = s.split(/\s+/);
     const nums = fields.map(Number);
-    if (fields.some((f, i) => !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(f) || !Number.isFinite(nums[i]))) {
-      log.add({ file: labelFile, entry, value: s, kind: "bad-label-line", message: "label line has a field that is not a number (expected cls cx cy w h)", action: "skipped-box" });
+    if (
+      fields.some((f, i) => !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(f) || !Number.isFinite(nums[i]))
+    ) {
+      log.add({
+        file: labelFile,
+        entry,
+        value: s,
+        kind: "bad-label-line",
+        message: "label line has a field that is not a number (expected cls cx cy w h)",
+        action: "skipped-box",
+      });
       return;
     }
     if (fields.length !== 5 && (fields.length < 7 || fields.length % 2 === 0)) {
-      log.add({ file: labelFile, entry, value: s, kind: "bad-label-line", message: `label line has ${fields.length} fields; expected 5 (cls cx cy w h) or an odd count ≥ 7 (cls x1 y1 x2 y2 ... polygon)`, action: "skipped-box" });
+      log.add({
+        file: labelFile,
+        entry,
+        value: s,
+        kind: "bad-label-line",
+        message: `label line has ${fields.length} fields; expected 5 (cls cx cy w h) or an odd count ≥ 7 (cls x1 y1 x2 y2 ... polygon)`,
+        action: "skipped-box",
+      });
       return;
     }
     const cls = nums[0]!;
     if (!Number.isInteger(cls) || cls < 0 || cls >= nc) {
-      log.add({ file: labelFile, entry, field: "cls", value: fields[0], kind: "class-out-of-range", message: `class id must be an integer in 0..${nc - 1}`, action: "skipped-box" });
+      log.add({
+        file: labelFile,
+        entry,
+        field: "cls",
+        value: fields[0],
+        kind: "class-out-of-range",
+        message: `class id must be an integer in 0..${nc - 1}`,
+        action: "skipped-box",
+      });
       return;
     }
     let box: [number, number, number, number];
     if (fields.length === 5) {
       const [cx, cy, w, h] = [nums[1]!, nums[2]!, nums[3]!, nums[4]!];
-      box = [(cx - w / 2) * size.width, (cy - h / 2) * size.height, (cx + w / 2) * size.width, (cy + h / 2) * size.height];
+      box = [
+        (cx - w / 2) * size.width,
+        (cy - h / 2) * size.height,
+        (cx + w / 2) * size.width,
+        (cy + h / 2) * size.height,
+      ];
     } else {
-      let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+      let x1 = Infinity,
+        y1 = Infinity,
+        x2 = -Infinity,
+        y2 = -Infinity;
       for (let i = 1; i < nums.length; i += 2) {
-        x1 = Math.min(x1, nums[i]!); x2 = Math.max(x2, nums[i]!);
-        y1 = Math.min(y1, nums[i + 1]!); y2 = Math.max(y2, nums[i + 1]!);
+        x1 = Math.min(x1, nums[i]!);
+        x2 = Math.max(x2, nums[i]!);
+        y1 = Math.min(y1, nums[i + 1]!);
+        y2 = Math.max(y2, nums[i + 1]!);
       }
       box = [x1 * size.width, y1 * size.height, x2 * size.width, y2 * size.height];
     }
@@ -177,7 +247,15 @@ export async function loadYolo(options: YoloOptions): Promise<Dataset> {
   const root = path.resolve(path.dirname(yamlFile), y.path ?? ".");
   const entry = (y as Record<string, unknown>)[o.split] as string | string[] | undefined | null;
   if (entry === undefined || entry === null) {
-    throw new DataError({ op: OP, file: yamlFile, field: o.split, allowed: ["train", "val", "test"].filter((k) => (y as Record<string, unknown>)[k]).join(", ") }, "split not in data.yaml");
+    throw new DataError(
+      {
+        op: OP,
+        file: yamlFile,
+        field: o.split,
+        allowed: ["train", "val", "test"].filter((k) => (y as Record<string, unknown>)[k]).join(", "),
+      },
+      "split not in data.yaml",
+    );
   }
 
   // Collect the images of the split: folders, or .txt lists of image paths.
@@ -189,14 +267,28 @@ export async function loadYolo(options: YoloOptions): Promise<Dataset> {
       for (const f of found) images.push({ file: f, splitDir: p });
       await reportOrphanLabels(p, found, log);
     } else if (p.endsWith(".txt") && (await isFile(p))) {
-      const lines = (await readText(p, OP)).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+      const lines = (await readText(p, OP))
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean);
       for (const [li, l] of lines.entries()) {
         const r = resolveInside(root, l.startsWith("./") ? l.slice(2) : l);
-        if (!r.ok) log.add({ file: p, entry: `line ${li + 1}`, value: l, kind: "path-escape", message: `refused image path: ${r.reason}`, action: "skipped-image" });
+        if (!r.ok)
+          log.add({
+            file: p,
+            entry: `line ${li + 1}`,
+            value: l,
+            kind: "path-escape",
+            message: `refused image path: ${r.reason}`,
+            action: "skipped-image",
+          });
         else images.push({ file: r.path, splitDir: root });
       }
     } else {
-      throw new DataError({ op: OP, file: yamlFile, field: o.split, value: e }, `split path ${p} is neither a folder nor a .txt list`);
+      throw new DataError(
+        { op: OP, file: yamlFile, field: o.split, value: e },
+        `split path ${p} is neither a folder nor a .txt list`,
+      );
     }
   }
 
@@ -205,18 +297,38 @@ export async function loadYolo(options: YoloOptions): Promise<Dataset> {
     const rel = path.relative(splitDir, file);
     const ext = path.extname(file).toLowerCase();
     if (!IMAGE_EXTENSIONS.includes(ext)) {
-      log.add({ file, kind: "unsupported-image", value: ext, message: `image format not supported (allowed: ${IMAGE_EXTENSIONS.join(" ")})`, action: "skipped-image" });
+      log.add({
+        file,
+        kind: "unsupported-image",
+        value: ext,
+        message: `image format not supported (allowed: ${IMAGE_EXTENSIONS.join(" ")})`,
+        action: "skipped-image",
+      });
       return null;
     }
     const c = await checkImageFile(splitDir, rel, null, "header", log, { file, entry: rel, field: "image" });
     if (!c) return null;
     const b = new AnnotationBuilder();
     const labelFile = labelPathFor(file);
-    if (await isFile(labelFile)) parseLabels(await readText(labelFile, OP), labelFile, c, names.length, b, log, o.clipTolerance);
+    if (await isFile(labelFile))
+      parseLabels(await readText(labelFile, OP), labelFile, c, names.length, b, log, o.clipTolerance);
     else unlabelled++;
-    return { imageId: rel.slice(0, rel.length - ext.length), file: c.file, width: c.width, height: c.height, ...b.build() };
+    return {
+      imageId: rel.slice(0, rel.length - ext.length),
+      file: c.file,
+      width: c.width,
+      height: c.height,
+      ...b.build(),
+    };
   });
-  if (unlabelled > 0) log.add({ file: root, kind: "no-label-file", value: unlabelled, message: `${unlabelled} images have no label file (kept as images without boxes)`, action: "note" });
+  if (unlabelled > 0)
+    log.add({
+      file: root,
+      kind: "no-label-file",
+      value: unlabelled,
+      message: `${unlabelled} images have no label file (kept as images without boxes)`,
+      action: "note",
+    });
 
   return createDataset({
     name: o.name ?? `${path.basename(root)}-${o.split}`,

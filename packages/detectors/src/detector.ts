@@ -57,7 +57,9 @@ export class Detector extends Module<tf.Tensor4D, HeadOutput> {
    * Options not given (or undefined) fall back to the head's `postprocessDefaults`, then to kdet's defaults.
    */
   async predict(images: tf.Tensor4D, options: PostprocessOptions = {}): Promise<Detections[]> {
-    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as PostprocessOptions;
+    const given = Object.fromEntries(
+      Object.entries(options).filter(([, v]) => v !== undefined),
+    ) as PostprocessOptions;
     const opts: PostprocessOptions = { ...this.head.postprocessDefaults, ...given };
     const dense = tf.tidy(() => this.head.decode(this.call(images)));
     try {
@@ -66,7 +68,14 @@ export class Detector extends Module<tf.Tensor4D, HeadOutput> {
       const clipTo = opts.clipTo ?? { width: images.shape[2], height: images.shape[1] };
       const out: Detections[] = [];
       for (let b = 0; b < N; b++) {
-        out.push(postprocessImage((boxes as Float32Array).subarray(b * A * 4, (b + 1) * A * 4), (scores as Float32Array).subarray(b * A * C, (b + 1) * A * C), C, { ...opts, clipTo }));
+        out.push(
+          postprocessImage(
+            (boxes as Float32Array).subarray(b * A * 4, (b + 1) * A * 4),
+            (scores as Float32Array).subarray(b * A * C, (b + 1) * A * C),
+            C,
+            { ...opts, clipTo },
+          ),
+        );
       }
       return out;
     } finally {

@@ -11,8 +11,23 @@ import type {} from "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_
 import "@tensorflow/tfjs-core";
 
 // registry and detector
-export { DETECTORS, DETECTOR_IDS, createDetector, yolov8ConfigSchema, gflConfigSchema, fcosConfigSchema, retinaConfigSchema, yoloxConfigSchema } from "./registry";
-export type { DetectorEntry, DetectorId, DetectorConfig, DetectorConfigInput, DetectorSpec } from "./registry";
+export {
+  DETECTORS,
+  DETECTOR_IDS,
+  createDetector,
+  yolov8ConfigSchema,
+  gflConfigSchema,
+  fcosConfigSchema,
+  retinaConfigSchema,
+  yoloxConfigSchema,
+} from "./registry";
+export type {
+  DetectorEntry,
+  DetectorId,
+  DetectorConfig,
+  DetectorConfigInput,
+  DetectorSpec,
+} from "./registry";
 export { Detector, type TappedForward } from "./detector";
 export { createYolov8 } from "./models/yolov8";
 export { createGfl, type GflBackbone } from "./models/gfl";
@@ -50,19 +65,51 @@ export { Pafpn } from "./necks/pafpn";
 export { Fpn, type FpnExtraOptions } from "./necks/fpn";
 
 // heads, assigners, losses, decoding
-export { DetectionHead, type HeadOutput, type DetectionTargets, type DetectionLoss, type DensePredictions } from "./heads/types";
+export {
+  DetectionHead,
+  type HeadOutput,
+  type DetectionTargets,
+  type DetectionLoss,
+  type DensePredictions,
+} from "./heads/types";
 export { Yolov8Head, type Yolov8HeadOptions } from "./heads/yolov8-head";
 export { yolov8Loss, yolov8Dense, type Yolov8LossOptions } from "./heads/yolov8-loss";
 export { GflHead, type GflHeadOptions } from "./heads/gfl-head";
 export { gflLoss, gflDense, type GflLossOptions } from "./heads/gfl-loss";
 export { FcosHead, type FcosHeadOptions } from "./heads/fcos-head";
-export { fcosLoss, fcosDense, centernessTarget, type FcosDense, type FcosLossOptions } from "./heads/fcos-loss";
+export {
+  fcosLoss,
+  fcosDense,
+  centernessTarget,
+  type FcosDense,
+  type FcosLossOptions,
+} from "./heads/fcos-loss";
 export { RetinaHead, type RetinaHeadOptions } from "./heads/retina-head";
-export { retinaLoss, retinaDense, type RetinaDense, type RetinaLossOptions, type RetinaBoxLoss } from "./heads/retina-loss";
+export {
+  retinaLoss,
+  retinaDense,
+  type RetinaDense,
+  type RetinaLossOptions,
+  type RetinaBoxLoss,
+} from "./heads/retina-loss";
 export { sigmoidFocalLoss } from "./heads/focal-loss";
 export { deltaEncode, deltaDecode, type DeltaCoderOptions } from "./heads/delta-coder";
-export { makeAnchorBoxes, baseAnchors, anchorsPerLocation, type AnchorBoxes, type AnchorBoxOptions } from "./heads/anchor-boxes";
-export { HeadConv, headTower, Scale, LevelView, levelViews, priorBias, type HeadConvOptions } from "./heads/tower";
+export {
+  makeAnchorBoxes,
+  baseAnchors,
+  anchorsPerLocation,
+  type AnchorBoxes,
+  type AnchorBoxOptions,
+} from "./heads/anchor-boxes";
+export {
+  HeadConv,
+  headTower,
+  Scale,
+  LevelView,
+  levelViews,
+  priorBias,
+  type HeadConvOptions,
+} from "./heads/tower";
 export { YoloxHead, type YoloxHeadOptions } from "./heads/yolox-head";
 export { yoloxLoss, yoloxDense, type YoloxDense, type YoloxLossOptions } from "./heads/yolox-loss";
 export { qualityFocalLoss } from "./heads/qfl";
@@ -72,18 +119,62 @@ export { makeAnchorPoints, type AnchorPoints } from "./heads/anchors";
 export { flattenLevels } from "./heads/flatten";
 export { denseGrid, regressionTerms, type DenseGrid, type Foreground } from "./heads/dense";
 export { postprocessImage, type Detections, type PostprocessOptions } from "./heads/postprocess";
-export { taskAlignedAssign, type TaskAlignedInput, type TaskAlignedOptions, type Assignment } from "./assigners/task-aligned-assigner";
+export {
+  taskAlignedAssign,
+  type TaskAlignedInput,
+  type TaskAlignedOptions,
+  type Assignment,
+} from "./assigners/task-aligned-assigner";
 export { atssAssign, type AtssInput } from "./assigners/atss-assigner";
-export { fcosAssign, FCOS_REGRESS_RANGES, type FcosAssignInput, type FcosAssignOptions } from "./assigners/fcos-assigner";
+export {
+  fcosAssign,
+  FCOS_REGRESS_RANGES,
+  type FcosAssignInput,
+  type FcosAssignOptions,
+} from "./assigners/fcos-assigner";
 export { maxIouAssign, BACKGROUND, IGNORED, type MaxIouOptions } from "./assigners/max-iou-assigner";
-export { simOtaAssign, type SimOtaInput, type SimOtaOptions, type SimOtaAssignment } from "./assigners/simota-assigner";
+export {
+  simOtaAssign,
+  type SimOtaInput,
+  type SimOtaOptions,
+  type SimOtaAssignment,
+} from "./assigners/simota-assigner";
 export { ciou, iou } from "./assigners/box-math";
 
 // training
-export { Trainer, trainerConfigSchema, type TrainerConfig, type TrainerConfigInput, type TrainerOptions, type TrainData, type TrainLog } from "./train/trainer";
-export { trainStep, type StepContext, type StepResult, type DistillSetup, type DistillerLike } from "./train/train-step";
-export { Optimizer, optimizerSchema, sgdSchema, adamwSchema, type OptimizerConfig, type OptimizerConfigInput, type ParamUpdate } from "./train/optimizers";
-export { scheduleSchema, scheduleFactor, stepRates, type ScheduleConfig, type ScheduleConfigInput, type StepRates } from "./train/schedule";
+export {
+  Trainer,
+  trainerConfigSchema,
+  type TrainerConfig,
+  type TrainerConfigInput,
+  type TrainerOptions,
+  type TrainData,
+  type TrainLog,
+} from "./train/trainer";
+export {
+  trainStep,
+  type StepContext,
+  type StepResult,
+  type DistillSetup,
+  type DistillerLike,
+} from "./train/train-step";
+export {
+  Optimizer,
+  optimizerSchema,
+  sgdSchema,
+  adamwSchema,
+  type OptimizerConfig,
+  type OptimizerConfigInput,
+  type ParamUpdate,
+} from "./train/optimizers";
+export {
+  scheduleSchema,
+  scheduleFactor,
+  stepRates,
+  type ScheduleConfig,
+  type ScheduleConfigInput,
+  type StepRates,
+} from "./train/schedule";
 export { ModelEma, type EmaOptions } from "./train/ema";
 export { clipGradNorm } from "./train/clip";
 export { evaluateDetector, type ValidationData, type ValidationResult } from "./train/validate";
@@ -97,30 +188,147 @@ export { assignNamed, variablesByName } from "./io/weights-map";
 export { writeFileAtomic } from "./io/atomic-write";
 
 // graph-model export (TF.js graph model folder for the browser and Node: model.json + shards + kdet.json)
-export { writeGraphModel, loadGraphExport, loadGraphFromBuilder, modelJsonFields, type GraphExportOptions, type GraphExportResult, type GraphExport } from "./export/graph-model-files";
+export {
+  writeGraphModel,
+  loadGraphExport,
+  loadGraphFromBuilder,
+  modelJsonFields,
+  type GraphExportOptions,
+  type GraphExportResult,
+  type GraphExport,
+} from "./export/graph-model-files";
 export { detectorGraph, GRAPH_INPUT, type DetectorGraph } from "./export/detector-graph";
 export { verifyGraphExport, detectorOutputs, relativeMaxDiff } from "./export/verify-export";
-export { ExportMetaSchema, ExportOutputSchema, ExportRawOutputSchema, DecodeInfoSchema, EXPORT_META_FILE, type ExportMeta, type DecodeInfo } from "./export/export-meta";
+export {
+  ExportMetaSchema,
+  ExportOutputSchema,
+  ExportRawOutputSchema,
+  DecodeInfoSchema,
+  EXPORT_META_FILE,
+  type ExportMeta,
+  type DecodeInfo,
+} from "./export/export-meta";
 export { MAP_EXPORTERS, exportMap, type MapExporter } from "./export/map-exporters";
 export { PYRAMID_EXPORTERS, exportPyramid, type PyramidExporter } from "./export/pyramid-exporters";
 export { HEAD_EXPORTERS, exportHead, type HeadExporter, type HeadGraph } from "./export/head-exporters";
-export { ExportContext, childrenOf, childOf, type AnyModule, type ModuleClass } from "./export/export-context";
-export { GraphBuilder, attr, ref, type Sym, type NodeDef, type AttrValue, type ConstWeight, type SignatureEntry } from "./export/graph-def";
+export {
+  ExportContext,
+  childrenOf,
+  childOf,
+  type AnyModule,
+  type ModuleClass,
+} from "./export/export-context";
+export {
+  GraphBuilder,
+  attr,
+  ref,
+  type Sym,
+  type NodeDef,
+  type AttrValue,
+  type ConstWeight,
+  type SignatureEntry,
+} from "./export/graph-def";
 
 // pretrained teachers (COCO-80 TF.js graph models read from npm packages, frozen)
-export type { Teacher, TeacherImage, TeacherInput, TeacherRunOptions, TeacherDetections, TeacherOutput } from "./teachers/teacher";
-export { TEACHERS, TEACHER_IDS, loadTeacher, CenternetConfigSchema, NanodetConfigSchema, type TeacherId, type TeacherConfig } from "./teachers/registry";
-export { GraphTeacher, type GraphTeacherSpec, type FeatureTap, type RawDetections } from "./teachers/graph-teacher";
-export { centernetSpec, decodeCenternet, CENTERNET_FEATURES, CENTERNET_INPUT, CENTERNET_NODES, type CenternetDecodeOptions } from "./teachers/centernet";
-export { nanodetSpec, decodeNanodet, nanodetPreprocess, NANODET_FEATURES, NANODET_INPUT, NANODET_LEVELS, NANODET_BINS, type NanodetDecodeOptions } from "./teachers/nanodet";
-export { loadGraphModelFile, packageModelPath, resolvePackageDir, TeacherModelError } from "./teachers/model-files";
-export { fitImage, inputGeometry, unmapBoxes, type InputGeometry, type ResizeMode } from "./teachers/geometry";
+export type {
+  Teacher,
+  TeacherImage,
+  TeacherInput,
+  TeacherRunOptions,
+  TeacherDetections,
+  TeacherOutput,
+} from "./teachers/teacher";
+export {
+  TEACHERS,
+  TEACHER_IDS,
+  loadTeacher,
+  CenternetConfigSchema,
+  NanodetConfigSchema,
+  type TeacherId,
+  type TeacherConfig,
+} from "./teachers/registry";
+export {
+  GraphTeacher,
+  type GraphTeacherSpec,
+  type FeatureTap,
+  type RawDetections,
+} from "./teachers/graph-teacher";
+export {
+  centernetSpec,
+  decodeCenternet,
+  CENTERNET_FEATURES,
+  CENTERNET_INPUT,
+  CENTERNET_NODES,
+  type CenternetDecodeOptions,
+} from "./teachers/centernet";
+export {
+  nanodetSpec,
+  decodeNanodet,
+  nanodetPreprocess,
+  NANODET_FEATURES,
+  NANODET_INPUT,
+  NANODET_LEVELS,
+  NANODET_BINS,
+  type NanodetDecodeOptions,
+} from "./teachers/nanodet";
+export {
+  loadGraphModelFile,
+  packageModelPath,
+  resolvePackageDir,
+  TeacherModelError,
+} from "./teachers/model-files";
+export {
+  fitImage,
+  inputGeometry,
+  unmapBoxes,
+  type InputGeometry,
+  type ResizeMode,
+} from "./teachers/geometry";
 export { COCO_CLASS_NAMES, COCO_CATEGORY_IDS } from "./teachers/coco-classes";
 
 // teacher sources of the distillation path and the offline teacher cache
-export { TEACHER_SCORES_PREFIX, isDetectorTeacher, checkTeacherNames, pretrainedFeatureNames, runPretrainedTeacher, prepareTeacherFeatures, teacherMaps, type TeacherSource, type BatchFeatureSource, type IdentifiedBatch } from "./train/teacher-source";
-export { buildTeacherCache, BuildCacheOptionsSchema, type BuildCacheOptionsInput, type BuildCacheSources, type BuildCacheResult } from "./teacher-cache/build";
-export { TeacherCache, openTeacherCache, type OpenCacheOptions, type CachedDetections } from "./teacher-cache/teacher-cache";
-export { CacheManifestSchema, CacheTapSchema, CacheSampleSchema, TeacherCacheError, checkManifest, parseManifest, CACHE_FORMAT, CACHE_VERSION, type CacheManifest, type CacheExpectation } from "./teacher-cache/manifest";
+export {
+  TEACHER_SCORES_PREFIX,
+  isDetectorTeacher,
+  checkTeacherNames,
+  pretrainedFeatureNames,
+  runPretrainedTeacher,
+  prepareTeacherFeatures,
+  teacherMaps,
+  type TeacherSource,
+  type BatchFeatureSource,
+  type IdentifiedBatch,
+} from "./train/teacher-source";
+export {
+  buildTeacherCache,
+  BuildCacheOptionsSchema,
+  type BuildCacheOptionsInput,
+  type BuildCacheSources,
+  type BuildCacheResult,
+} from "./teacher-cache/build";
+export {
+  TeacherCache,
+  openTeacherCache,
+  type OpenCacheOptions,
+  type CachedDetections,
+} from "./teacher-cache/teacher-cache";
+export {
+  CacheManifestSchema,
+  CacheTapSchema,
+  CacheSampleSchema,
+  TeacherCacheError,
+  checkManifest,
+  parseManifest,
+  CACHE_FORMAT,
+  CACHE_VERSION,
+  type CacheManifest,
+  type CacheExpectation,
+} from "./teacher-cache/manifest";
 export { datasetFingerprint, inputHash, teacherIdentity } from "./teacher-cache/fingerprint";
-export { encodeFloat16, decodeFloat16, toFloat16Bits, fromFloat16Bits, FLOAT16_MAX } from "./teacher-cache/float16";
+export {
+  encodeFloat16,
+  decodeFloat16,
+  toFloat16Bits,
+  fromFloat16Bits,
+  FLOAT16_MAX,
+} from "./teacher-cache/float16";

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { featureInfo, Rng } from "@kdet/core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDetector, DETECTOR_IDS, DETECTORS } from "./registry";
+import { createDetector, DETECTOR_IDS, type DETECTORS } from "./registry";
 import { useTestBackend } from "./testing/backend";
 
 beforeAll(useTestBackend);
@@ -15,11 +15,24 @@ describe.each(DETECTOR_IDS)("detector contract: %s", (id) => {
     const det = createDetector(id, { numClasses: C, seed: 3 });
     const x = new Rng(1).uniformTensor([2, SIZE, SIZE, 3]) as tf.Tensor4D;
     const info = featureInfo(det);
-    for (const n of ["backbone.c3", "backbone.c4", "backbone.c5", "neck.p3", "neck.p4", "neck.p5", "head.cls.p3", "head.box.p5"]) expect(info[n], n).toBeDefined();
+    for (const n of [
+      "backbone.c3",
+      "backbone.c4",
+      "backbone.c5",
+      "neck.p3",
+      "neck.p4",
+      "neck.p5",
+      "head.cls.p3",
+      "head.box.p5",
+    ])
+      expect(info[n], n).toBeDefined();
 
     const shapes = tf.tidy(() => {
       const { raw, taps } = det.forwardWithTaps(x, Object.keys(info));
-      return { raw: { cls: raw.cls.map((t) => t.shape), box: raw.box.map((t) => t.shape) }, taps: Object.fromEntries(Object.entries(taps).map(([k, t]) => [k, t.shape])) };
+      return {
+        raw: { cls: raw.cls.map((t) => t.shape), box: raw.box.map((t) => t.shape) },
+        taps: Object.fromEntries(Object.entries(taps).map(([k, t]) => [k, t.shape])),
+      };
     });
     for (const [name, { channels, stride }] of Object.entries(info)) {
       const s = Math.ceil(SIZE / stride);
@@ -27,12 +40,24 @@ describe.each(DETECTOR_IDS)("detector contract: %s", (id) => {
     }
     const levels = det.head.levels;
     // anchor-box heads (RetinaNet) predict A = head.anchorsPerLocation sets of C logits per cell
-    expect(shapes.raw.cls).toEqual(levels.map((l) => [2, Math.ceil(SIZE / l.stride), Math.ceil(SIZE / l.stride), det.head.anchorsPerLocation * C]));
+    expect(shapes.raw.cls).toEqual(
+      levels.map((l) => [
+        2,
+        Math.ceil(SIZE / l.stride),
+        Math.ceil(SIZE / l.stride),
+        det.head.anchorsPerLocation * C,
+      ]),
+    );
     const bins = info[`head.box.${levels[0]!.name}`]!.channels;
-    expect(shapes.raw.box).toEqual(levels.map((l) => [2, Math.ceil(SIZE / l.stride), Math.ceil(SIZE / l.stride), bins]));
+    expect(shapes.raw.box).toEqual(
+      levels.map((l) => [2, Math.ceil(SIZE / l.stride), Math.ceil(SIZE / l.stride), bins]),
+    );
     expect(tf.memory().numTensors).toBe(before + det.variables().length + 1);
 
-    const targets = { boxes: [new Float32Array([4, 6, 40, 50, 30, 30, 60, 62]), new Float32Array(0)], classes: [new Int32Array([1, 3]), new Int32Array(0)] };
+    const targets = {
+      boxes: [new Float32Array([4, 6, 40, 50, 30, 30, 60, 62]), new Float32Array(0)],
+      classes: [new Int32Array([1, 3]), new Int32Array(0)],
+    };
     const vars = det.trainableVariables();
     const { value, grads } = tf.variableGrads(() => det.loss(x, targets).total, vars);
     expect(Number.isFinite(value.dataSync()[0])).toBe(true);
@@ -54,7 +79,9 @@ describe.each(DETECTOR_IDS)("detector contract: %s", (id) => {
 
 describe("registry", () => {
   it("validates configs and names what is wrong", () => {
-    expect(() => createDetector("yolov8-n", { numClasses: 0 })).toThrow(/createDetector\("yolov8-n"\).*numClasses/);
+    expect(() => createDetector("yolov8-n", { numClasses: 0 })).toThrow(
+      /createDetector\("yolov8-n"\).*numClasses/,
+    );
     expect(() => createDetector("yolov8-n", { extra: 1 } as never)).toThrow(/extra/);
     expect(() => createDetector("nope" as never)).toThrow(/unknown detector "nope"; registered: yolov8-n/);
   });
@@ -66,10 +93,17 @@ describe("registry", () => {
   });
 
   it("matches the published parameter counts (ultralytics model summaries, 80 classes, DFL conv excluded)", () => {
-    const expected: Partial<Record<keyof typeof DETECTORS, number>> = { "yolov8-n": 3_157_184, "yolov8-s": 11_166_544, "yolov8-m": 25_902_624 };
+    const expected: Partial<Record<keyof typeof DETECTORS, number>> = {
+      "yolov8-n": 3_157_184,
+      "yolov8-s": 11_166_544,
+      "yolov8-m": 25_902_624,
+    };
     for (const [id, n] of Object.entries(expected)) {
       const det = createDetector(id as keyof typeof DETECTORS);
-      expect(det.trainableVariables().reduce((a, v) => a + v.size, 0), id).toBe(n);
+      expect(
+        det.trainableVariables().reduce((a, v) => a + v.size, 0),
+        id,
+      ).toBe(n);
       det.dispose();
     }
   });
@@ -77,7 +111,9 @@ describe("registry", () => {
   it("an unknown tap name fails before running, listing the valid names", () => {
     const det = createDetector("yolov8-n", { numClasses: 2 });
     const x = tf.zeros([1, 32, 32, 3]) as tf.Tensor4D;
-    expect(() => tf.tidy(() => det.forwardWithTaps(x, ["neck.p9"]).raw.cls[0]!)).toThrow(/unknown module name\(s\) "neck.p9"; valid names: .*neck\.p3/);
+    expect(() => tf.tidy(() => det.forwardWithTaps(x, ["neck.p9"]).raw.cls[0]!)).toThrow(
+      /unknown module name\(s\) "neck.p9"; valid names: .*neck\.p3/,
+    );
     x.dispose();
     det.dispose();
   });

@@ -33,16 +33,29 @@ export const gflConfigSchema = z
   .strict();
 
 /** Config of the YOLOX entries (no DFL: YOLOX regresses 4 numbers per anchor). */
-export const yoloxConfigSchema = z.object({ numClasses: common.numClasses, seed: common.seed, bnMomentum: common.bnMomentum }).strict();
+export const yoloxConfigSchema = z
+  .object({ numClasses: common.numClasses, seed: common.seed, bnMomentum: common.bnMomentum })
+  .strict();
 
 /** Config of the FCOS entries (P3–P7; `centerSampling` = mmdet `center_sampling`, radius 1.5; `distance`: exp, or ReLU = mmdet `norm_on_bbox`). */
 export const fcosConfigSchema = z
-  .object({ numClasses: common.numClasses, seed: common.seed, bnMomentum: common.bnMomentum, centerSampling: z.boolean().default(true), distance: z.enum(["exp", "relu"]).default("exp") })
+  .object({
+    numClasses: common.numClasses,
+    seed: common.seed,
+    bnMomentum: common.bnMomentum,
+    centerSampling: z.boolean().default(true),
+    distance: z.enum(["exp", "relu"]).default("exp"),
+  })
   .strict();
 
 /** Config of the RetinaNet entries (P3–P7, 9 anchors; `boxLoss`: "l1" on deltas as mmdet, "smooth-l1" β 0.11 as Detectron, or "giou"). */
 export const retinaConfigSchema = z
-  .object({ numClasses: common.numClasses, seed: common.seed, bnMomentum: common.bnMomentum, boxLoss: z.enum(["l1", "smooth-l1", "giou"]).default("l1") })
+  .object({
+    numClasses: common.numClasses,
+    seed: common.seed,
+    bnMomentum: common.bnMomentum,
+    boxLoss: z.enum(["l1", "smooth-l1", "giou"]).default("l1"),
+  })
   .strict();
 
 /** One registry entry: what it is, its config schema and its factory. */
@@ -62,18 +75,107 @@ function entry<S extends z.ZodType>(e: DetectorEntry<S>): DetectorEntry<S> {
  * Configs are validated by each entry's zod schema; `createDetector` is the checked entry point.
  */
 export const DETECTORS = {
-  "yolov8-n": entry({ family: "yolov8", description: "YOLOv8n: CSPDarknet (d 0.33, w 0.25) + PAFPN + DFL head, TAL, 3.16 M params at 80 classes", config: yolov8ConfigSchema, create: (c) => createYolov8(YOLOV8_SCALES.n, c.numClasses, c.seed, { regMax: c.regMax }) }),
-  "yolov8-s": entry({ family: "yolov8", description: "YOLOv8s: CSPDarknet (d 0.33, w 0.5) + PAFPN + DFL head, TAL, 11.2 M params", config: yolov8ConfigSchema, create: (c) => createYolov8(YOLOV8_SCALES.s, c.numClasses, c.seed, { regMax: c.regMax }) }),
-  "yolov8-m": entry({ family: "yolov8", description: "YOLOv8m: CSPDarknet (d 0.67, w 0.75, max 768) + PAFPN + DFL head, TAL, 25.9 M params", config: yolov8ConfigSchema, create: (c) => createYolov8(YOLOV8_SCALES.m, c.numClasses, c.seed, { regMax: c.regMax }) }),
-  "gfl-r18": entry({ family: "gfl", description: "GFL: ResNet-18 + FPN (P3–P7) + GFL head (QFL, DFL, GIoU), ATSS", config: gflConfigSchema, create: (c) => createGfl({ type: "resnet", depth: 18 }, c.numClasses, c.seed, { extraLevels: c.extraLevels, head: { regMax: c.regMax } }) }),
-  "gfl-r50": entry({ family: "gfl", description: "GFL: ResNet-50 + FPN (P3–P7) + GFL head (QFL, DFL, GIoU), ATSS (mmdet gfl_r50_fpn_1x_coco)", config: gflConfigSchema, create: (c) => createGfl({ type: "resnet", depth: 50 }, c.numClasses, c.seed, { extraLevels: c.extraLevels, head: { regMax: c.regMax } }) }),
-  "gfl-mbv2": entry({ family: "gfl", description: "GFL: MobileNetV2 + FPN (P3–P7) + GFL head (QFL, DFL, GIoU), ATSS", config: gflConfigSchema, create: (c) => createGfl({ type: "mobilenetv2", widthMult: 1 }, c.numClasses, c.seed, { extraLevels: c.extraLevels, head: { regMax: c.regMax } }) }),
-  "fcos-r18": entry({ family: "fcos", description: "FCOS: ResNet-18 + FPN (P3–P7) + GN head (focal, GIoU, centre-ness), centre sampling", config: fcosConfigSchema, create: (c) => createFcos({ type: "resnet", depth: 18 }, c.numClasses, c.seed, { head: { distance: c.distance, loss: { assigner: { centerSampling: c.centerSampling } } } }) }),
-  "fcos-r50": entry({ family: "fcos", description: "FCOS: ResNet-50 + FPN (P3–P7) + GN head (focal, GIoU, centre-ness), centre sampling (mmdet FCOSHead, exp distances)", config: fcosConfigSchema, create: (c) => createFcos({ type: "resnet", depth: 50 }, c.numClasses, c.seed, { head: { distance: c.distance, loss: { assigner: { centerSampling: c.centerSampling } } } }) }),
-  "retina-r18": entry({ family: "retina", description: "RetinaNet: ResNet-18 + FPN (P3–P7) + head with 9 anchors/location (focal, L1 deltas), max-IoU", config: retinaConfigSchema, create: (c) => createRetina({ type: "resnet", depth: 18 }, c.numClasses, c.seed, { head: { loss: { boxLoss: c.boxLoss } } }) }),
-  "retina-r50": entry({ family: "retina", description: "RetinaNet: ResNet-50 + FPN (P3–P7) + head with 9 anchors/location (focal, L1 deltas), max-IoU (mmdet retinanet_r50_fpn_1x_coco)", config: retinaConfigSchema, create: (c) => createRetina({ type: "resnet", depth: 50 }, c.numClasses, c.seed, { head: { loss: { boxLoss: c.boxLoss } } }) }),
-  "yolox-n": entry({ family: "yolox", description: "YOLOX-nano: CSPDarknet (d 0.33, w 0.25, depthwise) + PAFPN + decoupled head with objectness, SimOTA, 0.91 M params", config: yoloxConfigSchema, create: (c) => createYolox(YOLOX_SCALES.nano, c.numClasses, c.seed) }),
-  "yolox-s": entry({ family: "yolox", description: "YOLOX-s: CSPDarknet (d 0.33, w 0.5) + PAFPN + decoupled head with objectness, SimOTA, 8.97 M params", config: yoloxConfigSchema, create: (c) => createYolox(YOLOX_SCALES.s, c.numClasses, c.seed) }),
+  "yolov8-n": entry({
+    family: "yolov8",
+    description: "YOLOv8n: CSPDarknet (d 0.33, w 0.25) + PAFPN + DFL head, TAL, 3.16 M params at 80 classes",
+    config: yolov8ConfigSchema,
+    create: (c) => createYolov8(YOLOV8_SCALES.n, c.numClasses, c.seed, { regMax: c.regMax }),
+  }),
+  "yolov8-s": entry({
+    family: "yolov8",
+    description: "YOLOv8s: CSPDarknet (d 0.33, w 0.5) + PAFPN + DFL head, TAL, 11.2 M params",
+    config: yolov8ConfigSchema,
+    create: (c) => createYolov8(YOLOV8_SCALES.s, c.numClasses, c.seed, { regMax: c.regMax }),
+  }),
+  "yolov8-m": entry({
+    family: "yolov8",
+    description: "YOLOv8m: CSPDarknet (d 0.67, w 0.75, max 768) + PAFPN + DFL head, TAL, 25.9 M params",
+    config: yolov8ConfigSchema,
+    create: (c) => createYolov8(YOLOV8_SCALES.m, c.numClasses, c.seed, { regMax: c.regMax }),
+  }),
+  "gfl-r18": entry({
+    family: "gfl",
+    description: "GFL: ResNet-18 + FPN (P3–P7) + GFL head (QFL, DFL, GIoU), ATSS",
+    config: gflConfigSchema,
+    create: (c) =>
+      createGfl({ type: "resnet", depth: 18 }, c.numClasses, c.seed, {
+        extraLevels: c.extraLevels,
+        head: { regMax: c.regMax },
+      }),
+  }),
+  "gfl-r50": entry({
+    family: "gfl",
+    description: "GFL: ResNet-50 + FPN (P3–P7) + GFL head (QFL, DFL, GIoU), ATSS (mmdet gfl_r50_fpn_1x_coco)",
+    config: gflConfigSchema,
+    create: (c) =>
+      createGfl({ type: "resnet", depth: 50 }, c.numClasses, c.seed, {
+        extraLevels: c.extraLevels,
+        head: { regMax: c.regMax },
+      }),
+  }),
+  "gfl-mbv2": entry({
+    family: "gfl",
+    description: "GFL: MobileNetV2 + FPN (P3–P7) + GFL head (QFL, DFL, GIoU), ATSS",
+    config: gflConfigSchema,
+    create: (c) =>
+      createGfl({ type: "mobilenetv2", widthMult: 1 }, c.numClasses, c.seed, {
+        extraLevels: c.extraLevels,
+        head: { regMax: c.regMax },
+      }),
+  }),
+  "fcos-r18": entry({
+    family: "fcos",
+    description: "FCOS: ResNet-18 + FPN (P3–P7) + GN head (focal, GIoU, centre-ness), centre sampling",
+    config: fcosConfigSchema,
+    create: (c) =>
+      createFcos({ type: "resnet", depth: 18 }, c.numClasses, c.seed, {
+        head: { distance: c.distance, loss: { assigner: { centerSampling: c.centerSampling } } },
+      }),
+  }),
+  "fcos-r50": entry({
+    family: "fcos",
+    description:
+      "FCOS: ResNet-50 + FPN (P3–P7) + GN head (focal, GIoU, centre-ness), centre sampling (mmdet FCOSHead, exp distances)",
+    config: fcosConfigSchema,
+    create: (c) =>
+      createFcos({ type: "resnet", depth: 50 }, c.numClasses, c.seed, {
+        head: { distance: c.distance, loss: { assigner: { centerSampling: c.centerSampling } } },
+      }),
+  }),
+  "retina-r18": entry({
+    family: "retina",
+    description:
+      "RetinaNet: ResNet-18 + FPN (P3–P7) + head with 9 anchors/location (focal, L1 deltas), max-IoU",
+    config: retinaConfigSchema,
+    create: (c) =>
+      createRetina({ type: "resnet", depth: 18 }, c.numClasses, c.seed, {
+        head: { loss: { boxLoss: c.boxLoss } },
+      }),
+  }),
+  "retina-r50": entry({
+    family: "retina",
+    description:
+      "RetinaNet: ResNet-50 + FPN (P3–P7) + head with 9 anchors/location (focal, L1 deltas), max-IoU (mmdet retinanet_r50_fpn_1x_coco)",
+    config: retinaConfigSchema,
+    create: (c) =>
+      createRetina({ type: "resnet", depth: 50 }, c.numClasses, c.seed, {
+        head: { loss: { boxLoss: c.boxLoss } },
+      }),
+  }),
+  "yolox-n": entry({
+    family: "yolox",
+    description:
+      "YOLOX-nano: CSPDarknet (d 0.33, w 0.25, depthwise) + PAFPN + decoupled head with objectness, SimOTA, 0.91 M params",
+    config: yoloxConfigSchema,
+    create: (c) => createYolox(YOLOX_SCALES.nano, c.numClasses, c.seed),
+  }),
+  "yolox-s": entry({
+    family: "yolox",
+    description:
+      "YOLOX-s: CSPDarknet (d 0.33, w 0.5) + PAFPN + decoupled head with objectness, SimOTA, 8.97 M params",
+    config: yoloxConfigSchema,
+    create: (c) => createYolox(YOLOX_SCALES.s, c.numClasses, c.seed),
+  }),
 } as const;
 
 /** Id of a registered detector. */
@@ -97,12 +199,20 @@ export interface DetectorSpec {
  * fields throw, naming the id, the field, the value and what is allowed. The result carries its
  * `spec` so it can be saved and rebuilt.
  */
-export function createDetector<Id extends DetectorId>(id: Id, config: DetectorConfigInput<Id> = {} as DetectorConfigInput<Id>): Detector {
+export function createDetector<Id extends DetectorId>(
+  id: Id,
+  config: DetectorConfigInput<Id> = {} as DetectorConfigInput<Id>,
+): Detector {
   const e = (DETECTORS as Record<string, DetectorEntry>)[id];
-  if (!e) throw new Error(`createDetector: unknown detector "${String(id)}"; registered: ${DETECTOR_IDS.join(", ")}`);
+  if (!e)
+    throw new Error(
+      `createDetector: unknown detector "${String(id)}"; registered: ${DETECTOR_IDS.join(", ")}`,
+    );
   const parsed = e.config.safeParse(config);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "<config>"}: ${i.message}`).join("; ");
+    const issues = parsed.error.issues
+      .map((i) => `${i.path.join(".") || "<config>"}: ${i.message}`)
+      .join("; ");
     throw new Error(`createDetector("${id}"): invalid config ${JSON.stringify(config)}: ${issues}`);
   }
   const det = e.create(parsed.data);

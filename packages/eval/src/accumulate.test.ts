@@ -31,14 +31,31 @@ function randomCase(seed: number): { gt: GroundTruth; dt: Results } {
     for (let g = 0; g < 1 + Math.floor(r() * 6); g++) {
       const [x, y, w, h] = [r() * 200, r() * 200, 2 + r() * 120, 2 + r() * 120];
       const cat = categories[Math.floor(r() * 3)]!.id;
-      annotations.push({ id: id++, image_id: im.id, category_id: cat, bbox: [x, y, w, h], area: w * h * (0.5 + r() * 0.5), iscrowd: r() < 0.1 ? 1 : 0 });
+      annotations.push({
+        id: id++,
+        image_id: im.id,
+        category_id: cat,
+        bbox: [x, y, w, h],
+        area: w * h * (0.5 + r() * 0.5),
+        iscrowd: r() < 0.1 ? 1 : 0,
+      });
       for (let d = 0; d < Math.floor(r() * 5); d++) {
         const j = () => (r() - 0.5) * 20;
-        results.push({ image_id: im.id, category_id: r() < 0.8 ? cat : categories[Math.floor(r() * 3)]!.id, bbox: [x + j(), y + j(), Math.max(0, w + j()), Math.max(0, h + j())], score: Math.round(r() * 20) / 20 });
+        results.push({
+          image_id: im.id,
+          category_id: r() < 0.8 ? cat : categories[Math.floor(r() * 3)]!.id,
+          bbox: [x + j(), y + j(), Math.max(0, w + j()), Math.max(0, h + j())],
+          score: Math.round(r() * 20) / 20,
+        });
       }
     }
     for (let d = 0; d < Math.floor(r() * 4); d++) {
-      results.push({ image_id: im.id, category_id: categories[Math.floor(r() * 3)]!.id, bbox: [r() * 300, r() * 300, r() * 50, r() * 50], score: Math.round(r() * 20) / 20 });
+      results.push({
+        image_id: im.id,
+        category_id: categories[Math.floor(r() * 3)]!.id,
+        bbox: [r() * 300, r() * 300, r() * 50, r() * 50],
+        score: Math.round(r() * 20) / 20,
+      });
     }
   }
   const gt = loadGroundTruth({ images, categories, annotations });
@@ -60,7 +77,8 @@ function naiveAccumulate(ev: EvalState) {
       if (npig === 0) continue;
       maxDets.forEach((maxDet, m) => {
         const slots: number[] = [];
-        for (let s = ev.slotStart[k]!; s < ev.slotStart[k + 1]!; s++) if (ev.slotRank[s]! < maxDet) slots.push(s);
+        for (let s = ev.slotStart[k]!; s < ev.slotStart[k + 1]!; s++)
+          if (ev.slotRank[s]! < maxDet) slots.push(s);
         slots.sort((x, y) => ev.slotScore[y]! - ev.slotScore[x]! || x - y);
         for (let t = 0; t < T; t++) {
           let tp = 0;
@@ -100,9 +118,22 @@ function firstDiff(a: Float64Array, b: Float64Array): string {
 
 const PARAMS: [string, CocoParams][] = [
   ["defaults", {}],
-  ["41 IoU thresholds (two mask words), maxDets 1,2,3", { iouThrs: Array.from({ length: 41 }, (_, i) => 0.1 + i * 0.02), maxDets: [1, 2, 3] }],
+  [
+    "41 IoU thresholds (two mask words), maxDets 1,2,3",
+    { iouThrs: Array.from({ length: 41 }, (_, i) => 0.1 + i * 0.02), maxDets: [1, 2, 3] },
+  ],
   ["unsorted recThrs, useCats 0", { recThrs: [0.5, 0, 0.25, 1, 0.75, 0.3333333333333333], useCats: false }],
-  ["small areas only, maxDets 1,100", { areaRng: [[0, 2000], [2000, 5000]], areaRngLbl: ["all", "mid"], maxDets: [100, 1] }],
+  [
+    "small areas only, maxDets 1,100",
+    {
+      areaRng: [
+        [0, 2000],
+        [2000, 5000],
+      ],
+      areaRngLbl: ["all", "mid"],
+      maxDets: [100, 1],
+    },
+  ],
 ];
 
 describe("accumulate equals the naive pycocotools transcription", () => {
@@ -131,7 +162,8 @@ describe("evaluate", () => {
         const one = evaluate(gt, dt, { iouThrs: [t] });
         expect([...one.slotDet]).toStrictEqual([...all.slotDet]);
         for (let s = 0; s < all.slotDet.length; s++) {
-          for (let a = 0; a < all.A; a++) expect(codeAt(all, s, a, ti), `seed ${seed} t ${t} slot ${s}`).toBe(codeAt(one, s, a, 0));
+          for (let a = 0; a < all.A; a++)
+            expect(codeAt(all, s, a, ti), `seed ${seed} t ${t} slot ${s}`).toBe(codeAt(one, s, a, 0));
         }
       });
     }

@@ -12,13 +12,26 @@ export interface Accumulated {
 }
 
 /** Flat index of precision/scores[t][r][k][a][m]. */
-export function precisionIndex(shape: Accumulated["precisionShape"], t: number, r: number, k: number, a: number, m: number): number {
+export function precisionIndex(
+  shape: Accumulated["precisionShape"],
+  t: number,
+  r: number,
+  k: number,
+  a: number,
+  m: number,
+): number {
   const [, R, K, A, M] = shape;
   return (((t * R + r) * K + k) * A + a) * M + m;
 }
 
 /** Flat index of recall[t][k][a][m]. */
-export function recallIndex(shape: Accumulated["recallShape"], t: number, k: number, a: number, m: number): number {
+export function recallIndex(
+  shape: Accumulated["recallShape"],
+  t: number,
+  k: number,
+  a: number,
+  m: number,
+): number {
   const [, K, A, M] = shape;
   return ((t * K + k) * A + a) * M + m;
 }

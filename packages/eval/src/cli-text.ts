@@ -15,7 +15,13 @@ export function findIouThr(thrs: readonly number[], t: number): number | null {
 const f3 = (v: number | null): string => (v === null || v === -1 ? "-" : pyFixed(v, 3));
 
 /** Per-category rows and, when --iou is one of the IoU thresholds, the F1-optimal threshold per category. */
-export function perClassRows(res: CocoEvalResult, iou: number): { rows: CategoryRow[]; f1: Map<number, { f1: number; threshold: number; precision: number; recall: number } | null> | null } {
+export function perClassRows(
+  res: CocoEvalResult,
+  iou: number,
+): {
+  rows: CategoryRow[];
+  f1: Map<number, { f1: number; threshold: number; precision: number; recall: number } | null> | null;
+} {
   const rows = res.perCategory();
   const t = findIouThr(res.params.iouThrs, iou);
   if (t === null) return { rows, f1: null };
@@ -35,7 +41,9 @@ export function perClassText(res: CocoEvalResult, iou: number): string {
     out += `${padLeft(String(r.catId), 6)}  ${padRight(r.name.slice(0, nameW), nameW)} ${cols.map((c) => padLeft(f3(r[c]), 6)).join(" ")}`;
     if (f1) {
       const b = f1.get(r.catId);
-      out += b ? `   ${padLeft(pyFixed(b.f1, 3), 6)}  ${padLeft(pyFixed(b.threshold, 4), 6)}` : `   ${padLeft("-", 6)}  ${padLeft("-", 6)}`;
+      out += b
+        ? `   ${padLeft(pyFixed(b.f1, 3), 6)}  ${padLeft(pyFixed(b.threshold, 4), 6)}`
+        : `   ${padLeft("-", 6)}  ${padLeft("-", 6)}`;
     }
     out += "\n";
   }
@@ -65,7 +73,10 @@ export function confusionText(c: ConfusionSummary): string {
   out += `False positives by kind: duplicate ${T.duplicate}, localisation ${T.localisation} (IoU in [${c.bgIouThr}, ${c.iouThr})), wrong class ${T.wrongClass}, background ${T.background}\n`;
   if (c.classConfusions.length) {
     out += "Most frequent class confusions (detected -> actual: count): ";
-    out += c.classConfusions.slice(0, 10).map((p) => `${p.detected}->${p.actual}: ${p.count}`).join(", ");
+    out += c.classConfusions
+      .slice(0, 10)
+      .map((p) => `${p.detected}->${p.actual}: ${p.count}`)
+      .join(", ");
     out += "\n";
   }
   return out;

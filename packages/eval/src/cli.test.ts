@@ -12,7 +12,8 @@ const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const binTs = join(repo, "packages/eval/src/bin.ts");
 const C = casesRoot();
 const caseDir = (name: string) => join(C, name);
-const haveCases = existsSync(join(C, "public/case_000/gt.json")) && existsSync(join(C, "special/single_tp_eps/gt.json"));
+const haveCases =
+  existsSync(join(C, "public/case_000/gt.json")) && existsSync(join(C, "special/single_tp_eps/gt.json"));
 
 function run(args: string[]) {
   let out = "";
@@ -25,7 +26,11 @@ interface Exp {
   stats: number[];
   stats_numpy_ge_2_3: number[];
   stats_usecats0_numpy_ge_2_3: number[];
-  voc: { map07: number; map10: number; per_class: Record<string, { ap07: number | null; ap10: number | null }> };
+  voc: {
+    map07: number;
+    map10: number;
+    per_class: Record<string, { ap07: number | null; ap10: number | null }>;
+  };
 }
 const expected = (name: string) => readJsonFile(join(caseDir(name), "expected.json")) as Exp;
 const files = (name: string) => [join(caseDir(name), "gt.json"), join(caseDir(name), "dt.json")];
@@ -38,7 +43,18 @@ describe("usage", () => {
     expect(run(["--version"]).out).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
   it("bad usage exits 2 with a message", () => {
-    for (const args of [[], ["a.json"], ["a", "b", "c"], ["a", "b", "--bogus"], ["a", "b", "--iou", "x"], ["a", "b", "--iou", "1.5"], ["a", "b", "--max-dets", "1,,3"], ["a", "b", "--voc07", "--voc12"], ["a", "b", "--no-cats", "--per-class"], ["a", "b", "--confusion", "--iou", "0.52"]]) {
+    for (const args of [
+      [],
+      ["a.json"],
+      ["a", "b", "c"],
+      ["a", "b", "--bogus"],
+      ["a", "b", "--iou", "x"],
+      ["a", "b", "--iou", "1.5"],
+      ["a", "b", "--max-dets", "1,,3"],
+      ["a", "b", "--voc07", "--voc12"],
+      ["a", "b", "--no-cats", "--per-class"],
+      ["a", "b", "--confusion", "--iou", "0.52"],
+    ]) {
       const r = run(args);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.err).toMatch(/^kdet-eval: /);
@@ -63,13 +79,17 @@ describe.skipIf(!haveCases)("on the shared cases", () => {
     expect(r.code).toBe(0);
     const o = JSON.parse(r.out);
     expect(o.stats).toStrictEqual(expected("public/case_009").stats_numpy_ge_2_3);
-    expect(o.numImages).toBe((readJsonFile(files("public/case_009")[0]!) as { images: unknown[] }).images.length);
+    expect(o.numImages).toBe(
+      (readJsonFile(files("public/case_009")[0]!) as { images: unknown[] }).images.length,
+    );
     expect(o.numDetections).toBe((readJsonFile(files("public/case_009")[1]!) as unknown[]).length);
     expect(r.out.trim().split("\n")).toHaveLength(1);
   });
 
   it("--legacy-numpy and --no-cats", () => {
-    expect(JSON.parse(run([...files("public/case_009"), "--json", "--legacy-numpy"]).out).stats).toStrictEqual(expected("public/case_009").stats);
+    expect(
+      JSON.parse(run([...files("public/case_009"), "--json", "--legacy-numpy"]).out).stats,
+    ).toStrictEqual(expected("public/case_009").stats);
     expect(JSON.parse(run([...files("public/case_009"), "--json", "--no-cats"]).out).stats).toStrictEqual(
       expected("public/case_009").stats_usecats0_numpy_ge_2_3,
     );
@@ -77,20 +97,32 @@ describe.skipIf(!haveCases)("on the shared cases", () => {
 
   it("--voc07 / --voc12 give the VOC means of expected.json", () => {
     const e = expected("public/case_000");
-    const v07 = JSON.parse(run([...files("public/case_000"), "--json", "--voc07", "--allow-unknown-cats"]).out).voc;
+    const v07 = JSON.parse(
+      run([...files("public/case_000"), "--json", "--voc07", "--allow-unknown-cats"]).out,
+    ).voc;
     expect(v07.map).toBe(e.voc.map07);
-    expect(v07.perClass.map((c: { ap: number | null }) => c.ap)).toStrictEqual(Object.values(e.voc.per_class).map((c) => c.ap07));
-    const v12 = JSON.parse(run([...files("public/case_000"), "--json", "--voc12", "--allow-unknown-cats", "--iou", "0.5"]).out).voc;
+    expect(v07.perClass.map((c: { ap: number | null }) => c.ap)).toStrictEqual(
+      Object.values(e.voc.per_class).map((c) => c.ap07),
+    );
+    const v12 = JSON.parse(
+      run([...files("public/case_000"), "--json", "--voc12", "--allow-unknown-cats", "--iou", "0.5"]).out,
+    ).voc;
     expect(v12.map).toBe(e.voc.map10);
     const text = run([...files("public/case_000"), "--voc12", "--allow-unknown-cats"]).out;
     expect(text).toMatch(/PASCAL VOC AP \(VOC2010\+ all-point, IoU > 0.5/);
     expect(text).toMatch(/mAP = 0\.3731\n/);
     // another IoU changes the numbers
-    expect(JSON.parse(run([...files("public/case_000"), "--json", "--voc12", "--allow-unknown-cats", "--iou", "0.7"]).out).voc.map).not.toBe(e.voc.map10);
+    expect(
+      JSON.parse(
+        run([...files("public/case_000"), "--json", "--voc12", "--allow-unknown-cats", "--iou", "0.7"]).out,
+      ).voc.map,
+    ).not.toBe(e.voc.map10);
   });
 
   it("--max-dets is passed to pycocotools params (stat 0 is pinned to 100)", () => {
-    const o = JSON.parse(run([...files("special/over_100_truncation"), "--json", "--max-dets", "1,10,200"]).out);
+    const o = JSON.parse(
+      run([...files("special/over_100_truncation"), "--json", "--max-dets", "1,10,200"]).out,
+    );
     expect(o.params.maxDets).toStrictEqual([1, 10, 200]);
     expect(o.stats[0]).toBe(-1); // pycocotools hard-codes maxDets=100 for stat 0
     expect(o.stats[1]).toBeGreaterThan(0); // the 101st detection now counts
@@ -103,7 +135,9 @@ describe.skipIf(!haveCases)("on the shared cases", () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Per category/);
     expect(r.out).toMatch(/False positives by kind: duplicate \d+, localisation \d+/);
-    const o = JSON.parse(run([...files("public/case_000"), "--per-class", "--confusion", "--json", "--allow-unknown-cats"]).out);
+    const o = JSON.parse(
+      run([...files("public/case_000"), "--per-class", "--confusion", "--json", "--allow-unknown-cats"]).out,
+    );
     expect(o.perClass).toHaveLength(8);
     expect(o.perClass[0]).toMatchObject({ catId: 2, name: "c2" });
     const c = o.confusion.total;
@@ -113,13 +147,19 @@ describe.skipIf(!haveCases)("on the shared cases", () => {
 
 describe.skipIf(!haveCases)("the bin, spawned", () => {
   const spawn = (args: string[]) =>
-    spawnSync(process.execPath, ["--import", "tsx", binTs, ...args], { cwd: repo, encoding: "utf8", timeout: 60_000 });
+    spawnSync(process.execPath, ["--import", "tsx", binTs, ...args], {
+      cwd: repo,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
 
   it("prints the summary and exits 0", () => {
     const r = spawn(files("special/single_tp_eps"));
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    expect(r.stdout.split("\n")[0]).toBe(" Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 1.000");
+    expect(r.stdout.split("\n")[0]).toBe(
+      " Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 1.000",
+    );
   });
 
   it("--json contract", () => {

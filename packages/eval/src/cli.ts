@@ -63,7 +63,9 @@ const ARGS = {
 /** The command line after parseArgs, validated and normalised. */
 const CliOptionsSchema = z
   .object({
-    positionals: z.array(z.string()).length(2, { error: (iss) => `expected two files, GT.json RESULTS.json; got ${(iss.input as string[]).length}` }),
+    positionals: z.array(z.string()).length(2, {
+      error: (iss) => `expected two files, GT.json RESULTS.json; got ${(iss.input as string[]).length}`,
+    }),
     json: z.boolean().default(false),
     "per-class": z.boolean().default(false),
     voc07: z.boolean().default(false),
@@ -72,10 +74,17 @@ const CliOptionsSchema = z
       .string()
       .default("0.5")
       .transform((s) => (s.trim() === "" ? NaN : Number(s)))
-      .pipe(z.number({ error: "--iou expects a number in (0, 1]" }).gt(0, { error: "--iou expects a number in (0, 1]" }).max(1, { error: "--iou expects a number in (0, 1]" })),
+      .pipe(
+        z
+          .number({ error: "--iou expects a number in (0, 1]" })
+          .gt(0, { error: "--iou expects a number in (0, 1]" })
+          .max(1, { error: "--iou expects a number in (0, 1]" }),
+      ),
     "max-dets": z
       .string()
-      .regex(/^\s*\d+\s*(,\s*\d+\s*)*$/, { error: "--max-dets expects positive integers separated by commas, e.g. 1,10,100" })
+      .regex(/^\s*\d+\s*(,\s*\d+\s*)*$/, {
+        error: "--max-dets expects positive integers separated by commas, e.g. 1,10,100",
+      })
       .transform((s) => s.split(",").map(Number))
       .refine((a) => a.every((m) => m >= 1), { error: "--max-dets values must be >= 1" })
       .optional(),
@@ -85,7 +94,9 @@ const CliOptionsSchema = z
     "allow-unknown-cats": z.boolean().default(false),
   })
   .refine((o) => !(o.voc07 && o.voc12), { error: "--voc07 and --voc12 are exclusive" })
-  .refine((o) => !(o["no-cats"] && (o["per-class"] || o.confusion)), { error: "--per-class and --confusion need per-category matching; drop --no-cats" })
+  .refine((o) => !(o["no-cats"] && (o["per-class"] || o.confusion)), {
+    error: "--per-class and --confusion need per-category matching; drop --no-cats",
+  })
   .refine((o) => !o.confusion || findIouThr(DEFAULT_IOU_THRS, o.iou) !== null, {
     error: `--confusion needs --iou to be one of the COCO IoU thresholds 0.5, 0.55, ..., 0.95`,
   });
@@ -130,14 +141,22 @@ export function main(argv: readonly string[], io: CliIo): number {
     const numpySum: NumpySum = opts["legacy-numpy"] ? "numpy<2.3" : "numpy>=2.3";
     const gt = loadGroundTruth(gtPath);
     const dt = loadResults(dtPath, gt, { unknownCategories: opts["allow-unknown-cats"] ? "drop" : "error" });
-    const res = cocoEvaluate(gt, dt, { useCats: !opts["no-cats"], numpySum, ...(opts["max-dets"] ? { maxDets: opts["max-dets"] } : {}) });
+    const res = cocoEvaluate(gt, dt, {
+      useCats: !opts["no-cats"],
+      numpySum,
+      ...(opts["max-dets"] ? { maxDets: opts["max-dets"] } : {}),
+    });
     const warnings = [...gt.warnings, ...dt.warnings];
     const metric = opts.voc07 ? "voc07" : opts.voc12 ? "voc12" : null;
     if (argv.some((a) => a.startsWith("--iou")) && !metric && !opts["per-class"] && !opts.confusion) {
-      warnings.push("--iou only affects --voc07/--voc12, --per-class and --confusion; the COCO summary uses IoU 0.50:0.95");
+      warnings.push(
+        "--iou only affects --voc07/--voc12, --per-class and --confusion; the COCO summary uses IoU 0.50:0.95",
+      );
     }
     const voc = metric ? vocFromCoco(gt, dt, { iouThr: opts.iou, numpySum }) : null;
-    const confusion = opts.confusion ? confusionSummary(res, { iouThr: findIouThr(res.params.iouThrs, opts.iou)! }) : null;
+    const confusion = opts.confusion
+      ? confusionSummary(res, { iouThr: findIouThr(res.params.iouThrs, opts.iou)! })
+      : null;
     if (opts.json) {
       const out: Record<string, unknown> = {
         stats: res.stats,
@@ -165,7 +184,13 @@ export function main(argv: readonly string[], io: CliIo): number {
           metric,
           iouThr: voc.iouThr,
           map: metric === "voc07" ? voc.map07 : voc.map10,
-          perClass: voc.perClass.map((c) => ({ catId: c.classId, name: c.name, npos: c.npos, ndet: c.ndet, ap: metric === "voc07" ? c.ap07 : c.ap10 })),
+          perClass: voc.perClass.map((c) => ({
+            catId: c.classId,
+            name: c.name,
+            npos: c.npos,
+            ndet: c.ndet,
+            ap: metric === "voc07" ? c.ap07 : c.ap10,
+          })),
         };
       }
       if (confusion) out["confusion"] = confusion;

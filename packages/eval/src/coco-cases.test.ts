@@ -68,7 +68,10 @@ function lazyCase(c: CaseDir) {
 
 function expectBitEqual(actual: readonly number[], expected: readonly number[], what: string): void {
   const diff = firstBitDifference(actual, expected);
-  expect(diff, `${what}: ${diff}\n  got      ${JSON.stringify(actual)}\n  expected ${JSON.stringify(expected)}`).toBeNull();
+  expect(
+    diff,
+    `${what}: ${diff}\n  got      ${JSON.stringify(actual)}\n  expected ${JSON.stringify(expected)}`,
+  ).toBeNull();
 }
 
 function flatten(a: unknown): number[] {
@@ -92,71 +95,83 @@ const STATS_FIELDS: [keyof Expected, boolean, NumpySum][] = [
 // given explicitly in KDET_EVAL_CASES must hold cases.
 const absent = !process.env["KDET_EVAL_CASES"] && !existsSync(root);
 
-describe.skipIf(absent)(absent ? `evaluation cases: ${root} not found, skipped (set KDET_EVAL_CASES or KDET_SHARED)` : `evaluation cases in ${root}`, () => {
-  it("finds at least one case", () => {
-    expect(cases.length, `no case folder (gt.json + dt.json + expected.json) under ${root}`).toBeGreaterThan(0);
-  });
-
-  for (const c of cases) {
-    describe(c.name, () => {
-      // expected.json is small: read it now, so that only the checks it has data for are registered
-      const expected = readJsonFile(c.expected) as Expected;
-      const k = lazyCase(c);
-
-      it("expected.json has stats or stats_numpy_ge_2_3", () => {
-        expect(expected.stats ?? expected.stats_numpy_ge_2_3, `${c.expected} has neither`).toBeDefined();
-      });
-
-      for (const [field, useCats, numpySum] of STATS_FIELDS) {
-        const want = expected[field] as number[] | undefined;
-        if (!want) continue;
-        it(`${field}: the 12 stats bit for bit (useCats ${useCats ? 1 : 0}, ${numpySum} summation)`, () => {
-          expectBitEqual(k.run(useCats, numpySum).stats, want, `${c.name} ${field}`);
-        });
-      }
-
-      const voc = expected.voc;
-      if (voc) {
-        it("voc: per-class npos, ndet, ap07, ap10 and map07, map10 bit for bit", () => {
-          const { gt, dt } = k.load();
-          const v = vocFromCoco(gt, dt, { numpySum: "numpy<2.3" });
-          const got: Record<string, unknown> = {};
-          for (const pc of v.perClass) got[String(pc.classId)] = { npos: pc.npos, ndet: pc.ndet, ap07: pc.ap07, ap10: pc.ap10 };
-          expect(got).toStrictEqual(voc.per_class);
-          expect(Object.is(v.map07, voc.map07), `map07 ${v.map07} != ${voc.map07}`).toBe(true);
-          expect(Object.is(v.map10, voc.map10), `map10 ${v.map10} != ${voc.map10}`).toBe(true);
-        });
-      }
-
-      if (c.eval) {
-        const evalPath = c.eval;
-        it("eval.json: parameters, and precision / recall within 1e-12", () => {
-          const ev = readJsonFile(evalPath) as EvalJson;
-          const r = k.run(true, "numpy<2.3");
-          expect([...r.params.catIds]).toStrictEqual(ev.catIds);
-          expect([...r.params.imgIds]).toStrictEqual(ev.imgIds);
-          expect([...r.params.iouThrs]).toStrictEqual(ev.iouThrs);
-          expect([...r.params.recThrs]).toStrictEqual(ev.recThrs);
-          expect([...r.params.maxDets]).toStrictEqual(ev.maxDets);
-          expect(r.params.areaRng.map((x) => [...x])).toStrictEqual(ev.areaRng);
-          for (const [name, got, exp] of [
-            ["precision", r.precision, flatten(ev.precision)],
-            ["recall", r.recall, flatten(ev.recall)],
-          ] as const) {
-            expect(got.length, `${name} size`).toBe(exp.length);
-            let worst = 0;
-            let at = -1;
-            for (let i = 0; i < exp.length; i++) {
-              const d = Math.abs(got[i]! - exp[i]!);
-              if (!(d <= worst)) {
-                worst = d;
-                at = i;
-              }
-            }
-            expect(worst, `${name} differs by ${worst} at flat index ${at} (got ${got[at]}, expected ${exp[at]})`).toBeLessThanOrEqual(1e-12);
-          }
-        });
-      }
+describe.skipIf(absent)(
+  absent
+    ? `evaluation cases: ${root} not found, skipped (set KDET_EVAL_CASES or KDET_SHARED)`
+    : `evaluation cases in ${root}`,
+  () => {
+    it("finds at least one case", () => {
+      expect(
+        cases.length,
+        `no case folder (gt.json + dt.json + expected.json) under ${root}`,
+      ).toBeGreaterThan(0);
     });
-  }
-});
+
+    for (const c of cases) {
+      describe(c.name, () => {
+        // expected.json is small: read it now, so that only the checks it has data for are registered
+        const expected = readJsonFile(c.expected) as Expected;
+        const k = lazyCase(c);
+
+        it("expected.json has stats or stats_numpy_ge_2_3", () => {
+          expect(expected.stats ?? expected.stats_numpy_ge_2_3, `${c.expected} has neither`).toBeDefined();
+        });
+
+        for (const [field, useCats, numpySum] of STATS_FIELDS) {
+          const want = expected[field] as number[] | undefined;
+          if (!want) continue;
+          it(`${field}: the 12 stats bit for bit (useCats ${useCats ? 1 : 0}, ${numpySum} summation)`, () => {
+            expectBitEqual(k.run(useCats, numpySum).stats, want, `${c.name} ${field}`);
+          });
+        }
+
+        const voc = expected.voc;
+        if (voc) {
+          it("voc: per-class npos, ndet, ap07, ap10 and map07, map10 bit for bit", () => {
+            const { gt, dt } = k.load();
+            const v = vocFromCoco(gt, dt, { numpySum: "numpy<2.3" });
+            const got: Record<string, unknown> = {};
+            for (const pc of v.perClass)
+              got[String(pc.classId)] = { npos: pc.npos, ndet: pc.ndet, ap07: pc.ap07, ap10: pc.ap10 };
+            expect(got).toStrictEqual(voc.per_class);
+            expect(Object.is(v.map07, voc.map07), `map07 ${v.map07} != ${voc.map07}`).toBe(true);
+            expect(Object.is(v.map10, voc.map10), `map10 ${v.map10} != ${voc.map10}`).toBe(true);
+          });
+        }
+
+        if (c.eval) {
+          const evalPath = c.eval;
+          it("eval.json: parameters, and precision / recall within 1e-12", () => {
+            const ev = readJsonFile(evalPath) as EvalJson;
+            const r = k.run(true, "numpy<2.3");
+            expect([...r.params.catIds]).toStrictEqual(ev.catIds);
+            expect([...r.params.imgIds]).toStrictEqual(ev.imgIds);
+            expect([...r.params.iouThrs]).toStrictEqual(ev.iouThrs);
+            expect([...r.params.recThrs]).toStrictEqual(ev.recThrs);
+            expect([...r.params.maxDets]).toStrictEqual(ev.maxDets);
+            expect(r.params.areaRng.map((x) => [...x])).toStrictEqual(ev.areaRng);
+            for (const [name, got, exp] of [
+              ["precision", r.precision, flatten(ev.precision)],
+              ["recall", r.recall, flatten(ev.recall)],
+            ] as const) {
+              expect(got.length, `${name} size`).toBe(exp.length);
+              let worst = 0;
+              let at = -1;
+              for (let i = 0; i < exp.length; i++) {
+                const d = Math.abs(got[i]! - exp[i]!);
+                if (!(d <= worst)) {
+                  worst = d;
+                  at = i;
+                }
+              }
+              expect(
+                worst,
+                `${name} differs by ${worst} at flat index ${at} (got ${got[at]}, expected ${exp[at]})`,
+              ).toBeLessThanOrEqual(1e-12);
+            }
+          });
+        }
+      });
+    }
+  },
+);

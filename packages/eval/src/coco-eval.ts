@@ -70,7 +70,11 @@ export function cocoEvaluate(gt: GroundTruth, dt: Results, opts: CocoEvalOptions
 }
 
 /** The 12 statistics per category, in catIds order (pycocotools means over one K entry). */
-export function perCategoryTable(acc: Accumulated, state: EvalState, numpySum: NumpySum = "numpy>=2.3"): CategoryRow[] {
+export function perCategoryTable(
+  acc: Accumulated,
+  state: EvalState,
+  numpySum: NumpySum = "numpy>=2.3",
+): CategoryRow[] {
   if (!state.params.useCats) return [];
   const names = new Map<number, string>();
   for (const c of state.gt.categories) names.set(c.id, typeof c.name === "string" ? c.name : String(c.id));

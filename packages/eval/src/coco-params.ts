@@ -59,8 +59,13 @@ export const DEFAULT_AREA_RNG_LBL: readonly string[] = Object.freeze(["all", "sm
 const sortedUnique = (a: readonly number[]): number[] => [...new Set(a)].sort((x, y) => x - y);
 
 /** A number that is not NaN (area bounds may be Infinity). */
-const notNaN = z.custom<number>((v) => typeof v === "number" && !Number.isNaN(v), { error: (iss) => `expected a number, got ${describeValue(iss.input)}` });
-const numbers = (min = 0) => z.array(notNaN, { error: (iss) => `expected an array of numbers, got ${describeValue(iss.input)}` }).min(min, { error: `must not be empty` });
+const notNaN = z.custom<number>((v) => typeof v === "number" && !Number.isNaN(v), {
+  error: (iss) => `expected a number, got ${describeValue(iss.input)}`,
+});
+const numbers = (min = 0) =>
+  z
+    .array(notNaN, { error: (iss) => `expected an array of numbers, got ${describeValue(iss.input)}` })
+    .min(min, { error: `must not be empty` });
 
 /** zod schema of CocoParams (extra keys, e.g. numpySum, are allowed). */
 export const CocoParamsSchema = z
@@ -80,14 +85,19 @@ export const CocoParamsSchema = z
       .min(1, { error: "must not be empty" })
       .optional(),
     areaRng: z
-      .array(z.tuple([notNaN, notNaN], { error: (iss) => `expected a [lo, hi] pair, got ${describeValue(iss.input)}` }))
+      .array(
+        z.tuple([notNaN, notNaN], {
+          error: (iss) => `expected a [lo, hi] pair, got ${describeValue(iss.input)}`,
+        }),
+      )
       .min(1, { error: "must not be empty" })
       .optional(),
     areaRngLbl: z.array(z.string()).optional(),
     useCats: z.union([z.boolean(), z.literal(0), z.literal(1)]).optional(),
   })
   .refine((p) => p.areaRngLbl !== undefined || (p.areaRng ?? DEFAULT_AREA_RNG).length === 4, {
-    error: "areaRngLbl is required when areaRng does not have 4 entries (pycocotools keeps its 4 default labels)",
+    error:
+      "areaRngLbl is required when areaRng does not have 4 entries (pycocotools keeps its 4 default labels)",
     path: ["areaRngLbl"],
   })
   .refine((p) => (p.areaRngLbl ?? DEFAULT_AREA_RNG_LBL).length === (p.areaRng ?? DEFAULT_AREA_RNG).length, {

@@ -18,23 +18,36 @@ const nonNegative = (what = "a finite number >= 0") =>
 
 /** A required field with the pycocotools consequence of its absence in the message. */
 const required = <T extends z.ZodType>(schema: T, missing: string) =>
-  z.unknown().superRefine((v, ctx) => {
-    if (v === undefined) ctx.addIssue({ code: "custom", message: missing });
-  }).pipe(schema);
+  z
+    .unknown()
+    .superRefine((v, ctx) => {
+      if (v === undefined) ctx.addIssue({ code: "custom", message: missing });
+    })
+    .pipe(schema);
 
 /** [x, y, w, h] with w, h >= 0. */
 export const CocoBoxSchema = z.tuple(
-  [finite("a finite number for the box x"), finite("a finite number for the box y"), nonNegative("a finite number >= 0 for the box width"), nonNegative("a finite number >= 0 for the box height")],
+  [
+    finite("a finite number for the box x"),
+    finite("a finite number for the box y"),
+    nonNegative("a finite number >= 0 for the box width"),
+    nonNegative("a finite number >= 0 for the box height"),
+  ],
   { error: (iss) => `expected [x, y, width, height] (4 numbers), got ${describeValue(iss.input)}` },
 );
 
-const object = (what: string) => ({ error: (iss: { input?: unknown }) => `expected ${what}, got ${describeValue(iss.input)}` });
+const object = (what: string) => ({
+  error: (iss: { input?: unknown }) => `expected ${what}, got ${describeValue(iss.input)}`,
+});
 
 /** An entry of `images`: only the id is used. */
 export const CocoImageSchema = z.looseObject({ id: finite() }, object("an image object {id, ...}"));
 
 /** An entry of `categories`: the id (the K axis) and an optional name for tables. */
-export const CocoCategorySchema = z.looseObject({ id: finite(), name: z.string().optional() }, object("a category object {id, name, ...}"));
+export const CocoCategorySchema = z.looseObject(
+  { id: finite(), name: z.string().optional() },
+  object("a category object {id, name, ...}"),
+);
 
 /** A ground-truth annotation: `area` and `iscrowd` are required (pycocotools raises a KeyError without them). */
 export const CocoAnnotationSchema = z.looseObject(
@@ -43,9 +56,14 @@ export const CocoAnnotationSchema = z.looseObject(
     image_id: finite(),
     category_id: finite(),
     bbox: CocoBoxSchema,
-    area: required(finite(), "the area field is required for bbox evaluation (pycocotools raises a KeyError)"),
+    area: required(
+      finite(),
+      "the area field is required for bbox evaluation (pycocotools raises a KeyError)",
+    ),
     iscrowd: required(
-      z.union([z.literal(0), z.literal(1), z.boolean()], { error: (iss) => `expected 0 or 1, got ${describeValue(iss.input)}` }),
+      z.union([z.literal(0), z.literal(1), z.boolean()], {
+        error: (iss) => `expected 0 or 1, got ${describeValue(iss.input)}`,
+      }),
       "the iscrowd field is required for bbox evaluation (pycocotools raises a KeyError)",
     ),
     /** Read and then overwritten by iscrowd, as pycocotools does. */
@@ -54,7 +72,9 @@ export const CocoAnnotationSchema = z.looseObject(
   object("an annotation object"),
 );
 
-const array = (what: string) => ({ error: (iss: { input?: unknown }) => `expected ${what}, got ${describeValue(iss.input)}` });
+const array = (what: string) => ({
+  error: (iss: { input?: unknown }) => `expected ${what}, got ${describeValue(iss.input)}`,
+});
 
 /** A COCO ground-truth dict; `annotations` may be absent (no gt at all). */
 export const CocoGroundTruthSchema = z.looseObject(
@@ -78,7 +98,10 @@ export const CocoResultSchema = z.looseObject(
 );
 
 /** A results file: the list loadRes takes. */
-export const CocoResultsSchema = z.array(CocoResultSchema, array("a JSON array of results [{image_id, category_id, bbox, score}, ...]"));
+export const CocoResultsSchema = z.array(
+  CocoResultSchema,
+  array("a JSON array of results [{image_id, category_id, bbox, score}, ...]"),
+);
 
 /** Types of the validated JSON. */
 export type CocoBox = z.infer<typeof CocoBoxSchema>;

@@ -30,11 +30,18 @@ export interface ConfusionSummary {
   readonly total: ConfusionCounts;
   readonly perClass: ReadonlyArray<{ readonly catId: number; readonly name: string } & ConfusionCounts>;
   /** Wrong-class FPs by (detected class, overlapped gt class), most frequent first. */
-  readonly classConfusions: ReadonlyArray<{ readonly detected: number; readonly actual: number; readonly count: number }>;
+  readonly classConfusions: ReadonlyArray<{
+    readonly detected: number;
+    readonly actual: number;
+    readonly count: number;
+  }>;
 }
 
 /** The false-positive breakdown of `res` at IoU `iouThr` (default 0.5; must be one of params.iouThrs). */
-export function confusionSummary(res: CocoEvalResult, opts: { iouThr?: number; bgIouThr?: number } = {}): ConfusionSummary {
+export function confusionSummary(
+  res: CocoEvalResult,
+  opts: { iouThr?: number; bgIouThr?: number } = {},
+): ConfusionSummary {
   const ev = res.state;
   const p = res.params;
   if (!p.useCats) throw new Error("confusionSummary needs useCats = true");
@@ -60,8 +67,18 @@ export function confusionSummary(res: CocoEvalResult, opts: { iouThr?: number; b
     if (l) l.push(i);
     else byImg.set(ip, [i]);
   }
-  const names = new Map(ev.gt.categories.map((c) => [c.id, typeof c.name === "string" ? c.name : String(c.id)]));
-  const zero = (): ConfusionCounts => ({ tp: 0, fp: 0, fn: 0, duplicate: 0, localisation: 0, wrongClass: 0, background: 0 });
+  const names = new Map(
+    ev.gt.categories.map((c) => [c.id, typeof c.name === "string" ? c.name : String(c.id)]),
+  );
+  const zero = (): ConfusionCounts => ({
+    tp: 0,
+    fp: 0,
+    fn: 0,
+    duplicate: 0,
+    localisation: 0,
+    wrongClass: 0,
+    background: 0,
+  });
   const total = zero();
   const pairs = new Map<string, { detected: number; actual: number; count: number }>();
   const perClass = ev.unitCatIds.map((catId, k) => {
@@ -102,6 +119,8 @@ export function confusionSummary(res: CocoEvalResult, opts: { iouThr?: number; b
     for (const key of Object.keys(row) as (keyof ConfusionCounts)[]) total[key] += row[key];
     return { catId, name: names.get(catId) ?? String(catId), ...row };
   });
-  const classConfusions = [...pairs.values()].sort((x, y) => y.count - x.count || x.detected - y.detected || x.actual - y.actual);
+  const classConfusions = [...pairs.values()].sort(
+    (x, y) => y.count - x.count || x.detected - y.detected || x.actual - y.actual,
+  );
   return { iouThr, bgIouThr, total, perClass, classConfusions };
 }

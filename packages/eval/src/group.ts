@@ -27,7 +27,13 @@ export interface Groups {
  * Buckets entries into (unit, image) groups, stable: inside a group, entries keep their list order, after the
  * pooling order of catIds when useCats is false (an entry is repeated if its category is repeated in catIds).
  */
-export function group(entries: Int32Array, imgPosOf: Int32Array, catOf: Float64Array, params: ResolvedParams, nImg: number): Groups {
+export function group(
+  entries: Int32Array,
+  imgPosOf: Int32Array,
+  catOf: Float64Array,
+  params: ResolvedParams,
+  nImg: number,
+): Groups {
   const { useCats, catIds } = params;
   // (entry, image, sub): sub is the position of the entry's category in catIds (the unit k when useCats). With
   // useCats false, catIds may repeat a category; its entries are then pooled once per occurrence.

@@ -23,7 +23,14 @@ export { evaluate, codeAt, CODE_FP, CODE_IGNORED, CODE_TP } from "./evaluate";
 export type { EvalState } from "./evaluate";
 export { accumulate, precisionIndex, recallIndex } from "./accumulate";
 export type { Accumulated } from "./accumulate";
-export { summarize, summarizeStat, statSpecs, formatSummary, formatSummaryLine, STATS_NAMES } from "./summarize";
+export {
+  summarize,
+  summarizeStat,
+  statSpecs,
+  formatSummary,
+  formatSummaryLine,
+  STATS_NAMES,
+} from "./summarize";
 export type { StatSpec } from "./summarize";
 export { cocoEvaluate, perCategoryTable } from "./coco-eval";
 export type { CocoEvalOptions, CocoEvalResult, CategoryRow } from "./coco-eval";
@@ -40,7 +47,14 @@ export {
   CocoImageSchema,
   CocoResultSchema,
 } from "./coco-types";
-export type { CocoAnnotation, CocoBox, CocoCategory, CocoGroundTruthJson, CocoImage, CocoResult } from "./coco-types";
+export type {
+  CocoAnnotation,
+  CocoBox,
+  CocoCategory,
+  CocoGroundTruthJson,
+  CocoImage,
+  CocoResult,
+} from "./coco-types";
 
 // extras
 export { vocClassAp, vocEvaluate, vocFromCoco, voc07Ap, vocAllPointAp, VOC07_RECALL_POINTS } from "./voc-ap";

@@ -42,6 +42,7 @@ export function vocIou(d: ArrayLike<number>, g: ArrayLike<number>, plus1 = true)
   const iw = Math.max(Math.min(g[2]!, d[2]!) - Math.max(g[0]!, d[0]!) + one, 0);
   const ih = Math.max(Math.min(g[3]!, d[3]!) - Math.max(g[1]!, d[1]!) + one, 0);
   const inter = iw * ih;
-  const uni = (d[2]! - d[0]! + one) * (d[3]! - d[1]! + one) + (g[2]! - g[0]! + one) * (g[3]! - g[1]! + one) - inter;
+  const uni =
+    (d[2]! - d[0]! + one) * (d[3]! - d[1]! + one) + (g[2]! - g[0]! + one) * (g[3]! - g[1]! + one) - inter;
   return inter / uni;
 }

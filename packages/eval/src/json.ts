@@ -9,7 +9,12 @@ export function readTextFile(path: string): string {
     buf = readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory" : String((e as Error).message);
+    const why =
+      code === "ENOENT"
+        ? "file not found"
+        : code === "EISDIR"
+          ? "is a directory"
+          : String((e as Error).message);
     throw new EvalInputError(`cannot read: ${why}`, path);
   }
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {

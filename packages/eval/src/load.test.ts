@@ -118,7 +118,11 @@ describe("malformed JSON", () => {
 
 describe("results entries", () => {
   it("image_id not in the ground truth", () => {
-    expectResultsError(json([DT[0], { ...DT[1], image_id: 99 }]), "results[1].image_id", /image_id 99 is not an image/);
+    expectResultsError(
+      json([DT[0], { ...DT[1], image_id: 99 }]),
+      "results[1].image_id",
+      /image_id 99 is not an image/,
+    );
   });
   it("category_id not in the ground truth (an error by default; dropped like pycocotools on request)", () => {
     const p = json([DT[0], DT[1], { ...DT[2], category_id: 7 }]);
@@ -136,24 +140,54 @@ describe("results entries", () => {
   });
   it("negative width / height", () => {
     expectResultsError(json([{ ...DT[0], bbox: [1, 1, -2, 3] }]), "results[0].bbox[2]", /width.*got -2/);
-    expectResultsError(json([DT[0], { ...DT[0], bbox: [1, 1, 2, -3] }]), "results[1].bbox[3]", /height.*got -3/);
+    expectResultsError(
+      json([DT[0], { ...DT[0], bbox: [1, 1, 2, -3] }]),
+      "results[1].bbox[3]",
+      /height.*got -3/,
+    );
   });
   it("NaN width / score written by Python's json (bare NaN token)", () => {
-    expectResultsError(file('[{"image_id": 1, "category_id": 1, "bbox": [1, 2, NaN, 4], "score": 0.5}]'), "results[0].bbox[2]", /got NaN/);
-    expectResultsError(file('[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": NaN}]'), "results[0].score", /got NaN/);
-    expectResultsError(file('[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": -Infinity}]'), "results[0].score", /got -Infinity/);
+    expectResultsError(
+      file('[{"image_id": 1, "category_id": 1, "bbox": [1, 2, NaN, 4], "score": 0.5}]'),
+      "results[0].bbox[2]",
+      /got NaN/,
+    );
+    expectResultsError(
+      file('[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": NaN}]'),
+      "results[0].score",
+      /got NaN/,
+    );
+    expectResultsError(
+      file('[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": -Infinity}]'),
+      "results[0].score",
+      /got -Infinity/,
+    );
   });
   it("NaN given in memory", () => {
-    expect(() => loadResults([{ ...DT[0], score: NaN }], loadGroundTruth(goodGt))).toThrow(/<results>: results\[0\]\.score: .*got NaN/);
+    expect(() => loadResults([{ ...DT[0], score: NaN }], loadGroundTruth(goodGt))).toThrow(
+      /<results>: results\[0\]\.score: .*got NaN/,
+    );
   });
   it("negative, missing or non-numeric score", () => {
-    expectResultsError(json([DT[0], { ...DT[1], score: -0.1 }]), "results[1].score", /finite number >= 0, got -0.1/);
-    expectResultsError(json([{ image_id: 1, category_id: 1, bbox: [1, 1, 1, 1] }]), "results[0].score", /field missing/);
+    expectResultsError(
+      json([DT[0], { ...DT[1], score: -0.1 }]),
+      "results[1].score",
+      /finite number >= 0, got -0.1/,
+    );
+    expectResultsError(
+      json([{ image_id: 1, category_id: 1, bbox: [1, 1, 1, 1] }]),
+      "results[0].score",
+      /field missing/,
+    );
     expectResultsError(json([{ ...DT[0], score: "0.5" }]), "results[0].score", /got "0.5"/);
   });
   it("bad bbox shape, missing bbox", () => {
     expectResultsError(json([{ ...DT[0], bbox: [1, 2, 3] }]), "results[0].bbox", /4 numbers/);
-    expectResultsError(json([{ image_id: 1, category_id: 1, score: 0.3 }]), "results[0].bbox", /bbox field is required/);
+    expectResultsError(
+      json([{ image_id: 1, category_id: 1, score: 0.3 }]),
+      "results[0].bbox",
+      /bbox field is required/,
+    );
   });
   it("not a list", () => {
     expectResultsError(json({ foo: 1 }), "", /expected a JSON array of results/);
@@ -164,16 +198,41 @@ describe("results entries", () => {
 describe("ground-truth annotations", () => {
   it("missing area", () => {
     const { area: _a, ...noArea } = GT.annotations[1]!;
-    expectGtError(json({ ...GT, annotations: [GT.annotations[0], noArea] }), "annotations[1].area", /area field is required/);
+    expectGtError(
+      json({ ...GT, annotations: [GT.annotations[0], noArea] }),
+      "annotations[1].area",
+      /area field is required/,
+    );
   });
   it("missing iscrowd", () => {
     const { iscrowd: _c, ...noCrowd } = GT.annotations[0]!;
-    expectGtError(json({ ...GT, annotations: [noCrowd] }), "annotations[0].iscrowd", /iscrowd field is required/);
+    expectGtError(
+      json({ ...GT, annotations: [noCrowd] }),
+      "annotations[0].iscrowd",
+      /iscrowd field is required/,
+    );
   });
   it("negative / NaN box sizes and bad fields", () => {
-    expectGtError(json({ ...GT, annotations: [{ ...GT.annotations[0], bbox: [0, 0, -1, 1] }] }), "annotations[0].bbox[2]", /got -1/);
-    expectGtError(file(JSON.stringify({ ...GT, annotations: [{ ...GT.annotations[0], area: 0 }] }).replace('"area":0', '"area":NaN')), "annotations[0].area", /got NaN/);
-    expectGtError(json({ ...GT, annotations: [{ ...GT.annotations[0], iscrowd: 2 }] }), "annotations[0].iscrowd", /expected 0 or 1/);
+    expectGtError(
+      json({ ...GT, annotations: [{ ...GT.annotations[0], bbox: [0, 0, -1, 1] }] }),
+      "annotations[0].bbox[2]",
+      /got -1/,
+    );
+    expectGtError(
+      file(
+        JSON.stringify({ ...GT, annotations: [{ ...GT.annotations[0], area: 0 }] }).replace(
+          '"area":0',
+          '"area":NaN',
+        ),
+      ),
+      "annotations[0].area",
+      /got NaN/,
+    );
+    expectGtError(
+      json({ ...GT, annotations: [{ ...GT.annotations[0], iscrowd: 2 }] }),
+      "annotations[0].iscrowd",
+      /expected 0 or 1/,
+    );
     expectGtError(json({ ...GT, images: [{ id: "x" }] }), "images[0].id", /finite number/);
     expectGtError(json({ images: [], annotations: [] }), "categories", /expected an array/);
     expectGtError(json([]), "", /got an array \(a results list\?\)/);
@@ -189,7 +248,11 @@ describe("empty results list", () => {
     expect(cocoEvaluate(gt, dt).stats).toStrictEqual([0, 0, 0, 0, -1, -1, 0, 0, 0, 0, -1, -1]);
     const r = runCli([goodGt, json([]), "--json"]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ stats: [0, 0, 0, 0, -1, -1, 0, 0, 0, 0, -1, -1], numImages: 2, numDetections: 0 });
+    expect(JSON.parse(r.out)).toMatchObject({
+      stats: [0, 0, 0, 0, -1, -1, 0, 0, 0, 0, -1, -1],
+      numImages: 2,
+      numDetections: 0,
+    });
     const t = runCli([goodGt, json([])]);
     expect(t.code).toBe(0);
     expect(t.err).toMatch(/warning: .*results list is empty/);

@@ -1,5 +1,11 @@
 import type { z } from "zod";
-import { CocoGroundTruthSchema, CocoResultsSchema, formatIssuePath, type CocoCategory, type CocoImage } from "./coco-types";
+import {
+  CocoGroundTruthSchema,
+  CocoResultsSchema,
+  formatIssuePath,
+  type CocoCategory,
+  type CocoImage,
+} from "./coco-types";
 import { EvalInputError } from "./errors";
 import { parseJson, readJsonFile } from "./json";
 
@@ -79,11 +85,17 @@ export function loadGroundTruth(input: string | object, opts: { source?: string 
 
 /** Parses and validates ground-truth JSON text. */
 export function parseGroundTruth(text: string, source = "<ground truth>"): GroundTruth {
-  return withOperation("loading ground truth from", () => validateGroundTruth(parseJson(text, source), source));
+  return withOperation("loading ground truth from", () =>
+    validateGroundTruth(parseJson(text, source), source),
+  );
 }
 
 /** Loads a COCO results list (file path, .json or gzipped, or an array) for the given ground truth. */
-export function loadResults(input: string | readonly unknown[], gt: GroundTruth, opts: LoadResultsOptions = {}): Results {
+export function loadResults(
+  input: string | readonly unknown[],
+  gt: GroundTruth,
+  opts: LoadResultsOptions = {},
+): Results {
   return withOperation("loading results from", () =>
     typeof input === "string"
       ? validateResults(readJsonFile(input), gt, { ...opts, source: opts.source ?? input })
@@ -94,7 +106,9 @@ export function loadResults(input: string | readonly unknown[], gt: GroundTruth,
 /** Parses and validates results JSON text. */
 export function parseResults(text: string, gt: GroundTruth, opts: LoadResultsOptions = {}): Results {
   const source = opts.source ?? "<results>";
-  return withOperation("loading results from", () => validateResults(parseJson(text, source), gt, { ...opts, source }));
+  return withOperation("loading results from", () =>
+    validateResults(parseJson(text, source), gt, { ...opts, source }),
+  );
 }
 
 function withOperation<T>(operation: string, f: () => T): T {
@@ -124,13 +138,18 @@ function fail(message: string, source: string, path = ""): never {
 }
 
 function validateGroundTruth(raw: unknown, source: string): GroundTruth {
-  if (Array.isArray(raw)) fail("expected a COCO ground-truth object {images, annotations, categories}, got an array (a results list?)", source);
+  if (Array.isArray(raw))
+    fail(
+      "expected a COCO ground-truth object {images, annotations, categories}, got an array (a results list?)",
+      source,
+    );
   const data = check(CocoGroundTruthSchema, raw, source, "");
   const { images, categories } = data;
   const anns = data.annotations ?? [];
   const warnings: string[] = [];
   const imageIdSet = new Set(images.map((im) => im.id));
-  if (imageIdSet.size < images.length) warnings.push(`${source}: ${images.length - imageIdSet.size} duplicate image id(s)`);
+  if (imageIdSet.size < images.length)
+    warnings.push(`${source}: ${images.length - imageIdSet.size} duplicate image id(s)`);
   const categoryIdSet = new Set(categories.map((c) => c.id));
   if (categoryIdSet.size < categories.length) {
     warnings.push(`${source}: ${categories.length - categoryIdSet.size} duplicate category id(s)`);
@@ -159,10 +178,14 @@ function validateGroundTruth(raw: unknown, source: string): GroundTruth {
     if (!categoryIdSet.has(a.category_id)) unknownCat++;
   }
   if (unknownImage > 0) {
-    warnings.push(`${source}: ${unknownImage} annotation(s) refer to an image_id not in images; they are not evaluated`);
+    warnings.push(
+      `${source}: ${unknownImage} annotation(s) refer to an image_id not in images; they are not evaluated`,
+    );
   }
   if (unknownCat > 0) {
-    warnings.push(`${source}: ${unknownCat} annotation(s) have a category_id not in categories; they are not evaluated`);
+    warnings.push(
+      `${source}: ${unknownCat} annotation(s) have a category_id not in categories; they are not evaluated`,
+    );
   }
   const ids = new Set<number>(id);
   if (ids.size < n) {
@@ -186,16 +209,25 @@ function validateGroundTruth(raw: unknown, source: string): GroundTruth {
   };
 }
 
-function validateResults(raw: unknown, gt: GroundTruth, opts: LoadResultsOptions & { source: string }): Results {
+function validateResults(
+  raw: unknown,
+  gt: GroundTruth,
+  opts: LoadResultsOptions & { source: string },
+): Results {
   const source = opts.source;
   const warnings: string[] = [];
   if (isObj(raw) && Array.isArray(raw["annotations"])) {
     // A COCO-style dict holding the detections (some tools write this); pycocotools' loadRes wants the list.
     const first: unknown = raw["annotations"][0];
     if (isObj(first) && first["score"] === undefined) {
-      fail("expected a JSON array of results [{image_id, category_id, bbox, score}, ...], got a COCO dict whose annotations have no score (a ground-truth file?)", source);
+      fail(
+        "expected a JSON array of results [{image_id, category_id, bbox, score}, ...], got a COCO dict whose annotations have no score (a ground-truth file?)",
+        source,
+      );
     }
-    warnings.push(`${source}: a COCO dict was given as results; its "annotations" list is used as the results list`);
+    warnings.push(
+      `${source}: a COCO dict was given as results; its "annotations" list is used as the results list`,
+    );
     raw = raw["annotations"];
   }
   const list = check(CocoResultsSchema, raw, source, "results");

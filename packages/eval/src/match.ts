@@ -66,7 +66,16 @@ export interface MatchContext {
  * capped) against the gts gItems[g0, g0 + nG) in group order. Writes the TP / ignore bits of the nD slots
  * starting at slot0 and adds the non-ignored gts to npig.
  */
-export function matchGroup(c: MatchContext, u: number, slot0: number, dets: Int32Array, nD: number, gItems: Int32Array, g0: number, nG: number): void {
+export function matchGroup(
+  c: MatchContext,
+  u: number,
+  slot0: number,
+  dets: Int32Array,
+  nD: number,
+  gItems: Int32Array,
+  g0: number,
+  nG: number,
+): void {
   const { A, T, W, tpMask, igMask, thr, S } = c;
   const { x: gx, y: gy, w: gw, h: gh, area: gArea, iscrowd: gCrowd, id: gId } = c.gt;
   const { x: dx, y: dy, w: dw, h: dh, area: dArea } = c.dt;
@@ -98,7 +107,7 @@ export function matchGroup(c: MatchContext, u: number, slot0: number, dets: Int3
       }
     }
   }
-  const FULL_LAST = T % 32 === 0 ? -1 : (1 << T % 32) - 1;
+  const FULL_LAST = T % 32 === 0 ? -1 : (1 << (T % 32)) - 1;
   const mStep = A * W;
   for (let a = 0; a < A; a++) {
     const lo = c.aLo[a]!;

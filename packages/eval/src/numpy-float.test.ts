@@ -49,12 +49,15 @@ describe("numpy float semantics", () => {
   it("numpy < 2.3 sums chunks of 8192 sequentially; equal to >= 2.3 up to 8192 elements", () => {
     const a = Float64Array.from(gen(20000, 7));
     expect(npSum(a, 8192, "numpy<2.3")).toBe(npSum(a, 8192, "numpy>=2.3"));
-    const chunked = 0 + pairwiseSum(a, 0, 8192) + pairwiseSum(a, 8192, 8192) + pairwiseSum(a, 16384, 20000 - 16384);
+    const chunked =
+      0 + pairwiseSum(a, 0, 8192) + pairwiseSum(a, 8192, 8192) + pairwiseSum(a, 16384, 20000 - 16384);
     expect(npSum(a, 20000, "numpy<2.3")).toBe(chunked);
   });
 
   it("linspace reproduces np.linspace: iouThrs[8] = 0.8999999999999999, recThrs[i] = i * 0.01", () => {
-    expect(DEFAULT_IOU_THRS).toStrictEqual([0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.8999999999999999, 0.95]);
+    expect(DEFAULT_IOU_THRS).toStrictEqual([
+      0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.8999999999999999, 0.95,
+    ]);
     expect(DEFAULT_REC_THRS.length).toBe(101);
     DEFAULT_REC_THRS.slice(0, 100).forEach((v, i) => expect(v).toBe(i * 0.01));
     expect(DEFAULT_REC_THRS[100]).toBe(1);
@@ -97,7 +100,19 @@ describe("numpy float semantics", () => {
 describe("stable descending sort on long lists (radix path)", () => {
   it("matches a comparison sort, with ties, negative values, -0 and huge / tiny magnitudes", () => {
     for (const n of [49, 300, 5000]) {
-      const vals = gen(n, n).map((v, i) => (i % 7 === 0 ? -v : i % 11 === 0 ? 0 : i % 13 === 0 ? -0 : i % 17 === 0 ? v * 1e300 : i % 19 === 0 ? v * 1e-300 : Math.round(v * 4) / 4));
+      const vals = gen(n, n).map((v, i) =>
+        i % 7 === 0
+          ? -v
+          : i % 11 === 0
+            ? 0
+            : i % 13 === 0
+              ? -0
+              : i % 17 === 0
+                ? v * 1e300
+                : i % 19 === 0
+                  ? v * 1e-300
+                  : Math.round(v * 4) / 4,
+      );
       const key = Float64Array.from(vals);
       const idx = new Int32Array(n).map((_, i) => i);
       stableSortDesc(idx, n, key, new Int32Array(n));

@@ -11,13 +11,15 @@ export const NP_SPACING_1 = 2.220446049250313e-16;
  * (When step is 0 numpy divides first, then multiplies; reproduced too.)
  */
 export function linspace(start: number, stop: number, num: number): number[] {
-  if (!Number.isInteger(num) || num < 0) throw new RangeError(`linspace: num must be a non-negative integer, got ${num}`);
+  if (!Number.isInteger(num) || num < 0)
+    throw new RangeError(`linspace: num must be a non-negative integer, got ${num}`);
   const div = num - 1;
   const delta = stop - start;
   const out: number[] = new Array<number>(num);
   const step = div > 0 ? delta / div : NaN;
   for (let i = 0; i < num; i++) {
-    out[i] = div > 0 && step !== 0 ? i * step + start : div > 0 ? (i / div) * delta + start : i * delta + start;
+    out[i] =
+      div > 0 && step !== 0 ? i * step + start : div > 0 ? (i / div) * delta + start : i * delta + start;
   }
   if (num > 1) out[num - 1] = stop;
   return out;
@@ -59,7 +61,7 @@ export function pairwiseSum(a: ArrayLike<number>, lo: number, n: number): number
       r7 += a[b + 7]!;
     }
     // prettier-ignore
-    let res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
+    let res = r0 + r1 + (r2 + r3) + (r4 + r5 + (r6 + r7));
     for (; i < n; i++) res += a[lo + i]!;
     return res;
   }

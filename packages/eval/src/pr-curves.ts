@@ -20,7 +20,12 @@ export interface PrCurve {
   readonly precision: Float64Array;
   readonly recall: Float64Array;
   /** F1-optimal operating point (null when there is no TP): keep detections with score >= threshold. */
-  readonly bestF1: { readonly f1: number; readonly threshold: number; readonly precision: number; readonly recall: number } | null;
+  readonly bestF1: {
+    readonly f1: number;
+    readonly threshold: number;
+    readonly precision: number;
+    readonly recall: number;
+  } | null;
 }
 
 /** Which slice of the evaluation the curves are taken from. */
@@ -46,7 +51,9 @@ export function prCurves(res: CocoEvalResult, opts: PrCurveOptions = {}): PrCurv
   const maxDet = opts.maxDets ?? p.maxDets[p.maxDets.length - 1]!;
   const mi = p.maxDets.indexOf(maxDet);
   if (mi < 0) throw new RangeError(`maxDets ${maxDet} is not one of ${p.maxDets.join(", ")}`);
-  const names = new Map(ev.gt.categories.map((c) => [c.id, typeof c.name === "string" ? c.name : String(c.id)]));
+  const names = new Map(
+    ev.gt.categories.map((c) => [c.id, typeof c.name === "string" ? c.name : String(c.id)]),
+  );
   const [, R, K, A, M] = res.precisionShape;
   return ev.unitCatIds.map((catId, k) => {
     const npig = ev.npig[k * A + a]!;
@@ -77,7 +84,8 @@ export function prCurves(res: CocoEvalResult, opts: PrCurveOptions = {}): PrCurv
       for (let i = 0; i < sc.length; i++) {
         if (!last[i] || rc[i] === 0) continue;
         const f1 = (2 * pr[i]! * rc[i]!) / (pr[i]! + rc[i]!);
-        if (bestF1 === null || f1 > bestF1.f1) bestF1 = { f1, threshold: sc[i]!, precision: pr[i]!, recall: rc[i]! };
+        if (bestF1 === null || f1 > bestF1.f1)
+          bestF1 = { f1, threshold: sc[i]!, precision: pr[i]!, recall: rc[i]! };
       }
     }
     return {

@@ -4,7 +4,20 @@ import { padLeft, padRight, pyFixed } from "./format";
 import { npMean, type NumpySum } from "./numpy-float";
 
 /** Names of the 12 stats, in pycocotools' order. */
-export const STATS_NAMES = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"] as const;
+export const STATS_NAMES = [
+  "AP",
+  "AP50",
+  "AP75",
+  "APs",
+  "APm",
+  "APl",
+  "AR1",
+  "AR10",
+  "AR100",
+  "ARs",
+  "ARm",
+  "ARl",
+] as const;
 
 /** One line of pycocotools' `_summarizeDets`. */
 export interface StatSpec {
@@ -89,7 +102,11 @@ export function summarizeStat(
 }
 
 /** pycocotools' `stats`: the 12 numbers of `summarize()`. */
-export function summarize(acc: Accumulated, params: ResolvedParams, opts: { numpySum?: NumpySum; onlyK?: number } = {}): number[] {
+export function summarize(
+  acc: Accumulated,
+  params: ResolvedParams,
+  opts: { numpySum?: NumpySum; onlyK?: number } = {},
+): number[] {
   return statSpecs(params).map((s) => summarizeStat(acc, params, s, opts));
 }
 

@@ -56,10 +56,16 @@ export interface VocClassResult {
 }
 
 /** VOC2007 11-point thresholds as np.arange(0., 1.1, 0.1) computes them: k * 0.1 (0.30000000000000004, ...). */
-export const VOC07_RECALL_POINTS: readonly number[] = Object.freeze(Array.from({ length: 11 }, (_, k) => k * 0.1));
+export const VOC07_RECALL_POINTS: readonly number[] = Object.freeze(
+  Array.from({ length: 11 }, (_, k) => k * 0.1),
+);
 
 /** AP of one class. gts and dets may come in any image order; ties in score keep the dets' order (stable sort). */
-export function vocClassAp(gts: readonly VocGt[], dets: readonly VocDet[], opts: VocOptions = {}): VocClassResult {
+export function vocClassAp(
+  gts: readonly VocGt[],
+  dets: readonly VocDet[],
+  opts: VocOptions = {},
+): VocClassResult {
   const iouThr = opts.iouThr ?? 0.5;
   const plus1 = opts.plus1 ?? true;
   const strict = (opts.thrCmp ?? ">") === ">";
@@ -155,7 +161,11 @@ export function voc07Ap(rec: ArrayLike<number>, prec: ArrayLike<number>): number
  * VOC2010+ all-point AP: mrec = [0, rec, 1], mpre = [0, prec, 0] made non-increasing from the right, then
  * sum of (mrec[i + 1] - mrec[i]) * mpre[i + 1] where mrec changes, with numpy's pairwise np.sum.
  */
-export function vocAllPointAp(rec: ArrayLike<number>, prec: ArrayLike<number>, numpySum: NumpySum = "numpy>=2.3"): number {
+export function vocAllPointAp(
+  rec: ArrayLike<number>,
+  prec: ArrayLike<number>,
+  numpySum: NumpySum = "numpy>=2.3",
+): number {
   const n = rec.length + 2;
   const mrec = new Float64Array(n);
   const mpre = new Float64Array(n);
@@ -167,19 +177,22 @@ export function vocAllPointAp(rec: ArrayLike<number>, prec: ArrayLike<number>, n
   for (let i = n - 1; i > 0; i--) mpre[i - 1] = npMaximum(mpre[i - 1]!, mpre[i]!);
   const terms = new Float64Array(n);
   let c = 0;
-  for (let i = 0; i < n - 1; i++) if (mrec[i + 1] !== mrec[i]) terms[c++] = (mrec[i + 1]! - mrec[i]!) * mpre[i + 1]!;
+  for (let i = 0; i < n - 1; i++)
+    if (mrec[i + 1] !== mrec[i]) terms[c++] = (mrec[i + 1]! - mrec[i]!) * mpre[i + 1]!;
   return npSum(terms, c, numpySum);
 }
 
 /** np.maximum: NaN propagates. */
 function npMaximum(a: number, b: number): number {
-  return Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? a : b;
+  return Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b);
 }
 
 /** Per-class APs and the means. */
 export interface VocResult {
   /** Per class, in the given class order. */
-  readonly perClass: ReadonlyArray<{ readonly classId: number | string; readonly name: string } & VocClassResult>;
+  readonly perClass: ReadonlyArray<
+    { readonly classId: number | string; readonly name: string } & VocClassResult
+  >;
   /** Mean over classes with npos > 0 (numpy mean), or null if there is none. */
   readonly map07: number | null;
   readonly map10: number | null;
@@ -188,10 +201,19 @@ export interface VocResult {
 
 /** Per-class VOC AP and the means, for classes given with their gts and detections. */
 export function vocEvaluate(
-  classes: ReadonlyArray<{ classId: number | string; name?: string; gts: readonly VocGt[]; dets: readonly VocDet[] }>,
+  classes: ReadonlyArray<{
+    classId: number | string;
+    name?: string;
+    gts: readonly VocGt[];
+    dets: readonly VocDet[];
+  }>,
   opts: VocOptions = {},
 ): VocResult {
-  const perClass = classes.map((c) => ({ classId: c.classId, name: c.name ?? String(c.classId), ...vocClassAp(c.gts, c.dets, opts) }));
+  const perClass = classes.map((c) => ({
+    classId: c.classId,
+    name: c.name ?? String(c.classId),
+    ...vocClassAp(c.gts, c.dets, opts),
+  }));
   const numpySum = opts.numpySum ?? "numpy>=2.3";
   const valid07 = perClass.filter((c) => c.ap07 !== null).map((c) => c.ap07!);
   const valid10 = perClass.filter((c) => c.ap10 !== null).map((c) => c.ap10!);
@@ -231,7 +253,12 @@ export function vocFromCoco(gt: GroundTruth, dt: Results, opts: VocOptions = {})
     l.push({ image: dt.imageId[i]!, box: [x, y, x + dt.w[i]!, y + dt.h[i]!], score: dt.score[i]! });
   }
   return vocEvaluate(
-    cats.map((c) => ({ classId: c.id, name: c.name ?? String(c.id), gts: gtsBy.get(c.id)!, dets: detsBy.get(c.id)! })),
+    cats.map((c) => ({
+      classId: c.id,
+      name: c.name ?? String(c.id),
+      gts: gtsBy.get(c.id)!,
+      dets: detsBy.get(c.id)!,
+    })),
     opts,
   );
 }

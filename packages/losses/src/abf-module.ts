@@ -6,8 +6,8 @@
  * Reference: dvlab-research/ReviewKD Detection/model/kd_trans.py (ABF, ReviewKD).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { BatchNormTrain } from "./adapters/batch-norm.js";
-import { ConvAdapter, seededUniform } from "./adapters/conv-adapter.js";
+import { BatchNormTrain } from "./adapters/batch-norm";
+import { ConvAdapter, seededUniform } from "./adapters/conv-adapter";
 
 /** Options of {@link ReviewKdAbf}. */
 export interface AbfOptions {
@@ -28,7 +28,12 @@ export function nearestIndices(inLen: number, outLen: number): Int32Array {
   const idx = new Int32Array(outLen);
   const scale = Math.fround(inLen / outLen);
   for (let d = 0; d < outLen; d++) {
-    idx[d] = outLen === inLen ? d : outLen === 2 * inLen ? d >> 1 : Math.min(Math.floor(Math.fround(d * scale)), inLen - 1);
+    idx[d] =
+      outLen === inLen
+        ? d
+        : outLen === 2 * inLen
+          ? d >> 1
+          : Math.min(Math.floor(Math.fround(d * scale)), inLen - 1);
   }
   return idx;
 }
@@ -65,7 +70,9 @@ export class ReviewKdAbf {
   constructor(opts: AbfOptions) {
     const { inChannels, outChannels, midChannel: mid } = opts;
     if (inChannels.length === 0 || inChannels.length !== outChannels.length) {
-      throw new Error(`abf: inChannels (${inChannels.length}) and outChannels (${outChannels.length}) must be equal, non-empty lists`);
+      throw new Error(
+        `abf: inChannels (${inChannels.length}) and outChannels (${outChannels.length}) must be equal, non-empty lists`,
+      );
     }
     const eps = opts.bnEps ?? 1e-5;
     const seed = opts.seed ?? 0;
@@ -76,11 +83,20 @@ export class ReviewKdAbf {
       return a;
     };
     this.levels = inChannels.map((cin, i) => ({
-      conv1: kaimingA1(new ConvAdapter({ inChannels: cin, outChannels: mid, kernelSize: 1, bias: false }), seed + 10 * i),
+      conv1: kaimingA1(
+        new ConvAdapter({ inChannels: cin, outChannels: mid, kernelSize: 1, bias: false }),
+        seed + 10 * i,
+      ),
       bn1: new BatchNormTrain(mid, { eps, name: "abf_bn1" }),
-      conv2: kaimingA1(new ConvAdapter({ inChannels: mid, outChannels: outChannels[i]!, kernelSize: 3, bias: false }), seed + 10 * i + 1),
+      conv2: kaimingA1(
+        new ConvAdapter({ inChannels: mid, outChannels: outChannels[i]!, kernelSize: 3, bias: false }),
+        seed + 10 * i + 1,
+      ),
       bn2: new BatchNormTrain(outChannels[i]!, { eps, name: "abf_bn2" }),
-      att: i === inChannels.length - 1 ? null : new ConvAdapter({ inChannels: 2 * mid, outChannels: 2, kernelSize: 1, seed: seed + 10 * i + 2 }),
+      att:
+        i === inChannels.length - 1
+          ? null
+          : new ConvAdapter({ inChannels: 2 * mid, outChannels: 2, kernelSize: 1, seed: seed + 10 * i + 2 }),
     }));
   }
 
@@ -91,15 +107,25 @@ export class ReviewKdAbf {
 
   /** Every trainable variable (convs, BN γ/β, attention convs). */
   get variables(): tf.Variable[] {
-    return this.levels.flatMap((l) => [...l.conv1.variables, ...l.bn1.variables, ...l.conv2.variables, ...l.bn2.variables, ...(l.att?.variables ?? [])]);
+    return this.levels.flatMap((l) => [
+      ...l.conv1.variables,
+      ...l.bn1.variables,
+      ...l.conv2.variables,
+      ...l.bn2.variables,
+      ...(l.att?.variables ?? []),
+    ]);
   }
 
   /** Fuses student levels NHWC (shallow → deep) into outputs `[N,H_i,W_i,outChannels_i]`. */
   fuse(feats: tf.Tensor[]): tf.Tensor4D[] {
-    if (feats.length !== this.levels.length) throw new Error(`abf: expected ${this.levels.length} student levels, got ${feats.length}`);
+    if (feats.length !== this.levels.length)
+      throw new Error(`abf: expected ${this.levels.length} student levels, got ${feats.length}`);
     feats.forEach((f, i) => {
       const cin = this.levels[i]!.conv1.inChannels;
-      if (f.rank !== 4 || f.shape[3] !== cin) throw new Error(`abf: student level ${i} has shape [${f.shape.join(",")}], expected NHWC with ${cin} channels`);
+      if (f.rank !== 4 || f.shape[3] !== cin)
+        throw new Error(
+          `abf: student level ${i} has shape [${f.shape.join(",")}], expected NHWC with ${cin} channels`,
+        );
     });
     return tf.tidy(() => {
       const outs: tf.Tensor4D[] = new Array(feats.length);
@@ -127,7 +153,10 @@ export class ReviewKdAbf {
   loadTorch(weights: Record<string, tf.Tensor>, prefix = "abfs"): void {
     const get = (k: string): tf.Tensor => {
       const w = weights[`${prefix}.${k}`];
-      if (!w) throw new Error(`abf.loadTorch: missing weight '${prefix}.${k}' (have: ${Object.keys(weights).join(", ")})`);
+      if (!w)
+        throw new Error(
+          `abf.loadTorch: missing weight '${prefix}.${k}' (have: ${Object.keys(weights).join(", ")})`,
+        );
       return w;
     };
     this.levels.forEach((lv, i) => {

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { nearestIndices, resizeNearestTorch } from "./abf-module.js";
-import { createAbf } from "./abf.js";
-import { useCpuBackend } from "./testing/backend.js";
-import { featureNhwc, toTensor } from "./testing/golden.js";
+import { nearestIndices, resizeNearestTorch } from "./abf-module";
+import { createAbf } from "./abf";
+import { useCpuBackend } from "./testing/backend";
+import { featureNhwc, toTensor } from "./testing/golden";
 import {
   expectArrayClose,
   expectedArray,
@@ -16,7 +16,7 @@ import {
   goldenParams,
   nchwData,
   tol,
-} from "./testing/head-golden.js";
+} from "./testing/head-golden";
 
 const Params = z.object({
   in_channels: z.array(z.number().int()),
@@ -34,7 +34,13 @@ describe("abf golden vectors (reviewkd_abf)", () => {
   for (const file of goldenCases("reviewkd_abf")) {
     it(`${file.vector}: ABF outputs, loss and per-level student gradients`, () => {
       const p = goldenParams(file, Params);
-      const loss = createAbf({ inChannels: p.in_channels, outChannels: p.out_channels, midChannel: p.mid_channel, poolSizes: p.levels, bnEps: p.bn_eps });
+      const loss = createAbf({
+        inChannels: p.in_channels,
+        outChannels: p.out_channels,
+        midChannel: p.mid_channel,
+        poolSizes: p.levels,
+        bnEps: p.bn_eps,
+      });
       const weights = Object.fromEntries(Object.entries(file.weights).map(([k, v]) => [k, toTensor(v, k)]));
       loss.abf.loadTorch(weights);
       const idx = Array.from({ length: p.num_levels }, (_, i) => i);
@@ -43,7 +49,12 @@ describe("abf golden vectors (reviewkd_abf)", () => {
       loss.abf.fuse(ss).forEach((o, i) => {
         const ref = expectedArray(file, "outputs_f64", `abf_out_${i}`);
         expect(o.shape).toEqual([ref.shape[0], ref.shape[2], ref.shape[3], ref.shape[1]]);
-        expectArrayClose(`${file.vector} abf_out_${i}`, nchwData(o), ref.data as number[], tol(file, "grad_atol_rel_to_max"));
+        expectArrayClose(
+          `${file.vector} abf_out_${i}`,
+          nchwData(o),
+          ref.data as number[],
+          tol(file, "grad_atol_rel_to_max"),
+        );
       });
       expectLossClose(file, loss.compute(ss, ts).total);
       expectGradClose(file, tf.grads((...xs: tf.Tensor[]) => loss.compute(xs, ts).total)(ss));
@@ -54,8 +65,14 @@ describe("abf golden vectors (reviewkd_abf)", () => {
 
 describe("abf", () => {
   const make = () => createAbf({ inChannels: [3, 4], outChannels: [5, 5], midChannel: 4, seed: 7 });
-  const feats = () => [tf.randomNormal([2, 6, 6, 3], 0, 1, "float32", 1), tf.randomNormal([2, 3, 3, 4], 0, 1, "float32", 2)];
-  const teach = () => [tf.randomNormal([2, 6, 6, 5], 0, 1, "float32", 3), tf.randomNormal([2, 3, 3, 5], 0, 1, "float32", 4)];
+  const feats = () => [
+    tf.randomNormal([2, 6, 6, 3], 0, 1, "float32", 1),
+    tf.randomNormal([2, 3, 3, 4], 0, 1, "float32", 2),
+  ];
+  const teach = () => [
+    tf.randomNormal([2, 6, 6, 5], 0, 1, "float32", 3),
+    tf.randomNormal([2, 3, 3, 5], 0, 1, "float32", 4),
+  ];
 
   it("nearest indices follow PyTorch (2× shift, float32 scale, clamp)", () => {
     expect(Array.from(nearestIndices(3, 6))).toEqual([0, 0, 1, 1, 2, 2]);
@@ -81,10 +98,18 @@ describe("abf", () => {
     const loss = make();
     const z = [tf.zeros([2, 2, 2, 3]), tf.zeros([2, 1, 1, 4])];
     const t = [tf.ones([2, 2, 2, 5]), tf.ones([2, 1, 1, 5])];
-    expectFinite("zeros", loss.compute(z, t).total, ...tf.grads((...xs: tf.Tensor[]) => loss.compute(xs, t).total)(z));
+    expectFinite(
+      "zeros",
+      loss.compute(z, t).total,
+      ...tf.grads((...xs: tf.Tensor[]) => loss.compute(xs, t).total)(z),
+    );
     expectNoLeak(() => loss.compute(feats(), teach()));
-    expect(() => loss.compute([tf.zeros([2, 6, 6, 3])], teach())).toThrow(/abf: expected 2 student levels, got 1/);
-    expect(() => loss.compute([tf.zeros([2, 6, 6, 2]), tf.zeros([2, 3, 3, 4])], teach())).toThrow(/student level 0 has shape \[2,6,6,2\], expected NHWC with 3 channels/);
+    expect(() => loss.compute([tf.zeros([2, 6, 6, 3])], teach())).toThrow(
+      /abf: expected 2 student levels, got 1/,
+    );
+    expect(() => loss.compute([tf.zeros([2, 6, 6, 2]), tf.zeros([2, 3, 3, 4])], teach())).toThrow(
+      /student level 0 has shape \[2,6,6,2\], expected NHWC with 3 channels/,
+    );
     loss.dispose();
   });
 });

@@ -7,10 +7,10 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { ReviewKdAbf } from "./abf-module.js";
-import { hclTotal } from "./hcl.js";
-import { levelList } from "./logit-ops.js";
-import type { DistillLoss, LossResult } from "./types.js";
+import { ReviewKdAbf } from "./abf-module";
+import { hclTotal } from "./hcl";
+import { levelList } from "./logit-ops";
+import type { DistillLoss, LossResult } from "./types";
 
 /**
  * Config of {@link createAbf}. Channel lists are required (detection reference: 256 for each of
@@ -32,7 +32,9 @@ export const AbfConfig = z
     seed: z.number().int().default(0),
   })
   .strict()
-  .refine((c) => c.inChannels.length === c.outChannels.length, { message: "inChannels and outChannels need one entry per level" });
+  .refine((c) => c.inChannels.length === c.outChannels.length, {
+    message: "inChannels and outChannels need one entry per level",
+  });
 /** Parsed {@link AbfConfig}. */
 export type AbfConfig = z.infer<typeof AbfConfig>;
 
@@ -48,7 +50,13 @@ export interface AbfLoss extends DistillLoss {
  */
 export function createAbf(config: z.input<typeof AbfConfig>): AbfLoss {
   const cfg = AbfConfig.parse(config);
-  const abf = new ReviewKdAbf({ inChannels: cfg.inChannels, outChannels: cfg.outChannels, midChannel: cfg.midChannel, bnEps: cfg.bnEps, seed: cfg.seed });
+  const abf = new ReviewKdAbf({
+    inChannels: cfg.inChannels,
+    outChannels: cfg.outChannels,
+    midChannel: cfg.midChannel,
+    bnEps: cfg.bnEps,
+    seed: cfg.seed,
+  });
   return {
     id: "abf",
     abf,
@@ -58,7 +66,8 @@ export function createAbf(config: z.input<typeof AbfConfig>): AbfLoss {
     compute(student, teacher): LossResult {
       const ss = levelList(student);
       const ts = levelList(teacher);
-      if (ss.length !== abf.numLevels) throw new Error(`abf: expected ${abf.numLevels} student levels, got ${ss.length}`);
+      if (ss.length !== abf.numLevels)
+        throw new Error(`abf: expected ${abf.numLevels} student levels, got ${ss.length}`);
       return tf.tidy(() => {
         const { total, parts } = hclTotal("abf", abf.fuse(ss), ts, cfg.poolSizes, cfg.lossWeight);
         return { total, parts };

@@ -1,14 +1,15 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createAdaptive } from "./adaptive.js";
-import { checkGrad, expectNoLeak, randn, value } from "./seed-losses-testing.js";
-import { useCpuBackend } from "./testing/backend.js";
+import { createAdaptive } from "./adaptive";
+import { checkGrad, expectNoLeak, randn, value } from "./seed-losses-testing";
+import { useCpuBackend } from "./testing/backend";
 
 beforeAll(useCpuBackend);
 
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
 const xl = (a: number) => (a > 0 ? a * Math.log(a) : 0);
-const bkl = (q: number, z: number) => xl(q) + xl(1 - q) - q * Math.log(sig(z)) - (1 - q) * Math.log(1 - sig(z));
+const bkl = (q: number, z: number) =>
+  xl(q) + xl(1 - q) - q * Math.log(sig(z)) - (1 - q) * Math.log(1 - sig(z));
 const hb = (q: number) => -(xl(q) + xl(1 - q)) / Math.LN2;
 
 /** Per-location (ℓ, h^T entropy, h^T confidence, h^S) for rows of K values. */
@@ -46,7 +47,9 @@ describe("adaptive", () => {
       const w = st.map((s) => 1 - balance + balance * ((1 - mix) * s.hEnt + mix * s.hS) ** gamma);
       const want = (2 * w.reduce((a, wi, i) => a + wi * st[i]!.ell, 0)) / w.reduce((a, b) => a + b, 0);
       const [s, t] = [zt(), qt()];
-      expect(value(() => createAdaptive({ balance, mix, gamma, lossWeight: 2 }).compute(s, t).total)).toBeCloseTo(want, 5);
+      expect(
+        value(() => createAdaptive({ balance, mix, gamma, lossWeight: 2 }).compute(s, t).total),
+      ).toBeCloseTo(want, 5);
       tf.dispose([s, t]);
     }
     // The uncertain location (q = 0.5) is the hardest for the teacher; confident background the easiest.
@@ -61,11 +64,20 @@ describe("adaptive", () => {
     expect(value(() => createAdaptive({ balance: 0 }).compute(s, t).total)).toBeCloseTo(mean, 5);
     const w = st.map((x) => 0.5 + 0.5 * (0.5 * x.hConf + 0.5 * x.hS));
     const want = w.reduce((a, wi, i) => a + wi * st[i]!.ell, 0) / w.reduce((a, b) => a + b, 0);
-    expect(value(() => createAdaptive({ teacherHardness: "confidence" }).compute(s, t).total)).toBeCloseTo(want, 5);
+    expect(value(() => createAdaptive({ teacherHardness: "confidence" }).compute(s, t).total)).toBeCloseTo(
+      want,
+      5,
+    );
     // Teacher logits instead of probabilities.
-    const tl = tf.tensor4d(q.flat().map((p) => Math.log(p / (1 - p))), [1, 1, 3, 2]);
+    const tl = tf.tensor4d(
+      q.flat().map((p) => Math.log(p / (1 - p))),
+      [1, 1, 3, 2],
+    );
     const a = value(() => createAdaptive({ scoreKind: "logits" }).compute(s, tl).total);
-    expect(a).toBeCloseTo(value(() => createAdaptive().compute(s, t).total), 5);
+    expect(a).toBeCloseTo(
+      value(() => createAdaptive().compute(s, t).total),
+      5,
+    );
     tf.dispose([s, t, tl]);
   });
 
@@ -81,7 +93,9 @@ describe("adaptive", () => {
     const want = (w[0]! * per[0]!.ell + w[1]! * per[1]!.ell) / (w[0]! + w[1]!);
     const s = tf.tensor4d(z2.flat(), [2, 1, 3, 2]);
     const t = tf.tensor4d(q2.flat(), [2, 1, 3, 2]);
-    expect(value(() => createAdaptive({ sampleUnit: "image", balance: 0.7 }).compute(s, t).total)).toBeCloseTo(want, 5);
+    expect(
+      value(() => createAdaptive({ sampleUnit: "image", balance: 0.7 }).compute(s, t).total),
+    ).toBeCloseTo(want, 5);
     tf.dispose([s, t]);
   });
 
@@ -90,7 +104,10 @@ describe("adaptive", () => {
     const t = tf.tidy(() => tf.sigmoid(randn([2, 2, 4, 3], 2, 2)));
     const split = (x: tf.Tensor) => tf.split(x, [1, 3], 2);
     const loss = createAdaptive({ gamma: 2 });
-    expect(value(() => loss.compute(split(s), split(t)).total)).toBeCloseTo(value(() => loss.compute(s, t).total), 5);
+    expect(value(() => loss.compute(split(s), split(t)).total)).toBeCloseTo(
+      value(() => loss.compute(s, t).total),
+      5,
+    );
     const match = tf.tidy(() => tf.log(tf.div(t, tf.sub(1, t))));
     expect(value(() => loss.compute(match, t).total)).toBeCloseTo(0, 5);
     tf.dispose([s, t, match]);
@@ -102,7 +119,11 @@ describe("adaptive", () => {
     checkGrad((x) => createAdaptive({ mix: 0, gamma: 2 }).compute(x, t).total, s);
     // λ > 0: the weights depend on the student but are constants: ∂L/∂s_ik = w_i (σ(s_ik) − q_ik) / Σ w.
     const loss = createAdaptive({ balance: 0.8, mix: 0.7 });
-    const g = tf.tidy(() => tf.grad((x: tf.Tensor) => loss.compute(x, t).total)(s).dataSync());
+    const g = tf.tidy(() =>
+      tf
+        .grad((x: tf.Tensor) => loss.compute(x, t).total)(s)
+        .dataSync(),
+    );
     const sd = Array.from(s.dataSync());
     const qd = Array.from(t.dataSync());
     const rows = (d: number[]) => Array.from({ length: 9 }, (_, i) => d.slice(2 * i, 2 * i + 2));
@@ -118,7 +139,11 @@ describe("adaptive", () => {
     const loss = createAdaptive({ gamma: 0.5 });
     for (const t of [tf.zeros([1, 1, 3, 2]), tf.tensor4d([1, 0, 0, 1, 1, 1], [1, 1, 3, 2])]) {
       expectNoLeak(() => {
-        const g = tf.tidy(() => tf.grad((x: tf.Tensor) => loss.compute(x, t).total)(s).dataSync());
+        const g = tf.tidy(() =>
+          tf
+            .grad((x: tf.Tensor) => loss.compute(x, t).total)(s)
+            .dataSync(),
+        );
         expect(g.every(Number.isFinite)).toBe(true);
         expect(Number.isFinite(value(() => loss.compute(s, t).total))).toBe(true);
       });
@@ -128,7 +153,9 @@ describe("adaptive", () => {
   });
 
   it("errors on mismatched inputs", () => {
-    expect(() => createAdaptive().compute(tf.zeros([1, 2, 2, 3]), tf.zeros([1, 2, 2, 2]))).toThrow(/adaptive/);
+    expect(() => createAdaptive().compute(tf.zeros([1, 2, 2, 3]), tf.zeros([1, 2, 2, 2]))).toThrow(
+      /adaptive/,
+    );
     expect(() => createAdaptive().compute([tf.zeros([1, 2, 2, 3])], [])).toThrow(/adaptive/);
     expect(() => createAdaptive({ balance: 2 } as never)).toThrow();
   });

@@ -11,10 +11,10 @@
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { bernoulliKl, ScoreKind, teacherProbs, xlogx } from "./confidence-soft-labels.js";
-import { tidyLoss } from "./feature-ops.js";
-import { assertSameShape, levelList } from "./logit-ops.js";
-import type { DistillLoss, LossResult } from "./types.js";
+import { bernoulliKl, ScoreKind, teacherProbs, xlogx } from "./confidence-soft-labels";
+import { tidyLoss } from "./feature-ops";
+import { assertSameShape, levelList } from "./logit-ops";
+import type { DistillLoss, LossResult } from "./types";
 
 /**
  * Config of {@link createAdaptive}. Open choices, with our defaults: samples are locations,
@@ -78,7 +78,8 @@ export function createAdaptive(config: z.input<typeof AdaptiveConfig> = {}): Dis
     compute(student, teacher): LossResult {
       const ss = levelList(student);
       const ts = levelList(teacher);
-      if (ss.length === 0 || ss.length !== ts.length) throw new Error(`adaptive: ${ss.length} student levels vs ${ts.length} teacher levels`);
+      if (ss.length === 0 || ss.length !== ts.length)
+        throw new Error(`adaptive: ${ss.length} student levels vs ${ts.length} teacher levels`);
       ss.forEach((s, i) => {
         assertSameShape("adaptive", s, ts[i]!, `level ${i} logits`);
         if (s.rank < 2) throw new Error(`adaptive: level ${i} must be [N,…,K], got [${s.shape.join(",")}]`);
@@ -93,7 +94,8 @@ export function createAdaptive(config: z.input<typeof AdaptiveConfig> = {}): Dis
           const s = tf.reshape(sl, [n, -1, k]);
           const q = tf.reshape(teacherProbs(ts[i]!, cfg.scoreKind), [n, -1, k]);
           ell.push(tf.sum(bernoulliKl(s, q), -1));
-          const hT = cfg.teacherHardness === "entropy" ? tf.max(binaryEntropy(q), -1) : tf.sub(1, tf.max(q, -1));
+          const hT =
+            cfg.teacherHardness === "entropy" ? tf.max(binaryEntropy(q), -1) : tf.sub(1, tf.max(q, -1));
           const hS = tf.max(tf.abs(tf.sub(tf.sigmoid(stopGradient(s)), q)), -1); // weights are constants
           hard.push(tf.add(tf.mul(hT, 1 - cfg.mix), tf.mul(hS, cfg.mix)));
         });
@@ -105,7 +107,10 @@ export function createAdaptive(config: z.input<typeof AdaptiveConfig> = {}): Dis
         }
         const hw = cfg.gamma === 1 ? h : tf.pow(h, cfg.gamma);
         const w = tf.add(1 - cfg.balance, tf.mul(hw, cfg.balance));
-        const total = tf.mul(tf.div(tf.sum(tf.mul(w, l)), tf.maximum(tf.sum(w), 1e-12)), cfg.lossWeight) as tf.Scalar;
+        const total = tf.mul(
+          tf.div(tf.sum(tf.mul(w, l)), tf.maximum(tf.sum(w), 1e-12)),
+          cfg.lossWeight,
+        ) as tf.Scalar;
         return { total, parts: { adaptive: total } };
       });
     },

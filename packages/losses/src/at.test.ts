@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { attentionMap, createAt } from "./at.js";
-import { useCpuBackend } from "./testing/backend.js";
+import { attentionMap, createAt } from "./at";
+import { useCpuBackend } from "./testing/backend";
 
 beforeAll(useCpuBackend);
 

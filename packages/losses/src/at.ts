@@ -7,10 +7,10 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { l2NormalizeSamples, sumLevels, tidyLoss } from "./feature-ops.js";
-import { levelList } from "./logit-ops.js";
+import { l2NormalizeSamples, sumLevels, tidyLoss } from "./feature-ops";
+import { levelList } from "./logit-ops";
 import { stopGradient } from "@kdet/core";
-import type { DistillLoss, LossResult } from "./types.js";
+import type { DistillLoss, LossResult } from "./types";
 
 /** Config of {@link createAt}. Defaults are the paper's: p = 2, β = 1000 (loss = β/2 · Σ levels). */
 export const AtConfig = z
@@ -53,15 +53,26 @@ export function createAt(config: z.input<typeof AtConfig> = {}): DistillLoss {
     compute(student, teacher): LossResult {
       const ss = levelList(student);
       const ts = levelList(teacher);
-      if (ss.length !== ts.length) throw new Error(`at: ${ss.length} student levels vs ${ts.length} teacher levels`);
+      if (ss.length !== ts.length)
+        throw new Error(`at: ${ss.length} student levels vs ${ts.length} teacher levels`);
       return tidyLoss(() => {
         const r = sumLevels("at", ss.length, (i) => {
           const s = ss[i]! as tf.Tensor4D;
           const t = stopGradient(ts[i]!) as tf.Tensor4D;
-          if (s.rank !== 4 || t.rank !== 4 || s.shape[0] !== t.shape[0] || s.shape[1] !== t.shape[1] || s.shape[2] !== t.shape[2]) {
-            throw new Error(`at: student [${s.shape.join(",")}] and teacher [${t.shape.join(",")}] must be NHWC with equal N,H,W`);
+          if (
+            s.rank !== 4 ||
+            t.rank !== 4 ||
+            s.shape[0] !== t.shape[0] ||
+            s.shape[1] !== t.shape[1] ||
+            s.shape[2] !== t.shape[2]
+          ) {
+            throw new Error(
+              `at: student [${s.shape.join(",")}] and teacher [${t.shape.join(",")}] must be NHWC with equal N,H,W`,
+            );
           }
-          const l = tf.mean(tf.squaredDifference(attentionMap(s, cfg.p), attentionMap(t, cfg.p))) as tf.Scalar;
+          const l = tf.mean(
+            tf.squaredDifference(attentionMap(s, cfg.p), attentionMap(t, cfg.p)),
+          ) as tf.Scalar;
           return { total: l, parts: { at: l } };
         });
         const total = tf.mul(r.total, cfg.lossWeight) as tf.Scalar;

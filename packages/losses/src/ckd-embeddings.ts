@@ -3,7 +3,7 @@
  * level, background cells, and differentiable pooling as a matrix product. Internal module.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { defeatLevel } from "./masks/level-assign.js";
+import { defeatLevel } from "./masks/level-assign";
 
 /** How an object's feature vector is read: box average ("roi") or the centre cell ("center"). */
 export type Pooling = "roi" | "center";
@@ -43,7 +43,11 @@ export function collectInstances(boxes: ReadonlyArray<ArrayLike<number>>, levels
  * `floor(x1/s) … ceil(x2/s) − 1` (the cells the box overlaps), clamped to the map, at least
  * the cell of the box centre; `center`: the centre cell `floor(((x1+x2)/2)/s)` only (clamped).
  */
-export function cellRect(box: readonly number[], g: LevelGrid, pooling: Pooling): [number, number, number, number] {
+export function cellRect(
+  box: readonly number[],
+  g: LevelGrid,
+  pooling: Pooling,
+): [number, number, number, number] {
   const [x1, y1, x2, y2] = box as [number, number, number, number];
   const [sy, sx] = g.stride;
   const clampY = (v: number) => Math.min(Math.max(v, 0), g.h - 1);
@@ -64,12 +68,18 @@ export function cellRect(box: readonly number[], g: LevelGrid, pooling: Pooling)
  * Row-stochastic pooling matrix `[R, N·h·w]` over a level flattened in NHWC (n, y, x) order:
  * row r averages the cells `rects[r]` of image `images[r]`.
  */
-export function poolingMatrix(rects: ReadonlyArray<readonly [number, number, number, number]>, images: readonly number[], n: number, g: LevelGrid): tf.Tensor2D {
+export function poolingMatrix(
+  rects: ReadonlyArray<readonly [number, number, number, number]>,
+  images: readonly number[],
+  n: number,
+  g: LevelGrid,
+): tf.Tensor2D {
   const hw = g.h * g.w;
   const m = new Float32Array(rects.length * n * hw);
   rects.forEach(([y0, y1, x0, x1], r) => {
     const a = 1 / ((y1 - y0 + 1) * (x1 - x0 + 1));
-    for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) m[r * n * hw + images[r]! * hw + y * g.w + x] = a;
+    for (let y = y0; y <= y1; y++)
+      for (let x = x0; x <= x1; x++) m[r * n * hw + images[r]! * hw + y * g.w + x] = a;
   });
   return tf.tensor2d(m, [rects.length, n * hw]);
 }
@@ -95,7 +105,11 @@ export function backgroundCells(boxes: ArrayLike<number>, g: LevelGrid): number[
       const py = (y + 0.5) * sy;
       let inside = false;
       for (let j = 0; j + 3 < boxes.length && !inside; j += 4) {
-        inside = px >= (boxes[j] as number) && px <= (boxes[j + 2] as number) && py >= (boxes[j + 1] as number) && py <= (boxes[j + 3] as number);
+        inside =
+          px >= (boxes[j] as number) &&
+          px <= (boxes[j + 2] as number) &&
+          py >= (boxes[j + 1] as number) &&
+          py <= (boxes[j + 3] as number);
       }
       if (!inside) out.push(y * g.w + x);
     }

@@ -3,7 +3,7 @@
  * Internal module: not exported from the package index.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { LOGIT_BOUND } from "./logit-ops.js";
+import { LOGIT_BOUND } from "./logit-ops";
 
 /** Negative sets of {@link infoNce} besides the other instances. */
 export interface InfoNceOptions {
@@ -32,8 +32,10 @@ export function infoNce(u: tf.Tensor2D, v: tf.Tensor2D, o: InfoNceOptions): tf.S
       const sim = tf.div(tf.matMul(u, v, false, true), o.tau);
       cols.push(tf.where(tf.cast(tf.eye(k), "bool"), tf.fill([k, k], -LOGIT_BOUND), sim));
     }
-    if (o.background && o.background.shape[0] > 0) cols.push(tf.div(tf.matMul(u, o.background, false, true), o.tau));
-    if (o.crossImage && o.crossImage.shape[1] > 0) cols.push(tf.div(tf.sum(tf.mul(tf.expandDims(u, 1), o.crossImage), 2), o.tau));
+    if (o.background && o.background.shape[0] > 0)
+      cols.push(tf.div(tf.matMul(u, o.background, false, true), o.tau));
+    if (o.crossImage && o.crossImage.shape[1] > 0)
+      cols.push(tf.div(tf.sum(tf.mul(tf.expandDims(u, 1), o.crossImage), 2), o.tau));
     const logits = cols.length === 1 ? cols[0]! : tf.concat(cols, 1);
     const logProbPos = tf.slice(tf.logSoftmax(logits), [0, 0], [k, 1]);
     return tf.neg(tf.mean(logProbPos)) as tf.Scalar;

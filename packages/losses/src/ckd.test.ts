@@ -2,10 +2,10 @@ import * as tf from "@tensorflow/tfjs-core";
 // Keep @kdet/core after tfjs-core: imported first, it breaks tf.addN gradients (see the report).
 import { Rng } from "@kdet/core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { backgroundCells, cellRect, sampleCells } from "./ckd-embeddings.js";
-import { createCkd } from "./ckd.js";
-import { checkGrad, expectNoLeak, expectSgdStepChanges, randn, value } from "./seed-losses-testing.js";
-import { useCpuBackend } from "./testing/backend.js";
+import { backgroundCells, cellRect, sampleCells } from "./ckd-embeddings";
+import { createCkd } from "./ckd";
+import { checkGrad, expectNoLeak, expectSgdStepChanges, randn, value } from "./seed-losses-testing";
+import { useCpuBackend } from "./testing/backend";
 
 beforeAll(useCpuBackend);
 
@@ -21,7 +21,8 @@ const nce = (u: number[], pos: number[], negs: number[][], tau: number) => {
   return -(z[0]! - m - Math.log(z.reduce((s, v) => s + Math.exp(v - m), 0)));
 };
 /** Feature vector of NHWC data at (n, y, x). */
-const at = (d: number[], [, h, w, c]: number[], n: number, y: number, x: number) => d.slice(((n * h! + y) * w! + x) * c!, ((n * h! + y) * w! + x + 1) * c!);
+const at = (d: number[], [, h, w, c]: number[], n: number, y: number, x: number) =>
+  d.slice(((n * h! + y) * w! + x) * c!, ((n * h! + y) * w! + x + 1) * c!);
 
 describe("ckd embeddings", () => {
   it("cell rectangles, background cells and sampling", () => {
@@ -54,7 +55,13 @@ describe("ckd", () => {
     const b = [at(tv, shape, 0, 0, 1), at(tv, shape, 0, 1, 0)].map(norm);
     const contrastive = (nce(u[0]!, v[0]!, [v[1]!, ...b], tau) + nce(u[1]!, v[1]!, [v[0]!, ...b], tau)) / 2;
     const imitation = sv.reduce((a, x, i) => a + (x - tv[i]!) ** 2, 0) / 8;
-    const loss = createCkd({ projector: "none", pooling: "center", tau, contrastiveWeight: 2, imitationWeight: 0.5 });
+    const loss = createCkd({
+      projector: "none",
+      pooling: "center",
+      tau,
+      contrastiveWeight: 2,
+      imitationWeight: 0.5,
+    });
     const ctx = { boxes, imageSize: [16, 16] as [number, number] };
     const r = tf.tidy(() => {
       const out = loss.compute(s, t, ctx);
@@ -76,13 +83,22 @@ describe("ckd", () => {
     const td = Array.from(t.dataSync());
     const sh = [2, 2, 2, 3];
     // Box over the top row (cells (0,0) and (0,1)) of image 0; image 1 has no objects.
-    const avg = (d: number[], n: number) => at(d, sh, n, 0, 0).map((x, i) => (x + at(d, sh, n, 0, 1)[i]!) / 2);
+    const avg = (d: number[], n: number) =>
+      at(d, sh, n, 0, 0).map((x, i) => (x + at(d, sh, n, 0, 1)[i]!) / 2);
     const expected = nce(norm(avg(sd, 0)), norm(avg(td, 0)), [norm(avg(td, 1))], 0.3);
     const loss = createCkd({ projector: "none", tau: 0.3, backgroundPerLevel: 0, imitationWeight: 0 });
-    const ctx = { boxes: [Float32Array.from([0, 0, 16, 8]), new Float32Array(0)], imageSize: [16, 16] as [number, number] };
+    const ctx = {
+      boxes: [Float32Array.from([0, 0, 16, 8]), new Float32Array(0)],
+      imageSize: [16, 16] as [number, number],
+    };
     expect(value(() => loss.compute(s, t, ctx).total)).toBeCloseTo(expected, 5);
     // Without any negative a single object gives 0.
-    const alone = createCkd({ projector: "none", backgroundPerLevel: 0, crossImageNegatives: false, imitationWeight: 0 });
+    const alone = createCkd({
+      projector: "none",
+      backgroundPerLevel: 0,
+      crossImageNegatives: false,
+      imitationWeight: 0,
+    });
     expect(value(() => alone.compute(s, t, ctx).total)).toBeCloseTo(0, 6);
     tf.dispose([s, t]);
   });
@@ -101,7 +117,14 @@ describe("ckd", () => {
     const loss = createCkd({ teacherChannels: 4, projDim: 8, backgroundPerLevel: 5 });
     const run = (bx: number[][]) => {
       const rng = new Rng(7);
-      return value(() => loss.compute(ss, ts, { boxes: bx.map((x) => Float32Array.from(x)), imageSize: [64, 64], rng: () => rng.next() }).total);
+      return value(
+        () =>
+          loss.compute(ss, ts, {
+            boxes: bx.map((x) => Float32Array.from(x)),
+            imageSize: [64, 64],
+            rng: () => rng.next(),
+          }).total,
+      );
     };
     expect(run(perm)).toBeCloseTo(run(b), 5);
     tf.dispose([...ss, ...ts]);
@@ -113,11 +136,16 @@ describe("ckd", () => {
     const noise = randn([1, 8, 8, 2], 12);
     const loss = createCkd({ projector: "none", backgroundPerLevel: 0, imitationWeight: 0, tau: 0.2 });
     // sqrt(120·120)/56 ≈ 2.1 → level 1; sqrt(16·16)/56 < 1 → level 0.
-    const ctx = { boxes: [Float32Array.from([0, 0, 120, 120, 4, 4, 20, 20])], imageSize: [128, 128] as [number, number] };
+    const ctx = {
+      boxes: [Float32Array.from([0, 0, 120, 120, 4, 4, 20, 20])],
+      imageSize: [128, 128] as [number, number],
+    };
     const a = value(() => loss.compute(ss, ts, ctx).total);
     const big = { boxes: [Float32Array.from([0, 0, 120, 120])], imageSize: [128, 128] as [number, number] };
     const b1 = value(() => loss.compute(ss, ts, big).total);
-    const b2 = value(() => loss.compute([tf.add(ss[0]!, noise), ss[1]!], [tf.sub(ts[0]!, noise), ts[1]!], big).total);
+    const b2 = value(
+      () => loss.compute([tf.add(ss[0]!, noise), ss[1]!], [tf.sub(ts[0]!, noise), ts[1]!], big).total,
+    );
     expect(b2).toBeCloseTo(b1, 6);
     expect(Math.abs(a - b1)).toBeGreaterThan(1e-4); // the small object sits on level 0
     tf.dispose([...ss, ...ts, noise]);
@@ -129,7 +157,11 @@ describe("ckd", () => {
     const loss = createCkd({ teacherChannels: 3, projDim: 4, tau: 0.5, backgroundPerLevel: 2 });
     const ctx = () => {
       const rng = new Rng(3);
-      return { boxes: [Float32Array.from([0, 0, 14, 14, 16, 4, 30, 30]), Float32Array.from([8, 8, 24, 24])], imageSize: [32, 32] as [number, number], rng: () => rng.next() };
+      return {
+        boxes: [Float32Array.from([0, 0, 14, 14, 16, 4, 30, 30]), Float32Array.from([8, 8, 24, 24])],
+        imageSize: [32, 32] as [number, number],
+        rng: () => rng.next(),
+      };
     };
     checkGrad((x) => loss.compute(x, t, ctx()).total, s);
     loss.dispose();
@@ -141,7 +173,10 @@ describe("ckd", () => {
     const t = randn([2, 4, 4, 3], 16);
     const loss = createCkd({ studentChannels: 2, teacherChannels: 3, projector: "separate", projDim: 4 });
     expect(loss.variables.length).toBe(6);
-    const ctx = { boxes: [Float32Array.from([0, 0, 16, 16]), Float32Array.from([10, 10, 30, 30])], imageSize: [32, 32] as [number, number] };
+    const ctx = {
+      boxes: [Float32Array.from([0, 0, 16, 16]), Float32Array.from([10, 10, 30, 30])],
+      imageSize: [32, 32] as [number, number],
+    };
     expectSgdStepChanges(loss.variables, () => loss.compute(s, t, ctx).total);
     const before = tf.memory().numTensors;
     loss.dispose();
@@ -154,7 +189,10 @@ describe("ckd", () => {
     const ts = [randn([1, 8, 8, 4], 42), randn([1, 4, 4, 6], 43)];
     const loss = createCkd({ studentChannels: [3, 5], teacherChannels: [4, 6], projDim: 4 });
     expect(loss.variables.length).toBe(8); // 2 aligns + 2 projectors, weight and bias each
-    const ctx = { boxes: [Float32Array.from([0, 0, 120, 120, 4, 4, 20, 20])], imageSize: [128, 128] as [number, number] };
+    const ctx = {
+      boxes: [Float32Array.from([0, 0, 120, 120, 4, 4, 20, 20])],
+      imageSize: [128, 128] as [number, number],
+    };
     expectSgdStepChanges(loss.variables, () => loss.compute(ss, ts, ctx).total);
     expect(() => loss.compute([ss[0]!], [ts[0]!], ctx)).toThrow(/ckd: .* 2 entries for 1 levels/);
     const none = createCkd({ projector: "none" });
@@ -175,7 +213,11 @@ describe("ckd", () => {
     for (const boxes of cases) {
       expectNoLeak(() => {
         const ctx = { boxes, imageSize: [32, 32] as [number, number] };
-        const g = tf.tidy(() => tf.grad((x: tf.Tensor) => loss.compute(x, t, ctx).total)(s).dataSync());
+        const g = tf.tidy(() =>
+          tf
+            .grad((x: tf.Tensor) => loss.compute(x, t, ctx).total)(s)
+            .dataSync(),
+        );
         expect(g.every(Number.isFinite)).toBe(true);
         const c = value(() => loss.compute(s, t, ctx).parts.contrastive!);
         expect(Number.isFinite(c)).toBe(true);
@@ -190,7 +232,9 @@ describe("ckd", () => {
     const x = tf.zeros([1, 2, 2, 2]);
     expect(() => createCkd()).toThrow(/ckd: teacherChannels/);
     expect(() => createCkd({ projector: "none" }).compute(x, x)).toThrow(/ckd: ctx.boxes/);
-    expect(() => createCkd({ projector: "none" }).compute(x, x, { boxes: [new Float32Array(0)] })).toThrow(/ckd: ctx.imageSize/);
+    expect(() => createCkd({ projector: "none" }).compute(x, x, { boxes: [new Float32Array(0)] })).toThrow(
+      /ckd: ctx.imageSize/,
+    );
     x.dispose();
   });
 });

@@ -10,14 +10,22 @@
 import { Rng, stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { ConvAdapter } from "./adapters/conv-adapter.js";
-import { type LevelGrid, backgroundCells, cellRect, collectInstances, poolingMatrix, poolRows, sampleCells } from "./ckd-embeddings.js";
-import { infoNce } from "./ckd-infonce.js";
-import { assertSameGrid, l2NormalizeSamples, tidyLoss } from "./feature-ops.js";
-import { assertSameShape, levelList } from "./logit-ops.js";
-import { atLevel, channelList, LevelAligns, LevelChannels } from "./seed-losses-channels.js";
-import { requireBoxes, requireImageSize } from "./seed-losses-context.js";
-import type { DistillLoss, LossContext, LossResult } from "./types.js";
+import { ConvAdapter } from "./adapters/conv-adapter";
+import {
+  type LevelGrid,
+  backgroundCells,
+  cellRect,
+  collectInstances,
+  poolingMatrix,
+  poolRows,
+  sampleCells,
+} from "./ckd-embeddings";
+import { infoNce } from "./ckd-infonce";
+import { assertSameGrid, l2NormalizeSamples, tidyLoss } from "./feature-ops";
+import { assertSameShape, levelList } from "./logit-ops";
+import { atLevel, channelList, LevelAligns, LevelChannels } from "./seed-losses-channels";
+import { requireBoxes, requireImageSize } from "./seed-losses-context";
+import type { DistillLoss, LossContext, LossResult } from "./types";
 
 /**
  * Config of {@link createCkd}. Open choices, with our defaults: τ = 0.07 (CRD), a shared linear
@@ -71,7 +79,11 @@ export interface CkdLoss extends DistillLoss {
 /** Level grids from the context (`imageSize`, else `stride` × map size). */
 function levelGrids(ctx: LossContext | undefined, levels: tf.Tensor[]): LevelGrid[] {
   const img = requireImageSize("ckd", ctx, levels);
-  return levels.map((t) => ({ h: t.shape[1]!, w: t.shape[2]!, stride: [img[0] / t.shape[1]!, img[1] / t.shape[2]!] }));
+  return levels.map((t) => ({
+    h: t.shape[1]!,
+    w: t.shape[2]!,
+    stride: [img[0] / t.shape[1]!, img[1] / t.shape[2]!],
+  }));
 }
 
 /**
@@ -106,10 +118,21 @@ function levelGrids(ctx: LossContext | undefined, levels: tf.Tensor[]): LevelGri
 export function createCkd(config: z.input<typeof CkdConfig> = {}): CkdLoss {
   const cfg = CkdConfig.parse(config);
   const ct = channelList(cfg.teacherChannels ?? cfg.studentChannels);
-  if (cfg.projector !== "none" && ct === undefined) throw new Error("ckd: teacherChannels (or studentChannels) is required to build the projector");
+  if (cfg.projector !== "none" && ct === undefined)
+    throw new Error("ckd: teacherChannels (or studentChannels) is required to build the projector");
   const aligns = new LevelAligns("ckd", cfg.studentChannels, cfg.teacherChannels, cfg.seed, "ckd");
   const proj = (who: string, seed: number) =>
-    cfg.projector === "none" ? [] : ct!.map((c, l) => new ConvAdapter({ inChannels: c, outChannels: cfg.projDim, seed: seed + 10 * l, name: `ckd_proj_${who}${l}` }));
+    cfg.projector === "none"
+      ? []
+      : ct!.map(
+          (c, l) =>
+            new ConvAdapter({
+              inChannels: c,
+              outChannels: cfg.projDim,
+              seed: seed + 10 * l,
+              name: `ckd_proj_${who}${l}`,
+            }),
+        );
   const studentProjectors = proj("s", cfg.seed + 1);
   const teacherProjectors = cfg.projector === "separate" ? proj("t", cfg.seed + 2) : studentProjectors;
   const rng = new Rng(cfg.seed);
@@ -126,21 +149,27 @@ export function createCkd(config: z.input<typeof CkdConfig> = {}): CkdLoss {
     studentProjectors,
     teacherProjectors,
     get variables() {
-      const ps = teacherProjectors === studentProjectors ? studentProjectors : [...studentProjectors, ...teacherProjectors];
+      const ps =
+        teacherProjectors === studentProjectors
+          ? studentProjectors
+          : [...studentProjectors, ...teacherProjectors];
       return [...aligns.variables, ...ps.flatMap((p) => p.variables)];
     },
     compute(student, teacher, ctx): LossResult {
       const ss = levelList(student);
       const ts = levelList(teacher);
       const L = ss.length;
-      if (L === 0 || ts.length !== L) throw new Error(`ckd: ${L} student levels vs ${ts.length} teacher levels`);
+      if (L === 0 || ts.length !== L)
+        throw new Error(`ckd: ${L} student levels vs ${ts.length} teacher levels`);
       const n = ts[0]!.shape[0]!;
       const boxes = requireBoxes("ckd", ctx, n);
       const grids = levelGrids(ctx, ts);
       const insts = collectInstances(boxes, L);
       const rand = ctx?.rng ?? (() => rng.next());
       const bg = grids.map((g) =>
-        cfg.backgroundPerLevel === 0 ? [] : boxes.map((b) => sampleCells(backgroundCells(b, g), cfg.backgroundPerLevel, rand)),
+        cfg.backgroundPerLevel === 0
+          ? []
+          : boxes.map((b) => sampleCells(backgroundCells(b, g), cfg.backgroundPerLevel, rand)),
       );
       return tidyLoss(() => {
         const us: tf.Tensor2D[] = [];
@@ -158,31 +187,77 @@ export function createCkd(config: z.input<typeof CkdConfig> = {}): CkdLoss {
           const here = insts.filter((k) => k.level === l);
           const rects = here.map((k) => cellRect(k.box, g, cfg.pooling));
           if (here.length > 0) {
-            const p = poolingMatrix(rects, here.map((k) => k.image), n, g);
+            const p = poolingMatrix(
+              rects,
+              here.map((k) => k.image),
+              n,
+              g,
+            );
             us.push(embed(poolRows(s, p), studentProjectors, l, L));
             vs.push(embed(poolRows(t, p), teacherProjectors, l, L));
             if (cfg.crossImageNegatives && n > 1) {
-              const others = here.flatMap((k) => Array.from({ length: n - 1 }, (_, j) => (j < k.image ? j : j + 1)));
-              const cross = poolingMatrix(rects.flatMap((r) => Array<typeof r>(n - 1).fill(r)), others, n, g);
+              const others = here.flatMap((k) =>
+                Array.from({ length: n - 1 }, (_, j) => (j < k.image ? j : j + 1)),
+              );
+              const cross = poolingMatrix(
+                rects.flatMap((r) => Array<typeof r>(n - 1).fill(r)),
+                others,
+                n,
+                g,
+              );
               xs.push(embed(poolRows(t, cross), teacherProjectors, l, L));
             }
           }
           const cells = bg[l]!.flatMap((cs, img) => cs.map((cell) => ({ img, cell })));
           if (cells.length > 0) {
-            const r = cells.map(({ cell }) => [Math.floor(cell / g.w), Math.floor(cell / g.w), cell % g.w, cell % g.w] as [number, number, number, number]);
-            bs.push(embed(poolRows(t, poolingMatrix(r, cells.map((x) => x.img), n, g)), teacherProjectors, l, L));
+            const r = cells.map(
+              ({ cell }) =>
+                [Math.floor(cell / g.w), Math.floor(cell / g.w), cell % g.w, cell % g.w] as [
+                  number,
+                  number,
+                  number,
+                  number,
+                ],
+            );
+            bs.push(
+              embed(
+                poolRows(
+                  t,
+                  poolingMatrix(
+                    r,
+                    cells.map((x) => x.img),
+                    n,
+                    g,
+                  ),
+                ),
+                teacherProjectors,
+                l,
+                L,
+              ),
+            );
           }
         });
         const imitation = tf.mul(tf.addN(imit), cfg.imitationWeight) as tf.Scalar;
         let contrastive: tf.Scalar = tf.scalar(0);
         if (us.length > 0 && cfg.contrastiveWeight > 0) {
           const dims = new Set([...us, ...bs].map((e) => e.shape[1]));
-          if (dims.size > 1) throw new Error(`ckd: levels embed to different sizes (${[...dims].join(", ")}); use a projector when the channels differ per level`);
+          if (dims.size > 1)
+            throw new Error(
+              `ckd: levels embed to different sizes (${[...dims].join(", ")}); use a projector when the channels differ per level`,
+            );
           const u = tf.concat(us);
           const v = tf.concat(vs);
           const b = bs.length ? tf.concat(bs) : null;
           const x = xs.length ? tf.concat(xs).reshape([u.shape[0], n - 1, -1]) : null;
-          contrastive = tf.mul(infoNce(u, v, { tau: cfg.tau, instanceNegatives: cfg.instanceNegatives, background: b, crossImage: x as tf.Tensor3D | null }), cfg.contrastiveWeight) as tf.Scalar;
+          contrastive = tf.mul(
+            infoNce(u, v, {
+              tau: cfg.tau,
+              instanceNegatives: cfg.instanceNegatives,
+              background: b,
+              crossImage: x as tf.Tensor3D | null,
+            }),
+            cfg.contrastiveWeight,
+          ) as tf.Scalar;
         }
         return { total: tf.add(contrastive, imitation) as tf.Scalar, parts: { contrastive, imitation } };
       });

@@ -6,7 +6,7 @@
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { LOGIT_BOUND, scaledLogits } from "./logit-ops.js";
+import { LOGIT_BOUND, scaledLogits } from "./logit-ops";
 
 /** How the teacher's scores are given: sigmoid probabilities in [0,1], or raw logits. */
 export const ScoreKind = z.enum(["probabilities", "logits"]);

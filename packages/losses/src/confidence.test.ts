@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type ConfidenceContext, createConfidence } from "./confidence.js";
-import { checkGrad, expectNoLeak, expectSgdStepChanges, randn, value } from "./seed-losses-testing.js";
-import { useCpuBackend } from "./testing/backend.js";
+import { type ConfidenceContext, createConfidence } from "./confidence";
+import { checkGrad, expectNoLeak, expectSgdStepChanges, randn, value } from "./seed-losses-testing";
+import { useCpuBackend } from "./testing/backend";
 
 beforeAll(useCpuBackend);
 
@@ -14,7 +14,11 @@ const bkl = (q: number, z: number) => {
   const xl = (a: number) => (a > 0 ? a * Math.log(a) : 0);
   return xl(q) + xl(1 - q) - q * Math.log(p) - (1 - q) * Math.log(1 - p);
 };
-const ctxOf = (scores: tf.Tensor | tf.Tensor[], logits?: tf.Tensor | tf.Tensor[], objectness?: tf.Tensor): ConfidenceContext => {
+const ctxOf = (
+  scores: tf.Tensor | tf.Tensor[],
+  logits?: tf.Tensor | tf.Tensor[],
+  objectness?: tf.Tensor,
+): ConfidenceContext => {
   const ctx: ConfidenceContext = { teacherScores: scores };
   if (logits) ctx.studentCls = logits;
   if (objectness) ctx.teacherObjectness = objectness;
@@ -31,7 +35,9 @@ describe("confidence", () => {
   it("hand-computed 1×3 case (selection, c^γ weights, soft labels)", () => {
     const [s, t, q, z] = [sv, tv, qv, zv].map((v) => tf.tensor4d(v, [1, 1, 3, 2]));
     // conf = max_k q = [0.9, 0.25, 0.6]; threshold 0.3 → selected {0, 2}; w = [0.9, 0, 0.6].
-    const m = [0, 1, 2].map((i) => ((sv[2 * i]! - tv[2 * i]!) ** 2 + (sv[2 * i + 1]! - tv[2 * i + 1]!) ** 2) / 2);
+    const m = [0, 1, 2].map(
+      (i) => ((sv[2 * i]! - tv[2 * i]!) ** 2 + (sv[2 * i + 1]! - tv[2 * i + 1]!) ** 2) / 2,
+    );
     const feature = (0.9 * m[0]! + 0.6 * m[2]!) / 1.5;
     let head = 0;
     for (let k = 0; k < 6; k++) head += Math.abs(sig(zv[k]!) - qv[k]!) * bkl(qv[k]!, zv[k]!);
@@ -48,7 +54,10 @@ describe("confidence", () => {
     const plain = createConfidence({ gamma: 0, headBeta: 0 });
     let kl = 0;
     for (let k = 0; k < 6; k++) kl += bkl(qv[k]!, zv[k]!);
-    expect(value(() => plain.compute(s!, t!, ctxOf(q!, z!)).total)).toBeCloseTo((m[0]! + m[2]!) / 2 + kl / 2, 5);
+    expect(value(() => plain.compute(s!, t!, ctxOf(q!, z!)).total)).toBeCloseTo(
+      (m[0]! + m[2]!) / 2 + kl / 2,
+      5,
+    );
     tf.dispose([s!, t!, q!, z!]);
   });
 
@@ -60,7 +69,11 @@ describe("confidence", () => {
     expect(value(() => loss.compute(s!, t!, ctxOf(q!, undefined, obj)).total)).toBeCloseTo(m2, 5);
     const ql = tf.tensor4d(qv.map(logit), [1, 1, 3, 2]);
     const ol = tf.tensor4d([0.2, 1 - 1e-6, 1 - 1e-6].map(logit), [1, 1, 3, 1]);
-    const grouped = value(() => createConfidence({ headWeight: 0 }).compute(s!, t!, { teacherPreds: { scores: q!, objectness: obj } }).total);
+    const grouped = value(
+      () =>
+        createConfidence({ headWeight: 0 }).compute(s!, t!, { teacherPreds: { scores: q!, objectness: obj } })
+          .total,
+    );
     expect(grouped).toBeCloseTo(m2, 5);
     const asLogits = createConfidence({ scoreKind: "logits" });
     const asProbs = createConfidence();
@@ -114,11 +127,21 @@ describe("confidence", () => {
     const t = randn([2, 3, 3, 2], 13);
     const z = randn([2, 3, 3, 2], 14);
     const empty = tf.fill([2, 3, 3, 2], 0.01);
-    const single = tf.tidy(() => tf.add(empty, tf.oneHot(tf.tensor1d([4], "int32"), 36).reshape([2, 3, 3, 2]).mul(0.9)));
+    const single = tf.tidy(() =>
+      tf.add(
+        empty,
+        tf
+          .oneHot(tf.tensor1d([4], "int32"), 36)
+          .reshape([2, 3, 3, 2])
+          .mul(0.9),
+      ),
+    );
     const loss = createConfidence();
     for (const q of [empty, single]) {
       expectNoLeak(() => {
-        const g = tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => loss.compute(a, t, ctxOf(q, b)).total)([s, z]));
+        const g = tf.tidy(() =>
+          tf.grads((a: tf.Tensor, b: tf.Tensor) => loss.compute(a, t, ctxOf(q, b)).total)([s, z]),
+        );
         expect(g.every((x) => x.dataSync().every(Number.isFinite))).toBe(true);
         tf.dispose(g);
         const f = value(() => loss.compute(s, t, ctxOf(q, z)).parts.feature!);

@@ -12,11 +12,17 @@
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { bernoulliKl, focalFactor, locationConfidence, ScoreKind, teacherProbs } from "./confidence-soft-labels.js";
-import { assertSameGrid, tidyLoss } from "./feature-ops.js";
-import { assertSameShape, levelList } from "./logit-ops.js";
-import { LevelAligns, LevelChannels } from "./seed-losses-channels.js";
-import type { DistillLoss, LossContext, LossResult } from "./types.js";
+import {
+  bernoulliKl,
+  focalFactor,
+  locationConfidence,
+  ScoreKind,
+  teacherProbs,
+} from "./confidence-soft-labels";
+import { assertSameGrid, tidyLoss } from "./feature-ops";
+import { assertSameShape, levelList } from "./logit-ops";
+import { LevelAligns, LevelChannels } from "./seed-losses-channels";
+import type { DistillLoss, LossContext, LossResult } from "./types";
 
 /**
  * Config of {@link createConfidence}. Open choices, with our defaults:
@@ -79,11 +85,17 @@ const PRED_KEYS = {
 } as const;
 
 /** Per-level tensors of `ctx[key]` (or its grouped alias), checked against the number of levels. */
-function predLevels(ctx: ConfidenceContext | undefined, key: keyof typeof PRED_KEYS, levels: number, required: boolean): tf.Tensor[] | undefined {
+function predLevels(
+  ctx: ConfidenceContext | undefined,
+  key: keyof typeof PRED_KEYS,
+  levels: number,
+  required: boolean,
+): tf.Tensor[] | undefined {
   const [group, sub] = PRED_KEYS[key];
   const v = ctx?.[key] ?? ctx?.[group]?.[sub];
   if (v === undefined) {
-    if (required) throw new Error(`confidence: ctx.${key} (or ctx.${group}.${sub}) is required: NHWC per level`);
+    if (required)
+      throw new Error(`confidence: ctx.${key} (or ctx.${group}.${sub}) is required: NHWC per level`);
     return undefined;
   }
   const list = levelList(v);
@@ -116,7 +128,13 @@ function predLevels(ctx: ConfidenceContext | undefined, key: keyof typeof PRED_K
  */
 export function createConfidence(config: z.input<typeof ConfidenceConfig> = {}): ConfidenceLoss {
   const cfg = ConfidenceConfig.parse(config);
-  const aligns = new LevelAligns("confidence", cfg.studentChannels, cfg.teacherChannels, cfg.seed, "confidence");
+  const aligns = new LevelAligns(
+    "confidence",
+    cfg.studentChannels,
+    cfg.teacherChannels,
+    cfg.seed,
+    "confidence",
+  );
   return {
     id: "confidence",
     aligns,
@@ -127,7 +145,8 @@ export function createConfidence(config: z.input<typeof ConfidenceConfig> = {}):
       const ss = levelList(student);
       const ts = levelList(teacher);
       const L = ss.length;
-      if (L === 0 || ts.length !== L) throw new Error(`confidence: ${L} student levels vs ${ts.length} teacher levels`);
+      if (L === 0 || ts.length !== L)
+        throw new Error(`confidence: ${L} student levels vs ${ts.length} teacher levels`);
       const scores = predLevels(ctx, "teacherScores", L, true)!;
       const objs = predLevels(ctx, "teacherObjectness", L, false);
       const logits = cfg.headWeight > 0 ? predLevels(ctx, "studentCls", L, true) : undefined;
@@ -156,7 +175,10 @@ export function createConfidence(config: z.input<typeof ConfidenceConfig> = {}):
             head.push(tf.sum(tf.mul(focalFactor(z, q, cfg.headBeta), bernoulliKl(z, q))));
           }
         }
-        const feature = tf.mul(tf.div(tf.addN(num), tf.maximum(tf.addN(den), 1e-12)), cfg.featureWeight) as tf.Scalar;
+        const feature = tf.mul(
+          tf.div(tf.addN(num), tf.maximum(tf.addN(den), 1e-12)),
+          cfg.featureWeight,
+        ) as tf.Scalar;
         const headTerm = head.length
           ? (tf.mul(tf.div(tf.addN(head), tf.maximum(tf.addN(count), 1)), cfg.headWeight) as tf.Scalar)
           : tf.scalar(0);

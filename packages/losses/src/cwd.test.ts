@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createCwd } from "./cwd.js";
-import { checkLossAndGrads, expectRel, param } from "./feature-golden.js";
-import { useCpuBackend } from "./testing/backend.js";
-import { featureNhwc, loadGoldens } from "./testing/golden.js";
+import { createCwd } from "./cwd";
+import { checkLossAndGrads, expectRel, param } from "./feature-golden";
+import { useCpuBackend } from "./testing/backend";
+import { featureNhwc, loadGoldens } from "./testing/golden";
 
 beforeAll(useCpuBackend);
 
@@ -19,7 +19,12 @@ describe("cwd goldens", () => {
       checkLossAndGrads(file, createCwd(cfg), [s], [t]);
       const variants = (file.expected.variants_f64 ?? {}) as Record<string, number>;
       if (variants.cross_entropy_form !== undefined) {
-        const ce = tf.tidy(() => createCwd({ ...cfg, form: "cross_entropy" }).compute(s, t).total.dataSync()[0]!);
+        const ce = tf.tidy(
+          () =>
+            createCwd({ ...cfg, form: "cross_entropy" })
+              .compute(s, t)
+              .total.dataSync()[0]!,
+        );
         expectRel(file, ce, variants.cross_entropy_form, "variant cross_entropy_form");
       }
       tf.dispose([s, t]);
@@ -43,7 +48,10 @@ describe("cwd", () => {
     const naive = tf.tidy(() => {
       const ls = tf.logSoftmax(x.reshape([4, 6]));
       const lt = tf.logSoftmax(y.reshape([4, 6]));
-      return tf.sum(tf.mul(tf.exp(lt), tf.sub(lt, ls))).mul(10 / 4).dataSync()[0]!;
+      return tf
+        .sum(tf.mul(tf.exp(lt), tf.sub(lt, ls)))
+        .mul(10 / 4)
+        .dataSync()[0]!;
     });
     expect(Math.abs(createCwd().compute(x, y).total.dataSync()[0]! - naive)).toBeGreaterThan(1e-4);
   });

@@ -7,10 +7,10 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { sumLevels, tidyLoss } from "./feature-ops.js";
-import { assertSameShape, levelList, scaledLogits } from "./logit-ops.js";
+import { sumLevels, tidyLoss } from "./feature-ops";
+import { assertSameShape, levelList, scaledLogits } from "./logit-ops";
 import { stopGradient } from "@kdet/core";
-import type { DistillLoss, LossResult } from "./types.js";
+import type { DistillLoss, LossResult } from "./types";
 
 /**
  * Config of {@link createCwd}. Defaults: τ = 1 and weight 10 per FPN level (mmrazor's
@@ -56,7 +56,8 @@ export function createCwd(config: z.input<typeof CwdConfig> = {}): DistillLoss {
     compute(student, teacher): LossResult {
       const ss = levelList(student);
       const ts = levelList(teacher);
-      if (ss.length !== ts.length) throw new Error(`cwd: ${ss.length} student levels vs ${ts.length} teacher levels`);
+      if (ss.length !== ts.length)
+        throw new Error(`cwd: ${ss.length} student levels vs ${ts.length} teacher levels`);
       return tidyLoss(() =>
         sumLevels("cwd", ss.length, (i) => {
           const s = ss[i]!;

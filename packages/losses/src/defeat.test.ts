@@ -1,10 +1,17 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDefeat } from "./defeat.js";
-import { checkLossAndGrads, expectArrayClose, expectTrainable, goldenBoxes, levelInputs, param } from "./feature-golden.js";
-import { defeatGtMasks, defeatLevels } from "./masks/index.js";
-import { useCpuBackend } from "./testing/backend.js";
-import { featureNhwc, goldenArray, loadGoldens, toTensor } from "./testing/golden.js";
+import { createDefeat } from "./defeat";
+import {
+  checkLossAndGrads,
+  expectArrayClose,
+  expectTrainable,
+  goldenBoxes,
+  levelInputs,
+  param,
+} from "./feature-golden";
+import { defeatGtMasks, defeatLevels } from "./masks/index";
+import { useCpuBackend } from "./testing/backend";
+import { featureNhwc, goldenArray, loadGoldens, toTensor } from "./testing/golden";
 
 beforeAll(useCpuBackend);
 
@@ -23,14 +30,26 @@ describe("defeat goldens", () => {
         channels: ts[0]!.shape[3]!,
         strides,
       });
-      loss.adapters.forEach((a, l) => a.loadTorch(toTensor(file.weights[`neck_adapt.${l}.weight`]), toTensor(file.weights[`neck_adapt.${l}.bias`])));
+      loss.adapters.forEach((a, l) =>
+        a.loadTorch(
+          toTensor(file.weights[`neck_adapt.${l}.weight`]),
+          toTensor(file.weights[`neck_adapt.${l}.bias`]),
+        ),
+      );
       const boxes = goldenBoxes(file.inputs.gt_bboxes);
       const names: Record<string, string> = { losskd_neck: "fg", losskd_neck_back: "bg" };
       checkLossAndGrads(file, loss, ss, ts, { boxes }, (k, p) => p[names[k] ?? k]);
       const inter = file.expected.intermediates_f64 as Record<string, unknown>;
       const sizes = ts.map((t) => [t.shape[1]!, t.shape[2]!] as [number, number]);
       const masks = boxes.map((b) => defeatGtMasks(b, sizes, strides));
-      sizes.forEach((_, l) => expectArrayClose(masks.flatMap((m) => Array.from(m[l]!)), inter[`mask_level_${l}`], 0, `mask_level_${l}`));
+      sizes.forEach((_, l) =>
+        expectArrayClose(
+          masks.flatMap((m) => Array.from(m[l]!)),
+          inter[`mask_level_${l}`],
+          0,
+          `mask_level_${l}`,
+        ),
+      );
       if (inter.target_levels) {
         const lv = boxes.flatMap((b) => Array.from(defeatLevels(b, sizes.length)));
         expect(lv).toEqual(goldenArray(inter.target_levels, "target_levels").data);
@@ -44,8 +63,14 @@ describe("defeat goldens", () => {
 describe("defeat", () => {
   it("adapt convs train with one SGD step; fewer levels than configured is allowed", () => {
     const loss = createDefeat({ channels: 3, strides: [8, 16, 32] });
-    const s = [tf.randomNormal([1, 8, 8, 3], 0, 1, "float32", 1), tf.randomNormal([1, 4, 4, 3], 0, 1, "float32", 2)];
-    const t = [tf.randomNormal([1, 8, 8, 3], 0, 1, "float32", 3), tf.randomNormal([1, 4, 4, 3], 0, 1, "float32", 4)];
+    const s = [
+      tf.randomNormal([1, 8, 8, 3], 0, 1, "float32", 1),
+      tf.randomNormal([1, 4, 4, 3], 0, 1, "float32", 2),
+    ];
+    const t = [
+      tf.randomNormal([1, 8, 8, 3], 0, 1, "float32", 3),
+      tf.randomNormal([1, 4, 4, 3], 0, 1, "float32", 4),
+    ];
     const ctx = { boxes: [Float32Array.from([4, 4, 40, 30])] };
     expect(loss.variables).toHaveLength(6);
     const before = loss.adapters[2]!.weight.dataSync().slice();

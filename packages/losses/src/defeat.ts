@@ -10,11 +10,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { stopGradient } from "@kdet/core";
 import { z } from "zod";
-import { ConvAdapter } from "./adapters/conv-adapter.js";
-import { assertSameGrid, imageBoxes, tidyLoss } from "./feature-ops.js";
-import { levelList } from "./logit-ops.js";
-import { batchMask, defeatGtMasks } from "./masks/index.js";
-import type { DistillLoss, LossResult } from "./types.js";
+import { ConvAdapter } from "./adapters/conv-adapter";
+import { assertSameGrid, imageBoxes, tidyLoss } from "./feature-ops";
+import { levelList } from "./logit-ops";
+import { batchMask, defeatGtMasks } from "./masks/index";
+import type { DistillLoss, LossResult } from "./types";
 
 /**
  * Config of {@link createDefeat}. Defaults: the VOC decouple-neck config (fg weight 3, bg weight
@@ -77,11 +77,15 @@ export function createDefeat(config: z.input<typeof DefeatConfig> = {}): DefeatL
       const ts = levelList(teacher) as tf.Tensor4D[];
       const L = ss.length;
       if (L !== ts.length || L === 0 || L > adapters.length) {
-        throw new Error(`defeat: ${L} student / ${ts.length} teacher levels for ${adapters.length} configured levels`);
+        throw new Error(
+          `defeat: ${L} student / ${ts.length} teacher levels for ${adapters.length} configured levels`,
+        );
       }
       const n = ts[0]!.shape[0];
       const sizes = ts.map((t) => [t.shape[1], t.shape[2]] as [number, number]);
-      const perImage = imageBoxes("defeat", ctx, n).map((b) => defeatGtMasks(b, sizes, cfg.strides.slice(0, L)));
+      const perImage = imageBoxes("defeat", ctx, n).map((b) =>
+        defeatGtMasks(b, sizes, cfg.strides.slice(0, L)),
+      );
       return tidyLoss(() => {
         let fg: tf.Tensor = tf.scalar(0);
         let bg: tf.Tensor = tf.scalar(0);
@@ -91,14 +95,21 @@ export function createDefeat(config: z.input<typeof DefeatConfig> = {}): DefeatL
           assertSameGrid("defeat", a, t);
           const [h, w] = sizes[l]!;
           const c = t.shape[3];
-          const m = batchMask(perImage.map((p) => p[l]!), h, w);
+          const m = batchMask(
+            perImage.map((p) => p[l]!),
+            h,
+            w,
+          );
           const d2 = tf.squaredDifference(a, t);
           const fgCount = tf.mul(tf.sum(m), 2 * c);
           const bgCount = tf.mul(tf.sum(tf.sub(1, m)), 2 * c);
           fg = tf.add(fg, tf.div(tf.sum(tf.mul(d2, m)), tf.maximum(fgCount, 1)));
           bg = tf.add(bg, tf.div(tf.sum(tf.mul(d2, tf.sub(1, m))), tf.maximum(bgCount, 1)));
         }
-        const parts = { fg: tf.mul(fg, cfg.fgWeight / L) as tf.Scalar, bg: tf.mul(bg, cfg.bgWeight / L) as tf.Scalar };
+        const parts = {
+          fg: tf.mul(fg, cfg.fgWeight / L) as tf.Scalar,
+          bg: tf.mul(bg, cfg.bgWeight / L) as tf.Scalar,
+        };
         return { total: tf.add(parts.fg, parts.bg) as tf.Scalar, parts };
       });
     },

@@ -21,27 +21,37 @@ const RANGE = /\{(-?\d+)\.\.(-?\d+)\}/;
  */
 export function expandNames(pattern: string, levels?: readonly string[]): ExpandedNames {
   if (levels) {
-    if (!pattern.includes("{level}")) throw new Error(`feature name '${pattern}' needs a '{level}' placeholder when 'levels' is given`);
+    if (!pattern.includes("{level}"))
+      throw new Error(`feature name '${pattern}' needs a '{level}' placeholder when 'levels' is given`);
     if (RANGE.test(pattern)) throw new Error(`feature name '${pattern}' mixes '{level}' with a range`);
     return { names: levels.map((l) => pattern.replaceAll("{level}", l)), labels: [...levels] };
   }
-  if (pattern.includes("{level}")) throw new Error(`feature name '${pattern}' has '{level}' but the term gives no 'levels'`);
+  if (pattern.includes("{level}"))
+    throw new Error(`feature name '${pattern}' has '{level}' but the term gives no 'levels'`);
   const m = RANGE.exec(pattern);
   if (!m) return { names: [pattern], labels: null };
   const [a, b] = [Number(m[1]), Number(m[2])];
   const step = a <= b ? 1 : -1;
   const names: string[] = [];
   for (let i = a; step > 0 ? i <= b : i >= b; i += step) names.push(pattern.replace(RANGE, String(i)));
-  if (names.some((n) => RANGE.test(n))) throw new Error(`feature name '${pattern}' may hold only one {a..b} range`);
+  if (names.some((n) => RANGE.test(n)))
+    throw new Error(`feature name '${pattern}' may hold only one {a..b} range`);
   return { names, labels: names.map((n) => n.slice(n.lastIndexOf(".") + 1)) };
 }
 
 /** `record[name]`, or an error naming the term, the side and the available names. */
-export function lookupFeature<T>(record: Record<string, T>, name: string, side: "student" | "teacher", term: string): T {
+export function lookupFeature<T>(
+  record: Record<string, T>,
+  name: string,
+  side: "student" | "teacher",
+  term: string,
+): T {
   const v = record[name];
   if (v === undefined) {
     const avail = Object.keys(record).sort();
-    throw new Error(`distiller: term '${term}': ${side} feature '${name}' not found; available ${side} features: ${avail.length ? avail.join(", ") : "(none)"}`);
+    throw new Error(
+      `distiller: term '${term}': ${side} feature '${name}' not found; available ${side} features: ${avail.length ? avail.join(", ") : "(none)"}`,
+    );
   }
   return v;
 }

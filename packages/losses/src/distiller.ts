@@ -6,12 +6,12 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { ConvAdapter } from "./adapters/conv-adapter.js";
-import { expandNames, lookupFeature } from "./distiller-names.js";
-import { alignSpatial } from "./feature-align.js";
-import type { LossEntry } from "./loss-entry.js";
-import { LOSS_IDS, lossEntryOf, LossConfigSchema, type LossConfig } from "./registry.js";
-import type { DistillLoss, LossContext, LossResult } from "./types.js";
+import { ConvAdapter } from "./adapters/conv-adapter";
+import { expandNames, lookupFeature } from "./distiller-names";
+import { alignSpatial } from "./feature-align";
+import type { LossEntry } from "./loss-entry";
+import { LOSS_IDS, lossEntryOf, LossConfigSchema, type LossConfig } from "./registry";
+import type { DistillLoss, LossContext, LossResult } from "./types";
 
 /** A trainable conv applied to the student feature before the loss (mmrazor's connector). */
 export const AdapterConfig = z
@@ -46,7 +46,12 @@ export const DistillTermConfig = z
     levels: z.array(z.string().min(1)).min(1).optional(),
     /** A student adapter, or one per expanded level (e.g. per-level channel counts). */
     adapter: z.union([AdapterConfig, z.array(AdapterConfig).min(1)]).optional(),
-    ctxFrom: z.record(z.string(), z.string().regex(/^(student|teacher):.+$/, "must be 'student:<name>' or 'teacher:<name>'")).optional(),
+    ctxFrom: z
+      .record(
+        z.string(),
+        z.string().regex(/^(student|teacher):.+$/, "must be 'student:<name>' or 'teacher:<name>'"),
+      )
+      .optional(),
     /** `"resize"`: resize teacher maps to the student's H×W before the loss (see `alignSpatial`); default: sizes must match. */
     align: z.enum(["resize"]).optional(),
   })
@@ -90,17 +95,24 @@ export class Distiller {
     terms.forEach((t, i) => {
       for (const l of Array.isArray(t?.loss) ? t.loss : [t?.loss]) {
         const type = (l as { type?: unknown } | undefined)?.type;
-        if (!LOSS_IDS.includes(type as never)) throw new Error(`Distiller.create: terms[${i}].loss.type '${String(type)}' is not a loss; known: ${LOSS_IDS.join(", ")}`);
+        if (!LOSS_IDS.includes(type as never))
+          throw new Error(
+            `Distiller.create: terms[${i}].loss.type '${String(type)}' is not a loss; known: ${LOSS_IDS.join(", ")}`,
+          );
       }
     });
     const parsed = z.array(DistillTermConfig).min(1).safeParse(terms);
-    if (!parsed.success) throw new Error(`Distiller.create: invalid terms:\n${z.prettifyError(parsed.error)}`);
+    if (!parsed.success)
+      throw new Error(`Distiller.create: invalid terms:\n${z.prettifyError(parsed.error)}`);
     const instances: Instance[] = [];
     try {
       parsed.data.forEach((term, ti) => instances.push(...expandTerm(term, (opts.seed ?? 0) + 1000 * ti)));
       const seen = new Set<string>();
       for (const { key } of instances) {
-        if (seen.has(key)) throw new Error(`Distiller.create: two terms produce the part '${key}'; give them distinct 'name's`);
+        if (seen.has(key))
+          throw new Error(
+            `Distiller.create: two terms produce the part '${key}'; give them distinct 'name's`,
+          );
         seen.add(key);
       }
     } catch (e) {
@@ -137,15 +149,24 @@ export class Distiller {
    * instance, plus `<name>/<label>/<part>` (weighted) for losses reporting several parts. The
    * loss gets `ctx` plus `level`/`levels` (per-level instances) and its `ctxFrom` tensors.
    */
-  compute(student: Record<string, tf.Tensor>, teacher: Record<string, tf.Tensor>, ctx: LossContext = {}): LossResult {
+  compute(
+    student: Record<string, tf.Tensor>,
+    teacher: Record<string, tf.Tensor>,
+    ctx: LossContext = {},
+  ): LossResult {
     return tf.tidy(() => {
       const parts: Record<string, tf.Scalar> = {};
       for (const inst of this.instances) {
         const ss = inst.students.map((n) => lookupFeature(student, n, "student", inst.key));
-        const ts = inst.teachers.map((n, i) => alignTo(inst, lookupFeature(teacher, n, "teacher", inst.key), ss[i]!));
+        const ts = inst.teachers.map((n, i) =>
+          alignTo(inst, lookupFeature(teacher, n, "teacher", inst.key), ss[i]!),
+        );
         ss.forEach((s, i) => checkShapes(inst, i, s, ts[i]!));
         const sa = ss.map((s, i) => (inst.adapters[i] ? inst.adapters[i]!.apply(s as tf.Tensor4D) : s));
-        const lctx: LossContext = { ...ctx, ...(inst.level ? { level: inst.level.index, levels: inst.level.count } : {}) };
+        const lctx: LossContext = {
+          ...ctx,
+          ...(inst.level ? { level: inst.level.index, levels: inst.level.count } : {}),
+        };
         for (const { key, side, names } of inst.ctxFrom) {
           const vals = names.map((n, i) => {
             const v = lookupFeature(side === "student" ? student : teacher, n, side, inst.key);
@@ -179,34 +200,56 @@ function expandTerm(term: DistillTermConfig, seed: number): Instance[] {
   const configs = Array.isArray(term.loss) ? term.loss : [term.loss];
   const type = configs[0]!.type;
   const name = term.name ?? type;
-  if (configs.some((c) => c.type !== type)) throw new Error(`Distiller.create: term '${name}': per-level loss configs must share one type`);
+  if (configs.some((c) => c.type !== type))
+    throw new Error(`Distiller.create: term '${name}': per-level loss configs must share one type`);
   const s = expandNames(term.student, term.levels);
   const t = expandNames(term.teacher, term.levels);
   if (s.names.length !== t.names.length) {
-    throw new Error(`Distiller.create: term '${name}': student '${term.student}' expands to ${s.names.length} names but teacher '${term.teacher}' to ${t.names.length}`);
+    throw new Error(
+      `Distiller.create: term '${name}': student '${term.student}' expands to ${s.names.length} names but teacher '${term.teacher}' to ${t.names.length}`,
+    );
   }
   const count = s.names.length;
   const ctxFrom = Object.entries(term.ctxFrom ?? {}).map(([key, ref]) => {
     const side = ref.startsWith("student:") ? ("student" as const) : ("teacher" as const);
     const pattern = ref.slice(side.length + 1);
     const names = expandNames(pattern, pattern.includes("{level}") ? term.levels : undefined).names;
-    if (names.length !== 1 && names.length !== count) throw new Error(`Distiller.create: term '${name}': ctxFrom.${key} expands to ${names.length} names, expected 1 or ${count}`);
+    if (names.length !== 1 && names.length !== count)
+      throw new Error(
+        `Distiller.create: term '${name}': ctxFrom.${key} expands to ${names.length} names, expected 1 or ${count}`,
+      );
     return { key, side, names: names.length === count ? names : Array<string>(count).fill(names[0]!) };
   });
   const entry = lossEntryOf(type);
   if (configs.length > 1 && (entry.multiLevel || configs.length !== count)) {
-    throw new Error(`Distiller.create: term '${name}': ${configs.length} loss configs for ${entry.multiLevel ? "a multi-level loss (give one)" : `${count} levels`}`);
+    throw new Error(
+      `Distiller.create: term '${name}': ${configs.length} loss configs for ${entry.multiLevel ? "a multi-level loss (give one)" : `${count} levels`}`,
+    );
   }
   const configAt = (i: number) => configs[configs.length === 1 ? 0 : i]!;
-  const adapterCfgs = term.adapter === undefined ? [] : Array.isArray(term.adapter) ? term.adapter : [term.adapter];
-  if (adapterCfgs.length > 1 && adapterCfgs.length !== count) throw new Error(`Distiller.create: term '${name}': ${adapterCfgs.length} adapters for ${count} levels`);
+  const adapterCfgs =
+    term.adapter === undefined ? [] : Array.isArray(term.adapter) ? term.adapter : [term.adapter];
+  if (adapterCfgs.length > 1 && adapterCfgs.length !== count)
+    throw new Error(`Distiller.create: term '${name}': ${adapterCfgs.length} adapters for ${count} levels`);
   const adapter = (i: number) => {
     const a = adapterCfgs[adapterCfgs.length === 1 ? 0 : i];
     return a ? [new ConvAdapter({ ...a, seed: seed + 10 * i, name: `distill_${name}_${i}_${seed}` })] : [];
   };
   const base = { weight: term.weight, entry, align: term.align === "resize" };
   if (entry.multiLevel) {
-    return [{ ...base, key: name, multi: true, config: configAt(0), loss: entry.create(configAt(0)), students: s.names, teachers: t.names, adapters: s.names.flatMap((_, i) => adapter(i)), ctxFrom }];
+    return [
+      {
+        ...base,
+        key: name,
+        multi: true,
+        config: configAt(0),
+        loss: entry.create(configAt(0)),
+        students: s.names,
+        teachers: t.names,
+        adapters: s.names.flatMap((_, i) => adapter(i)),
+        ctxFrom,
+      },
+    ];
   }
   const out: Instance[] = [];
   try {
@@ -242,14 +285,19 @@ function checkShapes(inst: Instance, i: number, s: tf.Tensor, t: tf.Tensor): voi
   const where = `distiller: term '${inst.key}': student '${inst.students[i]}' ${shapeStr(s)} vs teacher '${inst.teachers[i]}' ${shapeStr(t)}`;
   if (s.rank !== t.rank) throw new Error(`${where}: ranks differ`);
   if (s.shape[0] !== t.shape[0]) throw new Error(`${where}: batch sizes differ`);
-  if (s.rank === 4 && !inst.entry.resizesSpatially && (s.shape[1] !== t.shape[1] || s.shape[2] !== t.shape[2])) {
+  if (
+    s.rank === 4 &&
+    !inst.entry.resizesSpatially &&
+    (s.shape[1] !== t.shape[1] || s.shape[2] !== t.shape[2])
+  ) {
     throw new Error(`${where}: spatial sizes differ`);
   }
   const cs = s.shape[s.rank - 1];
   const ct = t.shape[t.rank - 1];
   const a = inst.adapters[i];
   if (a) {
-    if (a.inChannels !== cs || a.outChannels !== ct) throw new Error(`${where}: the adapter maps ${a.inChannels} → ${a.outChannels} channels`);
+    if (a.inChannels !== cs || a.outChannels !== ct)
+      throw new Error(`${where}: the adapter maps ${a.inChannels} → ${a.outChannels} channels`);
   } else if (cs !== ct && !inst.entry.alignsChannels?.(inst.config)) {
     throw new Error(`${where}: channels differ and the term has no adapter`);
   }

@@ -7,8 +7,8 @@
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { assertSameShape, klTerms, scaledLogits, single } from "./logit-ops.js";
-import type { DistillLoss, LossContext, LossResult } from "./types.js";
+import { assertSameShape, klTerms, scaledLogits, single } from "./logit-ops";
+import type { DistillLoss, LossContext, LossResult } from "./types";
 
 /**
  * Config of {@link createDkd}. Defaults are mmrazor's class defaults: τ 4, α 1, β 8, `batchmean`,
@@ -42,11 +42,17 @@ export interface DkdContext extends LossContext {
 function targetMask(labels: unknown, rows: number, numClasses: number): tf.Tensor {
   if (labels === undefined) throw new Error("dkd: ctx.gtLabels is required (target class per logit row)");
   const data =
-    labels instanceof tf.Tensor ? Array.from(labels.dataSync()) : Array.isArray(labels) || labels instanceof Int32Array ? Array.from(labels) : null;
+    labels instanceof tf.Tensor
+      ? Array.from(labels.dataSync())
+      : Array.isArray(labels) || labels instanceof Int32Array
+        ? Array.from(labels)
+        : null;
   if (data === null) throw new Error("dkd: ctx.gtLabels must be an Int32Array, number[] or tf.Tensor");
-  if (data.length !== rows) throw new Error(`dkd: ctx.gtLabels has ${data.length} labels, expected one per logit row (${rows})`);
+  if (data.length !== rows)
+    throw new Error(`dkd: ctx.gtLabels has ${data.length} labels, expected one per logit row (${rows})`);
   const bad = data.findIndex((v) => !Number.isInteger(v) || v < 0 || v >= numClasses);
-  if (bad >= 0) throw new Error(`dkd: ctx.gtLabels[${bad}] = ${data[bad]} is not a class index in [0, ${numClasses})`);
+  if (bad >= 0)
+    throw new Error(`dkd: ctx.gtLabels[${bad}] = ${data[bad]} is not a class index in [0, ${numClasses})`);
   return tf.oneHot(tf.tensor1d(data, "int32"), numClasses).toFloat();
 }
 
@@ -76,7 +82,8 @@ export function createDkd(config: z.input<typeof DkdConfig> = {}): DistillLoss {
       const t = single("dkd", teacher, "teacher");
       assertSameShape("dkd", s, t, "logit");
       const c = s.shape[s.rank - 1]!;
-      if (c < 2) throw new Error(`dkd: needs at least 2 classes on the last axis, got shape [${s.shape.join(",")}]`);
+      if (c < 2)
+        throw new Error(`dkd: needs at least 2 classes on the last axis, got shape [${s.shape.join(",")}]`);
       const rows = s.size / c;
       return tf.tidy(() => {
         const g = targetMask((ctx as DkdContext | undefined)?.gtLabels, rows, c);

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { subWeights } from "./adapters/fbkd-connectors.js";
-import { createFbkd } from "./fbkd.js";
-import { checkLossAndGrads, expectTrainable, param } from "./feature-golden.js";
-import { useCpuBackend } from "./testing/backend.js";
-import { featureNhwc, loadGoldens, toTensor } from "./testing/golden.js";
+import { subWeights } from "./adapters/fbkd-connectors";
+import { createFbkd } from "./fbkd";
+import { checkLossAndGrads, expectTrainable, param } from "./feature-golden";
+import { useCpuBackend } from "./testing/backend";
+import { featureNhwc, loadGoldens, toTensor } from "./testing/golden";
 
 beforeAll(useCpuBackend);
 
@@ -35,7 +35,12 @@ describe("fbkd goldens", () => {
       for (const [k, v] of Object.entries(file.weights)) w[k] = toTensor(v, k);
       loss.studentConnector.loadTorch(subWeights(w, "s."));
       loss.teacherNonLocal.loadTorch(subWeights(w, "t.non_local."));
-      const names: Record<string, string> = { feat_loss: "feat", channel_loss: "channel", spatial_loss: "spatial", nonlocal_loss: "nonlocal" };
+      const names: Record<string, string> = {
+        feat_loss: "feat",
+        channel_loss: "channel",
+        spatial_loss: "spatial",
+        nonlocal_loss: "nonlocal",
+      };
       checkLossAndGrads(file, loss, [s], [t], undefined, (k, p) => p[names[k] ?? k]);
       loss.dispose();
       tf.dispose([s, t, ...Object.values(w)]);
@@ -55,7 +60,11 @@ describe("fbkd", () => {
 
   it("odd sizes floor in the double max-pool; maps smaller than the pool skip it", () => {
     const loss = createFbkd({ channels: 3, maxpoolStride: 4 });
-    for (const [h, w] of [[7, 9], [1, 1], [3, 2]] as const) {
+    for (const [h, w] of [
+      [7, 9],
+      [1, 1],
+      [3, 2],
+    ] as const) {
       const x = tf.randomNormal([1, h, w, 3], 0, 1, "float32", h);
       expect(Number.isFinite(loss.compute(x, tf.reverse(x, 3)).total.dataSync()[0])).toBe(true);
     }

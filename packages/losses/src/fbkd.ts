@@ -10,11 +10,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { stopGradient } from "@kdet/core";
 import { z } from "zod";
-import { FbkdStudentConnector } from "./adapters/fbkd-connectors.js";
-import { NonLocal2d } from "./adapters/non-local.js";
-import { assertSameGrid, safeSqrt, spatialAttention, tidyLoss } from "./feature-ops.js";
-import { single } from "./logit-ops.js";
-import type { DistillLoss, LossResult } from "./types.js";
+import { FbkdStudentConnector } from "./adapters/fbkd-connectors";
+import { NonLocal2d } from "./adapters/non-local";
+import { assertSameGrid, safeSqrt, spatialAttention, tidyLoss } from "./feature-ops";
+import { single } from "./logit-ops";
+import type { DistillLoss, LossResult } from "./types";
 
 /**
  * Config of {@link createFbkd}. Defaults: mmrazor's FBKD class/config (256 channels, dot product,
@@ -64,7 +64,13 @@ export interface FbkdLoss extends DistillLoss {
  */
 export function createFbkd(config: z.input<typeof FbkdConfig> = {}): FbkdLoss {
   const cfg = FbkdConfig.parse(config);
-  const nl = { channels: cfg.channels, reduction: cfg.reduction, mode: cfg.mode, subSample: cfg.subSample, maxpoolStride: cfg.maxpoolStride };
+  const nl = {
+    channels: cfg.channels,
+    reduction: cfg.reduction,
+    mode: cfg.mode,
+    subSample: cfg.subSample,
+    maxpoolStride: cfg.maxpoolStride,
+  };
   const studentConnector = new FbkdStudentConnector({ ...nl, seed: cfg.seed });
   const teacherNonLocal = new NonLocal2d({ ...nl, seed: cfg.seed + 100, name: "fbkd_t/non_local" });
   return {
@@ -80,16 +86,23 @@ export function createFbkd(config: z.input<typeof FbkdConfig> = {}): FbkdLoss {
       return tidyLoss(() => {
         const t = stopGradient(t0);
         assertSameGrid("fbkd", s, t);
-        if (s.shape[3] !== cfg.channels || t.shape[3] !== cfg.channels) throw new Error(`fbkd: features must have ${cfg.channels} channels`);
+        if (s.shape[3] !== cfg.channels || t.shape[3] !== cfg.channels)
+          throw new Error(`fbkd: features must have ${cfg.channels} channels`);
         const [n, h, w] = s.shape;
         const sc = studentConnector;
-        const mask = stopGradient(tf.div(tf.add(spatialAttention(s, cfg.spatialT), spatialAttention(t, cfg.spatialT)), 2));
+        const mask = stopGradient(
+          tf.div(tf.add(spatialAttention(s, cfg.spatialT), spatialAttention(t, cfg.spatialT)), 2),
+        );
         const norm = (x: tf.Tensor) => safeSqrt(tf.sum(x));
         const feat = norm(tf.mul(tf.squaredDifference(t, sc.adaptation.apply(s)), mask));
-        const channel = norm(tf.squaredDifference(tf.mean(t, [1, 2]), sc.channelAdapt.apply(tf.mean(s, [1, 2]) as tf.Tensor2D)));
+        const channel = norm(
+          tf.squaredDifference(tf.mean(t, [1, 2]), sc.channelAdapt.apply(tf.mean(s, [1, 2]) as tf.Tensor2D)),
+        );
         const poolC = (x: tf.Tensor) => tf.reshape(tf.mean(x, 3), [n, h, w, 1]) as tf.Tensor4D;
         const spatial = norm(tf.squaredDifference(poolC(t), sc.spatialAdapt.apply(poolC(s))));
-        const nonlocal = norm(tf.squaredDifference(teacherNonLocal.apply(t), sc.nonLocalAdapt.apply(sc.nonLocal.apply(s))));
+        const nonlocal = norm(
+          tf.squaredDifference(teacherNonLocal.apply(t), sc.nonLocalAdapt.apply(sc.nonLocal.apply(s))),
+        );
         const k = cfg.lossWeight;
         const parts = {
           feat: tf.mul(feat, cfg.maskL2Weight * k) as tf.Scalar,

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createCwd } from "./cwd.js";
-import { createScoreL2 } from "./score-l2.js";
-import { Distiller } from "./distiller.js";
-import { alignMethod, alignSpatial } from "./feature-align.js";
-import { useCpuBackend } from "./testing/backend.js";
+import { createCwd } from "./cwd";
+import { createScoreL2 } from "./score-l2";
+import { Distiller } from "./distiller";
+import { alignMethod, alignSpatial } from "./feature-align";
+import { useCpuBackend } from "./testing/backend";
 
 beforeAll(useCpuBackend);
 
@@ -76,7 +76,9 @@ describe("alignSpatial", () => {
     // 5 → 2: sources 0.75 and 3.25 → [0.75, 3.25] on a ramp
     const r = map([[0, 1, 2, 3, 4]]);
     rowsOf(alignSpatial(r, [1, 2]))[0]!.forEach((v, j) => expect(v).toBeCloseTo([0.75, 3.25][j]!, 5));
-    const rows = Array.from({ length: 64 }, (_, i) => Array.from({ length: 64 }, (_, j) => Math.sin(i * 0.37) + Math.cos(j * 0.21) * i * 0.01));
+    const rows = Array.from({ length: 64 }, (_, i) =>
+      Array.from({ length: 64 }, (_, j) => Math.sin(i * 0.37) + Math.cos(j * 0.21) * i * 0.01),
+    );
     const x = map(rows);
     expect(alignMethod([64, 64], [40, 40])).toBe("bilinear");
     const got = rowsOf(alignSpatial(x, [40, 40]));
@@ -103,7 +105,9 @@ describe("Distiller align: 'resize'", () => {
     const s = tf.randomNormal([2, 4, 4, 3], 0, 1, "float32", 1) as tf.Tensor4D;
     const t = tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", 2) as tf.Tensor4D;
     const before = tf.memory().numTensors;
-    const d = Distiller.create([{ loss: { type: "cwd", tau: 1 }, student: "s", teacher: "t", align: "resize" }]);
+    const d = Distiller.create([
+      { loss: { type: "cwd", tau: 1 }, student: "s", teacher: "t", align: "resize" },
+    ]);
     const r = d.compute({ s }, { t });
     // independent: 2×2 block means of the teacher by hand (reshape/mean), then plain CWD
     const pooled = tf.tidy(() => tf.mean(tf.reshape(t, [2, 4, 2, 4, 2, 3]), [2, 4]) as tf.Tensor4D);
@@ -125,17 +129,32 @@ describe("Distiller align: 'resize'", () => {
     const t = tf.randomNormal([1, 8, 8, 5], 0, 1, "float32", 4) as tf.Tensor4D;
     const tc = tf.randomNormal([1, 8, 8, 5], 0, 1, "float32", 5) as tf.Tensor4D;
     const cfg = { type: "score-l2", inChannels: 6, outChannels: 5 } as const;
-    const d = Distiller.create([{ loss: cfg, student: "s", teacher: "t", align: "resize", ctxFrom: { teacherScores: "teacher:tc" } }]);
+    const d = Distiller.create([
+      { loss: cfg, student: "s", teacher: "t", align: "resize", ctxFrom: { teacherScores: "teacher:tc" } },
+    ]);
     const r = d.compute({ s }, { t, tc });
     // independent: both teacher maps pooled 2×2 by reshape/mean, same loss config (same projector seed)
-    const pool = (x: tf.Tensor4D) => tf.tidy(() => tf.mean(tf.reshape(x, [1, 4, 2, 4, 2, 5]), [2, 4]) as tf.Tensor4D);
+    const pool = (x: tf.Tensor4D) =>
+      tf.tidy(() => tf.mean(tf.reshape(x, [1, 4, 2, 4, 2, 5]), [2, 4]) as tf.Tensor4D);
     const [pt, ptc] = [pool(t), pool(tc)];
     const ref = createScoreL2(cfg);
     const want = ref.compute(s, pt, { teacherScores: ptc });
     expect(r.total.dataSync()[0]!).toBeCloseTo(want.total.dataSync()[0]!, 5);
-    const noAlign = Distiller.create([{ loss: cfg, student: "s", teacher: "t", ctxFrom: { teacherScores: "teacher:tc" } }]);
+    const noAlign = Distiller.create([
+      { loss: cfg, student: "s", teacher: "t", ctxFrom: { teacherScores: "teacher:tc" } },
+    ]);
     expect(() => noAlign.compute({ s }, { t, tc })).toThrow(/spatial sizes differ/);
-    tf.dispose([r.total, ...Object.values(r.parts), want.total, ...Object.values(want.parts), s, t, tc, pt, ptc]);
+    tf.dispose([
+      r.total,
+      ...Object.values(r.parts),
+      want.total,
+      ...Object.values(want.parts),
+      s,
+      t,
+      tc,
+      pt,
+      ptc,
+    ]);
     [d, noAlign, ref].forEach((x) => x.dispose());
   });
 });

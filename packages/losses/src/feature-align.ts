@@ -32,7 +32,8 @@ export function alignSpatial(x: tf.Tensor4D, size: readonly [number, number]): t
   return tf.tidy(() => {
     const [, H, W] = x.shape;
     const [h, w] = size;
-    if (!(Number.isInteger(h) && Number.isInteger(w) && h > 0 && w > 0)) throw new Error(`alignSpatial: target size must be positive integers, got [${size.join(",")}]`);
+    if (!(Number.isInteger(h) && Number.isInteger(w) && h > 0 && w > 0))
+      throw new Error(`alignSpatial: target size must be positive integers, got [${size.join(",")}]`);
     switch (alignMethod([H, W], size)) {
       case "identity":
         return x.clone();

@@ -6,8 +6,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { expect } from "vitest";
-import { type GoldenFile, goldenArray, gradErrRelToMax, relErr, studentGrads } from "./testing/golden.js";
-import type { DistillLoss, LossContext } from "./types.js";
+import { type GoldenFile, goldenArray, gradErrRelToMax, relErr, studentGrads } from "./testing/golden";
+import type { DistillLoss, LossContext } from "./types";
 
 /** Reads `params[key]` (throws with the file name when absent). */
 export function param<T = number>(file: GoldenFile, key: string): T {
@@ -42,7 +42,8 @@ export function expectArrayClose(ours: ArrayLike<number>, ref: unknown, atol: nu
   const a = goldenArray(ref, what);
   expect(ours.length, `${what} size`).toBe(a.data.length);
   let worst = 0;
-  for (let i = 0; i < a.data.length; i++) worst = Math.max(worst, Math.abs((ours[i] as number) - Number(a.data[i])));
+  for (let i = 0; i < a.data.length; i++)
+    worst = Math.max(worst, Math.abs((ours[i] as number) - Number(a.data[i])));
   expect(worst, `${what}: max abs err`).toBeLessThanOrEqual(atol);
 }
 
@@ -78,14 +79,16 @@ export function checkLossAndGrads(
   const refs = studentGrads(file);
   if (refs.length > 0) {
     const grads = tf.tidy(() =>
-      tf.grads((...xs: tf.Tensor[]) => loss.compute(asArg(xs), asArg(teachers), ctx).total)(students).map((g) =>
-        g.rank === 4 ? tf.transpose(g, [0, 3, 1, 2]) : g,
-      ),
+      tf
+        .grads((...xs: tf.Tensor[]) => loss.compute(asArg(xs), asArg(teachers), ctx).total)(students)
+        .map((g) => (g.rank === 4 ? tf.transpose(g, [0, 3, 1, 2]) : g)),
     );
     expect(grads.length).toBe(refs.length);
     refs.forEach((r, i) => {
       const err = gradErrRelToMax(grads[i]!.dataSync(), r.data as number[]);
-      expect(err, `${file.vector} grad ${r.wrt}`).toBeLessThanOrEqual(file.tolerance.grad_atol_rel_to_max ?? 1e-5);
+      expect(err, `${file.vector} grad ${r.wrt}`).toBeLessThanOrEqual(
+        file.tolerance.grad_atol_rel_to_max ?? 1e-5,
+      );
     });
     tf.dispose(grads);
   }
@@ -93,7 +96,12 @@ export function checkLossAndGrads(
 }
 
 /** One SGD step on `loss` changes every adapter variable. */
-export function expectTrainable(loss: DistillLoss, student: tf.Tensor | tf.Tensor[], teacher: tf.Tensor | tf.Tensor[], ctx?: LossContext): void {
+export function expectTrainable(
+  loss: DistillLoss,
+  student: tf.Tensor | tf.Tensor[],
+  teacher: tf.Tensor | tf.Tensor[],
+  ctx?: LossContext,
+): void {
   expect(loss.variables.length).toBeGreaterThan(0);
   const before = loss.variables.map((v) => v.dataSync().slice());
   tf.tidy(() => {

@@ -6,9 +6,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FEATURE_LOSSES, type FeatureLossId } from "./feature-losses.js";
-import { useCpuBackend } from "./testing/backend.js";
-import type { DistillLoss, LossContext } from "./types.js";
+import { FEATURE_LOSSES, type FeatureLossId } from "./feature-losses";
+import { useCpuBackend } from "./testing/backend";
+import type { DistillLoss, LossContext } from "./types";
 
 beforeAll(useCpuBackend);
 
@@ -44,14 +44,24 @@ const SPECS: Record<FeatureLossId, Spec> = {
 const IDS = Object.keys(FEATURE_LOSSES) as FeatureLossId[];
 
 function create(id: FeatureLossId): DistillLoss {
-  const entry = FEATURE_LOSSES[id] as unknown as { schema: { parse(x: unknown): unknown }; create(c: unknown): DistillLoss };
+  const entry = FEATURE_LOSSES[id] as unknown as {
+    schema: { parse(x: unknown): unknown };
+    create(c: unknown): DistillLoss;
+  };
   return entry.create(entry.schema.parse({ type: id, ...SPECS[id].config }));
 }
 
 type Fill = "random" | "zeros" | "extreme";
 
 /** Student/teacher (per level when `levels` > 1) of `n×h×w`, filled as asked. */
-function inputs(spec: Spec, n: number, h: number, w: number, fill: Fill, seed = 1): { s: tf.Tensor[]; t: tf.Tensor[] } {
+function inputs(
+  spec: Spec,
+  n: number,
+  h: number,
+  w: number,
+  fill: Fill,
+  seed = 1,
+): { s: tf.Tensor[]; t: tf.Tensor[] } {
   const make = (c: number, lh: number, lw: number, k: number) => {
     if (fill === "zeros") return tf.zeros([n, lh, lw, c]);
     const r = tf.randomNormal([n, lh, lw, c], 0, 1, "float32", seed + k);
@@ -64,16 +74,27 @@ function inputs(spec: Spec, n: number, h: number, w: number, fill: Fill, seed = 
     const lh = Math.max(1, Math.ceil(h / 2 ** l));
     const lw = Math.max(1, Math.ceil(w / 2 ** l));
     s.push(make(spec.cs, lh, lw, 2 * l));
-    t.push(fill === "extreme" && spec.ct === spec.cs ? tf.neg(make(spec.ct, lh, lw, 2 * l)) : make(spec.ct, lh, lw, 2 * l + 1));
+    t.push(
+      fill === "extreme" && spec.ct === spec.cs
+        ? tf.neg(make(spec.ct, lh, lw, 2 * l))
+        : make(spec.ct, lh, lw, 2 * l + 1),
+    );
   }
   return { s, t };
 }
 
 /** Loss value and student gradients (all levels), as plain numbers. */
-function run(loss: DistillLoss, s: tf.Tensor[], t: tf.Tensor[], ctx: LossContext): { value: number; grads: number[] } {
+function run(
+  loss: DistillLoss,
+  s: tf.Tensor[],
+  t: tf.Tensor[],
+  ctx: LossContext,
+): { value: number; grads: number[] } {
   const arg = (xs: tf.Tensor[]) => (xs.length === 1 ? xs[0]! : xs);
   return tf.tidy(() => {
-    const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => loss.compute(arg(xs), arg(t), ctx).total)(s);
+    const { value, grads } = tf.valueAndGrads(
+      (...xs: tf.Tensor[]) => loss.compute(arg(xs), arg(t), ctx).total,
+    )(s);
     return { value: value.dataSync()[0]!, grads: grads.flatMap((g) => Array.from(g.dataSync())) };
   });
 }
@@ -89,13 +110,19 @@ const ctxFor = (n: number, h: number, w: number, boxes: number[][]): LossContext
   boxes: Array.from({ length: n }, (_, i) => Float32Array.from(boxes[i] ?? [])),
   imageSize: [h * STRIDE, w * STRIDE],
 });
-const someBoxes = [[4, 4, 30, 20, 10, 2, 60, 50], [0, 0, 12, 12]];
+const someBoxes = [
+  [4, 4, 30, 20, 10, 2, 60, 50],
+  [0, 0, 12, 12],
+];
 
 describe("FEATURE_LOSSES registry", () => {
   it("lists the nine feature families with strict schemas whose `type` is the id", () => {
     expect(IDS.sort()).toEqual(["at", "cwd", "defeat", "fbkd", "fgd", "fgfi", "mgd", "mse", "pkd"]);
     for (const id of IDS) {
-      const schema = FEATURE_LOSSES[id].schema as unknown as { parse(x: unknown): { type: string }; safeParse(x: unknown): { success: boolean } };
+      const schema = FEATURE_LOSSES[id].schema as unknown as {
+        parse(x: unknown): { type: string };
+        safeParse(x: unknown): { success: boolean };
+      };
       expect(schema.parse({}).type).toBe(id);
       expect(schema.safeParse({ type: id, bogus: 1 }).success).toBe(false);
       expect(schema.safeParse({ type: "nope" }).success).toBe(false);
@@ -136,7 +163,10 @@ for (const id of IDS) {
 
     it("boxes outside the map", () => {
       const { s, t } = inputs(spec, 2, 8, 10, "random");
-      const off = [[-100, -80, -10, -5, 500, 400, 900, 700], [-20, -20, 2000, 3000, 70, -40, 79, -1]];
+      const off = [
+        [-100, -80, -10, -5, 500, 400, 900, 700],
+        [-20, -20, 2000, 3000, 70, -40, 79, -1],
+      ];
       expectFinite(run(loss, s, t, ctxFor(2, 8, 10, off)), "off-map boxes");
     });
 

@@ -2,17 +2,17 @@
  * `FEATURE_LOSSES`: the typed registry of the feature-imitation families (mse, cwd, fgd, mgd,
  * pkd, fgfi, defeat, fbkd, at). Keys double as the config `type`.
  */
-import { AtConfig, createAt } from "./at.js";
-import { createCwd, CwdConfig } from "./cwd.js";
-import { createDefeat, DefeatConfig } from "./defeat.js";
-import { createFbkd, FbkdConfig } from "./fbkd.js";
-import { needsAlign } from "./feature-ops.js";
-import { createFgd, FgdConfig } from "./fgd.js";
-import { createFgfi, FgfiConfig } from "./fgfi.js";
-import { lossEntry } from "./loss-entry.js";
-import { createMgd, MgdConfig } from "./mgd.js";
-import { createMse, MseConfig } from "./mse.js";
-import { createPkd, PkdConfig } from "./pkd.js";
+import { AtConfig, createAt } from "./at";
+import { createCwd, CwdConfig } from "./cwd";
+import { createDefeat, DefeatConfig } from "./defeat";
+import { createFbkd, FbkdConfig } from "./fbkd";
+import { needsAlign } from "./feature-ops";
+import { createFgd, FgdConfig } from "./fgd";
+import { createFgfi, FgfiConfig } from "./fgfi";
+import { lossEntry } from "./loss-entry";
+import { createMgd, MgdConfig } from "./mgd";
+import { createMse, MseConfig } from "./mse";
+import { createPkd, PkdConfig } from "./pkd";
 
 /** Registry of the feature-imitation families: schema, factory, paper, distiller hints. */
 export const FEATURE_LOSSES = {
@@ -22,7 +22,12 @@ export const FEATURE_LOSSES = {
     paper: "Romero et al., FitNets: Hints for Thin Deep Nets, ICLR 2015 (mmrazor L2Loss; Paddle/DAMO mimic)",
     alignsChannels: (c) => needsAlign(c),
   }),
-  cwd: lossEntry({ schema: CwdConfig, create: createCwd, paper: "Shu et al., Channel-wise Knowledge Distillation for Dense Prediction, ICCV 2021 (mmrazor ChannelWiseDivergence)" }),
+  cwd: lossEntry({
+    schema: CwdConfig,
+    create: createCwd,
+    paper:
+      "Shu et al., Channel-wise Knowledge Distillation for Dense Prediction, ICCV 2021 (mmrazor ChannelWiseDivergence)",
+  }),
   fgd: lossEntry({
     schema: FgdConfig,
     create: createFgd,
@@ -32,13 +37,15 @@ export const FEATURE_LOSSES = {
   mgd: lossEntry({
     schema: MgdConfig,
     create: createMgd,
-    paper: "Yang et al., Masked Generative Distillation, ECCV 2022 (yzd-v/MGD, mmrazor MGDConnector + MGDLoss)",
+    paper:
+      "Yang et al., Masked Generative Distillation, ECCV 2022 (yzd-v/MGD, mmrazor MGDConnector + MGDLoss)",
     alignsChannels: (c) => c.studentChannels !== undefined && c.studentChannels !== c.teacherChannels,
   }),
   pkd: lossEntry({
     schema: PkdConfig,
     create: createPkd,
-    paper: "Cao et al., PKD: General Distillation Framework for Object Detectors via Pearson Correlation Coefficient, NeurIPS 2022 (mmrazor PKDLoss)",
+    paper:
+      "Cao et al., PKD: General Distillation Framework for Object Detectors via Pearson Correlation Coefficient, NeurIPS 2022 (mmrazor PKDLoss)",
     resizesSpatially: true,
   }),
   fgfi: lossEntry({
@@ -56,7 +63,8 @@ export const FEATURE_LOSSES = {
   fbkd: lossEntry({
     schema: FbkdConfig,
     create: createFbkd,
-    paper: "Zhang & Ma, Improve Object Detection with Feature-based Knowledge Distillation, ICLR 2021 (mmrazor FBKD)",
+    paper:
+      "Zhang & Ma, Improve Object Detection with Feature-based Knowledge Distillation, ICLR 2021 (mmrazor FBKD)",
   }),
   at: lossEntry({
     schema: AtConfig,

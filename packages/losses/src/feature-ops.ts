@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
 import { stopGradient } from "@kdet/core";
-import type { LossContext, LossResult } from "./types.js";
+import type { LossContext, LossResult } from "./types";
 
 /**
  * Per-pixel spatial attention `H·W · softmax_{(h,w)}( mean_c |F| / temp )` (FGD, FBKD), from NHWC
@@ -52,10 +52,14 @@ export function sumLevels(op: string, n: number, fn: (level: number) => LossResu
 /** Throws unless `s` and `t` have equal batch and spatial sizes (channels may differ). */
 export function assertSameGrid(op: string, s: tf.Tensor, t: tf.Tensor): void {
   if (s.rank !== 4 || t.rank !== 4) {
-    throw new Error(`${op}: features must be NHWC rank 4, got [${s.shape.join(",")}] and [${t.shape.join(",")}]`);
+    throw new Error(
+      `${op}: features must be NHWC rank 4, got [${s.shape.join(",")}] and [${t.shape.join(",")}]`,
+    );
   }
   if (s.shape[0] !== t.shape[0] || s.shape[1] !== t.shape[1] || s.shape[2] !== t.shape[2]) {
-    throw new Error(`${op}: student [${s.shape.join(",")}] and teacher [${t.shape.join(",")}] differ in N, H or W`);
+    throw new Error(
+      `${op}: student [${s.shape.join(",")}] and teacher [${t.shape.join(",")}] differ in N, H or W`,
+    );
   }
 }
 
@@ -70,8 +74,15 @@ export const channelFields = {
 };
 
 /** Whether a config asks for an align conv (both channel counts given and different). */
-export function needsAlign(cfg: { studentChannels?: number | undefined; teacherChannels?: number | undefined }): boolean {
-  return cfg.studentChannels !== undefined && cfg.teacherChannels !== undefined && cfg.studentChannels !== cfg.teacherChannels;
+export function needsAlign(cfg: {
+  studentChannels?: number | undefined;
+  teacherChannels?: number | undefined;
+}): boolean {
+  return (
+    cfg.studentChannels !== undefined &&
+    cfg.teacherChannels !== undefined &&
+    cfg.studentChannels !== cfg.teacherChannels
+  );
 }
 
 const safeSqrtOp = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
@@ -176,9 +187,14 @@ export function tidyLoss(fn: () => LossResult): LossResult {
 }
 
 /** Per-image `[h, w]` sizes the boxes are scaled by: `ctx.imgShapes`, else `ctx.imageSize` for all. */
-export function imageSizes(op: string, ctx: LossContext | undefined, n: number): Array<readonly [number, number]> {
+export function imageSizes(
+  op: string,
+  ctx: LossContext | undefined,
+  n: number,
+): Array<readonly [number, number]> {
   if (ctx?.imgShapes) {
-    if (ctx.imgShapes.length !== n) throw new Error(`${op}: ctx.imgShapes has ${ctx.imgShapes.length} entries for ${n} images`);
+    if (ctx.imgShapes.length !== n)
+      throw new Error(`${op}: ctx.imgShapes has ${ctx.imgShapes.length} entries for ${n} images`);
     return ctx.imgShapes;
   }
   if (ctx?.imageSize) return Array.from({ length: n }, () => ctx.imageSize!);

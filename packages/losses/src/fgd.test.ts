@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkLossAndGrads, expectArrayClose, expectTrainable, goldenBoxes, param } from "./feature-golden.js";
-import { createFgd } from "./fgd.js";
-import { fgdMasks } from "./masks/index.js";
-import { useCpuBackend } from "./testing/backend.js";
-import { featureNhwc, type GoldenFile, loadGoldens, toTensor } from "./testing/golden.js";
+import { checkLossAndGrads, expectArrayClose, expectTrainable, goldenBoxes, param } from "./feature-golden";
+import { createFgd } from "./fgd";
+import { fgdMasks } from "./masks/index";
+import { useCpuBackend } from "./testing/backend";
+import { featureNhwc, type GoldenFile, loadGoldens, toTensor } from "./testing/golden";
 
 beforeAll(useCpuBackend);
 
@@ -19,7 +19,6 @@ function gcWeights(file: GoldenFile, side: "s" | "t"): Record<string, tf.Tensor>
   }
   return out;
 }
-
 
 describe("fgd goldens", () => {
   it("has vectors", () => expect(files.length).toBeGreaterThan(0));
@@ -37,7 +36,8 @@ describe("fgd goldens", () => {
         teacherChannels: param(file, "teacher_channels"),
       };
       const loss = createFgd(cfg);
-      if (loss.align) loss.align.loadTorch(toTensor(file.weights["align.weight"]), toTensor(file.weights["align.bias"]));
+      if (loss.align)
+        loss.align.loadTorch(toTensor(file.weights["align.weight"]), toTensor(file.weights["align.bias"]));
       loss.gcStudent.loadTorch(gcWeights(file, "s"));
       loss.gcTeacher.loadTorch(gcWeights(file, "t"));
       const boxes = goldenBoxes(file.inputs.gt_bboxes);
@@ -55,8 +55,18 @@ describe("fgd goldens", () => {
       const [, h, w] = t.shape as number[];
       const masks = boxes.map((b, i) => fgdMasks(b, h!, w!, imgShapes[i]!));
       const inter = file.expected.intermediates_f64 as Record<string, unknown>;
-      expectArrayClose(masks.flatMap((m) => Array.from(m.fg)), inter.Mask_fg, 1e-7, "Mask_fg");
-      expectArrayClose(masks.flatMap((m) => Array.from(m.bg)), inter.Mask_bg, 1e-7, "Mask_bg");
+      expectArrayClose(
+        masks.flatMap((m) => Array.from(m.fg)),
+        inter.Mask_fg,
+        1e-7,
+        "Mask_fg",
+      );
+      expectArrayClose(
+        masks.flatMap((m) => Array.from(m.bg)),
+        inter.Mask_bg,
+        1e-7,
+        "Mask_bg",
+      );
       loss.dispose();
       tf.dispose([s, t]);
     });
@@ -66,14 +76,25 @@ describe("fgd goldens", () => {
 describe("fgd", () => {
   const s = tf.randomNormal([2, 4, 5, 6], 0, 1, "float32", 1);
   const t = tf.randomNormal([2, 4, 5, 8], 0, 1, "float32", 2);
-  const ctx = { boxes: [Float32Array.from([2, 2, 20, 12]), new Float32Array(0)], imageSize: [32, 40] as [number, number] };
+  const ctx = {
+    boxes: [Float32Array.from([2, 2, 20, 12]), new Float32Array(0)],
+    imageSize: [32, 40] as [number, number],
+  };
 
   it("adapters (align + both GcBlocks) train with one SGD step", () => {
-    const loss = createFgd({ studentChannels: 6, teacherChannels: 8, alphaFgd: 1, betaFgd: 1, gammaFgd: 1, lambdaFgd: 1 });
+    const loss = createFgd({
+      studentChannels: 6,
+      teacherChannels: 8,
+      alphaFgd: 1,
+      betaFgd: 1,
+      gammaFgd: 1,
+      lambdaFgd: 1,
+    });
     expect(loss.variables.length).toBe(2 + 8 + 8);
     // the reference zero-initialises the last GcBlock conv, which blocks the other GcBlock
     // gradients at step 0; give it non-zero weights so every variable must move
-    for (const gc of [loss.gcStudent, loss.gcTeacher]) gc.add2.weight.assign(tf.randomNormal(gc.add2.weight.shape, 0, 0.5, "float32", 7));
+    for (const gc of [loss.gcStudent, loss.gcTeacher])
+      gc.add2.weight.assign(tf.randomNormal(gc.add2.weight.shape, 0, 0.5, "float32", 7));
     expectTrainable(loss, s, t, ctx);
     loss.dispose();
   });

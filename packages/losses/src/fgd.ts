@@ -7,12 +7,19 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { stopGradient } from "@kdet/core";
 import { z } from "zod";
-import { ConvAdapter } from "./adapters/conv-adapter.js";
-import { GcBlock } from "./adapters/gc-block.js";
-import { assertSameGrid, channelAttention, imageBoxes, imageSizes, spatialAttention, tidyLoss } from "./feature-ops.js";
-import { single } from "./logit-ops.js";
-import { batchMask, fgdMasks } from "./masks/index.js";
-import type { DistillLoss, LossResult } from "./types.js";
+import { ConvAdapter } from "./adapters/conv-adapter";
+import { GcBlock } from "./adapters/gc-block";
+import {
+  assertSameGrid,
+  channelAttention,
+  imageBoxes,
+  imageSizes,
+  spatialAttention,
+  tidyLoss,
+} from "./feature-ops";
+import { single } from "./logit-ops";
+import { batchMask, fgdMasks } from "./masks/index";
+import type { DistillLoss, LossResult } from "./types";
 
 /**
  * Config of {@link createFgd}. Defaults: the RetinaNet/GFL configs of yzd-v/FGD (temp 0.5,
@@ -67,7 +74,12 @@ export function createFgd(config: z.input<typeof FgdConfig> = {}): FgdLoss {
   const c = cfg.teacherChannels;
   const align =
     cfg.studentChannels !== undefined && cfg.studentChannels !== c
-      ? new ConvAdapter({ inChannels: cfg.studentChannels, outChannels: c, seed: cfg.seed, name: "fgd_align" })
+      ? new ConvAdapter({
+          inChannels: cfg.studentChannels,
+          outChannels: c,
+          seed: cfg.seed,
+          name: "fgd_align",
+        })
       : null;
   const gcStudent = new GcBlock({ channels: c, seed: cfg.seed + 10, name: "fgd_gc_s" });
   const gcTeacher = new GcBlock({ channels: c, seed: cfg.seed + 20, name: "fgd_gc_t" });
@@ -90,14 +102,44 @@ export function createFgd(config: z.input<typeof FgdConfig> = {}): FgdLoss {
         const s = align ? align.apply(s0) : s0;
         const t = stopGradient(t0);
         assertSameGrid("fgd", s, t);
-        if (s.shape[3] !== c || t.shape[3] !== c) throw new Error(`fgd: features must have ${c} channels after align, got ${s.shape[3]} and ${t.shape[3]}`);
+        if (s.shape[3] !== c || t.shape[3] !== c)
+          throw new Error(
+            `fgd: features must have ${c} channels after align, got ${s.shape[3]} and ${t.shape[3]}`,
+          );
         const spT = spatialAttention(t, cfg.temp);
         const chT = channelAttention(t, cfg.temp);
         const d2 = tf.mul(tf.mul(tf.squaredDifference(s, t), spT), chT);
-        const fg = tf.div(tf.sum(tf.mul(d2, batchMask(masks.map((m) => m.fg), h, w))), n);
-        const bg = tf.div(tf.sum(tf.mul(d2, batchMask(masks.map((m) => m.bg), h, w))), n);
+        const fg = tf.div(
+          tf.sum(
+            tf.mul(
+              d2,
+              batchMask(
+                masks.map((m) => m.fg),
+                h,
+                w,
+              ),
+            ),
+          ),
+          n,
+        );
+        const bg = tf.div(
+          tf.sum(
+            tf.mul(
+              d2,
+              batchMask(
+                masks.map((m) => m.bg),
+                h,
+                w,
+              ),
+            ),
+          ),
+          n,
+        );
         const l1 = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.abs(tf.sub(a, b)));
-        const mask = tf.div(tf.add(l1(channelAttention(s, cfg.temp), chT), l1(spatialAttention(s, cfg.temp), spT)), n);
+        const mask = tf.div(
+          tf.add(l1(channelAttention(s, cfg.temp), chT), l1(spatialAttention(s, cfg.temp), spT)),
+          n,
+        );
         const rela = tf.div(tf.sum(tf.squaredDifference(gcStudent.apply(s), gcTeacher.apply(t))), n);
         const parts = {
           fg: tf.mul(fg, cfg.alphaFgd) as tf.Scalar,

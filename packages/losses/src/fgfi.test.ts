@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkLossAndGrads, expectArrayClose, expectTrainable, param } from "./feature-golden.js";
-import { createFgfi } from "./fgfi.js";
-import { fgfiMask, generateAnchors, unpadGtRows } from "./masks/index.js";
-import { useCpuBackend } from "./testing/backend.js";
-import { featureNhwc, goldenArray, loadGoldens, toTensor } from "./testing/golden.js";
+import { checkLossAndGrads, expectArrayClose, expectTrainable, param } from "./feature-golden";
+import { createFgfi } from "./fgfi";
+import { fgfiMask, generateAnchors, unpadGtRows } from "./masks/index";
+import { useCpuBackend } from "./testing/backend";
+import { featureNhwc, goldenArray, loadGoldens, toTensor } from "./testing/golden";
 
 beforeAll(useCpuBackend);
 
@@ -27,13 +27,20 @@ describe("fgfi goldens", () => {
         studentChannels: s.shape[3]!,
         teacherChannels: t.shape[3]!,
       };
-      expect(Array.from(generateAnchors(cfg.anchorBaseSize, cfg.anchorRatios, cfg.anchorScales))).toEqual(anchors);
+      expect(Array.from(generateAnchors(cfg.anchorBaseSize, cfg.anchorRatios, cfg.anchorScales))).toEqual(
+        anchors,
+      );
       const loss = createFgfi({ ...cfg, baseAnchors: anchors });
-      loss.adapter.loadTorch(toTensor(file.weights["stu_feature_adap.0.weight"]), toTensor(file.weights["stu_feature_adap.0.bias"]));
+      loss.adapter.loadTorch(
+        toTensor(file.weights["stu_feature_adap.0.weight"]),
+        toTensor(file.weights["stu_feature_adap.0.bias"]),
+      );
       const gt = goldenArray(file.inputs.gt_boxes, "gt_boxes");
       const [n, k, width] = gt.shape as [number, number, number];
       const rows = gt.data as number[];
-      const boxes = Array.from({ length: n }, (_, i) => unpadGtRows(rows.slice(i * k * width, (i + 1) * k * width), width));
+      const boxes = Array.from({ length: n }, (_, i) =>
+        unpadGtRows(rows.slice(i * k * width, (i + 1) * k * width), width),
+      );
       checkLossAndGrads(file, loss, [s], [t], { boxes });
       const [, h, w] = t.shape as number[];
       const masks = boxes.flatMap((b) => Array.from(fgfiMask(b, anchors, h!, w!, cfg.featStride, cfg.psi)));

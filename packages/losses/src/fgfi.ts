@@ -8,11 +8,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { stopGradient } from "@kdet/core";
 import { z } from "zod";
-import { ConvAdapter } from "./adapters/conv-adapter.js";
-import { assertSameGrid, imageBoxes, tidyLoss } from "./feature-ops.js";
-import { single } from "./logit-ops.js";
-import { batchMask, fgfiMask, generateAnchors } from "./masks/index.js";
-import type { DistillLoss, LossResult } from "./types.js";
+import { ConvAdapter } from "./adapters/conv-adapter";
+import { assertSameGrid, imageBoxes, tidyLoss } from "./feature-ops";
+import { single } from "./logit-ops";
+import { batchMask, fgfiMask, generateAnchors } from "./masks/index";
+import type { DistillLoss, LossResult } from "./types";
 
 /**
  * Config of {@link createFgfi}. Defaults: the reference (stride 16, base 16, ratios 0.5/1/2,
@@ -58,8 +58,11 @@ export interface FgfiLoss extends DistillLoss {
  */
 export function createFgfi(config: z.input<typeof FgfiConfig> = {}): FgfiLoss {
   const cfg = FgfiConfig.parse(config);
-  const anchors = cfg.baseAnchors ? Float32Array.from(cfg.baseAnchors) : generateAnchors(cfg.anchorBaseSize, cfg.anchorRatios, cfg.anchorScales);
-  if (anchors.length === 0 || anchors.length % 4 !== 0) throw new Error("fgfi: baseAnchors must be a non-empty flat A*4 list");
+  const anchors = cfg.baseAnchors
+    ? Float32Array.from(cfg.baseAnchors)
+    : generateAnchors(cfg.anchorBaseSize, cfg.anchorRatios, cfg.anchorScales);
+  if (anchors.length === 0 || anchors.length % 4 !== 0)
+    throw new Error("fgfi: baseAnchors must be a non-empty flat A*4 list");
   const adapter = new ConvAdapter({
     inChannels: cfg.studentChannels,
     outChannels: cfg.teacherChannels,
@@ -80,7 +83,9 @@ export function createFgfi(config: z.input<typeof FgfiConfig> = {}): FgfiLoss {
       const s0 = single("fgfi", student, "student") as tf.Tensor4D;
       const t0 = single("fgfi", teacher, "teacher") as tf.Tensor4D;
       const [n, h, w] = t0.shape;
-      const masks = imageBoxes("fgfi", ctx, n).map((b) => fgfiMask(b, anchors, h, w, cfg.featStride, cfg.psi));
+      const masks = imageBoxes("fgfi", ctx, n).map((b) =>
+        fgfiMask(b, anchors, h, w, cfg.featStride, cfg.psi),
+      );
       return tidyLoss(() => {
         const a = adapter.apply(s0);
         const t = stopGradient(t0);

@@ -3,8 +3,8 @@
  * `fsd.ts`). Internal module: not exported from the package index.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { centernetHeatmap } from "./masks/centernet-heatmap.js";
-import { LOGIT_BOUND } from "./logit-ops.js";
+import { centernetHeatmap } from "./masks/centernet-heatmap";
+import { LOGIT_BOUND } from "./logit-ops";
 
 /**
  * Class-agnostic CenterNet heatmap of a batch on an `h×w` map as NHWC `[N,h,w,1]`: per image,
@@ -56,7 +56,11 @@ export function regionKl(zS: tf.Tensor3D, zT: tf.Tensor3D, weight: tf.Tensor, ta
     const [n, c, hw] = zS.shape;
     const w = tf.reshape(weight, [n, 1, hw]);
     const inside = tf.greater(w, 0);
-    const bias = tf.where(inside, tf.log(tf.where(inside, w, tf.onesLike(w))), tf.fill([n, 1, hw], -3 * LOGIT_BOUND));
+    const bias = tf.where(
+      inside,
+      tf.log(tf.where(inside, w, tf.onesLike(w))),
+      tf.fill([n, 1, hw], -3 * LOGIT_BOUND),
+    );
     const support = tf.cast(tf.any(inside, [1, 2]), "float32"); // [N]
     const logPS = tf.logSoftmax(tf.add(zS, bias));
     const logPT = tf.logSoftmax(tf.add(zT, bias));

@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createFsd } from "./fsd.js";
-import { centernetHeatmap } from "./masks/centernet-heatmap.js";
-import { checkGrad, expectNoLeak, expectSgdStepChanges, randn, value } from "./seed-losses-testing.js";
-import { useCpuBackend } from "./testing/backend.js";
+import { createFsd } from "./fsd";
+import { centernetHeatmap } from "./masks/centernet-heatmap";
+import { checkGrad, expectNoLeak, expectSgdStepChanges, randn, value } from "./seed-losses-testing";
+import { useCpuBackend } from "./testing/backend";
 
 beforeAll(useCpuBackend);
 
@@ -23,12 +23,14 @@ function fsdRef(
     for (let nn = 0; nn < n; nn++) {
       for (let i = 0; i < hw; i++) {
         den += wt(nn, i);
-        for (let cc = 0; cc < c; cc++) num += wt(nn, i) * (s[(nn * hw + i) * c + cc]! - t[(nn * hw + i) * c + cc]!) ** 2;
+        for (let cc = 0; cc < c; cc++)
+          num += wt(nn, i) * (s[(nn * hw + i) * c + cc]! - t[(nn * hw + i) * c + cc]!) ** 2;
       }
       for (let cc = 0; cc < c; cc++) {
         const logp = (x: Float32Array) => {
           const z: number[] = [];
-          for (let i = 0; i < hw; i++) if (wt(nn, i) > 0) z.push(x[(nn * hw + i) * c + cc]! / o.tau + Math.log(wt(nn, i)));
+          for (let i = 0; i < hw; i++)
+            if (wt(nn, i) > 0) z.push(x[(nn * hw + i) * c + cc]! / o.tau + Math.log(wt(nn, i)));
           const m = Math.max(...z);
           const lse = m + Math.log(z.reduce((a, v) => a + Math.exp(v - m), 0));
           return z.map((v) => v - lse);
@@ -63,7 +65,8 @@ describe("fsd", () => {
     const mseFg = ((sv[8]! - tv[8]!) ** 2 + (sv[9]! - tv[9]!) ** 2) / 2;
     // Background = the other 8 pixels with weight 1: mse_bg = Σ (s−t)² / (2·8).
     let sq = 0;
-    for (let i = 0; i < 9; i++) if (i !== 4) for (let c = 0; c < 2; c++) sq += (sv[2 * i + c]! - tv[2 * i + c]!) ** 2;
+    for (let i = 0; i < 9; i++)
+      if (i !== 4) for (let c = 0; c < 2; c++) sq += (sv[2 * i + c]! - tv[2 * i + c]!) ** 2;
     const mseBg = sq / 16;
     let kl = 0;
     for (let c = 0; c < 2; c++) {
@@ -106,7 +109,14 @@ describe("fsd", () => {
     expect(heat0[0]!.filter((v) => v > 0 && v < 1).length).toBeGreaterThan(0); // r > 0
     const expected = shapes.reduce((acc, sh, i) => {
       const heat = heatOf(boxes, sh[1]!, sh[2]!, img);
-      const o = { fg: cfg.fgWeight, bg: cfg.bgWeight, m: cfg.mseWeight, k: cfg.klWeight, tau: cfg.tau, power: cfg.heatPower };
+      const o = {
+        fg: cfg.fgWeight,
+        bg: cfg.bgWeight,
+        m: cfg.mseWeight,
+        k: cfg.klWeight,
+        tau: cfg.tau,
+        power: cfg.heatPower,
+      };
       return acc + fsdRef(ss[i]!.dataSync() as Float32Array, ts[i]!.dataSync() as Float32Array, sh, heat, o);
     }, 0);
     const loss = createFsd(cfg);
@@ -128,7 +138,10 @@ describe("fsd", () => {
     const boxes = [Float32Array.from([16, 16, 40, 40])];
     const heat = heatOf(boxes, 8, 8, [64, 64])[0]!;
     const noise = tf.tidy(() => {
-      const bgMask = tf.tensor4d(Float32Array.from(heat, (v) => (v > 0 ? 0 : 1)), [1, 8, 8, 1]);
+      const bgMask = tf.tensor4d(
+        Float32Array.from(heat, (v) => (v > 0 ? 0 : 1)),
+        [1, 8, 8, 1],
+      );
       return tf.mul(randn([1, 8, 8, 3], 5, 3), bgMask);
     });
     const loss = createFsd({ bgWeight: 0 });
@@ -139,7 +152,12 @@ describe("fsd", () => {
     expect(b).toBeCloseTo(a, 5);
     // With the background weighted, the same perturbation changes the loss.
     const withBg = createFsd();
-    expect(Math.abs(value(() => withBg.compute(tf.add(s, noise), t, ctx).total) - value(() => withBg.compute(s, t, ctx).total))).toBeGreaterThan(1e-3);
+    expect(
+      Math.abs(
+        value(() => withBg.compute(tf.add(s, noise), t, ctx).total) -
+          value(() => withBg.compute(s, t, ctx).total),
+      ),
+    ).toBeGreaterThan(1e-3);
     tf.dispose([s, t, noise]);
   });
 
@@ -156,11 +174,20 @@ describe("fsd", () => {
     const s = randn([2, 4, 4, 2], 8);
     const t = randn([2, 4, 4, 2], 9);
     const loss = createFsd();
-    for (const boxes of [[new Float32Array(0), new Float32Array(0)], [Float32Array.from([0, 0, 4, 4]), new Float32Array(0)]]) {
+    for (const boxes of [
+      [new Float32Array(0), new Float32Array(0)],
+      [Float32Array.from([0, 0, 4, 4]), new Float32Array(0)],
+    ]) {
       expectNoLeak(() => {
-        const g = tf.tidy(() => tf.grad((x: tf.Tensor) => loss.compute(x, t, { boxes, imageSize: [32, 32] }).total)(s).dataSync());
+        const g = tf.tidy(() =>
+          tf
+            .grad((x: tf.Tensor) => loss.compute(x, t, { boxes, imageSize: [32, 32] }).total)(s)
+            .dataSync(),
+        );
         expect(g.every(Number.isFinite)).toBe(true);
-        const r = tf.tidy(() => loss.compute(s, t, { boxes, imageSize: [32, 32] }).parts.fg_mse!.dataSync()[0]!);
+        const r = tf.tidy(
+          () => loss.compute(s, t, { boxes, imageSize: [32, 32] }).parts.fg_mse!.dataSync()[0]!,
+        );
         expect(Number.isFinite(r)).toBe(true);
         if (boxes[0]!.length === 0) expect(r).toBe(0);
       });
@@ -185,7 +212,9 @@ describe("fsd", () => {
     const x = tf.zeros([1, 2, 2, 1]);
     expect(() => createFsd().compute(x, x)).toThrow(/fsd: ctx.boxes/);
     expect(() => createFsd().compute(x, x, { boxes: [new Float32Array(0)] })).toThrow(/fsd: ctx.imageSize/);
-    expect(() => createFsd().compute(x, tf.zeros([1, 3, 2, 1]), { boxes: [new Float32Array(0)], stride: 8 })).toThrow(/fsd/);
+    expect(() =>
+      createFsd().compute(x, tf.zeros([1, 3, 2, 1]), { boxes: [new Float32Array(0)], stride: 8 }),
+    ).toThrow(/fsd/);
     expect(() => createFsd({ tau: 0 } as never)).toThrow();
     x.dispose();
   });

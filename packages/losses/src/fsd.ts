@@ -10,12 +10,12 @@
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { ConvAdapter } from "./adapters/conv-adapter.js";
-import { assertSameGrid, channelFields, needsAlign, sumLevels, tidyLoss } from "./feature-ops.js";
-import { channelLogits, heatmapBatch, regionKl, regionMse } from "./fsd-regions.js";
-import { assertSameShape, levelList } from "./logit-ops.js";
-import { requireBoxes, requireImageSize } from "./seed-losses-context.js";
-import type { DistillLoss, LossResult } from "./types.js";
+import { ConvAdapter } from "./adapters/conv-adapter";
+import { assertSameGrid, channelFields, needsAlign, sumLevels, tidyLoss } from "./feature-ops";
+import { channelLogits, heatmapBatch, regionKl, regionMse } from "./fsd-regions";
+import { assertSameShape, levelList } from "./logit-ops";
+import { requireBoxes, requireImageSize } from "./seed-losses-context";
+import type { DistillLoss, LossResult } from "./types";
 
 /**
  * Config of {@link createFsd}. Open choices of the paper, with our defaults:
@@ -77,7 +77,12 @@ export interface FsdLoss extends DistillLoss {
 export function createFsd(config: z.input<typeof FsdConfig> = {}): FsdLoss {
   const cfg = FsdConfig.parse(config);
   const align = needsAlign(cfg)
-    ? new ConvAdapter({ inChannels: cfg.studentChannels!, outChannels: cfg.teacherChannels!, seed: cfg.seed, name: "fsd_align" })
+    ? new ConvAdapter({
+        inChannels: cfg.studentChannels!,
+        outChannels: cfg.teacherChannels!,
+        seed: cfg.seed,
+        name: "fsd_align",
+      })
     : null;
   return {
     id: "fsd",
@@ -88,7 +93,8 @@ export function createFsd(config: z.input<typeof FsdConfig> = {}): FsdLoss {
     compute(student, teacher, ctx): LossResult {
       const ss = levelList(student);
       const ts = levelList(teacher);
-      if (ss.length !== ts.length) throw new Error(`fsd: ${ss.length} student levels vs ${ts.length} teacher levels`);
+      if (ss.length !== ts.length)
+        throw new Error(`fsd: ${ss.length} student levels vs ${ts.length} teacher levels`);
       if (align && ss.length !== 1) throw new Error("fsd: an align conv needs exactly one level");
       return tidyLoss(() =>
         sumLevels("fsd", ss.length, (i) => {

@@ -1,11 +1,18 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { adaptiveAvgPool2d } from "./adaptive-avg-pool.js";
-import { createHcl } from "./hcl.js";
-import { useCpuBackend } from "./testing/backend.js";
-import { featureNhwc } from "./testing/golden.js";
-import { expectFinite, expectGradClose, expectLossClose, expectNoLeak, goldenCases, goldenParams } from "./testing/head-golden.js";
+import { adaptiveAvgPool2d } from "./adaptive-avg-pool";
+import { createHcl } from "./hcl";
+import { useCpuBackend } from "./testing/backend";
+import { featureNhwc } from "./testing/golden";
+import {
+  expectFinite,
+  expectGradClose,
+  expectLossClose,
+  expectNoLeak,
+  goldenCases,
+  goldenParams,
+} from "./testing/head-golden";
 
 const Params = z.object({ levels: z.array(z.number().int()), num_levels: z.number().int() });
 
@@ -38,7 +45,8 @@ function bruteAap(x: tf.Tensor4D, oh: number, ow: number): number[] {
           const [h0, h1] = [Math.floor((i * h) / oh), Math.ceil(((i + 1) * h) / oh)];
           const [w0, w1] = [Math.floor((j * w) / ow), Math.ceil(((j + 1) * w) / ow)];
           let s = 0;
-          for (let y = h0; y < h1; y++) for (let x2 = w0; x2 < w1; x2++) s += d[((b * h + y) * w + x2) * c + k]!;
+          for (let y = h0; y < h1; y++)
+            for (let x2 = w0; x2 < w1; x2++) s += d[((b * h + y) * w + x2) * c + k]!;
           out.push(s / ((h1 - h0) * (w1 - w0)));
         }
   return out;
@@ -47,7 +55,12 @@ function bruteAap(x: tf.Tensor4D, oh: number, ow: number): number[] {
 describe("hcl", () => {
   it("adaptive average pooling equals the brute-force PyTorch bins (overlapping and exact)", () => {
     const x = tf.randomNormal([2, 7, 5, 3], 0, 1, "float32", 3) as tf.Tensor4D;
-    for (const [oh, ow] of [[4, 4], [2, 3], [1, 1], [7, 5]] as const) {
+    for (const [oh, ow] of [
+      [4, 4],
+      [2, 3],
+      [1, 1],
+      [7, 5],
+    ] as const) {
       const ours = Array.from(adaptiveAvgPool2d(x, oh, ow).dataSync());
       bruteAap(x, oh, ow).forEach((v, i) => expect(ours[i]).toBeCloseTo(v, 5));
     }
@@ -68,12 +81,21 @@ describe("hcl", () => {
 
   it("robust: zeros and a single-pixel map give finite values; no leak; shape errors", () => {
     const hcl = createHcl();
-    for (const shape of [[2, 8, 8, 4], [1, 1, 1, 3]]) {
+    for (const shape of [
+      [2, 8, 8, 4],
+      [1, 1, 1, 3],
+    ]) {
       const s = tf.zeros(shape);
       const t = tf.ones(shape);
-      expectFinite(`shape ${shape}`, hcl.compute(s, t).total, tf.grad((x: tf.Tensor) => hcl.compute(x, t).total)(s));
+      expectFinite(
+        `shape ${shape}`,
+        hcl.compute(s, t).total,
+        tf.grad((x: tf.Tensor) => hcl.compute(x, t).total)(s),
+      );
     }
     expectNoLeak(() => hcl.compute([tf.ones([1, 5, 5, 2])], [tf.zeros([1, 5, 5, 2])]));
-    expect(() => hcl.compute([tf.ones([1, 5, 5, 2])], [tf.zeros([1, 5, 4, 2])])).toThrow(/hcl: level 0 shapes differ/);
+    expect(() => hcl.compute([tf.ones([1, 5, 5, 2])], [tf.zeros([1, 5, 4, 2])])).toThrow(
+      /hcl: level 0 shapes differ/,
+    );
   });
 });

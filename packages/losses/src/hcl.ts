@@ -7,9 +7,9 @@
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { adaptiveAvgPool2d } from "./adaptive-avg-pool.js";
-import { assertRank, assertSameShape, levelList } from "./logit-ops.js";
-import type { DistillLoss, LossResult } from "./types.js";
+import { adaptiveAvgPool2d } from "./adaptive-avg-pool";
+import { assertRank, assertSameShape, levelList } from "./logit-ops";
+import type { DistillLoss, LossResult } from "./types";
 
 /** Config of {@link createHcl}. Defaults: ReviewKD detection (pools 4, 2, 1; weight 1). */
 export const HclConfig = z
@@ -63,9 +63,16 @@ export function createHcl(config: z.input<typeof HclConfig> = {}): DistillLoss {
 }
 
 /** `w · Σ_i hclLevel(s_i, t_i)` with shape checks; returns `{ total, parts: { [id]: total } }`. */
-export function hclTotal(id: string, ss: tf.Tensor[], ts: tf.Tensor[], poolSizes: readonly number[], weight: number): LossResult {
+export function hclTotal(
+  id: string,
+  ss: tf.Tensor[],
+  ts: tf.Tensor[],
+  poolSizes: readonly number[],
+  weight: number,
+): LossResult {
   if (ss.length === 0) throw new Error(`${id}: no levels given`);
-  if (ss.length !== ts.length) throw new Error(`${id}: ${ss.length} student levels vs ${ts.length} teacher levels`);
+  if (ss.length !== ts.length)
+    throw new Error(`${id}: ${ss.length} student levels vs ${ts.length} teacher levels`);
   ss.forEach((s, i) => {
     assertRank(id, s, [4], `level ${i} (NHWC)`);
     assertSameShape(id, s, ts[i]!, `level ${i}`);

@@ -1,12 +1,23 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createKd } from "./kd.js";
-import { useCpuBackend } from "./testing/backend.js";
-import { featureNhwc } from "./testing/golden.js";
-import { expectFinite, expectGradClose, expectLossClose, expectNoLeak, goldenCases, goldenParams } from "./testing/head-golden.js";
+import { createKd } from "./kd";
+import { useCpuBackend } from "./testing/backend";
+import { featureNhwc } from "./testing/golden";
+import {
+  expectFinite,
+  expectGradClose,
+  expectLossClose,
+  expectNoLeak,
+  goldenCases,
+  goldenParams,
+} from "./testing/head-golden";
 
-const Params = z.object({ tau: z.number(), reduction: z.enum(["batchmean", "sum", "mean"]), loss_weight: z.number() });
+const Params = z.object({
+  tau: z.number(),
+  reduction: z.enum(["batchmean", "sum", "mean"]),
+  loss_weight: z.number(),
+});
 
 beforeAll(useCpuBackend);
 
@@ -41,7 +52,8 @@ describe("kd", () => {
   it("reductions: sum = N·batchmean = numel·mean on dense NHWC logits", () => {
     const s = tf.randomNormal([2, 3, 4, 5], 0, 2, "float32", 1);
     const t = tf.randomNormal([2, 3, 4, 5], 0, 2, "float32", 2);
-    const v = (r: "sum" | "mean" | "batchmean") => createKd({ reduction: r }).compute(s, t).total.dataSync()[0]!;
+    const v = (r: "sum" | "mean" | "batchmean") =>
+      createKd({ reduction: r }).compute(s, t).total.dataSync()[0]!;
     expect(v("sum")).toBeCloseTo(2 * v("batchmean"), 4);
     expect(v("sum")).toBeCloseTo(120 * v("mean"), 4);
   });
@@ -51,7 +63,17 @@ describe("kd", () => {
     const cases: Array<[string, tf.Tensor, tf.Tensor]> = [
       ["all-zero", tf.zeros([2, 4, 4, 6]), tf.zeros([2, 4, 4, 6])],
       ["single pixel", tf.tensor4d([[[[1, 2, 3]]]]), tf.tensor4d([[[[3, 2, 1]]]])],
-      ["±3e38", tf.tensor2d([[3e38, -3e38, 0], [-3e38, 3e38, 1]]), tf.tensor2d([[-3e38, 3e38, 0], [3e38, -3e38, 0]])],
+      [
+        "±3e38",
+        tf.tensor2d([
+          [3e38, -3e38, 0],
+          [-3e38, 3e38, 1],
+        ]),
+        tf.tensor2d([
+          [-3e38, 3e38, 0],
+          [3e38, -3e38, 0],
+        ]),
+      ],
     ];
     for (const [name, s, t] of cases) {
       const total = kd.compute(s, t).total;
@@ -65,6 +87,8 @@ describe("kd", () => {
     const s = tf.randomNormal([2, 3, 3, 4]);
     const t = tf.randomNormal([2, 3, 3, 4]);
     expectNoLeak(() => kd.compute(s, t).total);
-    expect(() => kd.compute(s, tf.zeros([2, 3, 3, 5]))).toThrow(/kd: logit shapes differ: student \[2,3,3,4\] vs teacher \[2,3,3,5\]/);
+    expect(() => kd.compute(s, tf.zeros([2, 3, 3, 5]))).toThrow(
+      /kd: logit shapes differ: student \[2,3,3,4\] vs teacher \[2,3,3,5\]/,
+    );
   });
 });

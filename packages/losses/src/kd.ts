@@ -7,8 +7,8 @@
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { assertSameShape, klTerms, reduceSum, scaledLogits, single } from "./logit-ops.js";
-import type { DistillLoss, LossResult } from "./types.js";
+import { assertSameShape, klTerms, reduceSum, scaledLogits, single } from "./logit-ops";
+import type { DistillLoss, LossResult } from "./types";
 
 /**
  * Config of {@link createKd}. Defaults are mmrazor's: τ = 1, reduction `batchmean`, weight 1

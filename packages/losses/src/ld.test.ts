@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createLd, ldPositiveIndices } from "./ld.js";
-import { useCpuBackend } from "./testing/backend.js";
-import { featureNhwc, toTensor } from "./testing/golden.js";
+import { createLd, ldPositiveIndices } from "./ld";
+import { useCpuBackend } from "./testing/backend";
+import { featureNhwc, toTensor } from "./testing/golden";
 import {
   expectedArray,
   expectedNumber,
@@ -13,7 +13,7 @@ import {
   expectNoLeak,
   goldenCases,
   goldenParams,
-} from "./testing/head-golden.js";
+} from "./testing/head-golden";
 
 const Params = z.object({
   num_classes: z.number().int(),
@@ -48,14 +48,24 @@ describe("ld golden vectors", () => {
 });
 
 describe("ld", () => {
-  const mk = (n: number, h: number, w: number, seed: number, scale = 1) => tf.mul(tf.randomNormal([n, h, w, 4 * 5], 0, 1, "float32", seed), scale);
+  const mk = (n: number, h: number, w: number, seed: number, scale = 1) =>
+    tf.mul(tf.randomNormal([n, h, w, 4 * 5], 0, 1, "float32", seed), scale);
   const ld = createLd({ regMax: 4, tau: 2, lossWeight: 1, avgFactor: 1 });
 
   it("equals a hand-computed single-position value and ignores negatives", () => {
     const s = mk(1, 1, 2, 1);
     const t = mk(1, 1, 2, 2);
-    const cls = tf.tensor4d([[[[0.5, -1], [3, 2]]]]); // ω = σ(0.5) at the positive
-    const r = ld.compute(s, t, { studentCls: cls, assignedLabels: new Int32Array([0, 2]) }).total.dataSync()[0]!;
+    const cls = tf.tensor4d([
+      [
+        [
+          [0.5, -1],
+          [3, 2],
+        ],
+      ],
+    ]); // ω = σ(0.5) at the positive
+    const r = ld
+      .compute(s, t, { studentCls: cls, assignedLabels: new Int32Array([0, 2]) })
+      .total.dataSync()[0]!;
     const sd = s.dataSync();
     const td = t.dataSync();
     let hand = 0;
@@ -72,7 +82,10 @@ describe("ld", () => {
 
   it("robust: no boxes (no positives) → 0; zeros, 1×1 map, extreme logits → finite", () => {
     const cls = tf.zeros([2, 3, 3, 2]);
-    const none = ld.compute(mk(2, 3, 3, 3), mk(2, 3, 3, 4), { studentCls: cls, assignedLabels: new Int32Array(18).fill(2) });
+    const none = ld.compute(mk(2, 3, 3, 3), mk(2, 3, 3, 4), {
+      studentCls: cls,
+      assignedLabels: new Int32Array(18).fill(2),
+    });
     expect(none.total.dataSync()[0]).toBe(0);
     const cases: Array<[string, tf.Tensor, tf.Tensor, tf.Tensor]> = [
       ["all-zero", tf.zeros([2, 3, 3, 20]), tf.zeros([2, 3, 3, 20]), cls],
@@ -81,7 +94,11 @@ describe("ld", () => {
     ];
     for (const [name, s, t, c] of cases) {
       const ctx = { studentCls: c, assignedLabels: new Int32Array(s.size / 20).fill(1) };
-      expectFinite(name, ld.compute(s, t, ctx).total, tf.grad((x: tf.Tensor) => ld.compute(x, t, ctx).total)(s));
+      expectFinite(
+        name,
+        ld.compute(s, t, ctx).total,
+        tf.grad((x: tf.Tensor) => ld.compute(x, t, ctx).total)(s),
+      );
     }
   });
 
@@ -90,7 +107,11 @@ describe("ld", () => {
     const cls = tf.zeros([1, 2, 2, 3]);
     expect(() => ld.compute(s, s)).toThrow(/ld: ctx.studentCls is required/);
     expect(() => ld.compute(s, s, { studentCls: cls })).toThrow(/ctx.assignedLabels is required/);
-    expect(() => ld.compute(tf.zeros([1, 2, 2, 8]), tf.zeros([1, 2, 2, 8]), { studentCls: cls })).toThrow(/8 channels, expected 4·\(regMax\+1\) = 20/);
-    expectNoLeak(() => ld.compute(s, mk(1, 2, 2, 10), { studentCls: cls, assignedLabels: new Int32Array([0, 1, 3, 3]) }));
+    expect(() => ld.compute(tf.zeros([1, 2, 2, 8]), tf.zeros([1, 2, 2, 8]), { studentCls: cls })).toThrow(
+      /8 channels, expected 4·\(regMax\+1\) = 20/,
+    );
+    expectNoLeak(() =>
+      ld.compute(s, mk(1, 2, 2, 10), { studentCls: cls, assignedLabels: new Int32Array([0, 1, 3, 3]) }),
+    );
   });
 });

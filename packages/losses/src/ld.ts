@@ -8,8 +8,8 @@
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { assertRank, assertSameShape, klTerms, scaledLogits, single } from "./logit-ops.js";
-import type { DistillLoss, LossContext, LossResult } from "./types.js";
+import { assertRank, assertSameShape, klTerms, scaledLogits, single } from "./logit-ops";
+import type { DistillLoss, LossContext, LossResult } from "./types";
 
 /** Config of {@link createLd}. Defaults: the LD / mmdetection GFL-R101→R18 config (T 10, w 0.25). */
 export const LdConfig = z
@@ -53,8 +53,10 @@ export function ldPositiveIndices(labels: ArrayLike<number>, numClasses: number)
 function positiveMask(ctx: LdContext, n: number, h: number, w: number, k: number): tf.Tensor {
   const v = ctx.assignedLabels as unknown;
   const data = v instanceof tf.Tensor ? v.dataSync() : v instanceof Int32Array ? v : undefined;
-  if (data === undefined) throw new Error("ld: ctx.assignedLabels is required (label per position [N,H,W], background = K)");
-  if (data.length !== n * h * w) throw new Error(`ld: ctx.assignedLabels has ${data.length} entries, expected N·H·W = ${n * h * w}`);
+  if (data === undefined)
+    throw new Error("ld: ctx.assignedLabels is required (label per position [N,H,W], background = K)");
+  if (data.length !== n * h * w)
+    throw new Error(`ld: ctx.assignedLabels has ${data.length} entries, expected N·H·W = ${n * h * w}`);
   const mask = new Float32Array(data.length);
   for (const i of ldPositiveIndices(data, k)) mask[i] = 1;
   return tf.tensor4d(mask, [n, h, w, 1]);
@@ -83,12 +85,16 @@ export function createLd(config: z.input<typeof LdConfig> = {}): DistillLoss {
       assertSameShape("ld", s, t, "box-logit");
       assertRank("ld", s, [4], "box logits (NHWC)");
       const [n, h, w, c] = s.shape as [number, number, number, number];
-      if (c !== 4 * bins) throw new Error(`ld: box logits have ${c} channels, expected 4·(regMax+1) = ${4 * bins}`);
+      if (c !== 4 * bins)
+        throw new Error(`ld: box logits have ${c} channels, expected 4·(regMax+1) = ${4 * bins}`);
       const lctx = (ctx ?? {}) as LdContext;
-      if (!(lctx.studentCls instanceof tf.Tensor)) throw new Error("ld: ctx.studentCls is required (student class logits NHWC [N,H,W,K])");
+      if (!(lctx.studentCls instanceof tf.Tensor))
+        throw new Error("ld: ctx.studentCls is required (student class logits NHWC [N,H,W,K])");
       const cls = lctx.studentCls;
       if (cls.rank !== 4 || cls.shape[0] !== n || cls.shape[1] !== h || cls.shape[2] !== w) {
-        throw new Error(`ld: ctx.studentCls shape [${cls.shape.join(",")}] does not match box logits [${n},${h},${w},*]`);
+        throw new Error(
+          `ld: ctx.studentCls shape [${cls.shape.join(",")}] does not match box logits [${n},${h},${w},*]`,
+        );
       }
       return tf.tidy(() => {
         const pos = positiveMask(lctx, n, h, w, cls.shape[3]!);
@@ -96,7 +102,8 @@ export function createLd(config: z.input<typeof LdConfig> = {}): DistillLoss {
         const logPS = tf.logSoftmax(scaledLogits(tf.reshape(s, [n, h, w, 4, bins]), cfg.tau));
         const logPT = tf.logSoftmax(scaledLogits(tf.reshape(stopGradient(t), [n, h, w, 4, bins]), cfg.tau));
         const kl = tf.sum(klTerms(logPT, logPS), 4); // [N,H,W,4]
-        const scale = (cfg.lossWeight * cfg.tau * cfg.tau) / (cfg.avgFactor * (cfg.binReduction === "mean" ? bins : 1));
+        const scale =
+          (cfg.lossWeight * cfg.tau * cfg.tau) / (cfg.avgFactor * (cfg.binReduction === "mean" ? bins : 1));
         const total = tf.mul(tf.sum(tf.mul(kl, omega)), scale) as tf.Scalar;
         return { total, parts: { ld: total } };
       });

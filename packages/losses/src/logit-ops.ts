@@ -4,7 +4,7 @@
  * Internal module: not exported from the package index.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { LossContext } from "./types.js";
+import type { LossContext } from "./types";
 
 /**
  * Bound on scaled logits `z/τ`. Deliberate deviation from the references: PyTorch overflows to
@@ -46,7 +46,9 @@ export function reduceSum(s: tf.Scalar, reduction: Reduction, shape: readonly nu
 /** Throws `<op>: <what> shapes differ: student [..] vs teacher [..]` unless both shapes are equal. */
 export function assertSameShape(op: string, s: tf.Tensor, t: tf.Tensor, what = "input"): void {
   if (s.shape.length !== t.shape.length || s.shape.some((d, i) => d !== t.shape[i])) {
-    throw new Error(`${op}: ${what} shapes differ: student [${s.shape.join(",")}] vs teacher [${t.shape.join(",")}]`);
+    throw new Error(
+      `${op}: ${what} shapes differ: student [${s.shape.join(",")}] vs teacher [${t.shape.join(",")}]`,
+    );
   }
 }
 
@@ -87,6 +89,7 @@ export function ctxOptTensor(op: string, ctx: LossContext | undefined, key: stri
 export function ctxOptNumber(op: string, ctx: LossContext | undefined, key: string): number | undefined {
   const v = ctx?.[key];
   if (v === undefined) return undefined;
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`${op}: ctx.${key} must be a finite number, got ${String(v)}`);
+  if (typeof v !== "number" || !Number.isFinite(v))
+    throw new Error(`${op}: ctx.${key} must be a finite number, got ${String(v)}`);
   return v;
 }

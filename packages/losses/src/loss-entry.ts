@@ -3,7 +3,7 @@
  * the config schema, the factory and what the distiller needs to know about the family.
  */
 import type { z } from "zod";
-import type { DistillLoss } from "./types.js";
+import type { DistillLoss } from "./types";
 
 /** One registry entry. `S` is the family's zod config schema (discriminated by `type`). */
 export interface LossEntry<S extends z.ZodType = z.ZodType, L extends DistillLoss = DistillLoss> {
@@ -25,6 +25,8 @@ export interface LossEntry<S extends z.ZodType = z.ZodType, L extends DistillLos
 }
 
 /** Types an entry while keeping its precise schema and loss types (for `as const` tables). */
-export function lossEntry<S extends z.ZodType, L extends DistillLoss>(entry: LossEntry<S, L>): LossEntry<S, L> {
+export function lossEntry<S extends z.ZodType, L extends DistillLoss>(
+  entry: LossEntry<S, L>,
+): LossEntry<S, L> {
   return entry;
 }

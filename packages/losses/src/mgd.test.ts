@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkLossAndGrads, expectTrainable, param } from "./feature-golden.js";
-import { createMgd } from "./mgd.js";
-import { useCpuBackend } from "./testing/backend.js";
-import { featureNhwc, goldenArray, loadGoldens, toTensor } from "./testing/golden.js";
+import { checkLossAndGrads, expectTrainable, param } from "./feature-golden";
+import { createMgd } from "./mgd";
+import { useCpuBackend } from "./testing/backend";
+import { featureNhwc, goldenArray, loadGoldens, toTensor } from "./testing/golden";
 
 beforeAll(useCpuBackend);
 
@@ -26,7 +26,12 @@ describe("mgd goldens", () => {
       });
       const W = (k: string) => toTensor(file.weights[k], k);
       if (loss.align) loss.align.loadTorch(W("align.weight"), W("align.bias"));
-      loss.generation.loadTorch(W("generation.0.weight"), W("generation.0.bias"), W("generation.2.weight"), W("generation.2.bias"));
+      loss.generation.loadTorch(
+        W("generation.0.weight"),
+        W("generation.0.bias"),
+        W("generation.2.weight"),
+        W("generation.2.bias"),
+      );
       checkLossAndGrads(file, loss, [s], [t], { rand });
       const inter = file.expected.intermediates_f64 as Record<string, unknown> | undefined;
       if (inter?.mask) {
@@ -61,9 +66,18 @@ describe("mgd", () => {
     expect(a.compute(s, t).total.dataSync()[0]).not.toBe(v1);
     const all = createMgd({ teacherChannels: 6, lambdaMgd: 1 });
     const zeroIn = createMgd({ teacherChannels: 6, lambdaMgd: 0 });
-    zeroIn.generation.conv1.loadTorch(tf.transpose(all.generation.conv1.weight, [3, 2, 0, 1]), all.generation.conv1.bias!);
-    zeroIn.generation.conv2.loadTorch(tf.transpose(all.generation.conv2.weight, [3, 2, 0, 1]), all.generation.conv2.bias!);
-    expect(all.compute(t, t).total.dataSync()[0]).toBeCloseTo(zeroIn.compute(tf.zerosLike(t), t).total.dataSync()[0]!, 8);
+    zeroIn.generation.conv1.loadTorch(
+      tf.transpose(all.generation.conv1.weight, [3, 2, 0, 1]),
+      all.generation.conv1.bias!,
+    );
+    zeroIn.generation.conv2.loadTorch(
+      tf.transpose(all.generation.conv2.weight, [3, 2, 0, 1]),
+      all.generation.conv2.bias!,
+    );
+    expect(all.compute(t, t).total.dataSync()[0]).toBeCloseTo(
+      zeroIn.compute(tf.zerosLike(t), t).total.dataSync()[0]!,
+      8,
+    );
     [a, b, all, zeroIn].forEach((l) => l.dispose());
   });
 
@@ -76,7 +90,9 @@ describe("mgd", () => {
 
   it("channel mask uses [N,1,1,C] draws and validates ctx.rand", () => {
     const loss = createMgd({ teacherChannels: 6, maskOnChannel: true });
-    expect(Number.isFinite(loss.compute(t, t, { rand: tf.ones([2, 1, 1, 6]) }).total.dataSync()[0])).toBe(true);
+    expect(Number.isFinite(loss.compute(t, t, { rand: tf.ones([2, 1, 1, 6]) }).total.dataSync()[0])).toBe(
+      true,
+    );
     expect(() => loss.compute(t, t, { rand: tf.ones([2, 4, 5, 1]) })).toThrow(/ctx.rand/);
     loss.dispose();
   });

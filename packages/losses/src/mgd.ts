@@ -9,11 +9,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { stopGradient } from "@kdet/core";
 import { z } from "zod";
-import { ConvAdapter } from "./adapters/conv-adapter.js";
-import { GenerationBlock } from "./adapters/generation-block.js";
-import { assertSameGrid, tidyLoss } from "./feature-ops.js";
-import { single } from "./logit-ops.js";
-import type { DistillLoss, LossResult } from "./types.js";
+import { ConvAdapter } from "./adapters/conv-adapter";
+import { GenerationBlock } from "./adapters/generation-block";
+import { assertSameGrid, tidyLoss } from "./feature-ops";
+import { single } from "./logit-ops";
+import type { DistillLoss, LossResult } from "./types";
 
 /**
  * Config of {@link createMgd}. Defaults: RetinaNet configs of yzd-v/MGD / mmrazor (α 2e-5,
@@ -58,7 +58,12 @@ export function createMgd(config: z.input<typeof MgdConfig> = {}): MgdLoss {
   const c = cfg.teacherChannels;
   const align =
     cfg.studentChannels !== undefined && cfg.studentChannels !== c
-      ? new ConvAdapter({ inChannels: cfg.studentChannels, outChannels: c, seed: cfg.seed, name: "mgd_align" })
+      ? new ConvAdapter({
+          inChannels: cfg.studentChannels,
+          outChannels: c,
+          seed: cfg.seed,
+          name: "mgd_align",
+        })
       : null;
   const generation = new GenerationBlock({ channels: c, seed: cfg.seed + 10, name: "mgd_generation" });
   let draws = 0;
@@ -81,7 +86,14 @@ export function createMgd(config: z.input<typeof MgdConfig> = {}): MgdLoss {
       const seed = cfg.seed * 1_000_003 + draws++;
       return tidyLoss(() => {
         const rng = ctx?.rng;
-        const u = rand ?? (rng ? tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng()), shape) : tf.randomUniform(shape, 0, 1, "float32", seed));
+        const u =
+          rand ??
+          (rng
+            ? tf.tensor(
+                Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng()),
+                shape,
+              )
+            : tf.randomUniform(shape, 0, 1, "float32", seed));
         const mask = tf.cast(tf.lessEqual(u, 1 - cfg.lambdaMgd), "float32");
         const s = align ? align.apply(s0) : s0;
         const t = stopGradient(t0);

@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkLossAndGrads, expectTrainable, param } from "./feature-golden.js";
-import { createMse } from "./mse.js";
-import { useCpuBackend } from "./testing/backend.js";
-import { featureNhwc, loadGoldens } from "./testing/golden.js";
+import { checkLossAndGrads, expectTrainable, param } from "./feature-golden";
+import { createMse } from "./mse";
+import { useCpuBackend } from "./testing/backend";
+import { featureNhwc, loadGoldens } from "./testing/golden";
 
 beforeAll(useCpuBackend);
 
@@ -36,8 +36,16 @@ describe("mse", () => {
   it("reductions: Σ/N, Σ/numel, sqrt(Σ)", () => {
     const base = { normalize: false, lossWeight: 1 };
     expect(createMse(base).compute(x, y).total.dataSync()[0]).toBeCloseTo(sumSq() / 2, 3);
-    expect(createMse({ ...base, divElement: true }).compute(x, y).total.dataSync()[0]).toBeCloseTo(sumSq() / x.size, 5);
-    expect(createMse({ ...base, dist: true }).compute(x, y).total.dataSync()[0]).toBeCloseTo(Math.sqrt(sumSq()), 4);
+    expect(
+      createMse({ ...base, divElement: true })
+        .compute(x, y)
+        .total.dataSync()[0],
+    ).toBeCloseTo(sumSq() / x.size, 5);
+    expect(
+      createMse({ ...base, dist: true })
+        .compute(x, y)
+        .total.dataSync()[0],
+    ).toBeCloseTo(Math.sqrt(sumSq()), 4);
   });
 
   it("normalised loss is scale invariant; mult scales it quadratically", () => {

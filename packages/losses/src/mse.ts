@@ -8,11 +8,19 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { ConvAdapter } from "./adapters/conv-adapter.js";
-import { channelFields, l2NormalizeSamples, needsAlign, safeSqrt, standardizeChannels, sumLevels, tidyLoss } from "./feature-ops.js";
-import { assertSameShape, levelList } from "./logit-ops.js";
+import { ConvAdapter } from "./adapters/conv-adapter";
+import {
+  channelFields,
+  l2NormalizeSamples,
+  needsAlign,
+  safeSqrt,
+  standardizeChannels,
+  sumLevels,
+  tidyLoss,
+} from "./feature-ops";
+import { assertSameShape, levelList } from "./logit-ops";
 import { stopGradient } from "@kdet/core";
-import type { DistillLoss, LossResult } from "./types.js";
+import type { DistillLoss, LossResult } from "./types";
 
 /**
  * Config of {@link createMse}. Defaults: mmrazor FitNets (`L2Loss` weight 10, normalize on,
@@ -74,7 +82,14 @@ export function createMse(config: z.input<typeof MseConfig> = {}): MseLoss {
         name: "mse_align",
       })
     : null;
-  const prep = (x: tf.Tensor) => (cfg.featureNorm === "none" ? x : standardizeChannels(x, cfg.featureNorm === "bn" ? "bn" : "pkd", cfg.featureNorm === "bn" ? 1e-5 : 1e-6));
+  const prep = (x: tf.Tensor) =>
+    cfg.featureNorm === "none"
+      ? x
+      : standardizeChannels(
+          x,
+          cfg.featureNorm === "bn" ? "bn" : "pkd",
+          cfg.featureNorm === "bn" ? 1e-5 : 1e-6,
+        );
   return {
     id: "mse",
     align,
@@ -84,7 +99,8 @@ export function createMse(config: z.input<typeof MseConfig> = {}): MseLoss {
     compute(student, teacher): LossResult {
       const ss = levelList(student);
       const ts = levelList(teacher);
-      if (ss.length !== ts.length) throw new Error(`mse: ${ss.length} student levels vs ${ts.length} teacher levels`);
+      if (ss.length !== ts.length)
+        throw new Error(`mse: ${ss.length} student levels vs ${ts.length} teacher levels`);
       if (align && ss.length !== 1) throw new Error("mse: an align conv needs exactly one level");
       return tidyLoss(() =>
         sumLevels("mse", ss.length, (i) => {

@@ -41,7 +41,8 @@ function iou(a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: number): 
   const w = Math.max(Math.min(a[i + 2]!, b[j + 2]!) - Math.max(a[i]!, b[j]!), 0);
   const h = Math.max(Math.min(a[i + 3]!, b[j + 3]!) - Math.max(a[i + 1]!, b[j + 1]!), 0);
   const overlap = w * h;
-  const union = (a[i + 2]! - a[i]!) * (a[i + 3]! - a[i + 1]!) + (b[j + 2]! - b[j]!) * (b[j + 3]! - b[j + 1]!) - overlap;
+  const union =
+    (a[i + 2]! - a[i]!) * (a[i + 3]! - a[i + 1]!) + (b[j + 2]! - b[j]!) * (b[j + 3]! - b[j + 1]!) - overlap;
   return overlap / Math.max(union, 1e-6);
 }
 
@@ -49,7 +50,12 @@ function iou(a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: number): 
 function inside(anchors: ArrayLike<number>, m: number, gt: ArrayLike<number>, g: number): boolean {
   const cx = (anchors[4 * m]! + anchors[4 * m + 2]!) * 0.5;
   const cy = (anchors[4 * m + 1]! + anchors[4 * m + 3]!) * 0.5;
-  return cx - gt[4 * g]! > EPS && cy - gt[4 * g + 1]! > EPS && gt[4 * g + 2]! - cx > EPS && gt[4 * g + 3]! - cy > EPS;
+  return (
+    cx - gt[4 * g]! > EPS &&
+    cy - gt[4 * g + 1]! > EPS &&
+    gt[4 * g + 2]! - cx > EPS &&
+    gt[4 * g + 3]! - cy > EPS
+  );
 }
 
 /**
@@ -63,28 +69,45 @@ function inside(anchors: ArrayLike<number>, m: number, gt: ArrayLike<number>, g:
  * No GT (or no anchor) → all zeros. Deliberate deviations: k is clamped to M (the reference
  * crashes when k > M); `ignore_iof_thr` regions are not supported (the configs disable them).
  */
-export function pgdKeyWeights(input: PgdWeightsInput, opts: PgdWeightsOptions): { weights: Float64Array; topkIdxs: Int32Array } {
+export function pgdKeyWeights(
+  input: PgdWeightsInput,
+  opts: PgdWeightsOptions,
+): { weights: Float64Array; topkIdxs: Int32Array } {
   const { anchors, teacherCls, teacherBoxes, gtBoxes, gtLabels } = input;
   const m = anchors.length / 4;
   const g = gtLabels.length;
-  if (!Number.isInteger(m) || teacherBoxes.length !== 4 * m) throw new Error(`pgdKeyWeights: anchors (${anchors.length}) and teacherBoxes (${teacherBoxes.length}) must both be M·4`);
-  if (gtBoxes.length !== 4 * g) throw new Error(`pgdKeyWeights: gtBoxes has ${gtBoxes.length} values, expected 4·${g}`);
+  if (!Number.isInteger(m) || teacherBoxes.length !== 4 * m)
+    throw new Error(
+      `pgdKeyWeights: anchors (${anchors.length}) and teacherBoxes (${teacherBoxes.length}) must both be M·4`,
+    );
+  if (gtBoxes.length !== 4 * g)
+    throw new Error(`pgdKeyWeights: gtBoxes has ${gtBoxes.length} values, expected 4·${g}`);
   const weights = new Float64Array(m);
   const k = Math.min(opts.topk ?? 9, m);
   if (g === 0 || m === 0) return { weights, topkIdxs: new Int32Array(0) };
   const numClasses = teacherCls.length / m;
   const labels = Array.from(gtLabels);
   const badLabel = labels.findIndex((l) => !Number.isInteger(l) || l < 0 || l >= numClasses);
-  if (badLabel >= 0) throw new Error(`pgdKeyWeights: gtLabels[${badLabel}] = ${labels[badLabel]} is not in [0, ${numClasses})`);
-  if (input.rand && input.rand.length !== g * k * 2) throw new Error(`pgdKeyWeights: rand has ${input.rand.length} values, expected G·k·2 = ${g * k * 2}`);
-  if (!input.rand && !input.rng) throw new Error("pgdKeyWeights: give `rand` (G·k·2 uniforms) or an `rng` for the Gaussian-fit noise");
+  if (badLabel >= 0)
+    throw new Error(
+      `pgdKeyWeights: gtLabels[${badLabel}] = ${labels[badLabel]} is not in [0, ${numClasses})`,
+    );
+  if (input.rand && input.rand.length !== g * k * 2)
+    throw new Error(`pgdKeyWeights: rand has ${input.rand.length} values, expected G·k·2 = ${g * k * 2}`);
+  if (!input.rand && !input.rng)
+    throw new Error("pgdKeyWeights: give `rand` (G·k·2 uniforms) or an `rng` for the Gaussian-fit noise");
   const uniform = (i: number) => (input.rand ? input.rand[i]! : input.rng!.next());
   const topkIdxs = new Int32Array(k * g);
   const sig = (x: number) => 1 / (1 + Math.exp(-x));
   const alpha = opts.alpha;
   for (let j = 0; j < g; j++) {
     const label = labels[j]!;
-    const q = Array.from({ length: m }, (_, i) => sig(teacherCls[i * numClasses + label]!) ** (1 - alpha) * iou(teacherBoxes, 4 * i, gtBoxes, 4 * j) ** alpha);
+    const q = Array.from(
+      { length: m },
+      (_, i) =>
+        sig(teacherCls[i * numClasses + label]!) ** (1 - alpha) *
+        iou(teacherBoxes, 4 * i, gtBoxes, 4 * j) ** alpha,
+    );
     const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => q[b]! - q[a]! || a - b);
     const cand = order.slice(0, k);
     cand.forEach((c, r) => (topkIdxs[r * g + j] = c));

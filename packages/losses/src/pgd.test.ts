@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createPgd } from "./pgd.js";
-import { useCpuBackend } from "./testing/backend.js";
-import { featureNhwc } from "./testing/golden.js";
+import { createPgd } from "./pgd";
+import { useCpuBackend } from "./testing/backend";
+import { featureNhwc } from "./testing/golden";
 import {
   expectedNumber,
   expectFinite,
@@ -12,9 +12,16 @@ import {
   expectNoLeak,
   goldenCases,
   goldenParams,
-} from "./testing/head-golden.js";
+} from "./testing/head-golden";
 
-const ClsParams = z.object({ temp_s: z.number(), temp_c: z.number(), loss_weight: z.number(), alpha: z.number(), beta: z.number(), delta: z.number() });
+const ClsParams = z.object({
+  temp_s: z.number(),
+  temp_c: z.number(),
+  loss_weight: z.number(),
+  alpha: z.number(),
+  beta: z.number(),
+  delta: z.number(),
+});
 const RegParams = z.object({ temp: z.number(), gamma: z.number(), delta: z.number() });
 
 beforeAll(useCpuBackend);
@@ -23,10 +30,21 @@ describe("pgd cls golden vectors (pgd_cls)", () => {
   for (const file of goldenCases("pgd_cls")) {
     it(`${file.vector}: loss, fg/bg/mask, per-image variant, gradient`, () => {
       const p = goldenParams(file, ClsParams);
-      const cfg = { branch: "cls" as const, tempS: p.temp_s, tempC: p.temp_c, lossWeight: p.loss_weight, alpha: p.alpha, beta: p.beta, delta: p.delta };
+      const cfg = {
+        branch: "cls" as const,
+        tempS: p.temp_s,
+        tempC: p.temp_c,
+        lossWeight: p.loss_weight,
+        alpha: p.alpha,
+        beta: p.beta,
+        delta: p.delta,
+      };
       const s = featureNhwc(file.inputs.preds_S, "preds_S");
       const t = featureNhwc(file.inputs.preds_T, "preds_T");
-      const ctx = { maskFg: featureNhwc(file.inputs.mask_fg, "mask_fg"), maskBg: featureNhwc(file.inputs.mask_bg, "mask_bg") };
+      const ctx = {
+        maskFg: featureNhwc(file.inputs.mask_fg, "mask_fg"),
+        maskBg: featureNhwc(file.inputs.mask_bg, "mask_bg"),
+      };
       const loss = createPgd(cfg);
       const r = loss.compute(s, t, ctx);
       expectLossClose(file, r.total);
@@ -35,7 +53,12 @@ describe("pgd cls golden vectors (pgd_cls)", () => {
       expectLossClose(file, r.parts.bg!, p.loss_weight * p.beta * comp("bg_loss"), "bg");
       expectLossClose(file, r.parts.mask!, p.delta * comp("mask_loss"), "mask");
       const perImage = createPgd({ ...cfg, maskMode: "per-image" }).compute(s, t, ctx).total;
-      expectLossClose(file, perImage, expectedNumber(file, "variants_f64", "per_image_masks"), "per_image_masks");
+      expectLossClose(
+        file,
+        perImage,
+        expectedNumber(file, "variants_f64", "per_image_masks"),
+        "per_image_masks",
+      );
       expectGradClose(file, [tf.grad((x: tf.Tensor) => loss.compute(x, t, ctx).total)(s)]);
     });
   }
@@ -51,8 +74,18 @@ describe("pgd reg golden vectors (pgd_reg)", () => {
       const ctx = { maskFg: featureNhwc(file.inputs.mask_fg, "mask_fg") };
       const r = loss.compute(s, t, ctx);
       expectLossClose(file, r.total);
-      expectLossClose(file, r.parts.fea!, p.gamma * expectedNumber(file, "components_f64", "fea_loss"), "fea");
-      expectLossClose(file, r.parts.mask!, p.delta * expectedNumber(file, "components_f64", "mask_loss"), "mask");
+      expectLossClose(
+        file,
+        r.parts.fea!,
+        p.gamma * expectedNumber(file, "components_f64", "fea_loss"),
+        "fea",
+      );
+      expectLossClose(
+        file,
+        r.parts.mask!,
+        p.delta * expectedNumber(file, "components_f64", "mask_loss"),
+        "mask",
+      );
       expectGradClose(file, [tf.grad((x: tf.Tensor) => loss.compute(x, t, ctx).total)(s)]);
     });
   }
@@ -65,7 +98,9 @@ describe("pgd", () => {
   it("reg equals a hand-computed value on one selected position", () => {
     const w = new Float32Array(24);
     w[5] = 0.5; // image 0, h 1, w 1
-    const r = createPgd({ branch: "reg", tempC: 1, gamma: 1, delta: 1 }).compute(s, t, { maskFg: tf.tensor(w, [2, 3, 4]) });
+    const r = createPgd({ branch: "reg", tempC: 1, gamma: 1, delta: 1 }).compute(s, t, {
+      maskFg: tf.tensor(w, [2, 3, 4]),
+    });
     const sv = Array.from(s.dataSync().slice(25, 30));
     const tv = Array.from(t.dataSync().slice(25, 30));
     const att = (v: number[]) => {
@@ -82,7 +117,10 @@ describe("pgd", () => {
 
   it("with one image the reference and per-image mask modes agree", () => {
     const [s1, t1] = [tf.slice(s, 0, 1), tf.slice(t, 0, 1)];
-    const ctx = { maskFg: tf.tensor([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0], [1, 3, 4]), maskBg: tf.ones([1, 3, 4]) };
+    const ctx = {
+      maskFg: tf.tensor([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0], [1, 3, 4]),
+      maskBg: tf.ones([1, 3, 4]),
+    };
     const a = createPgd().compute(s1, t1, ctx).total.dataSync()[0]!;
     const b = createPgd({ maskMode: "per-image" }).compute(s1, t1, ctx).total.dataSync()[0]!;
     expect(a).toBeCloseTo(b, 6);
@@ -103,7 +141,11 @@ describe("pgd", () => {
       }
       expectNoLeak(() => loss.compute(s, t, { maskFg: tf.ones([2, 3, 4]), maskBg: tf.ones([2, 3, 4]) }));
     }
-    expect(() => createPgd().compute(s, t, { maskFg: tf.ones([2, 3, 4]) })).toThrow(/pgd: ctx.maskBg is required/);
-    expect(() => createPgd().compute(s, t, { maskFg: tf.ones([2, 12]), maskBg: tf.ones([3, 4]) })).toThrow(/ctx.maskBg has 12 values/);
+    expect(() => createPgd().compute(s, t, { maskFg: tf.ones([2, 3, 4]) })).toThrow(
+      /pgd: ctx.maskBg is required/,
+    );
+    expect(() => createPgd().compute(s, t, { maskFg: tf.ones([2, 12]), maskBg: tf.ones([3, 4]) })).toThrow(
+      /ctx.maskBg has 12 values/,
+    );
   });
 });

@@ -9,8 +9,8 @@
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { absT, assertRank, assertSameShape, ctxTensor, single } from "./logit-ops.js";
-import type { DistillLoss, LossContext, LossResult } from "./types.js";
+import { absT, assertRank, assertSameShape, ctxTensor, single } from "./logit-ops";
+import type { DistillLoss, LossContext, LossResult } from "./types";
 
 /** Config of {@link createPgd}. Defaults: the ATSS R101→R50 config (P3 loss weight 1; 1.25…2 for P4…P7). */
 export const PgdConfig = z
@@ -63,13 +63,18 @@ function spatialAttention(x: tf.Tensor, temp: number): tf.Tensor {
 
 function maskOf(ctx: LossContext | undefined, key: string, n: number, h: number, w: number): tf.Tensor {
   const m = ctxTensor("pgd", ctx, key, "per-position weights, N·H·W values");
-  if (m.size !== n * h * w) throw new Error(`pgd: ctx.${key} has ${m.size} values (shape [${m.shape.join(",")}]), expected N·H·W = ${n * h * w}`);
+  if (m.size !== n * h * w)
+    throw new Error(
+      `pgd: ctx.${key} has ${m.size} values (shape [${m.shape.join(",")}]), expected N·H·W = ${n * h * w}`,
+    );
   return tf.reshape(m, [n, h, w, 1]);
 }
 
 /** Divides each image's mask by its count of non-zero entries (clamped at 1e-10). */
 function normalisePerImage(m: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.div(m, tf.maximum(tf.sum(tf.cast(tf.notEqual(m, 0), "float32"), [1, 2, 3], true), 1e-10)));
+  return tf.tidy(() =>
+    tf.div(m, tf.maximum(tf.sum(tf.cast(tf.notEqual(m, 0), "float32"), [1, 2, 3], true), 1e-10)),
+  );
 }
 
 function clsLoss(cfg: PgdConfig, s: tf.Tensor, t: tf.Tensor, ctx: LossContext | undefined): LossResult {

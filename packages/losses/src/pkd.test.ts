@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkLossAndGrads, levelInputs, param } from "./feature-golden.js";
-import { resizeBilinearTorch } from "./feature-ops.js";
-import { createPkd } from "./pkd.js";
-import { useCpuBackend } from "./testing/backend.js";
-import { featureNhwc, loadGoldens } from "./testing/golden.js";
+import { checkLossAndGrads, levelInputs, param } from "./feature-golden";
+import { resizeBilinearTorch } from "./feature-ops";
+import { createPkd } from "./pkd";
+import { useCpuBackend } from "./testing/backend";
+import { featureNhwc, loadGoldens } from "./testing/golden";
 
 beforeAll(useCpuBackend);
 
@@ -16,7 +16,10 @@ describe("pkd goldens", () => {
     it(file.vector, () => {
       const ss = levelInputs(file, "preds_S").map((v, i) => featureNhwc(v, `preds_S_${i}`));
       const ts = levelInputs(file, "preds_T").map((v, i) => featureNhwc(v, `preds_T_${i}`));
-      const loss = createPkd({ lossWeight: param(file, "loss_weight"), resizeStu: param<boolean>(file, "resize_stu") });
+      const loss = createPkd({
+        lossWeight: param(file, "loss_weight"),
+        resizeStu: param<boolean>(file, "resize_stu"),
+      });
       checkLossAndGrads(file, loss, ss, ts);
       tf.dispose([...ss, ...ts]);
     });
@@ -36,10 +39,14 @@ describe("pkd", () => {
     const t = tf.randomNormal([1, 4, 6, 2], 0, 1, "float32", 3) as tf.Tensor4D;
     const s = tf.randomNormal([1, 2, 3, 2], 0, 1, "float32", 4) as tf.Tensor4D;
     const a = createPkd({ lossWeight: 1 }).compute(s, t).total.dataSync()[0]!;
-    const b = createPkd({ lossWeight: 1 }).compute(resizeBilinearTorch(s, [4, 6]), t).total.dataSync()[0]!;
+    const b = createPkd({ lossWeight: 1 })
+      .compute(resizeBilinearTorch(s, [4, 6]), t)
+      .total.dataSync()[0]!;
     expect(a).toBeCloseTo(b, 6);
     const c = createPkd({ lossWeight: 1, resizeStu: false }).compute(s, t).total.dataSync()[0]!;
-    const d = createPkd({ lossWeight: 1 }).compute(s, resizeBilinearTorch(t, [2, 3])).total.dataSync()[0]!;
+    const d = createPkd({ lossWeight: 1 })
+      .compute(s, resizeBilinearTorch(t, [2, 3]))
+      .total.dataSync()[0]!;
     expect(c).toBeCloseTo(d, 6);
   });
 
@@ -64,7 +71,8 @@ describe("pkd", () => {
       plus[k]! += e;
       const minus = Float32Array.from(base);
       minus[k]! -= e;
-      const fd = (f(tf.tensor(plus, s.shape)).dataSync()[0]! - f(tf.tensor(minus, s.shape)).dataSync()[0]!) / (2 * e);
+      const fd =
+        (f(tf.tensor(plus, s.shape)).dataSync()[0]! - f(tf.tensor(minus, s.shape)).dataSync()[0]!) / (2 * e);
       expect(g[k]).toBeCloseTo(fd, 2);
     }
   });

@@ -6,10 +6,10 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { resizeBilinearTorch, standardizeChannels, sumLevels, tidyLoss } from "./feature-ops.js";
-import { assertSameShape, levelList } from "./logit-ops.js";
+import { resizeBilinearTorch, standardizeChannels, sumLevels, tidyLoss } from "./feature-ops";
+import { assertSameShape, levelList } from "./logit-ops";
 import { stopGradient } from "@kdet/core";
-import type { DistillLoss, LossResult } from "./types.js";
+import type { DistillLoss, LossResult } from "./types";
 
 /**
  * Config of {@link createPkd}. Defaults: weight 6 (mmrazor's Faster R-CNN PKD config; RetinaNet
@@ -44,7 +44,8 @@ export function createPkd(config: z.input<typeof PkdConfig> = {}): DistillLoss {
     compute(student, teacher): LossResult {
       const ss = levelList(student);
       const ts = levelList(teacher);
-      if (ss.length !== ts.length) throw new Error(`pkd: ${ss.length} student levels vs ${ts.length} teacher levels`);
+      if (ss.length !== ts.length)
+        throw new Error(`pkd: ${ss.length} student levels vs ${ts.length} teacher levels`);
       return tidyLoss(() => {
         const r = sumLevels("pkd", ss.length, (i) => {
           let s = ss[i]! as tf.Tensor4D;
@@ -55,7 +56,10 @@ export function createPkd(config: z.input<typeof PkdConfig> = {}): DistillLoss {
             else t = resizeBilinearTorch(t, [s.shape[1], s.shape[2]]);
           }
           assertSameShape("pkd", s, t, "feature");
-          const d = tf.squaredDifference(standardizeChannels(s, "pkd", 1e-6), standardizeChannels(t, "pkd", 1e-6));
+          const d = tf.squaredDifference(
+            standardizeChannels(s, "pkd", 1e-6),
+            standardizeChannels(t, "pkd", 1e-6),
+          );
           const l = tf.div(tf.mean(d), 2) as tf.Scalar;
           return { total: l, parts: { pkd: l } };
         });

@@ -1,12 +1,24 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createQflKd, type QflKdContext } from "./qfl-kd.js";
-import { useCpuBackend } from "./testing/backend.js";
-import { featureNhwc, toTensor } from "./testing/golden.js";
-import { expectFinite, expectGradClose, expectLossClose, expectNoLeak, goldenCases, goldenParams } from "./testing/head-golden.js";
+import { createQflKd, type QflKdContext } from "./qfl-kd";
+import { useCpuBackend } from "./testing/backend";
+import { featureNhwc, toTensor } from "./testing/golden";
+import {
+  expectFinite,
+  expectGradClose,
+  expectLossClose,
+  expectNoLeak,
+  goldenCases,
+  goldenParams,
+} from "./testing/head-golden";
 
-const Params = z.object({ beta: z.number(), reduction: z.literal("mean"), avg_factor: z.number(), loss_weight: z.number() });
+const Params = z.object({
+  beta: z.number(),
+  reduction: z.literal("mean"),
+  avg_factor: z.number(),
+  loss_weight: z.number(),
+});
 
 beforeAll(useCpuBackend);
 
@@ -17,7 +29,10 @@ describe("qfl-kd golden vectors (kd_qfl)", () => {
       const loss = createQflKd({ beta: p.beta, lossWeight: p.loss_weight });
       const s = featureNhwc(file.inputs.preds_S, "preds_S");
       const t = featureNhwc(file.inputs.preds_T, "preds_T");
-      const ctx = { labelWeights: toTensor(file.inputs.label_weights, "label_weights"), avgFactor: p.avg_factor };
+      const ctx = {
+        labelWeights: toTensor(file.inputs.label_weights, "label_weights"),
+        avgFactor: p.avg_factor,
+      };
       expectLossClose(file, loss.compute(s, t, ctx).total);
       expectGradClose(file, [tf.grad((x: tf.Tensor) => loss.compute(x, t, ctx).total)(s)]);
     });
@@ -50,18 +65,42 @@ describe("qfl-kd", () => {
     const cases: Array<[string, tf.Tensor, tf.Tensor, QflKdContext]> = [
       ["all-zero", tf.zeros([2, 3, 3, 4]), tf.zeros([2, 3, 3, 4]), { avgFactor: 0 }],
       ["single pixel", tf.tensor4d([[[[2, -1]]]]), tf.tensor4d([[[[-1, 2]]]]), { avgFactor: 1 }],
-      ["no positives", tf.ones([1, 2, 2, 3]), tf.zeros([1, 2, 2, 3]), { labelWeights: tf.zeros([1, 2, 2]), avgFactor: 0 }],
-      ["±3e38", tf.tensor2d([[3e38, -3e38], [-3e38, 3e38]]), tf.tensor2d([[-3e38, 3e38], [0, -3e38]]), { avgFactor: 2 }],
+      [
+        "no positives",
+        tf.ones([1, 2, 2, 3]),
+        tf.zeros([1, 2, 2, 3]),
+        { labelWeights: tf.zeros([1, 2, 2]), avgFactor: 0 },
+      ],
+      [
+        "±3e38",
+        tf.tensor2d([
+          [3e38, -3e38],
+          [-3e38, 3e38],
+        ]),
+        tf.tensor2d([
+          [-3e38, 3e38],
+          [0, -3e38],
+        ]),
+        { avgFactor: 2 },
+      ],
     ];
     for (const [name, s, t, ctx] of cases) {
-      expectFinite(name, loss.compute(s, t, ctx).total, tf.grad((x: tf.Tensor) => loss.compute(x, t, ctx).total)(s));
+      expectFinite(
+        name,
+        loss.compute(s, t, ctx).total,
+        tf.grad((x: tf.Tensor) => loss.compute(x, t, ctx).total)(s),
+      );
     }
   });
 
   it("validates label weights and leaves no tensors", () => {
     const loss = createQflKd();
     const s = tf.randomNormal([1, 2, 2, 3]);
-    expect(() => loss.compute(s, s, { labelWeights: tf.ones([3]) })).toThrow(/qfl-kd: ctx.labelWeights has 3 values, expected one per position \(4\)/);
-    expectNoLeak(() => loss.compute(s, tf.randomNormal([1, 2, 2, 3]), { labelWeights: tf.ones([1, 2, 2]), avgFactor: 3 }));
+    expect(() => loss.compute(s, s, { labelWeights: tf.ones([3]) })).toThrow(
+      /qfl-kd: ctx.labelWeights has 3 values, expected one per position \(4\)/,
+    );
+    expectNoLeak(() =>
+      loss.compute(s, tf.randomNormal([1, 2, 2, 3]), { labelWeights: tf.ones([1, 2, 2]), avgFactor: 3 }),
+    );
   });
 });

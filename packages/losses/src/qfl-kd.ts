@@ -10,8 +10,8 @@
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { absT, assertSameShape, ctxOptNumber, ctxOptTensor, scaledLogits, single } from "./logit-ops.js";
-import type { DistillLoss, LossContext, LossResult } from "./types.js";
+import { absT, assertSameShape, ctxOptNumber, ctxOptTensor, scaledLogits, single } from "./logit-ops";
+import type { DistillLoss, LossContext, LossResult } from "./types";
 
 /** float32 machine epsilon that mmdet 3.x adds to every avg_factor. */
 export const FLOAT32_EPS = 1.1920928955078125e-7;
@@ -72,7 +72,10 @@ export function createQflKd(config: z.input<typeof QflKdConfig> = {}): DistillLo
       const c = s.shape[s.rank - 1]!;
       const rows = s.size / c;
       const lw = ctxOptTensor("qfl-kd", ctx, "labelWeights");
-      if (lw && lw.size !== rows) throw new Error(`qfl-kd: ctx.labelWeights has ${lw.size} values, expected one per position (${rows})`);
+      if (lw && lw.size !== rows)
+        throw new Error(
+          `qfl-kd: ctx.labelWeights has ${lw.size} values, expected one per position (${rows})`,
+        );
       const avg = ctxOptNumber("qfl-kd", ctx, "avgFactor");
       return tf.tidy(() => {
         const x = tf.reshape(scaledLogits(s), [rows, c]);

@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ChannelAttention, PositionAttention } from "./rdkd-attention.js";
-import { expectNoLeak, randn } from "./seed-losses-testing.js";
-import { useCpuBackend } from "./testing/backend.js";
+import { ChannelAttention, PositionAttention } from "./rdkd-attention";
+import { expectNoLeak, randn } from "./seed-losses-testing";
+import { useCpuBackend } from "./testing/backend";
 
 beforeAll(useCpuBackend);
 
@@ -17,14 +17,18 @@ const softmaxRow = (r: number[]) => {
 const rows = (x: tf.Tensor, n: number): Mat => {
   const [, h, w, c] = x.shape as number[];
   const d = Array.from(x.dataSync());
-  return Array.from({ length: h! * w! }, (_, i) => d.slice((n * h! * w! + i) * c!, (n * h! * w! + i + 1) * c!));
+  return Array.from({ length: h! * w! }, (_, i) =>
+    d.slice((n * h! * w! + i) * c!, (n * h! * w! + i + 1) * c!),
+  );
 };
 /** 1×1 conv of rows with HWIO weight `[1,1,Cin,Cout]` and bias. */
 const lin = (r: Mat, wt: tf.Variable, b: tf.Variable | null): Mat => {
   const cout = wt.shape[3]!;
   const wd = wt.dataSync();
   const bd = b?.dataSync();
-  return r.map((x) => Array.from({ length: cout }, (_, o) => x.reduce((s, v, i) => s + v * wd[i * cout + o]!, bd ? bd[o]! : 0)));
+  return r.map((x) =>
+    Array.from({ length: cout }, (_, o) => x.reduce((s, v, i) => s + v * wd[i * cout + o]!, bd ? bd[o]! : 0)),
+  );
 };
 
 describe("rdkd attention (DANet)", () => {
@@ -58,7 +62,8 @@ describe("rdkd attention (DANet)", () => {
     const e = [0, 1, 2].map((c) => [0, 1, 2].map((c2) => r.reduce((s, p) => s + p[c]! * p[c2]!, 0)));
     const att = e.map((row) => softmaxRow(row.map((v) => Math.max(...row) - v)));
     r.forEach((p, i) => {
-      for (let c = 0; c < 3; c++) expect(got[i * 3 + c]!).toBeCloseTo(-1.5 * att[c]!.reduce((s, a, c2) => s + a * p[c2]!, 0), 5);
+      for (let c = 0; c < 3; c++)
+        expect(got[i * 3 + c]!).toBeCloseTo(-1.5 * att[c]!.reduce((s, a, c2) => s + a * p[c2]!, 0), 5);
     });
     cam.dispose();
     x.dispose();

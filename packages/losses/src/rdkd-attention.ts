@@ -5,7 +5,7 @@
  * caller adds it to the fused map.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { ConvAdapter, uniqueName } from "./adapters/conv-adapter.js";
+import { ConvAdapter, uniqueName } from "./adapters/conv-adapter";
 
 /**
  * Position attention: `B = conv_q(x)`, `C = conv_k(x)` (1×1, C→C/r), `D = conv_v(x)` (1×1, C→C),
@@ -19,12 +19,30 @@ export class PositionAttention {
   readonly value: ConvAdapter;
   readonly gamma: tf.Variable<tf.Rank.R0>;
 
-  constructor(channels: number, opts: { reduction?: number; gammaInit?: number; seed?: number; name: string }) {
+  constructor(
+    channels: number,
+    opts: { reduction?: number; gammaInit?: number; seed?: number; name: string },
+  ) {
     const inner = Math.max(1, Math.floor(channels / (opts.reduction ?? 8)));
     const seed = opts.seed ?? 0;
-    this.query = new ConvAdapter({ inChannels: channels, outChannels: inner, seed, name: `${opts.name}/query` });
-    this.key = new ConvAdapter({ inChannels: channels, outChannels: inner, seed: seed + 2, name: `${opts.name}/key` });
-    this.value = new ConvAdapter({ inChannels: channels, outChannels: channels, seed: seed + 4, name: `${opts.name}/value` });
+    this.query = new ConvAdapter({
+      inChannels: channels,
+      outChannels: inner,
+      seed,
+      name: `${opts.name}/query`,
+    });
+    this.key = new ConvAdapter({
+      inChannels: channels,
+      outChannels: inner,
+      seed: seed + 2,
+      name: `${opts.name}/key`,
+    });
+    this.value = new ConvAdapter({
+      inChannels: channels,
+      outChannels: channels,
+      seed: seed + 4,
+      name: `${opts.name}/value`,
+    });
     this.gamma = tf.variable(tf.scalar(opts.gammaInit ?? 0), true, uniqueName(`${opts.name}/gamma`));
   }
 

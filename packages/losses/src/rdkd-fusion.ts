@@ -3,10 +3,10 @@
  * fused level refined by DANet position and channel attention. Owns its trainable weights.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { resizeNearestTorch } from "./abf-module.js";
-import { ConvAdapter } from "./adapters/conv-adapter.js";
-import { resizeBilinearTorch } from "./feature-ops.js";
-import { ChannelAttention, PositionAttention } from "./rdkd-attention.js";
+import { resizeNearestTorch } from "./abf-module";
+import { ConvAdapter } from "./adapters/conv-adapter";
+import { resizeBilinearTorch } from "./feature-ops";
+import { ChannelAttention, PositionAttention } from "./rdkd-attention";
 
 /** Options of {@link RdkdFusion}. */
 export interface RdkdFusionOptions {
@@ -50,7 +50,9 @@ export class RdkdFusion {
   constructor(opts: RdkdFusionOptions) {
     const { studentChannels: cs, teacherChannels: ct } = opts;
     if (cs.length === 0 || cs.length !== ct.length) {
-      throw new Error(`rdkd: studentChannels (${cs.length}) and teacherChannels (${ct.length}) must be equal, non-empty lists`);
+      throw new Error(
+        `rdkd: studentChannels (${cs.length}) and teacherChannels (${ct.length}) must be equal, non-empty lists`,
+      );
     }
     this.opts = opts;
     const last = cs.length - 1;
@@ -63,15 +65,26 @@ export class RdkdFusion {
         name: `${opts.name}/fuse${i}`,
       }),
       pam: opts.positionAttention
-        ? new PositionAttention(ct[i]!, { reduction: opts.reduction, gammaInit: opts.gammaInit, seed: opts.seed + 100 * i + 10, name: `${opts.name}/pam${i}` })
+        ? new PositionAttention(ct[i]!, {
+            reduction: opts.reduction,
+            gammaInit: opts.gammaInit,
+            seed: opts.seed + 100 * i + 10,
+            name: `${opts.name}/pam${i}`,
+          })
         : null,
-      cam: opts.channelAttention ? new ChannelAttention({ gammaInit: opts.gammaInit, name: `${opts.name}/cam${i}` }) : null,
+      cam: opts.channelAttention
+        ? new ChannelAttention({ gammaInit: opts.gammaInit, name: `${opts.name}/cam${i}` })
+        : null,
     }));
   }
 
   /** Every trainable variable (fusion convs, attention convs, γ's), finest level first. */
   get variables(): tf.Variable[] {
-    return this.levels.flatMap((l) => [...l.conv.variables, ...(l.pam?.variables ?? []), ...(l.cam?.variables ?? [])]);
+    return this.levels.flatMap((l) => [
+      ...l.conv.variables,
+      ...(l.pam?.variables ?? []),
+      ...(l.cam?.variables ?? []),
+    ]);
   }
 
   /** Fused student levels `F_i` `[N,H_i,W_i,C_t,i]`, finest first. */
@@ -80,7 +93,10 @@ export class RdkdFusion {
     if (students.length !== L) throw new Error(`rdkd: expected ${L} student levels, got ${students.length}`);
     students.forEach((s, i) => {
       const want = this.opts.studentChannels[i];
-      if (s.rank !== 4 || s.shape[3] !== want) throw new Error(`rdkd: student level ${i} has shape [${s.shape.join(",")}], expected NHWC with ${want} channels`);
+      if (s.rank !== 4 || s.shape[3] !== want)
+        throw new Error(
+          `rdkd: student level ${i} has shape [${s.shape.join(",")}], expected NHWC with ${want} channels`,
+        );
     });
     return tf.tidy(() => {
       const out: tf.Tensor4D[] = new Array(L);
@@ -91,7 +107,10 @@ export class RdkdFusion {
         if (i < L - 1) {
           const [h, w] = [s.shape[1], s.shape[2]];
           const prev = out[i + 1]!;
-          const up = this.opts.upsample === "nearest" ? resizeNearestTorch(prev, h, w) : resizeBilinearTorch(prev, [h, w]);
+          const up =
+            this.opts.upsample === "nearest"
+              ? resizeNearestTorch(prev, h, w)
+              : resizeBilinearTorch(prev, [h, w]);
           input = tf.concat([s, up], 3);
         }
         const x = lv.conv.apply(input);

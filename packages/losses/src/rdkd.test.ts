@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createRdkd, type RdkdLoss } from "./rdkd.js";
-import { checkGrad, expectNoLeak, expectSgdStepChanges, randn, value } from "./seed-losses-testing.js";
-import { useCpuBackend } from "./testing/backend.js";
+import { createRdkd, type RdkdLoss } from "./rdkd";
+import { checkGrad, expectNoLeak, expectSgdStepChanges, randn, value } from "./seed-losses-testing";
+import { useCpuBackend } from "./testing/backend";
 
 beforeAll(useCpuBackend);
 
@@ -11,9 +11,12 @@ type Img = number[][][];
 const toImg = (x: tf.Tensor): Img => {
   const [, h, w, c] = x.shape as number[];
   const d = Array.from(x.dataSync());
-  return Array.from({ length: h! }, (_, y) => Array.from({ length: w! }, (_, xx) => d.slice((y * w! + xx) * c!, (y * w! + xx + 1) * c!)));
+  return Array.from({ length: h! }, (_, y) =>
+    Array.from({ length: w! }, (_, xx) => d.slice((y * w! + xx) * c!, (y * w! + xx + 1) * c!)),
+  );
 };
-const conv1x1 = (x: Img, wt: number[][], b: number[]): Img => x.map((row) => row.map((p) => b.map((bo, o) => p.reduce((s, v, i) => s + v * wt[i]![o]!, bo))));
+const conv1x1 = (x: Img, wt: number[][], b: number[]): Img =>
+  x.map((row) => row.map((p) => b.map((bo, o) => p.reduce((s, v, i) => s + v * wt[i]![o]!, bo))));
 /** Average pool to l×l (sizes divisible). */
 const pool = (x: Img, l: number): Img => {
   const k = x.length / l;
@@ -60,7 +63,13 @@ const noAttention = { positionAttention: false, channelAttention: false, fusionK
 
 describe("rdkd", () => {
   it("matches a plain-JS oracle: top-down fusion, GT split, HCL, region normalisation", () => {
-    const loss = createRdkd({ studentChannels: [2, 2], teacherChannels: [2, 3], ...noAttention, fgWeight: 1.5, bgWeight: 0.4 });
+    const loss = createRdkd({
+      studentChannels: [2, 2],
+      teacherChannels: [2, 3],
+      ...noAttention,
+      fgWeight: 1.5,
+      bgWeight: 0.4,
+    });
     const w1 = [
       [0.5, -0.2, 0.1],
       [0.3, 0.8, -0.6],
@@ -91,7 +100,11 @@ describe("rdkd", () => {
     const f1 = conv1x1(toImg(s1), w1, b1);
     const up = (x: Img): Img => [0, 1, 2, 3].map((y) => [0, 1, 2, 3].map((xx) => x[y >> 1]![xx >> 1]!));
     const s0i = toImg(s0);
-    const f0 = conv1x1(s0i.map((r, y) => r.map((p, x) => [...p, ...up(f1)[y]![x]!])), w0, b0);
+    const f0 = conv1x1(
+      s0i.map((r, y) => r.map((p, x) => [...p, ...up(f1)[y]![x]!])),
+      w0,
+      b0,
+    );
     const inv = (m: number[][]) => m.map((r) => r.map((v) => 1 - v));
     const share = (m: number[][]) => m.flat().reduce((a, b) => a + b, 0) / m.flat().length;
     const term = (f: Img, t: Img, m: number[][]) => hcl(masked(f, m), masked(t, m)) / share(m);
@@ -105,11 +118,20 @@ describe("rdkd", () => {
     expect(r[2]).toBeCloseTo(0.4 * bg, 5);
     expect(r[0]).toBeCloseTo(1.5 * fg + 0.4 * bg, 5);
     // numel normalisation = plain HCL of the masked maps.
-    const plain = createRdkd({ studentChannels: [2, 2], teacherChannels: [2, 3], ...noAttention, bgWeight: 0, normalize: "numel" });
+    const plain = createRdkd({
+      studentChannels: [2, 2],
+      teacherChannels: [2, 3],
+      ...noAttention,
+      bgWeight: 0,
+      normalize: "numel",
+    });
     setConv(plain, 1, w1, b1);
     setConv(plain, 0, w0, b0);
     const want = hcl(masked(f0, m0), masked(toImg(t0), m0)) + hcl(masked(f1, m1), masked(toImg(t1), m1));
-    expect(value(() => plain.compute([s0, s1], [t0, t1], { boxes, imageSize: img }).total)).toBeCloseTo(want, 5);
+    expect(value(() => plain.compute([s0, s1], [t0, t1], { boxes, imageSize: img }).total)).toBeCloseTo(
+      want,
+      5,
+    );
     loss.dispose();
     plain.dispose();
     tf.dispose([s0, s1, t0, t1]);
@@ -117,7 +139,8 @@ describe("rdkd", () => {
 
   it("is 0 when the fused features equal the teacher (identity fusion, γ = 0, S = T)", () => {
     const loss = createRdkd({ studentChannels: [3, 3], teacherChannels: [3, 3], fusionKernel: 1 });
-    const eye = (cin: number) => Array.from({ length: cin }, (_, i) => [0, 1, 2].map((o) => (i === o ? 1 : 0)));
+    const eye = (cin: number) =>
+      Array.from({ length: cin }, (_, i) => [0, 1, 2].map((o) => (i === o ? 1 : 0)));
     setConv(loss, 0, eye(6), [0, 0, 0]);
     setConv(loss, 1, eye(3), [0, 0, 0]);
     const x = [randn([2, 8, 8, 3], 5), randn([2, 4, 4, 3], 6)];
@@ -136,10 +159,15 @@ describe("rdkd", () => {
     const bgNoise = (shape: number[], lo: number, hi: number, seed: number) =>
       tf.tidy(() => {
         const [, h, w] = shape as [number, number, number];
-        const m = Array.from({ length: h * w }, (_, k) => (Math.floor(k / w) >= lo && Math.floor(k / w) <= hi && k % w >= lo && k % w <= hi ? 0 : 1));
+        const m = Array.from({ length: h * w }, (_, k) =>
+          Math.floor(k / w) >= lo && Math.floor(k / w) <= hi && k % w >= lo && k % w <= hi ? 0 : 1,
+        );
         return tf.mul(randn(shape, seed, 3), tf.tensor4d(m, [1, h, w, 1]));
       });
-    const noisy = [tf.add(ts[0]!, bgNoise([1, 8, 8, 2], 2, 5, 11)), tf.add(ts[1]!, bgNoise([1, 4, 4, 2], 1, 3, 12))];
+    const noisy = [
+      tf.add(ts[0]!, bgNoise([1, 8, 8, 2], 2, 5, 11)),
+      tf.add(ts[1]!, bgNoise([1, 4, 4, 2], 1, 3, 12)),
+    ];
     const loss = createRdkd({ ...cfg, seed: 1 });
     const a = value(() => loss.compute(ss, ts, ctx).total);
     expect(value(() => loss.compute(ss, noisy, ctx).total)).toBeCloseTo(a, 5);
@@ -161,7 +189,11 @@ describe("rdkd", () => {
     const other = [randn([1, 8, 8, 2], 18), randn([1, 4, 4, 2], 19)];
     const ctx = { boxes: [Float32Array.from([4, 4, 24, 20])], imageSize: [32, 32] as [number, number] };
     const grads = (t: tf.Tensor[]) =>
-      tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => loss.compute([a, b], t, ctx).total)(ss).map((g) => Array.from(g.dataSync())));
+      tf.tidy(() =>
+        tf
+          .grads((a: tf.Tensor, b: tf.Tensor) => loss.compute([a, b], t, ctx).total)(ss)
+          .map((g) => Array.from(g.dataSync())),
+      );
     const base = grads(ts);
     const g0 = grads([ts[0]!, other[1]!]); // change the teacher's level 1
     const g1 = grads([other[0]!, ts[1]!]); // change the teacher's level 0
@@ -174,7 +206,14 @@ describe("rdkd", () => {
   });
 
   it("finite-difference gradients through fusion and both attentions", () => {
-    const loss = createRdkd({ studentChannels: [2, 3], teacherChannels: [3, 2], gammaInit: 0.5, upsample: "bilinear", fusionKernel: 3, seed: 2 });
+    const loss = createRdkd({
+      studentChannels: [2, 3],
+      teacherChannels: [3, 2],
+      gammaInit: 0.5,
+      upsample: "bilinear",
+      fusionKernel: 3,
+      seed: 2,
+    });
     const s0 = randn([1, 4, 4, 2], 20, 0.5);
     const s1 = randn([1, 2, 2, 3], 21, 0.5);
     const ts = [randn([1, 4, 4, 3], 22, 0.5), randn([1, 2, 2, 2], 23, 0.5)];
@@ -189,12 +228,18 @@ describe("rdkd", () => {
     const loss = createRdkd({ studentChannels: [2, 2], teacherChannels: [4, 4] });
     const ss = [randn([2, 4, 4, 2], 24), randn([2, 2, 2, 2], 25)];
     const ts = [randn([2, 4, 4, 4], 26), randn([2, 2, 2, 4], 27)];
-    const ctx = { boxes: [Float32Array.from([0, 0, 8, 8]), Float32Array.from([4, 4, 16, 12])], imageSize: [16, 16] as [number, number] };
+    const ctx = {
+      boxes: [Float32Array.from([0, 0, 8, 8]), Float32Array.from([4, 4, 16, 12])],
+      imageSize: [16, 16] as [number, number],
+    };
     const f = () => loss.compute(ss, ts, ctx).total;
     const lv = loss.fusion.levels;
     const gammas = lv.flatMap((l) => [l.pam!.gamma, l.cam!.gamma]);
     expectSgdStepChanges([...lv.flatMap((l) => l.conv.variables), ...gammas], f);
-    expectSgdStepChanges(lv.flatMap((l) => [...l.pam!.query.variables, ...l.pam!.value.variables]), f);
+    expectSgdStepChanges(
+      lv.flatMap((l) => [...l.pam!.query.variables, ...l.pam!.value.variables]),
+      f,
+    );
     expect(loss.variables.length).toBe(2 * (2 + 6 + 1 + 1));
     loss.dispose();
     tf.dispose([...ss, ...ts]);
@@ -204,10 +249,17 @@ describe("rdkd", () => {
     const loss = createRdkd({ studentChannels: [2, 2], teacherChannels: [2, 2], gammaInit: 0.2 });
     const ss = [randn([2, 4, 4, 2], 28), randn([2, 2, 2, 2], 29)];
     const ts = [randn([2, 4, 4, 2], 30), randn([2, 2, 2, 2], 31)];
-    for (const boxes of [[new Float32Array(0), new Float32Array(0)], [Float32Array.from([0, 0, 16, 16]), Float32Array.from([5, 5, 6, 6])]]) {
+    for (const boxes of [
+      [new Float32Array(0), new Float32Array(0)],
+      [Float32Array.from([0, 0, 16, 16]), Float32Array.from([5, 5, 6, 6])],
+    ]) {
       expectNoLeak(() => {
         const ctx = { boxes, imageSize: [16, 16] as [number, number] };
-        const g = tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => loss.compute([a, b], ts, ctx).total)(ss).map((x) => x.dataSync()));
+        const g = tf.tidy(() =>
+          tf
+            .grads((a: tf.Tensor, b: tf.Tensor) => loss.compute([a, b], ts, ctx).total)(ss)
+            .map((x) => x.dataSync()),
+        );
         expect(g.every((x) => x.every(Number.isFinite))).toBe(true);
         const fg = value(() => loss.compute(ss, ts, ctx).parts.fg!);
         if (boxes[0]!.length === 0) expect(fg).toBe(0);
@@ -223,7 +275,9 @@ describe("rdkd", () => {
     const x = tf.zeros([1, 2, 2, 2]);
     expect(() => loss.compute(x, x)).toThrow(/rdkd: ctx.boxes/);
     expect(() => loss.compute(x, x, { boxes: [new Float32Array(0)] })).toThrow(/rdkd: ctx.imageSize/);
-    expect(() => loss.compute([x, x], [x, x], { boxes: [new Float32Array(0)], imageSize: [8, 8] })).toThrow(/rdkd: expected 1 student levels/);
+    expect(() => loss.compute([x, x], [x, x], { boxes: [new Float32Array(0)], imageSize: [8, 8] })).toThrow(
+      /rdkd: expected 1 student levels/,
+    );
     loss.dispose();
     x.dispose();
   });

@@ -12,14 +12,14 @@
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { tidyLoss } from "./feature-ops.js";
-import { hclLevel } from "./hcl.js";
-import { assertSameShape, levelList } from "./logit-ops.js";
-import { defeatGtMasks } from "./masks/defeat-mask.js";
-import { fgdMasks } from "./masks/fgd-mask.js";
-import { RdkdFusion } from "./rdkd-fusion.js";
-import { requireBoxes, requireImageSize } from "./seed-losses-context.js";
-import type { DistillLoss, LossContext, LossResult } from "./types.js";
+import { tidyLoss } from "./feature-ops";
+import { hclLevel } from "./hcl";
+import { assertSameShape, levelList } from "./logit-ops";
+import { defeatGtMasks } from "./masks/defeat-mask";
+import { fgdMasks } from "./masks/fgd-mask";
+import { RdkdFusion } from "./rdkd-fusion";
+import { requireBoxes, requireImageSize } from "./seed-losses-context";
+import type { DistillLoss, LossContext, LossResult } from "./types";
 
 /**
  * Config of {@link createRdkd}. Open choices, with our defaults: fusion conv 1×1 (ReviewKD's
@@ -87,7 +87,11 @@ function gtMasks(cfg: RdkdConfig, ctx: LossContext | undefined, ts: tf.Tensor[])
   const perImage = boxes.map((b) =>
     cfg.mask === "box"
       ? sizes.map(([h, w]) => fgdMasks(b, h, w, img).fg.map((v) => (v > 0 ? 1 : 0)))
-      : defeatGtMasks(b, sizes, sizes.map(([h]) => img[0] / h)),
+      : defeatGtMasks(
+          b,
+          sizes,
+          sizes.map(([h]) => img[0] / h),
+        ),
   );
   return sizes.map(([h, w], l) => {
     const data = new Float32Array(n * h * w);
@@ -143,7 +147,8 @@ export function createRdkd(config: z.input<typeof RdkdConfig>): RdkdLoss {
     compute(student, teacher, ctx): LossResult {
       const ss = levelList(student);
       const ts = levelList(teacher);
-      if (ts.length !== ss.length) throw new Error(`rdkd: ${ss.length} student levels vs ${ts.length} teacher levels`);
+      if (ts.length !== ss.length)
+        throw new Error(`rdkd: ${ss.length} student levels vs ${ts.length} teacher levels`);
       return tidyLoss(() => {
         const fused = fusion.fuse(ss);
         const masks = gtMasks(cfg, ctx, ts);
@@ -156,7 +161,8 @@ export function createRdkd(config: z.input<typeof RdkdConfig>): RdkdLoss {
           if (cfg.fgWeight > 0) fg.push(regionHcl(f, t, m));
           if (cfg.bgWeight > 0) bg.push(regionHcl(f, t, tf.sub(1, m) as tf.Tensor4D));
         });
-        const sum = (xs: tf.Scalar[], w: number) => (xs.length ? (tf.mul(tf.addN(xs), w) as tf.Scalar) : tf.scalar(0));
+        const sum = (xs: tf.Scalar[], w: number) =>
+          xs.length ? (tf.mul(tf.addN(xs), w) as tf.Scalar) : tf.scalar(0);
         const parts = { fg: sum(fg, cfg.fgWeight), bg: sum(bg, cfg.bgWeight) };
         return { total: tf.add(parts.fg, parts.bg) as tf.Scalar, parts };
       });

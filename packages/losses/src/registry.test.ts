@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Distiller } from "./distiller.js";
-import { createLoss, LOSS_IDS, LOSSES, LossConfigSchema } from "./registry.js";
-import { useCpuBackend } from "./testing/backend.js";
-import { familyCases, pyramidInputs, type PyramidSpec } from "./testing/family-cases.js";
-import { expectFinite } from "./testing/head-golden.js";
+import { Distiller } from "./distiller";
+import { createLoss, LOSS_IDS, LOSSES, LossConfigSchema } from "./registry";
+import { useCpuBackend } from "./testing/backend";
+import { familyCases, pyramidInputs, type PyramidSpec } from "./testing/family-cases";
+import { expectFinite } from "./testing/head-golden";
 
 beforeAll(useCpuBackend);
 
@@ -46,7 +46,12 @@ describe("LOSSES registry", () => {
   });
 
   it("the config union discriminates on type and reports the field path", () => {
-    expect(LossConfigSchema.parse({ type: "kd", tau: 2 })).toEqual({ type: "kd", tau: 2, lossWeight: 1, reduction: "batchmean" });
+    expect(LossConfigSchema.parse({ type: "kd", tau: 2 })).toEqual({
+      type: "kd",
+      tau: 2,
+      lossWeight: 1,
+      reduction: "batchmean",
+    });
     expect(() => createLoss({ type: "dkd", beta: -1 })).toThrow(/createLoss: invalid config[\s\S]*beta/);
     expect(() => createLoss({ type: "kd", temperature: 2 } as never)).toThrow(/temperature/);
   });
@@ -61,9 +66,15 @@ describe("LOSSES registry", () => {
         const r = d.compute(student, teacher, ctx);
         expectFinite(`${id} total`, r.total, ...Object.values(r.parts));
         const xs = names.map((k) => student[k]!);
-        const grads = tf.grads((...a: tf.Tensor[]) => d.compute(Object.fromEntries(names.map((k, i) => [k, a[i]!])), teacher, ctx).total)(xs);
+        const grads = tf.grads(
+          (...a: tf.Tensor[]) =>
+            d.compute(Object.fromEntries(names.map((k, i) => [k, a[i]!])), teacher, ctx).total,
+        )(xs);
         expectFinite(`${id} student gradients`, ...grads);
-        expect(grads.some((g) => tf.any(tf.notEqual(g, 0)).dataSync()[0]), `${id}: some non-zero student gradient`).toBe(true);
+        expect(
+          grads.some((g) => tf.any(tf.notEqual(g, 0)).dataSync()[0]),
+          `${id}: some non-zero student gradient`,
+        ).toBe(true);
         if (d.variables.length > 0) {
           const { grads: vg } = tf.variableGrads(() => d.compute(student, teacher, ctx).total, d.variables);
           expectFinite(`${id} variable gradients`, ...Object.values(vg));

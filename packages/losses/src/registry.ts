@@ -3,11 +3,11 @@
  * id (= config `type`), and the config union derived from it.
  */
 import { z } from "zod";
-import { FEATURE_LOSSES } from "./feature-losses.js";
-import { HEAD_LOSSES } from "./head-losses.js";
-import { SEED_LOSSES } from "./seed-losses.js";
-import type { LossEntry } from "./loss-entry.js";
-import type { DistillLoss } from "./types.js";
+import { FEATURE_LOSSES } from "./feature-losses";
+import { HEAD_LOSSES } from "./head-losses";
+import { SEED_LOSSES } from "./seed-losses";
+import type { LossEntry } from "./loss-entry";
+import type { DistillLoss } from "./types";
 
 /** Every loss family: feature-imitation, seed-method and head/logit families. */
 export const LOSSES = { ...FEATURE_LOSSES, ...SEED_LOSSES, ...HEAD_LOSSES } as const;

@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createScoreL2 } from "./score-l2.js";
-import { useCpuBackend } from "./testing/backend.js";
-import { expectFinite, expectNoLeak } from "./testing/head-golden.js";
+import { createScoreL2 } from "./score-l2";
+import { useCpuBackend } from "./testing/backend";
+import { expectFinite, expectNoLeak } from "./testing/head-golden";
 
 beforeAll(useCpuBackend);
 
@@ -15,11 +15,20 @@ describe("score-l2", () => {
 
   it("equals the hand-computed score-weighted MSE through a loaded 1×1 projector", () => {
     const loss = createScoreL2({ inChannels: 4, outChannels: 3, projector: "conv", lossWeight: 2 });
-    const wOIHW = tf.tensor4d(Array.from({ length: 12 }, (_, i) => (i - 6) / 10), [3, 4, 1, 1]);
+    const wOIHW = tf.tensor4d(
+      Array.from({ length: 12 }, (_, i) => (i - 6) / 10),
+      [3, 4, 1, 1],
+    );
     const bias = tf.tensor1d([0.1, -0.2, 0.3]);
     loss.projector[0]!.loadTorch(wOIHW, bias);
     const r = loss.compute(s, t, { teacherScores: scores }).total.dataSync()[0]!;
-    const [sd, td, kd, wd, bd] = [s.dataSync(), t.dataSync(), scores.dataSync(), wOIHW.dataSync(), bias.dataSync()];
+    const [sd, td, kd, wd, bd] = [
+      s.dataSync(),
+      t.dataSync(),
+      scores.dataSync(),
+      wOIHW.dataSync(),
+      bias.dataSync(),
+    ];
     let num = 0;
     let ssum = 0;
     for (let p = 0; p < 12; p++) {
@@ -40,14 +49,19 @@ describe("score-l2", () => {
     expect(id.compute(t, t, { teacherScores: scores }).total.dataSync()[0]).toBe(0);
     const mlp = createScoreL2({ inChannels: 4, outChannels: 3 });
     expect(mlp.variables.map((v) => v.shape)).toEqual([[1, 1, 4, 3], [3], [1, 1, 3, 3], [3]]);
-    expect(() => createScoreL2({ inChannels: 4, outChannels: 3, projector: "none" })).toThrow(/projector 'none' needs inChannels = outChannels/);
+    expect(() => createScoreL2({ inChannels: 4, outChannels: 3, projector: "none" })).toThrow(
+      /projector 'none' needs inChannels = outChannels/,
+    );
     mlp.dispose();
   });
 
   it("one SGD step changes every projector weight", () => {
     const loss = createScoreL2({ inChannels: 4, outChannels: 3, seed: 5 });
     const before = loss.variables.map((v) => v.dataSync().slice());
-    const { grads } = tf.variableGrads(() => loss.compute(s, t, { teacherScores: scores }).total, loss.variables);
+    const { grads } = tf.variableGrads(
+      () => loss.compute(s, t, { teacherScores: scores }).total,
+      loss.variables,
+    );
     tf.train.sgd(0.5).applyGradients(grads);
     loss.variables.forEach((v, i) => expect(v.dataSync().some((x, j) => x !== before[i]![j])).toBe(true));
     loss.dispose();
@@ -62,7 +76,11 @@ describe("score-l2", () => {
     ];
     for (const [name, a, b, k] of cases) {
       const ctx = { teacherScores: k };
-      expectFinite(name, loss.compute(a, b, ctx).total, tf.grad((x: tf.Tensor) => loss.compute(x, b, ctx).total)(a));
+      expectFinite(
+        name,
+        loss.compute(a, b, ctx).total,
+        tf.grad((x: tf.Tensor) => loss.compute(x, b, ctx).total)(a),
+      );
     }
     expectNoLeak(() => loss.compute(s, t, { teacherScores: scores }));
     expect(() => loss.compute(s, t)).toThrow(/score-l2: ctx.teacherScores is required/);

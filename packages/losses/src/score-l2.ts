@@ -9,9 +9,9 @@
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { ConvAdapter } from "./adapters/conv-adapter.js";
-import { assertRank, ctxTensor, scaledLogits, single } from "./logit-ops.js";
-import type { DistillLoss, LossContext, LossResult } from "./types.js";
+import { ConvAdapter } from "./adapters/conv-adapter";
+import { assertRank, ctxTensor, scaledLogits, single } from "./logit-ops";
+import type { DistillLoss, LossContext, LossResult } from "./types";
 
 /**
  * Config of {@link createScoreL2}. Defaults: ultralytics (`mlp` projector; weight 6.0 = the `dis`
@@ -30,7 +30,9 @@ export const ScoreL2Config = z
     seed: z.number().int().default(0),
   })
   .strict()
-  .refine((c) => c.projector !== "none" || c.inChannels === c.outChannels, { message: "projector 'none' needs inChannels = outChannels" });
+  .refine((c) => c.projector !== "none" || c.inChannels === c.outChannels, {
+    message: "projector 'none' needs inChannels = outChannels",
+  });
 /** Parsed {@link ScoreL2Config}. */
 export type ScoreL2Config = z.infer<typeof ScoreL2Config>;
 
@@ -59,7 +61,10 @@ export function createScoreL2(config: z.input<typeof ScoreL2Config>): ScoreL2Los
   const { inChannels: cin, outChannels: cout, seed } = cfg;
   const projector =
     cfg.projector === "mlp"
-      ? [new ConvAdapter({ inChannels: cin, outChannels: cout, relu: true, seed }), new ConvAdapter({ inChannels: cout, outChannels: cout, seed: seed + 2 })]
+      ? [
+          new ConvAdapter({ inChannels: cin, outChannels: cout, relu: true, seed }),
+          new ConvAdapter({ inChannels: cout, outChannels: cout, seed: seed + 2 }),
+        ]
       : cfg.projector === "conv"
         ? [new ConvAdapter({ inChannels: cin, outChannels: cout, seed })]
         : [];
@@ -74,11 +79,15 @@ export function createScoreL2(config: z.input<typeof ScoreL2Config>): ScoreL2Los
       assertRank("score-l2", t, [4], "teacher (NHWC)");
       const [n, h, w, c] = t.shape as [number, number, number, number];
       if (s.shape[0] !== n || s.shape[1] !== h || s.shape[2] !== w || s.shape[3] !== cin || c !== cout) {
-        throw new Error(`score-l2: student [${s.shape.join(",")}] / teacher [${t.shape.join(",")}] do not fit ${cin} → ${cout} channels at equal N,H,W`);
+        throw new Error(
+          `score-l2: student [${s.shape.join(",")}] / teacher [${t.shape.join(",")}] do not fit ${cin} → ${cout} channels at equal N,H,W`,
+        );
       }
       const scores = ctxTensor("score-l2", ctx, "teacherScores", "teacher class logits NHWC [N,H,W,K]");
       if (scores.rank !== 4 || scores.shape[0] !== n || scores.shape[1] !== h || scores.shape[2] !== w) {
-        throw new Error(`score-l2: ctx.teacherScores shape [${scores.shape.join(",")}] does not match the features [${n},${h},${w},*]`);
+        throw new Error(
+          `score-l2: ctx.teacherScores shape [${scores.shape.join(",")}] does not match the features [${n},${h},${w},*]`,
+        );
       }
       return tf.tidy(() => {
         const sp = projector.reduce((x, p) => p.apply(x), s as tf.Tensor4D);

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { seedFamilyCases } from "./seed-losses-cases.js";
-import { SEED_LOSSES, type SeedLossId } from "./seed-losses.js";
-import { pyramidInputs, type PyramidSpec } from "./testing/family-cases.js";
-import { useCpuBackend } from "./testing/backend.js";
-import type { DistillLoss, LossContext } from "./types.js";
+import { seedFamilyCases } from "./seed-losses-cases";
+import { SEED_LOSSES, type SeedLossId } from "./seed-losses";
+import { pyramidInputs, type PyramidSpec } from "./testing/family-cases";
+import { useCpuBackend } from "./testing/backend";
+import type { DistillLoss, LossContext } from "./types";
 
 beforeAll(useCpuBackend);
 
@@ -27,7 +27,11 @@ const spec: PyramidSpec = {
  */
 function runCase(id: SeedLossId, inputs: ReturnType<typeof pyramidInputs>): number {
   const term = seedFamilyCases(spec)[id].terms[0]!;
-  const entry = SEED_LOSSES[id] as unknown as { schema: { parse(x: unknown): unknown }; create(c: unknown): DistillLoss; multiLevel?: boolean };
+  const entry = SEED_LOSSES[id] as unknown as {
+    schema: { parse(x: unknown): unknown };
+    create(c: unknown): DistillLoss;
+    multiLevel?: boolean;
+  };
   const levels = term.levels!;
   const names = (p: string) => levels.map((l) => p.replace("{level}", l));
   const ss = names(term.student).map((n) => inputs.student[n]!);
@@ -47,7 +51,12 @@ function runCase(id: SeedLossId, inputs: ReturnType<typeof pyramidInputs>): numb
     }
     return levels.reduce((acc, _, i) => {
       const loss = entry.create(config);
-      const ctx: LossContext = { ...inputs.ctx, level: i, levels: levels.length, ...Object.fromEntries(from.map((f) => [f.key, f.vals[i]])) };
+      const ctx: LossContext = {
+        ...inputs.ctx,
+        level: i,
+        levels: levels.length,
+        ...Object.fromEntries(from.map((f) => [f.key, f.vals[i]])),
+      };
       const v = loss.compute(ss[i]!, ts[i]!, ctx).total.dataSync()[0]!;
       loss.dispose();
       return acc + v;

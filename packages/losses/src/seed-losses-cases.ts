@@ -4,8 +4,8 @@
  * `{ ...familyCases(spec), ...seedFamilyCases(spec) }` once SEED_LOSSES is in `LOSSES`.
  * Test/bench-only module: not exported from the package index.
  */
-import type { SeedLossId } from "./seed-losses.js";
-import type { FamilyCase, PyramidSpec } from "./testing/family-cases.js";
+import type { SeedLossId } from "./seed-losses";
+import type { FamilyCase, PyramidSpec } from "./testing/family-cases";
 
 /** One case per seed family (teacher `cls.<l>` are logits, hence `scoreKind: "logits"`). */
 export function seedFamilyCases(spec: PyramidSpec): Record<SeedLossId, FamilyCase> {
@@ -17,8 +17,23 @@ export function seedFamilyCases(spec: PyramidSpec): Record<SeedLossId, FamilyCas
     rdkd: { terms: [{ loss: { type: "rdkd", studentChannels: ch, teacherChannels: ch }, ...neck }] },
     ckd: { terms: [{ loss: { type: "ckd", teacherChannels: ch }, ...neck }] },
     confidence: {
-      terms: [{ loss: { type: "confidence", scoreKind: "logits" }, ...neck, ctxFrom: { teacherScores: "teacher:cls.{level}", studentCls: "student:cls.{level}" } }],
+      terms: [
+        {
+          loss: { type: "confidence", scoreKind: "logits" },
+          ...neck,
+          ctxFrom: { teacherScores: "teacher:cls.{level}", studentCls: "student:cls.{level}" },
+        },
+      ],
     },
-    adaptive: { terms: [{ loss: { type: "adaptive", scoreKind: "logits" }, student: "cls.{level}", teacher: "cls.{level}", levels }] },
+    adaptive: {
+      terms: [
+        {
+          loss: { type: "adaptive", scoreKind: "logits" },
+          student: "cls.{level}",
+          teacher: "cls.{level}",
+          levels,
+        },
+      ],
+    },
   } as unknown as Record<SeedLossId, FamilyCase>;
 }

@@ -4,12 +4,15 @@
  * Internal module: not exported from the package index.
  */
 import type * as tf from "@tensorflow/tfjs-core";
-import type { LossContext } from "./types.js";
+import type { LossContext } from "./types";
 
 /** `ctx.boxes` (one flat `n*4` xyxy Float32Array per image, input pixels) for a batch of `n`. */
 export function requireBoxes(op: string, ctx: LossContext | undefined, n: number): Float32Array[] {
   const boxes = ctx?.boxes;
-  if (!boxes || boxes.length !== n) throw new Error(`${op}: ctx.boxes must hold one xyxy Float32Array per image (${n}), got ${boxes ? boxes.length : "none"}`);
+  if (!boxes || boxes.length !== n)
+    throw new Error(
+      `${op}: ctx.boxes must hold one xyxy Float32Array per image (${n}), got ${boxes ? boxes.length : "none"}`,
+    );
   return boxes;
 }
 
@@ -17,8 +20,13 @@ export function requireBoxes(op: string, ctx: LossContext | undefined, n: number
  * The padded input size `[h, w]`: `ctx.imageSize`, else (one level only) `ctx.stride` × the map
  * size of `level`.
  */
-export function requireImageSize(op: string, ctx: LossContext | undefined, levels: readonly tf.Tensor[]): [number, number] {
+export function requireImageSize(
+  op: string,
+  ctx: LossContext | undefined,
+  levels: readonly tf.Tensor[],
+): [number, number] {
   if (ctx?.imageSize) return ctx.imageSize;
-  if (ctx?.stride && levels.length === 1) return [levels[0]!.shape[1]! * ctx.stride, levels[0]!.shape[2]! * ctx.stride];
+  if (ctx?.stride && levels.length === 1)
+    return [levels[0]!.shape[1]! * ctx.stride, levels[0]!.shape[2]! * ctx.stride];
   throw new Error(`${op}: ctx.imageSize (padded input [h, w]) is required (or ctx.stride for one level)`);
 }

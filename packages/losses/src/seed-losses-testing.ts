@@ -25,7 +25,12 @@ export function value(f: () => tf.Scalar): number {
 export function checkGrad(
   f: (x: tf.Tensor) => tf.Scalar,
   x: tf.Tensor,
-  { eps = 1e-2, rtol = 1e-2, atol = 2e-3, maxCoords = 24 }: { eps?: number; rtol?: number; atol?: number; maxCoords?: number } = {},
+  {
+    eps = 1e-2,
+    rtol = 1e-2,
+    atol = 2e-3,
+    maxCoords = 24,
+  }: { eps?: number; rtol?: number; atol?: number; maxCoords?: number } = {},
 ): void {
   const ana = Float64Array.from(tf.tidy(() => tf.grad(f)(x).dataSync()));
   const maxAbs = ana.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
@@ -40,7 +45,10 @@ export function checkGrad(
     };
     const num = (at(eps) - at(-eps)) / (2 * eps);
     const tol = rtol * Math.abs(ana[k]!) + atol * maxAbs;
-    expect(Math.abs(num - ana[k]!), `coordinate ${k}: numeric ${num} vs analytic ${ana[k]}`).toBeLessThanOrEqual(tol);
+    expect(
+      Math.abs(num - ana[k]!),
+      `coordinate ${k}: numeric ${num} vs analytic ${ana[k]}`,
+    ).toBeLessThanOrEqual(tol);
   }
 }
 

@@ -5,10 +5,10 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { randn } from "./seed-losses-testing.js";
-import { SEED_LOSSES, type SeedLossId } from "./seed-losses.js";
-import { useCpuBackend } from "./testing/backend.js";
-import type { DistillLoss, LossContext } from "./types.js";
+import { randn } from "./seed-losses-testing";
+import { SEED_LOSSES, type SeedLossId } from "./seed-losses";
+import { useCpuBackend } from "./testing/backend";
+import type { DistillLoss, LossContext } from "./types";
 
 beforeAll(useCpuBackend);
 
@@ -26,16 +26,29 @@ const CONFIGS: Record<SeedLossId, Record<string, unknown>> = {
 const IDS = Object.keys(SEED_LOSSES) as SeedLossId[];
 
 function create(id: SeedLossId): DistillLoss {
-  const entry = SEED_LOSSES[id] as unknown as { schema: { parse(x: unknown): unknown }; create(c: unknown): DistillLoss };
+  const entry = SEED_LOSSES[id] as unknown as {
+    schema: { parse(x: unknown): unknown };
+    create(c: unknown): DistillLoss;
+  };
   return entry.create(entry.schema.parse({ type: id, ...CONFIGS[id] }));
 }
 
 /** Inputs of a family: two levels (8×8, 4×4) except fsd (one level per instance, as the distiller expands it). */
 function inputs(id: SeedLossId, seed: number): { s: tf.Tensor[]; t: tf.Tensor[]; ctx: LossContext } {
   const sizes = id === "fsd" ? [8] : [8, 4];
-  const [cs, ct] = id === "adaptive" ? [[5, 5], [5, 5]] : [CS, CT];
+  const [cs, ct] =
+    id === "adaptive"
+      ? [
+          [5, 5],
+          [5, 5],
+        ]
+      : [CS, CT];
   const s = sizes.map((h, i) => randn([2, h, h, cs[i]!], seed + i));
-  const t = sizes.map((h, i) => (id === "adaptive" ? tf.tidy(() => tf.sigmoid(randn([2, h, h, ct[i]!], seed + 10 + i, 2))) : randn([2, h, h, ct[i]!], seed + 10 + i)));
+  const t = sizes.map((h, i) =>
+    id === "adaptive"
+      ? tf.tidy(() => tf.sigmoid(randn([2, h, h, ct[i]!], seed + 10 + i, 2)))
+      : randn([2, h, h, ct[i]!], seed + 10 + i),
+  );
   const ctx: LossContext = {
     boxes: [Float32Array.from([4, 4, 40, 30, 30, 34, 60, 62]), new Float32Array(0)],
     imageSize: [64, 64],
@@ -58,12 +71,33 @@ describe("SEED_LOSSES registry", () => {
   });
 
   it("distiller hints: multi-level families and channel alignment", () => {
-    expect(IDS.filter((id) => (SEED_LOSSES[id] as { multiLevel?: boolean }).multiLevel)).toEqual(["rdkd", "ckd", "confidence", "adaptive"]);
-    expect(SEED_LOSSES.fsd.alignsChannels!(SEED_LOSSES.fsd.schema.parse({ studentChannels: 3, teacherChannels: 4 }))).toBe(true);
+    expect(IDS.filter((id) => (SEED_LOSSES[id] as { multiLevel?: boolean }).multiLevel)).toEqual([
+      "rdkd",
+      "ckd",
+      "confidence",
+      "adaptive",
+    ]);
+    expect(
+      SEED_LOSSES.fsd.alignsChannels!(
+        SEED_LOSSES.fsd.schema.parse({ studentChannels: 3, teacherChannels: 4 }),
+      ),
+    ).toBe(true);
     expect(SEED_LOSSES.fsd.alignsChannels!(SEED_LOSSES.fsd.schema.parse({}))).toBe(false);
-    expect(SEED_LOSSES.rdkd.alignsChannels!(SEED_LOSSES.rdkd.schema.parse({ studentChannels: [2], teacherChannels: [2] }))).toBe(true);
-    expect(SEED_LOSSES.ckd.alignsChannels!(SEED_LOSSES.ckd.schema.parse({ studentChannels: [4, 5], teacherChannels: [4, 6] }))).toBe(true);
-    expect(SEED_LOSSES.confidence.alignsChannels!(SEED_LOSSES.confidence.schema.parse({ studentChannels: 4, teacherChannels: [4, 4] }))).toBe(false);
+    expect(
+      SEED_LOSSES.rdkd.alignsChannels!(
+        SEED_LOSSES.rdkd.schema.parse({ studentChannels: [2], teacherChannels: [2] }),
+      ),
+    ).toBe(true);
+    expect(
+      SEED_LOSSES.ckd.alignsChannels!(
+        SEED_LOSSES.ckd.schema.parse({ studentChannels: [4, 5], teacherChannels: [4, 6] }),
+      ),
+    ).toBe(true);
+    expect(
+      SEED_LOSSES.confidence.alignsChannels!(
+        SEED_LOSSES.confidence.schema.parse({ studentChannels: 4, teacherChannels: [4, 4] }),
+      ),
+    ).toBe(false);
   });
 
   for (const id of IDS) {
@@ -72,7 +106,11 @@ describe("SEED_LOSSES registry", () => {
       const { s, t, ctx } = inputs(id, 1);
       const before = tf.memory().numTensors;
       const total = tf.tidy(() => loss.compute(s, t, ctx).total.dataSync()[0]!);
-      const grads = tf.tidy(() => tf.grads((...xs: tf.Tensor[]) => loss.compute(xs, t, ctx).total)(s).map((g) => g.dataSync()));
+      const grads = tf.tidy(() =>
+        tf
+          .grads((...xs: tf.Tensor[]) => loss.compute(xs, t, ctx).total)(s)
+          .map((g) => g.dataSync()),
+      );
       expect(tf.memory().numTensors).toBe(before);
       expect(Number.isFinite(total)).toBe(true);
       expect(total).toBeGreaterThan(0);

@@ -17,7 +17,11 @@ const OPTIONS = {
   config: { type: "string", short: "c", arg: "FILE", help: "experiment config; inspects its --split" },
   split: { type: "string", arg: "NAME", help: "train, val or test (default train)" },
   set: { type: "string", multiple: true, arg: "KEY=VALUE", help: "override a config key (repeatable)" },
-  data: { type: "string", arg: "YAML", help: "a split config instead of --config, e.g. '{type: yolo, dataYaml: coco128/data.yaml, split: train}'" },
+  data: {
+    type: "string",
+    arg: "YAML",
+    help: "a split config instead of --config, e.g. '{type: yolo, dataYaml: coco128/data.yaml, split: train}'",
+  },
   decode: { type: "boolean", help: "also decode every image (finds truncated files)" },
   help: { type: "boolean", short: "h", help: "this help" },
 } as const satisfies OptionTable;
@@ -31,19 +35,31 @@ Options:
 ${optionsHelp(OPTIONS)}`;
 
 /** The split config from --data (validated) or from --config/--split. */
-function splitConfig(o: { config?: string; split?: string; set?: string[]; data?: string }): { cfg: DatasetSplit; name: string } {
+function splitConfig(o: { config?: string; split?: string; set?: string[]; data?: string }): {
+  cfg: DatasetSplit;
+  name: string;
+} {
   if (o.data !== undefined) {
     const raw = parseConfigText(o.data, "--data");
     const r = DatasetSchema.safeParse(raw);
-    if (!r.success) throw new CliError(`invalid --data:\n${formatIssues(DatasetSchema, r.error.issues, raw).map((l) => `  ${l}`).join("\n")}`);
+    if (!r.success)
+      throw new CliError(
+        `invalid --data:\n${formatIssues(DatasetSchema, r.error.issues, raw)
+          .map((l) => `  ${l}`)
+          .join("\n")}`,
+      );
     return { cfg: r.data, name: "data" };
   }
   if (!o.config) throw new UsageError(`--config FILE or --data YAML is required\n\n${USAGE}`);
   const split = o.split ?? "train";
-  if (!["train", "val", "test"].includes(split)) throw new UsageError(`--split: got "${split}"; allowed: train, val, test`);
+  if (!["train", "val", "test"].includes(split))
+    throw new UsageError(`--split: got "${split}"; allowed: train, val, test`);
   const exp = loadExperiment(o.config, (o.set ?? []).map(parseSetArg));
   const cfg = exp.data[split as "train" | "val" | "test"];
-  if (!cfg) throw new CliError(`${o.config}: data.${split} is not configured; allowed: a configured split (${["train", "val", "test"].filter((s) => exp.data[s as "train"]).join(", ")})`);
+  if (!cfg)
+    throw new CliError(
+      `${o.config}: data.${split} is not configured; allowed: a configured split (${["train", "val", "test"].filter((s) => exp.data[s as "train"]).join(", ")})`,
+    );
   return { cfg, name: split };
 }
 

@@ -16,14 +16,32 @@ import { CliError, UsageError } from "../errors";
 import { createRunFolder, RUN_FILES } from "../run-folder";
 
 const OPTIONS = {
-  quick: { type: "boolean", help: "CI smoke run (< 2 minutes): every stage end to end on a tiny budget; shows no gain" },
-  methods: { type: "string", arg: "LIST", help: `distillation methods, comma-separated (default cwd): ${DEMO_METHOD_NAMES.join(", ")}` },
+  quick: {
+    type: "boolean",
+    help: "CI smoke run (< 2 minutes): every stage end to end on a tiny budget; shows no gain",
+  },
+  methods: {
+    type: "string",
+    arg: "LIST",
+    help: `distillation methods, comma-separated (default cwd): ${DEMO_METHOD_NAMES.join(", ")}`,
+  },
   out: { type: "string", arg: "DIR", help: "parent folder of the run folder (default runs)" },
-  name: { type: "string", arg: "NAME", help: "run folder name (default demo, or demo-quick; a suffix -2, -3… when taken)" },
-  seeds: { type: "string", arg: "LIST", help: "students' initialisation and data-order seeds, e.g. 1,2,3: mean ± std and a verdict per method (default 1,2,3; --quick 11; the teacher keeps its seed)" },
+  name: {
+    type: "string",
+    arg: "NAME",
+    help: "run folder name (default demo, or demo-quick; a suffix -2, -3… when taken)",
+  },
+  seeds: {
+    type: "string",
+    arg: "LIST",
+    help: "students' initialisation and data-order seeds, e.g. 1,2,3: mean ± std and a verdict per method (default 1,2,3; --quick 11; the teacher keeps its seed)",
+  },
   epochs: { type: "string", arg: "N", help: "students' epochs (default 6; --quick 2)" },
   "teacher-epochs": { type: "string", arg: "N", help: "teacher's epochs (default 16; --quick 2)" },
-  reuse: { type: "boolean", help: "keep the dataset and the trained teacher in <out>/.kdet-cache and reuse them" },
+  reuse: {
+    type: "boolean",
+    help: "keep the dataset and the trained teacher in <out>/.kdet-cache and reuse them",
+  },
   resume: { type: "string", arg: "DIR", help: "continue an interrupted demo in DIR" },
   backend: { type: "string", arg: "NAME", help: `force the backend: ${BACKENDS.join(", ")}` },
   threads: { type: "string", arg: "N", help: "wasm threads (default: all cores)" },
@@ -70,15 +88,35 @@ function demoChoices(o: ReturnType<typeof parseOptions<typeof OPTIONS>>["values"
   const teacherEpochs = numberOption("teacher-epochs", o["teacher-epochs"], { int: true, min: 1 });
   const preset: DemoPreset = {
     ...base,
-    student: { ...base.student, train: { ...base.student.train, epochs: epochs ?? base.student.train.epochs } },
-    teacher: { ...base.teacher, train: { ...base.teacher.train, epochs: teacherEpochs ?? base.teacher.train.epochs } },
+    student: {
+      ...base.student,
+      train: { ...base.student.train, epochs: epochs ?? base.student.train.epochs },
+    },
+    teacher: {
+      ...base.teacher,
+      train: { ...base.teacher.train, epochs: teacherEpochs ?? base.teacher.train.epochs },
+    },
   };
-  const methods = o.methods === undefined ? [...preset.methods] : o.methods.split(",").map((m) => m.trim()).filter(Boolean);
+  const methods =
+    o.methods === undefined
+      ? [...preset.methods]
+      : o.methods
+          .split(",")
+          .map((m) => m.trim())
+          .filter(Boolean);
   const bad = methods.filter((m) => !(m in DEMO_METHODS));
-  if (bad.length || methods.length === 0) throw new UsageError(`--methods: got "${o.methods}"; allowed: a comma-separated list of ${DEMO_METHOD_NAMES.join(", ")}`);
-  if (new Set(methods).size !== methods.length) throw new UsageError(`--methods: "${o.methods}" names a method twice`);
-  const seeds = o.seeds === undefined ? undefined : o.seeds.split(",").map((v) => numberOption("seeds", v.trim(), { int: true, min: 0 })!);
-  if (seeds && new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds: "${o.seeds}" names a seed twice`);
+  if (bad.length || methods.length === 0)
+    throw new UsageError(
+      `--methods: got "${o.methods}"; allowed: a comma-separated list of ${DEMO_METHOD_NAMES.join(", ")}`,
+    );
+  if (new Set(methods).size !== methods.length)
+    throw new UsageError(`--methods: "${o.methods}" names a method twice`);
+  const seeds =
+    o.seeds === undefined
+      ? undefined
+      : o.seeds.split(",").map((v) => numberOption("seeds", v.trim(), { int: true, min: 0 })!);
+  if (seeds && new Set(seeds).size !== seeds.length)
+    throw new UsageError(`--seeds: "${o.seeds}" names a seed twice`);
   return { preset, methods: methods as DemoMethod[], seeds, reuse: o.reuse ?? false };
 }
 
@@ -89,16 +127,21 @@ export const demoCommand: Command = {
   async run(argv, io) {
     const { values: o } = parseOptions(argv, OPTIONS, USAGE);
     if (o.help) return (io.stdout(`${USAGE}\n`), 0);
-    if (o.backend !== undefined && !BACKENDS.includes(o.backend as never)) throw new UsageError(`--backend: got "${o.backend}"; allowed: ${BACKENDS.join(", ")}`);
+    if (o.backend !== undefined && !BACKENDS.includes(o.backend as never))
+      throw new UsageError(`--backend: got "${o.backend}"; allowed: ${BACKENDS.join(", ")}`);
     const threads = numberOption("threads", o.threads, { int: true, min: 1, max: 256 });
     let dir: string;
     let saved = argv;
     if (o.resume) {
       const extra = Object.keys(o).filter((k) => !RUNTIME_OPTIONS.has(k));
-      if (extra.length) throw new UsageError(`--resume repeats the demo's own options; not allowed with it: ${extra.map((k) => `--${k}`).join(", ")}`);
+      if (extra.length)
+        throw new UsageError(
+          `--resume repeats the demo's own options; not allowed with it: ${extra.map((k) => `--${k}`).join(", ")}`,
+        );
       dir = o.resume;
       const file = path.join(dir, DEMO_ARGS_FILE);
-      if (!existsSync(file)) throw new UsageError(`--resume ${dir}: not a kdet demo folder (no ${DEMO_ARGS_FILE})`);
+      if (!existsSync(file))
+        throw new UsageError(`--resume ${dir}: not a kdet demo folder (no ${DEMO_ARGS_FILE})`);
       const r = DemoArgsSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
       if (!r.success) throw new CliError(`${file}: expected {"argv": [...]}: ${r.error.issues[0]?.message}`);
       saved = r.data.argv;
@@ -108,11 +151,23 @@ export const demoCommand: Command = {
     const out = so.out ?? (o.resume ? path.dirname(o.resume) : "runs");
     if (!o.resume) {
       dir = await createRunFolder(out, so.name ?? (so.quick ? "demo-quick" : "demo"));
-      await writeFile(path.join(dir, DEMO_ARGS_FILE), JSON.stringify({ argv: withoutRuntimeOptions(argv) }, null, 1));
+      await writeFile(
+        path.join(dir, DEMO_ARGS_FILE),
+        JSON.stringify({ argv: withoutRuntimeOptions(argv) }, null, 1),
+      );
     }
     const backend = (o.backend ?? "auto") as (typeof BACKENDS)[number];
     const info = await startBackend(io, backend, threads);
-    const r = await runDemo({ ...choices, dir: dir!, out, resumed: Boolean(o.resume), backend, threads, io, notes: [`kdet demo ${argv.join(" ")}`.trim(), info.message] });
+    const r = await runDemo({
+      ...choices,
+      dir: dir!,
+      out,
+      resumed: Boolean(o.resume),
+      backend,
+      threads,
+      io,
+      notes: [`kdet demo ${argv.join(" ")}`.trim(), info.message],
+    });
     io.stdout(`${r.table}\n\nreport: ${path.join(r.dir, RUN_FILES.report)}\n`);
     return 0;
   },

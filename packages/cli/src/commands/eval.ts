@@ -6,5 +6,9 @@ import type { Command } from "../command";
 export const evalCommand: Command = {
   summary: "COCO mAP of a results file (pycocotools-exact; same as kdet-eval)",
   usage: KDET_EVAL_USAGE.replace(/kdet-eval/g, "kdet eval"),
-  run: async (argv, io) => kdetEvalMain([...argv], { stdout: io.stdout, stderr: (t) => io.stderr(t.replace(/^kdet-eval:/gm, "kdet eval:")) }),
+  run: async (argv, io) =>
+    kdetEvalMain([...argv], {
+      stdout: io.stdout,
+      stderr: (t) => io.stderr(t.replace(/^kdet-eval:/gm, "kdet eval:")),
+    }),
 };

@@ -11,7 +11,12 @@ import path from "node:path";
 import { numberOption, optionsHelp, parseOptions, type OptionTable } from "../args";
 import { startBackend } from "../backend";
 import type { Command } from "../command";
-import { loadGraphExport, verifyGraphExport, writeGraphModel, type GraphExportResult } from "../detectors-api";
+import {
+  loadGraphExport,
+  verifyGraphExport,
+  writeGraphModel,
+  type GraphExportResult,
+} from "../detectors-api";
 import { CliError, UsageError } from "../errors";
 import { readModelMeta } from "../model-meta";
 import { countParams, loadModelFolder } from "../models";
@@ -22,7 +27,11 @@ const OPTIONS = {
   weights: { type: "string", short: "w", arg: "DIR", help: "model folder (runs/<name>/weights)" },
   run: { type: "string", arg: "DIR", help: "a run folder (uses its weights/)" },
   out: { type: "string", short: "o", arg: "DIR", help: "output folder (must not exist or be empty)" },
-  size: { type: "string", arg: "N", help: "input size of the graph (default: the model's training size from kdet.json)" },
+  size: {
+    type: "string",
+    arg: "N",
+    help: "input size of the graph (default: the model's training size from kdet.json)",
+  },
   help: { type: "boolean", short: "h", help: "this help" },
 } as const satisfies OptionTable;
 
@@ -47,18 +56,27 @@ export const exportCommand: Command = {
     const { values: o } = parseOptions(argv, OPTIONS, USAGE);
     if (o.help) return (io.stdout(`${USAGE}\n`), 0);
     const src = o.weights ?? (o.run ? path.join(o.run, RUN_FILES.weights) : undefined);
-    if (!src || !o.out) throw new UsageError(`--weights DIR (or --run DIR) and --out DIR are required\n\n${USAGE}`);
+    if (!src || !o.out)
+      throw new UsageError(`--weights DIR (or --run DIR) and --out DIR are required\n\n${USAGE}`);
     const meta = readModelMeta(src);
     const size = numberOption("size", o.size, { int: true, min: 32, max: 4096 }) ?? meta?.imageSize;
     if (!size) throw new UsageError(`--size is required: ${src} has no kdet.json with the training size`);
     await mkdir(o.out, { recursive: true });
-    if ((await readdir(o.out)).length > 0) throw new CliError(`--out ${o.out}: the folder is not empty; allowed: a new or empty folder (an export never overwrites)`);
+    if ((await readdir(o.out)).length > 0)
+      throw new CliError(
+        `--out ${o.out}: the folder is not empty; allowed: a new or empty folder (an export never overwrites)`,
+      );
     await startBackend(io, "auto");
     const model = await loadModelFolder(src, "--weights");
     try {
       let written: GraphExportResult;
       try {
-        written = await writeGraphModel(model, o.out, { inputSize: size, classNames: meta?.classNames, categoryIds: meta?.categoryIds, postprocess: meta?.postprocess });
+        written = await writeGraphModel(model, o.out, {
+          inputSize: size,
+          classNames: meta?.classNames,
+          categoryIds: meta?.categoryIds,
+          postprocess: meta?.postprocess,
+        });
       } catch (e) {
         throw new CliError(`export ${src}: ${(e as Error).message}`);
       }
@@ -70,7 +88,10 @@ export const exportCommand: Command = {
       } finally {
         loaded.model.dispose();
       }
-      if (!(worst[1] < TOLERANCE)) throw new CliError(`export check failed: output "${worst[0]}" of ${o.out} differs from the trained model by ${worst[1].toExponential(2)} (relative); allowed: < ${TOLERANCE}`);
+      if (!(worst[1] < TOLERANCE))
+        throw new CliError(
+          `export check failed: output "${worst[0]}" of ${o.out} differs from the trained model by ${worst[1].toExponential(2)} (relative); allowed: < ${TOLERANCE}`,
+        );
       const { boxes, scores } = written.meta.outputs;
       io.stdout(
         `exported ${src} -> ${o.out}: TF.js graph model, ${written.files.length} files, ${written.nodes} nodes, ${fmtParams(countParams(model))} parameters, ` +

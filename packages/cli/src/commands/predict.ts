@@ -23,12 +23,26 @@ import { confident } from "../report-samples";
 import { parseSetArg } from "../set-override";
 
 const OPTIONS = {
-  weights: { type: "string", short: "w", arg: "DIR", help: "kdet weights folder (runs/<name>/weights, written by kdet train/distill); not a kdet export folder (exports are TF.js graph models for tf.loadGraphModel)" },
+  weights: {
+    type: "string",
+    short: "w",
+    arg: "DIR",
+    help: "kdet weights folder (runs/<name>/weights, written by kdet train/distill); not a kdet export folder (exports are TF.js graph models for tf.loadGraphModel)",
+  },
   out: { type: "string", short: "o", arg: "DIR", help: "output folder (default predictions/)" },
-  config: { type: "string", short: "c", arg: "FILE", help: "predict on a split of this experiment config instead of image files" },
+  config: {
+    type: "string",
+    short: "c",
+    arg: "FILE",
+    help: "predict on a split of this experiment config instead of image files",
+  },
   split: { type: "string", arg: "NAME", help: "with --config: train, val or test (default test, else val)" },
   set: { type: "string", multiple: true, arg: "KEY=VALUE", help: "with --config: override a config key" },
-  score: { type: "string", arg: "S", help: "minimum score drawn in the PNGs (default 0.25; the json keeps all)" },
+  score: {
+    type: "string",
+    arg: "S",
+    help: "minimum score drawn in the PNGs (default 0.25; the json keeps all)",
+  },
   size: { type: "string", arg: "N", help: "input size (default: the model's training size)" },
   backend: { type: "string", arg: "NAME", help: `${BACKENDS.join(", ")} (default auto)` },
   help: { type: "boolean", short: "h", help: "this help" },
@@ -51,15 +65,18 @@ export const predictCommand: Command = {
     const { values: o, positionals } = parseOptions(argv, OPTIONS, USAGE, [0, 100_000]);
     if (o.help) return (io.stdout(`${USAGE}\n`), 0);
     if (!o.weights) throw new UsageError(`--weights DIR is required\n\n${USAGE}`);
-    if (!o.config && positionals.length === 0) throw new UsageError(`give image files or folders, or --config FILE\n\n${USAGE}`);
-    if (o.backend !== undefined && !BACKENDS.includes(o.backend as never)) throw new UsageError(`--backend: got "${o.backend}"; allowed: ${BACKENDS.join(", ")}`);
+    if (!o.config && positionals.length === 0)
+      throw new UsageError(`give image files or folders, or --config FILE\n\n${USAGE}`);
+    if (o.backend !== undefined && !BACKENDS.includes(o.backend as never))
+      throw new UsageError(`--backend: got "${o.backend}"; allowed: ${BACKENDS.join(", ")}`);
     const minScore = numberOption("score", o.score, { min: 0, max: 1 }) ?? 0.25;
     const meta = readModelMeta(o.weights);
     await startBackend(io, (o.backend as (typeof BACKENDS)[number]) ?? "auto");
     const model = await loadModelFolder(o.weights, "--weights");
     try {
       const size = numberOption("size", o.size, { int: true, min: 32, max: 2048 }) ?? meta?.imageSize;
-      if (!size) throw new UsageError(`--size is required: ${o.weights} has no kdet.json with the training size`);
+      if (!size)
+        throw new UsageError(`--size is required: ${o.weights} has no kdet.json with the training size`);
       let ds: Dataset;
       if (o.config) {
         const exp = loadExperiment(o.config, (o.set ?? []).map(parseSetArg));
@@ -69,26 +86,51 @@ export const predictCommand: Command = {
         ds = await loadSplit(cfg, split);
       } else {
         const names = meta?.classNames ?? Array.from({ length: model.numClasses }, (_, k) => `class${k}`);
-        ds = await imageFolderDataset(listImages(positionals), names, meta?.categoryIds ?? names.map((_, k) => k + 1));
+        ds = await imageFolderDataset(
+          listImages(positionals),
+          names,
+          meta?.categoryIds ?? names.map((_, k) => k + 1),
+        );
       }
-      if (ds.classNames.length !== model.numClasses) throw new CliError(`the data has ${ds.classNames.length} classes, the model ${model.numClasses}`);
+      if (ds.classNames.length !== model.numClasses)
+        throw new CliError(`the data has ${ds.classNames.length} classes, the model ${model.numClasses}`);
       const loader = evalLoader(ds, { batchSize: 8, imageSize: size, cache: false } as never);
-      const bar = new Progress(io, { label: "predict", total: loader.batchesPerEpoch, unit: "img", perTick: 8 });
+      const bar = new Progress(io, {
+        label: "predict",
+        total: loader.batchesPerEpoch,
+        unit: "img",
+        perTick: 8,
+      });
       const { detections } = await predictSplit(model, loader, meta?.postprocess ?? {}, bar);
       bar.finish();
       const out = o.out ?? "predictions";
       await mkdir(out, { recursive: true });
       await writeFile(path.join(out, "predictions.json"), JSON.stringify(toCocoResults(ds, detections)));
       const images = toCocoGt(ds);
-      await writeFile(path.join(out, "images.json"), JSON.stringify({ images: images.images, categories: images.categories }));
+      await writeFile(
+        path.join(out, "images.json"),
+        JSON.stringify({ images: images.images, categories: images.categories }),
+      );
       for (const d of detections) {
         const img = await ds.loadImage(d.index);
         const canvas = upscale(img, 1);
-        drawBoxes(canvas, confident(d, minScore), 1, Math.max(1, Math.round(Math.max(img.width, img.height) / 300)));
-        const stem = path.basename(ds.records[d.index]!.file || String(ds.records[d.index]!.imageId)).replace(/\.[^.]+$/, "");
-        await writeFile(path.join(out, `${stem}.png`), await encodePng({ data: canvas.data, width: canvas.width, height: canvas.height, channels: 3 }));
+        drawBoxes(
+          canvas,
+          confident(d, minScore),
+          1,
+          Math.max(1, Math.round(Math.max(img.width, img.height) / 300)),
+        );
+        const stem = path
+          .basename(ds.records[d.index]!.file || String(ds.records[d.index]!.imageId))
+          .replace(/\.[^.]+$/, "");
+        await writeFile(
+          path.join(out, `${stem}.png`),
+          await encodePng({ data: canvas.data, width: canvas.width, height: canvas.height, channels: 3 }),
+        );
       }
-      io.stdout(`${detections.length} image(s): ${out}/*.png, ${out}/predictions.json (COCO results), ${out}/images.json\n`);
+      io.stdout(
+        `${detections.length} image(s): ${out}/*.png, ${out}/predictions.json (COCO results), ${out}/images.json\n`,
+      );
       return 0;
     } finally {
       model.dispose();

@@ -19,11 +19,33 @@ import { parseSetArg } from "../set-override";
 
 /** Options of `kdet train` and `kdet distill`. */
 export const TRAIN_OPTIONS = {
-  config: { type: "string", short: "c", arg: "FILE", help: "experiment config, YAML or JSON (see `kdet config schema`)" },
-  set: { type: "string", multiple: true, arg: "KEY=VALUE", help: "override a config key (repeatable), e.g. --set train.epochs=5 --set data.batchSize=8" },
-  name: { type: "string", arg: "NAME", help: "run folder name under output.dir (default: `name` of the config, else the file name)" },
-  resume: { type: "string", arg: "DIR", help: "continue the run in DIR (runs/<name>) from its last checkpoint" },
-  backend: { type: "string", arg: "NAME", help: `force the backend: ${BACKENDS.join(", ")} (default: the config's, auto)` },
+  config: {
+    type: "string",
+    short: "c",
+    arg: "FILE",
+    help: "experiment config, YAML or JSON (see `kdet config schema`)",
+  },
+  set: {
+    type: "string",
+    multiple: true,
+    arg: "KEY=VALUE",
+    help: "override a config key (repeatable), e.g. --set train.epochs=5 --set data.batchSize=8",
+  },
+  name: {
+    type: "string",
+    arg: "NAME",
+    help: "run folder name under output.dir (default: `name` of the config, else the file name)",
+  },
+  resume: {
+    type: "string",
+    arg: "DIR",
+    help: "continue the run in DIR (runs/<name>) from its last checkpoint",
+  },
+  backend: {
+    type: "string",
+    arg: "NAME",
+    help: `force the backend: ${BACKENDS.join(", ")} (default: the config's, auto)`,
+  },
   threads: { type: "string", arg: "N", help: "wasm threads (default: all cores)" },
   help: { type: "boolean", short: "h", help: "this help" },
 } as const satisfies OptionTable;
@@ -40,8 +62,14 @@ ${optionsHelp(TRAIN_OPTIONS)}`;
 
 /** Checks that the experiment fits the command (train: no distill terms; distill: terms and a teacher). */
 export function checkKind(kind: "train" | "distill", exp: Experiment, source: string): void {
-  if (kind === "train" && exp.distill.length > 0) throw new CliError(`${source}: distill: got ${exp.distill.length} term(s); kdet train trains without distillation — use kdet distill for this config`);
-  if (kind === "distill" && exp.distill.length === 0) throw new CliError(`${source}: distill: got no terms; allowed: a list of terms, e.g. [{loss: {type: cwd}, student: "neck.p{3..5}", teacher: "neck.p{3..5}", adapter: auto}]`);
+  if (kind === "train" && exp.distill.length > 0)
+    throw new CliError(
+      `${source}: distill: got ${exp.distill.length} term(s); kdet train trains without distillation — use kdet distill for this config`,
+    );
+  if (kind === "distill" && exp.distill.length === 0)
+    throw new CliError(
+      `${source}: distill: got no terms; allowed: a list of terms, e.g. [{loss: {type: cwd}, student: "neck.p{3..5}", teacher: "neck.p{3..5}", adapter: auto}]`,
+    );
 }
 
 /** The run name: --name, the config's `name`, else the config file's name. */
@@ -54,11 +82,15 @@ async function run(kind: "train" | "distill", argv: readonly string[], io: CliIo
   const { values: o } = parseOptions(argv, TRAIN_OPTIONS, u);
   if (o.help) return (io.stdout(`${u}\n`), 0);
   const threads = numberOption("threads", o.threads, { int: true, min: 1, max: 256 });
-  if (o.backend !== undefined && !BACKENDS.includes(o.backend as never)) throw new UsageError(`--backend: got "${o.backend}"; allowed: ${BACKENDS.join(", ")}`);
+  if (o.backend !== undefined && !BACKENDS.includes(o.backend as never))
+    throw new UsageError(`--backend: got "${o.backend}"; allowed: ${BACKENDS.join(", ")}`);
   let exp: Experiment;
   let dir: string;
   if (o.resume) {
-    if (o.config || o.set?.length || o.name) throw new UsageError(`--resume continues a run with its saved config; --config, --set and --name are not allowed with it\n\n${u}`);
+    if (o.config || o.set?.length || o.name)
+      throw new UsageError(
+        `--resume continues a run with its saved config; --config, --set and --name are not allowed with it\n\n${u}`,
+      );
     dir = openRunFolder(o.resume);
     exp = loadExperiment(path.join(dir, RUN_FILES.config));
     checkKind(kind, exp, path.join(dir, RUN_FILES.config));
@@ -71,13 +103,30 @@ async function run(kind: "train" | "distill", argv: readonly string[], io: CliIo
     await writeFile(path.join(dir, RUN_FILES.config), experimentYaml(exp));
   }
   io.stderr(`run folder: ${dir}${o.resume ? " (resumed)" : ""}\n`);
-  const info = await startBackend(io, (o.backend as Experiment["backend"] | undefined) ?? exp.backend, threads ?? exp.threads);
-  const r = await runExperiment(exp, dir, io, { configText: experimentYaml(exp), notes: [`kdet ${kind} ${argv.join(" ")}`, info.message] });
-  io.stdout(`${r.table}\n\nrun folder: ${dir}\nreport: ${path.join(dir, RUN_FILES.report)}\nweights: ${path.join(dir, RUN_FILES.weights)}\n`);
+  const info = await startBackend(
+    io,
+    (o.backend as Experiment["backend"] | undefined) ?? exp.backend,
+    threads ?? exp.threads,
+  );
+  const r = await runExperiment(exp, dir, io, {
+    configText: experimentYaml(exp),
+    notes: [`kdet ${kind} ${argv.join(" ")}`, info.message],
+  });
+  io.stdout(
+    `${r.table}\n\nrun folder: ${dir}\nreport: ${path.join(dir, RUN_FILES.report)}\nweights: ${path.join(dir, RUN_FILES.weights)}\n`,
+  );
   return 0;
 }
 
 /** `kdet train`. */
-export const trainCommand: Command = { summary: "train a detector from a config", usage: usage("train"), run: (a, io) => run("train", a, io) };
+export const trainCommand: Command = {
+  summary: "train a detector from a config",
+  usage: usage("train"),
+  run: (a, io) => run("train", a, io),
+};
 /** `kdet distill`. */
-export const distillCommand: Command = { summary: "distil a student from a teacher, from a config", usage: usage("distill"), run: (a, io) => run("distill", a, io) };
+export const distillCommand: Command = {
+  summary: "distil a student from a teacher, from a config",
+  usage: usage("distill"),
+  run: (a, io) => run("distill", a, io),
+};

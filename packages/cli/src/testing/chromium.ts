@@ -6,9 +6,17 @@ import { chromium, type BrowserContext } from "playwright-core";
 
 /** The Chromium binary: env KDET_CHROMIUM, else the first of the usual Debian/Ubuntu paths. */
 export function chromiumPath(): string {
-  const candidates = [process.env.KDET_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].filter((p): p is string => !!p);
+  const candidates = [
+    process.env.KDET_CHROMIUM,
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+  ].filter((p): p is string => !!p);
   const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`headless Chromium not found (looked for ${candidates.join(", ")}): install it with \`apt-get install -y chromium\` (CI does this in .ci/run) or set KDET_CHROMIUM to its path`);
+  if (!found)
+    throw new Error(
+      `headless Chromium not found (looked for ${candidates.join(", ")}): install it with \`apt-get install -y chromium\` (CI does this in .ci/run) or set KDET_CHROMIUM to its path`,
+    );
   return found;
 }
 
@@ -18,6 +26,14 @@ export function launchChromium(): Promise<BrowserContext> {
   return chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath(),
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }

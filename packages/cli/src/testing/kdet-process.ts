@@ -10,12 +10,26 @@ const root = path.resolve(pkg, "..", "..");
 const tsxLoader = pathToFileURL(createRequire(path.join(root, "package.json")).resolve("tsx")).href;
 
 /** Starts `kdet <args>` in `cwd` (stderr and stdout collected). */
-export function spawnKdet(args: readonly string[], cwd: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ["--import", tsxLoader, "--import", pathToFileURL(path.join(pkg, "bin", "register-hook.mjs")).href, path.join(pkg, "src", "bin.ts"), ...args], {
-    cwd,
-    env: { ...process.env, TSX_TSCONFIG_PATH: path.join(root, "tsconfig.json"), CI: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+export function spawnKdet(
+  args: readonly string[],
+  cwd: string,
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      tsxLoader,
+      "--import",
+      pathToFileURL(path.join(pkg, "bin", "register-hook.mjs")).href,
+      path.join(pkg, "src", "bin.ts"),
+      ...args,
+    ],
+    {
+      cwd,
+      env: { ...process.env, TSX_TSCONFIG_PATH: path.join(root, "tsconfig.json"), CI: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));

@@ -18,7 +18,14 @@ function grads(fused: boolean): tf.Tensor[] {
   const beta = seededTensor([4], 63);
   const r = seededTensor([3, 6, 5, 4], 64);
   const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-    tf.sum(tf.mul(fused ? batchNormSilu(a as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D) : composed(a as tf.Tensor4D, g, b), r));
+    tf.sum(
+      tf.mul(
+        fused
+          ? batchNormSilu(a as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D)
+          : composed(a as tf.Tensor4D, g, b),
+        r,
+      ),
+    );
   return [f(x, gamma, beta), ...tf.grads(f)([x, gamma, beta])];
 }
 
@@ -26,7 +33,9 @@ describe("batchNormSilu", () => {
   for (const backend of ["cpu", "wasm"] as const) {
     it(`value and gradients equal tfjs autodiff of the composed ops (${backend})`, async () => {
       const [ref, fused] = [await runOn("cpu", () => grads(false)), await runOn(backend, () => grads(true))];
-      ["value", "dx", "dgamma", "dbeta"].forEach((name, i) => expect(relativeError(fused[i]!, ref[i]!), name).toBeLessThan(1e-4));
+      ["value", "dx", "dgamma", "dbeta"].forEach((name, i) =>
+        expect(relativeError(fused[i]!, ref[i]!), name).toBeLessThan(1e-4),
+      );
     });
   }
 

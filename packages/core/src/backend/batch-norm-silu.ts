@@ -12,7 +12,12 @@ import * as tf from "@tensorflow/tfjs-core";
  * channel sums via the kdet Sum/Mean kernels), so they use the wasm threads. The running
  * statistics are not tracked (batch stats only).
  */
-export function batchNormSilu(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 1e-3): tf.Tensor4D {
+export function batchNormSilu(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  eps = 1e-3,
+): tf.Tensor4D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const axes = [0, 1, 2];

@@ -63,6 +63,10 @@ export function conv2dBackpropFilterKernel(args: KernelArgs): tf.TensorInfo {
   const dy = input(args, name, "dy");
   const g = convGeometry(x.shape, a.filterShape, a.strides, a.pad, a.dimRoundingMode, false);
   return tf.tidy(() =>
-    conv2dBackpropFilter(asTensor(x, args.backend) as tf.Tensor4D, asTensor(dy, args.backend) as tf.Tensor4D, g),
+    conv2dBackpropFilter(
+      asTensor(x, args.backend) as tf.Tensor4D,
+      asTensor(dy, args.backend) as tf.Tensor4D,
+      g,
+    ),
   );
 }

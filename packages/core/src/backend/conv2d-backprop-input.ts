@@ -11,7 +11,12 @@ import { phaseTransposedConv } from "./phase-plan";
  * `sub[a, b, co, ci] = W[rowTaps[a], colTaps[b], ci, co]`, built in JS from the filter values
  * `w` ([kh, kw, Ci, Co], row-major) — wasm's strided slice/reverse/transpose are slow.
  */
-export function conv2dBackpropInput(dy: tf.Tensor4D, w: Float32Array, filterShape: readonly number[], g: ConvGeometry): tf.Tensor4D {
+export function conv2dBackpropInput(
+  dy: tf.Tensor4D,
+  w: Float32Array,
+  filterShape: readonly number[],
+  g: ConvGeometry,
+): tf.Tensor4D {
   const [, kw, ci, co] = filterShape as [number, number, number, number];
   return phaseTransposedConv(dy, g, ci, (dyw, pad, rowTaps, colTaps) => {
     const jy = rowTaps.length;

@@ -4,7 +4,11 @@ import "../gradients";
 import { initBackend } from "./init-backend";
 import { relativeError, runOn, seededTensor } from "./test-support";
 
-type Pad = "same" | "valid" | number | [[number, number], [number, number], [number, number], [number, number]];
+type Pad =
+  | "same"
+  | "valid"
+  | number
+  | [[number, number], [number, number], [number, number], [number, number]];
 interface Case {
   name: string;
   x: [number, number, number, number];
@@ -20,7 +24,18 @@ const CASES: Case[] = [
   { name: "3x3 s2 same odd", x: [2, 11, 9, 3], w: [3, 3, 3, 4], strides: 2, pad: "same" },
   { name: "3x3 s2 valid", x: [2, 11, 10, 3], w: [3, 3, 3, 4], strides: 2, pad: "valid" },
   { name: "3x3 s2 pad 1", x: [1, 10, 10, 2], w: [3, 3, 2, 5], strides: 2, pad: 1 },
-  { name: "3x3 s2 explicit asym", x: [2, 9, 10, 3], w: [3, 3, 3, 4], strides: 2, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  {
+    name: "3x3 s2 explicit asym",
+    x: [2, 9, 10, 3],
+    w: [3, 3, 3, 4],
+    strides: 2,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  },
   { name: "3x3 strides [1,2] same", x: [2, 8, 9, 3], w: [3, 3, 3, 4], strides: [1, 2], pad: "same" },
   { name: "5x5 s1 same", x: [1, 12, 7, 3], w: [5, 5, 3, 4], strides: 1, pad: "same" },
   { name: "7x7 s1 valid", x: [1, 12, 11, 2], w: [7, 7, 2, 3], strides: 1, pad: "valid" },
@@ -39,7 +54,9 @@ function convGrads(c: Case): tf.Tensor[] {
   const w = seededTensor(c.w, 2) as tf.Tensor4D;
   const probe = tf.conv2d(x, w, c.strides, c.pad);
   const r = seededTensor(probe.shape, 3);
-  const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad), r)));
+  const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad), r)),
+  );
   return g([x, w]);
 }
 
@@ -61,8 +78,16 @@ describe("Conv2DBackpropInput / Conv2DBackpropFilter on wasm equal the cpu backe
       tf.tidy(() => {
         const dy = seededTensor([c.x[0], 5, 5, c.w[3]], 4);
         const attrs = { strides: 2, pad: "same", dataFormat: "NHWC" };
-        tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: seededTensor(c.x, 5), dy }, { ...attrs, filterShape: c.w });
-        tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: seededTensor(c.w, 6) }, { ...attrs, inputShape: [c.x[0], 10, 10, c.x[3]] });
+        tf.engine().runKernel(
+          tf.Conv2DBackpropFilter,
+          { x: seededTensor(c.x, 5), dy },
+          { ...attrs, filterShape: c.w },
+        );
+        tf.engine().runKernel(
+          tf.Conv2DBackpropInput,
+          { dy, filter: seededTensor(c.w, 6) },
+          { ...attrs, inputShape: [c.x[0], 10, 10, c.x[3]] },
+        );
       });
     }
     expect(tf.memory().numTensors).toBe(before);

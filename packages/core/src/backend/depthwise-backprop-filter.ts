@@ -17,9 +17,19 @@ export function depthwiseBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, g: Conv
     const win = paddedInputForConv(x, g);
     const [n, hc, wc, c] = win.x.shape;
     const xT = tf.reshape(tf.transpose(win.x, [1, 2, 0, 3]), [1, hc, wc, n * c]) as tf.Tensor4D;
-    const dyT = tf.reshape(tf.transpose(dy, [1, 2, 0, 3]), [g.outHeight, g.outWidth, n * c, 1]) as tf.Tensor4D;
+    const dyT = tf.reshape(tf.transpose(dy, [1, 2, 0, 3]), [
+      g.outHeight,
+      g.outWidth,
+      n * c,
+      1,
+    ]) as tf.Tensor4D;
     const out = tf.depthwiseConv2d(xT, dyT, 1, win.pad, "NHWC", [g.strideHeight, g.strideWidth]);
-    return tf.reshape(tf.sum(tf.reshape(out, [g.filterHeight, g.filterWidth, n, c]), 2), [g.filterHeight, g.filterWidth, c, 1]);
+    return tf.reshape(tf.sum(tf.reshape(out, [g.filterHeight, g.filterWidth, n, c]), 2), [
+      g.filterHeight,
+      g.filterWidth,
+      c,
+      1,
+    ]);
   });
 }
 
@@ -33,6 +43,10 @@ export function depthwiseBackpropFilterKernel(args: KernelArgs): tf.TensorInfo {
   const dy = input(args, name, "dy");
   const g = convGeometry(x.shape, a.filterShape, a.strides, a.pad, a.dimRoundingMode, true);
   return tf.tidy(() =>
-    depthwiseBackpropFilter(asTensor(x, args.backend) as tf.Tensor4D, asTensor(dy, args.backend) as tf.Tensor4D, g),
+    depthwiseBackpropFilter(
+      asTensor(x, args.backend) as tf.Tensor4D,
+      asTensor(dy, args.backend) as tf.Tensor4D,
+      g,
+    ),
   );
 }

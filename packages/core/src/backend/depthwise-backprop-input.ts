@@ -6,7 +6,9 @@ import { phaseTransposedConv } from "./phase-plan";
 /** Throws unless a depthwise filter `[kh, kw, C, m]` has channel multiplier m = 1. */
 export function assertMultiplierOne(kernel: string, filterShape: readonly number[]): void {
   if (filterShape[3] !== 1) {
-    throw new Error(`${kernel}: channel multiplier ${filterShape[3]} is not supported (only 1); filter shape [${filterShape.join(", ")}]`);
+    throw new Error(
+      `${kernel}: channel multiplier ${filterShape[3]} is not supported (only 1); filter shape [${filterShape.join(", ")}]`,
+    );
   }
 }
 
@@ -17,7 +19,12 @@ export function assertMultiplierOne(kernel: string, filterShape: readonly number
  * (kdet backend.md §3.2), each phase a stride-1 `depthwiseConv2d` with the flipped sub-filter
  * `sub[a, b, c, 0] = W[rowTaps[a], colTaps[b], c, 0]` built in JS from `w` ([kh, kw, C, 1]).
  */
-export function depthwiseBackpropInput(dy: tf.Tensor4D, w: Float32Array, filterShape: readonly number[], g: ConvGeometry): tf.Tensor4D {
+export function depthwiseBackpropInput(
+  dy: tf.Tensor4D,
+  w: Float32Array,
+  filterShape: readonly number[],
+  g: ConvGeometry,
+): tf.Tensor4D {
   const [, kw, c] = filterShape as [number, number, number, number];
   return phaseTransposedConv(dy, g, c, (dyw, pad, rowTaps, colTaps) => {
     const sub = new Float32Array(rowTaps.length * colTaps.length * c);

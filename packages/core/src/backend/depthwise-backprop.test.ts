@@ -28,7 +28,9 @@ function depthwiseGrads(c: Case): tf.Tensor[] {
   const x = seededTensor(c.x, 11) as tf.Tensor4D;
   const w = seededTensor([c.k, c.k, c.x[3], 1], 12) as tf.Tensor4D;
   const r = seededTensor(tf.depthwiseConv2d(x, w, c.strides, c.pad).shape, 13);
-  const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad), r)));
+  const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad), r)),
+  );
   return g([x, w]);
 }
 

@@ -4,7 +4,14 @@
  */
 export { initBackend, defaultWasmThreads, initBackendOptionsSchema } from "./init-backend";
 export type { BackendInfo, BackendName, BackendRequest, InitBackendOptions } from "./init-backend";
-export { registerWasmTrainingKernels, registerCpuFixes, registerKernels, isRegistered, WASM_TRAINING_KERNELS, CPU_FIXES } from "./register-kernels";
+export {
+  registerWasmTrainingKernels,
+  registerCpuFixes,
+  registerKernels,
+  isRegistered,
+  WASM_TRAINING_KERNELS,
+  CPU_FIXES,
+} from "./register-kernels";
 export type { KdetKernel } from "./register-kernels";
 export { findTensorflowPackage, TENSORFLOW_PACKAGES } from "./tensorflow-loader";
 export type { TensorflowPackage } from "./tensorflow-loader";

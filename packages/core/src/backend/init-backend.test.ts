@@ -45,14 +45,22 @@ describe("initBackend", () => {
 
   it("honours env KDET_BACKEND and validates it", async () => {
     process.env.KDET_BACKEND = "cpu";
-    expect(await initBackend({ quiet: true })).toMatchObject({ backend: "cpu", requestSource: "env KDET_BACKEND" });
+    expect(await initBackend({ quiet: true })).toMatchObject({
+      backend: "cpu",
+      requestSource: "env KDET_BACKEND",
+    });
     process.env.KDET_BACKEND = "gpu";
-    await expect(initBackend({ quiet: true })).rejects.toThrow(/KDET_BACKEND='gpu' is not one of auto, tensorflow, wasm, cpu/);
+    await expect(initBackend({ quiet: true })).rejects.toThrow(
+      /KDET_BACKEND='gpu' is not one of auto, tensorflow, wasm, cpu/,
+    );
   });
 
   it("an explicit option wins over the environment", async () => {
     process.env.KDET_BACKEND = "cpu";
-    expect(await initBackend({ backend: "wasm", quiet: true })).toMatchObject({ backend: "wasm", requestSource: "option" });
+    expect(await initBackend({ backend: "wasm", quiet: true })).toMatchObject({
+      backend: "wasm",
+      requestSource: "option",
+    });
   });
 
   it("a forced tensorflow backend that is not installed throws and says how to install it", async () => {
@@ -62,7 +70,9 @@ describe("initBackend", () => {
   });
 
   it("rejects bad options", async () => {
-    await expect(initBackend({ backend: "metal" as "cpu" })).rejects.toThrow(/invalid options \{"backend":"metal"\}: backend: .*allowed: backend auto\|tensorflow\|wasm\|cpu/);
+    await expect(initBackend({ backend: "metal" as "cpu" })).rejects.toThrow(
+      /invalid options \{"backend":"metal"\}: backend: .*allowed: backend auto\|tensorflow\|wasm\|cpu/,
+    );
     await expect(initBackend({ threads: 0 })).rejects.toThrow(/invalid options \{"threads":0\}: threads: /);
   });
 });

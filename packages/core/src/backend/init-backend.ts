@@ -1,7 +1,12 @@
 import os from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { CPU_FIXES, registerCpuFixes, registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from "./register-kernels";
+import {
+  CPU_FIXES,
+  registerCpuFixes,
+  registerWasmTrainingKernels,
+  WASM_TRAINING_KERNELS,
+} from "./register-kernels";
 import { loadTensorflowBackend } from "./tensorflow-loader";
 import { unrefWasmWorkers, wasmDistDir, wasmThreadsPatchApplied } from "./wasm-threads";
 
@@ -57,7 +62,8 @@ function parseEnvBackend(): BackendRequest | undefined {
   const raw = process.env.KDET_BACKEND;
   if (raw == null || raw === "") return undefined;
   const parsed = z.enum(BACKEND_REQUESTS).safeParse(raw);
-  if (!parsed.success) throw new Error(`initBackend: env KDET_BACKEND='${raw}' is not one of ${BACKEND_REQUESTS.join(", ")}`);
+  if (!parsed.success)
+    throw new Error(`initBackend: env KDET_BACKEND='${raw}' is not one of ${BACKEND_REQUESTS.join(", ")}`);
   return parsed.data;
 }
 
@@ -65,7 +71,8 @@ function parseEnvThreads(): number | undefined {
   const raw = process.env.KDET_THREADS;
   if (raw == null || raw === "") return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`initBackend: env KDET_THREADS='${raw}' is not an integer >= 1`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`initBackend: env KDET_THREADS='${raw}' is not an integer >= 1`);
   return n;
 }
 
@@ -93,7 +100,8 @@ async function startWasm(threads: number): Promise<{ threads: number; note: stri
   await activate("wasm");
   unrefWasmWorkers();
   const actual = wasm.getThreadsCount();
-  if (actual !== threads && note === "") note = `; ${actual} thread(s): wasm was already initialized in this process`;
+  if (actual !== threads && note === "")
+    note = `; ${actual} thread(s): wasm was already initialized in this process`;
   return { threads: actual, note };
 }
 
@@ -126,8 +134,12 @@ export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo>
 async function initBackendNow(opts: InitBackendOptions): Promise<BackendInfo> {
   const parsed = initBackendOptionsSchema.safeParse(opts);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(options)"}: ${i.message}`).join("; ");
-    throw new Error(`initBackend: invalid options ${JSON.stringify(opts)}: ${issues} (allowed: backend auto|tensorflow|wasm|cpu, threads integer 1..256, quiet boolean)`);
+    const issues = parsed.error.issues
+      .map((i) => `${i.path.join(".") || "(options)"}: ${i.message}`)
+      .join("; ");
+    throw new Error(
+      `initBackend: invalid options ${JSON.stringify(opts)}: ${issues} (allowed: backend auto|tensorflow|wasm|cpu, threads integer 1..256, quiet boolean)`,
+    );
   }
   const o = parsed.data;
   const env = parseEnvBackend();
@@ -145,30 +157,52 @@ async function initBackendNow(opts: InitBackendOptions): Promise<BackendInfo> {
         info = { threads: null, kernels: [], why: `native libtensorflow from ${pkg.name}` };
       } else if (name === "wasm") {
         const w = await startWasm(threads);
-        info = { threads: w.threads, kernels: WASM_TRAINING_KERNELS.map((k) => k.kernelName), why: `XNNPACK + kdet training kernels${w.note}` };
+        info = {
+          threads: w.threads,
+          kernels: WASM_TRAINING_KERNELS.map((k) => k.kernelName),
+          why: `XNNPACK + kdet training kernels${w.note}`,
+        };
       } else {
         await startCpu();
-        info = { threads: 1, kernels: CPU_FIXES.map((k) => k.kernelName), why: "pure-JS kernels (slow) + kdet fixes" };
+        info = {
+          threads: 1,
+          kernels: CPU_FIXES.map((k) => k.kernelName),
+          why: "pure-JS kernels (slow) + kdet fixes",
+        };
       }
       const source = requested === "auto" ? "auto" : `forced by ${requestSource}`;
-      const skip = skipped.length > 0 ? `; skipped ${skipped.map((s) => `${s.backend} (${s.reason})`).join(", ")}` : "";
+      const skip =
+        skipped.length > 0 ? `; skipped ${skipped.map((s) => `${s.backend} (${s.reason})`).join(", ")}` : "";
       const message = `kdet backend: ${name}${info.threads != null ? `, ${info.threads} thread(s)` : ""} [${source}] — ${info.why}${skip}`;
       report(name, requested, message, o.quiet ?? false);
-      return { backend: name, requested, requestSource, threads: info.threads, kernels: info.kernels, skipped, message };
+      return {
+        backend: name,
+        requested,
+        requestSource,
+        threads: info.threads,
+        kernels: info.kernels,
+        skipped,
+        message,
+      };
     } catch (e) {
       const reason = (e as Error).message;
-      if (requested !== "auto") throw new Error(`initBackend: backend '${name}' (${requestSource}) is not available: ${reason}`);
+      if (requested !== "auto")
+        throw new Error(`initBackend: backend '${name}' (${requestSource}) is not available: ${reason}`);
       skipped.push({ backend: name, reason });
     }
   }
-  throw new Error(`initBackend: no backend could be initialized: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join("; ")}`);
+  throw new Error(
+    `initBackend: no backend could be initialized: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join("; ")}`,
+  );
 }
 
 function report(name: BackendName, requested: BackendRequest, message: string, quiet: boolean): void {
   if (message === lastMessage) return;
   lastMessage = message;
   if (name === "cpu" && requested === "auto") {
-    console.warn(`\n*** WARNING: ${message}\n*** Training on the pure-JS cpu backend is ~300x slower than wasm. ***\n`);
+    console.warn(
+      `\n*** WARNING: ${message}\n*** Training on the pure-JS cpu backend is ~300x slower than wasm. ***\n`,
+    );
   } else if (!quiet) {
     console.info(message);
   }

@@ -55,7 +55,13 @@ export function phaseTransposedConv(
       const rt = rows.taps[py] ?? [];
       const ct = cols.taps[px] ?? [];
       if (rt.length === 0 || ct.length === 0) return tf.zeros([n, rows.count, cols.count, channels]);
-      const w = windowForConv(dy, rows.first - (rt.length - 1), rows.count + rt.length - 1, cols.first - (ct.length - 1), cols.count + ct.length - 1);
+      const w = windowForConv(
+        dy,
+        rows.first - (rt.length - 1),
+        rows.count + rt.length - 1,
+        cols.first - (ct.length - 1),
+        cols.count + ct.length - 1,
+      );
       return subConv(w.x, w.pad, rt, ct);
     };
     let full: tf.Tensor4D;
@@ -65,7 +71,8 @@ export function phaseTransposedConv(
       const rowBands: tf.Tensor4D[] = [];
       for (let py = 0; py < g.strideHeight; py++) {
         const parts: tf.Tensor4D[] = [];
-        for (let px = 0; px < g.strideWidth; px++) parts.push(tf.reshape(phase(py, px), [n * rows.count, cols.count, 1, channels]));
+        for (let px = 0; px < g.strideWidth; px++)
+          parts.push(tf.reshape(phase(py, px), [n * rows.count, cols.count, 1, channels]));
         const band = parts.length === 1 ? parts[0]! : tf.concat(parts, 2);
         rowBands.push(tf.reshape(band, [n, rows.count, 1, cols.count * g.strideWidth * channels]));
       }

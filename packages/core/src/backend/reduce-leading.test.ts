@@ -28,10 +28,15 @@ describe("Sum and Mean on wasm (leading axes via average pooling) equal the cpu 
       };
       const cpu = await runOn("cpu", run);
       const wasm = await runOn("wasm", run);
-      ["sum", "mean", "grad"].forEach((name, i) => expect(relativeError(wasm[i]!, cpu[i]!), name).toBeLessThan(1e-5));
+      ["sum", "mean", "grad"].forEach((name, i) =>
+        expect(relativeError(wasm[i]!, cpu[i]!), name).toBeLessThan(1e-5),
+      );
       const shapeOn = async (backend: "cpu" | "wasm") => {
         await initBackend({ backend, quiet: true });
-        return tf.tidy(() => [tf.sum(tf.ones(shape), axes, keepDims).shape, tf.mean(tf.ones(shape), axes, keepDims).shape]);
+        return tf.tidy(() => [
+          tf.sum(tf.ones(shape), axes, keepDims).shape,
+          tf.mean(tf.ones(shape), axes, keepDims).shape,
+        ]);
       };
       expect(await shapeOn("wasm")).toEqual(await shapeOn("cpu"));
     });

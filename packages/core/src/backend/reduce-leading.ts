@@ -23,7 +23,8 @@ export function meanLeading(x: tf.Tensor, k: number): tf.Tensor {
     const b = x.shape.slice(k === 1 ? 0 : 1, k).reduce((p, d) => p * d, 1);
     const q = x.size / (a * b);
     const pooled = tf.avgPool(tf.reshape(x, [a, b, 1, q]) as tf.Tensor4D, [b, 1], 1, "valid");
-    const mean = a === 1 ? pooled : tf.avgPool(tf.reshape(pooled, [1, a, 1, q]) as tf.Tensor4D, [a, 1], 1, "valid");
+    const mean =
+      a === 1 ? pooled : tf.avgPool(tf.reshape(pooled, [1, a, 1, q]) as tf.Tensor4D, [a, 1], 1, "valid");
     return tf.reshape(mean, [q]);
   });
 }

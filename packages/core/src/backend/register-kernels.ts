@@ -71,7 +71,13 @@ export function registerKernels(backendName: string, kernels: readonly KdetKerne
     const kernelFunc: Tagged = (args) => k.kernelFunc(args as KernelArgs, builtin);
     kernelFunc[KDET] = k;
     if (current != null) tf.unregisterKernel(k.kernelName, backendName);
-    tf.registerKernel({ kernelName: k.kernelName, backendName, kernelFunc, setupFunc: current?.setupFunc, disposeFunc: current?.disposeFunc });
+    tf.registerKernel({
+      kernelName: k.kernelName,
+      backendName,
+      kernelFunc,
+      setupFunc: current?.setupFunc,
+      disposeFunc: current?.disposeFunc,
+    });
   }
 }
 

@@ -13,11 +13,41 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: "x2 upsample, batch 3", x: [3, 4, 5, 2], size: [8, 10], alignCorners: false, halfPixelCenters: false },
-  { name: "non-integer scale, batch 2", x: [2, 5, 7, 3], size: [9, 11], alignCorners: false, halfPixelCenters: false },
-  { name: "alignCorners, batch 2", x: [2, 5, 7, 3], size: [9, 11], alignCorners: true, halfPixelCenters: false },
-  { name: "halfPixelCenters, batch 2", x: [2, 5, 7, 3], size: [9, 11], alignCorners: false, halfPixelCenters: true },
-  { name: "downsample, batch 2", x: [2, 8, 8, 2], size: [3, 5], alignCorners: false, halfPixelCenters: false },
+  {
+    name: "x2 upsample, batch 3",
+    x: [3, 4, 5, 2],
+    size: [8, 10],
+    alignCorners: false,
+    halfPixelCenters: false,
+  },
+  {
+    name: "non-integer scale, batch 2",
+    x: [2, 5, 7, 3],
+    size: [9, 11],
+    alignCorners: false,
+    halfPixelCenters: false,
+  },
+  {
+    name: "alignCorners, batch 2",
+    x: [2, 5, 7, 3],
+    size: [9, 11],
+    alignCorners: true,
+    halfPixelCenters: false,
+  },
+  {
+    name: "halfPixelCenters, batch 2",
+    x: [2, 5, 7, 3],
+    size: [9, 11],
+    alignCorners: false,
+    halfPixelCenters: true,
+  },
+  {
+    name: "downsample, batch 2",
+    x: [2, 8, 8, 2],
+    size: [3, 5],
+    alignCorners: false,
+    halfPixelCenters: false,
+  },
 ];
 
 /**
@@ -27,7 +57,15 @@ const CASES: Case[] = [
 async function referenceGrad(c: Case): Promise<Float32Array> {
   const n = c.x.reduce((a, b) => a * b, 1);
   const [src] = await runOn("cpu", () => [
-    tf.image.resizeNearestNeighbor(tf.tensor4d(Float32Array.from({ length: n }, (_, i) => i), c.x), c.size, c.alignCorners, c.halfPixelCenters),
+    tf.image.resizeNearestNeighbor(
+      tf.tensor4d(
+        Float32Array.from({ length: n }, (_, i) => i),
+        c.x,
+      ),
+      c.size,
+      c.alignCorners,
+      c.halfPixelCenters,
+    ),
   ]);
   const dy = seeded(src!.length, 41);
   const dx = new Float32Array(n);
@@ -38,7 +76,16 @@ async function referenceGrad(c: Case): Promise<Float32Array> {
 function resizeGrad(c: Case): tf.Tensor[] {
   const x = seededTensor(c.x, 40) as tf.Tensor4D;
   const dy = seededTensor([c.x[0], c.size[0], c.size[1], c.x[3]], 41);
-  return [tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(a as tf.Tensor4D, c.size, c.alignCorners, c.halfPixelCenters), dy)))(x)];
+  return [
+    tf.grad((a: tf.Tensor) =>
+      tf.sum(
+        tf.mul(
+          tf.image.resizeNearestNeighbor(a as tf.Tensor4D, c.size, c.alignCorners, c.halfPixelCenters),
+          dy,
+        ),
+      ),
+    )(x),
+  ];
 }
 
 describe("ResizeNearestNeighborGrad (kdet fix on cpu, kdet kernel on wasm) is the adjoint of the forward resize", () => {

@@ -8,7 +8,13 @@ import { attrsOf, input, readFloat32, type KernelArgs } from "./kernel-io";
  * `scale·(i + 0.5)` with half-pixel centers else `scale·i`, rounded (alignCorners) or floored,
  * clamped to [0, in - 1].
  */
-export function nearestSourceIndex(i: number, inSize: number, outSize: number, alignCorners: boolean, halfPixelCenters: boolean): number {
+export function nearestSourceIndex(
+  i: number,
+  inSize: number,
+  outSize: number,
+  alignCorners: boolean,
+  halfPixelCenters: boolean,
+): number {
   const a = alignCorners && outSize > 1 ? 1 : 0;
   const scale = (inSize - a) / (outSize - a);
   const frac = halfPixelCenters ? scale * (i + 0.5) : scale * i;
@@ -31,8 +37,12 @@ export function resizeNearestNeighborGradValues(
 ): Float32Array {
   const [nb, h, w, c] = imageShape as [number, number, number, number];
   const [, oh, ow] = dyShape as [number, number, number];
-  const rows = Int32Array.from({ length: oh }, (_, i) => nearestSourceIndex(i, h, oh, alignCorners, halfPixelCenters));
-  const cols = Int32Array.from({ length: ow }, (_, j) => nearestSourceIndex(j, w, ow, alignCorners, halfPixelCenters));
+  const rows = Int32Array.from({ length: oh }, (_, i) =>
+    nearestSourceIndex(i, h, oh, alignCorners, halfPixelCenters),
+  );
+  const cols = Int32Array.from({ length: ow }, (_, j) =>
+    nearestSourceIndex(j, w, ow, alignCorners, halfPixelCenters),
+  );
   const dx = new Float32Array(nb * h * w * c);
   let src = 0;
   for (let n = 0; n < nb; n++) {
@@ -53,6 +63,12 @@ export function resizeNearestNeighborGradKernel(args: KernelArgs): tf.TensorInfo
   const a = attrsOf<tf.ResizeNearestNeighborGradAttrs>(args);
   const images = input(args, name, "images");
   const dy = input(args, name, "dy");
-  const dx = resizeNearestNeighborGradValues(readFloat32(dy, args.backend), images.shape, dy.shape, a.alignCorners, a.halfPixelCenters ?? false);
+  const dx = resizeNearestNeighborGradValues(
+    readFloat32(dy, args.backend),
+    images.shape,
+    dy.shape,
+    a.alignCorners,
+    a.halfPixelCenters ?? false,
+  );
   return tf.tensor(dx, images.shape, "float32");
 }

@@ -21,7 +21,9 @@ describe("SplitV on wasm (kdet kernel) and Concat equal the cpu backend", () => 
         const cat = tf.concat([x, y, x], axis);
         const parts = tf.split(cat, [a[axis]!, b[axis]!, a[axis]!], axis);
         const r = seededTensor(cat.shape, 73);
-        const [gx, gy] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.concat([p, q, p], axis), r)))([x, y]);
+        const [gx, gy] = tf.grads((p: tf.Tensor, q: tf.Tensor) =>
+          tf.sum(tf.mul(tf.concat([p, q, p], axis), r)),
+        )([x, y]);
         return [cat, ...parts, gx!, gy!];
       };
       const cpu = await runOn("cpu", run);
@@ -34,7 +36,11 @@ describe("SplitV on wasm (kdet kernel) and Concat equal the cpu backend", () => 
     const run = () => {
       const i = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], "int32");
       const b = tf.tensor2d([1, 0, 1, 1, 0, 0], [3, 2], "bool");
-      return [tf.concat([i, i], 1), tf.cast(tf.concat([b, b], 0), "int32"), ...tf.split(tf.concat([i, i], 1), 2, 1)];
+      return [
+        tf.concat([i, i], 1),
+        tf.cast(tf.concat([b, b], 0), "int32"),
+        ...tf.split(tf.concat([i, i], 1), 2, 1),
+      ];
     };
     const cpu = await runOn("cpu", run);
     const wasm = await runOn("wasm", run);

@@ -18,7 +18,10 @@ function makeUserProject(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "kdet-user-project-"));
   const pkg = path.join(dir, "node_modules", "@tensorflow", "tfjs-node");
   mkdirSync(pkg, { recursive: true });
-  writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name: "@tensorflow/tfjs-node", version: "4.22.0", main: "index.js" }));
+  writeFileSync(
+    path.join(pkg, "package.json"),
+    JSON.stringify({ name: "@tensorflow/tfjs-node", version: "4.22.0", main: "index.js" }),
+  );
   writeFileSync(
     path.join(pkg, "index.js"),
     `const tf = require(${JSON.stringify(require.resolve("@tensorflow/tfjs-core"))});
@@ -46,7 +49,13 @@ describe("tensorflow backend discovery", () => {
   it("initBackend run from the user's project selects 'tensorflow' first", async () => {
     process.chdir(project);
     const info = await initBackend({ quiet: true });
-    expect(info).toMatchObject({ backend: "tensorflow", requested: "auto", threads: null, kernels: [], skipped: [] });
+    expect(info).toMatchObject({
+      backend: "tensorflow",
+      requested: "auto",
+      threads: null,
+      kernels: [],
+      skipped: [],
+    });
     expect(info.message).toMatch(/native libtensorflow from @tensorflow\/tfjs-node/);
     expect(tf.getBackend()).toBe("tensorflow");
     process.chdir(cwd);

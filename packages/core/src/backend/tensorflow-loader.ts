@@ -18,7 +18,9 @@ export interface TensorflowPackage {
  * layout a user's tfjs-node is only visible from the user's project). They are never dependencies
  * of kdet: their install downloads libtensorflow.
  */
-export function findTensorflowPackage(searchDirs: readonly string[] = defaultSearchDirs()): TensorflowPackage | null {
+export function findTensorflowPackage(
+  searchDirs: readonly string[] = defaultSearchDirs(),
+): TensorflowPackage | null {
   for (const name of TENSORFLOW_PACKAGES) {
     for (const dir of searchDirs) {
       try {
@@ -53,7 +55,9 @@ export async function loadTensorflowBackend(searchDirs?: readonly string[]): Pro
     throw new Error(`${pkg.name} is installed at ${pkg.path} but failed to load: ${(e as Error).message}`);
   }
   if (tf.findBackendFactory("tensorflow") == null) {
-    throw new Error(`${pkg.name} loaded from ${pkg.path} but registered no 'tensorflow' backend with this @tensorflow/tfjs-core`);
+    throw new Error(
+      `${pkg.name} loaded from ${pkg.path} but registered no 'tensorflow' backend with this @tensorflow/tfjs-core`,
+    );
   }
   return pkg;
 }

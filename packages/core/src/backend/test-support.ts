@@ -15,7 +15,13 @@ export function seeded(n: number, seed: number): Float32Array {
 
 /** A seeded random tensor of `shape`. */
 export function seededTensor(shape: number[], seed: number): tf.Tensor {
-  return tf.tensor(seeded(shape.reduce((a, b) => a * b, 1), seed), shape);
+  return tf.tensor(
+    seeded(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  );
 }
 
 /** Activates `backend` (kdet kernels/fixes registered), runs `fn` in a tidy and returns the values of its tensors. */

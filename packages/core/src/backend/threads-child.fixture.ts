@@ -16,8 +16,12 @@ const outs = tf.tidy(() => {
   const attrs = { strides: 2, pad: "same", dataFormat: "NHWC" };
   return [
     tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, "same"),
-    tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { ...attrs, filterShape: w.shape }) as tf.Tensor,
-    tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { ...attrs, inputShape: x.shape }) as tf.Tensor,
+    tf
+      .engine()
+      .runKernel(tf.Conv2DBackpropFilter, { x, dy }, { ...attrs, filterShape: w.shape }) as tf.Tensor,
+    tf
+      .engine()
+      .runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { ...attrs, inputShape: x.shape }) as tf.Tensor,
   ];
 });
 const hash = createHash("sha256");

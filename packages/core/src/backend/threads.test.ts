@@ -8,7 +8,11 @@ const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 
 /** Runs the fixture in plain Node (via tsx) with KDET_THREADS=threads (default: unset); it must exit by itself. */
 function runChild(threads?: number): { status: number | null; out: string; err: string } {
-  const env: NodeJS.ProcessEnv = { ...process.env, KDET_THREADS: threads == null ? "" : String(threads), KDET_BACKEND: "" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KDET_THREADS: threads == null ? "" : String(threads),
+    KDET_BACKEND: "",
+  };
   delete env.VITEST;
   const r = spawnSync(process.execPath, ["--import", "tsx", fixture], {
     cwd: repoRoot,

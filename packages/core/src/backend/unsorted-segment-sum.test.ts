@@ -23,7 +23,13 @@ describe("UnsortedSegmentSum on wasm (gather gradient) equals the cpu backend", 
   }
 
   it("sums int32 segments and drops out-of-range ids, like the cpu kernel", async () => {
-    const run = () => [tf.unsortedSegmentSum(tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [4, 2], "int32"), tf.tensor1d([1, -1, 1, 4], "int32"), 3)];
+    const run = () => [
+      tf.unsortedSegmentSum(
+        tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [4, 2], "int32"),
+        tf.tensor1d([1, -1, 1, 4], "int32"),
+        3,
+      ),
+    ];
     const [cpu] = await runOn("cpu", run);
     const [wasm] = await runOn("wasm", run);
     expect(Array.from(wasm!)).toEqual([0, 0, 6, 8, 0, 0]);

@@ -13,7 +13,8 @@ export function unsortedSegmentSumValues(
   numSegments: number,
 ): Float32Array | Int32Array {
   const inner = ids.length === 0 ? 0 : x.length / ids.length;
-  const out = x instanceof Int32Array ? new Int32Array(numSegments * inner) : new Float32Array(numSegments * inner);
+  const out =
+    x instanceof Int32Array ? new Int32Array(numSegments * inner) : new Float32Array(numSegments * inner);
   for (let i = 0; i < ids.length; i++) {
     const s = ids[i]!;
     if (s < 0 || s >= numSegments) continue;

@@ -20,10 +20,23 @@ const SHAPES: Record<string, number[]> = {
  * gather, SiLU. Returns the loss and all parameter gradients (in SHAPES order).
  */
 function netGrads(): tf.Tensor[] {
-  const params = Object.entries(SHAPES).map(([name, shape], i) => tf.variable(seededTensor(shape, 100 + i).mul(0.5), true, `p_${name}_${Math.random()}`));
-  const [stem, dw, pw, c3, dw2, head, table] = params as [tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R2>];
+  const params = Object.entries(SHAPES).map(([name, shape], i) =>
+    tf.variable(seededTensor(shape, 100 + i).mul(0.5), true, `p_${name}_${Math.random()}`),
+  );
+  const [stem, dw, pw, c3, dw2, head, table] = params as [
+    tf.Variable<tf.Rank.R4>,
+    tf.Variable<tf.Rank.R4>,
+    tf.Variable<tf.Rank.R4>,
+    tf.Variable<tf.Rank.R4>,
+    tf.Variable<tf.Rank.R4>,
+    tf.Variable<tf.Rank.R4>,
+    tf.Variable<tf.Rank.R2>,
+  ];
   const x = seededTensor([2, 16, 16, 3], 1) as tf.Tensor4D;
-  const idx = tf.tensor1d(Array.from(seeded(32, 2), (v) => Math.floor((v + 1) * 5)), "int32");
+  const idx = tf.tensor1d(
+    Array.from(seeded(32, 2), (v) => Math.floor((v + 1) * 5)),
+    "int32",
+  );
   const silu = (t: tf.Tensor4D) => tf.mul(t, tf.sigmoid(t)) as tf.Tensor4D;
   const loss = (): tf.Scalar => {
     const a = silu(tf.conv2d(x, stem, 2, "same")); // [2,8,8,8]
@@ -60,7 +73,10 @@ describe("a small detector-like net trains identically on wasm+kdet kernels and 
     expect(Math.abs(wasm[0]![0]! - cpu[0]![0]!)).toBeLessThan(1e-5 * Math.abs(cpu[0]![0]!));
     Object.keys(SHAPES).forEach((name, i) => {
       const g = cpu[i + 1]!;
-      expect(g.some((v) => v !== 0), `${name} has a nonzero gradient`).toBe(true);
+      expect(
+        g.some((v) => v !== 0),
+        `${name} has a nonzero gradient`,
+      ).toBe(true);
       expect(relativeError(wasm[i + 1]!, g), name).toBeLessThan(1e-4);
     });
   });

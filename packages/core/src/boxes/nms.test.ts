@@ -3,7 +3,12 @@ import { Rng } from "../random";
 import { batchedNms, nms, pairIou } from "./nms";
 
 /** Brute force: per class, repeatedly take the best remaining box and delete its overlaps. */
-function bruteForce(boxes: Float32Array, scores: Float32Array, classes: Int32Array, thr: number): Set<number> {
+function bruteForce(
+  boxes: Float32Array,
+  scores: Float32Array,
+  classes: Int32Array,
+  thr: number,
+): Set<number> {
   const kept = new Set<number>();
   for (const c of new Set(classes)) {
     let rest = [...scores.keys()].filter((i) => classes[i] === c);
@@ -21,10 +26,14 @@ describe("nms", () => {
     const rng = new Rng(3);
     for (let trial = 0; trial < 20; trial++) {
       const n = 60;
-      const boxes = new Float32Array(4 * n), scores = new Float32Array(n), classes = new Int32Array(n);
+      const boxes = new Float32Array(4 * n),
+        scores = new Float32Array(n),
+        classes = new Int32Array(n);
       for (let i = 0; i < n; i++) {
-        const cx = rng.int(0, 4) * 30 + rng.uniform(-5, 5), cy = rng.uniform(0, 40);
-        const w = rng.uniform(10, 30), h = rng.uniform(10, 30);
+        const cx = rng.int(0, 4) * 30 + rng.uniform(-5, 5),
+          cy = rng.uniform(0, 40);
+        const w = rng.uniform(10, 30),
+          h = rng.uniform(10, 30);
         boxes.set([cx, cy, cx + w, cy + h], 4 * i);
         scores[i] = rng.next();
         classes[i] = rng.int(0, 3);
@@ -47,7 +56,11 @@ describe("nms", () => {
   });
 
   it("batches per image", () => {
-    const img = { boxes: new Float32Array([0, 0, 10, 10, 1, 1, 10, 10]), scores: new Float32Array([0.5, 0.8]), classes: new Int32Array([0, 0]) };
+    const img = {
+      boxes: new Float32Array([0, 0, 10, 10, 1, 1, 10, 10]),
+      scores: new Float32Array([0.5, 0.8]),
+      classes: new Int32Array([0, 0]),
+    };
     const [a, b] = batchedNms([img, { ...img, classes: new Int32Array([0, 1]) }], { iouThreshold: 0.5 });
     expect(Array.from(a!.scores)).toEqual([Math.fround(0.8)]);
     expect(b!.scores.length).toBe(2);

@@ -14,8 +14,14 @@ export interface NmsOptions {
 
 /** IoU of boxes i and j of one flat xyxy array (torchvision semantics, 0 when the union is 0). */
 export function pairIou(b: ArrayLike<number>, i: number, j: number): number {
-  const ax1 = b[4 * i] as number, ay1 = b[4 * i + 1] as number, ax2 = b[4 * i + 2] as number, ay2 = b[4 * i + 3] as number;
-  const bx1 = b[4 * j] as number, by1 = b[4 * j + 1] as number, bx2 = b[4 * j + 2] as number, by2 = b[4 * j + 3] as number;
+  const ax1 = b[4 * i] as number,
+    ay1 = b[4 * i + 1] as number,
+    ax2 = b[4 * i + 2] as number,
+    ay2 = b[4 * i + 3] as number;
+  const bx1 = b[4 * j] as number,
+    by1 = b[4 * j + 1] as number,
+    bx2 = b[4 * j + 2] as number,
+    by2 = b[4 * j + 3] as number;
   const iw = Math.min(ax2, bx2) - Math.max(ax1, bx1);
   const ih = Math.min(ay2, by2) - Math.max(ay1, by1);
   if (iw <= 0 || ih <= 0) return 0;
@@ -25,13 +31,26 @@ export function pairIou(b: ArrayLike<number>, i: number, j: number): number {
 }
 
 /** Class-aware (by default) greedy NMS of one image; see the module comment. */
-export function nms(boxes: ArrayLike<number>, scores: ArrayLike<number>, classes: ArrayLike<number> | undefined, opts: NmsOptions = {}): Int32Array {
-  const { iouThreshold = 0.5, scoreThreshold = -Infinity, maxDetections = Infinity, classAgnostic = false } = opts;
+export function nms(
+  boxes: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  classes: ArrayLike<number> | undefined,
+  opts: NmsOptions = {},
+): Int32Array {
+  const {
+    iouThreshold = 0.5,
+    scoreThreshold = -Infinity,
+    maxDetections = Infinity,
+    classAgnostic = false,
+  } = opts;
   const n = scores.length;
-  if (boxes.length !== 4 * n) throw new Error(`nms: boxes has ${boxes.length} numbers, expected 4 × ${n} scores`);
-  if (classes && classes.length !== n) throw new Error(`nms: classes has ${classes.length} entries, expected ${n}`);
+  if (boxes.length !== 4 * n)
+    throw new Error(`nms: boxes has ${boxes.length} numbers, expected 4 × ${n} scores`);
+  if (classes && classes.length !== n)
+    throw new Error(`nms: classes has ${classes.length} entries, expected ${n}`);
   const order: number[] = [];
-  for (let i = 0; i < n; i++) if ((scores[i] as number) >= scoreThreshold && !Number.isNaN(scores[i])) order.push(i);
+  for (let i = 0; i < n; i++)
+    if ((scores[i] as number) >= scoreThreshold && !Number.isNaN(scores[i])) order.push(i);
   order.sort((i, j) => (scores[j] as number) - (scores[i] as number) || i - j);
   const byClass = new Map<number, number[]>();
   const kept: number[] = [];

@@ -54,7 +54,9 @@ describe("Module and taps", () => {
 
   it("rejects unknown names, listing the valid ones", () => {
     const net = new Net();
-    expect(() => captureTaps(net, ["neck.p3"], () => net.call(tf.ones([1])))).toThrow(/unknown module name\(s\) "neck.p3"; valid names: backbone, backbone.a, backbone.b, head/);
+    expect(() => captureTaps(net, ["neck.p3"], () => net.call(tf.ones([1])))).toThrow(
+      /unknown module name\(s\) "neck.p3"; valid names: backbone, backbone.a, backbone.b, head/,
+    );
     net.dispose();
   });
 

@@ -36,8 +36,10 @@ export abstract class Module<I = tf.Tensor, O = tf.Tensor> {
 
   /** Registers a child under `name` (letters, digits, `_` and `-`; unique among siblings). */
   protected child<M extends Module<never, unknown>>(name: string, m: M): M {
-    if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`Module.child: invalid name "${name}" (allowed: letters, digits, _ and -)`);
-    if (this.kids.has(name)) throw new Error(`Module.child: "${name}" already registered under "${this.path || "<root>"}"`);
+    if (!/^[A-Za-z0-9_-]+$/.test(name))
+      throw new Error(`Module.child: invalid name "${name}" (allowed: letters, digits, _ and -)`);
+    if (this.kids.has(name))
+      throw new Error(`Module.child: "${name}" already registered under "${this.path || "<root>"}"`);
     const mm = m as unknown as Module<unknown, unknown>;
     mm.parent = this as unknown as Module<unknown, unknown>;
     mm.localName = name;
@@ -104,11 +106,17 @@ let variableId = 0;
  * outputs, with the lifetime of the surrounding `tf.tidy` scope (call inside the same tidy or
  * gradient closure that uses them). Model code does not change.
  */
-export function captureTaps<R>(root: Module<never, unknown>, names: readonly string[], fn: () => R): { result: R; taps: Record<string, tf.Tensor> } {
+export function captureTaps<R>(
+  root: Module<never, unknown>,
+  names: readonly string[],
+  fn: () => R,
+): { result: R; taps: Record<string, tf.Tensor> } {
   const mods = (root as unknown as Module<unknown, unknown>).modules();
   const unknown = names.filter((n) => !mods.has(n));
   if (unknown.length) {
-    throw new Error(`captureTaps: unknown module name(s) ${unknown.map((n) => `"${n}"`).join(", ")}; valid names: ${[...mods.keys()].join(", ")}`);
+    throw new Error(
+      `captureTaps: unknown module name(s) ${unknown.map((n) => `"${n}"`).join(", ")}; valid names: ${[...mods.keys()].join(", ")}`,
+    );
   }
   const sink = new Map<string, unknown>();
   const targets = names.map((n) => mods.get(n) as Module<unknown, unknown>);
@@ -118,7 +126,10 @@ export function captureTaps<R>(root: Module<never, unknown>, names: readonly str
     const taps: Record<string, tf.Tensor> = {};
     for (const n of names) {
       const t = sink.get(n);
-      if (!(t instanceof tf.Tensor)) throw new Error(`captureTaps: module "${n}" did not run or did not return a single tensor during the pass`);
+      if (!(t instanceof tf.Tensor))
+        throw new Error(
+          `captureTaps: module "${n}" did not run or did not return a single tensor during the pass`,
+        );
       taps[n] = t;
     }
     return { result, taps };
@@ -130,6 +141,7 @@ export function captureTaps<R>(root: Module<never, unknown>, names: readonly str
 /** Declared output info of every module that has one, by path (for checking taps against shapes). */
 export function featureInfo(root: Module<never, unknown>): Record<string, OutputInfo> {
   const out: Record<string, OutputInfo> = {};
-  for (const [p, m] of (root as unknown as Module<unknown, unknown>).modules()) if (m.outputInfo) out[p] = m.outputInfo;
+  for (const [p, m] of (root as unknown as Module<unknown, unknown>).modules())
+    if (m.outputInfo) out[p] = m.outputInfo;
   return out;
 }

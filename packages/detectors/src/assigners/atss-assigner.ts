@@ -34,24 +34,36 @@ export function atssAssign(input: AtssInput, topk = 9): Int32Array {
   }
   const best = new Float64Array(A).fill(-Infinity);
   for (let j = 0; j < M; j++) {
-    const x1 = g[4 * j] as number, y1 = g[4 * j + 1] as number, x2 = g[4 * j + 2] as number, y2 = g[4 * j + 3] as number;
-    const gx = (x1 + x2) / 2, gy = (y1 + y2) / 2;
+    const x1 = g[4 * j] as number,
+      y1 = g[4 * j + 1] as number,
+      x2 = g[4 * j + 2] as number,
+      y2 = g[4 * j + 3] as number;
+    const gx = (x1 + x2) / 2,
+      gy = (y1 + y2) / 2;
     const cand: number[] = [];
     let start = 0;
     for (const n of levelCounts) {
       const idx = Array.from({ length: n }, (_, i) => start + i);
-      const d = (a: number): number => Math.sqrt(((cx[a] as number) - gx) ** 2 + ((cy[a] as number) - gy) ** 2);
+      const d = (a: number): number =>
+        Math.sqrt(((cx[a] as number) - gx) ** 2 + ((cy[a] as number) - gy) ** 2);
       idx.sort((p, q) => d(p) - d(q) || p - q);
       cand.push(...idx.slice(0, Math.min(topk, n)));
       start += n;
     }
     const ious = cand.map((a) => iou(anchors, a, g, j));
     const mean = ious.reduce((s, v) => s + v, 0) / ious.length;
-    const std = ious.length > 1 ? Math.sqrt(ious.reduce((s, v) => s + (v - mean) ** 2, 0) / (ious.length - 1)) : NaN;
+    const std =
+      ious.length > 1 ? Math.sqrt(ious.reduce((s, v) => s + (v - mean) ** 2, 0) / (ious.length - 1)) : NaN;
     const thr = mean + std;
     cand.forEach((a, k) => {
       const v = ious[k] as number;
-      const inside = Math.min((cx[a] as number) - x1, (cy[a] as number) - y1, x2 - (cx[a] as number), y2 - (cy[a] as number)) > 0.01;
+      const inside =
+        Math.min(
+          (cx[a] as number) - x1,
+          (cy[a] as number) - y1,
+          x2 - (cx[a] as number),
+          y2 - (cy[a] as number),
+        ) > 0.01;
       if (!(v >= thr) || !inside) return;
       if (v > (best[a] as number)) {
         best[a] = v;

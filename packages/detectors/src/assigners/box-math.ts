@@ -9,11 +9,21 @@
  * CIoU = IoU − ρ²/c² − α·v, v = 4/π²·(atan(w_b/h_b) − atan(w_a/h_a))², α = v/(v − IoU + 1 + eps).
  */
 export function ciou(a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: number, eps = 1e-7): number {
-  const ax1 = a[4 * i] as number, ay1 = a[4 * i + 1] as number, ax2 = a[4 * i + 2] as number, ay2 = a[4 * i + 3] as number;
-  const bx1 = b[4 * j] as number, by1 = b[4 * j + 1] as number, bx2 = b[4 * j + 2] as number, by2 = b[4 * j + 3] as number;
-  const w1 = ax2 - ax1, h1 = ay2 - ay1 + eps;
-  const w2 = bx2 - bx1, h2 = by2 - by1 + eps;
-  const inter = Math.max(Math.min(ax2, bx2) - Math.max(ax1, bx1), 0) * Math.max(Math.min(ay2, by2) - Math.max(ay1, by1), 0);
+  const ax1 = a[4 * i] as number,
+    ay1 = a[4 * i + 1] as number,
+    ax2 = a[4 * i + 2] as number,
+    ay2 = a[4 * i + 3] as number;
+  const bx1 = b[4 * j] as number,
+    by1 = b[4 * j + 1] as number,
+    bx2 = b[4 * j + 2] as number,
+    by2 = b[4 * j + 3] as number;
+  const w1 = ax2 - ax1,
+    h1 = ay2 - ay1 + eps;
+  const w2 = bx2 - bx1,
+    h2 = by2 - by1 + eps;
+  const inter =
+    Math.max(Math.min(ax2, bx2) - Math.max(ax1, bx1), 0) *
+    Math.max(Math.min(ay2, by2) - Math.max(ay1, by1), 0);
   const union = w1 * h1 + w2 * h2 - inter + eps;
   const iou = inter / union;
   const cw = Math.max(ax2, bx2) - Math.min(ax1, bx1);
@@ -30,9 +40,17 @@ export function ciou(a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: n
  * |A∩B| / max(|A| + |B| − |A∩B|, eps), eps = 1e-6.
  */
 export function iou(a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: number, eps = 1e-6): number {
-  const ax1 = a[4 * i] as number, ay1 = a[4 * i + 1] as number, ax2 = a[4 * i + 2] as number, ay2 = a[4 * i + 3] as number;
-  const bx1 = b[4 * j] as number, by1 = b[4 * j + 1] as number, bx2 = b[4 * j + 2] as number, by2 = b[4 * j + 3] as number;
-  const inter = Math.max(Math.min(ax2, bx2) - Math.max(ax1, bx1), 0) * Math.max(Math.min(ay2, by2) - Math.max(ay1, by1), 0);
+  const ax1 = a[4 * i] as number,
+    ay1 = a[4 * i + 1] as number,
+    ax2 = a[4 * i + 2] as number,
+    ay2 = a[4 * i + 3] as number;
+  const bx1 = b[4 * j] as number,
+    by1 = b[4 * j + 1] as number,
+    bx2 = b[4 * j + 2] as number,
+    by2 = b[4 * j + 3] as number;
+  const inter =
+    Math.max(Math.min(ax2, bx2) - Math.max(ax1, bx1), 0) *
+    Math.max(Math.min(ay2, by2) - Math.max(ay1, by1), 0);
   const union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter;
   return inter / Math.max(union, eps);
 }

@@ -21,7 +21,13 @@ export interface FcosAssignOptions {
 }
 
 /** mmdet's FCOS regression ranges for P3–P7 (INF = 1e8). */
-export const FCOS_REGRESS_RANGES: ReadonlyArray<readonly [number, number]> = [[-1, 64], [64, 128], [128, 256], [256, 512], [512, 1e8]];
+export const FCOS_REGRESS_RANGES: ReadonlyArray<readonly [number, number]> = [
+  [-1, 64],
+  [64, 128],
+  [128, 256],
+  [256, 512],
+  [512, 1e8],
+];
 
 /**
  * FCOS target assignment (Tian et al., ICCV 2019 §3.2; mmdet `FCOSHead._get_targets_single`), per
@@ -36,7 +42,9 @@ export function fcosAssign(input: FcosAssignInput, opts: FcosAssignOptions = {})
   const { points, levelCounts, strides, gtBoxes: g } = input;
   const { regressRanges = FCOS_REGRESS_RANGES, centerSampling = true, radius = 1.5 } = opts;
   if (regressRanges.length < levelCounts.length || strides.length < levelCounts.length) {
-    throw new Error(`fcosAssign: ${levelCounts.length} levels need as many strides (got ${strides.length}) and regression ranges (got ${regressRanges.length})`);
+    throw new Error(
+      `fcosAssign: ${levelCounts.length} levels need as many strides (got ${strides.length}) and regression ranges (got ${regressRanges.length})`,
+    );
   }
   const P = points.length / 2;
   const M = g.length / 4;
@@ -46,15 +54,26 @@ export function fcosAssign(input: FcosAssignInput, opts: FcosAssignOptions = {})
     const [lo, hi] = regressRanges[lvl] as readonly [number, number];
     const r = radius * (strides[lvl] as number);
     for (let end = p + n; p < end; p++) {
-      const x = points[2 * p] as number, y = points[2 * p + 1] as number;
+      const x = points[2 * p] as number,
+        y = points[2 * p + 1] as number;
       let bestArea = Infinity;
       for (let j = 0; j < M; j++) {
-        const x1 = g[4 * j] as number, y1 = g[4 * j + 1] as number, x2 = g[4 * j + 2] as number, y2 = g[4 * j + 3] as number;
+        const x1 = g[4 * j] as number,
+          y1 = g[4 * j + 1] as number,
+          x2 = g[4 * j + 2] as number,
+          y2 = g[4 * j + 3] as number;
         const maxDist = Math.max(x - x1, y - y1, x2 - x, y2 - y);
         let inside: boolean;
         if (centerSampling) {
-          const cx = (x1 + x2) / 2, cy = (y1 + y2) / 2;
-          inside = Math.min(x - Math.max(cx - r, x1), y - Math.max(cy - r, y1), Math.min(cx + r, x2) - x, Math.min(cy + r, y2) - y) > 0;
+          const cx = (x1 + x2) / 2,
+            cy = (y1 + y2) / 2;
+          inside =
+            Math.min(
+              x - Math.max(cx - r, x1),
+              y - Math.max(cy - r, y1),
+              Math.min(cx + r, x2) - x,
+              Math.min(cy + r, y2) - y,
+            ) > 0;
         } else {
           inside = Math.min(x - x1, y - y1, x2 - x, y2 - y) > 0;
         }

@@ -30,8 +30,18 @@ export const IGNORED = -2;
  * would make every non-overlapping anchor positive; kdet skips such gts.
  * No gts → every anchor background. Returns per anchor the gt index, −1 or −2. Pure function.
  */
-export function maxIouAssign(anchors: ArrayLike<number>, gtBoxes: ArrayLike<number>, opts: MaxIouOptions = {}): Int32Array {
-  const { posIouThr = 0.5, negIouThr = 0.4, minPosIou = 0, matchLowQuality = true, gtMaxAssignAll = true } = opts;
+export function maxIouAssign(
+  anchors: ArrayLike<number>,
+  gtBoxes: ArrayLike<number>,
+  opts: MaxIouOptions = {},
+): Int32Array {
+  const {
+    posIouThr = 0.5,
+    negIouThr = 0.4,
+    minPosIou = 0,
+    matchLowQuality = true,
+    gtMaxAssignAll = true,
+  } = opts;
   const A = anchors.length / 4;
   const M = gtBoxes.length / 4;
   const assigned = new Int32Array(A).fill(BACKGROUND);

@@ -28,10 +28,25 @@ function run(c: Case): ReturnType<typeof simOtaAssign> {
   for (const [a, [k, p]] of Object.entries(c.cls ?? {})) clsProbs[Number(a) * C + k] = p;
   const objProbs = new Float32Array(A).fill(1);
   for (const [a, p] of Object.entries(c.obj ?? {})) objProbs[Number(a)] = p;
-  return simOtaAssign({ numClasses: C, clsProbs, objProbs, predBoxes, anchors, strides, gtBoxes: new Float32Array(c.gts), gtLabels: new Int32Array(c.labels) }, c.opts);
+  return simOtaAssign(
+    {
+      numClasses: C,
+      clsProbs,
+      objProbs,
+      predBoxes,
+      anchors,
+      strides,
+      gtBoxes: new Float32Array(c.gts),
+      gtLabels: new Int32Array(c.labels),
+    },
+    c.opts,
+  );
 }
 
-const fgList = (r: { fg: Uint8Array }): number[] => Array.from(r.fg.entries()).filter(([, v]) => v).map(([a]) => a);
+const fgList = (r: { fg: Uint8Array }): number[] =>
+  Array.from(r.fg.entries())
+    .filter(([, v]) => v)
+    .map(([a]) => a);
 
 // gt [0,0,16,16] (area 256) contains anchors 0 (4,4), 1 (12,4), 8 (4,12), 9 (12,12).
 // Predicted [0,0,16,h] has IoU h/16: h = 14.4 → 0.9, 12.8 → 0.8, 9.6 → 0.6, 4.8 → 0.3.
@@ -57,7 +72,9 @@ describe("simOtaAssign (hand cases)", () => {
     const cls = { 0: [1, 0.25], 1: [1, 0.01], 8: [1, 1], 9: [1, 0.25] } as Record<number, [number, number]>;
     expect(fgList(run({ gts: GT, labels: [1], box: GRADED, cls, clsDefault: 0 }))).toEqual([0, 8]);
     // σ(obj) of anchor 8 = 0.01: √(1·0.01) = 0.1 → 2.303 + 1.532 = 3.83 > a1's 2.97
-    expect(fgList(run({ gts: GT, labels: [1], box: GRADED, cls, clsDefault: 0, obj: { 8: 0.01 } }))).toEqual([0, 1]);
+    expect(fgList(run({ gts: GT, labels: [1], box: GRADED, cls, clsDefault: 0, obj: { 8: 0.01 } }))).toEqual([
+      0, 1,
+    ]);
   });
 
   it("k is at least 1; anchors not in both the box and the centre square pay 1e5", () => {
@@ -84,7 +101,16 @@ describe("simOtaAssign (hand cases)", () => {
 
   it("the centre square scales with the anchor's stride", () => {
     // two anchors at (40, 8): stride 8 (square ±20 around (8,8): no) and stride 16 (±40: yes)
-    const r = simOtaAssign({ numClasses: 1, clsProbs: [0.5, 0.5], objProbs: [1, 1], predBoxes: [...FAR, ...FAR], anchors: [40, 8, 40, 8], strides: [8, 16], gtBoxes: GT, gtLabels: [0] });
+    const r = simOtaAssign({
+      numClasses: 1,
+      clsProbs: [0.5, 0.5],
+      objProbs: [1, 1],
+      predBoxes: [...FAR, ...FAR],
+      anchors: [40, 8, 40, 8],
+      strides: [8, 16],
+      gtBoxes: GT,
+      gtLabels: [0],
+    });
     expect(Array.from(r.fg)).toEqual([0, 1]);
   });
 

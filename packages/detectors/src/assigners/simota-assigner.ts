@@ -67,22 +67,37 @@ export function simOtaAssign(input: SimOtaInput, opts: SimOtaOptions = {}): SimO
   const C = input.numClasses;
   const A = input.anchors.length / 2;
   const M = input.gtLabels.length;
-  const out: SimOtaAssignment = { fg: new Uint8Array(A), gtIndex: new Int32Array(A).fill(-1), iou: new Float32Array(A), numFg: 0 };
+  const out: SimOtaAssignment = {
+    fg: new Uint8Array(A),
+    gtIndex: new Int32Array(A).fill(-1),
+    iou: new Float32Array(A),
+    numFg: 0,
+  };
   const { anchors: anc, gtBoxes: g, predBoxes, strides } = input;
   const gts: number[] = [];
   for (let j = 0; j < M; j++) {
     const label = input.gtLabels[j] as number;
-    if (!(Number.isInteger(label) && label >= 0 && label < C)) throw new Error(`simOtaAssign: gt ${j} has class ${label}, allowed 0..${C - 1}`);
-    if ((g[4 * j + 2] as number) > (g[4 * j] as number) && (g[4 * j + 3] as number) > (g[4 * j + 1] as number)) gts.push(j);
+    if (!(Number.isInteger(label) && label >= 0 && label < C))
+      throw new Error(`simOtaAssign: gt ${j} has class ${label}, allowed 0..${C - 1}`);
+    if (
+      (g[4 * j + 2] as number) > (g[4 * j] as number) &&
+      (g[4 * j + 3] as number) > (g[4 * j + 1] as number)
+    )
+      gts.push(j);
   }
   // 1. geometry: in-box / in-centre per (gt, anchor), candidates = union over gts
   const both = new Uint8Array(M * A);
   const isCand = new Uint8Array(A);
   for (const j of gts) {
-    const x1 = g[4 * j] as number, y1 = g[4 * j + 1] as number, x2 = g[4 * j + 2] as number, y2 = g[4 * j + 3] as number;
-    const cx = (x1 + x2) / 2, cy = (y1 + y2) / 2;
+    const x1 = g[4 * j] as number,
+      y1 = g[4 * j + 1] as number,
+      x2 = g[4 * j + 2] as number,
+      y2 = g[4 * j + 3] as number;
+    const cx = (x1 + x2) / 2,
+      cy = (y1 + y2) / 2;
     for (let a = 0; a < A; a++) {
-      const ax = anc[2 * a] as number, ay = anc[2 * a + 1] as number;
+      const ax = anc[2 * a] as number,
+        ay = anc[2 * a + 1] as number;
       const r = centerRadius * (strides[a] as number);
       const inBox = Math.min(ax - x1, ay - y1, x2 - ax, y2 - ay) > 0;
       const inCtr = Math.min(ax - (cx - r), ay - (cy - r), cx + r - ax, cy + r - ay) > 0;
@@ -98,7 +113,8 @@ export function simOtaAssign(input: SimOtaInput, opts: SimOtaOptions = {}): SimO
   const ious = new Float64Array(M * K);
   const cost = new Float64Array(M * K).fill(Infinity);
   const negSum = new Float64Array(K);
-  const q = (a: number, c: number): number => Math.sqrt((input.clsProbs[a * C + c] as number) * (input.objProbs[a] as number));
+  const q = (a: number, c: number): number =>
+    Math.sqrt((input.clsProbs[a * C + c] as number) * (input.objProbs[a] as number));
   cand.forEach((a, k) => {
     for (let c = 0; c < C; c++) negSum[k] = negSum[k]! - clampedLog(1 - q(a, c));
   });

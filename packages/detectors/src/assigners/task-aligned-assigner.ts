@@ -55,7 +55,12 @@ export function taskAlignedAssign(input: TaskAlignedInput, opts: TaskAlignedOpti
   const C = input.numClasses;
   const A = input.anchors.length / 2;
   const M = input.gtLabels.length;
-  const out: Assignment = { fg: new Uint8Array(A), gtIndex: new Int32Array(A).fill(-1), targetBoxes: new Float32Array(A * 4), targetScores: new Float32Array(A * C) };
+  const out: Assignment = {
+    fg: new Uint8Array(A),
+    gtIndex: new Int32Array(A).fill(-1),
+    targetBoxes: new Float32Array(A * 4),
+    targetScores: new Float32Array(A * C),
+  };
   if (M === 0) return out;
   const { anchors: anc, gtBoxes: g, predBoxes, scores } = input;
   const overlaps = new Float64Array(M * A);
@@ -63,15 +68,20 @@ export function taskAlignedAssign(input: TaskAlignedInput, opts: TaskAlignedOpti
   const pos = new Uint8Array(M * A);
   for (let j = 0; j < M; j++) {
     const label = input.gtLabels[j] as number;
-    if (!(label >= 0 && label < C)) throw new Error(`taskAlignedAssign: gt ${j} has class ${label}, allowed 0..${C - 1}`);
-    const x1 = g[4 * j] as number, y1 = g[4 * j + 1] as number, x2 = g[4 * j + 2] as number, y2 = g[4 * j + 3] as number;
+    if (!(label >= 0 && label < C))
+      throw new Error(`taskAlignedAssign: gt ${j} has class ${label}, allowed 0..${C - 1}`);
+    const x1 = g[4 * j] as number,
+      y1 = g[4 * j + 1] as number,
+      x2 = g[4 * j + 2] as number,
+      y2 = g[4 * j + 3] as number;
     const cand: number[] = [];
     for (let a = 0; a < A; a++) {
-      const ax = anc[2 * a] as number, ay = anc[2 * a + 1] as number;
+      const ax = anc[2 * a] as number,
+        ay = anc[2 * a + 1] as number;
       if (Math.min(ax - x1, ay - y1, x2 - ax, y2 - ay) <= eps) continue;
       const o = Math.max(ciou(g, j, predBoxes, a), 0);
       overlaps[j * A + a] = o;
-      align[j * A + a] = Math.pow(scores[a * C + label] as number, alpha) * Math.pow(o, beta);
+      align[j * A + a] = (scores[a * C + label] as number) ** alpha * o ** beta;
       cand.push(a);
     }
     cand.sort((p, q) => align[j * A + q]! - align[j * A + p]! || p - q);
@@ -107,7 +117,10 @@ export function taskAlignedAssign(input: TaskAlignedInput, opts: TaskAlignedOpti
     const j = out.gtIndex[a] as number;
     if (j < 0) continue;
     const norm = (align[j * A + a]! * maxOverlap[j]!) / (maxAlign[j]! + eps);
-    out.targetBoxes.set([g[4 * j] as number, g[4 * j + 1] as number, g[4 * j + 2] as number, g[4 * j + 3] as number], 4 * a);
+    out.targetBoxes.set(
+      [g[4 * j] as number, g[4 * j + 1] as number, g[4 * j + 2] as number, g[4 * j + 3] as number],
+      4 * a,
+    );
     out.targetScores[a * C + (input.gtLabels[j] as number)] = norm;
   }
   return out;

@@ -8,7 +8,8 @@ import { ResNet } from "./resnet";
 
 beforeAll(useTestBackend);
 
-const count = (m: { trainableVariables(): tf.Variable[] }): number => m.trainableVariables().reduce((a, v) => a + v.size, 0);
+const count = (m: { trainableVariables(): tf.Variable[] }): number =>
+  m.trainableVariables().reduce((a, v) => a + v.size, 0);
 
 describe("backbones", () => {
   // torchvision parameter counts minus the classifier (and, for MobileNetV2, minus the last 1×1 conv + BN)
@@ -25,7 +26,14 @@ describe("backbones", () => {
       const x = new Rng(1).uniformTensor([1, 64, 96, 3]) as tf.Tensor4D;
       const shapes = tf.tidy(() => bb.call(x).map((t) => t.shape));
       const info = featureInfo(bb);
-      expect(shapes).toEqual(["c3", "c4", "c5"].map((n) => [1, Math.ceil(64 / info[n]!.stride), Math.ceil(96 / info[n]!.stride), info[n]!.channels]));
+      expect(shapes).toEqual(
+        ["c3", "c4", "c5"].map((n) => [
+          1,
+          Math.ceil(64 / info[n]!.stride),
+          Math.ceil(96 / info[n]!.stride),
+          info[n]!.channels,
+        ]),
+      );
       x.dispose();
       bb.dispose();
       expect(tf.memory().numTensors).toBe(before);

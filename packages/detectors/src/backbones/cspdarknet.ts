@@ -44,7 +44,13 @@ export class CspDarknet extends Backbone {
 
   constructor(scale: YoloScale, rng: Rng) {
     super();
-    const ch = [64, 128, 256, 512, 1024].map((c) => scaleChannels(c, scale)) as [number, number, number, number, number];
+    const ch = [64, 128, 256, 512, 1024].map((c) => scaleChannels(c, scale)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const reps = [3, 6, 6, 3].map((n) => scaleDepth(n, scale));
     this.stem = this.child("stem", new ConvBnAct(3, ch[0], rng, { kernel: 3, stride: 2 }));
     for (let i = 0; i < 4; i++) {

@@ -54,7 +54,8 @@ export class MobileNetV2 extends Backbone {
       }
       outCh.set(stage, cout);
     });
-    for (const stage of [2, 3, 4, 5]) this.stages.push(this.child(`c${stage}`, new Sequential(perStage.get(stage) ?? [])));
+    for (const stage of [2, 3, 4, 5])
+      this.stages.push(this.child(`c${stage}`, new Sequential(perStage.get(stage) ?? [])));
     this.levels = [
       { name: "c3", channels: outCh.get(3) as number, stride: 8 },
       { name: "c4", channels: outCh.get(4) as number, stride: 16 },

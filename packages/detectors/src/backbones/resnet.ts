@@ -1,6 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Rng } from "@kdet/core";
-import { BasicBlock, BASIC_EXPANSION, BOTTLENECK_EXPANSION, ResBottleneck, TORCHVISION_BN } from "../blocks/resnet-blocks";
+import {
+  BasicBlock,
+  BASIC_EXPANSION,
+  BOTTLENECK_EXPANSION,
+  ResBottleneck,
+  TORCHVISION_BN,
+} from "../blocks/resnet-blocks";
 import { ConvBnAct } from "../nn/conv-bn-act";
 import { Backbone, type LevelInfo } from "../nn/feature-pyramid";
 import { Sequential } from "../nn/sequential";
@@ -29,7 +35,10 @@ export class ResNet extends Backbone {
     super();
     const spec = RESNET_DEPTHS[depth];
     const expansion = spec.block === "basic" ? BASIC_EXPANSION : BOTTLENECK_EXPANSION;
-    this.stem = this.child("stem", new ConvBnAct(3, width, rng, { kernel: 7, stride: 2, act: "relu", bn: TORCHVISION_BN }));
+    this.stem = this.child(
+      "stem",
+      new ConvBnAct(3, width, rng, { kernel: 7, stride: 2, act: "relu", bn: TORCHVISION_BN }),
+    );
     let cin = width;
     const outs: number[] = [];
     spec.layers.forEach((n, i) => {
@@ -37,7 +46,11 @@ export class ResNet extends Backbone {
       const blocks = [];
       for (let b = 0; b < n; b++) {
         const stride = b === 0 && i > 0 ? 2 : 1;
-        blocks.push(spec.block === "basic" ? new BasicBlock(cin, planes, rng, { stride }) : new ResBottleneck(cin, planes, rng, { stride }));
+        blocks.push(
+          spec.block === "basic"
+            ? new BasicBlock(cin, planes, rng, { stride })
+            : new ResBottleneck(cin, planes, rng, { stride }),
+        );
         cin = planes * expansion;
       }
       outs.push(cin);
@@ -54,7 +67,17 @@ export class ResNet extends Backbone {
   protected forward(x: tf.Tensor4D): tf.Tensor4D[] {
     const s = this.stem.call(x);
     // PyTorch MaxPool2d(3, 2, padding=1): zero padding equals −∞ padding here, as the input is ReLU output (≥ 0)
-    let y: tf.Tensor4D = tf.maxPool(tf.pad(s, [[0, 0], [1, 1], [1, 1], [0, 0]]), 3, 2, "valid");
+    let y: tf.Tensor4D = tf.maxPool(
+      tf.pad(s, [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ]),
+      3,
+      2,
+      "valid",
+    );
     const outs: tf.Tensor4D[] = [];
     this.stages.forEach((st, i) => {
       y = st.call(y);

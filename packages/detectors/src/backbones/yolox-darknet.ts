@@ -45,7 +45,9 @@ export class YoloxDarknet extends Backbone {
       const cin = b * 2 ** i;
       const cout = 2 * cin;
       const last = i === 3;
-      const steps: Record<string, Module<tf.Tensor4D, tf.Tensor4D>> = { down: yoloxConv(cin, cout, rng, { kernel: 3, stride: 2, depthwise: dw }) };
+      const steps: Record<string, Module<tf.Tensor4D, tf.Tensor4D>> = {
+        down: yoloxConv(cin, cout, rng, { kernel: 3, stride: 2, depthwise: dw }),
+      };
       if (last) steps.spp = new Sppf(cout, cout, rng, 5);
       steps.csp = new CspLayer(cout, cout, rng, { n: reps[i] as number, shortcut: !last, depthwise: dw });
       this.stages.push(this.child(`c${i + 2}`, new Sequential(steps)));

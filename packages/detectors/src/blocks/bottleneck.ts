@@ -12,7 +12,12 @@ export class Bottleneck extends Module<tf.Tensor4D, tf.Tensor4D> {
   /** Whether the residual x is added (shortcut requested and in = out channels). */
   readonly add: boolean;
 
-  constructor(inChannels: number, outChannels: number, rng: Rng, opts: { shortcut?: boolean; expansion?: number; kernel?: number } = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    rng: Rng,
+    opts: { shortcut?: boolean; expansion?: number; kernel?: number } = {},
+  ) {
     super();
     const hidden = Math.trunc(outChannels * (opts.expansion ?? 0.5));
     const k = opts.kernel ?? 3;

@@ -14,12 +14,20 @@ export class C2f extends Module<tf.Tensor4D, tf.Tensor4D> {
   private readonly cv2: ConvBnAct;
   private readonly m: Bottleneck[] = [];
 
-  constructor(inChannels: number, outChannels: number, rng: Rng, opts: { n?: number; shortcut?: boolean; expansion?: number } = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    rng: Rng,
+    opts: { n?: number; shortcut?: boolean; expansion?: number } = {},
+  ) {
     super();
     const n = opts.n ?? 1;
     const c = Math.trunc(outChannels * (opts.expansion ?? 0.5));
     this.cv1 = this.child("cv1", new ConvBnAct(inChannels, 2 * c, rng, { kernel: 1 }));
-    for (let i = 0; i < n; i++) this.m.push(this.child(`m${i}`, new Bottleneck(c, c, rng, { shortcut: opts.shortcut ?? false, expansion: 1 })));
+    for (let i = 0; i < n; i++)
+      this.m.push(
+        this.child(`m${i}`, new Bottleneck(c, c, rng, { shortcut: opts.shortcut ?? false, expansion: 1 })),
+      );
     this.cv2 = this.child("cv2", new ConvBnAct((2 + n) * c, outChannels, rng, { kernel: 1 }));
   }
 

@@ -13,10 +13,24 @@ export class DepthwiseSeparable extends Module<tf.Tensor4D, tf.Tensor4D> {
   private readonly dw: ConvBnAct;
   private readonly pw: ConvBnAct;
 
-  constructor(inChannels: number, outChannels: number, rng: Rng, opts: { kernel?: number; stride?: number; act?: Activation; bn?: BatchNormOptions } = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    rng: Rng,
+    opts: { kernel?: number; stride?: number; act?: Activation; bn?: BatchNormOptions } = {},
+  ) {
     super();
     const act = opts.act ?? "relu";
-    this.dw = this.child("dw", new ConvBnAct(inChannels, inChannels, rng, { kernel: opts.kernel ?? 3, stride: opts.stride, depthwise: true, act, bn: opts.bn }));
+    this.dw = this.child(
+      "dw",
+      new ConvBnAct(inChannels, inChannels, rng, {
+        kernel: opts.kernel ?? 3,
+        stride: opts.stride,
+        depthwise: true,
+        act,
+        bn: opts.bn,
+      }),
+    );
     this.pw = this.child("pw", new ConvBnAct(inChannels, outChannels, rng, { kernel: 1, act, bn: opts.bn }));
   }
 

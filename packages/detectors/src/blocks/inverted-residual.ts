@@ -14,19 +14,31 @@ export class InvertedResidual extends Module<tf.Tensor4D, tf.Tensor4D> {
   /** Whether the input is added to the projection (stride 1 and in = out channels). */
   readonly residual: boolean;
 
-  constructor(inChannels: number, outChannels: number, rng: Rng, opts: { stride: number; expandRatio: number; bn?: BatchNormOptions }) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    rng: Rng,
+    opts: { stride: number; expandRatio: number; bn?: BatchNormOptions },
+  ) {
     super();
     const hidden = Math.round(inChannels * opts.expandRatio);
     const bn = opts.bn;
     const steps: Record<string, ConvBnAct> = {};
-    if (opts.expandRatio !== 1) steps.expand = new ConvBnAct(inChannels, hidden, rng, { kernel: 1, act: "relu6", bn });
-    steps.dw = new ConvBnAct(hidden, hidden, rng, { kernel: 3, stride: opts.stride, depthwise: true, act: "relu6", bn });
+    if (opts.expandRatio !== 1)
+      steps.expand = new ConvBnAct(inChannels, hidden, rng, { kernel: 1, act: "relu6", bn });
+    steps.dw = new ConvBnAct(hidden, hidden, rng, {
+      kernel: 3,
+      stride: opts.stride,
+      depthwise: true,
+      act: "relu6",
+      bn,
+    });
     steps.project = new ConvBnAct(hidden, outChannels, rng, { kernel: 1, act: "none", bn });
     this.conv = this.child("conv", new Sequential(steps));
     this.residual = opts.stride === 1 && inChannels === outChannels;
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D {
-    return (this.residual ? tf.add(x, this.conv.call(x)) : this.conv.call(x));
+    return this.residual ? tf.add(x, this.conv.call(x)) : this.conv.call(x);
   }
 }

@@ -17,8 +17,16 @@ export const BASIC_EXPANSION = 1;
 /** Output channels of a Bottleneck block relative to `planes`. */
 export const BOTTLENECK_EXPANSION = 4;
 
-function shortcut(inChannels: number, outChannels: number, stride: number, rng: Rng, bn: BatchNormOptions): ConvBnAct | undefined {
-  return stride !== 1 || inChannels !== outChannels ? new ConvBnAct(inChannels, outChannels, rng, { kernel: 1, stride, act: "none", bn }) : undefined;
+function shortcut(
+  inChannels: number,
+  outChannels: number,
+  stride: number,
+  rng: Rng,
+  bn: BatchNormOptions,
+): ConvBnAct | undefined {
+  return stride !== 1 || inChannels !== outChannels
+    ? new ConvBnAct(inChannels, outChannels, rng, { kernel: 1, stride, act: "none", bn })
+    : undefined;
 }
 
 /**
@@ -35,14 +43,19 @@ export class BasicBlock extends Module<tf.Tensor4D, tf.Tensor4D> {
     super();
     const bn = opts.bn ?? TORCHVISION_BN;
     const stride = opts.stride ?? 1;
-    this.conv1 = this.child("conv1", new ConvBnAct(inChannels, planes, rng, { kernel: 3, stride, act: "relu", bn }));
+    this.conv1 = this.child(
+      "conv1",
+      new ConvBnAct(inChannels, planes, rng, { kernel: 3, stride, act: "relu", bn }),
+    );
     this.conv2 = this.child("conv2", new ConvBnAct(planes, planes, rng, { kernel: 3, act: "none", bn }));
     const sc = shortcut(inChannels, planes, stride, rng, bn);
     this.downsample = sc && this.child("downsample", sc);
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.relu(tf.add<tf.Tensor4D>(this.conv2.call(this.conv1.call(x)), this.downsample ? this.downsample.call(x) : x));
+    return tf.relu(
+      tf.add<tf.Tensor4D>(this.conv2.call(this.conv1.call(x)), this.downsample ? this.downsample.call(x) : x),
+    );
   }
 }
 
@@ -63,13 +76,21 @@ export class ResBottleneck extends Module<tf.Tensor4D, tf.Tensor4D> {
     const stride = opts.stride ?? 1;
     const out = planes * BOTTLENECK_EXPANSION;
     this.conv1 = this.child("conv1", new ConvBnAct(inChannels, planes, rng, { kernel: 1, act: "relu", bn }));
-    this.conv2 = this.child("conv2", new ConvBnAct(planes, planes, rng, { kernel: 3, stride, act: "relu", bn }));
+    this.conv2 = this.child(
+      "conv2",
+      new ConvBnAct(planes, planes, rng, { kernel: 3, stride, act: "relu", bn }),
+    );
     this.conv3 = this.child("conv3", new ConvBnAct(planes, out, rng, { kernel: 1, act: "none", bn }));
     const sc = shortcut(inChannels, out, stride, rng, bn);
     this.downsample = sc && this.child("downsample", sc);
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.relu(tf.add<tf.Tensor4D>(this.conv3.call(this.conv2.call(this.conv1.call(x))), this.downsample ? this.downsample.call(x) : x));
+    return tf.relu(
+      tf.add<tf.Tensor4D>(
+        this.conv3.call(this.conv2.call(this.conv1.call(x))),
+        this.downsample ? this.downsample.call(x) : x,
+      ),
+    );
   }
 }

@@ -11,7 +11,12 @@ export class Sppf extends Module<tf.Tensor4D, tf.Tensor4D> {
   private readonly cv1: ConvBnAct;
   private readonly cv2: ConvBnAct;
 
-  constructor(inChannels: number, outChannels: number, rng: Rng, readonly k = 5) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    rng: Rng,
+    readonly k = 5,
+  ) {
     super();
     const hidden = Math.trunc(inChannels / 2);
     this.cv1 = this.child("cv1", new ConvBnAct(inChannels, hidden, rng, { kernel: 1 }));

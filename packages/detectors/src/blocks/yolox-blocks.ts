@@ -9,8 +9,15 @@ import { DepthwiseSeparable } from "./depthwise-separable";
  * momentum 0.03) → SiLU) or, when `depthwise`, `DWConv` = depthwise k×k BaseConv (carrying the stride)
  * → pointwise 1×1 BaseConv. NHWC.
  */
-export function yoloxConv(cin: number, cout: number, rng: Rng, opts: { kernel: number; stride?: number; depthwise?: boolean }): Module<tf.Tensor4D, tf.Tensor4D> {
-  return opts.depthwise ? new DepthwiseSeparable(cin, cout, rng, { kernel: opts.kernel, stride: opts.stride, act: "silu" }) : new ConvBnAct(cin, cout, rng, { kernel: opts.kernel, stride: opts.stride });
+export function yoloxConv(
+  cin: number,
+  cout: number,
+  rng: Rng,
+  opts: { kernel: number; stride?: number; depthwise?: boolean },
+): Module<tf.Tensor4D, tf.Tensor4D> {
+  return opts.depthwise
+    ? new DepthwiseSeparable(cin, cout, rng, { kernel: opts.kernel, stride: opts.stride, act: "silu" })
+    : new ConvBnAct(cin, cout, rng, { kernel: opts.kernel, stride: opts.stride });
 }
 
 /**
@@ -22,7 +29,12 @@ export class CspBottleneck extends Module<tf.Tensor4D, tf.Tensor4D> {
   private readonly conv1: ConvBnAct;
   private readonly conv2: Module<tf.Tensor4D, tf.Tensor4D>;
 
-  constructor(channels: number, rng: Rng, private readonly shortcut: boolean, depthwise: boolean) {
+  constructor(
+    channels: number,
+    rng: Rng,
+    private readonly shortcut: boolean,
+    depthwise: boolean,
+  ) {
     super();
     this.conv1 = this.child("conv1", new ConvBnAct(channels, channels, rng, { kernel: 1 }));
     this.conv2 = this.child("conv2", yoloxConv(channels, channels, rng, { kernel: 3, depthwise }));
@@ -46,13 +58,26 @@ export class CspLayer extends Module<tf.Tensor4D, tf.Tensor4D> {
   private readonly conv3: ConvBnAct;
   private readonly m: Sequential;
 
-  constructor(cin: number, cout: number, rng: Rng, opts: { n: number; shortcut?: boolean; depthwise?: boolean }) {
+  constructor(
+    cin: number,
+    cout: number,
+    rng: Rng,
+    opts: { n: number; shortcut?: boolean; depthwise?: boolean },
+  ) {
     super();
     const h = Math.trunc(cout / 2);
     this.conv1 = this.child("conv1", new ConvBnAct(cin, h, rng, { kernel: 1 }));
     this.conv2 = this.child("conv2", new ConvBnAct(cin, h, rng, { kernel: 1 }));
     this.conv3 = this.child("conv3", new ConvBnAct(2 * h, cout, rng, { kernel: 1 }));
-    this.m = this.child("m", new Sequential(Array.from({ length: opts.n }, () => new CspBottleneck(h, rng, opts.shortcut ?? true, opts.depthwise ?? false))));
+    this.m = this.child(
+      "m",
+      new Sequential(
+        Array.from(
+          { length: opts.n },
+          () => new CspBottleneck(h, rng, opts.shortcut ?? true, opts.depthwise ?? false),
+        ),
+      ),
+    );
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D {
@@ -70,7 +95,8 @@ export const focusSpaceToDepth = op("focusSpaceToDepth", (x: tf.Tensor4D): tf.Te
   const [n, h, w, c] = x.shape;
   if (h % 2 !== 0 || w % 2 !== 0) throw new Error(`input ${h}×${w} must have even height and width`);
   const x5 = tf.reshape(x, [n, h / 2, 2, w / 2, 2 * c]); // [N, H/2, dy, W/2, (dx, C)]
-  const phase = (dy: number, dx: number): tf.Tensor4D => tf.reshape(tf.slice(x5, [0, 0, dy, 0, dx * c], [n, h / 2, 1, w / 2, c]), [n, h / 2, w / 2, c]);
+  const phase = (dy: number, dx: number): tf.Tensor4D =>
+    tf.reshape(tf.slice(x5, [0, 0, dy, 0, dx * c], [n, h / 2, 1, w / 2, c]), [n, h / 2, w / 2, c]);
   return tf.concat([phase(0, 0), phase(1, 0), phase(0, 1), phase(1, 1)], 3);
 });
 

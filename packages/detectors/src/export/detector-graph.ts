@@ -44,10 +44,20 @@ export function detectorGraph(detector: Detector, height: number, width: number)
   for (const [kind, maps, what] of kinds) {
     maps.forEach((s: Sym, i) => {
       const level = detector.head.levels[i];
-      if (!level) throw new Error(`exportGraphModel: head "${detector.head.path}" returned ${maps.length} ${kind} maps for ${detector.head.levels.length} levels`);
+      if (!level)
+        throw new Error(
+          `exportGraphModel: head "${detector.head.path}" returned ${maps.length} ${kind} maps for ${detector.head.levels.length} levels`,
+        );
       const name = `${kind}_${level.name}`;
       g.output(name, s);
-      raw.push({ name, kind, level: level.name, stride: level.stride, shape: [...s.shape], description: `${what}; level ${level.name} (stride ${level.stride}), NHWC` });
+      raw.push({
+        name,
+        kind,
+        level: level.name,
+        stride: level.stride,
+        shape: [...s.shape],
+        description: `${what}; level ${level.name} (stride ${level.stride}), NHWC`,
+      });
     });
   }
   const boxes = g.output("boxes", head.dense.boxes);
@@ -56,8 +66,16 @@ export function detectorGraph(detector: Detector, height: number, width: number)
     builder: g,
     decode: head.decode,
     outputs: {
-      boxes: { name: "boxes", shape: [...boxes.shape], description: "decoded boxes per anchor, xyxy in input pixels (anchors level by level, row-major)" },
-      scores: { name: "scores", shape: [...scores.shape], description: "class probabilities per anchor (sigmoid of the class logits)" },
+      boxes: {
+        name: "boxes",
+        shape: [...boxes.shape],
+        description: "decoded boxes per anchor, xyxy in input pixels (anchors level by level, row-major)",
+      },
+      scores: {
+        name: "scores",
+        shape: [...scores.shape],
+        description: "class probabilities per anchor (sigmoid of the class logits)",
+      },
       raw,
     },
   };

@@ -32,7 +32,10 @@ export function childrenOf(m: AnyModule): Array<[string, AnyModule]> {
 export function childOf(m: AnyModule, name: string): AnyModule {
   const kids = childrenOf(m);
   const c = kids.find(([n]) => n === name)?.[1];
-  if (!c) throw new Error(`exportGraphModel: module "${m.path || "<root>"}" (${m.constructor.name}) has no child "${name}"; children: ${kids.map(([n]) => n).join(", ") || "none"}`);
+  if (!c)
+    throw new Error(
+      `exportGraphModel: module "${m.path || "<root>"}" (${m.constructor.name}) has no child "${name}"; children: ${kids.map(([n]) => n).join(", ") || "none"}`,
+    );
   return c;
 }
 
@@ -62,5 +65,7 @@ export class ExportContext {
 
 /** The error for a module whose class has no entry in an exporter table. */
 export function unsupported(m: AnyModule, table: string, supported: readonly ModuleClass<unknown>[]): Error {
-  return new Error(`exportGraphModel: module "${m.path || "<root>"}" of class ${m.constructor.name} has no ${table} exporter; supported: ${supported.map((c) => c.name).join(", ")}`);
+  return new Error(
+    `exportGraphModel: module "${m.path || "<root>"}" of class ${m.constructor.name} has no ${table} exporter; supported: ${supported.map((c) => c.name).join(", ")}`,
+  );
 }

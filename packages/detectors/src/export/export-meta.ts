@@ -41,13 +41,22 @@ const quad = z.tuple([z.number(), z.number(), z.number(), z.number()]);
  * - `yolox` (YOLOX): centre = p + t_xy·s, size = exp(t_wh)·s, score = σ(cls)·σ(objectness).
  */
 export const DecodeInfoSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("dfl"), bins: z.number().int().min(2), anchorOffset: z.number(), score }).strict(),
+  z
+    .object({ type: z.literal("dfl"), bins: z.number().int().min(2), anchorOffset: z.number(), score })
+    .strict(),
   z.object({ type: z.literal("ltrb"), anchorOffset: z.number(), score }).strict(),
   z
     .object({
       type: z.literal("delta-xywh"),
       anchorsPerLocation: z.number().int().positive(),
-      anchors: z.object({ octaveBaseScale: z.number(), scalesPerOctave: z.number().int(), ratios: z.array(z.number()), centerOffset: z.number() }).strict(),
+      anchors: z
+        .object({
+          octaveBaseScale: z.number(),
+          scalesPerOctave: z.number().int(),
+          ratios: z.array(z.number()),
+          centerOffset: z.number(),
+        })
+        .strict(),
       means: quad,
       stds: quad,
       whRatioClip: z.number(),
@@ -65,7 +74,10 @@ export const ExportMetaSchema = z
     format: z.literal("kdet-graph-model"),
     version: z.literal(1),
     /** Registry id and config of the exported detector (provenance). */
-    model: z.object({ id: z.string(), config: z.record(z.string(), z.unknown()) }).strict().optional(),
+    model: z
+      .object({ id: z.string(), config: z.record(z.string(), z.unknown()) })
+      .strict()
+      .optional(),
     classNames: z.array(z.string()).min(1),
     /** Dataset category id of each class (COCO results files), when known. */
     categoryIds: z.array(z.number().int()).optional(),
@@ -73,7 +85,12 @@ export const ExportMetaSchema = z
       .object({
         name: z.string().min(1),
         /** `[−1, H, W, 3]`: any batch size, fixed input size. */
-        shape: z.tuple([z.literal(-1), z.number().int().positive(), z.number().int().positive(), z.literal(3)]),
+        shape: z.tuple([
+          z.literal(-1),
+          z.number().int().positive(),
+          z.number().int().positive(),
+          z.literal(3),
+        ]),
         dtype: z.literal("float32"),
         layout: z.literal("NHWC"),
         channels: z.literal("RGB"),

@@ -94,17 +94,28 @@ export class GraphBuilder {
     if (this.used.has(name)) throw new Error(`GraphBuilder.placeholder: name "${name}" is taken`);
     this.used.add(name);
     this.nodes.push({ name, op: "Placeholder", attr: { dtype: attr.float, shape: attr.shape(shape) } });
-    this.inputs[name] = { name: `${name}:0`, dtype: "DT_FLOAT", tensorShape: { dim: shape.map((d) => ({ size: String(d) })) } };
+    this.inputs[name] = {
+      name: `${name}:0`,
+      dtype: "DT_FLOAT",
+      tensorShape: { dim: shape.map((d) => ({ size: String(d) })) },
+    };
     return { node: name, index: 0, shape: [...shape] };
   }
 
   /** A constant (its values go to the weights manifest under the node name). */
   constant(base: string, data: Float32Array | Int32Array, shape: readonly number[]): Sym {
     const size = shape.reduce((a, b) => a * b, 1);
-    if (data.length !== size) throw new Error(`GraphBuilder.constant "${base}": ${data.length} values for shape [${shape.join(",")}]`);
+    if (data.length !== size)
+      throw new Error(
+        `GraphBuilder.constant "${base}": ${data.length} values for shape [${shape.join(",")}]`,
+      );
     const name = this.name(base);
     const dt = data instanceof Int32Array ? "DT_INT32" : "DT_FLOAT";
-    this.nodes.push({ name, op: "Const", attr: { value: { tensor: { dtype: dt, tensorShape: shapeJson(shape) } }, dtype: { type: dt } } });
+    this.nodes.push({
+      name,
+      op: "Const",
+      attr: { value: { tensor: { dtype: dt, tensorShape: shapeJson(shape) } }, dtype: { type: dt } },
+    });
     this.weights.push({ name, shape: [...shape], dtype: dt === "DT_INT32" ? "int32" : "float32", data });
     return { node: name, index: 0, shape: [...shape] };
   }
@@ -115,7 +126,13 @@ export class GraphBuilder {
   }
 
   /** A node `op` with `inputs`; returns its outputs 0…`outShapes.length − 1`. */
-  op(base: string, op: string, inputs: readonly Sym[], attrs: Record<string, AttrValue>, outShapes: ReadonlyArray<readonly number[]>): Sym[] {
+  op(
+    base: string,
+    op: string,
+    inputs: readonly Sym[],
+    attrs: Record<string, AttrValue>,
+    outShapes: ReadonlyArray<readonly number[]>,
+  ): Sym[] {
     const name = this.name(base);
     this.nodes.push({ name, op, input: inputs.map(ref), attr: attrs });
     return outShapes.map((s, index) => ({ node: name, index, shape: [...s] }));
@@ -126,7 +143,11 @@ export class GraphBuilder {
     if (this.used.has(name)) throw new Error(`GraphBuilder.output: name "${name}" is taken`);
     this.used.add(name);
     this.nodes.push({ name, op: "Identity", input: [ref(x)], attr: { T: attr.float } });
-    this.outputs[name] = { name: `${name}:0`, dtype: "DT_FLOAT", tensorShape: { dim: x.shape.map((d) => ({ size: String(d) })) } };
+    this.outputs[name] = {
+      name: `${name}:0`,
+      dtype: "DT_FLOAT",
+      tensorShape: { dim: x.shape.map((d) => ({ size: String(d) })) },
+    };
     return { node: name, index: 0, shape: x.shape };
   }
 

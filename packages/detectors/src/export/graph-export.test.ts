@@ -25,7 +25,13 @@ afterAll(() => rmSync(T, { recursive: true, force: true }));
 const LARGE = new Set<string>(["yolov8-s", "yolov8-m", "gfl-r50", "fcos-r50", "retina-r50", "yolox-s"]);
 const IDS = DETECTOR_IDS.filter((id) => !LARGE.has(id));
 /** The decoding each family's export must record. */
-const DECODE: Record<string, string> = { yolov8: "dfl", gfl: "dfl", fcos: "ltrb", retina: "delta-xywh", yolox: "yolox" };
+const DECODE: Record<string, string> = {
+  yolov8: "dfl",
+  gfl: "dfl",
+  fcos: "ltrb",
+  retina: "delta-xywh",
+  yolox: "yolox",
+};
 /** A size that is not a multiple of 32: the neck's upsampling goes 3 → 5 → 10, not ×2. */
 const SIZE = 80;
 
@@ -37,23 +43,48 @@ describe("graph-model export reproduces the detector", () => {
       perturbNorms(det, new Rng(11));
       det.train(false);
       const dir = path.join(T, id);
-      const res = await writeGraphModel(det, dir, { inputSize: SIZE, classNames: ["cat", "dog", "bird"], shardBytes: 1 << 20 });
+      const res = await writeGraphModel(det, dir, {
+        inputSize: SIZE,
+        classNames: ["cat", "dog", "bird"],
+        shardBytes: 1 << 20,
+      });
       expect(readdirSync(dir).sort()).toEqual([...res.files].sort());
       const { model, meta } = await loadGraphExport(dir);
       expect(meta.classNames).toEqual(["cat", "dog", "bird"]);
       expect(meta.model?.id).toBe(id);
-      expect(meta.input).toEqual({ name: "images", shape: [-1, SIZE, SIZE, 3], dtype: "float32", layout: "NHWC", channels: "RGB", scale: "0..1", resize: "letterbox", fill: 114 });
+      expect(meta.input).toEqual({
+        name: "images",
+        shape: [-1, SIZE, SIZE, 3],
+        dtype: "float32",
+        layout: "NHWC",
+        channels: "RGB",
+        scale: "0..1",
+        resize: "letterbox",
+        fill: 114,
+      });
       expect(meta.decode.type).toBe(DECODE[DETECTORS[id as DetectorId].family]);
       // the head's own NMS IoU (mmdet test_cfg of FCOS/RetinaNet) is recorded, else kdet's 0.7
-      expect(meta.postprocess.iouThreshold).toBe((det.head as { postprocessDefaults?: { iouThreshold?: number } }).postprocessDefaults?.iouThreshold ?? 0.7);
+      expect(meta.postprocess.iouThreshold).toBe(
+        (det.head as { postprocessDefaults?: { iouThreshold?: number } }).postprocessDefaults?.iouThreshold ??
+          0.7,
+      );
       const x = new Rng(3).uniformTensor([2, SIZE, SIZE, 3]) as tf.Tensor4D;
       const ref = detectorOutputs(det, x);
-      const names = [meta.outputs.boxes.name, meta.outputs.scores.name, ...meta.outputs.raw.map((r) => r.name)];
+      const names = [
+        meta.outputs.boxes.name,
+        meta.outputs.scores.name,
+        ...meta.outputs.raw.map((r) => r.name),
+      ];
       expect(names.sort()).toEqual(Object.keys(ref).sort());
       const got = model.execute(x, names) as tf.Tensor[];
       names.forEach((n, i) => {
         const g = got[i] as tf.Tensor;
-        const declared = n === "boxes" ? meta.outputs.boxes.shape : n === "scores" ? meta.outputs.scores.shape : meta.outputs.raw.find((r) => r.name === n)!.shape;
+        const declared =
+          n === "boxes"
+            ? meta.outputs.boxes.shape
+            : n === "scores"
+              ? meta.outputs.scores.shape
+              : meta.outputs.raw.find((r) => r.name === n)!.shape;
         expect(g.shape.slice(1), n).toEqual(declared.slice(1));
         expect(relativeMaxDiff(g, ref[n] as tf.Tensor), n).toBeLessThan(1e-4);
       });
@@ -63,7 +94,9 @@ describe("graph-model export reproduces the detector", () => {
       expect(Math.max(...Object.values(v))).toBeLessThan(1e-4);
       // other running statistics in the detector: the export no longer matches it
       perturbNorms(det, new Rng(12));
-      expect(Math.max(...Object.values(verifyGraphExport(det, model, meta, { seed: 4 })))).toBeGreaterThan(1e-3);
+      expect(Math.max(...Object.values(verifyGraphExport(det, model, meta, { seed: 4 })))).toBeGreaterThan(
+        1e-3,
+      );
       model.dispose();
       det.dispose();
       expect(tf.memory().numTensors).toBe(before);
@@ -76,7 +109,9 @@ describe("graph-model export reproduces the detector", () => {
       const file = path.join(dir, path.basename(req.url ?? ""));
       try {
         const body = readFileSync(file);
-        res.writeHead(200, { "content-type": file.endsWith(".json") ? "application/json" : "application/octet-stream" });
+        res.writeHead(200, {
+          "content-type": file.endsWith(".json") ? "application/json" : "application/octet-stream",
+        });
         res.end(body);
       } catch {
         res.writeHead(404).end();
@@ -88,7 +123,10 @@ describe("graph-model export reproduces the detector", () => {
       const web = await loadGraphModel(url);
       const disk = (await loadGraphExport(dir)).model;
       const x = new Rng(5).uniformTensor([1, SIZE, SIZE, 3]) as tf.Tensor4D;
-      const [a, b] = [web.execute(x, ["boxes", "scores"]) as tf.Tensor[], disk.execute(x, ["boxes", "scores"]) as tf.Tensor[]];
+      const [a, b] = [
+        web.execute(x, ["boxes", "scores"]) as tf.Tensor[],
+        disk.execute(x, ["boxes", "scores"]) as tf.Tensor[],
+      ];
       expect(Array.from(a[0]!.dataSync())).toEqual(Array.from(b[0]!.dataSync()));
       expect(Array.from(a[1]!.dataSync())).toEqual(Array.from(b[1]!.dataSync()));
       // the signature lists the input and every output by name
@@ -108,7 +146,9 @@ describe("graph-model export reproduces the detector", () => {
     const bb = new CspDarknet(YOLOV8_SCALES.n, rng);
     const neck = new Pafpn(bb.levels, [64, 128, 256], 1, rng);
     const det = new Detector(bb, neck, new CustomHead(neck.levels, 2, rng));
-    await expect(writeGraphModel(det, path.join(T, "custom"), { inputSize: 64 })).rejects.toThrow(/module "head" of class CustomHead has no head exporter; supported: Yolov8Head, GflHead/);
+    await expect(writeGraphModel(det, path.join(T, "custom"), { inputSize: 64 })).rejects.toThrow(
+      /module "head" of class CustomHead has no head exporter; supported: Yolov8Head, GflHead/,
+    );
     det.dispose();
   });
 
@@ -121,8 +161,15 @@ describe("graph-model export reproduces the detector", () => {
     det.dispose();
     const meta = JSON.parse(readFileSync(path.join(broken, "kdet.json"), "utf8")) as Record<string, unknown>;
     writeFileSync(path.join(broken, "kdet.json"), JSON.stringify({ ...meta, classNames: [] }));
-    await expect(loadGraphExport(broken)).rejects.toThrow(/broken\/kdet\.json is not a kdet graph-model kdet\.json: classNames: /);
-    writeFileSync(path.join(broken, "model.json"), readFileSync(path.join(dir, "model.json"), "utf8").replace('"graph-model"', '"layers-model"'));
-    await expect(loadGraphExport(broken)).rejects.toThrow(/broken\/model\.json is not a TF\.js graph-model model\.json: format: /);
+    await expect(loadGraphExport(broken)).rejects.toThrow(
+      /broken\/kdet\.json is not a kdet graph-model kdet\.json: classNames: /,
+    );
+    writeFileSync(
+      path.join(broken, "model.json"),
+      readFileSync(path.join(dir, "model.json"), "utf8").replace('"graph-model"', '"layers-model"'),
+    );
+    await expect(loadGraphExport(broken)).rejects.toThrow(
+      /broken\/model\.json is not a TF\.js graph-model model\.json: format: /,
+    );
   });
 });

@@ -42,8 +42,20 @@ export interface GraphExportResult {
 }
 
 /** The model.json fields of a graph except its weights manifest (tfjs-converter "graph-model" format). */
-export function modelJsonFields(g: GraphBuilder): { format: "graph-model"; generatedBy: string; convertedBy: string; signature: object; modelTopology: { node: NodeDef[]; library: object; versions: object } } {
-  return { format: "graph-model", generatedBy: "@kdet/detectors", convertedBy: "@kdet/detectors writeGraphModel", signature: { inputs: g.inputs, outputs: g.outputs }, modelTopology: { node: g.nodes, library: {}, versions: {} } };
+export function modelJsonFields(g: GraphBuilder): {
+  format: "graph-model";
+  generatedBy: string;
+  convertedBy: string;
+  signature: object;
+  modelTopology: { node: NodeDef[]; library: object; versions: object };
+} {
+  return {
+    format: "graph-model",
+    generatedBy: "@kdet/detectors",
+    convertedBy: "@kdet/detectors writeGraphModel",
+    signature: { inputs: g.inputs, outputs: g.outputs },
+    modelTopology: { node: g.nodes, library: {}, versions: {} },
+  };
 }
 
 /** Loads a graph straight from memory (tests, benchmarks): its model.json fields and weights via `tf.io.fromMemory`. */
@@ -51,13 +63,28 @@ export async function loadGraphFromBuilder(g: GraphBuilder): Promise<GraphModel>
   const { specs, bytes } = g.weightData();
   const f = modelJsonFields(g);
   const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  return loadGraphModel(tf.io.fromMemory({ modelTopology: f.modelTopology as unknown as tf.io.ModelArtifacts["modelTopology"], weightSpecs: specs, weightData, format: f.format, signature: f.signature }));
+  return loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: f.modelTopology as unknown as tf.io.ModelArtifacts["modelTopology"],
+      weightSpecs: specs,
+      weightData,
+      format: f.format,
+      signature: f.signature,
+    }),
+  );
 }
 
 /** The head's own post-processing settings (e.g. mmdet's NMS IoU 0.5 for FCOS/RetinaNet) among those kdet.json records. */
 function headDefaults(detector: Detector): Partial<ExportMeta["postprocess"]> {
-  const d = (detector.head as { postprocessDefaults?: Partial<Record<keyof ExportMeta["postprocess"], unknown>> }).postprocessDefaults ?? {};
-  return Object.fromEntries(Object.entries(d).filter(([k, v]) => v !== undefined && ["scoreThreshold", "iouThreshold", "maxDetections", "classAgnostic"].includes(k)));
+  const d =
+    (detector.head as { postprocessDefaults?: Partial<Record<keyof ExportMeta["postprocess"], unknown>> })
+      .postprocessDefaults ?? {};
+  return Object.fromEntries(
+    Object.entries(d).filter(
+      ([k, v]) =>
+        v !== undefined && ["scoreThreshold", "iouThreshold", "maxDetections", "classAgnostic"].includes(k),
+    ),
+  );
 }
 
 /**
@@ -65,12 +92,21 @@ function headDefaults(detector: Detector): Partial<ExportMeta["postprocess"]> {
  * plus kdet.json; see `detectorGraph` for the input and output names. Files are written atomically,
  * model.json and kdet.json last. Throws naming the path and class of any module without an exporter.
  */
-export async function writeGraphModel(detector: Detector, dir: string, opts: GraphExportOptions): Promise<GraphExportResult> {
-  const [height, width] = typeof opts.inputSize === "number" ? [opts.inputSize, opts.inputSize] : opts.inputSize;
+export async function writeGraphModel(
+  detector: Detector,
+  dir: string,
+  opts: GraphExportOptions,
+): Promise<GraphExportResult> {
+  const [height, width] =
+    typeof opts.inputSize === "number" ? [opts.inputSize, opts.inputSize] : opts.inputSize;
   const C = detector.numClasses;
-  const classNames = opts.classNames ? [...opts.classNames] : Array.from({ length: C }, (_, k) => `class${k}`);
-  if (classNames.length !== C) throw new Error(`writeGraphModel: ${classNames.length} class names for a detector with ${C} classes`);
-  if (opts.categoryIds && opts.categoryIds.length !== C) throw new Error(`writeGraphModel: ${opts.categoryIds.length} category ids for ${C} classes`);
+  const classNames = opts.classNames
+    ? [...opts.classNames]
+    : Array.from({ length: C }, (_, k) => `class${k}`);
+  if (classNames.length !== C)
+    throw new Error(`writeGraphModel: ${classNames.length} class names for a detector with ${C} classes`);
+  if (opts.categoryIds && opts.categoryIds.length !== C)
+    throw new Error(`writeGraphModel: ${opts.categoryIds.length} category ids for ${C} classes`);
   const graph = detectorGraph(detector, height, width);
   const { specs, bytes } = graph.builder.weightData();
   const shard = opts.shardBytes ?? DEFAULT_SHARD_BYTES;
@@ -82,26 +118,69 @@ export async function writeGraphModel(detector: Detector, dir: string, opts: Gra
     ...(detector.spec ? { model: { id: detector.spec.id, config: detector.spec.config } } : {}),
     classNames,
     ...(opts.categoryIds ? { categoryIds: [...opts.categoryIds] } : {}),
-    input: { name: GRAPH_INPUT, shape: [-1, height, width, 3], dtype: "float32", layout: "NHWC", channels: "RGB", scale: "0..1", resize: opts.resize ?? "letterbox", fill: opts.fill ?? 114 },
+    input: {
+      name: GRAPH_INPUT,
+      shape: [-1, height, width, 3],
+      dtype: "float32",
+      layout: "NHWC",
+      channels: "RGB",
+      scale: "0..1",
+      resize: opts.resize ?? "letterbox",
+      fill: opts.fill ?? 114,
+    },
     outputs: graph.outputs,
     decode: graph.decode,
-    postprocess: { scoreThreshold: 0.25, iouThreshold: 0.7, maxDetections: 300, classAgnostic: false, ...headDefaults(detector), ...opts.postprocess },
+    postprocess: {
+      scoreThreshold: 0.25,
+      iouThreshold: 0.7,
+      maxDetections: 300,
+      classAgnostic: false,
+      ...headDefaults(detector),
+      ...opts.postprocess,
+    },
   } satisfies z.input<typeof ExportMetaSchema>);
   const modelJson = { ...modelJsonFields(graph.builder), weightsManifest: [{ paths, weights: specs }] };
   await mkdir(dir, { recursive: true });
-  for (let i = 0; i < n; i++) await writeFileAtomic(path.join(dir, paths[i] as string), bytes.subarray(i * shard, Math.min((i + 1) * shard, bytes.length)));
+  for (let i = 0; i < n; i++)
+    await writeFileAtomic(
+      path.join(dir, paths[i] as string),
+      bytes.subarray(i * shard, Math.min((i + 1) * shard, bytes.length)),
+    );
   await writeFileAtomic(path.join(dir, "model.json"), JSON.stringify(modelJson));
   await writeFileAtomic(path.join(dir, EXPORT_META_FILE), JSON.stringify(meta, null, 1));
-  return { files: [...paths, "model.json", EXPORT_META_FILE], meta, nodes: graph.builder.nodes.length, weights: specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0) };
+  return {
+    files: [...paths, "model.json", EXPORT_META_FILE],
+    meta,
+    nodes: graph.builder.nodes.length,
+    weights: specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0),
+  };
 }
 
 const modelJsonSchema = z
   .object({
     format: z.literal("graph-model"),
-    modelTopology: z.object({ node: z.array(z.object({ name: z.string(), op: z.string() }).passthrough()).min(1) }).passthrough(),
-    signature: z.object({ inputs: z.record(z.string(), z.unknown()), outputs: z.record(z.string(), z.unknown()) }).passthrough().optional(),
+    modelTopology: z
+      .object({ node: z.array(z.object({ name: z.string(), op: z.string() }).passthrough()).min(1) })
+      .passthrough(),
+    signature: z
+      .object({ inputs: z.record(z.string(), z.unknown()), outputs: z.record(z.string(), z.unknown()) })
+      .passthrough()
+      .optional(),
     weightsManifest: z
-      .array(z.object({ paths: z.array(z.string().regex(/^[A-Za-z0-9_.-]+$/, "a file name in the same folder")).min(1), weights: z.array(z.object({ name: z.string(), shape: z.array(z.number().int().min(0)), dtype: z.enum(["float32", "int32"]) }).passthrough()) }))
+      .array(
+        z.object({
+          paths: z.array(z.string().regex(/^[A-Za-z0-9_.-]+$/, "a file name in the same folder")).min(1),
+          weights: z.array(
+            z
+              .object({
+                name: z.string(),
+                shape: z.array(z.number().int().min(0)),
+                dtype: z.enum(["float32", "int32"]),
+              })
+              .passthrough(),
+          ),
+        }),
+      )
       .min(1),
   })
   .passthrough();
@@ -114,7 +193,10 @@ async function readJson<S extends z.ZodType>(file: string, schema: S, what: stri
     throw new Error(`loadGraphExport: cannot read ${what} ${file}: ${(e as Error).message}`);
   }
   const r = schema.safeParse(raw);
-  if (!r.success) throw new Error(`loadGraphExport: ${file} is not ${what}: ${r.error.issues.map((i) => `${i.path.join(".") || "<root>"}: ${i.message}`).join("; ")}`);
+  if (!r.success)
+    throw new Error(
+      `loadGraphExport: ${file} is not ${what}: ${r.error.issues.map((i) => `${i.path.join(".") || "<root>"}: ${i.message}`).join("; ")}`,
+    );
   return r.data;
 }
 
@@ -132,13 +214,40 @@ export interface GraphExport {
 export async function loadGraphExport(dir: string): Promise<GraphExport> {
   const jsonPath = path.join(dir, "model.json");
   const json = await readJson(jsonPath, modelJsonSchema, "a TF.js graph-model model.json");
-  const meta = await readJson(path.join(dir, EXPORT_META_FILE), ExportMetaSchema, "a kdet graph-model kdet.json");
+  const meta = await readJson(
+    path.join(dir, EXPORT_META_FILE),
+    ExportMetaSchema,
+    "a kdet graph-model kdet.json",
+  );
   const specs = json.weightsManifest.flatMap((g) => g.weights) as tf.io.WeightsManifestEntry[];
-  const shards = await Promise.all(json.weightsManifest.flatMap((g) => g.paths).map((p) => readFile(path.join(dir, p)).catch((e: Error) => Promise.reject(new Error(`loadGraphExport: weight shard ${path.join(dir, p)} listed in ${jsonPath}: ${e.message}`)))));
+  const shards = await Promise.all(
+    json.weightsManifest
+      .flatMap((g) => g.paths)
+      .map((p) =>
+        readFile(path.join(dir, p)).catch((e: Error) =>
+          Promise.reject(
+            new Error(
+              `loadGraphExport: weight shard ${path.join(dir, p)} listed in ${jsonPath}: ${e.message}`,
+            ),
+          ),
+        ),
+      ),
+  );
   const all = Buffer.concat(shards);
   const expected = specs.reduce((a, s) => a + 4 * s.shape.reduce((x, y) => x * y, 1), 0);
-  if (all.byteLength !== expected) throw new Error(`loadGraphExport: the shards of ${jsonPath} hold ${all.byteLength} bytes, the manifest describes ${expected}`);
+  if (all.byteLength !== expected)
+    throw new Error(
+      `loadGraphExport: the shards of ${jsonPath} hold ${all.byteLength} bytes, the manifest describes ${expected}`,
+    );
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
-  const model = await loadGraphModel(tf.io.fromMemory({ modelTopology: json.modelTopology as tf.io.ModelArtifacts["modelTopology"], weightSpecs: specs, weightData, format: json.format, signature: json.signature }));
+  const model = await loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology as tf.io.ModelArtifacts["modelTopology"],
+      weightSpecs: specs,
+      weightData,
+      format: json.format,
+      signature: json.signature,
+    }),
+  );
   return { model, meta };
 }

@@ -24,7 +24,10 @@ async function both(m: Module<tf.Tensor4D, tf.Tensor4D>, x: tf.Tensor4D): Promis
   perturbNorms(m as never, new Rng(9));
   setTraining(m as never, false);
   const g = new GraphBuilder();
-  g.output("y", exportMap(m as unknown as AnyModule, g.placeholder("x", [-1, ...x.shape.slice(1)]), new ExportContext(g)));
+  g.output(
+    "y",
+    exportMap(m as unknown as AnyModule, g.placeholder("x", [-1, ...x.shape.slice(1)]), new ExportContext(g)),
+  );
   const model = await loadGraphFromBuilder(g);
   const got = model.execute(x, "y") as tf.Tensor;
   model.dispose();
@@ -35,14 +38,26 @@ describe("feature-map exporters match the modules' inference-mode forward", () =
   const rng = new Rng(2);
   for (const [name, make, cin] of [
     ["BatchNorm alone (y = x·s + β − μ·s)", () => new BatchNorm(8), 8],
-    ["ConvBnAct 3×3 s2 SiLU (BN folded into the conv)", () => new ConvBnAct(8, 12, rng, { kernel: 3, stride: 2 }), 8],
-    ["depthwise ConvBnAct 5×5 ReLU6 (BN folded per input channel)", () => new ConvBnAct(8, 8, rng, { kernel: 5, depthwise: true, act: "relu6" }), 8],
+    [
+      "ConvBnAct 3×3 s2 SiLU (BN folded into the conv)",
+      () => new ConvBnAct(8, 12, rng, { kernel: 3, stride: 2 }),
+      8,
+    ],
+    [
+      "depthwise ConvBnAct 5×5 ReLU6 (BN folded per input channel)",
+      () => new ConvBnAct(8, 8, rng, { kernel: 5, depthwise: true, act: "relu6" }),
+      8,
+    ],
     ["Bottleneck with residual", () => new Bottleneck(8, 8, rng), 8],
     ["Bottleneck without residual", () => new Bottleneck(8, 8, rng, { shortcut: false }), 8],
     ["BasicBlock s2 with downsample", () => new BasicBlock(8, 16, rng, { stride: 2 }), 8],
     ["ResBottleneck (ResNet-50 block) with downsample", () => new ResBottleneck(8, 4, rng), 8],
     ["DepthwiseSeparable s2", () => new DepthwiseSeparable(8, 16, rng, { stride: 2 }), 8],
-    ["InvertedResidual t6 with residual", () => new InvertedResidual(8, 8, rng, { stride: 1, expandRatio: 6 }), 8],
+    [
+      "InvertedResidual t6 with residual",
+      () => new InvertedResidual(8, 8, rng, { stride: 1, expandRatio: 6 }),
+      8,
+    ],
     ["InvertedResidual t1 s2", () => new InvertedResidual(8, 16, rng, { stride: 2, expandRatio: 1 }), 8],
   ] as const) {
     it(name, async () => {
@@ -66,7 +81,11 @@ describe("feature-map exporters match the modules' inference-mode forward", () =
     }
     const seq = new Sequential({ conv: new ConvBnAct(3, 4, rng), odd: new Mystery() });
     const g = new GraphBuilder();
-    expect(() => exportMap(seq as unknown as AnyModule, g.placeholder("x", [-1, 8, 8, 3]), new ExportContext(g))).toThrow(/module "odd" of class Mystery has no feature-map exporter; supported: Conv2d, BatchNorm, ConvBnAct/);
+    expect(() =>
+      exportMap(seq as unknown as AnyModule, g.placeholder("x", [-1, 8, 8, 3]), new ExportContext(g)),
+    ).toThrow(
+      /module "odd" of class Mystery has no feature-map exporter; supported: Conv2d, BatchNorm, ConvBnAct/,
+    );
     seq.dispose();
   });
 });

@@ -18,9 +18,30 @@ import { Conv2d } from "../nn/conv2d";
 import { ConvBnAct } from "../nn/conv-bn-act";
 import { GroupNorm } from "../nn/group-norm";
 import { Sequential } from "../nn/sequential";
-import { childOf, childrenOf, scopeOf, unsupported, values, type AnyModule, type ExportContext, type ModuleClass } from "./export-context";
+import {
+  childOf,
+  childrenOf,
+  scopeOf,
+  unsupported,
+  values,
+  type AnyModule,
+  type ExportContext,
+  type ModuleClass,
+} from "./export-context";
 import type { Sym } from "./graph-def";
-import { activation, binary, concat, conv2d, floats, maxPool, reduce, reshape, slice, split, unary } from "./graph-ops";
+import {
+  activation,
+  binary,
+  concat,
+  conv2d,
+  floats,
+  maxPool,
+  reduce,
+  reshape,
+  slice,
+  split,
+  unary,
+} from "./graph-ops";
 
 /** One entry of {@link MAP_EXPORTERS}: a module class and how it writes `y = m(x)`. */
 export interface MapExporter {
@@ -28,13 +49,21 @@ export interface MapExporter {
   readonly run: (m: AnyModule, x: Sym, ctx: ExportContext) => Sym;
 }
 
-function entry<M extends AnyModule>(cls: ModuleClass<M>, run: (m: M, x: Sym, ctx: ExportContext) => Sym): MapExporter {
+function entry<M extends AnyModule>(
+  cls: ModuleClass<M>,
+  run: (m: M, x: Sym, ctx: ExportContext) => Sym,
+): MapExporter {
   return { cls, run: run as MapExporter["run"] };
 }
 
 /** BN scale s = γ/√(σ²+eps) and shift β − μ·s (float64, stored float32). */
 function bnAffine(bn: BatchNorm): { scale: Float64Array; shift: Float64Array } {
-  const [g, b, mu, v] = [bn.gamma, bn.beta, bn.runningMean, bn.runningVar].map(values) as [Float32Array, Float32Array, Float32Array, Float32Array];
+  const [g, b, mu, v] = [bn.gamma, bn.beta, bn.runningMean, bn.runningVar].map(values) as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
   const scale = new Float64Array(g.length);
   const shift = new Float64Array(g.length);
   for (let c = 0; c < g.length; c++) {
@@ -61,16 +90,29 @@ function convWithBn(conv: Conv2d, x: Sym, ctx: ExportContext, bn?: BatchNorm): S
         const b = conv.bias ? values(conv.bias) : new Float32Array(out);
         if (!bn) return { data: b, shape: [out] };
         const { scale, shift } = bnAffine(bn);
-        return { data: Float32Array.from(b, (v, c) => v * (scale[c] as number) + (shift[c] as number)), shape: [out] };
+        return {
+          data: Float32Array.from(b, (v, c) => v * (scale[c] as number) + (shift[c] as number)),
+          shape: [out],
+        };
       })
     : undefined;
-  return conv2d(ctx.g, scopeOf(conv), x, w, { stride: conv.stride, padding: conv.padding, depthwise: conv.depthwise, bias });
+  return conv2d(ctx.g, scopeOf(conv), x, w, {
+    stride: conv.stride,
+    padding: conv.padding,
+    depthwise: conv.depthwise,
+    bias,
+  });
 }
 
 /** y = m(x) for a module of the map table (throws naming the path and class of an unsupported module). */
 export function exportMap(m: AnyModule, x: Sym, ctx: ExportContext): Sym {
   const e = MAP_EXPORTERS.find((k) => m.constructor === k.cls);
-  if (!e) throw unsupported(m, "feature-map", MAP_EXPORTERS.map((k) => k.cls));
+  if (!e)
+    throw unsupported(
+      m,
+      "feature-map",
+      MAP_EXPORTERS.map((k) => k.cls),
+    );
   return e.run(m, x, ctx);
 }
 
@@ -82,8 +124,14 @@ export const MAP_EXPORTERS: readonly MapExporter[] = [
   entry(Conv2d, (m, x, ctx) => convWithBn(m, x, ctx)),
   // inference-mode BN alone: y = x·s + (β − μ·s)
   entry(BatchNorm, (m, x, ctx) => {
-    const s = ctx.constOf(m, "scale", () => ({ data: Float32Array.from(bnAffine(m).scale), shape: [m.channels] }));
-    const t = ctx.constOf(m, "shift", () => ({ data: Float32Array.from(bnAffine(m).shift), shape: [m.channels] }));
+    const s = ctx.constOf(m, "scale", () => ({
+      data: Float32Array.from(bnAffine(m).scale),
+      shape: [m.channels],
+    }));
+    const t = ctx.constOf(m, "shift", () => ({
+      data: Float32Array.from(bnAffine(m).shift),
+      shape: [m.channels],
+    }));
     return binary(ctx.g, scopeOf(m), "AddV2", binary(ctx.g, scopeOf(m), "Mul", x, s), t);
   }),
   entry(ConvBnAct, (m, x, ctx) => activation(ctx.g, scopeOf(m), convWithBn(m.conv, x, ctx, m.bn), m.act)),
@@ -94,7 +142,8 @@ export const MAP_EXPORTERS: readonly MapExporter[] = [
   }),
   entry(C2f, (m, x, ctx) => {
     const ys = split(ctx.g, scopeOf(m), exportMap(childOf(m, "cv1"), x, ctx), 2, 3);
-    for (const [name, b] of childrenOf(m)) if (/^m\d+$/.test(name)) ys.push(exportMap(b, ys[ys.length - 1] as Sym, ctx));
+    for (const [name, b] of childrenOf(m))
+      if (/^m\d+$/.test(name)) ys.push(exportMap(b, ys[ys.length - 1] as Sym, ctx));
     return exportMap(childOf(m, "cv2"), concat(ctx.g, scopeOf(m), ys, 3), ctx);
   }),
   entry(Sppf, (m, x, ctx) => {
@@ -104,7 +153,9 @@ export const MAP_EXPORTERS: readonly MapExporter[] = [
   }),
   entry(BasicBlock, (m, x, ctx) => residualRelu(m, ["conv1", "conv2"], x, ctx)),
   entry(ResBottleneck, (m, x, ctx) => residualRelu(m, ["conv1", "conv2", "conv3"], x, ctx)),
-  entry(DepthwiseSeparable, (m, x, ctx) => exportMap(childOf(m, "pw"), exportMap(childOf(m, "dw"), x, ctx), ctx)),
+  entry(DepthwiseSeparable, (m, x, ctx) =>
+    exportMap(childOf(m, "pw"), exportMap(childOf(m, "dw"), x, ctx), ctx),
+  ),
   entry(InvertedResidual, (m, x, ctx) => {
     const y = exportMap(childOf(m, "conv"), x, ctx);
     return m.residual ? binary(ctx.g, scopeOf(m), "AddV2", x, y) : y;
@@ -115,7 +166,11 @@ export const MAP_EXPORTERS: readonly MapExporter[] = [
   }),
   entry(CspLayer, (m, x, ctx) => {
     const a = exportMap(childOf(m, "m"), exportMap(childOf(m, "conv1"), x, ctx), ctx);
-    return exportMap(childOf(m, "conv3"), concat(ctx.g, scopeOf(m), [a, exportMap(childOf(m, "conv2"), x, ctx)], 3), ctx);
+    return exportMap(
+      childOf(m, "conv3"),
+      concat(ctx.g, scopeOf(m), [a, exportMap(childOf(m, "conv2"), x, ctx)], 3),
+      ctx,
+    );
   }),
   entry(Focus, (m, x, ctx) => exportMap(childOf(m, "conv"), spaceToDepth(ctx, scopeOf(m), x), ctx)),
   entry(GroupNorm, (m, x, ctx) => groupNorm(m, x, ctx)),
@@ -125,14 +180,27 @@ export const MAP_EXPORTERS: readonly MapExporter[] = [
     const gn = kids.get("gn");
     return unary(ctx.g, scopeOf(m), "Relu", gn ? exportMap(gn, y, ctx) : y);
   }),
-  entry(Scale, (m, x, ctx) => binary(ctx.g, scopeOf(m), "Mul", x, ctx.constOf(m, "scale", () => ({ data: values(m.scale), shape: [] })))),
+  entry(Scale, (m, x, ctx) =>
+    binary(
+      ctx.g,
+      scopeOf(m),
+      "Mul",
+      x,
+      ctx.constOf(m, "scale", () => ({ data: values(m.scale), shape: [] })),
+    ),
+  ),
 ];
 
 /** ResNet blocks: relu(convs(x) + (downsample(x) or x)). */
 function residualRelu(m: AnyModule, convs: readonly string[], x: Sym, ctx: ExportContext): Sym {
   const y = convs.reduce((h, n) => exportMap(childOf(m, n), h, ctx), x);
   const ds = childrenOf(m).find(([n]) => n === "downsample")?.[1];
-  return unary(ctx.g, scopeOf(m), "Relu", binary(ctx.g, scopeOf(m), "AddV2", y, ds ? exportMap(ds, x, ctx) : x));
+  return unary(
+    ctx.g,
+    scopeOf(m),
+    "Relu",
+    binary(ctx.g, scopeOf(m), "AddV2", y, ds ? exportMap(ds, x, ctx) : x),
+  );
 }
 
 /**
@@ -157,7 +225,10 @@ function groupNorm(m: GroupNorm, x: Sym, ctx: ExportContext): Sym {
 /** A boolean field the module keeps private (read for the export; a missing field is an error, not a default). */
 function privateFlag(m: AnyModule, field: string): boolean {
   const v = (m as unknown as Record<string, unknown>)[field];
-  if (typeof v !== "boolean") throw new Error(`exportGraphModel: module "${m.path}" (${m.constructor.name}) has no boolean "${field}" (got ${typeof v}); the exporter needs updating`);
+  if (typeof v !== "boolean")
+    throw new Error(
+      `exportGraphModel: module "${m.path}" (${m.constructor.name}) has no boolean "${field}" (got ${typeof v}); the exporter needs updating`,
+    );
   return v;
 }
 
@@ -167,8 +238,15 @@ function privateFlag(m: AnyModule, field: string): boolean {
  */
 function spaceToDepth(ctx: ExportContext, s: string, x: Sym): Sym {
   const [, h, w, c] = x.shape as [number, number, number, number];
-  if (h % 2 !== 0 || w % 2 !== 0) throw new Error(`exportGraphModel: Focus "${s}" needs even input height and width, got ${h}×${w}`);
+  if (h % 2 !== 0 || w % 2 !== 0)
+    throw new Error(`exportGraphModel: Focus "${s}" needs even input height and width, got ${h}×${w}`);
   const x5 = reshape(ctx.g, s, x, [-1, h / 2, 2, w / 2, 2 * c]);
-  const phase = (dy: number, dx: number): Sym => reshape(ctx.g, s, slice(ctx.g, s, x5, [0, 0, dy, 0, dx * c], [-1, h / 2, 1, w / 2, c]), [-1, h / 2, w / 2, c]);
+  const phase = (dy: number, dx: number): Sym =>
+    reshape(ctx.g, s, slice(ctx.g, s, x5, [0, 0, dy, 0, dx * c], [-1, h / 2, 1, w / 2, c]), [
+      -1,
+      h / 2,
+      w / 2,
+      c,
+    ]);
   return concat(ctx.g, s, [phase(0, 0), phase(1, 0), phase(0, 1), phase(1, 1)], 3);
 }

@@ -12,7 +12,15 @@ import { Fpn, type FpnExtraOptions } from "../necks/fpn";
 import { Pafpn } from "../necks/pafpn";
 import { YoloxPafpn } from "../necks/yolox-pafpn";
 import { PerLevel } from "../nn/per-level";
-import { childOf, childrenOf, scopeOf, unsupported, type AnyModule, type ExportContext, type ModuleClass } from "./export-context";
+import {
+  childOf,
+  childrenOf,
+  scopeOf,
+  unsupported,
+  type AnyModule,
+  type ExportContext,
+  type ModuleClass,
+} from "./export-context";
 import type { Sym } from "./graph-def";
 import { binary, concat, maxPool, padHw, resizeNearest, unary } from "./graph-ops";
 import { exportMap } from "./map-exporters";
@@ -23,19 +31,32 @@ export interface PyramidExporter {
   readonly run: (m: AnyModule, x: Sym[], ctx: ExportContext) => Sym[];
 }
 
-function entry<M extends AnyModule>(cls: ModuleClass<M>, run: (m: M, x: Sym[], ctx: ExportContext) => Sym[]): PyramidExporter {
+function entry<M extends AnyModule>(
+  cls: ModuleClass<M>,
+  run: (m: M, x: Sym[], ctx: ExportContext) => Sym[],
+): PyramidExporter {
   return { cls, run: run as PyramidExporter["run"] };
 }
 
 /** Outputs of a backbone or neck (`xs` = [image] for a backbone). Throws naming an unsupported module's path and class. */
 export function exportPyramid(m: AnyModule, xs: Sym[], ctx: ExportContext): Sym[] {
   const e = PYRAMID_EXPORTERS.find((k) => m.constructor === k.cls);
-  if (!e) throw unsupported(m, "backbone/neck", PYRAMID_EXPORTERS.map((k) => k.cls));
+  if (!e)
+    throw unsupported(
+      m,
+      "backbone/neck",
+      PYRAMID_EXPORTERS.map((k) => k.cls),
+    );
   return e.run(m, xs, ctx);
 }
 
 /** stem → (optional pooling) → stages c2…c5; returns the outputs of c3, c4, c5. */
-function stagedBackbone(m: AnyModule, x: Sym, ctx: ExportContext, afterStem: (s: Sym) => Sym = (s) => s): Sym[] {
+function stagedBackbone(
+  m: AnyModule,
+  x: Sym,
+  ctx: ExportContext,
+  afterStem: (s: Sym) => Sym = (s) => s,
+): Sym[] {
   let y = afterStem(exportMap(childOf(m, "stem"), x, ctx));
   const outs: Sym[] = [];
   for (const name of ["c2", "c3", "c4", "c5"]) {
@@ -51,7 +72,8 @@ function upTo(ctx: ExportContext, scope: string, x: Sym, like: Sym): Sym {
 }
 
 function single(xs: Sym[], m: AnyModule): Sym {
-  if (xs.length !== 1) throw new Error(`exportGraphModel: backbone "${m.path}" takes one image input, got ${xs.length}`);
+  if (xs.length !== 1)
+    throw new Error(`exportGraphModel: backbone "${m.path}" takes one image input, got ${xs.length}`);
   return xs[0] as Sym;
 }
 
@@ -60,10 +82,17 @@ export const PYRAMID_EXPORTERS: readonly PyramidExporter[] = [
   entry(CspDarknet, (m, xs, ctx) => stagedBackbone(m, single(xs, m), ctx)),
   entry(MobileNetV2, (m, xs, ctx) => stagedBackbone(m, single(xs, m), ctx)),
   // torchvision max-pool 3×3 s2 p1 as zero pad + VALID pool (the input is ReLU output ≥ 0, as in ResNet's forward)
-  entry(ResNet, (m, xs, ctx) => stagedBackbone(m, single(xs, m), ctx, (s) => maxPool(ctx.g, scopeOf(m), padHw(ctx.g, scopeOf(m), s, 1), 3, 2, "VALID"))),
+  entry(ResNet, (m, xs, ctx) =>
+    stagedBackbone(m, single(xs, m), ctx, (s) =>
+      maxPool(ctx.g, scopeOf(m), padHw(ctx.g, scopeOf(m), s, 1), 3, 2, "VALID"),
+    ),
+  ),
   entry(PerLevel, (m, xs, ctx) => {
     const kids = childrenOf(m);
-    if (kids.length !== xs.length) throw new Error(`exportGraphModel: PerLevel "${m.path}" has ${kids.length} levels, got ${xs.length} inputs`);
+    if (kids.length !== xs.length)
+      throw new Error(
+        `exportGraphModel: PerLevel "${m.path}" has ${kids.length} levels, got ${xs.length} inputs`,
+      );
     return kids.map(([, c], i) => exportMap(c, xs[i] as Sym, ctx));
   }),
   entry(Pafpn, (m, xs, ctx) => {
@@ -91,14 +120,28 @@ export const PYRAMID_EXPORTERS: readonly PyramidExporter[] = [
   entry(Fpn, (m, xs, ctx) => {
     const s = scopeOf(m);
     const lat = xs.map((x, i) => exportMap(childOf(m, `lat${3 + i}`), x, ctx));
-    for (let i = lat.length - 1; i > 0; i--) lat[i - 1] = binary(ctx.g, `${s}/td${2 + i}`, "AddV2", lat[i - 1] as Sym, upTo(ctx, `${s}/up${3 + i}`, lat[i] as Sym, lat[i - 1] as Sym));
+    for (let i = lat.length - 1; i > 0; i--)
+      lat[i - 1] = binary(
+        ctx.g,
+        `${s}/td${2 + i}`,
+        "AddV2",
+        lat[i - 1] as Sym,
+        upTo(ctx, `${s}/up${3 + i}`, lat[i] as Sym, lat[i - 1] as Sym),
+      );
     const outs = lat.map((l, i) => exportMap(childOf(m, `p${3 + i}`), l, ctx));
     // extra levels: mmdet add_extra_convs (source p5 or c5) and relu_before_extra_convs; options default as in Fpn
     const opts = (m as unknown as { extraOpts?: FpnExtraOptions }).extraOpts ?? {};
     const extra = m.levels.slice(xs.length);
     extra.forEach((l, i) => {
-      const src = i === 0 && opts.extraFrom === "input" ? (xs[xs.length - 1] as Sym) : (outs[outs.length - 1] as Sym);
-      outs.push(exportMap(childOf(m, l.name), i > 0 && opts.reluBeforeExtra ? unary(ctx.g, `${s}/${l.name}`, "Relu", src) : src, ctx));
+      const src =
+        i === 0 && opts.extraFrom === "input" ? (xs[xs.length - 1] as Sym) : (outs[outs.length - 1] as Sym);
+      outs.push(
+        exportMap(
+          childOf(m, l.name),
+          i > 0 && opts.reluBeforeExtra ? unary(ctx.g, `${s}/${l.name}`, "Relu", src) : src,
+          ctx,
+        ),
+      );
     });
     return outs;
   }),

@@ -11,7 +11,10 @@ import type { ExportMeta } from "./export-meta";
 
 /** max |a − b| / max(1, max |ref|) over all elements; shapes must match. */
 export function relativeMaxDiff(actual: tf.Tensor, ref: tf.Tensor): number {
-  if (actual.shape.join(",") !== ref.shape.join(",")) throw new Error(`relativeMaxDiff: shape [${actual.shape.join(",")}] vs reference [${ref.shape.join(",")}]`);
+  if (actual.shape.join(",") !== ref.shape.join(","))
+    throw new Error(
+      `relativeMaxDiff: shape [${actual.shape.join(",")}] vs reference [${ref.shape.join(",")}]`,
+    );
   const a = actual.dataSync();
   const r = ref.dataSync();
   let d = 0;
@@ -46,8 +49,14 @@ export function detectorOutputs(detector: Detector, images: tf.Tensor4D): Record
  * of the export's input size (seeded) and returns the relative max difference of every output named
  * in `meta` (see {@link relativeMaxDiff}). Throws when the names differ.
  */
-export function verifyGraphExport(detector: Detector, model: GraphModel, meta: ExportMeta, opts: { batch?: number; seed?: number } = {}): Record<string, number> {
-  if (isTraining(detector)) throw new Error("verifyGraphExport: the detector is in training mode; call detector.train(false) first");
+export function verifyGraphExport(
+  detector: Detector,
+  model: GraphModel,
+  meta: ExportMeta,
+  opts: { batch?: number; seed?: number } = {},
+): Record<string, number> {
+  if (isTraining(detector))
+    throw new Error("verifyGraphExport: the detector is in training mode; call detector.train(false) first");
   const [, h, w] = meta.input.shape;
   const x = new Rng(opts.seed ?? 0).uniformTensor([opts.batch ?? 1, h, w, 3]) as tf.Tensor4D;
   const ref = detectorOutputs(detector, x);
@@ -56,9 +65,14 @@ export function verifyGraphExport(detector: Detector, model: GraphModel, meta: E
   try {
     const missing = names.filter((n) => !ref[n]);
     const extra = Object.keys(ref).filter((n) => !names.includes(n));
-    if (missing.length || extra.length) throw new Error(`verifyGraphExport: the export's outputs (${names.join(", ")}) differ from the detector's (${Object.keys(ref).join(", ")})`);
+    if (missing.length || extra.length)
+      throw new Error(
+        `verifyGraphExport: the export's outputs (${names.join(", ")}) differ from the detector's (${Object.keys(ref).join(", ")})`,
+      );
     got = model.execute(x, names) as tf.Tensor[];
-    return Object.fromEntries(names.map((n, i) => [n, relativeMaxDiff(got[i] as tf.Tensor, ref[n] as tf.Tensor)]));
+    return Object.fromEntries(
+      names.map((n, i) => [n, relativeMaxDiff(got[i] as tf.Tensor, ref[n] as tf.Tensor)]),
+    );
   } finally {
     tf.dispose([x, ...got, ...Object.values(ref)]);
   }

@@ -36,7 +36,8 @@ export function baseAnchors(stride: number, opts: AnchorBoxOptions = {}): Float3
     const hr = Math.sqrt(r);
     for (let s = 0; s < scalesPerOctave; s++) {
       const scale = octaveBaseScale * 2 ** (s / scalesPerOctave);
-      const w = (stride / hr) * scale, h = stride * hr * scale;
+      const w = (stride / hr) * scale,
+        h = stride * hr * scale;
       out.set([c - w / 2, c - h / 2, c + w / 2, c + h / 2], 4 * k++);
     }
   }
@@ -48,7 +49,11 @@ export function baseAnchors(stride: number, opts: AnchorBoxOptions = {}): Float3
  * base anchors shifted by (x·s, y·s); order level, then location row-major (y, then x), then the A
  * anchors — the order of reshaping an NHWC map `[N,h,w,A·C]` to `[N,h·w·A,C]`.
  */
-export function makeAnchorBoxes(shapes: ReadonlyArray<readonly [number, number]>, strides: readonly number[], opts: AnchorBoxOptions = {}): AnchorBoxes {
+export function makeAnchorBoxes(
+  shapes: ReadonlyArray<readonly [number, number]>,
+  strides: readonly number[],
+  opts: AnchorBoxOptions = {},
+): AnchorBoxes {
   const A = anchorsPerLocation(opts);
   const counts = shapes.map(([h, w]) => h * w * A);
   const boxes = new Float32Array(counts.reduce((a, b) => a + b, 0) * 4);
@@ -59,7 +64,8 @@ export function makeAnchorBoxes(shapes: ReadonlyArray<readonly [number, number]>
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         for (let a = 0; a < A; a++) {
-          for (let i = 0; i < 4; i++) boxes[4 * k + i] = (base[4 * a + i] as number) + (i % 2 === 0 ? x : y) * s;
+          for (let i = 0; i < 4; i++)
+            boxes[4 * k + i] = (base[4 * a + i] as number) + (i % 2 === 0 ? x : y) * s;
           k++;
         }
       }

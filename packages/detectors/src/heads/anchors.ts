@@ -14,7 +14,11 @@ export interface AnchorPoints {
  * offset 0 is mmdet's `AnchorGenerator` default (cell corners), used by GFL/ATSS.
  * The order matches reshaping an NHWC map `[N,h,w,C]` to `[N,h·w,C]` and concatenating levels.
  */
-export function makeAnchorPoints(shapes: ReadonlyArray<readonly [number, number]>, strides: readonly number[], offset = 0.5): AnchorPoints {
+export function makeAnchorPoints(
+  shapes: ReadonlyArray<readonly [number, number]>,
+  strides: readonly number[],
+  offset = 0.5,
+): AnchorPoints {
   const counts = shapes.map(([h, w]) => h * w);
   const total = counts.reduce((a, b) => a + b, 0);
   const points = new Float32Array(total * 2);

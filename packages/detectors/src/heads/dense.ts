@@ -26,7 +26,12 @@ export type DenseGrid = {
  * (offset 0.5: ultralytics cell centres; 0: mmdet cell corners), distances d = DFL integral of the
  * `bins`-bin logits, boxes = (a/s − d_lt, a/s + d_rb) in stride units. New tensors (caller disposes).
  */
-export function denseGrid(raw: HeadOutput, strides: readonly number[], bins: number, offset: number): DenseGrid {
+export function denseGrid(
+  raw: HeadOutput,
+  strides: readonly number[],
+  bins: number,
+  offset: number,
+): DenseGrid {
   const anc = makeAnchorPoints(levelShapes(raw.cls), strides, offset);
   return tf.tidy(() => {
     const A = anc.strides.length;
@@ -52,7 +57,13 @@ export interface Foreground {
  * - dfl = Σ w·mean_sides CE(dist logits, DFL target of clamp(target distance, 0, bins − 1 − 0.01)) / norm.
  * Zero scalars when there is no positive. Call inside a tidy (the loss functions do).
  */
-export function regressionTerms(d: DenseGrid, fg: Foreground, bins: number, kind: IouKind, norm: number): { box: tf.Scalar; dfl: tf.Scalar } {
+export function regressionTerms(
+  d: DenseGrid,
+  fg: Foreground,
+  bins: number,
+  kind: IouKind,
+  norm: number,
+): { box: tf.Scalar; dfl: tf.Scalar } {
   const n = fg.idx.length;
   if (n === 0) return { box: tf.scalar(0), dfl: tf.scalar(0) };
   const [N, A] = d.cls.shape;
@@ -66,7 +77,15 @@ export function regressionTerms(d: DenseGrid, fg: Foreground, bins: number, kind
   fg.idx.forEach((bi, i) => {
     const a = bi % A;
     const s = d.strides[a] as number;
-    boxToDist((d.points[2 * a] as number) / s, (d.points[2 * a + 1] as number) / s, target, 4 * i, bins - 1 - 0.01, tDist, 4 * i);
+    boxToDist(
+      (d.points[2 * a] as number) / s,
+      (d.points[2 * a + 1] as number) / s,
+      target,
+      4 * i,
+      bins - 1 - 0.01,
+      tDist,
+      4 * i,
+    );
   });
   const logits = tf.gather(tf.reshape(d.dist, [N * A, 4 * bins]), idx) as tf.Tensor2D;
   const ce = dflLoss(logits, tf.tensor3d(dflTargets(tDist, bins), [n, 4, bins]), bins);

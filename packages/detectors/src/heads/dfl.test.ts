@@ -14,9 +14,13 @@ describe("box coder (distances ↔ boxes, DFL)", () => {
     const boxes = new Float32Array(n * 4);
     const dist = new Float32Array(n * 4);
     for (let i = 0; i < n; i++) {
-      const ax = rng.uniform(10, 90), ay = rng.uniform(10, 90);
+      const ax = rng.uniform(10, 90),
+        ay = rng.uniform(10, 90);
       anchors.set([ax, ay], 2 * i);
-      boxes.set([ax - rng.uniform(0, 10), ay - rng.uniform(0, 10), ax + rng.uniform(0, 10), ay + rng.uniform(0, 10)], 4 * i);
+      boxes.set(
+        [ax - rng.uniform(0, 10), ay - rng.uniform(0, 10), ax + rng.uniform(0, 10), ay + rng.uniform(0, 10)],
+        4 * i,
+      );
       boxToDist(ax, ay, boxes, 4 * i, 15, dist, 4 * i);
     }
     const back = tf.tidy(() => distToBox(tf.tensor2d(anchors, [n, 2]), tf.tensor2d(dist, [n, 4])).dataSync());
@@ -34,7 +38,8 @@ describe("box coder (distances ↔ boxes, DFL)", () => {
     const t = new Float32Array([0, 0.25, 3.5, 7.999, 14.99, 10, 2.75, 5.01]);
     const target = dflTargets(t, R);
     for (let i = 0; i < t.length; i++) {
-      let s = 0, e = 0;
+      let s = 0,
+        e = 0;
       for (let b = 0; b < R; b++) (s += target[i * R + b]!), (e += b * target[i * R + b]!);
       expect(s).toBeCloseTo(1, 6);
       expect(e).toBeCloseTo(t[i]!, 5);
@@ -44,7 +49,12 @@ describe("box coder (distances ↔ boxes, DFL)", () => {
       const tt = tf.tensor3d(target, [2, 4, R]);
       const logits = tf.reshape(tf.log(tf.add(tt, 1e-12)), [2, 4 * R]) as tf.Tensor2D;
       const ent = tf.neg(tf.sum(tf.mul(tt, tf.log(tf.add(tt, 1e-12))), -1));
-      return [dflIntegral(logits, R), dflLoss(logits, tt, R), dflLoss(tf.zerosLike(logits) as tf.Tensor2D, tt, R), ent].map((x) => x.dataSync());
+      return [
+        dflIntegral(logits, R),
+        dflLoss(logits, tt, R),
+        dflLoss(tf.zerosLike(logits) as tf.Tensor2D, tt, R),
+        ent,
+      ].map((x) => x.dataSync());
     });
     t.forEach((v, i) => expect(decoded![i]).toBeCloseTo(v, 4));
     atOptimum!.forEach((v, i) => {

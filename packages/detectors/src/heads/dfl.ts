@@ -27,7 +27,15 @@ export const distToBox = op("distToBox", (anchors: tf.Tensor, dist: tf.Tensor): 
  * Inverse of {@link distToBox} on plain numbers (ultralytics `bbox2dist`): for one anchor (ax, ay) and
  * one xyxy box, writes (ax − x1, ay − y1, x2 − ax, y2 − ay) clamped to [0, max] into `out` at `o`.
  */
-export function boxToDist(ax: number, ay: number, box: ArrayLike<number>, b: number, max: number, out: Float32Array, o: number): void {
+export function boxToDist(
+  ax: number,
+  ay: number,
+  box: ArrayLike<number>,
+  b: number,
+  max: number,
+  out: Float32Array,
+  o: number,
+): void {
   const c = (v: number): number => Math.min(Math.max(v, 0), max);
   out[o] = c(ax - (box[b] as number));
   out[o + 1] = c(ay - (box[b + 1] as number));
@@ -56,8 +64,11 @@ export function dflTargets(dist: Float32Array, bins: number): Float32Array {
  * Distribution focal loss per side: −Σ_i target_i · log_softmax(logits)_i over the R bins.
  * `logits` `[n, 4·R]`, `targets` `[n, 4, R]` from {@link dflTargets} → `[n, 4]`. Reduction: none.
  */
-export const dflLoss = op("dflLoss", (logits: tf.Tensor2D, targets: tf.Tensor3D, bins: number): tf.Tensor2D => {
-  const n = logits.shape[0];
-  const logp = tf.logSoftmax(tf.reshape(logits, [n, 4, bins]));
-  return tf.neg(tf.sum(tf.mul(targets, logp), -1)) as tf.Tensor2D;
-});
+export const dflLoss = op(
+  "dflLoss",
+  (logits: tf.Tensor2D, targets: tf.Tensor3D, bins: number): tf.Tensor2D => {
+    const n = logits.shape[0];
+    const logp = tf.logSoftmax(tf.reshape(logits, [n, 4, bins]));
+    return tf.neg(tf.sum(tf.mul(targets, logp), -1)) as tf.Tensor2D;
+  },
+);

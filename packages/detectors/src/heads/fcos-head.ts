@@ -7,7 +7,13 @@ import { distToBox } from "./dfl";
 import { fcosDense, fcosLoss, type FcosLossOptions } from "./fcos-loss";
 import type { PostprocessOptions } from "./postprocess";
 import { headTower, LevelView, levelViews, priorBias, Scale } from "./tower";
-import { DetectionHead, type DensePredictions, type DetectionLoss, type DetectionTargets, type HeadOutput } from "./types";
+import {
+  DetectionHead,
+  type DensePredictions,
+  type DetectionLoss,
+  type DetectionTargets,
+  type HeadOutput,
+} from "./types";
 
 /** Options of {@link FcosHead} (mmdet `FCOSHead`). */
 export interface FcosHeadOptions {
@@ -45,7 +51,12 @@ export class FcosHead extends DetectionHead {
   /** Activation of the distance outputs. */
   readonly distance: "relu" | "exp";
 
-  constructor(readonly levels: readonly LevelInfo[], readonly numClasses: number, rng: Rng, opts: FcosHeadOptions = {}) {
+  constructor(
+    readonly levels: readonly LevelInfo[],
+    readonly numClasses: number,
+    rng: Rng,
+    opts: FcosHeadOptions = {},
+  ) {
     super();
     const feat = opts.featChannels ?? 256;
     const stacked = opts.stackedConvs ?? 4;
@@ -53,17 +64,44 @@ export class FcosHead extends DetectionHead {
     this.lossOptions = opts.loss ?? {};
     this.distance = opts.distance ?? "exp";
     const cin = levels[0]?.channels ?? feat;
-    if (levels.some((l) => l.channels !== cin)) throw new Error("FcosHead: all levels must have the same channels (shared towers)");
+    if (levels.some((l) => l.channels !== cin))
+      throw new Error("FcosHead: all levels must have the same channels (shared towers)");
     const clsTower = this.child("cls_tower", headTower(cin, feat, stacked, rng, tower));
     const regTower = this.child("reg_tower", headTower(cin, feat, stacked, rng, tower));
-    const clsOut = this.child("cls_out", new Conv2d(feat, numClasses, rng, { kernel: 3, bias: true, init: "normal0.01", biasInit: priorBias(0.01) }));
-    const regOut = this.child("reg_out", new Conv2d(feat, 4, rng, { kernel: 3, bias: true, init: "normal0.01" }));
-    const ctrOut = this.child("ctr_out", new Conv2d(feat, 1, rng, { kernel: 3, bias: true, init: "normal0.01" }));
+    const clsOut = this.child(
+      "cls_out",
+      new Conv2d(feat, numClasses, rng, {
+        kernel: 3,
+        bias: true,
+        init: "normal0.01",
+        biasInit: priorBias(0.01),
+      }),
+    );
+    const regOut = this.child(
+      "reg_out",
+      new Conv2d(feat, 4, rng, { kernel: 3, bias: true, init: "normal0.01" }),
+    );
+    const ctrOut = this.child(
+      "ctr_out",
+      new Conv2d(feat, 1, rng, { kernel: 3, bias: true, init: "normal0.01" }),
+    );
     const scales = levels.map((l) => this.child(`scale_${l.name}`, new Scale()));
-    this.cls = this.child("cls", levelViews(levels, numClasses, () => new LevelView([clsTower, clsOut])));
-    this.regFeat = this.child("reg_feat", levelViews(levels, feat, () => new LevelView([regTower])));
-    this.box = this.child("box", levelViews(levels, 4, (i) => new LevelView([regOut, scales[i] as Scale], this.distance)));
-    this.quality = this.child("quality", levelViews(levels, 1, () => new LevelView([ctrOut])));
+    this.cls = this.child(
+      "cls",
+      levelViews(levels, numClasses, () => new LevelView([clsTower, clsOut])),
+    );
+    this.regFeat = this.child(
+      "reg_feat",
+      levelViews(levels, feat, () => new LevelView([regTower])),
+    );
+    this.box = this.child(
+      "box",
+      levelViews(levels, 4, (i) => new LevelView([regOut, scales[i] as Scale], this.distance)),
+    );
+    this.quality = this.child(
+      "quality",
+      levelViews(levels, 1, () => new LevelView([ctrOut])),
+    );
   }
 
   /** mmdet `fcos_r50_caffe_fpn_gn-head_1x_coco` `test_cfg`: NMS IoU 0.5. */
@@ -78,7 +116,13 @@ export class FcosHead extends DetectionHead {
 
   /** {@link fcosLoss} with this head's strides, classes and weights. */
   loss(raw: HeadOutput, targets: DetectionTargets): DetectionLoss {
-    return fcosLoss(raw, targets, this.levels.map((l) => l.stride), this.numClasses, this.lossOptions);
+    return fcosLoss(
+      raw,
+      targets,
+      this.levels.map((l) => l.stride),
+      this.numClasses,
+      this.lossOptions,
+    );
   }
 
   /**
@@ -87,7 +131,10 @@ export class FcosHead extends DetectionHead {
    */
   decode(raw: HeadOutput): DensePredictions {
     return tf.tidy(() => {
-      const d = fcosDense(raw, this.levels.map((l) => l.stride));
+      const d = fcosDense(
+        raw,
+        this.levels.map((l) => l.stride),
+      );
       const P = d.strides.length;
       const stride = tf.tensor2d(d.strides, [P, 1]);
       const boxes = distToBox(tf.tensor2d(d.points, [P, 2]), tf.mul(d.dist, stride)) as tf.Tensor3D;

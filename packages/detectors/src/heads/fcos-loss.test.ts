@@ -15,9 +15,16 @@ const exact = [0.5, 0.5, 1.5, 1.5, 1.5, 0.5, 0.5, 1.5, 0.5, 1.5, 1.5, 0.5, 1.5, 
 
 function lossOf(box: number[], ctrLogit: number): Record<string, number> {
   return tf.tidy(() => {
-    const raw = { cls: [tf.zeros([1, 2, 2, 2]) as tf.Tensor4D], box: [tf.tensor4d(box, [1, 2, 2, 4])], quality: [tf.fill([1, 2, 2, 1], ctrLogit) as tf.Tensor4D] };
+    const raw = {
+      cls: [tf.zeros([1, 2, 2, 2]) as tf.Tensor4D],
+      box: [tf.tensor4d(box, [1, 2, 2, 4])],
+      quality: [tf.fill([1, 2, 2, 1], ctrLogit) as tf.Tensor4D],
+    };
     const l = fcosLoss(raw, targets, [8], 2);
-    return Object.fromEntries([["total", l.total.dataSync()[0]!], ...Object.entries(l.parts).map(([k, v]) => [k, v.dataSync()[0]!])]);
+    return Object.fromEntries([
+      ["total", l.total.dataSync()[0]!],
+      ...Object.entries(l.parts).map(([k, v]) => [k, v.dataSync()[0]!]),
+    ]);
   });
 }
 
@@ -41,7 +48,11 @@ describe("fcosLoss (hand values)", () => {
 
   it("an image without gts adds only background focal terms; no positive at all gives box = ctr = 0", () => {
     const none = tf.tidy(() => {
-      const raw = { cls: [tf.zeros([1, 2, 2, 2]) as tf.Tensor4D], box: [tf.ones([1, 2, 2, 4]) as tf.Tensor4D], quality: [tf.zeros([1, 2, 2, 1]) as tf.Tensor4D] };
+      const raw = {
+        cls: [tf.zeros([1, 2, 2, 2]) as tf.Tensor4D],
+        box: [tf.ones([1, 2, 2, 4]) as tf.Tensor4D],
+        quality: [tf.zeros([1, 2, 2, 1]) as tf.Tensor4D],
+      };
       const l = fcosLoss(raw, { boxes: [new Float32Array(0)], classes: [new Int32Array(0)] }, [8], 2);
       return [l.parts.cls!.dataSync()[0]!, l.parts.box!.dataSync()[0]!, l.parts.ctr!.dataSync()[0]!];
     });

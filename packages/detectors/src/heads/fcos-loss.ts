@@ -36,7 +36,14 @@ export function fcosDense(raw: HeadOutput, strides: readonly number[]): FcosDens
   if (!raw.quality) throw new Error("fcosDense: raw outputs have no centre-ness (quality) maps");
   const quality = raw.quality;
   const anc = makeAnchorPoints(levelShapes(raw.cls), strides, 0.5);
-  return { ...tf.tidy(() => ({ cls: flattenLevels(raw.cls), dist: flattenLevels(raw.box), ctr: flattenLevels(quality) })), ...anc };
+  return {
+    ...tf.tidy(() => ({
+      cls: flattenLevels(raw.cls),
+      dist: flattenLevels(raw.box),
+      ctr: flattenLevels(quality),
+    })),
+    ...anc,
+  };
 }
 
 /** Centre-ness target (Tian et al. 2019, eq. 3): √(min(l, r)/max(l, r) · min(t, b)/max(t, b)). */
@@ -55,13 +62,20 @@ export function centernessTarget(l: number, t: number, r: number, b: number): nu
  * - total = cls + box + ctr (weights 1). No positive → box = ctr = 0.
  * Boxes xyxy input pixels, NHWC. GIoU uses core's ultralytics-eps form (mmdet: eps 1e-6).
  */
-export function fcosLoss(raw: HeadOutput, targets: DetectionTargets, strides: readonly number[], numClasses: number, opts: FcosLossOptions = {}): DetectionLoss {
+export function fcosLoss(
+  raw: HeadOutput,
+  targets: DetectionTargets,
+  strides: readonly number[],
+  numClasses: number,
+  opts: FcosLossOptions = {},
+): DetectionLoss {
   const { alpha = 0.25, gamma = 2 } = opts;
   return tf.tidy(() => {
     const d = fcosDense(raw, strides);
     const [N, P] = d.cls.shape;
     const C = numClasses;
-    if (targets.boxes.length !== N || targets.classes.length !== N) throw new Error(`fcosLoss: targets for ${targets.boxes.length} images, batch has ${N}`);
+    if (targets.boxes.length !== N || targets.classes.length !== N)
+      throw new Error(`fcosLoss: targets for ${targets.boxes.length} images, batch has ${N}`);
     const levelStrides = strides.slice(0, d.counts.length);
     const onehot = new Float32Array(N * P * C);
     const idx: number[] = [];
@@ -70,22 +84,36 @@ export function fcosLoss(raw: HeadOutput, targets: DetectionTargets, strides: re
     for (let b = 0; b < N; b++) {
       const gt = targets.boxes[b] as Float32Array;
       const labels = targets.classes[b] as Int32Array;
-      const assigned = fcosAssign({ points: d.points, levelCounts: d.counts, strides: levelStrides, gtBoxes: gt }, opts.assigner);
+      const assigned = fcosAssign(
+        { points: d.points, levelCounts: d.counts, strides: levelStrides, gtBoxes: gt },
+        opts.assigner,
+      );
       for (let p = 0; p < P; p++) {
         const j = assigned[p] as number;
         if (j < 0) continue;
         const label = labels[j] as number;
-        if (!(label >= 0 && label < C)) throw new Error(`fcosLoss: image ${b} gt ${j} has class ${label}, allowed 0..${C - 1}`);
+        if (!(label >= 0 && label < C))
+          throw new Error(`fcosLoss: image ${b} gt ${j} has class ${label}, allowed 0..${C - 1}`);
         onehot[(b * P + p) * C + label] = 1;
-        const s = d.strides[p] as number, x = d.points[2 * p] as number, y = d.points[2 * p + 1] as number;
-        const ltrb = [x - (gt[4 * j] as number), y - (gt[4 * j + 1] as number), (gt[4 * j + 2] as number) - x, (gt[4 * j + 3] as number) - y].map((v) => v / s) as [number, number, number, number];
+        const s = d.strides[p] as number,
+          x = d.points[2 * p] as number,
+          y = d.points[2 * p + 1] as number;
+        const ltrb = [
+          x - (gt[4 * j] as number),
+          y - (gt[4 * j + 1] as number),
+          (gt[4 * j + 2] as number) - x,
+          (gt[4 * j + 3] as number) - y,
+        ].map((v) => v / s) as [number, number, number, number];
         idx.push(b * P + p);
         dist.push(...ltrb);
         cstar.push(centernessTarget(...ltrb));
       }
     }
     const n = idx.length;
-    const cls = tf.div(tf.sum(sigmoidFocalLoss(d.cls, tf.tensor3d(onehot, [N, P, C]), alpha, gamma)), Math.max(n, 1)) as tf.Scalar;
+    const cls = tf.div(
+      tf.sum(sigmoidFocalLoss(d.cls, tf.tensor3d(onehot, [N, P, C]), alpha, gamma)),
+      Math.max(n, 1),
+    ) as tf.Scalar;
     let box: tf.Scalar = tf.scalar(0);
     let ctr: tf.Scalar = tf.scalar(0);
     if (n > 0) {
@@ -95,11 +123,21 @@ export function fcosLoss(raw: HeadOutput, targets: DetectionTargets, strides: re
       const rel = (t: tf.Tensor2D): tf.Tensor2D => tf.mul(t, tf.tensor1d([-1, -1, 1, 1])) as tf.Tensor2D;
       const pred = rel(tf.gather(tf.reshape(d.dist, [N * P, 4]), gi) as tf.Tensor2D);
       const giou = boxIouAligned(pred, rel(tf.tensor2d(dist, [n, 4])), "giou");
-      box = tf.div(tf.sum(tf.mul(tf.sub(1, giou), w)), Math.max(cstar.reduce((a, v) => a + v, 0), 1e-6)) as tf.Scalar;
+      box = tf.div(
+        tf.sum(tf.mul(tf.sub(1, giou), w)),
+        Math.max(
+          cstar.reduce((a, v) => a + v, 0),
+          1e-6,
+        ),
+      ) as tf.Scalar;
       const ctrLogits = tf.gather(tf.reshape(d.ctr, [N * P]), gi);
       ctr = tf.div(tf.sum(bceWithLogits(ctrLogits, w)), n) as tf.Scalar;
     }
-    const parts = { cls: tf.mul(cls, opts.cls ?? 1) as tf.Scalar, box: tf.mul(box, opts.box ?? 1) as tf.Scalar, ctr: tf.mul(ctr, opts.ctr ?? 1) as tf.Scalar };
+    const parts = {
+      cls: tf.mul(cls, opts.cls ?? 1) as tf.Scalar,
+      box: tf.mul(box, opts.box ?? 1) as tf.Scalar,
+      ctr: tf.mul(ctr, opts.ctr ?? 1) as tf.Scalar,
+    };
     return { total: tf.addN(Object.values(parts)) as tf.Scalar, parts };
   });
 }

@@ -8,9 +8,15 @@ import { bceWithLogits } from "./bce";
  * t ∈ {0, 1} the one-hot target (0 for background anchors). The modulating factor keeps its
  * gradient, as in mmdet and torchvision. Defaults α = 0.25, γ = 2. Reduction: none.
  */
-export const sigmoidFocalLoss = op("sigmoidFocalLoss", (logits: tf.Tensor, targets: tf.Tensor, alpha = 0.25, gamma = 2): tf.Tensor => {
-  const p = tf.sigmoid(logits);
-  const pt = tf.add(tf.mul(tf.sub(1, p), targets), tf.mul(p, tf.sub(1, targets)));
-  const w = tf.mul(tf.add(tf.mul(alpha, targets), tf.mul(1 - alpha, tf.sub(1, targets))), tf.pow(pt, gamma));
-  return tf.mul(bceWithLogits(logits, targets), w);
-});
+export const sigmoidFocalLoss = op(
+  "sigmoidFocalLoss",
+  (logits: tf.Tensor, targets: tf.Tensor, alpha = 0.25, gamma = 2): tf.Tensor => {
+    const p = tf.sigmoid(logits);
+    const pt = tf.add(tf.mul(tf.sub(1, p), targets), tf.mul(p, tf.sub(1, targets)));
+    const w = tf.mul(
+      tf.add(tf.mul(alpha, targets), tf.mul(1 - alpha, tf.sub(1, targets))),
+      tf.pow(pt, gamma),
+    );
+    return tf.mul(bceWithLogits(logits, targets), w);
+  },
+);

@@ -5,7 +5,13 @@ import type { LevelInfo } from "../nn/feature-pyramid";
 import type { PerLevel } from "../nn/per-level";
 import { gflDense, gflLoss, type GflLossOptions } from "./gfl-loss";
 import { headTower, LevelView, levelViews, priorBias, Scale } from "./tower";
-import { DetectionHead, type DensePredictions, type DetectionLoss, type DetectionTargets, type HeadOutput } from "./types";
+import {
+  DetectionHead,
+  type DensePredictions,
+  type DetectionLoss,
+  type DetectionTargets,
+  type HeadOutput,
+} from "./types";
 
 /** Options of {@link GflHead} (mmdet GFLHead defaults). */
 export interface GflHeadOptions {
@@ -33,7 +39,12 @@ export class GflHead extends DetectionHead {
   private readonly box: PerLevel;
   private readonly lossOptions: GflLossOptions;
 
-  constructor(readonly levels: readonly LevelInfo[], readonly numClasses: number, rng: Rng, opts: GflHeadOptions = {}) {
+  constructor(
+    readonly levels: readonly LevelInfo[],
+    readonly numClasses: number,
+    rng: Rng,
+    opts: GflHeadOptions = {},
+  ) {
     super();
     const feat = opts.featChannels ?? 256;
     const stacked = opts.stackedConvs ?? 4;
@@ -41,14 +52,32 @@ export class GflHead extends DetectionHead {
     this.bins = (opts.regMax ?? 16) + 1;
     this.lossOptions = opts.loss ?? {};
     const cin = levels[0]?.channels ?? feat;
-    if (levels.some((l) => l.channels !== cin)) throw new Error("GflHead: all levels must have the same channels (shared towers)");
+    if (levels.some((l) => l.channels !== cin))
+      throw new Error("GflHead: all levels must have the same channels (shared towers)");
     const clsTower = this.child("cls_tower", headTower(cin, feat, stacked, rng, { groups }));
     const regTower = this.child("reg_tower", headTower(cin, feat, stacked, rng, { groups }));
-    const clsOut = this.child("cls_out", new Conv2d(feat, numClasses, rng, { kernel: 3, bias: true, init: "normal0.01", biasInit: priorBias(0.01) }));
-    const regOut = this.child("reg_out", new Conv2d(feat, 4 * this.bins, rng, { kernel: 3, bias: true, init: "normal0.01" }));
+    const clsOut = this.child(
+      "cls_out",
+      new Conv2d(feat, numClasses, rng, {
+        kernel: 3,
+        bias: true,
+        init: "normal0.01",
+        biasInit: priorBias(0.01),
+      }),
+    );
+    const regOut = this.child(
+      "reg_out",
+      new Conv2d(feat, 4 * this.bins, rng, { kernel: 3, bias: true, init: "normal0.01" }),
+    );
     const scales = levels.map((l) => this.child(`scale_${l.name}`, new Scale()));
-    this.cls = this.child("cls", levelViews(levels, numClasses, () => new LevelView([clsTower, clsOut])));
-    this.box = this.child("box", levelViews(levels, 4 * this.bins, (i) => new LevelView([regTower, regOut, scales[i] as Scale])));
+    this.cls = this.child(
+      "cls",
+      levelViews(levels, numClasses, () => new LevelView([clsTower, clsOut])),
+    );
+    this.box = this.child(
+      "box",
+      levelViews(levels, 4 * this.bins, (i) => new LevelView([regTower, regOut, scales[i] as Scale])),
+    );
   }
 
   protected forward(xs: tf.Tensor4D[]): HeadOutput {
@@ -57,14 +86,28 @@ export class GflHead extends DetectionHead {
 
   /** {@link gflLoss} with this head's strides, classes, bins and weights. */
   loss(raw: HeadOutput, targets: DetectionTargets): DetectionLoss {
-    return gflLoss(raw, targets, this.levels.map((l) => l.stride), this.numClasses, this.bins, this.lossOptions);
+    return gflLoss(
+      raw,
+      targets,
+      this.levels.map((l) => l.stride),
+      this.numClasses,
+      this.bins,
+      this.lossOptions,
+    );
   }
 
   /** Boxes = anchor centre ± integral distances × stride (xyxy input pixels); scores = σ(logits). */
   decode(raw: HeadOutput): DensePredictions {
     return tf.tidy(() => {
-      const d = gflDense(raw, this.levels.map((l) => l.stride), this.bins);
-      return { boxes: tf.mul(d.boxesGrid, d.stride) as tf.Tensor3D, scores: tf.sigmoid(d.cls) as tf.Tensor3D };
+      const d = gflDense(
+        raw,
+        this.levels.map((l) => l.stride),
+        this.bins,
+      );
+      return {
+        boxes: tf.mul(d.boxesGrid, d.stride) as tf.Tensor3D,
+        scores: tf.sigmoid(d.cls) as tf.Tensor3D,
+      };
     });
   }
 }

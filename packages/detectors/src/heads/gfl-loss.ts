@@ -34,17 +34,28 @@ export function gflDense(raw: HeadOutput, strides: readonly number[], bins: numb
  * - dfl = 0.25 · Σ w·(DFL of the 4 sides)/4 / W, targets clamp(distance, 0, R − 0.01), R = bins − 1.
  * Boxes xyxy input pixels, NHWC. GIoU uses core's ultralytics-eps form (differs from mmdet's eps ≤ 1e-7).
  */
-export function gflLoss(raw: HeadOutput, targets: DetectionTargets, strides: readonly number[], numClasses: number, bins: number, opts: GflLossOptions = {}): DetectionLoss {
+export function gflLoss(
+  raw: HeadOutput,
+  targets: DetectionTargets,
+  strides: readonly number[],
+  numClasses: number,
+  bins: number,
+  opts: GflLossOptions = {},
+): DetectionLoss {
   const { beta = 2, topk = 9, anchorScale = 8 } = opts;
   return tf.tidy(() => {
     const d = gflDense(raw, strides, bins);
     const [N, A] = d.cls.shape;
     const C = numClasses;
-    if (targets.boxes.length !== N) throw new Error(`gflLoss: targets for ${targets.boxes.length} images, batch has ${N}`);
+    if (targets.boxes.length !== N)
+      throw new Error(`gflLoss: targets for ${targets.boxes.length} images, batch has ${N}`);
     const anchors = new Float32Array(A * 4);
     for (let a = 0; a < A; a++) {
       const h = (anchorScale * (d.strides[a] as number)) / 2;
-      anchors.set([d.points[2 * a]! - h, d.points[2 * a + 1]! - h, d.points[2 * a]! + h, d.points[2 * a + 1]! + h], 4 * a);
+      anchors.set(
+        [d.points[2 * a]! - h, d.points[2 * a + 1]! - h, d.points[2 * a]! + h, d.points[2 * a + 1]! + h],
+        4 * a,
+      );
     }
     const probs = tf.sigmoid(d.cls).dataSync();
     const predGrid = d.boxesGrid.dataSync();
@@ -60,7 +71,8 @@ export function gflLoss(raw: HeadOutput, targets: DetectionTargets, strides: rea
         const j = assigned[a] as number;
         if (j < 0) continue;
         const label = labels[j] as number;
-        if (!(label >= 0 && label < C)) throw new Error(`gflLoss: image ${b} gt ${j} has class ${label}, allowed 0..${C - 1}`);
+        if (!(label >= 0 && label < C))
+          throw new Error(`gflLoss: image ${b} gt ${j} has class ${label}, allowed 0..${C - 1}`);
         const s = d.strides[a] as number;
         const t = [0, 1, 2, 3].map((k) => (gt[4 * j + k] as number) / s);
         const bi = b * A + a;
@@ -75,9 +87,22 @@ export function gflLoss(raw: HeadOutput, targets: DetectionTargets, strides: rea
     const n = fgIdx.length;
     const y = tf.tensor3d(quality, [N, A, C]);
     const cls = tf.div(tf.sum(qualityFocalLoss(d.cls, y, beta)), Math.max(n, 1)) as tf.Scalar;
-    const W = Math.max(fgWeight.reduce((a, v) => a + v, 0), 1);
-    const { box, dfl } = regressionTerms(d, { idx: fgIdx, boxes: fgBoxes, weights: fgWeight }, bins, "giou", W);
-    const parts = { cls: tf.mul(cls, opts.cls ?? 1) as tf.Scalar, box: tf.mul(box, opts.box ?? 2) as tf.Scalar, dfl: tf.mul(dfl, opts.dfl ?? 0.25) as tf.Scalar };
+    const W = Math.max(
+      fgWeight.reduce((a, v) => a + v, 0),
+      1,
+    );
+    const { box, dfl } = regressionTerms(
+      d,
+      { idx: fgIdx, boxes: fgBoxes, weights: fgWeight },
+      bins,
+      "giou",
+      W,
+    );
+    const parts = {
+      cls: tf.mul(cls, opts.cls ?? 1) as tf.Scalar,
+      box: tf.mul(box, opts.box ?? 2) as tf.Scalar,
+      dfl: tf.mul(dfl, opts.dfl ?? 0.25) as tf.Scalar,
+    };
     return { total: tf.addN(Object.values(parts)) as tf.Scalar, parts };
   });
 }

@@ -31,8 +31,21 @@ export interface PostprocessOptions {
  * greedy class-aware NMS (`@kdet/core` `nms`, torchvision IoU semantics) keeping ≤ `maxDetections`.
  * `boxes` `[A·4]` xyxy, `scores` `[A·C]` anchor-major.
  */
-export function postprocessImage(boxes: ArrayLike<number>, scores: ArrayLike<number>, numClasses: number, opts: PostprocessOptions = {}): Detections {
-  const { scoreThreshold = 0.001, iouThreshold = 0.7, maxDetections = 300, maxCandidates = 30000, multiLabel = true, classAgnostic = false, clipTo } = opts;
+export function postprocessImage(
+  boxes: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  numClasses: number,
+  opts: PostprocessOptions = {},
+): Detections {
+  const {
+    scoreThreshold = 0.001,
+    iouThreshold = 0.7,
+    maxDetections = 300,
+    maxCandidates = 30000,
+    multiLabel = true,
+    classAgnostic = false,
+    clipTo,
+  } = opts;
   const C = numClasses;
   const A = boxes.length / 4;
   const cand: Array<[number, number, number]> = [];
@@ -65,7 +78,11 @@ export function postprocessImage(boxes: ArrayLike<number>, scores: ArrayLike<num
     cc[i] = c;
   });
   const keep = nms(cb, cs, cc, { iouThreshold, maxDetections, classAgnostic });
-  const out: Detections = { boxes: new Float32Array(keep.length * 4), scores: new Float32Array(keep.length), classes: new Int32Array(keep.length) };
+  const out: Detections = {
+    boxes: new Float32Array(keep.length * 4),
+    scores: new Float32Array(keep.length),
+    classes: new Int32Array(keep.length),
+  };
   keep.forEach((k, i) => {
     out.boxes.set(cb.subarray(4 * k, 4 * k + 4), 4 * i);
     out.scores[i] = cs[k] as number;

@@ -7,6 +7,8 @@ import { bceWithLogits } from "./bce";
  * QFL(x, y) = BCE(x, y) · |y − σ(x)|^β, y ∈ [0, 1] the IoU quality target (0 for negatives and
  * other classes). The modulating factor keeps its gradient, as in mmdet. Reduction: none.
  */
-export const qualityFocalLoss = op("qualityFocalLoss", (logits: tf.Tensor, targets: tf.Tensor, beta = 2): tf.Tensor =>
-  tf.mul(bceWithLogits(logits, targets), tf.pow(tf.abs(tf.sub(targets, tf.sigmoid(logits))), beta)),
+export const qualityFocalLoss = op(
+  "qualityFocalLoss",
+  (logits: tf.Tensor, targets: tf.Tensor, beta = 2): tf.Tensor =>
+    tf.mul(bceWithLogits(logits, targets), tf.pow(tf.abs(tf.sub(targets, tf.sigmoid(logits))), beta)),
 );

@@ -8,7 +8,13 @@ import { deltaDecode } from "./delta-coder";
 import type { PostprocessOptions } from "./postprocess";
 import { retinaDense, retinaLoss, type RetinaLossOptions } from "./retina-loss";
 import { headTower, LevelView, levelViews, priorBias } from "./tower";
-import { DetectionHead, type DensePredictions, type DetectionLoss, type DetectionTargets, type HeadOutput } from "./types";
+import {
+  DetectionHead,
+  type DensePredictions,
+  type DetectionLoss,
+  type DetectionTargets,
+  type HeadOutput,
+} from "./types";
 
 /** Options of {@link RetinaHead} (mmdet `RetinaHead` defaults). */
 export interface RetinaHeadOptions {
@@ -36,21 +42,44 @@ export class RetinaHead extends DetectionHead {
   private readonly box: PerLevel;
   private readonly lossOptions: RetinaLossOptions;
 
-  constructor(readonly levels: readonly LevelInfo[], readonly numClasses: number, rng: Rng, opts: RetinaHeadOptions = {}) {
+  constructor(
+    readonly levels: readonly LevelInfo[],
+    readonly numClasses: number,
+    rng: Rng,
+    opts: RetinaHeadOptions = {},
+  ) {
     super();
     const feat = opts.featChannels ?? 256;
     const stacked = opts.stackedConvs ?? 4;
     this.lossOptions = opts.loss ?? {};
     const A = (this.A = anchorsPerLocation(this.lossOptions.anchors));
     const cin = levels[0]?.channels ?? feat;
-    if (levels.some((l) => l.channels !== cin)) throw new Error("RetinaHead: all levels must have the same channels (shared towers)");
+    if (levels.some((l) => l.channels !== cin))
+      throw new Error("RetinaHead: all levels must have the same channels (shared towers)");
     const tower = opts.groups === undefined ? {} : { groups: opts.groups };
     const clsTower = this.child("cls_tower", headTower(cin, feat, stacked, rng, tower));
     const regTower = this.child("reg_tower", headTower(cin, feat, stacked, rng, tower));
-    const clsOut = this.child("cls_out", new Conv2d(feat, A * numClasses, rng, { kernel: 3, bias: true, init: "normal0.01", biasInit: priorBias(0.01) }));
-    const regOut = this.child("reg_out", new Conv2d(feat, A * 4, rng, { kernel: 3, bias: true, init: "normal0.01" }));
-    this.cls = this.child("cls", levelViews(levels, A * numClasses, () => new LevelView([clsTower, clsOut])));
-    this.box = this.child("box", levelViews(levels, A * 4, () => new LevelView([regTower, regOut])));
+    const clsOut = this.child(
+      "cls_out",
+      new Conv2d(feat, A * numClasses, rng, {
+        kernel: 3,
+        bias: true,
+        init: "normal0.01",
+        biasInit: priorBias(0.01),
+      }),
+    );
+    const regOut = this.child(
+      "reg_out",
+      new Conv2d(feat, A * 4, rng, { kernel: 3, bias: true, init: "normal0.01" }),
+    );
+    this.cls = this.child(
+      "cls",
+      levelViews(levels, A * numClasses, () => new LevelView([clsTower, clsOut])),
+    );
+    this.box = this.child(
+      "box",
+      levelViews(levels, A * 4, () => new LevelView([regTower, regOut])),
+    );
   }
 
   /** 9 (mmdet default): |ratios| × scales per octave. */
@@ -69,15 +98,29 @@ export class RetinaHead extends DetectionHead {
 
   /** {@link retinaLoss} with this head's strides, classes and settings. */
   loss(raw: HeadOutput, targets: DetectionTargets): DetectionLoss {
-    return retinaLoss(raw, targets, this.levels.map((l) => l.stride), this.numClasses, this.lossOptions);
+    return retinaLoss(
+      raw,
+      targets,
+      this.levels.map((l) => l.stride),
+      this.numClasses,
+      this.lossOptions,
+    );
   }
 
   /** Boxes = {@link deltaDecode}(anchors, deltas) (xyxy input pixels, unclipped); scores = σ(logits), per anchor. */
   decode(raw: HeadOutput): DensePredictions {
     return tf.tidy(() => {
-      const d = retinaDense(raw, this.levels.map((l) => l.stride), this.numClasses, this.lossOptions.anchors);
+      const d = retinaDense(
+        raw,
+        this.levels.map((l) => l.stride),
+        this.numClasses,
+        this.lossOptions.anchors,
+      );
       const K = d.anchors.length / 4;
-      return { boxes: deltaDecode(tf.tensor2d(d.anchors, [K, 4]), d.deltas, this.lossOptions.coder) as tf.Tensor3D, scores: tf.sigmoid(d.cls) as tf.Tensor3D };
+      return {
+        boxes: deltaDecode(tf.tensor2d(d.anchors, [K, 4]), d.deltas, this.lossOptions.coder) as tf.Tensor3D,
+        scores: tf.sigmoid(d.cls) as tf.Tensor3D,
+      };
     });
   }
 }

@@ -11,7 +11,10 @@ beforeAll(useTestBackend);
  * the only positive, the others background. Image 2 has no gt. Deltas at anchor 3: (0.1, −0.2, 0.3, 0).
  */
 const anchors = { ratios: [1], scalesPerOctave: 1, octaveBaseScale: 2 };
-const targets = { boxes: [new Float32Array([0, 0, 16, 16]), new Float32Array(0)], classes: [new Int32Array([0]), new Int32Array(0)] };
+const targets = {
+  boxes: [new Float32Array([0, 0, 16, 16]), new Float32Array(0)],
+  classes: [new Int32Array([0]), new Int32Array(0)],
+};
 
 function lossOf(boxLoss: RetinaBoxLoss): Record<string, number> {
   return tf.tidy(() => {
@@ -19,7 +22,10 @@ function lossOf(boxLoss: RetinaBoxLoss): Record<string, number> {
     box.set([0.1, -0.2, 0.3, 0], 12);
     const raw = { cls: [tf.zeros([2, 2, 2, 1]) as tf.Tensor4D], box: [tf.tensor4d(box, [2, 2, 2, 4])] };
     const l = retinaLoss(raw, targets, [8], 1, { boxLoss, anchors });
-    return Object.fromEntries([["total", l.total.dataSync()[0]!], ...Object.entries(l.parts).map(([k, v]) => [k, v.dataSync()[0]!])]);
+    return Object.fromEntries([
+      ["total", l.total.dataSync()[0]!],
+      ...Object.entries(l.parts).map(([k, v]) => [k, v.dataSync()[0]!]),
+    ]);
   });
 }
 
@@ -38,7 +44,9 @@ describe("retinaLoss (hand values)", () => {
     // decoded: centre (8 + 1.6, 8 − 3.2), size (16·e^0.3, 16)
     const w = 16 * Math.exp(0.3);
     const p = [9.6 - w / 2, -3.2, 9.6 + w / 2, 12.8];
-    const inter = 16 * 12.8, union = w * 16 + 256 - inter, hull = (p[2]! - p[0]!) * (16 - p[1]!);
+    const inter = 16 * 12.8,
+      union = w * 16 + 256 - inter,
+      hull = (p[2]! - p[0]!) * (16 - p[1]!);
     expect(lossOf("giou").box).toBeCloseTo((1 - (inter / union - (hull - union) / hull)) / 2, 4);
   });
 
@@ -46,8 +54,14 @@ describe("retinaLoss (hand values)", () => {
     // gt0 [0,0,16,16] (IoU 1 with anchor 3); gt1 [−2,−8,16,8]: anchor 1 IoU 256/288 = 0.889 (positive),
     // anchor 0 IoU 160/384 = 0.417 with gt1 and 1/7 with gt0 → ignored; anchor 2: best 1/3 → background
     const cls = tf.tidy(() => {
-      const raw = { cls: [tf.zeros([1, 2, 2, 1]) as tf.Tensor4D], box: [tf.zeros([1, 2, 2, 4]) as tf.Tensor4D] };
-      const t = { boxes: [new Float32Array([0, 0, 16, 16, -2, -8, 16, 8])], classes: [new Int32Array([0, 0])] };
+      const raw = {
+        cls: [tf.zeros([1, 2, 2, 1]) as tf.Tensor4D],
+        box: [tf.zeros([1, 2, 2, 4]) as tf.Tensor4D],
+      };
+      const t = {
+        boxes: [new Float32Array([0, 0, 16, 16, -2, -8, 16, 8])],
+        classes: [new Int32Array([0, 0])],
+      };
       return retinaLoss(raw, t, [8], 1, { anchors }).parts.cls!.dataSync()[0]!;
     });
     // 2 positives + 1 background (anchor 0 ignored), Z = 2

@@ -38,12 +38,24 @@ export interface RetinaDense {
 }
 
 /** Flattens RetinaNet raw outputs (`[N,h,w,A·C]`, `[N,h,w,A·4]`) and builds the matching anchors. New tensors. */
-export function retinaDense(raw: HeadOutput, strides: readonly number[], numClasses: number, anchorOpts: AnchorBoxOptions = {}): RetinaDense {
+export function retinaDense(
+  raw: HeadOutput,
+  strides: readonly number[],
+  numClasses: number,
+  anchorOpts: AnchorBoxOptions = {},
+): RetinaDense {
   const A = anchorsPerLocation(anchorOpts);
   const C = raw.cls[0]?.shape[3] ?? 0;
-  if (C !== A * numClasses) throw new Error(`retinaDense: class maps have ${C} channels, expected ${A} anchors × ${numClasses} classes`);
+  if (C !== A * numClasses)
+    throw new Error(
+      `retinaDense: class maps have ${C} channels, expected ${A} anchors × ${numClasses} classes`,
+    );
   const { boxes, counts } = makeAnchorBoxes(levelShapes(raw.cls), strides, anchorOpts);
-  return { ...tf.tidy(() => ({ cls: flattenLevels(raw.cls, numClasses), deltas: flattenLevels(raw.box, 4) })), anchors: boxes, counts };
+  return {
+    ...tf.tidy(() => ({ cls: flattenLevels(raw.cls, numClasses), deltas: flattenLevels(raw.box, 4) })),
+    anchors: boxes,
+    counts,
+  };
 }
 
 /**
@@ -57,13 +69,20 @@ export function retinaDense(raw: HeadOutput, strides: readonly number[], numClas
  * - total = cls + box (weights 1).
  * Boxes xyxy input pixels, NHWC, anchor-major channels.
  */
-export function retinaLoss(raw: HeadOutput, targets: DetectionTargets, strides: readonly number[], numClasses: number, opts: RetinaLossOptions = {}): DetectionLoss {
+export function retinaLoss(
+  raw: HeadOutput,
+  targets: DetectionTargets,
+  strides: readonly number[],
+  numClasses: number,
+  opts: RetinaLossOptions = {},
+): DetectionLoss {
   const { alpha = 0.25, gamma = 2, boxLoss = "l1", beta = 0.11 } = opts;
   return tf.tidy(() => {
     const d = retinaDense(raw, strides, numClasses, opts.anchors);
     const [N, K] = d.cls.shape;
     const C = numClasses;
-    if (targets.boxes.length !== N || targets.classes.length !== N) throw new Error(`retinaLoss: targets for ${targets.boxes.length} images, batch has ${N}`);
+    if (targets.boxes.length !== N || targets.classes.length !== N)
+      throw new Error(`retinaLoss: targets for ${targets.boxes.length} images, batch has ${N}`);
     const onehot = new Float32Array(N * K * C);
     const valid = new Float32Array(N * K).fill(1);
     const idx: number[] = [];
@@ -82,7 +101,8 @@ export function retinaLoss(raw: HeadOutput, targets: DetectionTargets, strides: 
         if (j === IGNORED) valid[b * K + k] = 0;
         if (j < 0) continue;
         const label = labels[j] as number;
-        if (!(label >= 0 && label < C)) throw new Error(`retinaLoss: image ${b} gt ${j} has class ${label}, allowed 0..${C - 1}`);
+        if (!(label >= 0 && label < C))
+          throw new Error(`retinaLoss: image ${b} gt ${j} has class ${label}, allowed 0..${C - 1}`);
         onehot[(b * K + k) * C + label] = 1;
         idx.push(b * K + k);
         fgAnchors.push(...d.anchors.subarray(4 * k, 4 * k + 4));
@@ -100,14 +120,27 @@ export function retinaLoss(raw: HeadOutput, targets: DetectionTargets, strides: 
       const pred = tf.gather(tf.reshape(d.deltas, [N * K, 4]), tf.tensor1d(idx, "int32")) as tf.Tensor2D;
       if (boxLoss === "giou") {
         const decoded = deltaDecode(tf.tensor2d(fgAnchors, [n, 4]), pred, opts.coder);
-        box = tf.div(tf.sum(tf.sub(1, boxIouAligned(decoded, tf.tensor2d(fgGt, [n, 4]), "giou"))), norm) as tf.Scalar;
+        box = tf.div(
+          tf.sum(tf.sub(1, boxIouAligned(decoded, tf.tensor2d(fgGt, [n, 4]), "giou"))),
+          norm,
+        ) as tf.Scalar;
       } else {
         const diff = tf.abs(tf.sub(pred, tf.tensor2d(fgDelta, [n, 4])));
-        const per = boxLoss === "l1" ? diff : tf.where(tf.less(diff, beta), tf.div(tf.mul(0.5, tf.square(diff)), beta), tf.sub(diff, 0.5 * beta));
+        const per =
+          boxLoss === "l1"
+            ? diff
+            : tf.where(
+                tf.less(diff, beta),
+                tf.div(tf.mul(0.5, tf.square(diff)), beta),
+                tf.sub(diff, 0.5 * beta),
+              );
         box = tf.div(tf.sum(per), norm) as tf.Scalar;
       }
     }
-    const parts = { cls: tf.mul(cls, opts.cls ?? 1) as tf.Scalar, box: tf.mul(box, opts.box ?? 1) as tf.Scalar };
+    const parts = {
+      cls: tf.mul(cls, opts.cls ?? 1) as tf.Scalar,
+      box: tf.mul(box, opts.box ?? 1) as tf.Scalar,
+    };
     return { total: tf.addN(Object.values(parts)) as tf.Scalar, parts };
   });
 }

@@ -35,8 +35,16 @@ export class HeadConv extends Module<tf.Tensor4D, tf.Tensor4D> {
 }
 
 /** A tower of `stacked` {@link HeadConv}s (`cin` → `feat` → … → `feat`), children "0", "1", …. */
-export function headTower(cin: number, feat: number, stacked: number, rng: Rng, opts: HeadConvOptions = {}): Sequential {
-  return new Sequential(Array.from({ length: stacked }, (_, i) => new HeadConv(i === 0 ? cin : feat, feat, rng, opts)));
+export function headTower(
+  cin: number,
+  feat: number,
+  stacked: number,
+  rng: Rng,
+  opts: HeadConvOptions = {},
+): Sequential {
+  return new Sequential(
+    Array.from({ length: stacked }, (_, i) => new HeadConv(i === 0 ? cin : feat, feat, rng, opts)),
+  );
 }
 
 /** A learnable scalar multiplier y = s·x (mmdet `Scale`, init 1). Parameter: `scale`. */
@@ -53,7 +61,10 @@ export class Scale extends Module<tf.Tensor4D, tf.Tensor4D> {
  * them once), so the view adds no variables; its output is that level's raw map and is tappable (`head.cls.p3`).
  */
 export class LevelView extends Module<tf.Tensor4D, tf.Tensor4D> {
-  constructor(private readonly steps: ReadonlyArray<Module<tf.Tensor4D, tf.Tensor4D>>, private readonly act?: "relu" | "exp") {
+  constructor(
+    private readonly steps: ReadonlyArray<Module<tf.Tensor4D, tf.Tensor4D>>,
+    private readonly act?: "relu" | "exp",
+  ) {
     super();
   }
   protected forward(x: tf.Tensor4D): tf.Tensor4D {
@@ -67,7 +78,11 @@ export class LevelView extends Module<tf.Tensor4D, tf.Tensor4D> {
  * Per-level views (children named after the levels: `p3`, …) built by `make(i)`, each declaring
  * `channels` and its level's stride as output info, so `featureInfo` lists them.
  */
-export function levelViews(levels: readonly LevelInfo[], channels: number, make: (i: number) => LevelView): PerLevel {
+export function levelViews(
+  levels: readonly LevelInfo[],
+  channels: number,
+  make: (i: number) => LevelView,
+): PerLevel {
   return new PerLevel(
     levels.map((l, i) => {
       const v = make(i);

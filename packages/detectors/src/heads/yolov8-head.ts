@@ -5,7 +5,13 @@ import { ConvBnAct } from "../nn/conv-bn-act";
 import type { LevelInfo } from "../nn/feature-pyramid";
 import { PerLevel } from "../nn/per-level";
 import { Sequential } from "../nn/sequential";
-import { DetectionHead, type DensePredictions, type DetectionLoss, type DetectionTargets, type HeadOutput } from "./types";
+import {
+  DetectionHead,
+  type DensePredictions,
+  type DetectionLoss,
+  type DetectionTargets,
+  type HeadOutput,
+} from "./types";
 import { yolov8Dense, yolov8Loss, type Yolov8LossOptions } from "./yolov8-loss";
 
 /** Options of {@link Yolov8Head}. */
@@ -28,7 +34,12 @@ export class Yolov8Head extends DetectionHead {
   private readonly cls: PerLevel;
   private readonly lossOptions: Yolov8LossOptions;
 
-  constructor(readonly levels: readonly LevelInfo[], readonly numClasses: number, rng: Rng, opts: Yolov8HeadOptions = {}) {
+  constructor(
+    readonly levels: readonly LevelInfo[],
+    readonly numClasses: number,
+    rng: Rng,
+    opts: Yolov8HeadOptions = {},
+  ) {
     super();
     const R = (this.regMax = opts.regMax ?? 16);
     this.lossOptions = opts.loss ?? {};
@@ -36,11 +47,25 @@ export class Yolov8Head extends DetectionHead {
     const c2 = Math.max(16, Math.trunc(c0 / 4), 4 * R);
     const c3 = Math.max(c0, Math.min(numClasses, 100));
     const branch = (cin: number, hidden: number, out: number, bias: number): Sequential =>
-      new Sequential([new ConvBnAct(cin, hidden, rng, { kernel: 3 }), new ConvBnAct(hidden, hidden, rng, { kernel: 3 }), new Conv2d(hidden, out, rng, { kernel: 1, bias: true, biasInit: bias })]);
+      new Sequential([
+        new ConvBnAct(cin, hidden, rng, { kernel: 3 }),
+        new ConvBnAct(hidden, hidden, rng, { kernel: 3 }),
+        new Conv2d(hidden, out, rng, { kernel: 1, bias: true, biasInit: bias }),
+      ]);
     const boxes = levels.map((l) => [l.name, branch(l.channels, c2, 4 * R, 1)] as [string, Sequential]);
-    const clss = levels.map((l) => [l.name, branch(l.channels, c3, numClasses, Math.log(5 / numClasses / (640 / l.stride) ** 2))] as [string, Sequential]);
-    boxes.forEach(([, m], i) => (m.outputInfo = { channels: 4 * R, stride: (levels[i] as LevelInfo).stride }));
-    clss.forEach(([, m], i) => (m.outputInfo = { channels: numClasses, stride: (levels[i] as LevelInfo).stride }));
+    const clss = levels.map(
+      (l) =>
+        [l.name, branch(l.channels, c3, numClasses, Math.log(5 / numClasses / (640 / l.stride) ** 2))] as [
+          string,
+          Sequential,
+        ],
+    );
+    boxes.forEach(
+      ([, m], i) => (m.outputInfo = { channels: 4 * R, stride: (levels[i] as LevelInfo).stride }),
+    );
+    clss.forEach(
+      ([, m], i) => (m.outputInfo = { channels: numClasses, stride: (levels[i] as LevelInfo).stride }),
+    );
     this.box = this.child("box", new PerLevel(boxes));
     this.cls = this.child("cls", new PerLevel(clss));
   }
@@ -51,14 +76,28 @@ export class Yolov8Head extends DetectionHead {
 
   /** {@link yolov8Loss} with this head's strides, classes, bins and gains. */
   loss(raw: HeadOutput, targets: DetectionTargets): DetectionLoss {
-    return yolov8Loss(raw, targets, this.levels.map((l) => l.stride), this.numClasses, this.regMax, this.lossOptions);
+    return yolov8Loss(
+      raw,
+      targets,
+      this.levels.map((l) => l.stride),
+      this.numClasses,
+      this.regMax,
+      this.lossOptions,
+    );
   }
 
   /** Boxes (xyxy input pixels) = DFL-decoded distances × stride around cell centres; scores = σ(logits). */
   decode(raw: HeadOutput): DensePredictions {
     return tf.tidy(() => {
-      const d = yolov8Dense(raw, this.levels.map((l) => l.stride), this.regMax);
-      return { boxes: tf.mul(d.boxesGrid, d.stride) as tf.Tensor3D, scores: tf.sigmoid(d.cls) as tf.Tensor3D };
+      const d = yolov8Dense(
+        raw,
+        this.levels.map((l) => l.stride),
+        this.regMax,
+      );
+      return {
+        boxes: tf.mul(d.boxesGrid, d.stride) as tf.Tensor3D,
+        scores: tf.sigmoid(d.cls) as tf.Tensor3D,
+      };
     });
   }
 }

@@ -32,12 +32,20 @@ export function yolov8Dense(raw: HeadOutput, strides: readonly number[], regMax:
  * batch size (its gradient scale for `nbs` accumulation); kdet returns the per-batch value.
  * Images without boxes give cls only; zero-area gt boxes contain no anchor centre and get no positive.
  */
-export function yolov8Loss(raw: HeadOutput, targets: DetectionTargets, strides: readonly number[], numClasses: number, regMax: number, opts: Yolov8LossOptions = {}): DetectionLoss {
+export function yolov8Loss(
+  raw: HeadOutput,
+  targets: DetectionTargets,
+  strides: readonly number[],
+  numClasses: number,
+  regMax: number,
+  opts: Yolov8LossOptions = {},
+): DetectionLoss {
   return tf.tidy(() => {
     const d = yolov8Dense(raw, strides, regMax);
     const [N, A] = d.cls.shape;
     const C = numClasses;
-    if (targets.boxes.length !== N || targets.classes.length !== N) throw new Error(`yolov8Loss: targets for ${targets.boxes.length} images, batch has ${N}`);
+    if (targets.boxes.length !== N || targets.classes.length !== N)
+      throw new Error(`yolov8Loss: targets for ${targets.boxes.length} images, batch has ${N}`);
     const probs = tf.sigmoid(d.cls).dataSync();
     const predPx = tf.mul(d.boxesGrid, d.stride).dataSync();
     const targetScores = new Float32Array(N * A * C);
@@ -47,7 +55,14 @@ export function yolov8Loss(raw: HeadOutput, targets: DetectionTargets, strides: 
     let scoreSum = 0;
     for (let b = 0; b < N; b++) {
       const as = taskAlignedAssign(
-        { numClasses: C, scores: probs.subarray(b * A * C, (b + 1) * A * C), predBoxes: predPx.subarray(b * A * 4, (b + 1) * A * 4), anchors: d.points, gtBoxes: targets.boxes[b] as Float32Array, gtLabels: targets.classes[b] as Int32Array },
+        {
+          numClasses: C,
+          scores: probs.subarray(b * A * C, (b + 1) * A * C),
+          predBoxes: predPx.subarray(b * A * 4, (b + 1) * A * 4),
+          anchors: d.points,
+          gtBoxes: targets.boxes[b] as Float32Array,
+          gtLabels: targets.classes[b] as Int32Array,
+        },
         opts.assigner,
       );
       targetScores.set(as.targetScores, b * A * C);
@@ -64,8 +79,18 @@ export function yolov8Loss(raw: HeadOutput, targets: DetectionTargets, strides: 
     }
     const S = Math.max(scoreSum, 1);
     const cls = tf.div(tf.sum(bceWithLogits(d.cls, tf.tensor3d(targetScores, [N, A, C]))), S) as tf.Scalar;
-    const { box, dfl } = regressionTerms(d, { idx: fgIdx, boxes: fgBoxes, weights: fgWeight }, regMax, "ciou", S);
-    const parts = { box: tf.mul(box, opts.box ?? 7.5) as tf.Scalar, cls: tf.mul(cls, opts.cls ?? 0.5) as tf.Scalar, dfl: tf.mul(dfl, opts.dfl ?? 1.5) as tf.Scalar };
+    const { box, dfl } = regressionTerms(
+      d,
+      { idx: fgIdx, boxes: fgBoxes, weights: fgWeight },
+      regMax,
+      "ciou",
+      S,
+    );
+    const parts = {
+      box: tf.mul(box, opts.box ?? 7.5) as tf.Scalar,
+      cls: tf.mul(cls, opts.cls ?? 0.5) as tf.Scalar,
+      dfl: tf.mul(dfl, opts.dfl ?? 1.5) as tf.Scalar,
+    };
     return { total: tf.addN(Object.values(parts)) as tf.Scalar, parts };
   });
 }

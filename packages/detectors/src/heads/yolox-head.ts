@@ -6,7 +6,13 @@ import { ConvBnAct } from "../nn/conv-bn-act";
 import type { LevelInfo } from "../nn/feature-pyramid";
 import { PerLevel } from "../nn/per-level";
 import { Sequential } from "../nn/sequential";
-import { DetectionHead, type DensePredictions, type DetectionLoss, type DetectionTargets, type HeadOutput } from "./types";
+import {
+  DetectionHead,
+  type DensePredictions,
+  type DetectionLoss,
+  type DetectionTargets,
+  type HeadOutput,
+} from "./types";
 import { yoloxDense, yoloxLoss, type YoloxLossOptions } from "./yolox-loss";
 
 /** Options of {@link YoloxHead}. */
@@ -40,7 +46,12 @@ export class YoloxHead extends DetectionHead {
   private readonly obj: PerLevel;
   private readonly lossOptions: YoloxLossOptions;
 
-  constructor(readonly levels: readonly LevelInfo[], readonly numClasses: number, rng: Rng, opts: YoloxHeadOptions = {}) {
+  constructor(
+    readonly levels: readonly LevelInfo[],
+    readonly numClasses: number,
+    rng: Rng,
+    opts: YoloxHeadOptions = {},
+  ) {
     super();
     const h = opts.hidden ?? levels[0]?.channels ?? 0;
     const dw = opts.depthwise ?? false;
@@ -55,30 +66,59 @@ export class YoloxHead extends DetectionHead {
           return [l.name, m] as [string, Level];
         }),
       );
-    const branch = (): Sequential => new Sequential([yoloxConv(h, h, rng, { kernel: 3, depthwise: dw }), yoloxConv(h, h, rng, { kernel: 3, depthwise: dw })]);
-    this.stem = this.child("stem", perLevel((l) => new ConvBnAct(l.channels, h, rng, { kernel: 1 })));
+    const branch = (): Sequential =>
+      new Sequential([
+        yoloxConv(h, h, rng, { kernel: 3, depthwise: dw }),
+        yoloxConv(h, h, rng, { kernel: 3, depthwise: dw }),
+      ]);
+    this.stem = this.child(
+      "stem",
+      perLevel((l) => new ConvBnAct(l.channels, h, rng, { kernel: 1 })),
+    );
     this.clsConvs = this.child("cls_convs", perLevel(branch));
     this.regConvs = this.child("reg_convs", perLevel(branch));
-    this.cls = this.child("cls", perLevel(() => new Conv2d(h, numClasses, rng, { kernel: 1, bias: true, biasInit: prior }), numClasses));
-    this.box = this.child("box", perLevel(() => new Conv2d(h, 4, rng, { kernel: 1, bias: true }), 4));
-    this.obj = this.child("obj", perLevel(() => new Conv2d(h, 1, rng, { kernel: 1, bias: true, biasInit: prior }), 1));
+    this.cls = this.child(
+      "cls",
+      perLevel(() => new Conv2d(h, numClasses, rng, { kernel: 1, bias: true, biasInit: prior }), numClasses),
+    );
+    this.box = this.child(
+      "box",
+      perLevel(() => new Conv2d(h, 4, rng, { kernel: 1, bias: true }), 4),
+    );
+    this.obj = this.child(
+      "obj",
+      perLevel(() => new Conv2d(h, 1, rng, { kernel: 1, bias: true, biasInit: prior }), 1),
+    );
   }
 
   protected forward(xs: tf.Tensor4D[]): HeadOutput {
     const s = this.stem.call(xs);
     const reg = this.regConvs.call(s);
-    return { cls: this.cls.call(this.clsConvs.call(s)), box: this.box.call(reg), quality: this.obj.call(reg) };
+    return {
+      cls: this.cls.call(this.clsConvs.call(s)),
+      box: this.box.call(reg),
+      quality: this.obj.call(reg),
+    };
   }
 
   /** {@link yoloxLoss} with this head's strides, classes and weights. */
   loss(raw: HeadOutput, targets: DetectionTargets): DetectionLoss {
-    return yoloxLoss(raw, targets, this.levels.map((l) => l.stride), this.numClasses, this.lossOptions);
+    return yoloxLoss(
+      raw,
+      targets,
+      this.levels.map((l) => l.stride),
+      this.numClasses,
+      this.lossOptions,
+    );
   }
 
   /** Boxes (xyxy input pixels) decoded by {@link yoloxDense}; scores = σ(obj)·σ(cls) (YOLOX `postprocess`). */
   decode(raw: HeadOutput): DensePredictions {
     return tf.tidy(() => {
-      const d = yoloxDense(raw, this.levels.map((l) => l.stride));
+      const d = yoloxDense(
+        raw,
+        this.levels.map((l) => l.stride),
+      );
       return { boxes: d.boxes, scores: tf.mul(tf.sigmoid(d.cls), tf.sigmoid(d.obj)) as tf.Tensor3D };
     });
   }

@@ -24,7 +24,11 @@ function raw(): HeadOutput {
     cls.set([0.3, -0.2], (b * 4 + 3) * 2);
     obj[b * 4 + 3] = 1;
   }
-  return { box: [tf.tensor4d(box, [2, 2, 2, 4])], cls: [tf.tensor4d(cls, [2, 2, 2, 2])], quality: [tf.tensor4d(obj, [2, 2, 2, 1])] };
+  return {
+    box: [tf.tensor4d(box, [2, 2, 2, 4])],
+    cls: [tf.tensor4d(cls, [2, 2, 2, 2])],
+    quality: [tf.tensor4d(obj, [2, 2, 2, 1])],
+  };
 }
 
 describe("YOLOX decoding and loss (hand case)", () => {
@@ -56,7 +60,10 @@ describe("YOLOX decoding and loss (hand case)", () => {
     // anchor 3 is the cheapest (its −log IoU cost 0.67 against ≥ 7.4) → the only positive, F = 1. Image 1: no gts.
     const before = tf.memory().numTensors;
     const r = raw();
-    const targets = { boxes: [new Float32Array([2, 2, 14, 14]), new Float32Array(0)], classes: [new Int32Array([1]), new Int32Array(0)] };
+    const targets = {
+      boxes: [new Float32Array([2, 2, 14, 14]), new Float32Array(0)],
+      classes: [new Int32Array([1]), new Int32Array(0)],
+    };
     const l = yoloxLoss(r, targets, [8], 2);
     const iou = 5 * (1 - 0.8 ** 2);
     // objectness: image 0 anchors 0–2 (logit 0, target 0), anchor 3 (logit 1, target 1); image 1 all targets 0
@@ -71,12 +78,19 @@ describe("YOLOX decoding and loss (hand case)", () => {
     const w = yoloxLoss(r, targets, [8], 2, { iou: 1, obj: 2, cls: 0.5 });
     expect(w.total.dataSync()[0]).toBeCloseTo(iou / 5 + 2 * obj + 0.5 * cls, 5);
     // no gt anywhere: only objectness negatives, normalised by F = max(0, 1) = 1
-    const empty = yoloxLoss(r, { boxes: [new Float32Array(0), new Float32Array(0)], classes: [new Int32Array(0), new Int32Array(0)] }, [8], 2);
+    const empty = yoloxLoss(
+      r,
+      { boxes: [new Float32Array(0), new Float32Array(0)], classes: [new Int32Array(0), new Int32Array(0)] },
+      [8],
+      2,
+    );
     expect(empty.total.dataSync()[0]).toBeCloseTo(6 * Math.LN2 + 2 * bce(1, 0), 5);
     tf.dispose([r, l, w, empty]);
     expect(tf.memory().numTensors).toBe(before);
     const bad = raw();
-    expect(() => yoloxLoss(bad, { boxes: [], classes: [] }, [8], 2)).toThrow(/targets for 0 images, batch has 2/);
+    expect(() => yoloxLoss(bad, { boxes: [], classes: [] }, [8], 2)).toThrow(
+      /targets for 0 images, batch has 2/,
+    );
     tf.dispose(bad);
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -67,12 +67,19 @@ export function yoloxDense(raw: HeadOutput, strides: readonly number[]): YoloxDe
  * Differences: IoU adds eps = 1e-7 to heights and union (`boxIouAligned`); no L1 term (YOLOX enables it only
  * for the last 15 epochs without mosaic). Images without gts add only objectness negatives.
  */
-export function yoloxLoss(raw: HeadOutput, targets: DetectionTargets, strides: readonly number[], numClasses: number, opts: YoloxLossOptions = {}): DetectionLoss {
+export function yoloxLoss(
+  raw: HeadOutput,
+  targets: DetectionTargets,
+  strides: readonly number[],
+  numClasses: number,
+  opts: YoloxLossOptions = {},
+): DetectionLoss {
   return tf.tidy(() => {
     const d = yoloxDense(raw, strides);
     const [N, A] = d.cls.shape;
     const C = numClasses;
-    if (targets.boxes.length !== N || targets.classes.length !== N) throw new Error(`yoloxLoss: targets for ${targets.boxes.length} images, batch has ${N}`);
+    if (targets.boxes.length !== N || targets.classes.length !== N)
+      throw new Error(`yoloxLoss: targets for ${targets.boxes.length} images, batch has ${N}`);
     const clsP = tf.sigmoid(d.cls).dataSync();
     const objP = tf.sigmoid(d.obj).dataSync();
     const boxes = d.boxes.dataSync();
@@ -84,7 +91,16 @@ export function yoloxLoss(raw: HeadOutput, targets: DetectionTargets, strides: r
       const gt = targets.boxes[b] as Float32Array;
       const labels = targets.classes[b] as Int32Array;
       const as = simOtaAssign(
-        { numClasses: C, clsProbs: clsP.subarray(b * A * C, (b + 1) * A * C), objProbs: objP.subarray(b * A, (b + 1) * A), predBoxes: boxes.subarray(b * A * 4, (b + 1) * A * 4), anchors: d.centres, strides: d.strides, gtBoxes: gt, gtLabels: labels },
+        {
+          numClasses: C,
+          clsProbs: clsP.subarray(b * A * C, (b + 1) * A * C),
+          objProbs: objP.subarray(b * A, (b + 1) * A),
+          predBoxes: boxes.subarray(b * A * 4, (b + 1) * A * 4),
+          anchors: d.centres,
+          strides: d.strides,
+          gtBoxes: gt,
+          gtLabels: labels,
+        },
         opts.assigner,
       );
       for (let a = 0; a < A; a++) {
@@ -111,7 +127,11 @@ export function yoloxLoss(raw: HeadOutput, targets: DetectionTargets, strides: r
       const logits = tf.gather(tf.reshape(d.cls, [N * A, C]), idx);
       cls = tf.div(tf.sum(bceWithLogits(logits, tf.tensor2d(clsT, [n, C]))), F) as tf.Scalar;
     }
-    const parts = { iou: tf.mul(iou, opts.iou ?? 5) as tf.Scalar, obj: tf.mul(obj, opts.obj ?? 1) as tf.Scalar, cls: tf.mul(cls, opts.cls ?? 1) as tf.Scalar };
+    const parts = {
+      iou: tf.mul(iou, opts.iou ?? 5) as tf.Scalar,
+      obj: tf.mul(obj, opts.obj ?? 1) as tf.Scalar,
+      cls: tf.mul(cls, opts.cls ?? 1) as tf.Scalar,
+    };
     return { total: tf.addN(Object.values(parts)) as tf.Scalar, parts };
   });
 }

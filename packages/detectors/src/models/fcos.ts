@@ -10,9 +10,21 @@ import { createBackbone, type BackboneSpec } from "./backbone-spec";
  * on P5 with ReLU before P7: `add_extra_convs="on_output"`, `relu_before_extra_convs`) → FCOS head
  * over P3–P7 (strides 8…128). `seed` drives the init.
  */
-export function createFcos(backbone: BackboneSpec, numClasses: number, seed: number, opts: { fpnChannels?: number; head?: FcosHeadOptions } = {}): Detector {
+export function createFcos(
+  backbone: BackboneSpec,
+  numClasses: number,
+  seed: number,
+  opts: { fpnChannels?: number; head?: FcosHeadOptions } = {},
+): Detector {
   const rng = new Rng(seed);
   const bb = createBackbone(backbone, rng);
-  const neck = new Fpn(bb.levels, opts.fpnChannels ?? 256, 2, rng, { extraFrom: "output", reluBeforeExtra: true });
-  return new Detector(bb, neck, new FcosHead(neck.levels, numClasses, rng, { featChannels: opts.fpnChannels ?? 256, ...opts.head }));
+  const neck = new Fpn(bb.levels, opts.fpnChannels ?? 256, 2, rng, {
+    extraFrom: "output",
+    reluBeforeExtra: true,
+  });
+  return new Detector(
+    bb,
+    neck,
+    new FcosHead(neck.levels, numClasses, rng, { featChannels: opts.fpnChannels ?? 256, ...opts.head }),
+  );
 }

@@ -9,9 +9,18 @@ import { createBackbone, type BackboneSpec } from "./backbone-spec";
  * channels, P6 = stride-2 conv on C5, P7 = stride-2 conv on P6: `add_extra_convs="on_input"`, no
  * ReLU between) → RetinaNet head over P3–P7 (strides 8…128, 9 anchors per location). `seed` drives the init.
  */
-export function createRetina(backbone: BackboneSpec, numClasses: number, seed: number, opts: { fpnChannels?: number; head?: RetinaHeadOptions } = {}): Detector {
+export function createRetina(
+  backbone: BackboneSpec,
+  numClasses: number,
+  seed: number,
+  opts: { fpnChannels?: number; head?: RetinaHeadOptions } = {},
+): Detector {
   const rng = new Rng(seed);
   const bb = createBackbone(backbone, rng);
   const neck = new Fpn(bb.levels, opts.fpnChannels ?? 256, 2, rng, { extraFrom: "input" });
-  return new Detector(bb, neck, new RetinaHead(neck.levels, numClasses, rng, { featChannels: opts.fpnChannels ?? 256, ...opts.head }));
+  return new Detector(
+    bb,
+    neck,
+    new RetinaHead(neck.levels, numClasses, rng, { featChannels: opts.fpnChannels ?? 256, ...opts.head }),
+  );
 }

@@ -28,20 +28,53 @@ export class Fpn extends Neck {
   private readonly extra: Conv2d[] = [];
   private readonly extraOpts: Required<FpnExtraOptions>;
 
-  constructor(inLevels: readonly LevelInfo[], outChannels: number, extraLevels: number, rng: Rng, opts: FpnExtraOptions = {}) {
+  constructor(
+    inLevels: readonly LevelInfo[],
+    outChannels: number,
+    extraLevels: number,
+    rng: Rng,
+    opts: FpnExtraOptions = {},
+  ) {
     super();
-    this.extraOpts = { extraFrom: opts.extraFrom ?? "output", reluBeforeExtra: opts.reluBeforeExtra ?? false };
+    this.extraOpts = {
+      extraFrom: opts.extraFrom ?? "output",
+      reluBeforeExtra: opts.reluBeforeExtra ?? false,
+    };
     const first = 3;
     inLevels.forEach((l, i) => {
-      this.lateral.push(this.child(`lat${first + i}`, new Conv2d(l.channels, outChannels, rng, { kernel: 1, bias: true, init: "xavier" })));
+      this.lateral.push(
+        this.child(
+          `lat${first + i}`,
+          new Conv2d(l.channels, outChannels, rng, { kernel: 1, bias: true, init: "xavier" }),
+        ),
+      );
     });
-    inLevels.forEach((_, i) => this.output.push(this.child(`p${first + i}`, new Conv2d(outChannels, outChannels, rng, { kernel: 3, bias: true, init: "xavier" }))));
-    const levels: LevelInfo[] = inLevels.map((l, i) => ({ name: `p${first + i}`, channels: outChannels, stride: l.stride }));
+    inLevels.forEach((_, i) =>
+      this.output.push(
+        this.child(
+          `p${first + i}`,
+          new Conv2d(outChannels, outChannels, rng, { kernel: 3, bias: true, init: "xavier" }),
+        ),
+      ),
+    );
+    const levels: LevelInfo[] = inLevels.map((l, i) => ({
+      name: `p${first + i}`,
+      channels: outChannels,
+      stride: l.stride,
+    }));
     let stride = inLevels[inLevels.length - 1]?.stride ?? 32;
     for (let e = 0; e < extraLevels; e++) {
       const name = `p${first + inLevels.length + e}`;
-      const cin = e === 0 && this.extraOpts.extraFrom === "input" ? (inLevels[inLevels.length - 1]?.channels ?? outChannels) : outChannels;
-      this.extra.push(this.child(name, new Conv2d(cin, outChannels, rng, { kernel: 3, stride: 2, bias: true, init: "xavier" })));
+      const cin =
+        e === 0 && this.extraOpts.extraFrom === "input"
+          ? (inLevels[inLevels.length - 1]?.channels ?? outChannels)
+          : outChannels;
+      this.extra.push(
+        this.child(
+          name,
+          new Conv2d(cin, outChannels, rng, { kernel: 3, stride: 2, bias: true, init: "xavier" }),
+        ),
+      );
       stride *= 2;
       levels.push({ name, channels: outChannels, stride });
     }
@@ -51,10 +84,16 @@ export class Fpn extends Neck {
 
   protected forward(xs: tf.Tensor4D[]): tf.Tensor4D[] {
     const lat = xs.map((x, i) => (this.lateral[i] as Conv2d).call(x));
-    for (let i = lat.length - 1; i > 0; i--) lat[i - 1] = tf.add(lat[i - 1] as tf.Tensor4D, upsampleLike(lat[i] as tf.Tensor4D, lat[i - 1] as tf.Tensor4D));
+    for (let i = lat.length - 1; i > 0; i--)
+      lat[i - 1] = tf.add(
+        lat[i - 1] as tf.Tensor4D,
+        upsampleLike(lat[i] as tf.Tensor4D, lat[i - 1] as tf.Tensor4D),
+      );
     const outs = lat.map((l, i) => (this.output[i] as Conv2d).call(l));
     this.extra.forEach((e, i) => {
-      const src = (i === 0 && this.extraOpts.extraFrom === "input" ? xs[xs.length - 1] : outs[outs.length - 1]) as tf.Tensor4D;
+      const src = (
+        i === 0 && this.extraOpts.extraFrom === "input" ? xs[xs.length - 1] : outs[outs.length - 1]
+      ) as tf.Tensor4D;
       outs.push(e.call(i > 0 && this.extraOpts.reluBeforeExtra ? tf.relu(src) : src));
     });
     return outs;

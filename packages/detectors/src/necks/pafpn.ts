@@ -21,9 +21,15 @@ export class Pafpn extends Neck {
   private readonly down4: ConvBnAct;
   private readonly p5: C2f;
 
-  constructor(inLevels: readonly LevelInfo[], outChannels: readonly [number, number, number], n: number, rng: Rng) {
+  constructor(
+    inLevels: readonly LevelInfo[],
+    outChannels: readonly [number, number, number],
+    n: number,
+    rng: Rng,
+  ) {
     super();
-    if (inLevels.length !== 3) throw new Error(`Pafpn: needs 3 input levels (c3, c4, c5), got ${inLevels.length}`);
+    if (inLevels.length !== 3)
+      throw new Error(`Pafpn: needs 3 input levels (c3, c4, c5), got ${inLevels.length}`);
     const [c3, c4, c5] = inLevels.map((l) => l.channels) as [number, number, number];
     const [o3, o4, o5] = outChannels;
     this.td4 = this.child("td4", new C2f(c5 + c4, o4, rng, { n, shortcut: false }));

@@ -28,9 +28,11 @@ export class YoloxPafpn extends Neck {
 
   constructor(inLevels: readonly LevelInfo[], depth: number, depthwise: boolean, rng: Rng) {
     super();
-    if (inLevels.length !== 3) throw new Error(`YoloxPafpn: needs 3 input levels (c3, c4, c5), got ${inLevels.length}`);
+    if (inLevels.length !== 3)
+      throw new Error(`YoloxPafpn: needs 3 input levels (c3, c4, c5), got ${inLevels.length}`);
     const [c3, c4, c5] = inLevels.map((l) => l.channels) as [number, number, number];
-    const csp = (cin: number, cout: number): CspLayer => new CspLayer(cin, cout, rng, { n: Math.round(3 * depth), shortcut: false, depthwise });
+    const csp = (cin: number, cout: number): CspLayer =>
+      new CspLayer(cin, cout, rng, { n: Math.round(3 * depth), shortcut: false, depthwise });
     this.lateral = this.child("lateral", new ConvBnAct(c5, c4, rng, { kernel: 1 }));
     this.td4 = this.child("td4", csp(2 * c4, c4));
     this.reduce = this.child("reduce", new ConvBnAct(c4, c3, rng, { kernel: 1 }));

@@ -54,7 +54,12 @@ describe("BatchNorm", () => {
     bn.training = false;
     const x = tf.tensor4d([3, -1, 5, -2], [1, 2, 1, 2]);
     const y = tf.tidy(() => bn.call(x)).dataSync();
-    const ref = [2 * (3 - 1) / Math.sqrt(4 + 1e-5) + 0.5, (-1 + 2) / Math.sqrt(0.25 + 1e-5), 2 * (5 - 1) / Math.sqrt(4 + 1e-5) + 0.5, 0];
+    const ref = [
+      (2 * (3 - 1)) / Math.sqrt(4 + 1e-5) + 0.5,
+      (-1 + 2) / Math.sqrt(0.25 + 1e-5),
+      (2 * (5 - 1)) / Math.sqrt(4 + 1e-5) + 0.5,
+      0,
+    ];
     ref.forEach((r, i) => expect(y[i]).toBeCloseTo(r, 4));
     expect(Array.from(bn.runningMean.dataSync())).toEqual([1, -2]);
     x.dispose();
@@ -76,10 +81,15 @@ describe("BatchNorm", () => {
     });
     const oursAll = ours([x, bn.gamma, bn.beta]);
     const dx = oursAll[0];
-    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(bn.call(x), r)) as tf.Scalar, [bn.gamma, bn.beta]);
+    const { value, grads } = tf.variableGrads(
+      () => tf.sum(tf.mul(bn.call(x), r)) as tf.Scalar,
+      [bn.gamma, bn.beta],
+    );
     const ref = tf.grads((xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
       const { mean, variance } = tf.moments(xx, [0, 1, 2]);
-      return tf.sum(tf.mul(tf.add(tf.mul(tf.div(tf.sub(xx, mean), tf.sqrt(tf.add(variance, 1e-3))), g), b), r));
+      return tf.sum(
+        tf.mul(tf.add(tf.mul(tf.div(tf.sub(xx, mean), tf.sqrt(tf.add(variance, 1e-3))), g), b), r),
+      );
     })([x, bn.gamma, bn.beta]);
     expect(maxAbsDiff(dx!, ref[0]!)).toBeLessThan(1e-4);
     expect(maxAbsDiff(grads[bn.gamma.name]!, ref[1]!)).toBeLessThan(1e-4);

@@ -38,7 +38,11 @@ export function actGrad(dy: tf.Tensor, z: tf.Tensor, act: FusedActivation): tf.T
  *   g = dy·act'(z),  dβ = Σ g,  dγ = Σ g·x̂,  dx = γ·(σ²_B+eps)^−½ / M · (M·g − dβ − x̂·dγ),  M = N·H·W.
  * `onStats(mean, biasedVar)` receives the batch statistics (inside the forward, without gradient).
  */
-export function bnActTrain(onStats: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void, eps: number, act: FusedActivation) {
+export function bnActTrain(
+  onStats: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
+  eps: number,
+  act: FusedActivation,
+) {
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, gamma, beta] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
     const save = args[3] as tf.GradSaveFunc;
@@ -83,7 +87,10 @@ export class BatchNorm extends Module<tf.Tensor4D, tf.Tensor4D> {
   eps: number;
   momentum: number;
 
-  constructor(readonly channels: number, opts: BatchNormOptions = {}) {
+  constructor(
+    readonly channels: number,
+    opts: BatchNormOptions = {},
+  ) {
     super();
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum ?? 0.1;
@@ -94,7 +101,8 @@ export class BatchNorm extends Module<tf.Tensor4D, tf.Tensor4D> {
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D {
-    if (!this.training) return batchNormInference(x, this.runningMean, this.runningVar, this.gamma, this.beta, this.eps);
+    if (!this.training)
+      return batchNormInference(x, this.runningMean, this.runningVar, this.gamma, this.beta, this.eps);
     return this.trainForward(x, "none");
   }
 
@@ -103,7 +111,11 @@ export class BatchNorm extends Module<tf.Tensor4D, tf.Tensor4D> {
    * statistics. Used by `ConvBnAct`; it bypasses `call`, so the BN module itself is not a tap point then.
    */
   trainForward(x: tf.Tensor4D, act: FusedActivation): tf.Tensor4D {
-    return bnActTrain(this.statsUpdater(x.size / this.channels), this.eps, act)(x, this.gamma, this.beta) as tf.Tensor4D;
+    return bnActTrain(this.statsUpdater(x.size / this.channels), this.eps, act)(
+      x,
+      this.gamma,
+      this.beta,
+    ) as tf.Tensor4D;
   }
 
   /**
@@ -123,7 +135,14 @@ export class BatchNorm extends Module<tf.Tensor4D, tf.Tensor4D> {
 /** Inference-mode batch norm: y = γ·(x − μ)/√(σ² + eps) + β, channels last. */
 export const batchNormInference = op(
   "batchNormInference",
-  (x: tf.Tensor4D, mean: tf.Tensor, variance: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor4D => {
+  (
+    x: tf.Tensor4D,
+    mean: tf.Tensor,
+    variance: tf.Tensor,
+    gamma: tf.Tensor,
+    beta: tf.Tensor,
+    eps: number,
+  ): tf.Tensor4D => {
     const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, eps)));
     return tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(mean, scale))) as tf.Tensor4D;
   },

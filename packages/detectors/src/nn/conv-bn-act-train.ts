@@ -13,7 +13,12 @@ import type { Conv2d } from "./conv2d";
  * dx = conv_backprop_input(dy, W), dW = conv_backprop_filter(x, dy). Running statistics are
  * updated as PyTorch (see `BatchNorm.statsUpdater`).
  */
-export function convBnActTrain(conv: Conv2d, bn: BatchNorm, act: FusedActivation, x: tf.Tensor4D): tf.Tensor4D {
+export function convBnActTrain(
+  conv: Conv2d,
+  bn: BatchNorm,
+  act: FusedActivation,
+  x: tf.Tensor4D,
+): tf.Tensor4D {
   const eps = bn.eps;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xx, w, gamma, beta] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
@@ -27,14 +32,29 @@ export function convBnActTrain(conv: Conv2d, bn: BatchNorm, act: FusedActivation
     return {
       value: actForward(tf.add(tf.mul(xhat, gamma), beta), act) as tf.Tensor4D,
       gradFunc: (dOut: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sw, sxhat, sinv, sgamma, sbeta] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        const [sx, sw, sxhat, sinv, sgamma, sbeta] = saved as [
+          tf.Tensor4D,
+          tf.Tensor4D,
+          tf.Tensor4D,
+          tf.Tensor1D,
+          tf.Tensor1D,
+          tf.Tensor1D,
+        ];
         const dx = tf.tidy(() => {
           const g = act === "none" ? dOut : actGrad(dOut, tf.add(tf.mul(sxhat, sgamma), sbeta), act);
           const m = g.size / (g.shape[3] as number);
           const dBeta = tf.sum(g, [0, 1, 2]);
           const dGamma = tf.sum(tf.mul(g, sxhat), [0, 1, 2]);
-          const dy = tf.mul(tf.sub(tf.sub(tf.mul(g, m), dBeta), tf.mul(sxhat, dGamma)), tf.div(tf.mul(sgamma, sinv), m)) as tf.Tensor4D;
-          return [convInputGrad(dy, sw, sx.shape, conv.stride, conv.pad, conv.depthwise), convFilterGrad(sx, dy, sw.shape, conv.stride, conv.pad, conv.depthwise), dGamma, dBeta];
+          const dy = tf.mul(
+            tf.sub(tf.sub(tf.mul(g, m), dBeta), tf.mul(sxhat, dGamma)),
+            tf.div(tf.mul(sgamma, sinv), m),
+          ) as tf.Tensor4D;
+          return [
+            convInputGrad(dy, sw, sx.shape, conv.stride, conv.pad, conv.depthwise),
+            convFilterGrad(sx, dy, sw.shape, conv.stride, conv.pad, conv.depthwise),
+            dGamma,
+            dBeta,
+          ];
         });
         dOut.dispose(); // consumed: free it now instead of at the end of the backward pass
         return dx;

@@ -30,9 +30,22 @@ export class ConvBnAct extends Module<tf.Tensor4D, tf.Tensor4D> {
   readonly bn: BatchNorm;
   readonly act: Activation;
 
-  constructor(inChannels: number, readonly outChannels: number, rng: Rng, opts: ConvBnActOptions = {}) {
+  constructor(
+    inChannels: number,
+    readonly outChannels: number,
+    rng: Rng,
+    opts: ConvBnActOptions = {},
+  ) {
     super();
-    this.conv = this.child("conv", new Conv2d(inChannels, outChannels, rng, { kernel: opts.kernel, stride: opts.stride, padding: opts.padding, depthwise: opts.depthwise }));
+    this.conv = this.child(
+      "conv",
+      new Conv2d(inChannels, outChannels, rng, {
+        kernel: opts.kernel,
+        stride: opts.stride,
+        padding: opts.padding,
+        depthwise: opts.depthwise,
+      }),
+    );
     this.bn = this.child("bn", new BatchNorm(outChannels, opts.bn ?? ULTRALYTICS_BN));
     this.act = opts.act ?? "silu";
   }

@@ -9,7 +9,16 @@ import { Conv2d } from "./conv2d";
 beforeAll(useTestBackend);
 
 /** PyTorch `nn.Conv2d` semantics by plain loops: symmetric zero padding p, NHWC input, HWIO filter. */
-function convRef(x: Float32Array, [n, h, w, ci]: number[], wt: Float32Array, k: number, co: number, s: number, p: number, depthwise: boolean): { y: Float32Array; oh: number; ow: number } {
+function convRef(
+  x: Float32Array,
+  [n, h, w, ci]: number[],
+  wt: Float32Array,
+  k: number,
+  co: number,
+  s: number,
+  p: number,
+  depthwise: boolean,
+): { y: Float32Array; oh: number; ow: number } {
   const oh = Math.floor((h! + 2 * p - k) / s) + 1;
   const ow = Math.floor((w! + 2 * p - k) / s) + 1;
   const y = new Float32Array(n! * oh * ow * co);
@@ -24,7 +33,9 @@ function convRef(x: Float32Array, [n, h, w, ci]: number[], wt: Float32Array, k: 
               const xx = j * s - p + v;
               if (yy < 0 || xx < 0 || yy >= h! || xx >= w!) continue;
               if (depthwise) acc += x[((b * h! + yy) * w! + xx) * ci! + o]! * wt[(u * k + v) * ci! + o]!;
-              else for (let c = 0; c < ci!; c++) acc += x[((b * h! + yy) * w! + xx) * ci! + c]! * wt[((u * k + v) * ci! + c) * co + o]!;
+              else
+                for (let c = 0; c < ci!; c++)
+                  acc += x[((b * h! + yy) * w! + xx) * ci! + c]! * wt[((u * k + v) * ci! + c) * co + o]!;
             }
           y[((b * oh + i) * ow + j) * co + o] = acc;
         }
@@ -32,14 +43,30 @@ function convRef(x: Float32Array, [n, h, w, ci]: number[], wt: Float32Array, k: 
 }
 
 describe("Conv2d", () => {
-  for (const [k, s, h, depthwise] of [[3, 2, 6, false], [3, 2, 7, false], [3, 1, 5, false], [1, 1, 4, false], [3, 2, 6, true], [7, 2, 9, false]] as const) {
+  for (const [k, s, h, depthwise] of [
+    [3, 2, 6, false],
+    [3, 2, 7, false],
+    [3, 1, 5, false],
+    [1, 1, 4, false],
+    [3, 2, 6, true],
+    [7, 2, 9, false],
+  ] as const) {
     it(`matches PyTorch padding for k=${k} s=${s} on ${h}×${h}${depthwise ? " depthwise" : ""}`, () => {
       const rng = new Rng(k * 10 + s + h);
       const ci = 3;
       const co = depthwise ? 3 : 4;
       const conv = new Conv2d(ci, co, rng, { kernel: k, stride: s, depthwise, bias: true });
       const x = rng.normalTensor([2, h, h, ci]) as tf.Tensor4D;
-      const ref = convRef(x.dataSync() as Float32Array, x.shape, conv.weight.dataSync() as Float32Array, k, co, s, Math.floor(k / 2), depthwise);
+      const ref = convRef(
+        x.dataSync() as Float32Array,
+        x.shape,
+        conv.weight.dataSync() as Float32Array,
+        k,
+        co,
+        s,
+        Math.floor(k / 2),
+        depthwise,
+      );
       const bias = conv.bias!.dataSync();
       for (let i = 0; i < ref.y.length; i++) ref.y[i]! += bias[i % co]!;
       const y = tf.tidy(() => conv.call(x));

@@ -34,13 +34,19 @@ export class Conv2d extends Module<tf.Tensor4D, tf.Tensor4D> {
   readonly padding: number;
   readonly depthwise: boolean;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, rng: Rng, opts: Conv2dOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    rng: Rng,
+    opts: Conv2dOptions = {},
+  ) {
     super();
     this.kernel = opts.kernel ?? 1;
     this.stride = opts.stride ?? 1;
     this.padding = opts.padding ?? Math.floor(this.kernel / 2);
     this.depthwise = opts.depthwise ?? false;
-    if (this.depthwise && inChannels !== outChannels) throw new Error(`Conv2d: depthwise needs in = out channels, got ${inChannels} → ${outChannels}`);
+    if (this.depthwise && inChannels !== outChannels)
+      throw new Error(`Conv2d: depthwise needs in = out channels, got ${inChannels} → ${outChannels}`);
     const k = this.kernel;
     const fanIn = k * k * (this.depthwise ? 1 : inChannels);
     const fanOut = k * k * (this.depthwise ? 1 : outChannels);
@@ -48,9 +54,21 @@ export class Conv2d extends Module<tf.Tensor4D, tf.Tensor4D> {
     const shape = this.depthwise ? [k, k, inChannels, 1] : [k, k, inChannels, outChannels];
     const init = opts.init ?? "torch";
     const xb = Math.sqrt(6 / (fanIn + fanOut));
-    this.weight = this.param(init === "torch" ? rng.uniformTensor(shape, -bound, bound) : init === "xavier" ? rng.uniformTensor(shape, -xb, xb) : rng.normalTensor(shape, 0, 0.01), "weight");
+    this.weight = this.param(
+      init === "torch"
+        ? rng.uniformTensor(shape, -bound, bound)
+        : init === "xavier"
+          ? rng.uniformTensor(shape, -xb, xb)
+          : rng.normalTensor(shape, 0, 0.01),
+      "weight",
+    );
     if (opts.bias) {
-      const b = opts.biasInit !== undefined ? tf.fill([outChannels], opts.biasInit) : init === "torch" ? rng.uniformTensor([outChannels], -bound, bound) : tf.zeros([outChannels]);
+      const b =
+        opts.biasInit !== undefined
+          ? tf.fill([outChannels], opts.biasInit)
+          : init === "torch"
+            ? rng.uniformTensor([outChannels], -bound, bound)
+            : tf.zeros([outChannels]);
       this.bias = this.param(b, "bias");
     }
   }
@@ -58,12 +76,21 @@ export class Conv2d extends Module<tf.Tensor4D, tf.Tensor4D> {
   /** The tfjs padding argument: "valid" or explicit symmetric pairs. */
   get pad(): ConvPad {
     const p = this.padding;
-    return p === 0 ? "valid" : [[0, 0], [p, p], [p, p], [0, 0]];
+    return p === 0
+      ? "valid"
+      : [
+          [0, 0],
+          [p, p],
+          [p, p],
+          [0, 0],
+        ];
   }
 
   /** The convolution without bias, with an explicit filter (used by the fused training op). */
   convolve(x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
-    return this.depthwise ? tf.depthwiseConv2d(x, filter, this.stride, this.pad) : tf.conv2d(x, filter, this.stride, this.pad);
+    return this.depthwise
+      ? tf.depthwiseConv2d(x, filter, this.stride, this.pad)
+      : tf.conv2d(x, filter, this.stride, this.pad);
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D {

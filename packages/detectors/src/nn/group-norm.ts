@@ -11,9 +11,14 @@ export class GroupNorm extends Module<tf.Tensor4D, tf.Tensor4D> {
   readonly gamma: tf.Variable;
   readonly beta: tf.Variable;
 
-  constructor(readonly groups: number, readonly channels: number, readonly eps = 1e-5) {
+  constructor(
+    readonly groups: number,
+    readonly channels: number,
+    readonly eps = 1e-5,
+  ) {
     super();
-    if (channels % groups !== 0) throw new Error(`GroupNorm: ${channels} channels are not divisible into ${groups} groups`);
+    if (channels % groups !== 0)
+      throw new Error(`GroupNorm: ${channels} channels are not divisible into ${groups} groups`);
     this.gamma = this.param(tf.ones([channels]), "gamma");
     this.beta = this.param(tf.zeros([channels]), "beta");
   }

@@ -14,7 +14,8 @@ export class PerLevel extends Module<tf.Tensor4D[], tf.Tensor4D[]> {
   }
 
   protected forward(xs: tf.Tensor4D[]): tf.Tensor4D[] {
-    if (xs.length !== this.items.length) throw new Error(`PerLevel "${this.path}": got ${xs.length} inputs for ${this.items.length} levels`);
+    if (xs.length !== this.items.length)
+      throw new Error(`PerLevel "${this.path}": got ${xs.length} inputs for ${this.items.length} levels`);
     return xs.map((x, i) => (this.items[i] as Module<tf.Tensor4D, tf.Tensor4D>).call(x));
   }
 }

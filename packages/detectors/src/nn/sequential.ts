@@ -10,7 +10,9 @@ export class Sequential extends Module<tf.Tensor4D, tf.Tensor4D> {
 
   constructor(steps: Module<tf.Tensor4D, tf.Tensor4D>[] | Record<string, Module<tf.Tensor4D, tf.Tensor4D>>) {
     super();
-    const entries = Array.isArray(steps) ? steps.map((m, i) => [String(i), m] as const) : Object.entries(steps);
+    const entries = Array.isArray(steps)
+      ? steps.map((m, i) => [String(i), m] as const)
+      : Object.entries(steps);
     for (const [name, m] of entries) this.steps.push(this.child(name, m));
   }
 

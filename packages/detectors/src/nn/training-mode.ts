@@ -1,4 +1,4 @@
-import { Module } from "@kdet/core";
+import type { Module } from "@kdet/core";
 import { BatchNorm } from "./batch-norm";
 
 /**
@@ -16,7 +16,10 @@ export function isTraining(root: Module<never, unknown>): boolean {
 }
 
 /** Overrides eps and/or momentum of every BatchNorm under `root` (e.g. a faster momentum for very short runs). */
-export function configureBatchNorm(root: Module<never, unknown>, opts: { eps?: number; momentum?: number }): void {
+export function configureBatchNorm(
+  root: Module<never, unknown>,
+  opts: { eps?: number; momentum?: number },
+): void {
   for (const m of batchNorms(root)) {
     if (opts.eps !== undefined) m.eps = opts.eps;
     if (opts.momentum !== undefined) m.momentum = opts.momentum;

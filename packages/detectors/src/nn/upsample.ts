@@ -13,5 +13,7 @@ export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
 export function upsampleLike(x: tf.Tensor4D, like: tf.Tensor4D): tf.Tensor4D {
   const h = like.shape[1] as number;
   const w = like.shape[2] as number;
-  return h === 2 * (x.shape[1] as number) && w === 2 * (x.shape[2] as number) ? upsample2x(x) : tf.image.resizeNearestNeighbor(x, [h, w]);
+  return h === 2 * (x.shape[1] as number) && w === 2 * (x.shape[2] as number)
+    ? upsample2x(x)
+    : tf.image.resizeNearestNeighbor(x, [h, w]);
 }

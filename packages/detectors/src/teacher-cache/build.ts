@@ -82,12 +82,20 @@ interface DetRows {
 }
 
 /** Runs the teacher over `data.epoch(e)` for each epoch and writes the cache folder (see the module comment). */
-export async function buildTeacherCache(src: BuildCacheSources, options: BuildCacheOptionsInput): Promise<BuildCacheResult> {
+export async function buildTeacherCache(
+  src: BuildCacheSources,
+  options: BuildCacheOptionsInput,
+): Promise<BuildCacheResult> {
   const o = BuildCacheOptionsSchema.parse(options);
   const t0 = performance.now();
   const dir = path.resolve(o.dir);
-  if (existsSync(dir) && !o.overwrite) throw new TeacherCacheError("dir", `buildTeacherCache: ${dir} exists (pass overwrite: true to replace it)`);
-  if (new Set(o.taps).size !== o.taps.length) throw new TeacherCacheError("taps", `buildTeacherCache: taps ${JSON.stringify(o.taps)} repeat a name`);
+  if (existsSync(dir) && !o.overwrite)
+    throw new TeacherCacheError(
+      "dir",
+      `buildTeacherCache: ${dir} exists (pass overwrite: true to replace it)`,
+    );
+  if (new Set(o.taps).size !== o.taps.length)
+    throw new TeacherCacheError("taps", `buildTeacherCache: taps ${JSON.stringify(o.taps)} repeat a name`);
   const teacher = src.teacher;
   if (teacher instanceof Detector) teacher.train(false);
   const identity = teacherIdentity(teacher);
@@ -107,7 +115,11 @@ export async function buildTeacherCache(src: BuildCacheSources, options: BuildCa
     for (const epoch of o.epochs) {
       for await (const batch of src.data.epoch(epoch)) {
         if (!inputSize) inputSize = [batch.height, batch.width];
-        else if (inputSize[0] !== batch.height || inputSize[1] !== batch.width) throw new TeacherCacheError("inputSize", `buildTeacherCache: batch of ${batch.height}×${batch.width} after ${inputSize.join("×")} (one input size per cache)`);
+        else if (inputSize[0] !== batch.height || inputSize[1] !== batch.width)
+          throw new TeacherCacheError(
+            "inputSize",
+            `buildTeacherCache: batch of ${batch.height}×${batch.width} after ${inputSize.join("×")} (one input size per cache)`,
+          );
         const hashes = batch.items.map((_, i) => inputHash(batch, i));
         const fresh = batch.items.map((it, i) => !seen.has(`${String(it.imageId)}|${hashes[i]}`));
         if (!fresh.some(Boolean)) continue;
@@ -120,12 +132,28 @@ export async function buildTeacherCache(src: BuildCacheSources, options: BuildCa
         for (const [i, it] of batch.items.entries()) {
           if (!fresh[i]) continue;
           seen.add(`${String(it.imageId)}|${hashes[i]}`);
-          const sample: CacheManifest["samples"][number] = { id: String(it.imageId), index: it.index, epoch, inputHash: hashes[i]! };
+          const sample: CacheManifest["samples"][number] = {
+            id: String(it.imageId),
+            index: it.index,
+            epoch,
+            inputHash: hashes[i]!,
+          };
           if (detFile && dets) {
             const d = dets[i]!;
             const m = d.scores.length;
             const rows = new Float32Array(6 * m);
-            for (let j = 0; j < m; j++) rows.set([d.boxes[4 * j]!, d.boxes[4 * j + 1]!, d.boxes[4 * j + 2]!, d.boxes[4 * j + 3]!, d.scores[j]!, d.classes[j]!], 6 * j);
+            for (let j = 0; j < m; j++)
+              rows.set(
+                [
+                  d.boxes[4 * j]!,
+                  d.boxes[4 * j + 1]!,
+                  d.boxes[4 * j + 2]!,
+                  d.boxes[4 * j + 3]!,
+                  d.scores[j]!,
+                  d.classes[j]!,
+                ],
+                6 * j,
+              );
             await detFile.write(new Uint8Array(rows.buffer));
             sample.detections = [detRows, m];
             detRows += m;
@@ -137,7 +165,10 @@ export async function buildTeacherCache(src: BuildCacheSources, options: BuildCa
     if (!inputSize) throw new TeacherCacheError("samples", "buildTeacherCache: the data gave no batches");
     for (const t of taps) {
       if (o.dtype === "float16" && t.relL2 > o.float16MaxRelL2) {
-        throw new TeacherCacheError(`taps[${t.index}]`, `buildTeacherCache: map "${t.name}" loses ${t.relL2.toExponential(2)} (relative L2) in float16, above float16MaxRelL2 = ${o.float16MaxRelL2} (max |x| = ${t.maxAbs.toExponential(2)}; values below 2^-14 ≈ 6.1e-5 lose precision in float16); use dtype "float32"`);
+        throw new TeacherCacheError(
+          `taps[${t.index}]`,
+          `buildTeacherCache: map "${t.name}" loses ${t.relL2.toExponential(2)} (relative L2) in float16, above float16MaxRelL2 = ${o.float16MaxRelL2} (max |x| = ${t.maxAbs.toExponential(2)}; values below 2^-14 ≈ 6.1e-5 lose precision in float16); use dtype "float32"`,
+        );
       }
     }
     for (const h of handles) await h.sync();
@@ -169,7 +200,12 @@ export async function buildTeacherCache(src: BuildCacheSources, options: BuildCa
 }
 
 /** One batch through the teacher: the maps `taps` (caller-owned) and, when wanted, detections per image. */
-async function runTeacher(src: BuildCacheSources, batch: Batch, taps: readonly string[], wantDets: boolean): Promise<{ maps: Record<string, tf.Tensor4D>; dets?: DetRows[] }> {
+async function runTeacher(
+  src: BuildCacheSources,
+  batch: Batch,
+  taps: readonly string[],
+  wantDets: boolean,
+): Promise<{ maps: Record<string, tf.Tensor4D>; dets?: DetRows[] }> {
   const x = batchImages(batch);
   try {
     const t = src.teacher;
@@ -211,9 +247,17 @@ class TapWriter {
   async write(t: tf.Tensor4D, batch: Batch, fresh: boolean[]): Promise<void> {
     const [n, h, w, c] = t.shape;
     const field = `taps[${this.index}]`;
-    if (n !== batch.batchSize) throw new TeacherCacheError(field, `buildTeacherCache: map "${this.name}" has batch ${n} for ${batch.batchSize} images`);
+    if (n !== batch.batchSize)
+      throw new TeacherCacheError(
+        field,
+        `buildTeacherCache: map "${this.name}" has batch ${n} for ${batch.batchSize} images`,
+      );
     if (!this.shape) this.shape = [h, w, c];
-    else if (this.shape.join() !== [h, w, c].join()) throw new TeacherCacheError(`${field}.shape`, `buildTeacherCache: map "${this.name}" is [${h},${w},${c}] after [${this.shape.join(",")}]`);
+    else if (this.shape.join() !== [h, w, c].join())
+      throw new TeacherCacheError(
+        `${field}.shape`,
+        `buildTeacherCache: map "${this.name}" is [${h},${w},${c}] after [${this.shape.join(",")}]`,
+      );
     const data = (await t.data()) as Float32Array;
     const row = h * w * c;
     for (let i = 0; i < n; i++) {
@@ -221,10 +265,18 @@ class TapWriter {
       const r = data.subarray(i * row, (i + 1) * row);
       for (const v of r) if (!(Math.abs(v) <= this.maxAbs)) this.maxAbs = Math.abs(v);
       const id = String(batch.items[i]!.imageId);
-      if (!Number.isFinite(this.maxAbs)) throw new TeacherCacheError(field, `buildTeacherCache: map "${this.name}" of sample ${id} is not finite`);
+      if (!Number.isFinite(this.maxAbs))
+        throw new TeacherCacheError(
+          field,
+          `buildTeacherCache: map "${this.name}" of sample ${id} is not finite`,
+        );
       let bytes: Uint16Array | Float32Array = r;
       if (this.dtype === "float16") {
-        if (this.maxAbs > FLOAT16_MAX) throw new TeacherCacheError(field, `buildTeacherCache: map "${this.name}" reaches |x| = ${this.maxAbs} > ${FLOAT16_MAX} (float16 max) at sample ${id}; use dtype "float32"`);
+        if (this.maxAbs > FLOAT16_MAX)
+          throw new TeacherCacheError(
+            field,
+            `buildTeacherCache: map "${this.name}" reaches |x| = ${this.maxAbs} > ${FLOAT16_MAX} (float16 max) at sample ${id}; use dtype "float32"`,
+          );
         bytes = encodeFloat16(r);
         this.addError(r, decodeFloat16(bytes));
       }

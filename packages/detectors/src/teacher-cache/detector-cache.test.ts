@@ -46,17 +46,32 @@ describe("teacher cache of a kdet detector (yolov8-n, synthetic 64 px)", () => {
     const teacher = createDetector("yolov8-n", { numClasses: 8, seed: 4 });
     teacher.train(true); // the builder must switch it to inference mode
     const taps = ["neck.p3", "head.cls.p4"];
-    const f32 = await buildTeacherCache({ teacher, dataset: data.dataset, data: data.train, postprocess: { scoreThreshold: 0.01 } }, { dir: path.join(root, "f32"), taps, dtype: "float32" });
+    const f32 = await buildTeacherCache(
+      { teacher, dataset: data.dataset, data: data.train, postprocess: { scoreThreshold: 0.01 } },
+      { dir: path.join(root, "f32"), taps, dtype: "float32" },
+    );
     // an untrained network's neck maps are tiny (|x| ≪ 2^-14): float16 would flush them to subnormals/zero, so the
     // float16 build is refused when its relative L2 error (computed here independently) exceeds the 1e-3 default
     const neckErr = await f16RelL2(teacher, data.train, "neck.p3");
     expect(neckErr).toBeGreaterThan(1e-3);
-    const refused = await buildTeacherCache({ teacher, dataset: data.dataset, data: data.train }, { dir: path.join(root, "bad"), taps }).catch((e: unknown) => e);
+    const refused = await buildTeacherCache(
+      { teacher, dataset: data.dataset, data: data.train },
+      { dir: path.join(root, "bad"), taps },
+    ).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(TeacherCacheError);
-    expect([(refused as TeacherCacheError).field, (refused as TeacherCacheError).message]).toEqual(["taps[0]", expect.stringMatching(/"neck.p3" loses .* in float16.*use dtype "float32"/)]);
-    const f16 = await buildTeacherCache({ teacher, dataset: data.dataset, data: data.train }, { dir: path.join(root, "f16"), taps, detections: false, float16MaxRelL2: 1.5 });
+    expect([(refused as TeacherCacheError).field, (refused as TeacherCacheError).message]).toEqual([
+      "taps[0]",
+      expect.stringMatching(/"neck.p3" loses .* in float16.*use dtype "float32"/),
+    ]);
+    const f16 = await buildTeacherCache(
+      { teacher, dataset: data.dataset, data: data.train },
+      { dir: path.join(root, "f16"), taps, detections: false, float16MaxRelL2: 1.5 },
+    );
     expect(f16.manifest.taps[0]!.float16Error!.relL2).toBeCloseTo(neckErr, 6);
-    expect(f16.manifest.taps[1]!.float16Error!.relL2).toBeCloseTo(await f16RelL2(teacher, data.train, "head.cls.p4"), 6);
+    expect(f16.manifest.taps[1]!.float16Error!.relL2).toBeCloseTo(
+      await f16RelL2(teacher, data.train, "head.cls.p4"),
+      6,
+    );
     expect(f16.manifest.taps[1]!.float16Error!.maxRel).toBeLessThanOrEqual(2 ** -11);
     expect(f32.manifest.teacher.kind).toBe("detector");
     expect(f32.manifest.teacher.variant).toBe(f16.manifest.teacher.variant);
@@ -76,7 +91,9 @@ describe("teacher cache of a kdet detector (yolov8-n, synthetic 64 px)", () => {
         const ref = live[n]!.dataSync();
         expect(Array.from(a[n]!.dataSync())).toEqual(Array.from(ref));
         const got = b[n]!.dataSync();
-        ref.forEach((r, i) => expect(Math.abs(got[i]! - r)).toBeLessThanOrEqual(Math.max(Math.abs(r) * 2 ** -11, 2 ** -25)));
+        ref.forEach((r, i) =>
+          expect(Math.abs(got[i]! - r)).toBeLessThanOrEqual(Math.max(Math.abs(r) * 2 ** -11, 2 ** -25)),
+        );
       }
       const dets = await c32.detections(batch);
       dets.forEach((d, i) => {
@@ -91,7 +108,9 @@ describe("teacher cache of a kdet detector (yolov8-n, synthetic 64 px)", () => {
     // other weights → another variant: the cache is refused for the changed teacher
     const w = teacher.variables().find((v) => v.trainable)!;
     tf.tidy(() => w.assign(tf.add(w, 1e-3)));
-    const err = await openTeacherCache(f32.dir, { teacher: teacherIdentity(teacher) }).catch((e: unknown) => e);
+    const err = await openTeacherCache(f32.dir, { teacher: teacherIdentity(teacher) }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(TeacherCacheError);
     expect((err as TeacherCacheError).field).toBe("teacher.variant");
     await Promise.all([c32.dispose(), c16.dispose()]);

@@ -40,22 +40,32 @@ export function inputHash(batch: BatchLike, i: number): string {
     bytes = new Uint8Array(n);
     for (let j = 0; j < n; j++) {
       const v = px[j]! * 255 + 0.5;
-      bytes[j] = v <= 0 ? 0 : v >= 255 ? 255 : v;
+      bytes[j] = v <= 0 ? 0 : Math.min(v, 255);
     }
   }
   return createHash("sha1").update(`${batch.height}x${batch.width}|`).update(bytes).digest("hex");
 }
 
 /** Cache identity of a teacher: kind, registry id and variant (pretrained: resize mode; detector: weights SHA-1). */
-export function teacherIdentity(t: Detector | Teacher): { kind: "pretrained" | "detector"; id: string; variant: string } {
+export function teacherIdentity(t: Detector | Teacher): {
+  kind: "pretrained" | "detector";
+  id: string;
+  variant: string;
+} {
   if (t instanceof Detector) {
     const h = createHash("sha1");
     for (const { name, variable } of namedVariables(t)) {
       const v = variable.dataSync() as Float32Array;
-      h.update(`${name}:${variable.shape.join("x")}|`).update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+      h.update(`${name}:${variable.shape.join("x")}|`).update(
+        new Uint8Array(v.buffer, v.byteOffset, v.byteLength),
+      );
     }
     return { kind: "detector", id: t.spec?.id ?? "detector", variant: `weights-sha1:${h.digest("hex")}` };
   }
   const resize = (t as { spec?: { resize?: string } }).spec?.resize;
-  return { kind: "pretrained", id: t.id, variant: `resize:${resize ?? "default"};input:${t.inputSize.join("x")}` };
+  return {
+    kind: "pretrained",
+    id: t.id,
+    variant: `resize:${resize ?? "default"};input:${t.inputSize.join("x")}`,
+  };
 }

@@ -41,7 +41,8 @@ describe("float16", () => {
       const err = Math.abs(back[i]! - v);
       // no other half is closer: the neighbouring bit patterns (same sign) are at least as far
       for (const nb of [bits[i]! - 1, bits[i]! + 1]) {
-        if ((nb & 0x7fff) === 0x7fff || nb < 0 || (nb & 0x7c00) === 0x7c00 || (nb ^ bits[i]!) & 0x8000) continue;
+        if ((nb & 0x7fff) === 0x7fff || nb < 0 || (nb & 0x7c00) === 0x7c00 || (nb ^ bits[i]!) & 0x8000)
+          continue;
         expect(Math.abs(fromFloat16Bits(nb) - v)).toBeGreaterThanOrEqual(err);
       }
       if (Math.abs(v) >= 2 ** -14) expect(err / Math.abs(v)).toBeLessThanOrEqual(2 ** -11);

@@ -60,15 +60,23 @@ function decodeTable(): Float32Array {
 }
 
 /** Encodes `src` into `dst` (same length) as float16 bits. */
-export function encodeFloat16(src: Float32Array, dst: Uint16Array = new Uint16Array(src.length)): Uint16Array {
-  if (dst.length !== src.length) throw new Error(`encodeFloat16: ${src.length} values into ${dst.length} slots`);
+export function encodeFloat16(
+  src: Float32Array,
+  dst: Uint16Array = new Uint16Array(src.length),
+): Uint16Array {
+  if (dst.length !== src.length)
+    throw new Error(`encodeFloat16: ${src.length} values into ${dst.length} slots`);
   for (let i = 0; i < src.length; i++) dst[i] = toFloat16Bits(src[i]!);
   return dst;
 }
 
 /** Decodes float16 bits into float32 (exact: every half is a float32). */
-export function decodeFloat16(src: Uint16Array, dst: Float32Array = new Float32Array(src.length)): Float32Array {
-  if (dst.length !== src.length) throw new Error(`decodeFloat16: ${src.length} values into ${dst.length} slots`);
+export function decodeFloat16(
+  src: Uint16Array,
+  dst: Float32Array = new Float32Array(src.length),
+): Float32Array {
+  if (dst.length !== src.length)
+    throw new Error(`decodeFloat16: ${src.length} values into ${dst.length} slots`);
   const t = decodeTable();
   for (let i = 0; i < src.length; i++) dst[i] = t[src[i]!]!;
   return dst;

@@ -20,7 +20,10 @@ export const CacheTapSchema = z
     /** Largest |value| of the map over the dataset (float32, before encoding). */
     maxAbs: z.number().nonnegative(),
     /** float16 caches: measured encoding error over the dataset — max relative error (|x| ≥ 2^−14) and relative L2. */
-    float16Error: z.object({ maxRel: z.number().nonnegative(), relL2: z.number().nonnegative() }).strict().optional(),
+    float16Error: z
+      .object({ maxRel: z.number().nonnegative(), relL2: z.number().nonnegative() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -57,10 +60,15 @@ export const CacheManifestSchema = z
     inputSize: size2,
     dtype: z.enum(["float16", "float32"]),
     taps: z.array(CacheTapSchema).min(1),
-    dataset: z.object({ fingerprint: z.string().regex(/^[0-9a-f]{40}$/), numRecords: z.number().int().min(0) }).strict(),
+    dataset: z
+      .object({ fingerprint: z.string().regex(/^[0-9a-f]{40}$/), numRecords: z.number().int().min(0) })
+      .strict(),
     samples: z.array(CacheSampleSchema),
     /** `detections.bin`: float32 rows `[x1, y1, x2, y2, score, class]` in batch-input pixels, or null. */
-    detections: z.object({ file: z.literal("detections.bin"), rows: z.number().int().min(0) }).strict().nullable(),
+    detections: z
+      .object({ file: z.literal("detections.bin"), rows: z.number().int().min(0) })
+      .strict()
+      .nullable(),
     createdAt: z.string(),
     buildSeconds: z.number().nonnegative(),
   })
@@ -96,7 +104,10 @@ export function parseManifest(json: unknown, file: string): CacheManifest {
   if (!r.success) {
     const issue = r.error.issues[0]!;
     const field = issue.path.join(".") || "(root)";
-    throw new TeacherCacheError(field, `teacher cache: ${file}: field "${field}": ${issue.message} (${r.error.issues.length} problem(s); rebuild the cache with buildTeacherCache)`);
+    throw new TeacherCacheError(
+      field,
+      `teacher cache: ${file}: field "${field}": ${issue.message} (${r.error.issues.length} problem(s); rebuild the cache with buildTeacherCache)`,
+    );
   }
   return r.data;
 }
@@ -104,11 +115,18 @@ export function parseManifest(json: unknown, file: string): CacheManifest {
 /** Throws a {@link TeacherCacheError} naming the first field of `m` that differs from `e`. */
 export function checkManifest(m: CacheManifest, e: CacheExpectation, file: string): void {
   const fail = (field: string, got: unknown, want: unknown) => {
-    throw new TeacherCacheError(field, `teacher cache: ${file}: field "${field}" is ${JSON.stringify(got)}, the run expects ${JSON.stringify(want)} (rebuild the cache for this teacher/dataset, or point to the right one)`);
+    throw new TeacherCacheError(
+      field,
+      `teacher cache: ${file}: field "${field}" is ${JSON.stringify(got)}, the run expects ${JSON.stringify(want)} (rebuild the cache for this teacher/dataset, or point to the right one)`,
+    );
   };
-  for (const k of ["kind", "id", "variant"] as const) if (e.teacher?.[k] !== undefined && e.teacher[k] !== m.teacher[k]) fail(`teacher.${k}`, m.teacher[k], e.teacher[k]);
-  if (e.inputSize && (e.inputSize[0] !== m.inputSize[0] || e.inputSize[1] !== m.inputSize[1])) fail("inputSize", m.inputSize, e.inputSize);
-  if (e.datasetFingerprint !== undefined && e.datasetFingerprint !== m.dataset.fingerprint) fail("dataset.fingerprint", m.dataset.fingerprint, e.datasetFingerprint);
+  for (const k of ["kind", "id", "variant"] as const)
+    if (e.teacher?.[k] !== undefined && e.teacher[k] !== m.teacher[k])
+      fail(`teacher.${k}`, m.teacher[k], e.teacher[k]);
+  if (e.inputSize && (e.inputSize[0] !== m.inputSize[0] || e.inputSize[1] !== m.inputSize[1]))
+    fail("inputSize", m.inputSize, e.inputSize);
+  if (e.datasetFingerprint !== undefined && e.datasetFingerprint !== m.dataset.fingerprint)
+    fail("dataset.fingerprint", m.dataset.fingerprint, e.datasetFingerprint);
   if (e.dtype !== undefined && e.dtype !== m.dtype) fail("dtype", m.dtype, e.dtype);
   const have = m.taps.map((t) => t.name);
   const missing = (e.taps ?? []).filter((t) => !have.includes(t));

@@ -11,7 +11,13 @@ import path from "node:path";
 import type { BatchFeatureSource, IdentifiedBatch } from "../train/teacher-source";
 import { inputHash } from "./fingerprint";
 import { decodeFloat16 } from "./float16";
-import { checkManifest, parseManifest, TeacherCacheError, type CacheExpectation, type CacheManifest } from "./manifest";
+import {
+  checkManifest,
+  parseManifest,
+  TeacherCacheError,
+  type CacheExpectation,
+  type CacheManifest,
+} from "./manifest";
 
 /** Options of {@link TeacherCache.open}. */
 export interface OpenCacheOptions {
@@ -48,13 +54,20 @@ export class TeacherCache implements BatchFeatureSource {
    * fingerprint, input size — a mismatch is a {@link TeacherCacheError} naming the field) and checks every data
    * file's size.
    */
-  static async open(dir: string, expect: CacheExpectation = {}, options: OpenCacheOptions = {}): Promise<TeacherCache> {
+  static async open(
+    dir: string,
+    expect: CacheExpectation = {},
+    options: OpenCacheOptions = {},
+  ): Promise<TeacherCache> {
     const file = path.join(dir, "manifest.json");
     let json: unknown;
     try {
       json = JSON.parse(await readFile(file, "utf8"));
     } catch (e) {
-      throw new TeacherCacheError("manifest.json", `teacher cache: cannot read ${file} (${(e as Error).message}); build it with buildTeacherCache`);
+      throw new TeacherCacheError(
+        "manifest.json",
+        `teacher cache: cannot read ${file} (${(e as Error).message}); build it with buildTeacherCache`,
+      );
     }
     const m = parseManifest(json, file);
     checkManifest(m, expect, file);
@@ -84,13 +97,25 @@ export class TeacherCache implements BatchFeatureSource {
    */
   rowsOf(batch: IdentifiedBatch): number[] {
     const [H, W] = this.manifest.inputSize;
-    if (batch.height !== H || batch.width !== W) throw new TeacherCacheError("inputSize", `teacher cache ${this.dir}: batch input ${batch.height}×${batch.width}, the cache was built at ${H}×${W}`);
+    if (batch.height !== H || batch.width !== W)
+      throw new TeacherCacheError(
+        "inputSize",
+        `teacher cache ${this.dir}: batch input ${batch.height}×${batch.width}, the cache was built at ${H}×${W}`,
+      );
     return batch.items.map((it, i) => {
       const id = String(it.imageId);
       const rows = this.byId.get(id);
-      if (!rows) throw new TeacherCacheError("samples", `teacher cache ${this.dir}: sample "${id}" (batch item ${i}) is not in the cache (${this.manifest.samples.length} cached inputs); was it built from this dataset and split?`);
+      if (!rows)
+        throw new TeacherCacheError(
+          "samples",
+          `teacher cache ${this.dir}: sample "${id}" (batch item ${i}) is not in the cache (${this.manifest.samples.length} cached inputs); was it built from this dataset and split?`,
+        );
       if (!this.verifyInputs) {
-        if (rows.length !== 1) throw new TeacherCacheError("samples", `teacher cache ${this.dir}: sample "${id}" has ${rows.length} cached inputs (several epochs); open the cache with verifyInputs to pick by pixels`);
+        if (rows.length !== 1)
+          throw new TeacherCacheError(
+            "samples",
+            `teacher cache ${this.dir}: sample "${id}" has ${rows.length} cached inputs (several epochs); open the cache with verifyInputs to pick by pixels`,
+          );
         return rows[0]!;
       }
       const h = inputHash(batch, i);
@@ -113,7 +138,11 @@ export class TeacherCache implements BatchFeatureSource {
     for (const name of names) {
       const tap = this.manifest.taps.find((t) => t.name === name);
       const fh = this.files.get(name);
-      if (!tap || !fh) throw new TeacherCacheError("taps", `teacher cache ${this.dir}: no map "${name}" (cached: ${this.featureNames.join(", ")})`);
+      if (!tap || !fh)
+        throw new TeacherCacheError(
+          "taps",
+          `teacher cache ${this.dir}: no map "${name}" (cached: ${this.featureNames.join(", ")})`,
+        );
       const [h, w, c] = tap.shape;
       const n = h * w * c;
       const values = new Float32Array(rows.length * n);
@@ -130,7 +159,8 @@ export class TeacherCache implements BatchFeatureSource {
       rows.map(async (r) => {
         const [first, count] = this.manifest.samples[r]!.detections ?? [0, 0];
         const buf = new Float32Array(6 * count);
-        if (count && this.detFile) await this.detFile.read(new Uint8Array(buf.buffer), 0, buf.byteLength, first * 24);
+        if (count && this.detFile)
+          await this.detFile.read(new Uint8Array(buf.buffer), 0, buf.byteLength, first * 24);
         return {
           boxes: Float32Array.from({ length: 4 * count }, (_, k) => buf[6 * Math.floor(k / 4) + (k % 4)]!),
           scores: Float32Array.from({ length: count }, (_, j) => buf[6 * j + 4]!),
@@ -142,7 +172,12 @@ export class TeacherCache implements BatchFeatureSource {
 
   private async readRow(fh: FileHandle, row: number, n: number, dst: Float32Array): Promise<void> {
     if (this.manifest.dtype === "float32") {
-      await fh.read(new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength), 0, dst.byteLength, row * n * 4);
+      await fh.read(
+        new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength),
+        0,
+        dst.byteLength,
+        row * n * 4,
+      );
       return;
     }
     const half = new Uint16Array(n);
@@ -152,7 +187,9 @@ export class TeacherCache implements BatchFeatureSource {
 
   /** Closes the cache files. */
   async dispose(): Promise<void> {
-    await Promise.all([...this.files.values(), ...(this.detFile ? [this.detFile] : [])].map((f) => f.close()));
+    await Promise.all(
+      [...this.files.values(), ...(this.detFile ? [this.detFile] : [])].map((f) => f.close()),
+    );
     this.files.clear();
   }
 }
@@ -162,12 +199,23 @@ async function checkSize(file: string, want: number, field: string): Promise<voi
   try {
     size = (await stat(file)).size;
   } catch {
-    throw new TeacherCacheError(field, `teacher cache: ${file} is missing (field "${field}" of the manifest)`);
+    throw new TeacherCacheError(
+      field,
+      `teacher cache: ${file} is missing (field "${field}" of the manifest)`,
+    );
   }
-  if (size !== want) throw new TeacherCacheError(field, `teacher cache: ${file} has ${size} bytes, the manifest implies ${want} (truncated or from another build)`);
+  if (size !== want)
+    throw new TeacherCacheError(
+      field,
+      `teacher cache: ${file} has ${size} bytes, the manifest implies ${want} (truncated or from another build)`,
+    );
 }
 
 /** Opens a teacher cache (see {@link TeacherCache.open}). */
-export function openTeacherCache(dir: string, expect: CacheExpectation = {}, options: OpenCacheOptions = {}): Promise<TeacherCache> {
+export function openTeacherCache(
+  dir: string,
+  expect: CacheExpectation = {},
+  options: OpenCacheOptions = {},
+): Promise<TeacherCache> {
   return TeacherCache.open(dir, expect, options);
 }

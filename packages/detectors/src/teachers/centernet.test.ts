@@ -22,7 +22,12 @@ describe.skipIf(!HAVE_DATA)("centernet-mbv3 teacher (real model, coco128 val ima
     const { detections, scores, features } = await teacher.run([image]);
     // Independent reference: stretch to 512², raw 0..255, read the in-graph top-100 [x1,y1,x2,y2,score,class].
     const raw = tf.tidy(() => {
-      const x = tf.image.resizeBilinear(tf.tensor3d(Float32Array.from(image.data), [image.height, image.width, 3]).expandDims(0) as tf.Tensor4D, [512, 512]);
+      const x = tf.image.resizeBilinear(
+        tf
+          .tensor3d(Float32Array.from(image.data), [image.height, image.width, 3])
+          .expandDims(0) as tf.Tensor4D,
+        [512, 512],
+      );
       return teacher.model.execute({ "tower_0/images": x }, CENTERNET_NODES.detections) as tf.Tensor;
     });
     const rows = raw.arraySync() as number[][][];
@@ -32,7 +37,16 @@ describe.skipIf(!HAVE_DATA)("centernet-mbv3 teacher (real model, coco128 val ima
     const clip = (v: number, m: number) => Math.min(Math.max(v, 0), m);
     const expected: Det[] = rows[0]!
       .filter((r) => r[4]! >= 0.01)
-      .map((r) => ({ box: [clip(r[0]! * sx, image.width), clip(r[1]! * sy, image.height), clip(r[2]! * sx, image.width), clip(r[3]! * sy, image.height)], score: r[4]!, cls: r[5]! }));
+      .map((r) => ({
+        box: [
+          clip(r[0]! * sx, image.width),
+          clip(r[1]! * sy, image.height),
+          clip(r[2]! * sx, image.width),
+          clip(r[3]! * sy, image.height),
+        ],
+        score: r[4]!,
+        cls: r[5]!,
+      }));
     const got = canonical(toDets(detections[0]!));
     const want = canonical(expected);
     expect(want.length).toBeGreaterThan(5);
@@ -60,7 +74,10 @@ describe.skipIf(!HAVE_DATA)("centernet-mbv3 teacher (real model, coco128 val ima
     for (const n of names) expect(out.features[n]!.shape, n).toEqual([...teacher.featureInfo[n]!.shape]);
     expect(out.features["neck.p3"]!.shape).toEqual([1, 64, 64, 192]);
     expect(out.features["backbone.out"]!.shape).toEqual([1, 16, 16, 480]);
-    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.sigmoid(out.features["head.cls_logits"]!), out.scores.s4!))).dataSync()[0]!);
+    const diff = tf.tidy(
+      () =>
+        tf.max(tf.abs(tf.sub(tf.sigmoid(out.features["head.cls_logits"]!), out.scores.s4!))).dataSync()[0]!,
+    );
     expect(diff).toBeLessThan(1e-5);
     expect(out.detections[0]!.scores.length).toBe(0);
     tf.dispose([...Object.values(out.scores), ...Object.values(out.features)]);
@@ -70,7 +87,13 @@ describe.skipIf(!HAVE_DATA)("centernet-mbv3 teacher (real model, coco128 val ima
     const one = await teacher.run([image], { features: ["neck.p4"] });
     tf.dispose([...Object.values(one.scores), ...Object.values(one.features)]);
     const before = tf.memory().numTensors;
-    const batch = tf.tidy(() => tf.stack([tf.tensor3d(Float32Array.from(image.data), [image.height, image.width, 3]), tf.tensor3d(Float32Array.from(image.data), [image.height, image.width, 3])]) as tf.Tensor4D);
+    const batch = tf.tidy(
+      () =>
+        tf.stack([
+          tf.tensor3d(Float32Array.from(image.data), [image.height, image.width, 3]),
+          tf.tensor3d(Float32Array.from(image.data), [image.height, image.width, 3]),
+        ]) as tf.Tensor4D,
+    );
     const two = await teacher.run(batch, { features: ["neck.p4"] });
     batch.dispose();
     expect(two.detections.length).toBe(2);

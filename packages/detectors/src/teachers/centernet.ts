@@ -16,18 +16,42 @@ import type { ResizeMode } from "./geometry";
 /** Input node of the CenterNet graph. */
 export const CENTERNET_INPUT = "tower_0/images";
 /** Output nodes of the CenterNet graph used by the wrapper (and `detections`, the graph's own top-100 decode). */
-export const CENTERNET_NODES = { heatmap: "tower_0/keypoints", wh: "tower_0/wh", detections: "tower_0/detections" } as const;
+export const CENTERNET_NODES = {
+  heatmap: "tower_0/keypoints",
+  wh: "tower_0/wh",
+  detections: "tower_0/detections",
+} as const;
 
 /** CenterNet feature taps: name → graph node (all NHWC; shapes for the 512×512 input). */
 export const CENTERNET_FEATURES: Readonly<Record<string, FeatureTap>> = {
-  "backbone.c3": { node: "tower_0/MobilenetV3/expanded_conv_5/add", layout: "NHWC", shape: [1, 64, 64, 32], stride: 8 },
-  "backbone.c5": { node: "tower_0/MobilenetV3/expanded_conv_14/add", layout: "NHWC", shape: [1, 16, 16, 120], stride: 32 },
-  "backbone.out": { node: "tower_0/extern1/hard_swish/mul_1", layout: "NHWC", shape: [1, 16, 16, 480], stride: 32 },
+  "backbone.c3": {
+    node: "tower_0/MobilenetV3/expanded_conv_5/add",
+    layout: "NHWC",
+    shape: [1, 64, 64, 32],
+    stride: 8,
+  },
+  "backbone.c5": {
+    node: "tower_0/MobilenetV3/expanded_conv_14/add",
+    layout: "NHWC",
+    shape: [1, 16, 16, 120],
+    stride: 32,
+  },
+  "backbone.out": {
+    node: "tower_0/extern1/hard_swish/mul_1",
+    layout: "NHWC",
+    shape: [1, 16, 16, 480],
+    stride: 32,
+  },
   "neck.p4": { node: "tower_0/CenternetHead/Relu", layout: "NHWC", shape: [1, 32, 32, 256], stride: 16 },
   "neck.p3": { node: "tower_0/CenternetHead/Relu_1", layout: "NHWC", shape: [1, 64, 64, 192], stride: 8 },
   "neck.p2": { node: "tower_0/CenternetHead/Relu_2", layout: "NHWC", shape: [1, 128, 128, 128], stride: 4 },
   "head.input": { node: "tower_0/CenternetHead/mul", layout: "NHWC", shape: [1, 128, 128, 128], stride: 4 },
-  "head.cls_logits": { node: "tower_0/CenternetHead/centernet_cls_output/BiasAdd", layout: "NHWC", shape: [1, 128, 128, 80], stride: 4 },
+  "head.cls_logits": {
+    node: "tower_0/CenternetHead/centernet_cls_output/BiasAdd",
+    layout: "NHWC",
+    shape: [1, 128, 128, 80],
+    stride: 4,
+  },
   "head.wh": { node: "tower_0/wh", layout: "NHWC", shape: [1, 128, 128, 4], stride: 4 },
 };
 
@@ -44,7 +68,12 @@ export interface CenternetDecodeOptions {
  * Decodes a CenterNet heatmap `[1,H,W,K]` (post-sigmoid) and `wh` `[1,H,W,4]` (l,t,r,b in input pixels) with
  * stride `stride` into input-frame xyxy detections, best first.
  */
-export function decodeCenternet(heatmap: tf.Tensor4D, wh: tf.Tensor4D, stride: number, o: Omit<CenternetDecodeOptions, "resize">): RawDetections {
+export function decodeCenternet(
+  heatmap: tf.Tensor4D,
+  wh: tf.Tensor4D,
+  stride: number,
+  o: Omit<CenternetDecodeOptions, "resize">,
+): RawDetections {
   const [, gh, gw, k] = heatmap.shape;
   const [values, indices] = tf.tidy(() => {
     const peaks = tf.mul(heatmap, tf.cast(tf.equal(heatmap, tf.maxPool(heatmap, 3, 1, "same")), "float32"));
@@ -71,15 +100,28 @@ export function decodeCenternet(heatmap: tf.Tensor4D, wh: tf.Tensor4D, stride: n
     scores.push(v[i]!);
     classes.push(flat % k);
   }
-  const raw = { boxes: Float32Array.from(boxes), scores: Float32Array.from(scores), classes: Int32Array.from(classes) };
-  return o.nmsIou >= 1 ? raw : selectKept(raw, nms(raw.boxes, raw.scores, raw.classes, { iouThreshold: o.nmsIou, maxDetections: o.maxDetections }));
+  const raw = {
+    boxes: Float32Array.from(boxes),
+    scores: Float32Array.from(scores),
+    classes: Int32Array.from(classes),
+  };
+  return o.nmsIou >= 1
+    ? raw
+    : selectKept(
+        raw,
+        nms(raw.boxes, raw.scores, raw.classes, { iouThreshold: o.nmsIou, maxDetections: o.maxDetections }),
+      );
 }
 
 /** The detections at indices `keep`. */
 export function selectKept(d: RawDetections, keep: Int32Array): RawDetections {
   const boxes = new Float32Array(keep.length * 4);
   keep.forEach((j, i) => boxes.set(d.boxes.subarray(4 * j, 4 * j + 4), 4 * i));
-  return { boxes, scores: Float32Array.from(keep, (j) => d.scores[j]!), classes: Int32Array.from(keep, (j) => d.classes[j]!) };
+  return {
+    boxes,
+    scores: Float32Array.from(keep, (j) => d.scores[j]!),
+    classes: Int32Array.from(keep, (j) => d.classes[j]!),
+  };
 }
 
 /** The {@link GraphTeacherSpec} of the CenterNet teacher (see the module comment). */
@@ -93,7 +135,13 @@ export function centernetSpec(o: CenternetDecodeOptions): GraphTeacherSpec {
     decodeNodes: [CENTERNET_NODES.heatmap, CENTERNET_NODES.wh],
     scoreNodes: [CENTERNET_NODES.heatmap],
     scoreMaps: (out) => ({ s4: (out[CENTERNET_NODES.heatmap] as tf.Tensor4D).clone() }),
-    decode: (out) => decodeCenternet(out[CENTERNET_NODES.heatmap] as tf.Tensor4D, out[CENTERNET_NODES.wh] as tf.Tensor4D, 4, o),
+    decode: (out) =>
+      decodeCenternet(
+        out[CENTERNET_NODES.heatmap] as tf.Tensor4D,
+        out[CENTERNET_NODES.wh] as tf.Tensor4D,
+        4,
+        o,
+      ),
     features: CENTERNET_FEATURES,
   };
 }

@@ -21,28 +21,56 @@ export interface InputGeometry {
 }
 
 /** The map for an image of `width`×`height` fitted to `[inH, inW]` by `mode`. */
-export function inputGeometry(width: number, height: number, [inH, inW]: readonly [number, number], mode: ResizeMode): InputGeometry {
+export function inputGeometry(
+  width: number,
+  height: number,
+  [inH, inW]: readonly [number, number],
+  mode: ResizeMode,
+): InputGeometry {
   if (mode === "stretch") return { sx: inW / width, sy: inH / height, tx: 0, ty: 0, width, height };
   const s = Math.min(inW / width, inH / height);
   const nw = Math.max(1, Math.round(width * s));
   const nh = Math.max(1, Math.round(height * s));
-  return { sx: nw / width, sy: nh / height, tx: Math.floor((inW - nw) / 2), ty: Math.floor((inH - nh) / 2), width, height };
+  return {
+    sx: nw / width,
+    sy: nh / height,
+    tx: Math.floor((inW - nw) / 2),
+    ty: Math.floor((inH - nh) / 2),
+    width,
+    height,
+  };
 }
 
 /**
  * One image as a float32 `[1, inH, inW, 3]` RGB 0..255 NHWC tensor, fitted by `mode` (bilinear, tfjs defaults:
  * no align-corners, no half-pixel centres). `image` is a decoded HWC image or a `[H,W,3]` tensor (not disposed).
  */
-export function fitImage(image: TeacherImage | tf.Tensor3D, size: readonly [number, number], mode: ResizeMode, fill = 114): { input: tf.Tensor4D; geometry: InputGeometry } {
+export function fitImage(
+  image: TeacherImage | tf.Tensor3D,
+  size: readonly [number, number],
+  mode: ResizeMode,
+  fill = 114,
+): { input: tf.Tensor4D; geometry: InputGeometry } {
   const [h, w] = image instanceof tf.Tensor ? [image.shape[0], image.shape[1]] : [image.height, image.width];
   const geometry = inputGeometry(w, h, size, mode);
   const input = tf.tidy(() => {
-    const x = (image instanceof tf.Tensor ? image.toFloat() : tf.tensor3d(Float32Array.from(image.data), [h, w, 3])).expandDims(0) as tf.Tensor4D;
+    const x = (
+      image instanceof tf.Tensor ? image.toFloat() : tf.tensor3d(Float32Array.from(image.data), [h, w, 3])
+    ).expandDims(0) as tf.Tensor4D;
     if (mode === "stretch") return tf.image.resizeBilinear(x, [size[0], size[1]]);
     const nh = Math.round(h * geometry.sy);
     const nw = Math.round(w * geometry.sx);
     const r = tf.image.resizeBilinear(x, [nh, nw]);
-    return tf.pad(r, [[0, 0], [geometry.ty, size[0] - nh - geometry.ty], [geometry.tx, size[1] - nw - geometry.tx], [0, 0]], fill);
+    return tf.pad(
+      r,
+      [
+        [0, 0],
+        [geometry.ty, size[0] - nh - geometry.ty],
+        [geometry.tx, size[1] - nw - geometry.tx],
+        [0, 0],
+      ],
+      fill,
+    );
   });
   return { input, geometry };
 }
@@ -61,6 +89,7 @@ export function unmapBoxes(boxes: Float32Array, g: InputGeometry): Float32Array 
 /** Splits a teacher input into per-image `[H,W,3]` tensors or images (tensors are slices the caller disposes). */
 export function splitInput(images: readonly TeacherImage[] | tf.Tensor4D): (TeacherImage | tf.Tensor3D)[] {
   if (!(images instanceof tf.Tensor)) return [...images];
-  if (images.rank !== 4 || images.shape[3] !== 3) throw new Error(`teacher input must be [N,H,W,3] RGB, got [${images.shape.join(",")}]`);
+  if (images.rank !== 4 || images.shape[3] !== 3)
+    throw new Error(`teacher input must be [N,H,W,3] RGB, got [${images.shape.join(",")}]`);
   return tf.unstack(images) as tf.Tensor3D[];
 }

@@ -59,11 +59,16 @@ export class GraphTeacher implements Teacher {
     this.id = spec.id;
     this.inputSize = spec.inputSize;
     this.featureNames = Object.keys(spec.features);
-    this.featureInfo = Object.fromEntries(Object.entries(spec.features).map(([k, f]) => [k, { shape: f.shape, stride: f.stride }]));
+    this.featureInfo = Object.fromEntries(
+      Object.entries(spec.features).map(([k, f]) => [k, { shape: f.shape, stride: f.stride }]),
+    );
   }
 
   /** Fits one image and executes `nodes` (a map node → tensor the caller disposes). */
-  executeImage(image: Parameters<typeof fitImage>[0], nodes: readonly string[]): { out: Record<string, tf.Tensor>; geometry: InputGeometry } {
+  executeImage(
+    image: Parameters<typeof fitImage>[0],
+    nodes: readonly string[],
+  ): { out: Record<string, tf.Tensor>; geometry: InputGeometry } {
     const { input, geometry } = fitImage(image, this.spec.inputSize, this.spec.resize);
     try {
       const x = tf.tidy(() => this.spec.preprocess(input));
@@ -82,8 +87,18 @@ export class GraphTeacher implements Teacher {
   async run(images: TeacherInput, options: TeacherRunOptions = {}): Promise<TeacherOutput> {
     const wantScores = options.scores ?? true;
     const feats = options.features ?? [];
-    for (const f of feats) if (!this.spec.features[f]) throw new Error(`teacher ${this.id}: unknown feature "${f}" (known: ${this.featureNames.join(", ")})`);
-    const nodes = [...new Set([...(options.skipDetections ? [] : this.spec.decodeNodes), ...(wantScores ? this.spec.scoreNodes : []), ...feats.map((f) => this.spec.features[f]!.node)])];
+    for (const f of feats)
+      if (!this.spec.features[f])
+        throw new Error(
+          `teacher ${this.id}: unknown feature "${f}" (known: ${this.featureNames.join(", ")})`,
+        );
+    const nodes = [
+      ...new Set([
+        ...(options.skipDetections ? [] : this.spec.decodeNodes),
+        ...(wantScores ? this.spec.scoreNodes : []),
+        ...feats.map((f) => this.spec.features[f]!.node),
+      ]),
+    ];
     const parts = splitInput(images);
     const detections: TeacherDetections[] = [];
     const scoreParts: Record<string, tf.Tensor4D>[] = [];
@@ -111,7 +126,11 @@ export class GraphTeacher implements Teacher {
         }
         await tf.nextFrame();
       }
-      return { detections, scores: wantScores ? concatParts(scoreParts) : {}, features: concatParts(featParts) };
+      return {
+        detections,
+        scores: wantScores ? concatParts(scoreParts) : {},
+        features: concatParts(featParts),
+      };
     } finally {
       if (images instanceof tf.Tensor) for (const p of parts) (p as tf.Tensor).dispose();
       for (const p of [...scoreParts, ...featParts]) for (const t of Object.values(p)) t.dispose();
@@ -124,11 +143,21 @@ export class GraphTeacher implements Teacher {
 }
 
 function emptyDetections(): TeacherDetections {
-  return { boxes: new Float32Array(0), scores: new Float32Array(0), classes: new Int32Array(0), categoryIds: new Int32Array(0) };
+  return {
+    boxes: new Float32Array(0),
+    scores: new Float32Array(0),
+    classes: new Int32Array(0),
+    categoryIds: new Int32Array(0),
+  };
 }
 
 function finish(raw: RawDetections, g: InputGeometry): TeacherDetections {
-  return { boxes: unmapBoxes(raw.boxes, g), scores: raw.scores, classes: raw.classes, categoryIds: Int32Array.from(raw.classes, (k) => COCO_CATEGORY_IDS[k] ?? -1) };
+  return {
+    boxes: unmapBoxes(raw.boxes, g),
+    scores: raw.scores,
+    classes: raw.classes,
+    categoryIds: Int32Array.from(raw.classes, (k) => COCO_CATEGORY_IDS[k] ?? -1),
+  };
 }
 
 /** Concatenates per-image maps along the batch axis (new tensors; the parts stay owned by the caller). */
@@ -136,6 +165,13 @@ function concatParts(parts: Record<string, tf.Tensor4D>[]): Record<string, tf.Te
   const first = parts[0];
   if (!first) return {};
   const r: Record<string, tf.Tensor4D> = {};
-  for (const k of Object.keys(first)) r[k] = parts.length === 1 ? first[k]!.clone() : tf.concat(parts.map((p) => p[k]!), 0);
+  for (const k of Object.keys(first))
+    r[k] =
+      parts.length === 1
+        ? first[k]!.clone()
+        : tf.concat(
+            parts.map((p) => p[k]!),
+            0,
+          );
   return r;
 }

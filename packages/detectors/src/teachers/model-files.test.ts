@@ -21,7 +21,9 @@ describe("teacher model files", () => {
     for (const id of TEACHER_IDS) {
       const t = TEACHERS[id];
       for (const f of [t.modelFile, t.modelFile.replace(/\.json$/, ".bin")]) {
-        const hash = createHash("sha256").update(readFileSync(packageModelPath(t.package, f))).digest("hex");
+        const hash = createHash("sha256")
+          .update(readFileSync(packageModelPath(t.package, f)))
+          .digest("hex");
         expect(hash, f).toBe(SHA256[f]);
       }
     }
@@ -29,7 +31,9 @@ describe("teacher model files", () => {
 
   it("a missing model json gives an error naming the file", async () => {
     const missing = path.join(tmpdir(), "kdet-no-such-dir", "nanodet.json");
-    await expect(loadTeacher("nanodet-g", { modelPath: missing })).rejects.toThrow(`teacher model json not found: ${missing}`);
+    await expect(loadTeacher("nanodet-g", { modelPath: missing })).rejects.toThrow(
+      `teacher model json not found: ${missing}`,
+    );
     await expect(loadTeacher("nanodet-g", { modelPath: missing })).rejects.toBeInstanceOf(TeacherModelError);
   });
 
@@ -37,13 +41,17 @@ describe("teacher model files", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "kdet-teacher-"));
     const json = path.join(dir, "centernet.json");
     copyFileSync(packageModelPath("@vladmandic/human", "models/centernet.json"), json);
-    await expect(loadTeacher("centernet-mbv3", { modelPath: json })).rejects.toThrow(`teacher weight shard not found: ${path.join(dir, "centernet.bin")}`);
+    await expect(loadTeacher("centernet-mbv3", { modelPath: json })).rejects.toThrow(
+      `teacher weight shard not found: ${path.join(dir, "centernet.bin")}`,
+    );
     writeFileSync(json, "{ not json");
     await expect(loadTeacher("centernet-mbv3", { modelPath: json })).rejects.toThrow(`not valid JSON`);
   });
 
   it("an absent npm package and a bad config are reported", async () => {
-    expect(() => resolvePackageDir("@kdet/no-such-package")).toThrow("npm package not installed (add it to the dependencies): @kdet/no-such-package");
+    expect(() => resolvePackageDir("@kdet/no-such-package")).toThrow(
+      "npm package not installed (add it to the dependencies): @kdet/no-such-package",
+    );
     await expect(loadTeacher("centernet-mbv3", { scoreThreshold: 2 })).rejects.toThrow();
     await expect(loadTeacher("centernet-mbv3", { resize: "crop" } as never)).rejects.toThrow();
   });

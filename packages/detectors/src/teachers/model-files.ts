@@ -52,14 +52,20 @@ function readFile(file: string, what: string): Buffer {
  * folder) into memory and loads it with `tf.io.fromMemory`. Errors name the missing or malformed file.
  */
 export async function loadGraphModelFile(jsonPath: string): Promise<GraphModel> {
-  let json: Record<string, unknown> & { weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+  let json: Record<string, unknown> & {
+    weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  };
   try {
     json = JSON.parse(readFile(jsonPath, "model json").toString("utf8")) as typeof json;
   } catch (e) {
     if (e instanceof TeacherModelError) throw e;
     throw new TeacherModelError(jsonPath, `teacher model json is not valid JSON (${(e as Error).message})`);
   }
-  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) throw new TeacherModelError(jsonPath, "not a TF.js graph model json (no modelTopology / weightsManifest)");
+  if (!json.modelTopology || !Array.isArray(json.weightsManifest))
+    throw new TeacherModelError(
+      jsonPath,
+      "not a TF.js graph model json (no modelTopology / weightsManifest)",
+    );
   const specs: tf.io.WeightsManifestEntry[] = [];
   const shards: Buffer[] = [];
   for (const group of json.weightsManifest) {

@@ -20,13 +20,21 @@ describe.skipIf(!HAVE_DATA)("nanodet-g teacher (real model, coco128 val image)",
   it("boxes equal the raw Identity outputs decoded independently (plain loops, own BGR/NCHW input, own NMS)", async () => {
     const { detections, scores } = await teacher.run([image]);
     // Independent input: stretch to 416², then BGR, mean/std and NCHW with plain loops.
-    const resized = tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(Float32Array.from(image.data), [image.height, image.width, 3]).expandDims(0) as tf.Tensor4D, [416, 416]));
+    const resized = tf.tidy(() =>
+      tf.image.resizeBilinear(
+        tf
+          .tensor3d(Float32Array.from(image.data), [image.height, image.width, 3])
+          .expandDims(0) as tf.Tensor4D,
+        [416, 416],
+      ),
+    );
     const px = resized.dataSync();
     resized.dispose();
     const mean = [103.53, 116.28, 123.675];
     const std = [57.375, 57.12, 58.395];
     const nchw = new Float32Array(3 * 416 * 416);
-    for (let i = 0; i < 416 * 416; i++) for (let c = 0; c < 3; c++) nchw[c * 416 * 416 + i] = (px[i * 3 + (2 - c)]! - mean[c]!) / std[c]!;
+    for (let i = 0; i < 416 * 416; i++)
+      for (let c = 0; c < 3; c++) nchw[c * 416 * 416 + i] = (px[i * 3 + (2 - c)]! - mean[c]!) / std[c]!;
     const input = tf.tensor4d(nchw, [1, 3, 416, 416]);
     const names = ["Identity", "Identity_1", "Identity_2", "Identity_3", "Identity_4", "Identity_5"];
     const outs = teacher.model.execute({ input_1: input }, names) as tf.Tensor[];
@@ -58,7 +66,17 @@ describe.skipIf(!HAVE_DATA)("nanodet-g teacher (real model, coco128 val image)",
     const sx = image.width / 416;
     const sy = image.height / 416;
     const clip = (v: number, m: number) => Math.min(Math.max(v, 0), m);
-    const want = canonical(simpleNms(cands, 0.6, 100).map((d) => ({ ...d, box: [clip(d.box[0] * sx, image.width), clip(d.box[1] * sy, image.height), clip(d.box[2] * sx, image.width), clip(d.box[3] * sy, image.height)] as Det["box"] })));
+    const want = canonical(
+      simpleNms(cands, 0.6, 100).map((d) => ({
+        ...d,
+        box: [
+          clip(d.box[0] * sx, image.width),
+          clip(d.box[1] * sy, image.height),
+          clip(d.box[2] * sx, image.width),
+          clip(d.box[3] * sy, image.height),
+        ] as Det["box"],
+      })),
+    );
     const got = canonical(toDets(detections[0]!));
     expect(want.length).toBeGreaterThan(5);
     expect(got.length).toBe(want.length);
@@ -69,7 +87,11 @@ describe.skipIf(!HAVE_DATA)("nanodet-g teacher (real model, coco128 val image)",
       g.box.forEach((v, j) => expect(Math.abs(v - w.box[j]!)).toBeLessThan(0.05));
     });
     // the scores map is the per-location class confidence, level by level, NHWC
-    expect(Object.fromEntries(Object.entries(scores).map(([k, t]) => [k, t.shape]))).toEqual({ s8: [1, 52, 52, 80], s16: [1, 26, 26, 80], s32: [1, 13, 13, 80] });
+    expect(Object.fromEntries(Object.entries(scores).map(([k, t]) => [k, t.shape]))).toEqual({
+      s8: [1, 52, 52, 80],
+      s16: [1, 26, 26, 80],
+      s32: [1, 13, 13, 80],
+    });
     const s16 = scores.s16!.dataSync();
     s16.subarray(0, 80).forEach((v, k) => expect(Math.abs(v - arrays[1]![k]!)).toBeLessThan(1e-5));
     tf.dispose(Object.values(scores));
@@ -82,7 +104,19 @@ describe.skipIf(!HAVE_DATA)("nanodet-g teacher (real model, coco128 val image)",
     for (const n of names) expect(out.features[n]!.shape, n).toEqual([...teacher.featureInfo[n]!.shape]);
     expect(out.features["backbone.c4"]!.shape).toEqual([1, 26, 26, 256]);
     expect(out.features["neck.p3"]!.shape).toEqual([1, 52, 52, 128]);
-    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.sigmoid(tf.slice(out.features["head.raw_p4"]!, [0, 0, 0, 0], [1, 26, 26, 80])), out.scores.s16!))).dataSync()[0]!);
+    const diff = tf.tidy(
+      () =>
+        tf
+          .max(
+            tf.abs(
+              tf.sub(
+                tf.sigmoid(tf.slice(out.features["head.raw_p4"]!, [0, 0, 0, 0], [1, 26, 26, 80])),
+                out.scores.s16!,
+              ),
+            ),
+          )
+          .dataSync()[0]!,
+    );
     expect(diff).toBeLessThan(1e-5);
     tf.dispose([...Object.values(out.scores), ...Object.values(out.features)]);
   }, 60_000);

@@ -57,11 +57,16 @@ const STD_BGR = [57.375, 57.12, 58.395];
 
 /** NHWC RGB 0..255 `[1,416,416,3]` → NanoDet's NCHW BGR normalised input. */
 export function nanodetPreprocess(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => tf.transpose(tf.div(tf.sub(tf.reverse(x, 3), MEAN_BGR), STD_BGR), [0, 3, 1, 2]) as tf.Tensor4D);
+  return tf.tidy(
+    () => tf.transpose(tf.div(tf.sub(tf.reverse(x, 3), MEAN_BGR), STD_BGR), [0, 3, 1, 2]) as tf.Tensor4D,
+  );
 }
 
 /** Decodes NanoDet's six outputs (keyed by node name) into input-frame xyxy detections after class-aware NMS. */
-export function decodeNanodet(out: Record<string, tf.Tensor>, o: Omit<NanodetDecodeOptions, "resize">): RawDetections {
+export function decodeNanodet(
+  out: Record<string, tf.Tensor>,
+  o: Omit<NanodetDecodeOptions, "resize">,
+): RawDetections {
   const [best, cls, dist] = tf.tidy(() => {
     const b: tf.Tensor[] = [];
     const c: tf.Tensor[] = [];
@@ -95,8 +100,15 @@ export function decodeNanodet(out: Record<string, tf.Tensor>, o: Omit<NanodetDec
       }
     }
   }
-  const raw = { boxes: Float32Array.from(boxes), scores: Float32Array.from(scores), classes: Int32Array.from(classes) };
-  return selectKept(raw, nms(raw.boxes, raw.scores, raw.classes, { iouThreshold: o.nmsIou, maxDetections: o.maxDetections }));
+  const raw = {
+    boxes: Float32Array.from(boxes),
+    scores: Float32Array.from(scores),
+    classes: Int32Array.from(classes),
+  };
+  return selectKept(
+    raw,
+    nms(raw.boxes, raw.scores, raw.classes, { iouThreshold: o.nmsIou, maxDetections: o.maxDetections }),
+  );
 }
 
 /** The {@link GraphTeacherSpec} of the NanoDet-g teacher (see the module comment). */
@@ -109,7 +121,13 @@ export function nanodetSpec(o: NanodetDecodeOptions): GraphTeacherSpec {
     preprocess: (x) => nanodetPreprocess(x),
     decodeNodes: NANODET_LEVELS.flatMap((l) => [l.cls, l.reg]),
     scoreNodes: NANODET_LEVELS.map((l) => l.cls),
-    scoreMaps: (out) => Object.fromEntries(NANODET_LEVELS.map((l) => [`s${l.stride}`, tf.reshape(out[l.cls]!, [1, l.grid, l.grid, 80]) as tf.Tensor4D])),
+    scoreMaps: (out) =>
+      Object.fromEntries(
+        NANODET_LEVELS.map((l) => [
+          `s${l.stride}`,
+          tf.reshape(out[l.cls]!, [1, l.grid, l.grid, 80]) as tf.Tensor4D,
+        ]),
+      ),
     decode: (out) => decodeNanodet(out, o),
     features: NANODET_FEATURES,
   };

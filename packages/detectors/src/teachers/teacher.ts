@@ -62,7 +62,9 @@ export interface Teacher {
   /** Names accepted by `run({features})`, each with its NHWC shape for batch 1 and its stride. */
   readonly featureNames: readonly string[];
   /** `[1,h,w,C]` NHWC shape and stride of each feature tap. */
-  readonly featureInfo: Readonly<Record<string, { shape: readonly [1, number, number, number]; stride: number }>>;
+  readonly featureInfo: Readonly<
+    Record<string, { shape: readonly [1, number, number, number]; stride: number }>
+  >;
   /** Runs the teacher (one graph call per image; no gradients are ever recorded). */
   run(images: TeacherInput, options?: TeacherRunOptions): Promise<TeacherOutput>;
   /** Frees the model weights. */

@@ -8,7 +8,10 @@ export const COCO128 = path.join(process.env.KDET_SHARED ?? "/work/shared", "dat
 export const VAL_IMAGE = path.join(COCO128, "images", "val2017", "000000000139.jpg");
 /** Whether the dataset is present; tests skip with a message otherwise. */
 export const HAVE_DATA = existsSync(VAL_IMAGE);
-if (!HAVE_DATA) console.warn(`[teachers] skipping teacher tests: ${VAL_IMAGE} not found (set KDET_SHARED to the shared folder)`);
+if (!HAVE_DATA)
+  console.warn(
+    `[teachers] skipping teacher tests: ${VAL_IMAGE} not found (set KDET_SHARED to the shared folder)`,
+  );
 
 /** A plain detection record used by the tests' independent decoders. */
 export interface Det {
@@ -38,7 +41,11 @@ function iou(a: Det["box"], b: Det["box"]): number {
 
 /** Teacher detections as {@link Det} records. */
 export function toDets(d: { boxes: Float32Array; scores: Float32Array; classes: Int32Array }): Det[] {
-  return Array.from(d.scores, (score, i) => ({ box: [d.boxes[4 * i]!, d.boxes[4 * i + 1]!, d.boxes[4 * i + 2]!, d.boxes[4 * i + 3]!], score, cls: d.classes[i]! }));
+  return Array.from(d.scores, (score, i) => ({
+    box: [d.boxes[4 * i]!, d.boxes[4 * i + 1]!, d.boxes[4 * i + 2]!, d.boxes[4 * i + 3]!],
+    score,
+    cls: d.classes[i]!,
+  }));
 }
 
 /** Orders detections by (score desc, class, x1) so tie order cannot matter. */

@@ -7,9 +7,23 @@ import { COCO128 } from "../teachers/test-helpers";
 export const COCO128_YAML = path.join(COCO128, "data.yaml");
 
 /** The first `n` coco128 val images (`createDataset` over the loaded records) and a letterbox-only loader at `size`. */
-export async function coco128Subset(opts: { n: number; size: number; batchSize: number; augment?: Parameters<typeof createBatchLoader>[1]["augment"]; seed?: number }): Promise<{ dataset: Dataset; loader: BatchLoader }> {
+export async function coco128Subset(opts: {
+  n: number;
+  size: number;
+  batchSize: number;
+  augment?: Parameters<typeof createBatchLoader>[1]["augment"];
+  seed?: number;
+}): Promise<{ dataset: Dataset; loader: BatchLoader }> {
   const full = await loadYolo({ dataYaml: COCO128_YAML, split: "val" });
   const dataset = createDataset({ ...full, records: full.records.slice(0, opts.n) });
-  const loader = createBatchLoader(dataset, { batchSize: opts.batchSize, size: opts.size, shuffle: false, augment: opts.augment ?? false, seed: opts.seed ?? 0, prefetch: 0, cache: true });
+  const loader = createBatchLoader(dataset, {
+    batchSize: opts.batchSize,
+    size: opts.size,
+    shuffle: false,
+    augment: opts.augment ?? false,
+    seed: opts.seed ?? 0,
+    prefetch: 0,
+    cache: true,
+  });
   return { dataset, loader };
 }

@@ -4,10 +4,30 @@ import type { TrainData } from "../train/trainer";
 import type { ValidationData } from "../train/validate";
 
 /** `n` images of `size`² with 1–2 objects of 20–40 px (8 classes), as train data (one batch) and validation data. */
-export function tinySynthetic(opts: { n?: number; size?: number; seed?: number; batchSize?: number } = {}): { dataset: Dataset; train: TrainData; val: ValidationData } {
+export function tinySynthetic(opts: { n?: number; size?: number; seed?: number; batchSize?: number } = {}): {
+  dataset: Dataset;
+  train: TrainData;
+  val: ValidationData;
+} {
   const size = opts.size ?? 64;
-  const dataset = syntheticDataset({ seed: opts.seed ?? 3, numImages: opts.n ?? 4, size, minObjects: 1, maxObjects: 2, minObjectSize: Math.round(size * 0.3), maxObjectSize: Math.round(size * 0.6), clutter: 0, noise: 0 });
-  const loader = createBatchLoader(dataset, { batchSize: opts.batchSize ?? opts.n ?? 4, size, shuffle: false, prefetch: 0, cache: true });
+  const dataset = syntheticDataset({
+    seed: opts.seed ?? 3,
+    numImages: opts.n ?? 4,
+    size,
+    minObjects: 1,
+    maxObjects: 2,
+    minObjectSize: Math.round(size * 0.3),
+    maxObjectSize: Math.round(size * 0.6),
+    clutter: 0,
+    noise: 0,
+  });
+  const loader = createBatchLoader(dataset, {
+    batchSize: opts.batchSize ?? opts.n ?? 4,
+    size,
+    shuffle: false,
+    prefetch: 0,
+    cache: true,
+  });
   return { dataset, train: loader, val: { dataset, loader } };
 }
 
@@ -24,7 +44,19 @@ export function handBatch(size: number, boxes: number[][], classes: number[][], 
     width: size,
     items: boxes.map((b, i) => {
       const m = b.length / 4;
-      return { index: i, imageId: i + 1, file: "", boxes: Float32Array.from(b), classes: Int32Array.from(classes[i]!), categoryIds: Int32Array.from(classes[i]!, (c) => c + 1), iscrowd: new Uint8Array(m), difficult: new Uint8Array(m), truncated: new Uint8Array(m), ignore: new Uint8Array(m), transform: null };
+      return {
+        index: i,
+        imageId: i + 1,
+        file: "",
+        boxes: Float32Array.from(b),
+        classes: Int32Array.from(classes[i]!),
+        categoryIds: Int32Array.from(classes[i]!, (c) => c + 1),
+        iscrowd: new Uint8Array(m),
+        difficult: new Uint8Array(m),
+        truncated: new Uint8Array(m),
+        ignore: new Uint8Array(m),
+        transform: null,
+      };
     }),
   };
 }

@@ -15,7 +15,8 @@ export interface BatchLike {
 export function batchImages(b: BatchLike): tf.Tensor4D {
   const shape: [number, number, number, number] = [b.batchSize, b.height, b.width, 3];
   const n = shape.reduce((a, x) => a * x, 1);
-  if (b.images.length !== n) throw new Error(`batchImages: ${b.images.length} pixel values for a batch of ${shape.join("×")}`);
+  if (b.images.length !== n)
+    throw new Error(`batchImages: ${b.images.length} pixel values for a batch of ${shape.join("×")}`);
   if (b.images instanceof Float32Array) return tf.tensor4d(b.images, shape);
   return tf.tidy(() => tf.div(tf.tensor4d(b.images, shape, "int32"), 255) as tf.Tensor4D);
 }

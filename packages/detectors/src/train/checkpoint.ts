@@ -10,7 +10,15 @@ const headerSchema = z
     format: z.literal("kdet-checkpoint"),
     version: z.literal(1),
     state: z.record(z.string(), z.unknown()),
-    weights: z.array(z.object({ name: z.string(), shape: z.array(z.number().int().min(0)), dtype: z.enum(["float32", "int32", "bool"]) }).passthrough()),
+    weights: z.array(
+      z
+        .object({
+          name: z.string(),
+          shape: z.array(z.number().int().min(0)),
+          dtype: z.enum(["float32", "int32", "bool"]),
+        })
+        .passthrough(),
+    ),
   })
   .strict();
 
@@ -27,7 +35,9 @@ export interface Checkpoint {
  */
 export async function writeCheckpoint(file: string, ckpt: Checkpoint): Promise<void> {
   const { data, specs } = await tf.io.encodeWeights(ckpt.tensors);
-  const header = new TextEncoder().encode(JSON.stringify({ format: "kdet-checkpoint", version: 1, state: ckpt.state, weights: specs }));
+  const header = new TextEncoder().encode(
+    JSON.stringify({ format: "kdet-checkpoint", version: 1, state: ckpt.state, weights: specs }),
+  );
   const out = new Uint8Array(12 + header.length + data.byteLength);
   out.set(new TextEncoder().encode(MAGIC), 0);
   new DataView(out.buffer).setUint32(8, header.length, true);
@@ -44,9 +54,11 @@ export async function readCheckpoint(file: string): Promise<Checkpoint> {
   } catch (e) {
     throw new Error(`readCheckpoint: cannot read ${file}: ${(e as Error).message}`);
   }
-  if (buf.length < 12 || buf.subarray(0, 8).toString("latin1") !== MAGIC) throw new Error(`readCheckpoint: ${file} is not a kdet checkpoint (magic "${MAGIC}" missing)`);
+  if (buf.length < 12 || buf.subarray(0, 8).toString("latin1") !== MAGIC)
+    throw new Error(`readCheckpoint: ${file} is not a kdet checkpoint (magic "${MAGIC}" missing)`);
   const n = buf.readUInt32LE(8);
-  if (12 + n > buf.length) throw new Error(`readCheckpoint: ${file} is truncated (header of ${n} bytes, file ${buf.length})`);
+  if (12 + n > buf.length)
+    throw new Error(`readCheckpoint: ${file} is truncated (header of ${n} bytes, file ${buf.length})`);
   let header: z.output<typeof headerSchema>;
   try {
     header = headerSchema.parse(JSON.parse(buf.subarray(12, 12 + n).toString("utf8")));
@@ -55,7 +67,10 @@ export async function readCheckpoint(file: string): Promise<Checkpoint> {
   }
   const body = buf.subarray(12 + n);
   const expected = header.weights.reduce((a, w) => a + 4 * w.shape.reduce((x, y) => x * y, 1), 0);
-  if (body.length !== expected) throw new Error(`readCheckpoint: ${file} holds ${body.length} tensor bytes, the header describes ${expected}`);
+  if (body.length !== expected)
+    throw new Error(
+      `readCheckpoint: ${file} holds ${body.length} tensor bytes, the header describes ${expected}`,
+    );
   const copy = new Uint8Array(body.length);
   copy.set(body);
   const tensors = tf.io.decodeWeights(copy.buffer, header.weights as tf.io.WeightsManifestEntry[]);

@@ -9,7 +9,8 @@ import { Trainer, type TrainLog } from "./trainer";
 
 beforeAll(useTestBackend);
 
-const values = (vs: readonly { name: string; variable: tf.Variable }[]): Record<string, number[]> => Object.fromEntries(vs.map((v) => [v.name, Array.from(v.variable.dataSync())]));
+const values = (vs: readonly { name: string; variable: tf.Variable }[]): Record<string, number[]> =>
+  Object.fromEntries(vs.map((v) => [v.name, Array.from(v.variable.dataSync())]));
 
 describe("distillation step (teacher yolov8-s → student yolov8-n, CWD on P3–P5)", () => {
   it("updates the student and the adapters and leaves the teacher bit-identical", async () => {
@@ -32,7 +33,13 @@ describe("distillation step (teacher yolov8-s → student yolov8-n, CWD on P3–
     const student0 = values(namedVariables(student));
     const adapters0 = distiller.variables.map((v) => Array.from(v.dataSync()));
     const logs: TrainLog[] = [];
-    const trainer = new Trainer({ model: student, data: data.train, config: { epochs: 2, optimizer: { type: "sgd", lr: 0.01 }, ema: false }, distill: { teacher, distiller }, onLog: (e) => logs.push(e) });
+    const trainer = new Trainer({
+      model: student,
+      data: data.train,
+      config: { epochs: 2, optimizer: { type: "sgd", lr: 0.01 }, ema: false },
+      distill: { teacher, distiller },
+      onLog: (e) => logs.push(e),
+    });
     await trainer.fit();
 
     expect(values(namedVariables(teacher))).toEqual(teacher0);
@@ -46,8 +53,17 @@ describe("distillation step (teacher yolov8-s → student yolov8-n, CWD on P3–
     expect(kernels.length).toBe(3);
     for (const [v, i] of kernels) expect(Array.from(v.dataSync())).not.toEqual(adapters0[i]);
     const step = logs.find((l) => l.kind === "step");
-    expect(step && "parts" in step && Object.keys(step.parts).sort()).toEqual(["box", "cls", "cwd/p3", "cwd/p4", "cwd/p5", "dfl"]);
-    expect(step && "parts" in step && Object.values(step.parts).every((v) => Number.isFinite(v) && v > 0)).toBe(true);
+    expect(step && "parts" in step && Object.keys(step.parts).sort()).toEqual([
+      "box",
+      "cls",
+      "cwd/p3",
+      "cwd/p4",
+      "cwd/p5",
+      "dfl",
+    ]);
+    expect(
+      step && "parts" in step && Object.values(step.parts).every((v) => Number.isFinite(v) && v > 0),
+    ).toBe(true);
 
     trainer.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -56,23 +72,59 @@ describe("distillation step (teacher yolov8-s → student yolov8-n, CWD on P3–
 });
 
 describe("detectionWeight", () => {
-  const cwd = () => Distiller.create([{ loss: { type: "cwd", tau: 1 }, weight: 1, student: "neck.p{3..5}", teacher: "neck.p{3..5}", adapter: [64, 128, 256].map((c) => ({ inChannels: c, outChannels: 2 * c })) }]);
+  const cwd = () =>
+    Distiller.create([
+      {
+        loss: { type: "cwd", tau: 1 },
+        weight: 1,
+        student: "neck.p{3..5}",
+        teacher: "neck.p{3..5}",
+        adapter: [64, 128, 256].map((c) => ({ inChannels: c, outChannels: 2 * c })),
+      },
+    ]);
   /** Trains a fresh student (same seeds) for 2 steps; returns its logs and final weights. */
-  async function run(detectionWeight: number, dropLabels: boolean): Promise<{ logs: TrainLog[]; weights: Record<string, number[]> }> {
+  async function run(
+    detectionWeight: number,
+    dropLabels: boolean,
+  ): Promise<{ logs: TrainLog[]; weights: Record<string, number[]> }> {
     const data = tinySynthetic({ n: 2, batchSize: 2, size: 64 });
-    const train = dropLabels ? { batchesPerEpoch: data.train.batchesPerEpoch, async *epoch(e: number) { for await (const b of data.train.epoch(e)) yield { ...b, items: b.items.map((it) => ({ ...it, boxes: new Float32Array(0), classes: new Int32Array(0), categoryIds: new Int32Array(0), iscrowd: new Uint8Array(0) })) }; } } : data.train;
+    const train = dropLabels
+      ? {
+          batchesPerEpoch: data.train.batchesPerEpoch,
+          async *epoch(e: number) {
+            for await (const b of data.train.epoch(e))
+              yield {
+                ...b,
+                items: b.items.map((it) => ({
+                  ...it,
+                  boxes: new Float32Array(0),
+                  classes: new Int32Array(0),
+                  categoryIds: new Int32Array(0),
+                  iscrowd: new Uint8Array(0),
+                })),
+              };
+          },
+        }
+      : data.train;
     const teacher = createDetector("yolov8-s", { numClasses: 8, seed: 1 });
     const student = createDetector("yolov8-n", { numClasses: 8, seed: 2 });
     const distiller = cwd();
     const logs: TrainLog[] = [];
-    const trainer = new Trainer({ model: student, data: train, config: { epochs: 2, optimizer: { type: "sgd", lr: 0.01 }, ema: false, detectionWeight }, distill: { teacher, distiller }, onLog: (e) => logs.push(e) });
+    const trainer = new Trainer({
+      model: student,
+      data: train,
+      config: { epochs: 2, optimizer: { type: "sgd", lr: 0.01 }, ema: false, detectionWeight },
+      distill: { teacher, distiller },
+      onLog: (e) => logs.push(e),
+    });
     await trainer.fit();
     const weights = values(namedVariables(student));
     trainer.dispose();
     [teacher, student, distiller].forEach((m) => m.dispose());
     return { logs, weights };
   }
-  const firstParts = (logs: TrainLog[]) => (logs.find((l) => l.kind === "step") as Extract<TrainLog, { kind: "step" }>).parts;
+  const firstParts = (logs: TrainLog[]) =>
+    (logs.find((l) => l.kind === "step") as Extract<TrainLog, { kind: "step" }>).parts;
 
   it("scales the detection parts; 0 ignores the labels (unlabeled images: the student learns from the teacher alone)", async () => {
     const one = firstParts((await run(1, false)).logs);
@@ -88,7 +140,14 @@ describe("detectionWeight", () => {
   it("0 without a teacher is refused", () => {
     const data = tinySynthetic({ n: 2, batchSize: 2, size: 64 });
     const student = createDetector("yolov8-n", { numClasses: 8, seed: 2 });
-    expect(() => new Trainer({ model: student, data: data.train, config: { epochs: 1, optimizer: { type: "sgd", lr: 0.01 }, detectionWeight: 0 } })).toThrow(/detectionWeight is 0 but there is no teacher/);
+    expect(
+      () =>
+        new Trainer({
+          model: student,
+          data: data.train,
+          config: { epochs: 1, optimizer: { type: "sgd", lr: 0.01 }, detectionWeight: 0 },
+        }),
+    ).toThrow(/detectionWeight is 0 but there is no teacher/);
     student.dispose();
   });
 });

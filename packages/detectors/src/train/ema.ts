@@ -20,17 +20,23 @@ export class ModelEma {
   updates = 0;
   private readonly pairs: Array<[NamedVariable, NamedVariable]>;
 
-  constructor(model: Module<never, unknown>, readonly shadow: Module<never, unknown>, opts: EmaOptions = {}) {
+  constructor(
+    model: Module<never, unknown>,
+    readonly shadow: Module<never, unknown>,
+    opts: EmaOptions = {},
+  ) {
     this.decay = opts.decay ?? 0.9999;
     this.tau = opts.tau ?? 2000;
     const src = namedVariables(model);
     const dst = new Map(namedVariables(shadow).map((n) => [n.name, n]));
     this.pairs = src.map((s) => {
       const d = dst.get(s.name);
-      if (!d || d.variable.shape.join() !== s.variable.shape.join()) throw new Error(`ModelEma: shadow has no variable "${s.name}" of shape [${s.variable.shape}]`);
+      if (!d || d.variable.shape.join() !== s.variable.shape.join())
+        throw new Error(`ModelEma: shadow has no variable "${s.name}" of shape [${s.variable.shape}]`);
       return [s, d];
     });
-    if (dst.size !== src.length) throw new Error(`ModelEma: shadow has ${dst.size} variables, model ${src.length}`);
+    if (dst.size !== src.length)
+      throw new Error(`ModelEma: shadow has ${dst.size} variables, model ${src.length}`);
     for (const [s, d] of this.pairs) d.variable.assign(s.variable);
   }
 
@@ -44,7 +50,8 @@ export class ModelEma {
     const d = this.currentDecay();
     this.updates++;
     tf.tidy(() => {
-      for (const [s, e] of this.pairs) e.variable.assign(tf.add(tf.mul(e.variable, d), tf.mul(s.variable, 1 - d)));
+      for (const [s, e] of this.pairs)
+        e.variable.assign(tf.add(tf.mul(e.variable, d), tf.mul(s.variable, 1 - d)));
     });
   }
 }

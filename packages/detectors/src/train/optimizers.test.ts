@@ -22,7 +22,11 @@ function run(opt: Optimizer, steps: number, decay: boolean, momentum?: number): 
 
 describe("Optimizer (PyTorch semantics, hand-computed)", () => {
   it("SGD nesterov with coupled weight decay", () => {
-    const w = run(new Optimizer({ type: "sgd", lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 }), 2, true);
+    const w = run(
+      new Optimizer({ type: "sgd", lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 }),
+      2,
+      true,
+    );
     // step 1: d=[.51,.23], buf=d, w-=0.1·(d+0.9·buf); step 2: d=g+0.01·w1, buf=0.9·buf+d
     expect(w[0]).toBeCloseTo(0.76507411, 6);
     expect(w[1]).toBeCloseTo(-2.10594697, 6);
@@ -30,7 +34,12 @@ describe("Optimizer (PyTorch semantics, hand-computed)", () => {
 
   it("SGD without decay, plain momentum, and a per-step momentum override", () => {
     // w1 = w0 − 0.1·g; buf2 = μ·g + g, w2 = w1 − 0.1·buf2 with μ = 0.5 (override)
-    const w = run(new Optimizer({ type: "sgd", lr: 0.1, momentum: 0.9, nesterov: false, weightDecay: 0.01 }), 2, false, 0.5);
+    const w = run(
+      new Optimizer({ type: "sgd", lr: 0.1, momentum: 0.9, nesterov: false, weightDecay: 0.01 }),
+      2,
+      false,
+      0.5,
+    );
     expect(w[0]).toBeCloseTo(1 - 0.05 - 0.1 * 0.75, 6);
     expect(w[1]).toBeCloseTo(-2 - 0.025 - 0.1 * 0.375, 6);
   });
@@ -60,7 +69,13 @@ describe("Optimizer (PyTorch semantics, hand-computed)", () => {
 });
 
 describe("schedule", () => {
-  const s = scheduleSchema.parse({ type: "cosine", lrf: 0.01, warmupSteps: 10, warmupBiasLr: 0.1, warmupMomentum: 0.8 });
+  const s = scheduleSchema.parse({
+    type: "cosine",
+    lrf: 0.01,
+    warmupSteps: 10,
+    warmupBiasLr: 0.1,
+    warmupMomentum: 0.8,
+  });
   it("warms up weights from 0, biases from warmupBiasLr and momentum from warmupMomentum", () => {
     expect(stepRates(s, 0.01, 0.937, 0, 101)).toEqual({ lr: 0, biasLr: 0.1, momentum: 0.8 });
     const mid = stepRates(s, 0.01, 0.937, 5, 101);
@@ -72,7 +87,14 @@ describe("schedule", () => {
   it("cosine ends at lrf, step multiplies by gamma at milestones, linear interpolates", () => {
     expect(stepRates(s, 0.01, 0.9, 100, 101).lr).toBeCloseTo(0.0001, 12);
     const st = scheduleSchema.parse({ type: "step", milestones: [3, 6], gamma: 0.1 });
-    expect([0, 2, 3, 5, 6, 9].map((i) => stepRates(st, 1, 0.9, i, 10).lr)).toEqual([1, 1, 0.1, 0.1, 0.1 ** 2, 0.1 ** 2]);
+    expect([0, 2, 3, 5, 6, 9].map((i) => stepRates(st, 1, 0.9, i, 10).lr)).toEqual([
+      1,
+      1,
+      0.1,
+      0.1,
+      0.1 ** 2,
+      0.1 ** 2,
+    ]);
     const li = scheduleSchema.parse({ type: "linear", lrf: 0.2 });
     expect(stepRates(li, 1, 0.9, 5, 11).lr).toBeCloseTo(0.6, 12);
   });
@@ -104,7 +126,9 @@ describe("ModelEma", () => {
     ema.update();
     const d = 0.9 * (1 - Math.exp(-1 / 2));
     Array.from(shadow.conv.weight.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(w0[i]! + (1 - d), 6));
-    expect(Array.from(shadow.bn.runningMean.dataSync()).map((v) => +v.toFixed(6))).toEqual([2 * (1 - d), 4 * (1 - d)].map((v) => +v.toFixed(6)));
+    expect(Array.from(shadow.bn.runningMean.dataSync()).map((v) => +v.toFixed(6))).toEqual(
+      [2 * (1 - d), 4 * (1 - d)].map((v) => +v.toFixed(6)),
+    );
     model.dispose();
     shadow.dispose();
   });

@@ -109,7 +109,8 @@ export class Optimizer {
   /** Replaces the slots and the step count (from a checkpoint). */
   loadState(slots: Record<string, tf.Tensor>, steps: number): void {
     this.disposeSlots();
-    for (const [k, t] of Object.entries(slots)) this.slots.set(k, tf.variable(t, false, `optim.${k}.${Math.random().toString(36).slice(2)}`));
+    for (const [k, t] of Object.entries(slots))
+      this.slots.set(k, tf.variable(t, false, `optim.${k}.${Math.random().toString(36).slice(2)}`));
     this.steps = steps;
   }
 

@@ -35,7 +35,13 @@ describe.each(DETECTOR_IDS)("overfit: %s", (id) => {
       model,
       data: data.train,
       val: data.val,
-      config: { epochs: steps, optimizer: { type: "adamw", lr: LR[id] ?? 0.002, weightDecay: 0 }, schedule: { type: "cosine", lrf: 0.1, warmupSteps: 10 }, ema: false, valEvery: steps },
+      config: {
+        epochs: steps,
+        optimizer: { type: "adamw", lr: LR[id] ?? 0.002, weightDecay: 0 },
+        schedule: { type: "cosine", lrf: 0.1, warmupSteps: 10 },
+        ema: false,
+        valEvery: steps,
+      },
     });
     const r = await trainer.fit();
     expect(r?.AP50).toBeGreaterThan(0.9);

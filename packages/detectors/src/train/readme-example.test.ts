@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,8 +45,19 @@ describe.skipIf(!HAVE_DATA)("README: distilling a student from the pretrained Ce
   it("runs as written: two steps update the student; the teacher's weights stay as loaded", async () => {
     const { code, modules } = readmeExample();
     expect(modules).toEqual(["@kdet/data", "@kdet/losses", "@kdet/detectors"]);
-    const __modules = { "@kdet/data": await import("@kdet/data"), "@kdet/losses": await import("@kdet/losses"), "@kdet/detectors": await import("@kdet/detectors") };
-    const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (m: unknown) => Promise<{ trainer: Trainer; teacher: GraphTeacher; student: ReturnType<typeof createDetector>; distiller: { dispose(): void } }>;
+    const __modules = {
+      "@kdet/data": await import("@kdet/data"),
+      "@kdet/losses": await import("@kdet/losses"),
+      "@kdet/detectors": await import("@kdet/detectors"),
+    };
+    const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (
+      ...args: string[]
+    ) => (m: unknown) => Promise<{
+      trainer: Trainer;
+      teacher: GraphTeacher;
+      student: ReturnType<typeof createDetector>;
+      distiller: { dispose(): void };
+    }>;
     const run = new AsyncFunction("__modules", `${code}\nreturn { trainer, teacher, student, distiller };`);
     const { trainer, teacher, student, distiller } = await run(__modules);
 
@@ -55,14 +66,17 @@ describe.skipIf(!HAVE_DATA)("README: distilling a student from the pretrained Ce
     const init = createDetector("yolov8-n", { numClasses: 80 });
     const a = namedVariables(init);
     const b = namedVariables(student);
-    const moved = a.filter((v, i) => v.kind !== "buffer" && Buffer.compare(bytes(v.variable), bytes(b[i]!.variable)) !== 0);
+    const moved = a.filter(
+      (v, i) => v.kind !== "buffer" && Buffer.compare(bytes(v.variable), bytes(b[i]!.variable)) !== 0,
+    );
     expect(moved.length).toBeGreaterThan(0.9 * a.filter((v) => v.kind !== "buffer").length);
     // the teacher's graph weights equal a freshly loaded copy
     const fresh = await loadTeacher("centernet-mbv3");
     const w0 = fresh.model.weights;
     const w1 = teacher.model.weights;
     expect(Object.keys(w1).sort()).toEqual(Object.keys(w0).sort());
-    for (const k of Object.keys(w0)) w0[k]!.forEach((t, j) => expect(Buffer.compare(bytes(t), bytes(w1[k]![j]!)), k).toBe(0));
+    for (const k of Object.keys(w0))
+      w0[k]!.forEach((t, j) => expect(Buffer.compare(bytes(t), bytes(w1[k]![j]!)), k).toBe(0));
     [fresh, teacher, init, student, distiller].forEach((m) => m.dispose());
     trainer.dispose();
   }, 90_000);

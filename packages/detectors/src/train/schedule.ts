@@ -53,9 +53,19 @@ export function scheduleFactor(s: ScheduleConfig, step: number, totalSteps: numb
  * steps a linear ramp (ultralytics `np.interp` over [0, warmup]): weights from 0, biases from
  * `warmupBiasLr`, momentum from `warmupMomentum` to `momentum`.
  */
-export function stepRates(s: ScheduleConfig, baseLr: number, momentum: number, step: number, totalSteps: number): StepRates {
+export function stepRates(
+  s: ScheduleConfig,
+  baseLr: number,
+  momentum: number,
+  step: number,
+  totalSteps: number,
+): StepRates {
   const lr = baseLr * scheduleFactor(s, step, totalSteps);
   if (step >= s.warmupSteps) return { lr, biasLr: lr, momentum };
   const t = step / s.warmupSteps;
-  return { lr: t * lr, biasLr: s.warmupBiasLr + t * (lr - s.warmupBiasLr), momentum: s.warmupMomentum + t * (momentum - s.warmupMomentum) };
+  return {
+    lr: t * lr,
+    biasLr: s.warmupBiasLr + t * (lr - s.warmupBiasLr),
+    momentum: s.warmupMomentum + t * (momentum - s.warmupMomentum),
+  };
 }

@@ -18,7 +18,9 @@ import { batchImages, type BatchLike } from "./batch-tensors";
 export const TEACHER_SCORES_PREFIX = "scores.";
 
 /** A batch whose items carry their dataset sample id (a `@kdet/data` `Batch` is one). */
-export type IdentifiedBatch = Omit<BatchLike, "items"> & { items: ReadonlyArray<BatchLike["items"][number] & { imageId: string | number }> };
+export type IdentifiedBatch = Omit<BatchLike, "items"> & {
+  items: ReadonlyArray<BatchLike["items"][number] & { imageId: string | number }>;
+};
 
 /** A precomputed source of teacher maps for a batch (the offline teacher cache). */
 export interface BatchFeatureSource {
@@ -53,10 +55,14 @@ export function pretrainedFeatureNames(teacher: Teacher, scoreLevels: readonly s
 export function checkTeacherNames(source: TeacherSource, names: readonly string[]): void {
   if (isDetectorTeacher(source)) return;
   const cache = isBatchSource(source);
-  const missing = names.filter((n) => !source.featureNames.includes(n) && (cache || !n.startsWith(TEACHER_SCORES_PREFIX)));
+  const missing = names.filter(
+    (n) => !source.featureNames.includes(n) && (cache || !n.startsWith(TEACHER_SCORES_PREFIX)),
+  );
   if (missing.length) {
     const what = cache ? "the teacher cache" : `teacher ${source.id}`;
-    throw new Error(`distillation: ${what} has no feature ${missing.map((m) => `"${m}"`).join(", ")} (known: ${source.featureNames.join(", ")}${cache ? "" : `, ${TEACHER_SCORES_PREFIX}<level>`})`);
+    throw new Error(
+      `distillation: ${what} has no feature ${missing.map((m) => `"${m}"`).join(", ")} (known: ${source.featureNames.join(", ")}${cache ? "" : `, ${TEACHER_SCORES_PREFIX}<level>`})`,
+    );
   }
 }
 
@@ -66,7 +72,12 @@ export function checkTeacherNames(source: TeacherSource, names: readonly string[
  * (caller-owned) and, with `detections`, the teacher's detections in batch-input pixels (xyxy). Unknown names are
  * an error listing the known ones.
  */
-export async function runPretrainedTeacher(teacher: Teacher, images01: tf.Tensor4D, names: readonly string[], detections = false): Promise<{ maps: Record<string, tf.Tensor4D>; detections: TeacherDetections[] }> {
+export async function runPretrainedTeacher(
+  teacher: Teacher,
+  images01: tf.Tensor4D,
+  names: readonly string[],
+  detections = false,
+): Promise<{ maps: Record<string, tf.Tensor4D>; detections: TeacherDetections[] }> {
   const taps = names.filter((n) => !n.startsWith(TEACHER_SCORES_PREFIX));
   const wantScores = taps.length < names.length;
   checkTeacherNames(teacher, taps);
@@ -81,10 +92,16 @@ export async function runPretrainedTeacher(teacher: Teacher, images01: tf.Tensor
   for (const [level, t] of Object.entries(out.scores)) all[`${TEACHER_SCORES_PREFIX}${level}`] = t;
   const missing = names.filter((n) => !all[n]);
   const maps = Object.fromEntries(names.filter((n) => all[n]).map((n) => [n, all[n]!]));
-  tf.dispose(Object.entries(all).filter(([k]) => !names.includes(k)).map(([, t]) => t));
+  tf.dispose(
+    Object.entries(all)
+      .filter(([k]) => !names.includes(k))
+      .map(([, t]) => t),
+  );
   if (missing.length) {
     tf.dispose(Object.values(maps));
-    throw new Error(`distillation: teacher ${teacher.id} has no map ${missing.map((m) => `"${m}"`).join(", ")} (known: ${pretrainedFeatureNames(teacher, Object.keys(out.scores)).join(", ")})`);
+    throw new Error(
+      `distillation: teacher ${teacher.id} has no map ${missing.map((m) => `"${m}"`).join(", ")} (known: ${pretrainedFeatureNames(teacher, Object.keys(out.scores)).join(", ")})`,
+    );
   }
   return { maps, detections: out.detections };
 }
@@ -93,10 +110,17 @@ export async function runPretrainedTeacher(teacher: Teacher, images01: tf.Tensor
  * The teacher maps of a batch for the non-detector sources, awaited before the synchronous step (caller-owned);
  * `undefined` for a detector teacher, whose taps `trainStep` computes itself.
  */
-export async function prepareTeacherFeatures(source: TeacherSource, batch: IdentifiedBatch | BatchLike, names: readonly string[]): Promise<Record<string, tf.Tensor4D> | undefined> {
+export async function prepareTeacherFeatures(
+  source: TeacherSource,
+  batch: IdentifiedBatch | BatchLike,
+  names: readonly string[],
+): Promise<Record<string, tf.Tensor4D> | undefined> {
   if (isDetectorTeacher(source)) return undefined;
   if (isBatchSource(source)) {
-    if (!batch.items.every((it) => "imageId" in it)) throw new Error("distillation: a teacher cache needs batches whose items carry imageId (a @kdet/data Batch)");
+    if (!batch.items.every((it) => "imageId" in it))
+      throw new Error(
+        "distillation: a teacher cache needs batches whose items carry imageId (a @kdet/data Batch)",
+      );
     return source.features(batch as IdentifiedBatch, names);
   }
   const x = batchImages(batch);
@@ -112,7 +136,11 @@ export async function prepareTeacherFeatures(source: TeacherSource, batch: Ident
  * put the detector in inference mode first), a pretrained teacher's maps or a cache's. For inspection and
  * benchmarks; the trainer uses {@link prepareTeacherFeatures} and taps a detector inside the step.
  */
-export async function teacherMaps(source: TeacherSource, batch: IdentifiedBatch | BatchLike, names: readonly string[]): Promise<Record<string, tf.Tensor>> {
+export async function teacherMaps(
+  source: TeacherSource,
+  batch: IdentifiedBatch | BatchLike,
+  names: readonly string[],
+): Promise<Record<string, tf.Tensor>> {
   if (!isDetectorTeacher(source)) return (await prepareTeacherFeatures(source, batch, names))!;
   const x = batchImages(batch);
   try {

@@ -14,7 +14,11 @@ export interface DistillerLike {
   readonly variables: tf.Variable[];
   /** Feature names each side must provide (taps). */
   readonly requiredFeatures: { student: string[]; teacher: string[] };
-  compute(student: Record<string, tf.Tensor>, teacher: Record<string, tf.Tensor>, ctx?: LossContext): { total: tf.Scalar; parts: Record<string, tf.Scalar> };
+  compute(
+    student: Record<string, tf.Tensor>,
+    teacher: Record<string, tf.Tensor>,
+    ctx?: LossContext,
+  ): { total: tf.Scalar; parts: Record<string, tf.Scalar> };
   dispose(): void;
 }
 
@@ -57,7 +61,12 @@ export interface StepResult {
  * A non-detector teacher's maps are given as `teacherFeatures` (prepared before the step; the caller keeps
  * ownership); a detector teacher is tapped here.
  */
-export function trainStep(ctx: StepContext, batch: BatchLike, rates: StepRates, teacherFeatures?: Record<string, tf.Tensor>): StepResult {
+export function trainStep(
+  ctx: StepContext,
+  batch: BatchLike,
+  rates: StepRates,
+  teacherFeatures?: Record<string, tf.Tensor>,
+): StepResult {
   const x = batchImages(batch);
   const targets = batchTargets(batch);
   const kept: Record<string, tf.Scalar> = {};
@@ -67,28 +76,46 @@ export function trainStep(ctx: StepContext, batch: BatchLike, rates: StepRates, 
     let teacherMaps: Record<string, tf.Tensor> = {};
     if (d) {
       const teacher = d.teacher;
-      if (isDetectorTeacher(teacher)) teacherMaps = teacherFeats = tf.tidy(() => teacher.forwardWithTaps(x, d.distiller.requiredFeatures.teacher).taps);
+      if (isDetectorTeacher(teacher))
+        teacherMaps = teacherFeats = tf.tidy(
+          () => teacher.forwardWithTaps(x, d.distiller.requiredFeatures.teacher).taps,
+        );
       else if (teacherFeatures) teacherMaps = teacherFeatures;
-      else throw new Error("trainStep: the teacher is not a Detector, so its maps must be given (await prepareTeacherFeatures(teacher, batch, names) first)");
+      else
+        throw new Error(
+          "trainStep: the teacher is not a Detector, so its maps must be given (await prepareTeacherFeatures(teacher, batch, names) first)",
+        );
     }
-    const { value, grads } = tf.variableGrads(() => {
-      const { raw, taps } = ctx.model.forwardWithTaps(x, d?.distiller.requiredFeatures.student ?? []);
-      const w = ctx.detectionWeight ?? 1;
-      if (w === 0 && !d) throw new Error("trainStep: detectionWeight 0 without a teacher leaves nothing to learn from");
-      const det = w > 0 ? ctx.model.head.loss(raw, targets) : { total: tf.scalar(0), parts: {} };
-      const parts: Record<string, tf.Scalar> = w === 1 ? { ...det.parts } : Object.fromEntries(Object.entries(det.parts).map(([k, v]) => [k, tf.mul(v, w) as tf.Scalar]));
-      let total: tf.Scalar = w === 1 || w === 0 ? det.total : tf.mul(det.total, w);
-      if (d) {
-        const k = d.distiller.compute(taps, teacherMaps, { boxes: targets.boxes, labels: targets.classes, imageSize: [batch.height, batch.width] });
-        for (const [name, v] of Object.entries(k.parts)) {
-          if (name in parts) throw new Error(`trainStep: distillation part "${name}" clashes with a detection loss part`);
-          parts[name] = v;
+    const { value, grads } = tf.variableGrads(
+      () => {
+        const { raw, taps } = ctx.model.forwardWithTaps(x, d?.distiller.requiredFeatures.student ?? []);
+        const w = ctx.detectionWeight ?? 1;
+        if (w === 0 && !d)
+          throw new Error("trainStep: detectionWeight 0 without a teacher leaves nothing to learn from");
+        const det = w > 0 ? ctx.model.head.loss(raw, targets) : { total: tf.scalar(0), parts: {} };
+        const parts: Record<string, tf.Scalar> =
+          w === 1
+            ? { ...det.parts }
+            : Object.fromEntries(Object.entries(det.parts).map(([k, v]) => [k, tf.mul(v, w) as tf.Scalar]));
+        let total: tf.Scalar = w === 1 || w === 0 ? det.total : tf.mul(det.total, w);
+        if (d) {
+          const k = d.distiller.compute(taps, teacherMaps, {
+            boxes: targets.boxes,
+            labels: targets.classes,
+            imageSize: [batch.height, batch.width],
+          });
+          for (const [name, v] of Object.entries(k.parts)) {
+            if (name in parts)
+              throw new Error(`trainStep: distillation part "${name}" clashes with a detection loss part`);
+            parts[name] = v;
+          }
+          total = tf.add(total, k.total);
         }
-        total = tf.add(total, k.total);
-      }
-      for (const [k, v] of Object.entries(parts)) kept[k] = tf.keep(v);
-      return total;
-    }, ctx.params.map((p) => p.variable));
+        for (const [k, v] of Object.entries(parts)) kept[k] = tf.keep(v);
+        return total;
+      },
+      ctx.params.map((p) => p.variable),
+    );
     const loss = value.dataSync()[0] as number;
     value.dispose();
     if (!Number.isFinite(loss)) {
@@ -98,13 +125,22 @@ export function trainStep(ctx: StepContext, batch: BatchLike, rates: StepRates, 
     const clipped = clipGradNorm(grads, ctx.clipNorm);
     if (!Number.isFinite(clipped.norm)) {
       tf.dispose(Object.values(clipped.grads));
-      throw new Error(`trainStep: gradient norm is ${clipped.norm} (loss ${loss}); the weights were not updated`);
+      throw new Error(
+        `trainStep: gradient norm is ${clipped.norm} (loss ${loss}); the weights were not updated`,
+      );
     }
     try {
       const updates = [];
       for (const p of ctx.params) {
         const g = clipped.grads[p.variable.name];
-        if (g) updates.push({ name: p.name, variable: p.variable, grad: g, lr: p.kind === "bias" ? rates.biasLr : rates.lr, decay: p.kind === "weight" });
+        if (g)
+          updates.push({
+            name: p.name,
+            variable: p.variable,
+            grad: g,
+            lr: p.kind === "bias" ? rates.biasLr : rates.lr,
+            decay: p.kind === "weight",
+          });
       }
       ctx.optimizer.apply(updates, rates.momentum);
     } finally {

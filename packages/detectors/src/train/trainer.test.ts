@@ -38,11 +38,20 @@ describe("Trainer", () => {
     // uninterrupted: 4 steps (2 epochs × 2 batches)
     const a = createDetector("yolov8-n", { numClasses: 8, seed: 5 });
     const logsA: TrainLog[] = [];
-    const ta = new Trainer({ model: a, data: data.train, val: data.val, config, outDir: path.join(root, "a"), onLog: (e) => logsA.push(e) });
+    const ta = new Trainer({
+      model: a,
+      data: data.train,
+      val: data.val,
+      config,
+      outDir: path.join(root, "a"),
+      onLog: (e) => logsA.push(e),
+    });
     await ta.fit();
     const refModel = snapshot(a);
     const refEma = snapshot(ta.evalModel);
-    const refOptim = Object.fromEntries(Object.entries(ta.optimizer.state()).map(([k, t]) => [k, Array.from(t.dataSync())]));
+    const refOptim = Object.fromEntries(
+      Object.entries(ta.optimizer.state()).map(([k, t]) => [k, Array.from(t.dataSync())]),
+    );
     ta.dispose();
     a.dispose();
 
@@ -56,14 +65,25 @@ describe("Trainer", () => {
     b1.dispose();
     const b2 = createDetector("yolov8-n", { numClasses: 8, seed: 99 });
     const logsB: TrainLog[] = [];
-    const tb2 = new Trainer({ model: b2, data: data.train, val: data.val, config, outDir: dirB, onLog: (e) => logsB.push(e) });
+    const tb2 = new Trainer({
+      model: b2,
+      data: data.train,
+      val: data.val,
+      config,
+      outDir: dirB,
+      onLog: (e) => logsB.push(e),
+    });
     await tb2.resume();
     expect(tb2.step).toBe(3);
     await tb2.fit();
     expect(tb2.step).toBe(4);
     expect(snapshot(b2)).toEqual(refModel);
     expect(snapshot(tb2.evalModel)).toEqual(refEma);
-    expect(Object.fromEntries(Object.entries(tb2.optimizer.state()).map(([k, t]) => [k, Array.from(t.dataSync())]))).toEqual(refOptim);
+    expect(
+      Object.fromEntries(
+        Object.entries(tb2.optimizer.state()).map(([k, t]) => [k, Array.from(t.dataSync())]),
+      ),
+    ).toEqual(refOptim);
     const stepA = logsA.find((l) => l.kind === "step" && l.step === 4);
     const stepB = logsB.find((l) => l.kind === "step" && l.step === 4);
     expect(stepB && "parts" in stepB && stepB.parts).toEqual(stepA && "parts" in stepA && stepA.parts);
@@ -71,10 +91,17 @@ describe("Trainer", () => {
 
     const files = await readdir(dirB);
     expect(files.sort()).toEqual(["best.ckpt", "last.ckpt", "metrics.jsonl"]);
-    const lines = (await readFile(path.join(dirB, "metrics.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as TrainLog);
+    const lines = (await readFile(path.join(dirB, "metrics.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as TrainLog);
     const vals = lines.filter((l) => l.kind === "val");
     expect(vals.length).toBe(2); // after epoch 1 (first run) and epoch 2 (resumed run)
-    expect(tb2.best?.step).toBe(vals.reduce((best, v) => (v.kind === "val" && best.kind === "val" && v.metrics.mAP > best.metrics.mAP ? v : best)).step);
+    expect(tb2.best?.step).toBe(
+      vals.reduce((best, v) =>
+        v.kind === "val" && best.kind === "val" && v.metrics.mAP > best.metrics.mAP ? v : best,
+      ).step,
+    );
     tb2.dispose();
     b2.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -84,15 +111,27 @@ describe("Trainer", () => {
     const model = createDetector("yolov8-n", { numClasses: 3, seed: 1 });
     const params = namedVariables(model).filter((n) => n.kind !== "buffer");
     const optimizer = new Optimizer({ type: "sgd", lr: 0.01 });
-    const batch = handBatch(64, [[], [10, 10, 10, 10, 5, 6, 30, 40], [0, 0, 64, 64, 20, 20, 20.5, 50]], [[], [1, 2], [0, 1]]);
+    const batch = handBatch(
+      64,
+      [[], [10, 10, 10, 10, 5, 6, 30, 40], [0, 0, 64, 64, 20, 20, 20.5, 50]],
+      [[], [1, 2], [0, 1]],
+    );
     const before = tf.memory().numTensors;
     for (let i = 0; i < 2; i++) {
-      const r = trainStep({ model, params, optimizer, clipNorm: 10 }, batch, { lr: 0.01, biasLr: 0.01, momentum: 0.9 });
+      const r = trainStep({ model, params, optimizer, clipNorm: 10 }, batch, {
+        lr: 0.01,
+        biasLr: 0.01,
+        momentum: 0.9,
+      });
       expect(Number.isFinite(r.loss) && Number.isFinite(r.gradNorm)).toBe(true);
       expect(Object.values(r.parts).every(Number.isFinite)).toBe(true);
     }
     for (const p of params) expect(p.variable.dataSync().every(Number.isFinite), p.name).toBe(true);
-    const empty = trainStep({ model, params, optimizer, clipNorm: 10 }, handBatch(64, [[], []], [[], []]), { lr: 0.01, biasLr: 0.01, momentum: 0.9 });
+    const empty = trainStep({ model, params, optimizer, clipNorm: 10 }, handBatch(64, [[], []], [[], []]), {
+      lr: 0.01,
+      biasLr: 0.01,
+      momentum: 0.9,
+    });
     expect(empty.parts.box).toBe(0);
     expect(empty.parts.cls).toBeGreaterThan(0);
     expect(tf.memory().numTensors).toBe(before + Object.keys(optimizer.state()).length); // only the new momentum slots

@@ -23,7 +23,17 @@ export const trainerConfigSchema = z
     optimizer: optimizerSchema,
     schedule: scheduleSchema.default(scheduleSchema.parse({})),
     /** EMA of the weights (validated and kept as "best"), or false. */
-    ema: z.union([z.literal(false), z.object({ decay: z.number().min(0).max(1).default(0.9999), tau: z.number().positive().default(2000) }).strict()]).default({ decay: 0.9999, tau: 2000 }),
+    ema: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            decay: z.number().min(0).max(1).default(0.9999),
+            tau: z.number().positive().default(2000),
+          })
+          .strict(),
+      ])
+      .default({ decay: 0.9999, tau: 2000 }),
     /** Global gradient-norm clip (ultralytics: 10). */
     clipNorm: z.number().positive().default(10),
     /** Validate every this many epochs (and after the last); 0 = never. */
@@ -89,19 +99,37 @@ export class Trainer {
     this.opts = opts;
     this.config = trainerConfigSchema.parse(opts.config);
     this.model = opts.model;
-    if (opts.data.batchesPerEpoch < 1) throw new Error(`Trainer: the training data has ${opts.data.batchesPerEpoch} batches per epoch`);
-    if (this.config.detectionWeight === 0 && !opts.distill) throw new Error("Trainer: config.detectionWeight is 0 but there is no teacher (distill): nothing to learn from");
+    if (opts.data.batchesPerEpoch < 1)
+      throw new Error(`Trainer: the training data has ${opts.data.batchesPerEpoch} batches per epoch`);
+    if (this.config.detectionWeight === 0 && !opts.distill)
+      throw new Error(
+        "Trainer: config.detectionWeight is 0 but there is no teacher (distill): nothing to learn from",
+      );
     if (opts.distill) {
       const teacher = opts.distill.teacher;
       if (isDetectorTeacher(teacher)) teacher.train(false);
       else checkTeacherNames(teacher, opts.distill.distiller.requiredFeatures.teacher);
     }
     this.optimizer = new Optimizer(this.config.optimizer);
-    const adapters = (opts.distill?.distiller.variables ?? []).map((v, i): NamedVariable => ({ name: `adapter.${i}`, variable: v, kind: v.rank === 1 ? "bias" : "weight" }));
-    this.params = [...namedVariables(this.model).filter((n) => n.kind !== "buffer"), ...adapters.filter((a) => a.variable.trainable)];
+    const adapters = (opts.distill?.distiller.variables ?? []).map(
+      (v, i): NamedVariable => ({
+        name: `adapter.${i}`,
+        variable: v,
+        kind: v.rank === 1 ? "bias" : "weight",
+      }),
+    );
+    this.params = [
+      ...namedVariables(this.model).filter((n) => n.kind !== "buffer"),
+      ...adapters.filter((a) => a.variable.trainable),
+    ];
     if (this.config.ema) {
-      if (!this.model.spec) throw new Error("Trainer: EMA needs a detector built by createDetector (to build its shadow copy)");
-      this.ema = new ModelEma(this.model, createDetector(this.model.spec.id, this.model.spec.config as never), this.config.ema);
+      if (!this.model.spec)
+        throw new Error("Trainer: EMA needs a detector built by createDetector (to build its shadow copy)");
+      this.ema = new ModelEma(
+        this.model,
+        createDetector(this.model.spec.id, this.model.spec.config as never),
+        this.config.ema,
+      );
     }
   }
 
@@ -130,16 +158,24 @@ export class Trainer {
       const skip = this.step % bpe;
       for await (const batch of this.opts.data.epoch(epoch)) {
         if (pos++ < skip) continue;
-        if (pos > bpe) throw new Error(`Trainer: epoch ${epoch} gives more than the ${bpe} batches per epoch it declares`);
+        if (pos > bpe)
+          throw new Error(`Trainer: epoch ${epoch} gives more than the ${bpe} batches per epoch it declares`);
         if (this.step >= stop) break;
         await this.runStep(batch, epoch);
-        if (this.opts.outDir && this.config.checkpointEvery > 0 && this.step % this.config.checkpointEvery === 0) await this.saveCheckpoint();
+        if (
+          this.opts.outDir &&
+          this.config.checkpointEvery > 0 &&
+          this.step % this.config.checkpointEvery === 0
+        )
+          await this.saveCheckpoint();
       }
-      if (pos < bpe && this.step < stop) throw new Error(`Trainer: epoch ${epoch} gave ${pos} batches, expected ${bpe}`);
+      if (pos < bpe && this.step < stop)
+        throw new Error(`Trainer: epoch ${epoch} gave ${pos} batches, expected ${bpe}`);
       if (this.step % bpe !== 0) break; // stopped inside an epoch (maxSteps)
       const done = this.step / bpe;
       const lastEpoch = done === this.config.epochs;
-      if (this.opts.val && this.config.valEvery > 0 && (done % this.config.valEvery === 0 || lastEpoch)) last = await this.validateAndKeepBest(done - 1);
+      if (this.opts.val && this.config.valEvery > 0 && (done % this.config.valEvery === 0 || lastEpoch))
+        last = await this.validateAndKeepBest(done - 1);
       if (this.opts.outDir) await this.saveCheckpoint();
     }
     return last;
@@ -151,11 +187,26 @@ export class Trainer {
     const momentum = c.optimizer.type === "sgd" ? c.optimizer.momentum : 0;
     const rates = stepRates(c.schedule, c.optimizer.lr, momentum, this.step, this.totalSteps);
     const d = this.opts.distill;
-    const teacherFeats = d ? await prepareTeacherFeatures(d.teacher, batch, d.distiller.requiredFeatures.teacher) : undefined;
+    const teacherFeats = d
+      ? await prepareTeacherFeatures(d.teacher, batch, d.distiller.requiredFeatures.teacher)
+      : undefined;
     let r: StepResult;
     try {
       this.model.train(true);
-      r = trainStep({ model: this.model, params: this.params, optimizer: this.optimizer, ema: this.ema, clipNorm: c.clipNorm, detectionWeight: c.detectionWeight, distill: d }, batch, rates, teacherFeats);
+      r = trainStep(
+        {
+          model: this.model,
+          params: this.params,
+          optimizer: this.optimizer,
+          ema: this.ema,
+          clipNorm: c.clipNorm,
+          detectionWeight: c.detectionWeight,
+          distill: d,
+        },
+        batch,
+        rates,
+        teacherFeats,
+      );
     } finally {
       if (teacherFeats) tf.dispose(Object.values(teacherFeats));
     }
@@ -179,11 +230,14 @@ export class Trainer {
 
   private async log(entry: TrainLog): Promise<void> {
     this.opts.onLog?.(entry);
-    if (this.opts.outDir) await appendFile(path.join(this.opts.outDir, "metrics.jsonl"), `${JSON.stringify(entry)}\n`);
+    if (this.opts.outDir)
+      await appendFile(path.join(this.opts.outDir, "metrics.jsonl"), `${JSON.stringify(entry)}\n`);
   }
 
   private adapterVars(): Record<string, tf.Variable> {
-    return Object.fromEntries(this.params.filter((p) => p.name.startsWith("adapter.")).map((p) => [p.name, p.variable]));
+    return Object.fromEntries(
+      this.params.filter((p) => p.name.startsWith("adapter.")).map((p) => [p.name, p.variable]),
+    );
   }
 
   /** Writes model, EMA, optimizer slots, adapters and counters (default `<outDir>/last.ckpt`). */
@@ -191,12 +245,20 @@ export class Trainer {
     const f = file ?? (this.opts.outDir ? path.join(this.opts.outDir, "last.ckpt") : undefined);
     if (!f) throw new Error("Trainer.saveCheckpoint: no file and no outDir");
     const tensors: Record<string, tf.Tensor> = {};
-    const put = (prefix: string, m: Record<string, tf.Tensor>) => Object.entries(m).forEach(([k, t]) => (tensors[`${prefix}/${k}`] = t));
+    const put = (prefix: string, m: Record<string, tf.Tensor>) =>
+      Object.entries(m).forEach(([k, t]) => (tensors[`${prefix}/${k}`] = t));
     put("model", variablesByName(this.model));
     if (this.ema) put("ema", variablesByName(this.ema.shadow));
     put("optim", this.optimizer.state());
     put("adapter", this.adapterVars());
-    const state = { spec: this.model.spec ?? null, step: this.step, optimizerSteps: this.optimizer.steps, emaUpdates: this.ema?.updates ?? null, best: this.best ?? null, config: this.config };
+    const state = {
+      spec: this.model.spec ?? null,
+      step: this.step,
+      optimizerSteps: this.optimizer.steps,
+      emaUpdates: this.ema?.updates ?? null,
+      best: this.best ?? null,
+      config: this.config,
+    };
     await writeCheckpoint(f, { state, tensors });
   }
 
@@ -206,18 +268,33 @@ export class Trainer {
     if (!f) throw new Error("Trainer.resume: no file and no outDir");
     const ck = await readCheckpoint(f);
     try {
-      const s = z.object({ step: z.number().int().min(0), optimizerSteps: z.number().int().min(0), emaUpdates: z.number().int().nullable(), best: z.object({ metric: z.number(), step: z.number() }).nullable() }).passthrough().parse(ck.state);
-      const group = (prefix: string) => Object.fromEntries(Object.entries(ck.tensors).filter(([k]) => k.startsWith(`${prefix}/`)).map(([k, t]) => [k.slice(prefix.length + 1), t]));
+      const s = z
+        .object({
+          step: z.number().int().min(0),
+          optimizerSteps: z.number().int().min(0),
+          emaUpdates: z.number().int().nullable(),
+          best: z.object({ metric: z.number(), step: z.number() }).nullable(),
+        })
+        .passthrough()
+        .parse(ck.state);
+      const group = (prefix: string) =>
+        Object.fromEntries(
+          Object.entries(ck.tensors)
+            .filter(([k]) => k.startsWith(`${prefix}/`))
+            .map(([k, t]) => [k.slice(prefix.length + 1), t]),
+        );
       assignNamed(this.model, group("model"), `Trainer.resume(${f}) model`);
       if (this.ema) {
-        if (s.emaUpdates === null) throw new Error(`Trainer.resume(${f}): the checkpoint has no EMA, the config enables it`);
+        if (s.emaUpdates === null)
+          throw new Error(`Trainer.resume(${f}): the checkpoint has no EMA, the config enables it`);
         assignNamed(this.ema.shadow, group("ema"), `Trainer.resume(${f}) ema`);
         this.ema.updates = s.emaUpdates;
       }
       const adapters = group("adapter");
       for (const [k, v] of Object.entries(this.adapterVars())) {
         const t = adapters[k];
-        if (!t || t.shape.join() !== v.shape.join()) throw new Error(`Trainer.resume(${f}): adapter "${k}" missing or of another shape`);
+        if (!t || t.shape.join() !== v.shape.join())
+          throw new Error(`Trainer.resume(${f}): adapter "${k}" missing or of another shape`);
         v.assign(t);
       }
       this.optimizer.loadState(group("optim"), s.optimizerSteps);

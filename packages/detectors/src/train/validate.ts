@@ -30,7 +30,11 @@ export interface ValidationResult {
  * category ids, and scored against the dataset's COCO ground truth. Post-processing defaults to
  * ultralytics validation (conf 0.001, IoU 0.7, 300 detections). Restores the model's BN mode.
  */
-export async function evaluateDetector(model: Detector, val: ValidationData, opts: PostprocessOptions = {}): Promise<ValidationResult> {
+export async function evaluateDetector(
+  model: Detector,
+  val: ValidationData,
+  opts: PostprocessOptions = {},
+): Promise<ValidationResult> {
   const t0 = performance.now();
   const wasTraining = isTraining(model);
   model.train(false);
@@ -41,8 +45,16 @@ export async function evaluateDetector(model: Detector, val: ValidationData, opt
       const out = await model.predict(x, opts).finally(() => x.dispose());
       out.forEach((d, i) => {
         const it = b.items[i]!;
-        if (!it.transform) throw new Error(`evaluateDetector: batch item ${i} (image ${it.imageId}) has no transform back to the original image (mosaic in a validation loader?)`);
-        dets.push({ index: it.index, boxes: unmapBoxes(d.boxes, it.transform), scores: d.scores, classes: d.classes });
+        if (!it.transform)
+          throw new Error(
+            `evaluateDetector: batch item ${i} (image ${it.imageId}) has no transform back to the original image (mosaic in a validation loader?)`,
+          );
+        dets.push({
+          index: it.index,
+          boxes: unmapBoxes(d.boxes, it.transform),
+          scores: d.scores,
+          classes: d.classes,
+        });
       });
     }
   } finally {
@@ -51,5 +63,12 @@ export async function evaluateDetector(model: Detector, val: ValidationData, opt
   const gt = loadGroundTruth(toCocoGt(val.dataset));
   const results = toCocoResults(val.dataset, dets);
   const r = cocoEvaluate(gt, loadResults(results, gt));
-  return { mAP: r.stats[0]!, AP50: r.stats[1]!, AP75: r.stats[2]!, stats: r.stats, numDetections: results.length, seconds: (performance.now() - t0) / 1000 };
+  return {
+    mAP: r.stats[0]!,
+    AP50: r.stats[1]!,
+    AP75: r.stats[2]!,
+    stats: r.stats,
+    numDetections: results.length,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }

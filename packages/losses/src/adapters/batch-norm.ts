@@ -1,6 +1,6 @@
 /** Affine BatchNorm in training mode (PyTorch semantics), owning its trainable gamma/beta. */
 import * as tf from "@tensorflow/tfjs-core";
-import { uniqueName } from "./conv-adapter.js";
+import { uniqueName } from "./conv-adapter";
 
 /**
  * `y = γ·(x − μ)/√(σ² + eps) + β` over NHWC `[N,H,W,C]` with the batch mean μ and BIASED variance
@@ -26,7 +26,10 @@ export class BatchNormTrain {
   apply(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const { mean, variance } = tf.moments(x, [0, 1, 2], true);
-      return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, this.eps))), this.gamma), this.beta);
+      return tf.add(
+        tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, this.eps))), this.gamma),
+        this.beta,
+      );
     });
   }
 

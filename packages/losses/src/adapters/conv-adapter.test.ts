@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { beforeAll, describe, expect, it } from "vitest";
-import { useCpuBackend } from "../testing/backend.js";
-import { ConvAdapter } from "./conv-adapter.js";
+import { useCpuBackend } from "../testing/backend";
+import { ConvAdapter } from "./conv-adapter";
 
 beforeAll(useCpuBackend);
 
@@ -20,7 +20,13 @@ describe("ConvAdapter", () => {
   });
 
   it("normal / truncated / zero init", () => {
-    const n = new ConvAdapter({ inChannels: 16, outChannels: 16, kernelSize: 3, init: { std: 1e-4, truncate: 2 }, seed: 2 });
+    const n = new ConvAdapter({
+      inChannels: 16,
+      outChannels: 16,
+      kernelSize: 3,
+      init: { std: 1e-4, truncate: 2 },
+      seed: 2,
+    });
     const w = Array.from(n.weight.dataSync());
     expect(Math.max(...w.map(Math.abs))).toBeLessThanOrEqual(2e-4);
     const std = Math.sqrt(w.reduce((a, v) => a + v * v, 0) / w.length);

@@ -61,7 +61,13 @@ export function seededNormal(n: number, std: number, seed: number, truncate = In
 }
 
 /** Initial weight and bias values for `init` (see {@link ConvAdapterOptions.init}). */
-export function initValues(init: ConvInit, fanIn: number, nWeight: number, nBias: number, seed: number): [Float32Array, Float32Array] {
+export function initValues(
+  init: ConvInit,
+  fanIn: number,
+  nWeight: number,
+  nBias: number,
+  seed: number,
+): [Float32Array, Float32Array] {
   if (init === "zeros") return [new Float32Array(nWeight), new Float32Array(nBias)];
   if (init === "torch") {
     const bound = 1 / Math.sqrt(fanIn);
@@ -89,8 +95,18 @@ export class ConvAdapter {
     const k = this.kernelSize;
     const name = uniqueName(opts.name ?? "conv_adapter");
     const seed = opts.seed ?? 0;
-    const [w, b] = initValues(opts.init ?? "torch", opts.inChannels * k * k, k * k * opts.inChannels * opts.outChannels, opts.outChannels, seed);
-    this.weight = tf.variable(tf.tensor4d(w, [k, k, opts.inChannels, opts.outChannels]), true, `${name}/weight`);
+    const [w, b] = initValues(
+      opts.init ?? "torch",
+      opts.inChannels * k * k,
+      k * k * opts.inChannels * opts.outChannels,
+      opts.outChannels,
+      seed,
+    );
+    this.weight = tf.variable(
+      tf.tensor4d(w, [k, k, opts.inChannels, opts.outChannels]),
+      true,
+      `${name}/weight`,
+    );
     this.bias = opts.bias === false ? null : tf.variable(tf.tensor1d(b), true, `${name}/bias`);
   }
 
@@ -112,7 +128,9 @@ export class ConvAdapter {
   loadTorch(weight: tf.Tensor, bias?: tf.Tensor): void {
     const [o, i, kh, kw] = weight.shape;
     if (o !== this.outChannels || i !== this.inChannels || kh !== this.kernelSize || kw !== this.kernelSize) {
-      throw new Error(`ConvAdapter.loadTorch: weight shape [${weight.shape.join(",")}] does not fit this adapter`);
+      throw new Error(
+        `ConvAdapter.loadTorch: weight shape [${weight.shape.join(",")}] does not fit this adapter`,
+      );
     }
     tf.tidy(() => this.weight.assign(tf.transpose(weight, [2, 3, 1, 0]) as tf.Tensor4D));
     if (bias !== undefined) {

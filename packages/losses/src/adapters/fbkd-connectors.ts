@@ -3,8 +3,8 @@
  * mmrazor/models/architectures/connectors/fbkd_connector.py), trainable.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { ConvAdapter, initValues, uniqueName } from "./conv-adapter.js";
-import { NonLocal2d, type NonLocalOptions } from "./non-local.js";
+import { ConvAdapter, initValues, uniqueName } from "./conv-adapter";
+import { NonLocal2d, type NonLocalOptions } from "./non-local";
 
 /** Dense layer `y = x·K + b` (`K` `[in,out]`), PyTorch `nn.Linear` default init. */
 export class LinearAdapter {
@@ -59,13 +59,26 @@ export class FbkdStudentConnector {
     const seed = o.seed ?? 0;
     this.adaptation = new ConvAdapter({ inChannels: c, outChannels: c, seed, name: "fbkd_s/adaptation" });
     this.channelAdapt = new LinearAdapter(c, c, seed + 2, "fbkd_s/channel_adapt");
-    this.spatialAdapt = new ConvAdapter({ inChannels: 1, outChannels: 1, kernelSize: 3, seed: seed + 4, name: "fbkd_s/spatial_adapt" });
+    this.spatialAdapt = new ConvAdapter({
+      inChannels: 1,
+      outChannels: 1,
+      kernelSize: 3,
+      seed: seed + 4,
+      name: "fbkd_s/spatial_adapt",
+    });
     this.nonLocal = new NonLocal2d({ ...o, seed: seed + 6, name: "fbkd_s/non_local" });
-    this.nonLocalAdapt = new ConvAdapter({ inChannels: c, outChannels: c, seed: seed + 12, name: "fbkd_s/non_local_adapt" });
+    this.nonLocalAdapt = new ConvAdapter({
+      inChannels: c,
+      outChannels: c,
+      seed: seed + 12,
+      name: "fbkd_s/non_local_adapt",
+    });
   }
 
   get variables(): tf.Variable[] {
-    return [this.adaptation, this.channelAdapt, this.spatialAdapt, this.nonLocal, this.nonLocalAdapt].flatMap((m) => m.variables);
+    return [this.adaptation, this.channelAdapt, this.spatialAdapt, this.nonLocal, this.nonLocalAdapt].flatMap(
+      (m) => m.variables,
+    );
   }
 
   /** Loads mmrazor's student-connector weights by name (`channel_wise_adaptation.weight`, `non_local.g.bias`, …). */
@@ -83,7 +96,9 @@ export class FbkdStudentConnector {
   }
 
   dispose(): void {
-    [this.adaptation, this.channelAdapt, this.spatialAdapt, this.nonLocal, this.nonLocalAdapt].forEach((m) => m.dispose());
+    [this.adaptation, this.channelAdapt, this.spatialAdapt, this.nonLocal, this.nonLocalAdapt].forEach((m) =>
+      m.dispose(),
+    );
   }
 }
 

@@ -4,7 +4,7 @@
  * `spatial_pool`); Cao et al., "GCNet" (2019).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { ConvAdapter, uniqueName } from "./conv-adapter.js";
+import { ConvAdapter, uniqueName } from "./conv-adapter";
 
 /** Options of {@link GcBlock}. */
 export interface GcBlockOptions {
@@ -34,16 +34,38 @@ export class GcBlock {
     const half = Math.floor(c / 2);
     const seed = opts.seed ?? 0;
     const name = uniqueName(opts.name ?? "gc_block");
-    this.convMask = new ConvAdapter({ inChannels: c, outChannels: 1, init: { std: Math.sqrt(2 / c) }, seed, name: `${name}/conv_mask` });
-    this.add1 = new ConvAdapter({ inChannels: c, outChannels: half, seed: seed + 2, name: `${name}/channel_add_0` });
+    this.convMask = new ConvAdapter({
+      inChannels: c,
+      outChannels: 1,
+      init: { std: Math.sqrt(2 / c) },
+      seed,
+      name: `${name}/conv_mask`,
+    });
+    this.add1 = new ConvAdapter({
+      inChannels: c,
+      outChannels: half,
+      seed: seed + 2,
+      name: `${name}/channel_add_0`,
+    });
     this.lnGamma = tf.variable(tf.ones([half]), true, `${name}/ln_gamma`);
     this.lnBeta = tf.variable(tf.zeros([half]), true, `${name}/ln_beta`);
-    this.add2 = new ConvAdapter({ inChannels: half, outChannels: c, init: "zeros", name: `${name}/channel_add_3` });
+    this.add2 = new ConvAdapter({
+      inChannels: half,
+      outChannels: c,
+      init: "zeros",
+      name: `${name}/channel_add_3`,
+    });
   }
 
   /** Trainable variables. */
   get variables(): tf.Variable[] {
-    return [...this.convMask.variables, ...this.add1.variables, this.lnGamma, this.lnBeta, ...this.add2.variables];
+    return [
+      ...this.convMask.variables,
+      ...this.add1.variables,
+      this.lnGamma,
+      this.lnBeta,
+      ...this.add2.variables,
+    ];
   }
 
   /** NHWC `[N,H,W,C]` → `[N,H,W,C]`. */
@@ -54,7 +76,10 @@ export class GcBlock {
       const ctx = tf.reshape(tf.matMul(attn, tf.reshape(f, [n, h * w, c])), [n, 1, 1, c]) as tf.Tensor4D;
       const y = this.add1.apply(ctx);
       const { mean, variance } = tf.moments(y, 3, true);
-      const ln = tf.add(tf.mul(tf.div(tf.sub(y, mean), tf.sqrt(tf.add(variance, 1e-5))), this.lnGamma), this.lnBeta);
+      const ln = tf.add(
+        tf.mul(tf.div(tf.sub(y, mean), tf.sqrt(tf.add(variance, 1e-5))), this.lnGamma),
+        this.lnBeta,
+      );
       return tf.add(f, this.add2.apply(tf.relu(ln) as tf.Tensor4D));
     });
   }

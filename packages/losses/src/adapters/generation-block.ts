@@ -3,7 +3,7 @@
  * `MGDConnector`): Conv3×3(C→C, bias) → ReLU → Conv3×3(C→C, bias), 'same' padding, no norm.
  */
 import type * as tf from "@tensorflow/tfjs-core";
-import { ConvAdapter } from "./conv-adapter.js";
+import { ConvAdapter } from "./conv-adapter";
 
 /** Trainable two-conv generation block on NHWC `[N,H,W,C]`; PyTorch default init. */
 export class GenerationBlock {
@@ -13,8 +13,21 @@ export class GenerationBlock {
   constructor(opts: { channels: number; seed?: number; name?: string }) {
     const seed = opts.seed ?? 0;
     const name = opts.name ?? "generation";
-    this.conv1 = new ConvAdapter({ inChannels: opts.channels, outChannels: opts.channels, kernelSize: 3, relu: true, seed, name: `${name}/0` });
-    this.conv2 = new ConvAdapter({ inChannels: opts.channels, outChannels: opts.channels, kernelSize: 3, seed: seed + 2, name: `${name}/2` });
+    this.conv1 = new ConvAdapter({
+      inChannels: opts.channels,
+      outChannels: opts.channels,
+      kernelSize: 3,
+      relu: true,
+      seed,
+      name: `${name}/0`,
+    });
+    this.conv2 = new ConvAdapter({
+      inChannels: opts.channels,
+      outChannels: opts.channels,
+      kernelSize: 3,
+      seed: seed + 2,
+      name: `${name}/2`,
+    });
   }
 
   get variables(): tf.Variable[] {

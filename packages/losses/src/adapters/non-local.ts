@@ -4,8 +4,8 @@
  * mmrazor/models/architectures/connectors/fbkd_connector.py.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { BatchNormTrain } from "./batch-norm.js";
-import { ConvAdapter } from "./conv-adapter.js";
+import { BatchNormTrain } from "./batch-norm";
+import { ConvAdapter } from "./conv-adapter";
 
 /** Options of {@link NonLocal2d}. */
 export interface NonLocalOptions {
@@ -51,17 +51,41 @@ export class NonLocal2d {
     this.inter = Math.max(Math.floor(c / (o.reduction ?? 2)), 1);
     const seed = o.seed ?? 0;
     const name = o.name ?? "non_local";
-    const conv = (k: string, s: number) => new ConvAdapter({ inChannels: c, outChannels: this.inter, init: { std: 0.01 }, seed: seed + s, name: `${name}/${k}` });
+    const conv = (k: string, s: number) =>
+      new ConvAdapter({
+        inChannels: c,
+        outChannels: this.inter,
+        init: { std: 0.01 },
+        seed: seed + s,
+        name: `${name}/${k}`,
+      });
     this.theta = conv("theta", 0);
     this.phi = conv("phi", 1);
     this.g = conv("g", 2);
-    this.convOut = new ConvAdapter({ inChannels: this.inter, outChannels: c, bias: false, init: { std: 0.01 }, seed: seed + 3, name: `${name}/conv_out` });
+    this.convOut = new ConvAdapter({
+      inChannels: this.inter,
+      outChannels: c,
+      bias: false,
+      init: { std: 0.01 },
+      seed: seed + 3,
+      name: `${name}/conv_out`,
+    });
     this.bn = new BatchNormTrain(c, { gamma: o.zerosInit === false ? 1 : 0, name: `${name}/bn` });
-    this.opts = { mode: o.mode ?? "dot_product", subSample: o.subSample ?? true, maxpoolStride: o.maxpoolStride ?? 2 };
+    this.opts = {
+      mode: o.mode ?? "dot_product",
+      subSample: o.subSample ?? true,
+      maxpoolStride: o.maxpoolStride ?? 2,
+    };
   }
 
   get variables(): tf.Variable[] {
-    return [...this.theta.variables, ...this.phi.variables, ...this.g.variables, ...this.convOut.variables, ...this.bn.variables];
+    return [
+      ...this.theta.variables,
+      ...this.phi.variables,
+      ...this.g.variables,
+      ...this.convOut.variables,
+      ...this.bn.variables,
+    ];
   }
 
   apply(x: tf.Tensor4D): tf.Tensor4D {
@@ -74,7 +98,10 @@ export class NonLocal2d {
       const phi = tf.reshape(phiMap, [n, m, this.inter]);
       const g = tf.reshape(sub(this.g.apply(x)), [n, m, this.inter]);
       const logits = tf.matMul(theta, phi, false, true);
-      const pair = this.opts.mode === "dot_product" ? tf.div(logits, m) : tf.softmax(tf.div(logits, Math.sqrt(this.inter)));
+      const pair =
+        this.opts.mode === "dot_product"
+          ? tf.div(logits, m)
+          : tf.softmax(tf.div(logits, Math.sqrt(this.inter)));
       const y = tf.reshape(tf.matMul(pair, g), [n, h, w, this.inter]) as tf.Tensor4D;
       return tf.add(x, this.bn.apply(this.convOut.apply(y)));
     });
@@ -87,7 +114,12 @@ export class NonLocal2d {
       if (!t) throw new Error(`NonLocal2d.loadTorch: missing ${k}`);
       return t;
     };
-    for (const [k, conv] of [["theta", this.theta], ["phi", this.phi], ["g", this.g]] as const) conv.loadTorch(get(`${k}.weight`), get(`${k}.bias`));
+    for (const [k, conv] of [
+      ["theta", this.theta],
+      ["phi", this.phi],
+      ["g", this.g],
+    ] as const)
+      conv.loadTorch(get(`${k}.weight`), get(`${k}.bias`));
     this.convOut.loadTorch(get("conv_out.weight"));
     this.bn.loadTorch(get("conv_out.bn.weight"), get("conv_out.bn.bias"));
   }

@@ -45,7 +45,14 @@ export function gaussian2D(radius: number, eps = 1.1920928955078125e-7): Float64
 }
 
 /** Pastes `gaussian2D(radius)` centred at integer (cx, cy) into a row-major `h×w` map with max, clipped at the borders. */
-export function pasteGaussian(map: Float64Array, h: number, w: number, cx: number, cy: number, radius: number): void {
+export function pasteGaussian(
+  map: Float64Array,
+  h: number,
+  w: number,
+  cx: number,
+  cy: number,
+  radius: number,
+): void {
   const g = gaussian2D(radius);
   const d = 2 * radius + 1;
   for (let dy = -radius; dy <= radius; dy++) {
@@ -93,7 +100,12 @@ export function centernetHeatmap(
   const radii = new Int32Array(n);
   const centers = new Int32Array(2 * n);
   for (let j = 0; j < n; j++) {
-    const [x1, y1, x2, y2] = [0, 1, 2, 3].map((k) => boxes[4 * j + k] as number) as [number, number, number, number];
+    const [x1, y1, x2, y2] = [0, 1, 2, 3].map((k) => boxes[4 * j + k] as number) as [
+      number,
+      number,
+      number,
+      number,
+    ];
     const cx = Math.trunc(((x1 + x2) * rw) / 2);
     const cy = Math.trunc(((y1 + y2) * rh) / 2);
     const r = Math.max(0, Math.trunc(gaussianRadius((y2 - y1) * rh, (x2 - x1) * rw, minOverlap)) || 0);

@@ -2,7 +2,7 @@
  * DeFeat GT masks per pyramid level (ggjy/DeFeat.pytorch mmdet/models/dense_heads/anchor_head.py,
  * `get_gt_mask`).
  */
-import { defeatLevels } from "./level-assign.js";
+import { defeatLevels } from "./level-assign";
 
 /**
  * Binary GT masks of one image, one row-major `[h·w]` mask per level (`sizes[l] = [h, w]`,
@@ -13,7 +13,11 @@ import { defeatLevels } from "./level-assign.js";
  * Deliberate difference: boxes whose end truncates below 0 or whose single pixel falls outside
  * the map are skipped (the reference wraps negative slices or raises an index error).
  */
-export function defeatGtMasks(boxes: ArrayLike<number>, sizes: ReadonlyArray<readonly [number, number]>, strides: readonly number[]): Float32Array[] {
+export function defeatGtMasks(
+  boxes: ArrayLike<number>,
+  sizes: ReadonlyArray<readonly [number, number]>,
+  strides: readonly number[],
+): Float32Array[] {
   const levels = defeatLevels(boxes, sizes.length);
   const masks = sizes.map(([h, w]) => new Float32Array(h * w));
   levels.forEach((l, i) => {

@@ -22,7 +22,12 @@ export interface FgdMasks {
  * difference: negative starts are clamped to 0 (Python would index from the end) and boxes
  * entirely off the map fill nothing.
  */
-export function fgdMasks(boxes: ArrayLike<number>, h: number, w: number, imgSize: readonly [number, number]): FgdMasks {
+export function fgdMasks(
+  boxes: ArrayLike<number>,
+  h: number,
+  w: number,
+  imgSize: readonly [number, number],
+): FgdMasks {
   const fg = new Float32Array(h * w);
   const [imgH, imgW] = imgSize;
   for (let j = 0; j + 3 < boxes.length; j += 4) {

@@ -14,7 +14,11 @@ function roundHalfEven(x: number): number {
  * anchors `xyxy` (flat `A*4`), ratio-major then scale. Widths `round(√(size/ratio))`, heights
  * `round(w·ratio)` (half to even, as NumPy), centred at `(base−1)/2`, then scaled.
  */
-export function generateAnchors(baseSize = 16, ratios: readonly number[] = [0.5, 1, 2], scales: readonly number[] = [8, 16, 32]): Float32Array {
+export function generateAnchors(
+  baseSize = 16,
+  ratios: readonly number[] = [0.5, 1, 2],
+  scales: readonly number[] = [8, 16, 32],
+): Float32Array {
   const out: number[] = [];
   const ctr = 0.5 * (baseSize - 1);
   const size = baseSize * baseSize;
@@ -52,8 +56,12 @@ function iouPlusOne(a: ArrayLike<number>, ai: number, g: ArrayLike<number>, gi: 
   if (gw === 1 && gh === 1) return 0;
   const aw = (a[ai + 2] as number) - (a[ai] as number) + 1;
   const ah = (a[ai + 3] as number) - (a[ai + 1] as number) + 1;
-  const iw = Math.min(a[ai + 2] as number, g[gi + 2] as number) - Math.max(a[ai] as number, g[gi] as number) + 1;
-  const ih = Math.min(a[ai + 3] as number, g[gi + 3] as number) - Math.max(a[ai + 1] as number, g[gi + 1] as number) + 1;
+  const iw =
+    Math.min(a[ai + 2] as number, g[gi + 2] as number) - Math.max(a[ai] as number, g[gi] as number) + 1;
+  const ih =
+    Math.min(a[ai + 3] as number, g[gi + 3] as number) -
+    Math.max(a[ai + 1] as number, g[gi + 1] as number) +
+    1;
   if (iw <= 0 || ih <= 0) return 0;
   const inter = iw * ih;
   return inter / (aw * ah + gw * gh - inter);
@@ -66,7 +74,14 @@ function iouPlusOne(a: ArrayLike<number>, ai: number, g: ArrayLike<number>, gi: 
  * `thr = psi · max_anchors IoU`; a cell is set if ANY of its anchors has IoU > thr (strict).
  * Union over gts. IoU uses the "+1" widths. A gt with max IoU 0 (e.g. off the map) sets nothing.
  */
-export function fgfiMask(boxes: ArrayLike<number>, baseAnchors: ArrayLike<number>, h: number, w: number, stride: number, psi = 0.5): Float32Array {
+export function fgfiMask(
+  boxes: ArrayLike<number>,
+  baseAnchors: ArrayLike<number>,
+  h: number,
+  w: number,
+  stride: number,
+  psi = 0.5,
+): Float32Array {
   const A = Math.floor(baseAnchors.length / 4);
   const mask = new Float32Array(h * w);
   const anchors = new Float64Array(h * w * A * 4);

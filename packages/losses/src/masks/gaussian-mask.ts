@@ -2,7 +2,7 @@
  * Box-filling Gaussian foreground masks (TADF-style), as DeFeat's `get_gaussian_mask`
  * (ggjy/DeFeat.pytorch mmdet/models/dense_heads/anchor_head.py, `_calculate_gaussian`).
  */
-import { defeatLevels } from "./level-assign.js";
+import { defeatLevels } from "./level-assign";
 
 /** Strides hard-coded by the reference (a prefix is used for fewer levels). */
 export const DEFEAT_GAUSSIAN_STRIDES = [4, 8, 16, 32, 64] as const;

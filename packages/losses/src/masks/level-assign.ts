@@ -17,7 +17,13 @@ export function defeatLevel(x1: number, y1: number, x2: number, y2: number, numL
 export function defeatLevels(boxes: ArrayLike<number>, numLevels: number): Int32Array {
   const out = new Int32Array(Math.floor(boxes.length / 4));
   for (let i = 0; i < out.length; i++) {
-    out[i] = defeatLevel(boxes[4 * i] as number, boxes[4 * i + 1] as number, boxes[4 * i + 2] as number, boxes[4 * i + 3] as number, numLevels);
+    out[i] = defeatLevel(
+      boxes[4 * i] as number,
+      boxes[4 * i + 1] as number,
+      boxes[4 * i + 2] as number,
+      boxes[4 * i + 3] as number,
+      numLevels,
+    );
   }
   return out;
 }

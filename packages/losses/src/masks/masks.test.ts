@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { expectArrayClose, goldenBoxes, param } from "../feature-golden.js";
-import { goldenArray, loadGoldens } from "../testing/golden.js";
-import { centernetHeatmap, defeatGtMasks, defeatLevel, fgdMasks, fgfiMask, gaussianMasks, gaussianRadius, generateAnchors, unpadGtRows } from "./index.js";
+import { expectArrayClose, goldenBoxes, param } from "../feature-golden";
+import { goldenArray, loadGoldens } from "../testing/golden";
+import {
+  centernetHeatmap,
+  defeatGtMasks,
+  defeatLevel,
+  fgdMasks,
+  fgfiMask,
+  gaussianMasks,
+  gaussianRadius,
+  generateAnchors,
+  unpadGtRows,
+} from "./index";
 
 /** Concatenates per-image masks (image-major) for comparison with a stored [N,…] array. */
 const cat = (xs: ArrayLike<number>[]) => xs.flatMap((x) => Array.from(x));
@@ -16,7 +26,12 @@ describe("gaussian_mask_defeat goldens", () => {
       const perImage = goldenBoxes(file.inputs.gt_bboxes).map((b) => gaussianMasks(b, sizes, strides));
       const outs = file.expected.outputs_f64 as Record<string, unknown>;
       sizes.forEach((_, l) => {
-        expectArrayClose(cat(perImage.map((m) => m[l]!)), outs[`mask_level_${l}`], file.tolerance.outputs_atol_f64 ?? 1e-12, `mask_level_${l}`);
+        expectArrayClose(
+          cat(perImage.map((m) => m[l]!)),
+          outs[`mask_level_${l}`],
+          file.tolerance.outputs_atol_f64 ?? 1e-12,
+          `mask_level_${l}`,
+        );
       });
     });
   }
@@ -31,10 +46,17 @@ describe("gaussian_heatmap_centernet goldens", () => {
       const img = param<[number, number]>(file, "img_shape");
       const minOverlap = param(file, "min_overlap");
       const boxes = goldenBoxes(file.inputs.gt_bboxes);
-      const labels = (file.inputs.gt_labels as unknown[]).map((l, i) => goldenArray(l, `gt_labels[${i}]`).data as number[]);
+      const labels = (file.inputs.gt_labels as unknown[]).map(
+        (l, i) => goldenArray(l, `gt_labels[${i}]`).data as number[],
+      );
       const maps = boxes.map((b, i) => centernetHeatmap(b, labels[i], numClasses, [fh, fw], img, minOverlap));
       const outs = file.expected.outputs_f64 as Record<string, unknown>;
-      expectArrayClose(cat(maps.map((m) => m.heatmap)), outs.center_heatmap_target, file.tolerance.outputs_atol_f64 ?? 1e-12, "heatmap");
+      expectArrayClose(
+        cat(maps.map((m) => m.heatmap)),
+        outs.center_heatmap_target,
+        file.tolerance.outputs_atol_f64 ?? 1e-12,
+        "heatmap",
+      );
       const inter = file.expected.intermediates_f64 as Record<string, unknown>;
       expect(cat(maps.map((m) => m.radii))).toEqual(goldenArray(inter.radius_int, "radius_int").data);
       expect(cat(maps.map((m) => m.centers))).toEqual(goldenArray(inter.center_int_xy, "center_int_xy").data);
@@ -42,7 +64,14 @@ describe("gaussian_heatmap_centernet goldens", () => {
       if (rf) {
         const ours = boxes.flatMap((b) => {
           const out: number[] = [];
-          for (let j = 0; j + 3 < b.length; j += 4) out.push(gaussianRadius(((b[j + 3]! - b[j + 1]!) * fh) / img[0], ((b[j + 2]! - b[j]!) * fw) / img[1], minOverlap));
+          for (let j = 0; j + 3 < b.length; j += 4)
+            out.push(
+              gaussianRadius(
+                ((b[j + 3]! - b[j + 1]!) * fh) / img[0],
+                ((b[j + 2]! - b[j]!) * fw) / img[1],
+                minOverlap,
+              ),
+            );
           return out;
         });
         ours.forEach((r, i) => expect(r).toBeCloseTo(rf[i]!, 5));
@@ -76,7 +105,11 @@ describe("masks", () => {
     expect(defeatLevel(0, 0, 111, 111, 5)).toBe(1);
     expect(defeatLevel(0, 0, 1e4, 1e4, 3)).toBe(2);
     expect(defeatLevel(10, 10, 0, 0, 3)).toBe(0);
-    const [m] = defeatGtMasks([0, 0, 16, 8, 20, 20, 21, 21, -50, -50, -20, -20, 100, 100, 120, 120], [[4, 4]], [8]);
+    const [m] = defeatGtMasks(
+      [0, 0, 16, 8, 20, 20, 21, 21, -50, -50, -20, -20, 100, 100, 120, 120],
+      [[4, 4]],
+      [8],
+    );
     expect(Array.from(m!)).toEqual([1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]);
   });
 

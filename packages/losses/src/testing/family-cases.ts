@@ -5,10 +5,10 @@
  * Test/bench-only module: not exported from the package index.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { DistillTermConfigInput } from "../distiller.js";
-import type { LossId } from "../registry.js";
-import { seedFamilyCases } from "../seed-losses-cases.js";
-import type { LossContext } from "../types.js";
+import type { DistillTermConfigInput } from "../distiller";
+import type { LossId } from "../registry";
+import { seedFamilyCases } from "../seed-losses-cases";
+import type { LossContext } from "../types";
 
 /** A synthetic pyramid: batch, square input size, levels (label, stride, channels), head sizes. */
 export interface PyramidSpec {
@@ -58,15 +58,23 @@ export function pyramidInputs(spec: PyramidSpec): PyramidInputs {
       rec[`cls.${label}`] = rnd([n, h, w, k]);
       rec[`box.${label}`] = rnd([n, h, w, 4 * (regMax + 1)]);
     }
-    const assigned = ints(n * h * w, 8 * k, seed++).map((v) => (v < k ? v : k));
+    const assigned = ints(n * h * w, 8 * k, seed++).map((v) => Math.min(v, k));
     positives += assigned.filter((v) => v < k).length;
     teacher[`assigned.${label}`] = tf.tensor3d(assigned, [n, h, w], "int32");
     teacher[`rows.${label}`] = tf.tensor1d(ints(n * h * w, k, seed++), "int32");
-    teacher[`fg.${label}`] = tf.tensor3d(Float32Array.from(assigned, (v) => (v < k ? 0.5 + (v % 2) / 2 : 0)), [n, h, w]);
-    teacher[`bg.${label}`] = tf.tensor3d(Float32Array.from(assigned, (v) => (v < k ? 0 : 1)), [n, h, w]);
+    teacher[`fg.${label}`] = tf.tensor3d(
+      Float32Array.from(assigned, (v) => (v < k ? 0.5 + (v % 2) / 2 : 0)),
+      [n, h, w],
+    );
+    teacher[`bg.${label}`] = tf.tensor3d(
+      Float32Array.from(assigned, (v) => (v < k ? 0 : 1)),
+      [n, h, w],
+    );
   }
   const boxes = Array.from({ length: n }, (_, i) =>
-    Float32Array.from([0.1, 0.1, 0.4, 0.5, 0.3 + 0.02 * i, 0.2, 0.9, 0.7, 0.6, 0.55, 0.8, 0.95].map((v) => v * size)),
+    Float32Array.from(
+      [0.1, 0.1, 0.4, 0.5, 0.3 + 0.02 * i, 0.2, 0.9, 0.7, 0.6, 0.55, 0.8, 0.95].map((v) => v * size),
+    ),
   );
   return { student, teacher, ctx: { boxes, imageSize: [size, size], avgFactor: Math.max(positives, 1) } };
 }
@@ -85,24 +93,64 @@ export function familyCases(spec: PyramidSpec): Record<LossId, FamilyCase> {
     fgd: one([{ loss: perLevel((c) => ({ type: "fgd" as const, teacherChannels: c })), ...neck }]),
     mgd: one([{ loss: perLevel((c) => ({ type: "mgd" as const, teacherChannels: c })), ...neck }]),
     pkd: one([{ loss: { type: "pkd" }, ...neck }]),
-    fgfi: one([{ loss: perLevel((c, i) => ({ type: "fgfi" as const, studentChannels: c, teacherChannels: c, featStride: spec.levels[i]!.stride })), ...neck }]),
+    fgfi: one([
+      {
+        loss: perLevel((c, i) => ({
+          type: "fgfi" as const,
+          studentChannels: c,
+          teacherChannels: c,
+          featStride: spec.levels[i]!.stride,
+        })),
+        ...neck,
+      },
+    ]),
     // DeFeat takes one channel count for all its levels: one multi-level term per pyramid level here.
-    defeat: one(spec.levels.map((l) => ({ name: `defeat-${l.label}`, loss: { type: "defeat" as const, channels: l.channels, strides: [l.stride] }, ...neck, levels: [l.label] }))),
+    defeat: one(
+      spec.levels.map((l) => ({
+        name: `defeat-${l.label}`,
+        loss: { type: "defeat" as const, channels: l.channels, strides: [l.stride] },
+        ...neck,
+        levels: [l.label],
+      })),
+    ),
     fbkd: one([{ loss: perLevel((c) => ({ type: "fbkd" as const, channels: c })), ...neck }]),
     at: one([{ loss: { type: "at" }, ...neck }]),
     ...seedFamilyCases(spec),
     kd: one([{ loss: { type: "kd" }, ...cls }]),
     dkd: one([{ loss: { type: "dkd" }, ...cls, ctxFrom: { gtLabels: "teacher:rows.{level}" } }]),
     ld: one([
-      { loss: { type: "ld", regMax: spec.regMax }, student: "box.{level}", teacher: "box.{level}", levels, ctxFrom: { studentCls: "student:cls.{level}", assignedLabels: "teacher:assigned.{level}" } },
+      {
+        loss: { type: "ld", regMax: spec.regMax },
+        student: "box.{level}",
+        teacher: "box.{level}",
+        levels,
+        ctxFrom: { studentCls: "student:cls.{level}", assignedLabels: "teacher:assigned.{level}" },
+      },
     ]),
     "qfl-kd": one([{ loss: { type: "qfl-kd" }, ...cls }]),
     pgd: one([
-      { loss: { type: "pgd", branch: "cls" }, ...neck, ctxFrom: { maskFg: "teacher:fg.{level}", maskBg: "teacher:bg.{level}" } },
-      { name: "pgd-reg", loss: { type: "pgd", branch: "reg" }, ...neck, ctxFrom: { maskFg: "teacher:fg.{level}" } },
+      {
+        loss: { type: "pgd", branch: "cls" },
+        ...neck,
+        ctxFrom: { maskFg: "teacher:fg.{level}", maskBg: "teacher:bg.{level}" },
+      },
+      {
+        name: "pgd-reg",
+        loss: { type: "pgd", branch: "reg" },
+        ...neck,
+        ctxFrom: { maskFg: "teacher:fg.{level}" },
+      },
     ]),
     hcl: one([{ loss: { type: "hcl" }, ...neck }]),
-    abf: one([{ loss: { type: "abf", inChannels: ch, outChannels: ch, midChannel: Math.min(...ch) }, ...neck }]),
-    "score-l2": one([{ loss: perLevel((c) => ({ type: "score-l2" as const, inChannels: c, outChannels: c })), ...neck, ctxFrom: { teacherScores: "teacher:cls.{level}" } }]),
+    abf: one([
+      { loss: { type: "abf", inChannels: ch, outChannels: ch, midChannel: Math.min(...ch) }, ...neck },
+    ]),
+    "score-l2": one([
+      {
+        loss: perLevel((c) => ({ type: "score-l2" as const, inChannels: c, outChannels: c })),
+        ...neck,
+        ctxFrom: { teacherScores: "teacher:cls.{level}" },
+      },
+    ]),
   };
 }

@@ -106,7 +106,8 @@ export function relErr(ours: number, ref: number): number {
 
 /** max|g − ref| / max|ref| — the golden gradient tolerance rule. Inputs in the same layout. */
 export function gradErrRelToMax(ours: ArrayLike<number>, ref: ArrayLike<number>): number {
-  if (ours.length !== ref.length) throw new Error(`gradient length ${ours.length} != reference ${ref.length}`);
+  if (ours.length !== ref.length)
+    throw new Error(`gradient length ${ours.length} != reference ${ref.length}`);
   let maxDiff = 0;
   let maxRef = 0;
   for (let i = 0; i < ref.length; i++) {

@@ -5,12 +5,21 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { expect } from "vitest";
 import type { z } from "zod";
-import { goldenArray, goldenRoot, gradErrRelToMax, loadGoldens, relErr, studentGrads, type GoldenFile } from "./golden.js";
+import {
+  goldenArray,
+  goldenRoot,
+  gradErrRelToMax,
+  loadGoldens,
+  relErr,
+  studentGrads,
+  type GoldenFile,
+} from "./golden";
 
 /** Every golden file of a folder; throws (failing the suite) when there are none. */
 export function goldenCases(loss: string): GoldenFile[] {
   const files = loadGoldens(loss);
-  if (files.length === 0) throw new Error(`no golden vectors for '${loss}' under ${goldenRoot()} (set KDET_LOSS_GOLDENS)`);
+  if (files.length === 0)
+    throw new Error(`no golden vectors for '${loss}' under ${goldenRoot()} (set KDET_LOSS_GOLDENS)`);
   return files;
 }
 
@@ -43,11 +52,18 @@ export function expectedArray(file: GoldenFile, group: string, key: string): Ret
 }
 
 /** Asserts |ours − ref| ≤ loss_rtol_f32·|ref| against `ref` (default `loss_f64`). */
-export function expectLossClose(file: GoldenFile, ours: tf.Scalar | number, ref?: number, what = "loss"): void {
+export function expectLossClose(
+  file: GoldenFile,
+  ours: tf.Scalar | number,
+  ref?: number,
+  what = "loss",
+): void {
   const value = typeof ours === "number" ? ours : ours.dataSync()[0]!;
   const expected = ref ?? file.expected.loss_f64!;
   const err = relErr(value, expected);
-  expect(err, `${file.vector} ${what}: ours ${value} vs ref ${expected}`).toBeLessThanOrEqual(tol(file, "loss_rtol_f32"));
+  expect(err, `${file.vector} ${what}: ours ${value} vs ref ${expected}`).toBeLessThanOrEqual(
+    tol(file, "loss_rtol_f32"),
+  );
 }
 
 /** Flat data of a tensor in NCHW order (rank-4 NHWC tensors are transposed back). */
@@ -88,6 +104,11 @@ export function expectFinite(what: string, ...xs: tf.Tensor[]): void {
 }
 
 /** Asserts `max|ours − ref| ≤ tolRelToMax · max|ref|` for two flat arrays in the same layout. */
-export function expectArrayClose(what: string, ours: ArrayLike<number>, ref: ArrayLike<number>, tolRelToMax: number): void {
+export function expectArrayClose(
+  what: string,
+  ours: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  tolRelToMax: number,
+): void {
   expect(gradErrRelToMax(ours, ref), what).toBeLessThanOrEqual(tolRelToMax);
 }
