@@ -180,12 +180,14 @@ export { clipGradNorm } from "./train/clip";
 export { evaluateDetector, type ValidationData, type ValidationResult } from "./train/validate";
 export { batchImages, batchTargets, type BatchLike } from "./train/batch-tensors";
 export { writeCheckpoint, readCheckpoint, type Checkpoint } from "./train/checkpoint";
+export { NonFiniteError, NON_FINITE_ADVICE } from "./train/non-finite";
+export { trimMetricsFile } from "./train/metrics-file";
 
 // weights
 export { saveWeights, loadWeights, loadDetector, DEFAULT_SHARD_BYTES } from "./io/tfjs-weights";
 export { namedVariables, type NamedVariable, type ParamKind } from "./io/named-variables";
 export { assignNamed, variablesByName } from "./io/weights-map";
-export { writeFileAtomic } from "./io/atomic-write";
+export { writeFileAtomic, fsyncDir } from "./io/atomic-write";
 
 // graph-model export (TF.js graph model folder for the browser and Node: model.json + shards + kdet.json)
 export {

@@ -1,14 +1,21 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { writeFileAtomic } from "../io/atomic-write";
+import { NonFiniteError } from "./non-finite";
 
 const MAGIC = "KDETCKPT";
 
 const headerSchema = z
   .object({
     format: z.literal("kdet-checkpoint"),
-    version: z.literal(1),
+    version: z.union([z.literal(1), z.literal(2)]),
+    /** Version 2: SHA-256 (hex) of the tensor bytes that follow the header. */
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     state: z.record(z.string(), z.unknown()),
     weights: z.array(
       z
@@ -29,14 +36,22 @@ export interface Checkpoint {
 }
 
 /**
- * Writes a checkpoint as one file, atomically (temporary file + fsync + rename): the 8-byte magic
- * `KDETCKPT`, a little-endian uint32 header length, the JSON header (state + tfjs weight specs),
- * then the tensor bytes in tfjs weights layout. Tensors are read, not disposed.
+ * Writes a checkpoint as one file, atomically (temporary file + fsync + rename + directory fsync):
+ * the 8-byte magic `KDETCKPT`, a little-endian uint32 header length, the JSON header (format
+ * version 2: state, tfjs weight specs and the SHA-256 of the tensor bytes), then the tensor bytes in
+ * tfjs weights layout. Tensors are read, not disposed; a non-finite float tensor is refused (a
+ * checkpoint is only ever written from good weights).
  */
 export async function writeCheckpoint(file: string, ckpt: Checkpoint): Promise<void> {
   const { data, specs } = await tf.io.encodeWeights(ckpt.tensors);
+  const bad = firstNonFinite(new Uint8Array(data), specs);
+  if (bad)
+    throw new NonFiniteError(
+      `writeCheckpoint: ${file}: tensor "${bad}" holds NaN or Inf values; not written`,
+    );
+  const sha256 = createHash("sha256").update(new Uint8Array(data)).digest("hex");
   const header = new TextEncoder().encode(
-    JSON.stringify({ format: "kdet-checkpoint", version: 1, state: ckpt.state, weights: specs }),
+    JSON.stringify({ format: "kdet-checkpoint", version: 2, sha256, state: ckpt.state, weights: specs }),
   );
   const out = new Uint8Array(12 + header.length + data.byteLength);
   out.set(new TextEncoder().encode(MAGIC), 0);
@@ -46,7 +61,11 @@ export async function writeCheckpoint(file: string, ckpt: Checkpoint): Promise<v
   await writeFileAtomic(file, out);
 }
 
-/** Reads a checkpoint written by {@link writeCheckpoint}; the caller owns (disposes) the tensors. */
+/**
+ * Reads a checkpoint written by {@link writeCheckpoint} and verifies it: magic, header schema, the
+ * byte count, the SHA-256 of the tensor bytes (version 2) and that every float tensor is finite.
+ * Errors name the file and what is wrong. The caller owns (disposes) the tensors.
+ */
 export async function readCheckpoint(file: string): Promise<Checkpoint> {
   let buf: Buffer;
   try {
@@ -71,8 +90,34 @@ export async function readCheckpoint(file: string): Promise<Checkpoint> {
     throw new Error(
       `readCheckpoint: ${file} holds ${body.length} tensor bytes, the header describes ${expected}`,
     );
+  if (header.version === 2) {
+    const sum = createHash("sha256").update(body).digest("hex");
+    if (sum !== header.sha256)
+      throw new Error(
+        `readCheckpoint: ${file} is corrupt: SHA-256 of its tensor bytes is ${sum.slice(0, 12)}…, its header says ${String(header.sha256).slice(0, 12)}…`,
+      );
+  }
   const copy = new Uint8Array(body.length);
   copy.set(body);
+  const bad = firstNonFinite(copy, header.weights);
+  if (bad) throw new Error(`readCheckpoint: ${file}: tensor "${bad}" holds NaN or Inf values`);
   const tensors = tf.io.decodeWeights(copy.buffer, header.weights as tf.io.WeightsManifestEntry[]);
   return { state: header.state, tensors };
+}
+
+/** Name of the first float32 tensor in `data` (tfjs weights layout, `specs` order) with a NaN/Inf value. */
+function firstNonFinite(
+  data: Uint8Array,
+  specs: ReadonlyArray<{ name: string; shape: readonly number[]; dtype?: string }>,
+): string | undefined {
+  let offset = 0;
+  for (const s of specs) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    if (s.dtype === "float32") {
+      const v = new Float32Array(data.buffer, data.byteOffset + offset, n);
+      for (let i = 0; i < n; i++) if (!Number.isFinite(v[i]!)) return s.name;
+    }
+    offset += 4 * n;
+  }
+  return undefined;
 }

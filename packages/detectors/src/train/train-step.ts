@@ -7,6 +7,7 @@ import { clipGradNorm } from "./clip";
 import type { ModelEma } from "./ema";
 import type { Optimizer } from "./optimizers";
 import type { StepRates } from "./schedule";
+import { NonFiniteError } from "./non-finite";
 import { isDetectorTeacher, type TeacherSource } from "./teacher-source";
 
 /** What the trainer needs of a distiller (`@kdet/losses` `Distiller` fits). */
@@ -120,12 +121,12 @@ export function trainStep(
     value.dispose();
     if (!Number.isFinite(loss)) {
       tf.dispose(Object.values(grads));
-      throw new Error(`trainStep: loss is ${loss} (parts ${JSON.stringify(readParts(kept))})`);
+      throw new NonFiniteError(`trainStep: loss is ${loss} (parts ${JSON.stringify(readParts(kept))})`);
     }
     const clipped = clipGradNorm(grads, ctx.clipNorm);
     if (!Number.isFinite(clipped.norm)) {
       tf.dispose(Object.values(clipped.grads));
-      throw new Error(
+      throw new NonFiniteError(
         `trainStep: gradient norm is ${clipped.norm} (loss ${loss}); the weights were not updated`,
       );
     }

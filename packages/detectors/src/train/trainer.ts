@@ -9,6 +9,8 @@ import { namedVariables, type NamedVariable } from "../io/named-variables";
 import { assignNamed, variablesByName } from "../io/weights-map";
 import { createDetector } from "../registry";
 import { readCheckpoint, writeCheckpoint } from "./checkpoint";
+import { trimMetricsFile } from "./metrics-file";
+import { NON_FINITE_ADVICE, NonFiniteError } from "./non-finite";
 import { ModelEma } from "./ema";
 import { Optimizer, optimizerSchema } from "./optimizers";
 import { scheduleSchema, stepRates } from "./schedule";
@@ -39,7 +41,7 @@ export const trainerConfigSchema = z
     /** Validate every this many epochs (and after the last); 0 = never. */
     valEvery: z.number().int().min(0).default(1),
     /** Also write `last.ckpt` every this many steps (0 = only at epoch ends). */
-    checkpointEvery: z.number().int().min(0).default(0),
+    checkpointEvery: z.number().int().min(0).default(50),
     /** Metric that selects `best.ckpt`. */
     bestMetric: z.enum(["mAP", "AP50"]).default("mAP"),
     /**
@@ -76,6 +78,11 @@ export interface TrainerOptions {
   distill?: DistillSetup;
   postprocess?: PostprocessOptions;
   onLog?: (entry: TrainLog) => void;
+  /**
+   * Stop request (e.g. Ctrl-C): when aborted, `fit` finishes the current step, writes `last.ckpt`
+   * (with `outDir`) and returns; `interrupted` is then true.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -91,6 +98,8 @@ export class Trainer {
   readonly optimizer: Optimizer;
   /** Optimizer steps done. */
   step = 0;
+  /** True when the last `fit` stopped early because `signal` was aborted. */
+  interrupted = false;
   best: { metric: number; step: number } | undefined;
   private readonly params: NamedVariable[];
   private readonly opts: TrainerOptions;
@@ -151,7 +160,12 @@ export class Trainer {
     const bpe = this.opts.data.batchesPerEpoch;
     const stop = Math.min(opts.maxSteps ?? Infinity, this.totalSteps);
     let last: ValidationResult | undefined;
-    if (this.opts.outDir) await mkdir(this.opts.outDir, { recursive: true });
+    this.interrupted = false;
+    if (this.opts.outDir) {
+      await mkdir(this.opts.outDir, { recursive: true });
+      // lines of steps after the checkpoint (lost by a crash) are logged again: drop them first
+      await trimMetricsFile(path.join(this.opts.outDir, "metrics.jsonl"), this.step);
+    }
     while (this.step < stop) {
       const epoch = Math.floor(this.step / bpe);
       let pos = 0;
@@ -162,10 +176,17 @@ export class Trainer {
           throw new Error(`Trainer: epoch ${epoch} gives more than the ${bpe} batches per epoch it declares`);
         if (this.step >= stop) break;
         await this.runStep(batch, epoch);
+        if (this.opts.signal?.aborted) {
+          this.interrupted = true;
+          if (this.opts.outDir) await this.saveCheckpoint();
+          return last;
+        }
+        // epoch ends are checkpointed after validation, below
         if (
           this.opts.outDir &&
           this.config.checkpointEvery > 0 &&
-          this.step % this.config.checkpointEvery === 0
+          this.step % this.config.checkpointEvery === 0 &&
+          this.step % bpe !== 0
         )
           await this.saveCheckpoint();
       }
@@ -193,19 +214,21 @@ export class Trainer {
     let r: StepResult;
     try {
       this.model.train(true);
-      r = trainStep(
-        {
-          model: this.model,
-          params: this.params,
-          optimizer: this.optimizer,
-          ema: this.ema,
-          clipNorm: c.clipNorm,
-          detectionWeight: c.detectionWeight,
-          distill: d,
-        },
-        batch,
-        rates,
-        teacherFeats,
+      r = this.guardFinite(() =>
+        trainStep(
+          {
+            model: this.model,
+            params: this.params,
+            optimizer: this.optimizer,
+            ema: this.ema,
+            clipNorm: c.clipNorm,
+            detectionWeight: c.detectionWeight,
+            distill: d,
+          },
+          batch,
+          rates,
+          teacherFeats,
+        ),
       );
     } finally {
       if (teacherFeats) tf.dispose(Object.values(teacherFeats));
@@ -226,6 +249,24 @@ export class Trainer {
     }
     await this.log({ kind: "val", step: this.step, epoch, metrics: m, best: isBest });
     return m;
+  }
+
+  /**
+   * Runs `f`; a NaN/Inf (loss, gradient norm, weights) becomes a NonFiniteError naming the step, the
+   * checkpoint that still holds good weights, and what to change.
+   */
+  private guardFinite<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof NonFiniteError)) throw e;
+      const keep = this.opts.outDir
+        ? `${path.join(this.opts.outDir, "last.ckpt")} keeps the last good weights`
+        : "the weights were not updated";
+      throw new NonFiniteError(
+        `Trainer: training diverged at step ${this.step + 1} (${e.message}); ${keep}. ${NON_FINITE_ADVICE}`,
+      );
+    }
   }
 
   private async log(entry: TrainLog): Promise<void> {
@@ -259,7 +300,14 @@ export class Trainer {
       best: this.best ?? null,
       config: this.config,
     };
-    await writeCheckpoint(f, { state, tensors });
+    try {
+      await writeCheckpoint(f, { state, tensors });
+    } catch (e) {
+      if (!(e instanceof NonFiniteError)) throw e;
+      throw new NonFiniteError(
+        `Trainer: the weights diverged by step ${this.step} (${e.message}); the previous checkpoint is kept. ${NON_FINITE_ADVICE}`,
+      );
+    }
   }
 
   /** Restores everything `saveCheckpoint` wrote (default `<outDir>/last.ckpt`); training continues from its step. */
