@@ -1,12 +1,33 @@
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { constants as bufferConstants } from "node:buffer";
 import { gunzipSync } from "node:zlib";
 import { EvalInputError, INF_TOKEN, NAN_TOKEN, NEG_INF_TOKEN } from "./errors";
 
-/** Reads a file as text; gzip is detected by its magic bytes (so `.json.gz` and mislabelled files both work). */
-export function readTextFile(path: string): string {
-  let buf: Buffer;
+/**
+ * The longest JSON text `JSON.parse` can take: V8's string length limit (2^29 - 24 characters on 64-bit). The
+ * generic parser needs the whole file as one string; the fast column loader does not.
+ */
+export const MAX_STRING_LENGTH: number = bufferConstants.MAX_STRING_LENGTH;
+
+/**
+ * Default limit on the (uncompressed) size of one input file: 512 MiB, capped at MAX_STRING_LENGTH so that
+ * every accepted file can also go through `JSON.parse` when it needs the generic path. COCO's largest
+ * instances file (train2017, 448 MB) fits.
+ */
+export const DEFAULT_MAX_INPUT_BYTES: number = Math.min(512 * 2 ** 20, MAX_STRING_LENGTH);
+
+const mib = (n: number) => `${(n / 2 ** 20).toFixed(n % 2 ** 20 === 0 ? 0 : 1)} MiB`;
+
+/**
+ * Reads an input file into memory, gunzipped when it starts with the gzip magic bytes (so `.json.gz` and
+ * mislabelled files both work). Only regular files are read (a device such as /dev/zero, a FIFO or a directory
+ * is refused before any read), and neither the file nor its gzip content may exceed `maxBytes` (the size is
+ * checked before reading; gunzip stops at the limit, so a gzip bomb costs at most `maxBytes` of memory).
+ */
+export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES): Buffer {
+  let fd: number;
   try {
-    buf = readFileSync(path);
+    fd = openSync(path, "r");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why =
@@ -14,17 +35,72 @@ export function readTextFile(path: string): string {
         ? "file not found"
         : code === "EISDIR"
           ? "is a directory"
-          : String((e as Error).message);
+          : code === "EACCES"
+            ? "permission denied"
+            : String((e as Error).message);
     throw new EvalInputError(`cannot read: ${why}`, path);
+  }
+  let buf: Buffer;
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new EvalInputError("cannot read: is a directory", path);
+    if (!st.isFile()) {
+      throw new EvalInputError(
+        "cannot read: not a regular file (a device, FIFO or socket); give a JSON file, or save the stream to a file first",
+        path,
+      );
+    }
+    if (st.size > maxBytes) {
+      throw new EvalInputError(
+        `the file is ${mib(st.size)}, over the input limit of ${mib(maxBytes)} (raise it with --max-input-mb / maxInputBytes)`,
+        path,
+      );
+    }
+    buf = Buffer.allocUnsafe(st.size);
+    let off = 0;
+    while (off < st.size) {
+      const n = readSync(fd, buf, off, st.size - off, off);
+      if (n === 0) break; // the file shrank while being read
+      off += n;
+    }
+    buf = buf.subarray(0, off);
+  } catch (e) {
+    if (e instanceof EvalInputError) throw e;
+    throw new EvalInputError(`cannot read: ${(e as Error).message}`, path);
+  } finally {
+    closeSync(fd);
   }
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
-      buf = gunzipSync(buf);
+      buf = gunzipSync(buf, { maxOutputLength: Math.max(1, maxBytes) });
     } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ERR_BUFFER_TOO_LARGE") {
+        throw new EvalInputError(
+          `the gzip data expands past the input limit of ${mib(maxBytes)} (raise it with --max-input-mb / maxInputBytes)`,
+          path,
+        );
+      }
       throw new EvalInputError(`corrupt gzip data: ${(e as Error).message}`, path);
     }
   }
-  return buf.toString("utf8");
+  return buf;
+}
+
+/** Decodes UTF-8 bytes for `JSON.parse`, with a clear error past the string length limit. */
+export function decodeText(buf: Uint8Array, source: string): string {
+  if (buf.length > MAX_STRING_LENGTH) {
+    throw new EvalInputError(
+      `the file is ${mib(buf.length)}, too large for JSON.parse (V8's string limit is ${mib(MAX_STRING_LENGTH)})`,
+      source,
+    );
+  }
+  return Buffer.from(buf.buffer, buf.byteOffset, buf.length).toString("utf8");
+}
+
+/** Reads a file as text (see readInputFile for the limits). */
+export function readTextFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES): string {
+  return decodeText(readInputFile(path, maxBytes), path);
 }
 
 /**
@@ -49,8 +125,8 @@ export function parseJson(text: string, source: string): unknown {
 }
 
 /** readTextFile + parseJson. */
-export function readJsonFile(path: string): unknown {
-  return parseJson(readTextFile(path), path);
+export function readJsonFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES): unknown {
+  return parseJson(readTextFile(path, maxBytes), path);
 }
 
 function jsonErrorText(e: Error, text: string): string {

@@ -1,13 +1,17 @@
-import type { z } from "zod";
+import { z } from "zod";
 import {
+  CocoCategorySchema,
   CocoGroundTruthSchema,
+  CocoImageSchema,
   CocoResultsSchema,
   formatIssuePath,
   type CocoCategory,
   type CocoImage,
 } from "./coco-types";
 import { EvalInputError } from "./errors";
-import { parseJson, readJsonFile } from "./json";
+import { type AnnotationColumns, type ResultColumns, scanGroundTruth, scanResults } from "./fast-load";
+import { ScanBail } from "./json-scan";
+import { DEFAULT_MAX_INPUT_BYTES, decodeText, parseJson, readInputFile } from "./json";
 
 /**
  * A validated COCO ground truth, stored column-wise (typed arrays, file order). Loading follows pycocotools'
@@ -61,10 +65,24 @@ export interface Results {
   readonly warnings: string[];
 }
 
-/** Options of loadResults / parseResults. */
-export interface LoadResultsOptions {
-  /** Label used in error messages when `input` is not a file path. Default "<results>". */
+/** Options shared by the loaders. */
+export interface LoadOptions {
+  /** Label used in error messages when the input is not a file path. */
   source?: string;
+  /**
+   * Largest accepted input file in bytes, after gunzip (default DEFAULT_MAX_INPUT_BYTES, 512 MiB). Larger files
+   * (and gzip data expanding past it) are refused with an error before they are read / while decompressing.
+   */
+  maxInputBytes?: number;
+  /**
+   * "fast" (default): bytes straight into typed columns (fast-load.ts), falling back to "generic" for anything
+   * unusual, so errors and values are the generic ones. "generic": `JSON.parse` + the zod schemas.
+   */
+  parser?: "fast" | "generic";
+}
+
+/** Options of loadResults / parseResults. */
+export interface LoadResultsOptions extends LoadOptions {
   /**
    * What to do with results whose category_id is not in the ground-truth `categories`:
    * - "error" (default): reject the input, naming the first such entry;
@@ -74,13 +92,18 @@ export interface LoadResultsOptions {
   unknownCategories?: "error" | "drop";
 }
 
-/** Loads a COCO ground-truth dict from a file path (.json or gzipped) or from an already-parsed object. */
-export function loadGroundTruth(input: string | object, opts: { source?: string } = {}): GroundTruth {
-  return withOperation("loading ground truth from", () =>
-    typeof input === "string"
-      ? validateGroundTruth(readJsonFile(input), opts.source ?? input)
-      : validateGroundTruth(input, opts.source ?? "<ground truth>"),
-  );
+/**
+ * Loads a COCO ground-truth dict from a file path (.json or gzipped), JSON bytes, or an already-parsed object.
+ * Regular files only, at most `maxInputBytes`; see LoadOptions.
+ */
+export function loadGroundTruth(input: string | Uint8Array | object, opts: LoadOptions = {}): GroundTruth {
+  return withOperation("loading ground truth from", () => {
+    if (typeof input === "string")
+      return groundTruthFromBytes(readInputFile(input, maxBytes(opts)), input, opts);
+    if (input instanceof Uint8Array)
+      return groundTruthFromBytes(input, opts.source ?? "<ground truth>", opts);
+    return validateGroundTruth(input, opts.source ?? "<ground truth>");
+  });
 }
 
 /** Parses and validates ground-truth JSON text. */
@@ -90,17 +113,24 @@ export function parseGroundTruth(text: string, source = "<ground truth>"): Groun
   );
 }
 
-/** Loads a COCO results list (file path, .json or gzipped, or an array) for the given ground truth. */
+/**
+ * Loads a COCO results list (file path, .json or gzipped; JSON bytes; or an array) for the given ground truth.
+ * Regular files only, at most `maxInputBytes`; see LoadResultsOptions.
+ */
 export function loadResults(
-  input: string | readonly unknown[],
+  input: string | Uint8Array | readonly unknown[],
   gt: GroundTruth,
   opts: LoadResultsOptions = {},
 ): Results {
-  return withOperation("loading results from", () =>
-    typeof input === "string"
-      ? validateResults(readJsonFile(input), gt, { ...opts, source: opts.source ?? input })
-      : validateResults(input, gt, { ...opts, source: opts.source ?? "<results>" }),
-  );
+  return withOperation("loading results from", () => {
+    if (typeof input === "string") {
+      return resultsFromBytes(readInputFile(input, maxBytes(opts)), gt, { ...opts, source: input });
+    }
+    if (input instanceof Uint8Array) {
+      return resultsFromBytes(input, gt, { ...opts, source: opts.source ?? "<results>" });
+    }
+    return validateResults(input, gt, { ...opts, source: opts.source ?? "<results>" });
+  });
 }
 
 /** Parses and validates results JSON text. */
@@ -118,6 +148,93 @@ function withOperation<T>(operation: string, f: () => T): T {
     throw e instanceof EvalInputError ? e.withOperation(operation) : e;
   }
 }
+
+function maxBytes(opts: LoadOptions): number {
+  const m = opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  if (!(Number.isSafeInteger(m) && m > 0)) {
+    throw new EvalInputError(`maxInputBytes must be a positive integer, got ${m}`, "options");
+  }
+  return m;
+}
+
+/**
+ * The fast scan, else (ScanBail: unusual or invalid JSON) the generic path on the same bytes. A file too large
+ * for JSON.parse that the scanner refused gets the scanner's reason with a line and column.
+ */
+function viaScanner<T>(
+  bytes: Uint8Array,
+  source: string,
+  opts: LoadOptions,
+  fast: () => T | null,
+  generic: (raw: unknown) => T,
+): T {
+  if ((opts.parser ?? "fast") === "fast") {
+    try {
+      const r = fast();
+      if (r !== null) return r;
+    } catch (e) {
+      if (!(e instanceof ScanBail)) throw e;
+      if (bytes.length > GENERIC_LIMIT.bytes) {
+        throw new EvalInputError(
+          `cannot load: ${e.reason} at ${lineColumn(bytes, e.at)} (the file is too large for JSON.parse, which would name the entry)`,
+          source,
+        );
+      }
+    }
+  }
+  return generic(parseJson(decodeText(bytes, source), source));
+}
+
+/** Largest input the generic path (one string for JSON.parse) takes; a knob for tests. */
+export const GENERIC_LIMIT = { bytes: DEFAULT_MAX_INPUT_BYTES };
+
+function lineColumn(b: Uint8Array, at: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < at && i < b.length; i++) {
+    if (b[i] === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return `line ${line}, column ${at - lineStart + 1}`;
+}
+
+function groundTruthFromBytes(bytes: Uint8Array, source: string, opts: LoadOptions): GroundTruth {
+  return viaScanner(
+    bytes,
+    source,
+    opts,
+    () => {
+      const g = scanGroundTruth(bytes);
+      const part = (r: readonly [number, number]) =>
+        parseJson(decodeText(bytes.subarray(r[0], r[1]), source), source);
+      const images = ImagesSchema.safeParse(part(g.images));
+      const categories = CategoriesSchema.safeParse(part(g.categories));
+      // a schema error: the generic path reports it exactly as for any other file
+      if (!images.success || !categories.success) return null;
+      return buildGroundTruth(source, images.data, categories.data, g.ann);
+    },
+    (raw) => validateGroundTruth(raw, source),
+  );
+}
+
+function resultsFromBytes(
+  bytes: Uint8Array,
+  gt: GroundTruth,
+  opts: LoadResultsOptions & { source: string },
+): Results {
+  return viaScanner(
+    bytes,
+    opts.source,
+    opts,
+    () => buildResults(scanResults(bytes), gt, opts, []),
+    (raw) => validateResults(raw, gt, opts),
+  );
+}
+
+const ImagesSchema = z.array(CocoImageSchema);
+const CategoriesSchema = z.array(CocoCategorySchema);
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -144,38 +261,68 @@ function validateGroundTruth(raw: unknown, source: string): GroundTruth {
       source,
     );
   const data = check(CocoGroundTruthSchema, raw, source, "");
-  const { images, categories } = data;
   const anns = data.annotations ?? [];
+  const n = anns.length;
+  const col = () => new Float64Array(n);
+  const c = {
+    n,
+    id: col(),
+    imageId: col(),
+    categoryId: col(),
+    x: col(),
+    y: col(),
+    w: col(),
+    h: col(),
+    area: col(),
+    iscrowd: new Uint8Array(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const a = anns[i]!;
+    c.id[i] = a.id;
+    c.imageId[i] = a.image_id;
+    c.categoryId[i] = a.category_id;
+    [c.x[i], c.y[i], c.w[i], c.h[i]] = a.bbox;
+    c.area[i] = a.area;
+    c.iscrowd[i] = a.iscrowd === 1 || a.iscrowd === true ? 1 : 0;
+  }
+  return buildGroundTruth(source, data.images, data.categories, c);
+}
+
+/** The GroundTruth of validated images, categories and annotation columns, with its warnings. */
+function buildGroundTruth(
+  source: string,
+  images: CocoImage[],
+  categories: CocoCategory[],
+  ann: AnnotationColumns,
+): GroundTruth {
   const warnings: string[] = [];
   const imageIdSet = new Set(images.map((im) => im.id));
   if (imageIdSet.size < images.length)
     warnings.push(`${source}: ${images.length - imageIdSet.size} duplicate image id(s)`);
   const categoryIdSet = new Set(categories.map((c) => c.id));
-  if (categoryIdSet.size < categories.length) {
-    warnings.push(`${source}: ${categories.length - categoryIdSet.size} duplicate category id(s)`);
+  const dupCats = duplicates(categories.map((c) => c.id));
+  if (dupCats.length > 0) {
+    warnings.push(
+      `${source}: duplicate category id(s) ${dupCats.slice(0, 5).join(", ")}${dupCats.length > 5 ? ", ..." : ""}; they are evaluated as one category (pycocotools takes the unique ids), named after the last entry`,
+    );
   }
-  const n = anns.length;
-  const id = new Float64Array(n);
-  const imageId = new Float64Array(n);
-  const categoryId = new Float64Array(n);
-  const x = new Float64Array(n);
-  const y = new Float64Array(n);
-  const w = new Float64Array(n);
-  const h = new Float64Array(n);
-  const area = new Float64Array(n);
-  const iscrowd = new Uint8Array(n);
+  const dupNames = duplicates(categories.flatMap((c) => (c.name === undefined ? [] : [c.name])));
+  if (dupNames.length > 0) {
+    warnings.push(
+      `${source}: duplicate category name(s) ${dupNames
+        .slice(0, 5)
+        .map((n) => JSON.stringify(n))
+        .join(
+          ", ",
+        )}${dupNames.length > 5 ? ", ..." : ""}; per-class tables will show the same name for different ids`,
+    );
+  }
+  const { n, id, imageId, categoryId } = ann;
   let unknownImage = 0;
   let unknownCat = 0;
   for (let i = 0; i < n; i++) {
-    const a = anns[i]!;
-    id[i] = a.id;
-    imageId[i] = a.image_id;
-    categoryId[i] = a.category_id;
-    [x[i], y[i], w[i], h[i]] = a.bbox;
-    area[i] = a.area;
-    iscrowd[i] = a.iscrowd === 1 || a.iscrowd === true ? 1 : 0;
-    if (!imageIdSet.has(a.image_id)) unknownImage++;
-    if (!categoryIdSet.has(a.category_id)) unknownCat++;
+    if (!imageIdSet.has(imageId[i]!)) unknownImage++;
+    if (!categoryIdSet.has(categoryId[i]!)) unknownCat++;
   }
   if (unknownImage > 0) {
     warnings.push(
@@ -198,15 +345,15 @@ function validateGroundTruth(raw: unknown, source: string): GroundTruth {
       `${source}: an annotation has id 0; pycocotools cannot tell a match to it from "no match", so a detection matching it counts as a false positive (reproduced)`,
     );
   }
-  return {
-    source,
-    images,
-    categories,
-    ann: { n, id, imageId, categoryId, x, y, w, h, area, iscrowd },
-    imageIdSet,
-    categoryIdSet,
-    warnings,
-  };
+  return { source, images, categories, ann, imageIdSet, categoryIdSet, warnings };
+}
+
+/** The values occurring more than once, in order of their second occurrence. */
+function duplicates<T>(values: readonly T[]): T[] {
+  const seen = new Set<T>();
+  const dup = new Set<T>();
+  for (const v of values) (seen.has(v) ? dup : seen).add(v);
+  return [...dup];
 }
 
 function validateResults(
@@ -232,30 +379,43 @@ function validateResults(
   }
   const list = check(CocoResultsSchema, raw, source, "results");
   const n = list.length;
-  const imageId = new Float64Array(n);
-  const categoryId = new Float64Array(n);
-  const x = new Float64Array(n);
-  const y = new Float64Array(n);
-  const w = new Float64Array(n);
-  const h = new Float64Array(n);
-  const score = new Float64Array(n);
+  const col = () => new Float64Array(n);
+  const c = { n, imageId: col(), categoryId: col(), x: col(), y: col(), w: col(), h: col(), score: col() };
+  for (let i = 0; i < n; i++) {
+    const r = list[i]!;
+    c.imageId[i] = r.image_id;
+    c.categoryId[i] = r.category_id;
+    [c.x[i], c.y[i], c.w[i], c.h[i]] = r.bbox;
+    c.score[i] = r.score;
+  }
+  return buildResults(c, gt, opts, warnings);
+}
+
+/** Results after loadRes' checks and fields (area = w * h), from validated columns. */
+function buildResults(
+  c: ResultColumns,
+  gt: GroundTruth,
+  opts: LoadResultsOptions & { source: string },
+  warnings: string[],
+): Results {
+  const { source } = opts;
+  const { n, imageId, categoryId, w, h } = c;
   const area = new Float64Array(n);
   const dropUnknown = opts.unknownCategories === "drop";
   let unknownCategoryCount = 0;
   let firstUnknown = -1;
   for (let i = 0; i < n; i++) {
-    const r = list[i]!;
-    if (!gt.imageIdSet.has(r.image_id)) {
+    if (!gt.imageIdSet.has(imageId[i]!)) {
       fail(
-        `image_id ${r.image_id} is not an image of the ground truth ${gt.source} (pycocotools: "Results do not correspond to current coco set")`,
+        `image_id ${imageId[i]} is not an image of the ground truth ${gt.source} (pycocotools: "Results do not correspond to current coco set")`,
         source,
         `results[${i}].image_id`,
       );
     }
-    if (!gt.categoryIdSet.has(r.category_id)) {
+    if (!gt.categoryIdSet.has(categoryId[i]!)) {
       if (!dropUnknown) {
         fail(
-          `category_id ${r.category_id} is not a category of the ground truth ${gt.source} (pycocotools would silently ignore this detection; pass --allow-unknown-cats / unknownCategories: "drop" to do the same)`,
+          `category_id ${categoryId[i]} is not a category of the ground truth ${gt.source} (pycocotools would silently ignore this detection; pass --allow-unknown-cats / unknownCategories: "drop" to do the same)`,
           source,
           `results[${i}].category_id`,
         );
@@ -263,10 +423,6 @@ function validateResults(
       if (firstUnknown < 0) firstUnknown = i;
       unknownCategoryCount++;
     }
-    imageId[i] = r.image_id;
-    categoryId[i] = r.category_id;
-    [x[i], y[i], w[i], h[i]] = r.bbox;
-    score[i] = r.score;
     area[i] = w[i]! * h[i]!; // loadRes: area = w * h, whatever the file says
   }
   if (n === 0) {
@@ -279,5 +435,5 @@ function validateResults(
       `${source}: ${unknownCategoryCount} result(s) have a category_id not in the ground truth (first: results[${firstUnknown}]); they are ignored, as pycocotools does`,
     );
   }
-  return { source, n, imageId, categoryId, x, y, w, h, score, area, unknownCategoryCount, warnings };
+  return { source, ...c, area, unknownCategoryCount, warnings };
 }
