@@ -2,16 +2,16 @@
 import type {} from "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops";
 /**
  * @kdet/losses — knowledge-distillation losses for object detectors on TensorFlow.js (NHWC),
- * equal to their reference implementations, plus the registry and the distiller composition.
+ * equal to their reference implementations, the registry `LOSSES` and the `Distiller` that composes
+ * them. Internals (ops, per-family helpers, test fixtures) are not exported.
  */
 export const PACKAGE = "@kdet/losses";
 
-// Shared types and registry.
+// Shared types.
 export type { DistillLoss, LossContext, LossResult } from "./types";
-export { type LossEntry, lossEntry } from "./loss-entry";
-export { HEAD_LOSSES } from "./head-losses";
-export { FEATURE_LOSSES, type FeatureLossId } from "./feature-losses";
-export { SEED_LOSSES, type SeedLossId } from "./seed-losses";
+
+// The registry: one table, entries carry their kind.
+export { type LossEntry, type LossKind, LOSS_KINDS } from "./loss-entry";
 export {
   LOSSES,
   LOSS_IDS,
@@ -19,62 +19,70 @@ export {
   createLoss,
   lossEntryOf,
   type LossId,
+  type LossIdOfKind,
   type LossConfig,
   type LossConfigInput,
 } from "./registry";
+
+// The distiller: named feature records → weighted terms.
 export {
   Distiller,
   DistillTermConfig,
   AdapterConfig,
   type DistillTermConfigInput,
   type DistillerOptions,
-} from "./distiller";
-export { expandNames } from "./distiller-names";
-export { alignSpatial, alignMethod, type AlignMethod } from "./feature-align";
+} from "./distiller/distiller";
+export { expandNames } from "./distiller/distiller-names";
+export { alignSpatial, alignMethod, type AlignMethod } from "./distiller/feature-align";
+
+// Trainable parts that loss objects expose (load PyTorch weights with `loadTorch`).
 export { ConvAdapter, type ConvAdapterOptions, type ConvInit } from "./adapters/conv-adapter";
-export { BatchNormTrain } from "./adapters/batch-norm";
 export { GcBlock, type GcBlockOptions } from "./adapters/gc-block";
 export { GenerationBlock } from "./adapters/generation-block";
+export { ReviewKdAbf, type AbfOptions } from "./relation/abf-module";
 
-// Feature-imitation families.
-export { MseConfig, createMse, type MseLoss } from "./mse";
-export { CwdConfig, createCwd } from "./cwd";
-export { FgdConfig, createFgd, type FgdLoss } from "./fgd";
-export { MgdConfig, createMgd, type MgdLoss } from "./mgd";
-export { PkdConfig, createPkd } from "./pkd";
-export { FgfiConfig, createFgfi, type FgfiLoss } from "./fgfi";
-export { DefeatConfig, createDefeat, type DefeatLoss } from "./defeat";
-export { FbkdConfig, createFbkd, type FbkdLoss } from "./fbkd";
-export { AtConfig, createAt, attentionMap } from "./at";
-export * from "./masks/index";
+// Masks a user may want to draw (built on the CPU, row-major [H·W] per image).
+export { type FgdMasks, fgdMasks } from "./masks/fgd-mask";
+export { defeatGtMasks } from "./masks/defeat-mask";
+export { gaussianMasks } from "./masks/gaussian-mask";
+export { type CenterHeatmap, centernetHeatmap } from "./masks/centernet-heatmap";
+export { fgfiMask } from "./masks/fgfi-mask";
 
-// Seed-method families ([design]: constructions from the papers' descriptions; no public code).
-export { FsdConfig, createFsd, type FsdLoss } from "./fsd";
-export { RdkdConfig, createRdkd, type RdkdLoss } from "./rdkd";
-export { CkdConfig, createCkd, type CkdLoss } from "./ckd";
-export {
-  ConfidenceConfig,
-  createConfidence,
-  type ConfidenceLoss,
-  type ConfidenceContext,
-} from "./confidence";
-export { AdaptiveConfig, createAdaptive } from "./adaptive";
+// Feature-map losses.
+export { MseConfig, createMse, type MseLoss } from "./feature/mse";
+export { CwdConfig, createCwd } from "./feature/cwd";
+export { AtConfig, createAt } from "./feature/at";
+export { PkdConfig, createPkd } from "./feature/pkd";
+export { FgdConfig, createFgd, type FgdLoss } from "./feature/fgd";
+export { MgdConfig, createMgd, type MgdLoss } from "./feature/mgd";
+export { FgfiConfig, createFgfi, type FgfiLoss } from "./feature/fgfi";
+export { DefeatConfig, createDefeat, type DefeatLoss } from "./feature/defeat";
+export { FbkdConfig, createFbkd, type FbkdLoss } from "./feature/fbkd";
+export { FsdConfig, createFsd, type FsdLoss } from "./feature/fsd";
 
-// Logit / head families.
-export { KdConfig, createKd } from "./kd";
-export { DkdConfig, createDkd, type DkdContext } from "./dkd";
-export { LdConfig, createLd, ldPositiveIndices, type LdContext } from "./ld";
-export { QflKdConfig, createQflKd, FLOAT32_EPS, type QflKdContext } from "./qfl-kd";
-export { PgdConfig, createPgd, type PgdContext } from "./pgd";
+// Head losses (logits, box distributions, or features weighted by them).
+export { KdConfig, createKd } from "./head/kd";
+export { DkdConfig, createDkd, type DkdContext } from "./head/dkd";
+export { LdConfig, createLd, type LdContext } from "./head/ld";
+export { QflKdConfig, createQflKd, type QflKdContext } from "./head/qfl-kd";
+export { PgdConfig, createPgd, type PgdContext } from "./head/pgd";
 export {
   pgdKeyWeights,
   pgdBackgroundWeights,
   type PgdWeightsInput,
   type PgdWeightsOptions,
-} from "./pgd-weights";
-export { HclConfig, createHcl, hclLevel } from "./hcl";
-export { AbfConfig, createAbf, type AbfLoss } from "./abf";
-export { ReviewKdAbf, type AbfOptions } from "./abf-module";
-export { ScoreL2Config, createScoreL2, type ScoreL2Context, type ScoreL2Loss } from "./score-l2";
-export { adaptiveAvgPool2d } from "./adaptive-avg-pool";
-export { LOGIT_BOUND } from "./logit-ops";
+} from "./head/pgd-weights";
+export { ScoreL2Config, createScoreL2, type ScoreL2Context, type ScoreL2Loss } from "./head/score-l2";
+export {
+  ConfidenceConfig,
+  createConfidence,
+  type ConfidenceLoss,
+  type ConfidenceContext,
+} from "./head/confidence";
+export { AdaptiveConfig, createAdaptive } from "./head/adaptive";
+
+// Relation losses (instances, positions, pyramid levels).
+export { HclConfig, createHcl } from "./relation/hcl";
+export { AbfConfig, createAbf, type AbfLoss } from "./relation/abf";
+export { CkdConfig, createCkd, type CkdLoss } from "./relation/ckd";
+export { RdkdConfig, createRdkd, type RdkdLoss } from "./relation/rdkd";

@@ -1,12 +1,26 @@
 /**
- * The shape of one entry of the loss registries (`HEAD_LOSSES`, `FEATURE_LOSSES`, `LOSSES`):
- * the config schema, the factory and what the distiller needs to know about the family.
+ * The shape of one entry of the loss registry `LOSSES`: what the loss consumes (`kind`), its config
+ * schema, its factory and what the distiller needs to know about it.
  */
 import type { z } from "zod";
 import type { DistillLoss } from "./types";
 
+/**
+ * What a loss consumes, which is also the folder it lives in:
+ * - `feature`: feature maps of one level (neck / backbone taps), possibly with ground-truth box masks;
+ * - `head`: the head's outputs (class logits, box distributions), or features weighted by them;
+ * - `relation`: relations across instances, positions or pyramid levels (contrastive instance
+ *   embeddings, position attention, ReviewKD's cross-level fusion and pooled context).
+ */
+export type LossKind = "feature" | "head" | "relation";
+
+/** Every {@link LossKind}, in the order the README lists them. */
+export const LOSS_KINDS = ["feature", "head", "relation"] as const satisfies readonly LossKind[];
+
 /** One registry entry. `S` is the family's zod config schema (discriminated by `type`). */
 export interface LossEntry<S extends z.ZodType = z.ZodType, L extends DistillLoss = DistillLoss> {
+  /** What the loss consumes (see {@link LossKind}). */
+  readonly kind: LossKind;
   /** zod config schema (`.strict()`, paper defaults, `type` literal). */
   readonly schema: S;
   /** Factory from a parsed config. */
@@ -24,9 +38,9 @@ export interface LossEntry<S extends z.ZodType = z.ZodType, L extends DistillLos
   readonly resizesSpatially?: boolean;
 }
 
-/** Types an entry while keeping its precise schema and loss types (for `as const` tables). */
-export function lossEntry<S extends z.ZodType, L extends DistillLoss>(
-  entry: LossEntry<S, L>,
-): LossEntry<S, L> {
+/** Types an entry while keeping its precise schema, loss and kind types (for `as const` tables). */
+export function lossEntry<S extends z.ZodType, L extends DistillLoss, K extends LossKind>(
+  entry: LossEntry<S, L> & { readonly kind: K },
+): LossEntry<S, L> & { readonly kind: K } {
   return entry;
 }

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Distiller } from "./distiller";
+import { Distiller } from "./distiller/distiller";
 import { createLoss, LOSS_IDS, LOSSES, LossConfigSchema } from "./registry";
 import { useCpuBackend } from "./testing/backend";
 import { familyCases, pyramidInputs, type PyramidSpec } from "./testing/family-cases";

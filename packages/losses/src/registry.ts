@@ -1,19 +1,210 @@
 /**
- * `LOSSES`: every distillation-loss family of `@kdet/losses` in one typed const table, keyed by
- * id (= config `type`), and the config union derived from it.
+ * `LOSSES`: every distillation loss of `@kdet/losses` in one typed const table, keyed by id
+ * (= config `type`); each entry carries its `kind` (what it consumes, = its folder), its paper, its
+ * config schema and factory. The config union is derived from the table.
  */
 import { z } from "zod";
-import { FEATURE_LOSSES } from "./feature-losses";
-import { HEAD_LOSSES } from "./head-losses";
-import { SEED_LOSSES } from "./seed-losses";
-import type { LossEntry } from "./loss-entry";
+import { needsLevelAlign } from "./adapters/level-aligns";
+import { MseConfig, createMse } from "./feature/mse";
+import { CwdConfig, createCwd } from "./feature/cwd";
+import { AtConfig, createAt } from "./feature/at";
+import { PkdConfig, createPkd } from "./feature/pkd";
+import { FgdConfig, createFgd } from "./feature/fgd";
+import { MgdConfig, createMgd } from "./feature/mgd";
+import { FgfiConfig, createFgfi } from "./feature/fgfi";
+import { DefeatConfig, createDefeat } from "./feature/defeat";
+import { FbkdConfig, createFbkd } from "./feature/fbkd";
+import { FsdConfig, createFsd } from "./feature/fsd";
+import { KdConfig, createKd } from "./head/kd";
+import { DkdConfig, createDkd } from "./head/dkd";
+import { LdConfig, createLd } from "./head/ld";
+import { QflKdConfig, createQflKd } from "./head/qfl-kd";
+import { PgdConfig, createPgd } from "./head/pgd";
+import { ScoreL2Config, createScoreL2 } from "./head/score-l2";
+import { ConfidenceConfig, createConfidence } from "./head/confidence";
+import { AdaptiveConfig, createAdaptive } from "./head/adaptive";
+import { HclConfig, createHcl } from "./relation/hcl";
+import { AbfConfig, createAbf } from "./relation/abf";
+import { CkdConfig, createCkd } from "./relation/ckd";
+import { RdkdConfig, createRdkd } from "./relation/rdkd";
+import { type LossEntry, type LossKind, lossEntry } from "./loss-entry";
+import { needsAlign } from "./ops/feature-ops";
 import type { DistillLoss } from "./types";
 
-/** Every loss family: feature-imitation, seed-method and head/logit families. */
-export const LOSSES = { ...FEATURE_LOSSES, ...SEED_LOSSES, ...HEAD_LOSSES } as const;
+/** Every loss family, grouped by kind: feature maps, head outputs, relations. */
+export const LOSSES = {
+  // feature
+  mse: lossEntry({
+    kind: "feature",
+    schema: MseConfig,
+    create: createMse,
+    paper: "Romero et al., FitNets: Hints for Thin Deep Nets, ICLR 2015 (mmrazor L2Loss; Paddle/DAMO mimic)",
+    alignsChannels: (c) => needsAlign(c),
+  }),
+  cwd: lossEntry({
+    kind: "feature",
+    schema: CwdConfig,
+    create: createCwd,
+    paper:
+      "Shu et al., Channel-wise Knowledge Distillation for Dense Prediction, ICCV 2021 (mmrazor ChannelWiseDivergence)",
+  }),
+  at: lossEntry({
+    kind: "feature",
+    schema: AtConfig,
+    create: createAt,
+    paper: "Zagoruyko & Komodakis, Paying More Attention to Attention, ICLR 2017 (attention transfer)",
+    alignsChannels: () => true,
+  }),
+  pkd: lossEntry({
+    kind: "feature",
+    schema: PkdConfig,
+    create: createPkd,
+    paper:
+      "Cao et al., PKD: General Distillation Framework for Object Detectors via Pearson Correlation Coefficient, NeurIPS 2022 (mmrazor PKDLoss)",
+    resizesSpatially: true,
+  }),
+  fgd: lossEntry({
+    kind: "feature",
+    schema: FgdConfig,
+    create: createFgd,
+    paper: "Yang et al., Focal and Global Knowledge Distillation for Detectors, CVPR 2022 (yzd-v/FGD)",
+    alignsChannels: (c) => c.studentChannels !== undefined && c.studentChannels !== c.teacherChannels,
+  }),
+  mgd: lossEntry({
+    kind: "feature",
+    schema: MgdConfig,
+    create: createMgd,
+    paper:
+      "Yang et al., Masked Generative Distillation, ECCV 2022 (yzd-v/MGD, mmrazor MGDConnector + MGDLoss)",
+    alignsChannels: (c) => c.studentChannels !== undefined && c.studentChannels !== c.teacherChannels,
+  }),
+  fgfi: lossEntry({
+    kind: "feature",
+    schema: FgfiConfig,
+    create: createFgfi,
+    paper: "Wang et al., Distilling Object Detectors with Fine-grained Feature Imitation, CVPR 2019",
+    alignsChannels: () => true,
+  }),
+  defeat: lossEntry({
+    kind: "feature",
+    schema: DefeatConfig,
+    create: createDefeat,
+    paper: "Guo et al., Distilling Object Detectors via Decoupled Features, CVPR 2021 (ggjy/DeFeat.pytorch)",
+    multiLevel: true,
+  }),
+  fbkd: lossEntry({
+    kind: "feature",
+    schema: FbkdConfig,
+    create: createFbkd,
+    paper:
+      "Zhang & Ma, Improve Object Detection with Feature-based Knowledge Distillation, ICLR 2021 (mmrazor FBKD)",
+  }),
+  fsd: lossEntry({
+    kind: "feature",
+    schema: FsdConfig,
+    create: createFsd,
+    paper:
+      "Li et al., Foreground separation knowledge distillation for object detection, PeerJ Computer Science 10:e2485, 2024 [design: our construction]",
+    alignsChannels: (c) => needsAlign(c),
+  }),
+  // head
+  kd: lossEntry({
+    kind: "head",
+    schema: KdConfig,
+    create: createKd,
+    paper: "Hinton et al., Distilling the Knowledge in a Neural Network, 2015 (mmrazor KLDivergence)",
+  }),
+  dkd: lossEntry({
+    kind: "head",
+    schema: DkdConfig,
+    create: createDkd,
+    paper: "Zhao et al., Decoupled Knowledge Distillation, CVPR 2022 (mmrazor DKDLoss)",
+  }),
+  ld: lossEntry({
+    kind: "head",
+    schema: LdConfig,
+    create: createLd,
+    paper: "Zheng et al., Localization Distillation for Dense Object Detection, CVPR 2022",
+  }),
+  "qfl-kd": lossEntry({
+    kind: "head",
+    schema: QflKdConfig,
+    create: createQflKd,
+    paper:
+      "Wang et al., CrossKD: Cross-Head Knowledge Distillation for Object Detection, CVPR 2024 (KDQualityFocalLoss)",
+  }),
+  pgd: lossEntry({
+    kind: "head",
+    schema: PgdConfig,
+    create: createPgd,
+    paper: "Yang et al., Prediction-Guided Distillation for Dense Object Detection, ECCV 2022",
+  }),
+  "score-l2": lossEntry({
+    kind: "head",
+    schema: ScoreL2Config,
+    create: createScoreL2,
+    paper: "ultralytics YOLO distillation (score-weighted L2, nn/distill_model.py)",
+    alignsChannels: (c) => c.projector !== "none",
+  }),
+  confidence: lossEntry({
+    kind: "head",
+    schema: ConfidenceConfig,
+    create: createConfidence,
+    paper:
+      "Confidence-guided distillation for object detection, master's thesis, 2024 [design: our construction]",
+    multiLevel: true,
+    alignsChannels: (c) => needsLevelAlign(c),
+  }),
+  adaptive: lossEntry({
+    kind: "head",
+    schema: AdaptiveConfig,
+    create: createAdaptive,
+    paper:
+      "Semi-supervised adaptive distillation for object detection, master's thesis, 2024 [design: our construction]",
+    multiLevel: true,
+  }),
+  // relation
+  hcl: lossEntry({
+    kind: "relation",
+    schema: HclConfig,
+    create: createHcl,
+    paper: "Chen et al., Distilling Knowledge via Knowledge Review, CVPR 2021 (HCL)",
+  }),
+  abf: lossEntry({
+    kind: "relation",
+    schema: AbfConfig,
+    create: createAbf,
+    paper: "Chen et al., Distilling Knowledge via Knowledge Review, CVPR 2021 (ABF + HCL)",
+    multiLevel: true,
+    alignsChannels: () => true,
+  }),
+  ckd: lossEntry({
+    kind: "relation",
+    schema: CkdConfig,
+    create: createCkd,
+    paper:
+      "Yang & Li, contrastive knowledge distillation for object detection, Journal of Computer Applications, 2025 [design: our construction]",
+    multiLevel: true,
+    alignsChannels: (c) => needsLevelAlign(c),
+  }),
+  rdkd: lossEntry({
+    kind: "relation",
+    schema: RdkdConfig,
+    create: createRdkd,
+    paper:
+      "Zhang & Pan, review-and-decouple knowledge distillation for object detection, Application Research of Computers, 2023 [design: our construction]",
+    multiLevel: true,
+    alignsChannels: () => true,
+  }),
+} as const;
 
 /** A loss family id (= config `type`). */
 export type LossId = keyof typeof LOSSES;
+
+/** The ids of the families of one kind (e.g. `LossIdOfKind<"head">`). */
+export type LossIdOfKind<K extends LossKind> = {
+  [I in LossId]: (typeof LOSSES)[I]["kind"] extends K ? I : never;
+}[LossId];
 
 /** Every family id, in table order. */
 export const LOSS_IDS = Object.keys(LOSSES) as LossId[];

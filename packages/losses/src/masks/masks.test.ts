@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expectArrayClose, goldenBoxes, param } from "../feature-golden";
+import { expectArrayClose, goldenBoxes, param } from "../testing/feature-golden";
 import { goldenArray, loadGoldens } from "../testing/golden";
 import {
   centernetHeatmap,

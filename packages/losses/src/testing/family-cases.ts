@@ -1,13 +1,13 @@
 /**
  * One distiller setup per registered loss family on a synthetic detector pyramid: the registry
  * contract test and `bench/losses` run every family through `Distiller` with these. Typed as
- * `Record<LossId, …>`, so a family added to `LOSSES` without a case does not compile.
+ * `Record<LossId, …>`, so a family added to `LOSSES` without a case does not compile (teacher
+ * `cls.<l>` are logits, hence `scoreKind: "logits"` for the score-guided families).
  * Test/bench-only module: not exported from the package index.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { DistillTermConfigInput } from "../distiller";
+import type { DistillTermConfigInput } from "../distiller/distiller";
 import type { LossId } from "../registry";
-import { seedFamilyCases } from "../seed-losses-cases";
 import type { LossContext } from "../types";
 
 /** A synthetic pyramid: batch, square input size, levels (label, stride, channels), head sizes. */
@@ -115,7 +115,24 @@ export function familyCases(spec: PyramidSpec): Record<LossId, FamilyCase> {
     ),
     fbkd: one([{ loss: perLevel((c) => ({ type: "fbkd" as const, channels: c })), ...neck }]),
     at: one([{ loss: { type: "at" }, ...neck }]),
-    ...seedFamilyCases(spec),
+    fsd: one([{ loss: { type: "fsd" }, ...neck }]),
+    ckd: one([{ loss: { type: "ckd", teacherChannels: ch }, ...neck }]),
+    rdkd: one([{ loss: { type: "rdkd", studentChannels: ch, teacherChannels: ch }, ...neck }]),
+    confidence: one([
+      {
+        loss: { type: "confidence", scoreKind: "logits" },
+        ...neck,
+        ctxFrom: { teacherScores: "teacher:cls.{level}", studentCls: "student:cls.{level}" },
+      },
+    ]),
+    adaptive: one([
+      {
+        loss: { type: "adaptive", scoreKind: "logits" },
+        student: "cls.{level}",
+        teacher: "cls.{level}",
+        levels,
+      },
+    ]),
     kd: one([{ loss: { type: "kd" }, ...cls }]),
     dkd: one([{ loss: { type: "dkd" }, ...cls, ctxFrom: { gtLabels: "teacher:rows.{level}" } }]),
     ld: one([

@@ -1,0 +1,304 @@
+/**
+ * The distiller: a weighted composition of distillation terms over two records of named feature
+ * maps (student and teacher), with per-level expansion, optional trainable adapters, and clear
+ * errors for unknown names and mismatched shapes. Mirrors mmrazor's `ConfigurableDistiller`
+ * (recorders → named features, connectors → adapters, loss forward mapping → terms).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { z } from "zod";
+import { ConvAdapter } from "../adapters/conv-adapter";
+import { expandNames, lookupFeature } from "./distiller-names";
+import { alignSpatial } from "./feature-align";
+import type { LossEntry } from "../loss-entry";
+import { LOSS_IDS, lossEntryOf, LossConfigSchema, type LossConfig } from "../registry";
+import type { DistillLoss, LossContext, LossResult } from "../types";
+
+/** A trainable conv applied to the student feature before the loss (mmrazor's connector). */
+export const AdapterConfig = z
+  .object({
+    inChannels: z.number().int().positive(),
+    outChannels: z.number().int().positive(),
+    kernelSize: z.union([z.literal(1), z.literal(3)]).default(1),
+    relu: z.boolean().default(false),
+    bias: z.boolean().default(true),
+  })
+  .strict();
+
+/**
+ * One distillation term. `student` / `teacher` are feature names, expanded per level by
+ * `neck.p{3..5}` or `neck.{level}` + `levels` (each level gets its own loss instance and adapter;
+ * multi-level families such as `abf` get one instance and per-level arrays). `ctxFrom` maps a
+ * loss-context key to a feature (`"student:<name>"` / `"teacher:<name>"`, expanded the same way),
+ * e.g. `{ studentCls: "student:head.cls.{level}" }` for `ld` (a name without placeholder or range
+ * serves every level). Parts are named `<name>/<label>`
+ * (`name` defaults to the loss type). `align: "resize"` resizes each teacher map (and each 4-D teacher-side
+ * `ctxFrom` map) to the student map's spatial size before the loss, for teachers of another stride or input
+ * size: integer downsampling by average pooling, otherwise bilinear with half-pixel centres (`alignSpatial`).
+ */
+export const DistillTermConfig = z
+  .object({
+    name: z.string().min(1).optional(),
+    /** One loss config, or one per expanded level (same `type`; e.g. per-level channel counts). */
+    loss: z.union([LossConfigSchema, z.array(LossConfigSchema).min(1)]),
+    weight: z.number().nonnegative().default(1),
+    student: z.string().min(1),
+    teacher: z.string().min(1),
+    levels: z.array(z.string().min(1)).min(1).optional(),
+    /** A student adapter, or one per expanded level (e.g. per-level channel counts). */
+    adapter: z.union([AdapterConfig, z.array(AdapterConfig).min(1)]).optional(),
+    ctxFrom: z
+      .record(
+        z.string(),
+        z.string().regex(/^(student|teacher):.+$/, "must be 'student:<name>' or 'teacher:<name>'"),
+      )
+      .optional(),
+    /** `"resize"`: resize teacher maps to the student's H×W before the loss (see `alignSpatial`); default: sizes must match. */
+    align: z.enum(["resize"]).optional(),
+  })
+  .strict();
+/** A parsed term. */
+export type DistillTermConfig = z.output<typeof DistillTermConfig>;
+/** A term as written by a user. */
+export type DistillTermConfigInput = z.input<typeof DistillTermConfig>;
+
+/** Options of {@link Distiller.create}. */
+export interface DistillerOptions {
+  /** Base seed of the adapters' initial weights. Default 0. */
+  seed?: number;
+}
+
+/** One loss instance of an expanded term. */
+interface Instance {
+  key: string;
+  weight: number;
+  entry: LossEntry<z.ZodType, DistillLoss>;
+  config: LossConfig;
+  loss: DistillLoss;
+  multi: boolean;
+  students: string[];
+  teachers: string[];
+  adapters: ConvAdapter[];
+  ctxFrom: Array<{ key: string; side: "student" | "teacher"; names: string[] }>;
+  /** Resize teacher maps to the student's spatial size. */
+  align: boolean;
+  level?: { index: number; count: number };
+}
+
+const shapeStr = (t: tf.Tensor) => `[${t.shape.join(",")}]`;
+
+/** A composition of distillation terms; owns every loss instance and adapter. */
+export class Distiller {
+  private constructor(private readonly instances: Instance[]) {}
+
+  /** Validates the terms (zod) and builds one loss instance per term and level. */
+  static create(terms: DistillTermConfigInput[], opts: DistillerOptions = {}): Distiller {
+    terms.forEach((t, i) => {
+      for (const l of Array.isArray(t?.loss) ? t.loss : [t?.loss]) {
+        const type = (l as { type?: unknown } | undefined)?.type;
+        if (!LOSS_IDS.includes(type as never))
+          throw new Error(
+            `Distiller.create: terms[${i}].loss.type '${String(type)}' is not a loss; known: ${LOSS_IDS.join(", ")}`,
+          );
+      }
+    });
+    const parsed = z.array(DistillTermConfig).min(1).safeParse(terms);
+    if (!parsed.success)
+      throw new Error(`Distiller.create: invalid terms:\n${z.prettifyError(parsed.error)}`);
+    const instances: Instance[] = [];
+    try {
+      parsed.data.forEach((term, ti) => instances.push(...expandTerm(term, (opts.seed ?? 0) + 1000 * ti)));
+      const seen = new Set<string>();
+      for (const { key } of instances) {
+        if (seen.has(key))
+          throw new Error(
+            `Distiller.create: two terms produce the part '${key}'; give them distinct 'name's`,
+          );
+        seen.add(key);
+      }
+    } catch (e) {
+      for (const inst of instances) disposeInstance(inst);
+      throw e;
+    }
+    return new Distiller(instances);
+  }
+
+  /** Part names in order (one per term and level). */
+  get partNames(): string[] {
+    return this.instances.map((i) => i.key);
+  }
+
+  /** Feature names the distiller reads from each record (terms and `ctxFrom`), e.g. the taps to request. */
+  get requiredFeatures(): { student: string[]; teacher: string[] } {
+    const student = new Set<string>();
+    const teacher = new Set<string>();
+    for (const i of this.instances) {
+      i.students.forEach((n) => student.add(n));
+      i.teachers.forEach((n) => teacher.add(n));
+      for (const c of i.ctxFrom) c.names.forEach((n) => (c.side === "student" ? student : teacher).add(n));
+    }
+    return { student: [...student], teacher: [...teacher] };
+  }
+
+  /** Every trainable variable: adapters and loss-owned modules (hand them to the optimizer). */
+  get variables(): tf.Variable[] {
+    return this.instances.flatMap((i) => [...i.adapters.flatMap((a) => a.variables), ...i.loss.variables]);
+  }
+
+  /**
+   * Computes `total = Σ_terms,levels weight · loss` and `parts`: `<name>/<label>` (weighted) per
+   * instance, plus `<name>/<label>/<part>` (weighted) for losses reporting several parts. The
+   * loss gets `ctx` plus `level`/`levels` (per-level instances) and its `ctxFrom` tensors.
+   */
+  compute(
+    student: Record<string, tf.Tensor>,
+    teacher: Record<string, tf.Tensor>,
+    ctx: LossContext = {},
+  ): LossResult {
+    return tf.tidy(() => {
+      const parts: Record<string, tf.Scalar> = {};
+      for (const inst of this.instances) {
+        const ss = inst.students.map((n) => lookupFeature(student, n, "student", inst.key));
+        const ts = inst.teachers.map((n, i) =>
+          alignTo(inst, lookupFeature(teacher, n, "teacher", inst.key), ss[i]!),
+        );
+        ss.forEach((s, i) => checkShapes(inst, i, s, ts[i]!));
+        const sa = ss.map((s, i) => (inst.adapters[i] ? inst.adapters[i]!.apply(s as tf.Tensor4D) : s));
+        const lctx: LossContext = {
+          ...ctx,
+          ...(inst.level ? { level: inst.level.index, levels: inst.level.count } : {}),
+        };
+        for (const { key, side, names } of inst.ctxFrom) {
+          const vals = names.map((n, i) => {
+            const v = lookupFeature(side === "student" ? student : teacher, n, side, inst.key);
+            return side === "teacher" ? alignTo(inst, v, ss[inst.multi ? i : 0]!) : v;
+          });
+          lctx[key] = inst.multi ? vals : vals[0];
+        }
+        const r = inst.loss.compute(inst.multi ? sa : sa[0]!, inst.multi ? ts : ts[0]!, lctx);
+        parts[inst.key] = tf.mul(r.total, inst.weight);
+        const sub = Object.entries(r.parts);
+        if (sub.length > 1) for (const [k, v] of sub) parts[`${inst.key}/${k}`] = tf.mul(v, inst.weight);
+      }
+      const total = tf.addN(this.instances.map((i) => parts[i.key]!)) as tf.Scalar;
+      return { total, parts };
+    });
+  }
+
+  /** Frees every adapter and loss-owned variable. */
+  dispose(): void {
+    for (const inst of this.instances) disposeInstance(inst);
+  }
+}
+
+function disposeInstance(inst: Instance): void {
+  for (const a of inst.adapters) a.dispose();
+  inst.loss.dispose();
+}
+
+/** Expands one parsed term into its loss instances. */
+function expandTerm(term: DistillTermConfig, seed: number): Instance[] {
+  const configs = Array.isArray(term.loss) ? term.loss : [term.loss];
+  const type = configs[0]!.type;
+  const name = term.name ?? type;
+  if (configs.some((c) => c.type !== type))
+    throw new Error(`Distiller.create: term '${name}': per-level loss configs must share one type`);
+  const s = expandNames(term.student, term.levels);
+  const t = expandNames(term.teacher, term.levels);
+  if (s.names.length !== t.names.length) {
+    throw new Error(
+      `Distiller.create: term '${name}': student '${term.student}' expands to ${s.names.length} names but teacher '${term.teacher}' to ${t.names.length}`,
+    );
+  }
+  const count = s.names.length;
+  const ctxFrom = Object.entries(term.ctxFrom ?? {}).map(([key, ref]) => {
+    const side = ref.startsWith("student:") ? ("student" as const) : ("teacher" as const);
+    const pattern = ref.slice(side.length + 1);
+    const names = expandNames(pattern, pattern.includes("{level}") ? term.levels : undefined).names;
+    if (names.length !== 1 && names.length !== count)
+      throw new Error(
+        `Distiller.create: term '${name}': ctxFrom.${key} expands to ${names.length} names, expected 1 or ${count}`,
+      );
+    return { key, side, names: names.length === count ? names : Array<string>(count).fill(names[0]!) };
+  });
+  const entry = lossEntryOf(type);
+  if (configs.length > 1 && (entry.multiLevel || configs.length !== count)) {
+    throw new Error(
+      `Distiller.create: term '${name}': ${configs.length} loss configs for ${entry.multiLevel ? "a multi-level loss (give one)" : `${count} levels`}`,
+    );
+  }
+  const configAt = (i: number) => configs[configs.length === 1 ? 0 : i]!;
+  const adapterCfgs =
+    term.adapter === undefined ? [] : Array.isArray(term.adapter) ? term.adapter : [term.adapter];
+  if (adapterCfgs.length > 1 && adapterCfgs.length !== count)
+    throw new Error(`Distiller.create: term '${name}': ${adapterCfgs.length} adapters for ${count} levels`);
+  const adapter = (i: number) => {
+    const a = adapterCfgs[adapterCfgs.length === 1 ? 0 : i];
+    return a ? [new ConvAdapter({ ...a, seed: seed + 10 * i, name: `distill_${name}_${i}_${seed}` })] : [];
+  };
+  const base = { weight: term.weight, entry, align: term.align === "resize" };
+  if (entry.multiLevel) {
+    return [
+      {
+        ...base,
+        key: name,
+        multi: true,
+        config: configAt(0),
+        loss: entry.create(configAt(0)),
+        students: s.names,
+        teachers: t.names,
+        adapters: s.names.flatMap((_, i) => adapter(i)),
+        ctxFrom,
+      },
+    ];
+  }
+  const out: Instance[] = [];
+  try {
+    s.names.forEach((sn, i) =>
+      out.push({
+        ...base,
+        key: s.labels ? `${name}/${s.labels[i]}` : name,
+        multi: false,
+        config: configAt(i),
+        adapters: adapter(i),
+        loss: entry.create(configAt(i)),
+        students: [sn],
+        teachers: [t.names[i]!],
+        ctxFrom: ctxFrom.map((c) => ({ ...c, names: [c.names[i]!] })),
+        ...(s.labels ? { level: { index: i, count } } : {}),
+      }),
+    );
+  } catch (e) {
+    for (const inst of out) disposeInstance(inst);
+    throw e;
+  }
+  return out;
+}
+
+/** A teacher map resized to the student map's H×W when the term aligns and both are NHWC maps (else unchanged). */
+function alignTo(inst: Instance, t: tf.Tensor, s: tf.Tensor): tf.Tensor {
+  if (!inst.align || t.rank !== 4 || s.rank !== 4) return t;
+  return alignSpatial(t as tf.Tensor4D, [s.shape[1]!, s.shape[2]!]);
+}
+
+/** Batch and spatial sizes must match (unless the loss resizes); channels too unless adapted/aligned. */
+function checkShapes(inst: Instance, i: number, s: tf.Tensor, t: tf.Tensor): void {
+  const where = `distiller: term '${inst.key}': student '${inst.students[i]}' ${shapeStr(s)} vs teacher '${inst.teachers[i]}' ${shapeStr(t)}`;
+  if (s.rank !== t.rank) throw new Error(`${where}: ranks differ`);
+  if (s.shape[0] !== t.shape[0]) throw new Error(`${where}: batch sizes differ`);
+  if (
+    s.rank === 4 &&
+    !inst.entry.resizesSpatially &&
+    (s.shape[1] !== t.shape[1] || s.shape[2] !== t.shape[2])
+  ) {
+    throw new Error(`${where}: spatial sizes differ`);
+  }
+  const cs = s.shape[s.rank - 1];
+  const ct = t.shape[t.rank - 1];
+  const a = inst.adapters[i];
+  if (a) {
+    if (a.inChannels !== cs || a.outChannels !== ct)
+      throw new Error(`${where}: the adapter maps ${a.inChannels} → ${a.outChannels} channels`);
+  } else if (cs !== ct && !inst.entry.alignsChannels?.(inst.config)) {
+    throw new Error(`${where}: channels differ and the term has no adapter`);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * `dkd`: Decoupled Knowledge Distillation, as mmrazor's `DKDLoss`.
+ *
+ * Paper: Zhao et al., "Decoupled Knowledge Distillation", CVPR 2022.
+ * Reference: open-mmlab/mmrazor mmrazor/models/losses/decoupled_kd.py.
+ */
+import { stopGradient } from "@kdet/core";
+import * as tf from "@tensorflow/tfjs-core";
+import { z } from "zod";
+import { assertSameShape, klTerms, scaledLogits, single } from "../ops/logit-ops";
+import type { DistillLoss, LossContext, LossResult } from "../types";
+
+/**
+ * Config of {@link createDkd}. Defaults are mmrazor's class defaults: τ 4, α 1, β 8, `batchmean`,
+ * weight 1 (its ImageNet config: τ 1, β 0.5, reduction `mean`).
+ */
+export const DkdConfig = z
+  .object({
+    type: z.literal("dkd").default("dkd"),
+    tau: z.number().positive().default(4),
+    alpha: z.number().nonnegative().default(1),
+    beta: z.number().nonnegative().default(8),
+    lossWeight: z.number().nonnegative().default(1),
+    reduction: z.enum(["batchmean", "sum", "mean"]).default("batchmean"),
+    /**
+     * false (default) reproduces the reference: the legacy `size_average=False` makes torch sum, so
+     * `batchmean` → Σ/N, `mean` → plain Σ, `sum` → Σ. true honours the name: `mean` divides TCKD by
+     * N·2 and NCKD by N·C.
+     */
+    honourReduction: z.boolean().default(false),
+  })
+  .strict();
+/** Parsed {@link DkdConfig}. */
+export type DkdConfig = z.infer<typeof DkdConfig>;
+
+/** Context of `dkd`: `ctx.gtLabels` holds the target class of every logit row. */
+export interface DkdContext extends LossContext {
+  /** Target class per row (rows = all axes but the last, row-major), ints in [0, C). */
+  gtLabels: Int32Array | number[] | tf.Tensor;
+}
+
+function targetMask(labels: unknown, rows: number, numClasses: number): tf.Tensor {
+  if (labels === undefined) throw new Error("dkd: ctx.gtLabels is required (target class per logit row)");
+  const data =
+    labels instanceof tf.Tensor
+      ? Array.from(labels.dataSync())
+      : Array.isArray(labels) || labels instanceof Int32Array
+        ? Array.from(labels)
+        : null;
+  if (data === null) throw new Error("dkd: ctx.gtLabels must be an Int32Array, number[] or tf.Tensor");
+  if (data.length !== rows)
+    throw new Error(`dkd: ctx.gtLabels has ${data.length} labels, expected one per logit row (${rows})`);
+  const bad = data.findIndex((v) => !Number.isInteger(v) || v < 0 || v >= numClasses);
+  if (bad >= 0)
+    throw new Error(`dkd: ctx.gtLabels[${bad}] = ${data[bad]} is not a class index in [0, ${numClasses})`);
+  return tf.oneHot(tf.tensor1d(data, "int32"), numClasses).toFloat();
+}
+
+/**
+ * Creates the `dkd` loss on logits `[..., C]` (rows = all leading axes; mmrazor uses `[N,C]`),
+ * softmax over the last axis, with `ctx.gtLabels` (one class per row, see {@link DkdContext}):
+ * - TCKD = τ²·R(KL(b^T‖b^S)), `b = [p_target, Σ_{k≠target} p_k]`, `p = softmax(z/τ)`;
+ * - NCKD = τ²·R(KL(q^T‖q^S)), `q = softmax(z/τ − 1000·onehot)` (target masked, not removed);
+ * - L = w·(α·TCKD + β·NCKD); parts `{ tckd: w·α·TCKD, nckd: w·β·NCKD }`.
+ * `R` follows `honourReduction` (see {@link DkdConfig}); batch divisor N = shape[0].
+ * Deliberate deviation: log b^S is computed as log-sum-exp of student log-probabilities instead of
+ * the reference's `log(Σ softmax)` — equal in value, but finite where the reference gives −∞.
+ * Scaled logits are clamped to ±1e4 (`LOGIT_BOUND`).
+ */
+export function createDkd(config: z.input<typeof DkdConfig> = {}): DistillLoss {
+  const cfg = DkdConfig.parse(config);
+  const reduce = (s: tf.Scalar, n: number, perRow: number): tf.Tensor => {
+    if (cfg.reduction === "batchmean") return tf.div(s, n);
+    if (cfg.reduction === "mean" && cfg.honourReduction) return tf.div(s, n * perRow);
+    return s;
+  };
+  return {
+    id: "dkd",
+    variables: [],
+    compute(student, teacher, ctx): LossResult {
+      const s = single("dkd", student, "student");
+      const t = single("dkd", teacher, "teacher");
+      assertSameShape("dkd", s, t, "logit");
+      const c = s.shape[s.rank - 1]!;
+      if (c < 2)
+        throw new Error(`dkd: needs at least 2 classes on the last axis, got shape [${s.shape.join(",")}]`);
+      const rows = s.size / c;
+      return tf.tidy(() => {
+        const g = targetMask((ctx as DkdContext | undefined)?.gtLabels, rows, c);
+        const zs = tf.reshape(scaledLogits(s, cfg.tau), [rows, c]);
+        const zt = tf.reshape(scaledLogits(stopGradient(t), cfg.tau), [rows, c]);
+        // Binary (target, rest) log-probabilities from log-softmax: [rows, 2].
+        const binLog = (z: tf.Tensor) => {
+          const logp = tf.logSoftmax(z);
+          const target = tf.sum(tf.mul(logp, g), 1, true);
+          const rest = tf.logSumExp(tf.sub(logp, tf.mul(g, 1e9)), 1, true);
+          return tf.concat([target, rest], 1);
+        };
+        const n = s.shape[0] ?? 1;
+        const tau2 = cfg.tau * cfg.tau;
+        const tckd = tf.mul(reduce(tf.sum(klTerms(binLog(zt), binLog(zs))), n, 2), tau2);
+        const masked = (z: tf.Tensor) => tf.logSoftmax(tf.sub(z, tf.mul(g, 1000)));
+        const nckd = tf.mul(reduce(tf.sum(klTerms(masked(zt), masked(zs))), n, c), tau2);
+        const parts = {
+          tckd: tf.mul(tckd, cfg.lossWeight * cfg.alpha) as tf.Scalar,
+          nckd: tf.mul(nckd, cfg.lossWeight * cfg.beta) as tf.Scalar,
+        };
+        return { total: tf.add(parts.tckd, parts.nckd) as tf.Scalar, parts };
+      });
+    },
+    dispose() {},
+  };
+}

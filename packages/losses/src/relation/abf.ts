@@ -1,0 +1,80 @@
+/**
+ * `abf`: ReviewKD (knowledge review) — ABF fusion of the student pyramid, then HCL against the
+ * teacher pyramid.
+ *
+ * Paper: Chen et al., "Distilling Knowledge via Knowledge Review", CVPR 2021.
+ * Reference: dvlab-research/ReviewKD Detection/model/kd_trans.py (ABF, ReviewKD, hcl).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { z } from "zod";
+import { ReviewKdAbf } from "./abf-module";
+import { hclTotal } from "./hcl";
+import { levelList } from "../ops/logit-ops";
+import type { DistillLoss, LossResult } from "../types";
+
+/**
+ * Config of {@link createAbf}. Channel lists are required (detection reference: 256 for each of
+ * p2–p6); defaults: mid 256, pools (4, 2, 1), weight 1.
+ */
+export const AbfConfig = z
+  .object({
+    type: z.literal("abf").default("abf"),
+    /** Student channels per level, shallow → deep. */
+    inChannels: z.array(z.number().int().positive()).min(1),
+    /** Teacher channels per level. */
+    outChannels: z.array(z.number().int().positive()).min(1),
+    midChannel: z.number().int().positive().default(256),
+    /** BatchNorm eps (PyTorch default). */
+    bnEps: z.number().positive().default(1e-5),
+    poolSizes: z.array(z.number().int().positive()).default([4, 2, 1]),
+    lossWeight: z.number().nonnegative().default(1),
+    /** Seed of the ABF weight init. */
+    seed: z.number().int().default(0),
+  })
+  .strict()
+  .refine((c) => c.inChannels.length === c.outChannels.length, {
+    message: "inChannels and outChannels need one entry per level",
+  });
+/** Parsed {@link AbfConfig}. */
+export type AbfConfig = z.infer<typeof AbfConfig>;
+
+/** The `abf` loss: a {@link DistillLoss} that also exposes its ABF stack (e.g. to load weights). */
+export interface AbfLoss extends DistillLoss {
+  readonly abf: ReviewKdAbf;
+}
+
+/**
+ * Creates the `abf` loss on per-level lists (NHWC, shallow → deep): `o = ABF(student levels)`
+ * (see {@link ReviewKdAbf}), then `L = w · Σ_i HCL(o_i, t_i)` (see `hclLevel`). The ABF weights
+ * are the loss's `variables`; the detector keeps using its raw features. Parts `{ abf }`.
+ */
+export function createAbf(config: z.input<typeof AbfConfig>): AbfLoss {
+  const cfg = AbfConfig.parse(config);
+  const abf = new ReviewKdAbf({
+    inChannels: cfg.inChannels,
+    outChannels: cfg.outChannels,
+    midChannel: cfg.midChannel,
+    bnEps: cfg.bnEps,
+    seed: cfg.seed,
+  });
+  return {
+    id: "abf",
+    abf,
+    get variables() {
+      return abf.variables;
+    },
+    compute(student, teacher): LossResult {
+      const ss = levelList(student);
+      const ts = levelList(teacher);
+      if (ss.length !== abf.numLevels)
+        throw new Error(`abf: expected ${abf.numLevels} student levels, got ${ss.length}`);
+      return tf.tidy(() => {
+        const { total, parts } = hclTotal("abf", abf.fuse(ss), ts, cfg.poolSizes, cfg.lossWeight);
+        return { total, parts };
+      });
+    },
+    dispose() {
+      abf.dispose();
+    },
+  };
+}
