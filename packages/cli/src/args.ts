@@ -5,6 +5,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "./errors";
+import { didYouMean } from "./suggest";
 
 /** Options of one command (parseArgs format, plus a help text per option). */
 export type OptionTable = Record<
@@ -46,9 +47,15 @@ export function parseOptions<T extends OptionTable>(
       strict: true,
     }) as typeof parsed;
   } catch (e) {
-    throw new UsageError(
-      `${(e as Error).message.replace(/\. To specify a positional argument.*$/s, "")}\n\n${usage}`,
-    );
+    const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, "");
+    const unknown = /^Unknown option '(-{1,2}[^']+)'/.exec(msg)?.[1];
+    const hint = unknown
+      ? didYouMean(
+          unknown,
+          Object.keys(table).map((k) => `--${k}`),
+        )
+      : "";
+    throw new UsageError(`${msg}${hint}\n\n${usage}`);
   }
   const n = parsed.positionals.length;
   if (n < positionals[0] || n > positionals[1]) {

@@ -1,8 +1,13 @@
-/** Starting the tfjs backend for a command and reporting the choice (tensorflow with GPU, tensorflow, wasm, cpu). */
-import { initBackend, type BackendInfo } from "@kdet/core";
+/**
+ * Starting the tfjs backend for a command and reporting the choice (tensorflow with GPU, tensorflow, wasm, cpu).
+ * TensorFlow.js is imported here on first use, so commands that never start a backend (help, config) never load it.
+ */
+import type { BackendInfo } from "@kdet/core";
 import type { CliIo } from "./cli-io";
-import { BACKENDS } from "./config-schema";
 import { CliError } from "./errors";
+
+/** Backends `--backend` / `backend:` accept. */
+export const BACKENDS = ["auto", "tensorflow", "wasm", "cpu"] as const;
 
 /** Initialises the requested backend (auto: tensorflow > wasm > cpu) and prints one line saying which runs. */
 export async function startBackend(
@@ -10,6 +15,7 @@ export async function startBackend(
   backend: (typeof BACKENDS)[number] = "auto",
   threads?: number,
 ): Promise<BackendInfo> {
+  const { initBackend } = await import("@kdet/core");
   try {
     const info = await initBackend({ backend, ...(threads ? { threads } : {}), quiet: true });
     io.stderr(`${info.message}\n`);

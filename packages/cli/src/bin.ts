@@ -1,11 +1,9 @@
 #!/usr/bin/env node
 /**
- * The `kdet` executable. tfjs-core's CommonJS entry is loaded first, then its gradient and chained-op
- * registrations (ESM modules, resolved by bin/tfjs-esm-hook.mjs), then the commands.
+ * The `kdet` executable. TensorFlow.js is not loaded here: a command imports it (through `@kdet/core`, which
+ * loads tfjs-core's CommonJS entry, then its ESM gradient and chained-op registrations, resolved by
+ * bin/tfjs-esm-hook.mjs) only when it runs, so help, config and usage errors answer at once.
  */
-import "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
-import "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js";
 import { processIo } from "./cli-io";
 import { main } from "./main";
 

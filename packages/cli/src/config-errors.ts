@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import { showValue } from "./errors";
+import { didYouMean } from "./suggest";
 
 type Def = {
   type: string;
@@ -79,6 +80,64 @@ export function schemaAt(
   return s;
 }
 
+/** The schema at `path` as declared (a union is returned as the union, not the option the input selects). */
+function declaredAt(schema: z.ZodType, path: readonly PropertyKey[], input: unknown): z.ZodType | undefined {
+  if (path.length === 0) return unwrap(schema);
+  const parent = schemaAt(schema, path.slice(0, -1), input);
+  const d = parent && defOf(parent);
+  const k = path[path.length - 1]!;
+  const s = d?.type === "object" ? d.shape?.[String(k)] : d?.type === "array" ? d.element : undefined;
+  return s && unwrap(s);
+}
+
+/**
+ * When the object at `path` lacks the discriminator of the union declared there and an option with a
+ * discriminator value accepts its keys (`teacher: {weights: …}` without `type`), the missing key and its
+ * allowed values; otherwise undefined.
+ */
+function missingDiscriminator(
+  schema: z.ZodType,
+  path: readonly PropertyKey[],
+  input: unknown,
+): { key: string; values: unknown[]; without: string[] } | undefined {
+  const u = declaredAt(schema, path, input);
+  const d = u && defOf(u);
+  const v = valueAt(input, path);
+  if (d?.type !== "union" || !d.discriminator || v == null || typeof v !== "object") return undefined;
+  const disc = d.discriminator;
+  if ((v as Record<string, unknown>)[disc] !== undefined) return undefined;
+  const keys = Object.keys(v);
+  const values: unknown[] = [];
+  const without: string[] = []; // required keys of an option that has no discriminator value
+  let fits = false;
+  for (const o of (d.options ?? []).map(unwrap)) {
+    const od = defOf(o);
+    const dd = od.shape?.[disc] && defOf(unwrap(od.shape[disc]!));
+    const lit = dd?.type === "undefined" ? [undefined] : dd?.values;
+    const named = (lit ?? []).filter((x) => x !== undefined);
+    values.push(...named);
+    if (lit && named.length === 0)
+      for (const [k, f] of Object.entries(od.shape ?? {}))
+        if (k !== disc && !["optional", "default"].includes(defOf(f).type)) without.push(k);
+    if (named.length && keys.every((k) => k in (od.shape ?? {}))) fits = true;
+  }
+  return fits ? { key: disc, values, without } : undefined;
+}
+
+/**
+ * Of an `invalid_union` issue (none of the options matched), the issues of the option the input was meant for:
+ * options failing only because the input has another shape (e.g. a list where an object was given) are dropped;
+ * when exactly one is left, its issues (paths made absolute), else undefined.
+ */
+function meantOption(issue: z.core.$ZodIssue): z.core.$ZodIssue[] | undefined {
+  const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
+  const meant = branches.filter(
+    (b) => !(b.length === 1 && b[0]!.code === "invalid_type" && b[0]!.path.length === 0),
+  );
+  if (meant.length !== 1 || meant[0]!.length === 0) return undefined;
+  return meant[0]!.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as z.core.$ZodIssue);
+}
+
 /** Keys an object at `path` accepts (empty when unknown). */
 export function allowedKeys(schema: z.ZodType, path: readonly PropertyKey[], input: unknown): string[] {
   const s = schemaAt(schema, path, input);
@@ -95,16 +154,18 @@ const fmtPath = (path: readonly PropertyKey[]) =>
     : "<top level>";
 const list = (vs: readonly unknown[]) => vs.map((v) => showValue(v)).join(", ");
 
-/** What `issue` allows, in words. */
-function allowed(issue: z.core.$ZodIssue): string {
+/** What `issue` allows, in words (with "did you mean" when the bad value `valueAtIssue` is near an allowed one). */
+function allowed(issue: z.core.$ZodIssue, valueAtIssue: unknown): string {
   const i = issue as z.core.$ZodIssue & Record<string, unknown>;
   switch (issue.code) {
     case "invalid_type":
       return `${/^[aeiou]/.test(String(i.expected)) ? "an" : "a"} ${String(i.expected)}`;
     case "invalid_value":
-      return `one of ${list(i.values as unknown[])}`;
+      return `one of ${list(i.values as unknown[])}${didYouMean(valueAtIssue, (i.values as unknown[]).map(String))}`;
     case "invalid_union":
-      return i.options ? `one of ${list(i.options as unknown[])}` : issue.message;
+      return i.options
+        ? `one of ${list(i.options as unknown[])}${didYouMean(valueAtIssue, (i.options as unknown[]).map(String))}`
+        : issue.message;
     case "too_small":
     case "too_big": {
       const op = issue.code === "too_small" ? (i.inclusive ? ">=" : ">") : i.inclusive ? "<=" : "<";
@@ -125,21 +186,39 @@ export function formatIssues(
   input: unknown,
 ): string[] {
   const out: string[] = [];
+  const missing: string[] = []; // objects reported as missing their discriminator: their other issues are noise
+  const under = (path: readonly PropertyKey[]) => missing.some((m) => fmtPath(path).startsWith(m));
   for (const issue of issues) {
+    const owner = issue.code === "unrecognized_keys" ? issue.path : issue.path.slice(0, -1);
+    const m = under(issue.path) ? undefined : missingDiscriminator(schema, owner, input);
+    if (m) {
+      missing.push(fmtPath(owner));
+      const alt = m.without.length ? ` (or no ${m.key}, with ${m.without.join(", ")})` : "";
+      out.push(`${fmtPath([...owner, m.key])}: missing; allowed: one of ${list(m.values)}${alt}`);
+      continue;
+    }
+    if (under(issue.path)) continue;
     if (issue.code === "unrecognized_keys") {
       const keys = allowedKeys(schema, issue.path, input);
       for (const k of issue.keys)
         out.push(
-          `${fmtPath([...issue.path, k])}: unknown key${keys.length ? `; allowed keys here: ${keys.join(", ")}` : ""}`,
+          `${fmtPath([...issue.path, k])}: unknown key${keys.length ? `; allowed keys here: ${keys.join(", ")}${didYouMean(k, keys)}` : ""}`,
         );
       continue;
+    }
+    if (issue.code === "invalid_union" && !(issue as { options?: unknown }).options) {
+      const inner = meantOption(issue);
+      if (inner) {
+        out.push(...formatIssues(schema, inner, input));
+        continue;
+      }
     }
     const v = valueAt(input, issue.path);
     if (issue.code === "custom") {
       out.push(`${fmtPath(issue.path)}: ${issue.message}`);
       continue;
     }
-    out.push(`${fmtPath(issue.path)}: got ${showValue(v)}; allowed: ${allowed(issue)}`);
+    out.push(`${fmtPath(issue.path)}: got ${showValue(v)}; allowed: ${allowed(issue, v)}`);
   }
   return out;
 }

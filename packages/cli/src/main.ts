@@ -12,13 +12,18 @@ import { demoCommand } from "./commands/demo";
 import { evalCommand } from "./commands/eval";
 import { exportCommand } from "./commands/export";
 import { predictCommand } from "./commands/predict";
+import { methodsCommand, modelsCommand } from "./commands/registry-lists";
 import { distillCommand, trainCommand } from "./commands/train";
 import { CliError } from "./errors";
+import { didYouMean } from "./suggest";
 
 /** The package version (`kdet --version`). */
 export const VERSION = "0.1.0";
 
-/** Every command, by the words that invoke it. */
+/**
+ * Every command, by the words that invoke it. Command modules import TensorFlow.js and the models only
+ * inside `run`, so `--help`, `kdet config …` and the usage errors never load them.
+ */
 export const COMMANDS = {
   demo: demoCommand,
   train: trainCommand,
@@ -30,6 +35,8 @@ export const COMMANDS = {
   "config print": configPrintCommand,
   "config schema": configSchemaCommand,
   "data inspect": dataInspectCommand,
+  models: modelsCommand,
+  methods: methodsCommand,
 } as const satisfies Record<string, Command>;
 
 /** A command's name. */
@@ -50,6 +57,19 @@ Start with: kdet demo    (synthetic data, teacher + student + distilled student,
 `;
 }
 
+/** The usage of a command group (`kdet config --help`): its subcommands and their summaries. */
+export function groupUsage(group: string): string {
+  const names = (Object.keys(COMMANDS) as CommandName[]).filter((n) => n.startsWith(`${group} `));
+  const w = Math.max(...names.map((n) => n.length));
+  return `Usage: kdet ${group} <subcommand> [options]    (kdet ${group} <subcommand> --help for its options)
+
+Subcommands:
+${names.map((n) => `  ${n.padEnd(w)}  ${COMMANDS[n].summary}`).join("\n")}
+`;
+}
+
+const isHelp = (a: string | undefined) => a === "--help" || a === "-h" || a === "help";
+
 /** Finds the command for `argv` (one or two words); returns it and the remaining arguments. */
 export function findCommand(argv: readonly string[]): { name: CommandName; rest: string[] } | undefined {
   const two = `${argv[0]} ${argv[1]}`;
@@ -61,7 +81,8 @@ export function findCommand(argv: readonly string[]): { name: CommandName; rest:
 
 /** Runs the command line `argv` (without node and script); returns the exit status. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+  if (argv[0] === "help" && argv.length > 1) return main([...argv.slice(1), "--help"], io);
+  if (argv.length === 0 || isHelp(argv[0])) {
     io.stdout(mainUsage());
     return 0;
   }
@@ -71,11 +92,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   const found = findCommand(argv);
   if (!found) {
-    const group = Object.keys(COMMANDS).filter((n) => n.startsWith(`${argv[0]} `));
+    const names = Object.keys(COMMANDS);
+    const group = names.filter((n) => n.startsWith(`${argv[0]} `));
+    if (group.length && (argv.length === 1 || isHelp(argv[1]))) {
+      (argv.length === 1 ? io.stderr : io.stdout)(groupUsage(argv[0]!));
+      return argv.length === 1 ? 2 : 0;
+    }
+    const typed = argv.slice(0, group.length ? 2 : 1).join(" ");
+    const firstWords = [...new Set(names.map((n) => n.split(" ")[0]!))];
     const hint = group.length
-      ? `; "${argv[0]}" needs one of: ${group.join(", ")}`
-      : `; allowed: ${Object.keys(COMMANDS).join(", ")}`;
-    io.stderr(`kdet: unknown command "${argv.slice(0, group.length ? 2 : 1).join(" ")}"${hint}\n`);
+      ? `; "${argv[0]}" needs one of: ${group.join(", ")}${didYouMean(typed, group)}`
+      : `; allowed: ${firstWords.join(", ")}${didYouMean(typed, [...new Set([...names, ...firstWords])])}`;
+    io.stderr(`kdet: unknown command "${typed}"${hint}\n`);
     return 2;
   }
   try {

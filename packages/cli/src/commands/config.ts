@@ -6,8 +6,6 @@
 import { writeFile } from "node:fs/promises";
 import { optionsHelp, parseOptions, type OptionTable } from "../args";
 import type { Command } from "../command";
-import { experimentYaml, loadExperiment } from "../config-load";
-import { experimentJsonSchema } from "../config-schema";
 import { UsageError } from "../errors";
 import { parseSetArg } from "../set-override";
 
@@ -34,6 +32,7 @@ export const configPrintCommand: Command = {
     const { values: o } = parseOptions(argv, PRINT_OPTIONS, PRINT_USAGE);
     if (o.help) return (io.stdout(`${PRINT_USAGE}\n`), 0);
     if (!o.config) throw new UsageError(`--config FILE is required\n\n${PRINT_USAGE}`);
+    const { experimentYaml, loadExperiment } = await import("../config-load");
     const exp = loadExperiment(o.config, (o.set ?? []).map(parseSetArg));
     io.stdout(o.json ? `${JSON.stringify(exp, null, 2)}\n` : experimentYaml(exp));
     return 0;
@@ -59,6 +58,7 @@ export const configSchemaCommand: Command = {
   async run(argv, io) {
     const { values: o } = parseOptions(argv, SCHEMA_OPTIONS, SCHEMA_USAGE);
     if (o.help) return (io.stdout(`${SCHEMA_USAGE}\n`), 0);
+    const { experimentJsonSchema } = await import("../config-schema");
     const text = `${JSON.stringify(experimentJsonSchema(), null, 2)}\n`;
     if (o.out) {
       await writeFile(o.out, text);

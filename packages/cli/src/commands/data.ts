@@ -6,9 +6,8 @@
 import { formatInspection, inspectDataset } from "@kdet/data";
 import { optionsHelp, parseOptions, type OptionTable } from "../args";
 import type { Command } from "../command";
-import { loadExperiment, parseConfigText } from "../config-load";
 import { formatIssues } from "../config-errors";
-import { DatasetSchema, type DatasetSplit } from "../config-schema";
+import type { DatasetSplit } from "../config-schema";
 import { loadSplit } from "../datasets";
 import { CliError, UsageError } from "../errors";
 import { parseSetArg } from "../set-override";
@@ -35,10 +34,12 @@ Options:
 ${optionsHelp(OPTIONS)}`;
 
 /** The split config from --data (validated) or from --config/--split. */
-function splitConfig(o: { config?: string; split?: string; set?: string[]; data?: string }): {
+async function splitConfig(o: { config?: string; split?: string; set?: string[]; data?: string }): Promise<{
   cfg: DatasetSplit;
   name: string;
-} {
+}> {
+  const { loadExperiment, parseConfigText } = await import("../config-load");
+  const { DatasetSchema } = await import("../config-schema");
   if (o.data !== undefined) {
     const raw = parseConfigText(o.data, "--data");
     const r = DatasetSchema.safeParse(raw);
@@ -70,7 +71,7 @@ export const dataInspectCommand: Command = {
   async run(argv, io) {
     const { values: o } = parseOptions(argv, OPTIONS, USAGE);
     if (o.help) return (io.stdout(`${USAGE}\n`), 0);
-    const { cfg, name } = splitConfig(o);
+    const { cfg, name } = await splitConfig(o);
     const ds = await loadSplit(cfg, name);
     io.stdout(`${formatInspection(await inspectDataset(ds, { decode: o.decode ?? false }))}\n`);
     return 0;

@@ -7,10 +7,9 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { numberOption, optionsHelp, parseOptions, type OptionTable } from "../args";
-import { startBackend } from "../backend";
+import { BACKENDS, startBackend } from "../backend";
 import type { Command } from "../command";
-import { BACKENDS } from "../config-schema";
-import { DEMO_PRESETS, runDemo, type DemoPreset } from "../demo";
+import type { DEMO_PRESETS, DemoPreset } from "../demo";
 import { DEMO_METHOD_NAMES, DEMO_METHODS, type DemoMethod } from "../demo-methods";
 import { CliError, UsageError } from "../errors";
 import { createRunFolder, RUN_FILES } from "../run-folder";
@@ -82,8 +81,11 @@ function withoutRuntimeOptions(argv: readonly string[]): string[] {
 }
 
 /** The demo's choices from its options (validated). */
-function demoChoices(o: ReturnType<typeof parseOptions<typeof OPTIONS>>["values"]) {
-  const base: DemoPreset = o.quick ? DEMO_PRESETS.quick : DEMO_PRESETS.default;
+function demoChoices(
+  o: ReturnType<typeof parseOptions<typeof OPTIONS>>["values"],
+  presets: typeof DEMO_PRESETS,
+) {
+  const base: DemoPreset = o.quick ? presets.quick : presets.default;
   const epochs = numberOption("epochs", o.epochs, { int: true, min: 1 });
   const teacherEpochs = numberOption("teacher-epochs", o["teacher-epochs"], { int: true, min: 1 });
   const preset: DemoPreset = {
@@ -147,7 +149,8 @@ export const demoCommand: Command = {
       saved = r.data.argv;
     }
     const so = parseOptions(saved, OPTIONS, USAGE).values;
-    const choices = demoChoices(so);
+    const { DEMO_PRESETS, runDemo } = await import("../demo");
+    const choices = demoChoices(so, DEMO_PRESETS);
     const out = so.out ?? (o.resume ? path.dirname(o.resume) : "runs");
     if (!o.resume) {
       dir = await createRunFolder(out, so.name ?? (so.quick ? "demo-quick" : "demo"));

@@ -8,7 +8,8 @@ export const evalCommand: Command = {
   usage: KDET_EVAL_USAGE.replace(/kdet-eval/g, "kdet eval"),
   run: async (argv, io) =>
     kdetEvalMain([...argv], {
-      stdout: io.stdout,
-      stderr: (t) => io.stderr(t.replace(/^kdet-eval:/gm, "kdet eval:")),
+      // the same program under its kdet name: usage lines and message prefixes say `kdet eval`
+      stdout: (t) => io.stdout(t.replace(/kdet-eval\b/g, "kdet eval")),
+      stderr: (t) => io.stderr(t.replace(/kdet-eval\b/g, "kdet eval")),
     }),
 };

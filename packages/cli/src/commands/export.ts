@@ -11,15 +11,9 @@ import path from "node:path";
 import { numberOption, optionsHelp, parseOptions, type OptionTable } from "../args";
 import { startBackend } from "../backend";
 import type { Command } from "../command";
-import {
-  loadGraphExport,
-  verifyGraphExport,
-  writeGraphModel,
-  type GraphExportResult,
-} from "../detectors-api";
+import type { GraphExportResult } from "../detectors-api";
 import { CliError, UsageError } from "../errors";
 import { readModelMeta } from "../model-meta";
-import { countParams, loadModelFolder } from "../models";
 import { fmtParams } from "../report-html";
 import { RUN_FILES } from "../run-folder";
 
@@ -67,6 +61,10 @@ export const exportCommand: Command = {
         `--out ${o.out}: the folder is not empty; allowed: a new or empty folder (an export never overwrites)`,
       );
     await startBackend(io, "auto");
+    const { countParams, loadGraphExport, verifyGraphExport, writeGraphModel } = await import(
+      "../detectors-api"
+    );
+    const { loadModelFolder } = await import("../models");
     const model = await loadModelFolder(src, "--weights");
     try {
       let written: GraphExportResult;

@@ -7,17 +7,13 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { encodePng, toCocoGt, toCocoResults, type Dataset } from "@kdet/data";
 import { numberOption, optionsHelp, parseOptions, type OptionTable } from "../args";
-import { startBackend } from "../backend";
+import { BACKENDS, startBackend } from "../backend";
 import type { Command } from "../command";
-import { loadExperiment } from "../config-load";
-import { BACKENDS } from "../config-schema";
 import { evalLoader, loadSplit } from "../datasets";
 import { drawBoxes, upscale } from "../draw-boxes";
 import { CliError, UsageError } from "../errors";
 import { imageFolderDataset, listImages } from "../image-folder";
 import { readModelMeta } from "../model-meta";
-import { loadModelFolder } from "../models";
-import { predictSplit } from "../predict-split";
 import { Progress } from "../progress";
 import { confident } from "../report-samples";
 import { parseSetArg } from "../set-override";
@@ -72,6 +68,8 @@ export const predictCommand: Command = {
     const minScore = numberOption("score", o.score, { min: 0, max: 1 }) ?? 0.25;
     const meta = readModelMeta(o.weights);
     await startBackend(io, (o.backend as (typeof BACKENDS)[number]) ?? "auto");
+    const { loadModelFolder } = await import("../models");
+    const { predictSplit } = await import("../predict-split");
     const model = await loadModelFolder(o.weights, "--weights");
     try {
       const size = numberOption("size", o.size, { int: true, min: 32, max: 2048 }) ?? meta?.imageSize;
@@ -79,6 +77,7 @@ export const predictCommand: Command = {
         throw new UsageError(`--size is required: ${o.weights} has no kdet.json with the training size`);
       let ds: Dataset;
       if (o.config) {
+        const { loadExperiment } = await import("../config-load");
         const exp = loadExperiment(o.config, (o.set ?? []).map(parseSetArg));
         const split = (o.split ?? (exp.data.test ? "test" : "val")) as "train" | "val" | "test";
         const cfg = exp.data[split];

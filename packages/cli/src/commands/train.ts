@@ -4,17 +4,22 @@
  * save the resolved config, report the backend, train, evaluate, write report.html and print the
  * results table.
  */
-import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { numberOption, optionsHelp, parseOptions, type OptionTable } from "../args";
-import { startBackend } from "../backend";
+import { BACKENDS, startBackend } from "../backend";
 import type { CliIo } from "../cli-io";
 import type { Command } from "../command";
-import { experimentYaml, loadExperiment, validateExperiment } from "../config-load";
-import { BACKENDS, type Experiment } from "../config-schema";
+import type { Experiment } from "../config-schema";
 import { CliError, UsageError } from "../errors";
-import { runExperiment } from "../experiment-run";
-import { createRunFolder, openRunFolder, RUN_FILES } from "../run-folder";
+import { withInterrupt } from "../interrupt";
+import {
+  checkResumeConfig,
+  createRunFolder,
+  openRunFolder,
+  RUN_FILES,
+  writeRunFile,
+  writeRunManifest,
+} from "../run-folder";
 import { parseSetArg } from "../set-override";
 
 /** Options of `kdet train` and `kdet distill`. */
@@ -47,6 +52,10 @@ export const TRAIN_OPTIONS = {
     help: `force the backend: ${BACKENDS.join(", ")} (default: the config's, auto)`,
   },
   threads: { type: "string", arg: "N", help: "wasm threads (default: all cores)" },
+  "allow-config-change": {
+    type: "boolean",
+    help: "with --resume: continue although config.yaml differs from the config the run started with (run.json)",
+  },
   help: { type: "boolean", short: "h", help: "this help" },
 } as const satisfies OptionTable;
 
@@ -84,6 +93,7 @@ async function run(kind: "train" | "distill", argv: readonly string[], io: CliIo
   const threads = numberOption("threads", o.threads, { int: true, min: 1, max: 256 });
   if (o.backend !== undefined && !BACKENDS.includes(o.backend as never))
     throw new UsageError(`--backend: got "${o.backend}"; allowed: ${BACKENDS.join(", ")}`);
+  const { experimentYaml, loadExperiment, validateExperiment } = await import("../config-load");
   let exp: Experiment;
   let dir: string;
   if (o.resume) {
@@ -94,13 +104,17 @@ async function run(kind: "train" | "distill", argv: readonly string[], io: CliIo
     dir = openRunFolder(o.resume);
     exp = loadExperiment(path.join(dir, RUN_FILES.config));
     checkKind(kind, exp, path.join(dir, RUN_FILES.config));
+    for (const c of checkResumeConfig(dir, exp, o["allow-config-change"]))
+      io.stderr(`warning: config changed since the run started: ${c}\n`);
   } else {
+    if (o["allow-config-change"]) throw new UsageError(`--allow-config-change goes with --resume\n\n${u}`);
     if (!o.config) throw new UsageError(`--config FILE is required (or --resume DIR)\n\n${u}`);
     const loaded = loadExperiment(o.config, (o.set ?? []).map(parseSetArg));
     exp = o.backend ? validateExperiment({ ...loaded, backend: o.backend }, o.config) : loaded;
     checkKind(kind, exp, o.config);
     dir = await createRunFolder(exp.output.dir, runName(o.name, exp, o.config));
-    await writeFile(path.join(dir, RUN_FILES.config), experimentYaml(exp));
+    await writeRunFile(path.join(dir, RUN_FILES.config), experimentYaml(exp));
+    await writeRunManifest(dir, kind, exp);
   }
   io.stderr(`run folder: ${dir}${o.resume ? " (resumed)" : ""}\n`);
   const info = await startBackend(
@@ -108,10 +122,14 @@ async function run(kind: "train" | "distill", argv: readonly string[], io: CliIo
     (o.backend as Experiment["backend"] | undefined) ?? exp.backend,
     threads ?? exp.threads,
   );
-  const r = await runExperiment(exp, dir, io, {
-    configText: experimentYaml(exp),
-    notes: [`kdet ${kind} ${argv.join(" ")}`, info.message],
-  });
+  const { runExperiment } = await import("../experiment-run");
+  const r = await withInterrupt(io, `kdet ${kind} --resume ${dir}`, (signal) =>
+    runExperiment(exp, dir, io, {
+      configText: experimentYaml(exp),
+      notes: [`kdet ${kind} ${argv.join(" ")}`, info.message],
+      signal,
+    }),
+  );
   io.stdout(
     `${r.table}\n\nrun folder: ${dir}\nreport: ${path.join(dir, RUN_FILES.report)}\nweights: ${path.join(dir, RUN_FILES.weights)}\n`,
   );

@@ -36,3 +36,32 @@ export function spawnKdet(
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return { child, output: () => out, exited };
 }
+
+/** Runs a TypeScript file of this package (`src/...`) as a child process from the sources; resolves when it exits. */
+export function runSourceFile(
+  file: string,
+  args: readonly string[],
+  cwd: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      tsxLoader,
+      "--import",
+      pathToFileURL(path.join(pkg, "bin", "register-hook.mjs")).href,
+      path.join(pkg, file),
+      ...args,
+    ],
+    {
+      cwd,
+      env: { ...process.env, TSX_TSCONFIG_PATH: path.join(root, "tsconfig.json"), CI: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
+  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
+}

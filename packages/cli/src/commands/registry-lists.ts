@@ -1,0 +1,64 @@
+/**
+ * `kdet models` and `kdet methods`: the ids a config accepts, one line each, read from the registries
+ * (`@kdet/detectors` DETECTORS and TEACHERS, `@kdet/losses` LOSSES, the CLI's distillation methods),
+ * so a new registry entry is listed without a change here.
+ */
+import { optionsHelp, parseOptions, type OptionTable } from "../args";
+import type { Command } from "../command";
+import { DEMO_METHOD_NAMES, DEMO_METHODS } from "../demo-methods";
+
+const OPTIONS = { help: { type: "boolean", short: "h", help: "this help" } } as const satisfies OptionTable;
+
+/** Rows `id  text`, the ids padded to one column. */
+export function idTable(rows: ReadonlyArray<readonly [string, string]>): string {
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return rows.map(([id, text]) => `  ${id.padEnd(w)}  ${text}`).join("\n");
+}
+
+const MODELS_USAGE = `Usage: kdet models
+
+Lists the detector ids of model.type / teacher.type and the pretrained teachers of teacher.pretrained.
+
+Options:
+${optionsHelp(OPTIONS)}`;
+
+/** `kdet models`. */
+export const modelsCommand: Command = {
+  summary: "list the detector ids (model.type, teacher.type) and pretrained teachers",
+  usage: MODELS_USAGE,
+  async run(argv, io) {
+    const { values: o } = parseOptions(argv, OPTIONS, MODELS_USAGE);
+    if (o.help) return (io.stdout(`${MODELS_USAGE}\n`), 0);
+    const { DETECTORS, DETECTOR_IDS } = await import("../detectors-api");
+    const { TEACHERS, TEACHER_IDS } = await import("@kdet/detectors");
+    io.stdout(
+      `Detectors (model: {type: ID}, teacher: {type: ID, weights | train}):\n${idTable(DETECTOR_IDS.map((id) => [id, DETECTORS[id].description]))}\n\n` +
+        `Pretrained COCO-80 teachers (teacher: {pretrained: ID}):\n${idTable(TEACHER_IDS.map((id) => [id, TEACHERS[id].description]))}\n`,
+    );
+    return 0;
+  },
+};
+
+const METHODS_USAGE = `Usage: kdet methods
+
+Lists the distillation methods (ready-made terms for a student/teacher pair, kdet demo --methods) and
+every loss type of distill[].loss.type with its paper.
+
+Options:
+${optionsHelp(OPTIONS)}`;
+
+/** `kdet methods`. */
+export const methodsCommand: Command = {
+  summary: "list the distillation methods and loss types (distill[].loss.type)",
+  usage: METHODS_USAGE,
+  async run(argv, io) {
+    const { values: o } = parseOptions(argv, OPTIONS, METHODS_USAGE);
+    if (o.help) return (io.stdout(`${METHODS_USAGE}\n`), 0);
+    const { LOSSES, LOSS_IDS } = await import("@kdet/losses");
+    io.stdout(
+      `Methods (kdet demo --methods ID):\n${idTable(DEMO_METHOD_NAMES.map((id) => [id, DEMO_METHODS[id].description]))}\n\n` +
+        `Loss types (distill: [{loss: {type: ID, ...}, student: TAP, teacher: TAP}]):\n${idTable(LOSS_IDS.map((id) => [id, LOSSES[id].paper]))}\n`,
+    );
+    return 0;
+  },
+};
