@@ -1,0 +1,144 @@
+import type { Detector } from "../detector";
+import { createDetector, DETECTORS, type DetectorId } from "../registry";
+import { mmdetRetina } from "./mmdet-retina";
+import { PyObject } from "./pickle";
+import { extractStateDict } from "./state-dict";
+import { readTorchCheckpoint, type TorchCheckpoint } from "./torch-checkpoint";
+import { ultralyticsYolov8 } from "./ultralytics-yolov8";
+import { type ImportFormat, type ImportReport, importStateDict, type WeightMapping } from "./weight-mapping";
+import { CheckpointFormatError } from "./zip-archive";
+
+/** The name mappings per checkpoint format (typed const table). */
+export const IMPORT_MAPPINGS: Readonly<Record<ImportFormat, readonly WeightMapping[]>> = {
+  ultralytics: [ultralyticsYolov8],
+  mmdet: [mmdetRetina],
+};
+
+/** Checkpoint formats `importCheckpoint` reads. */
+export const IMPORT_FORMATS = Object.keys(IMPORT_MAPPINGS) as ImportFormat[];
+
+/** kdet registry ids a format can be imported into. */
+export function importableModels(from: ImportFormat): DetectorId[] {
+  const families = new Set(IMPORT_MAPPINGS[from].map((m) => m.family));
+  return (Object.keys(DETECTORS) as DetectorId[]).filter((id) => families.has(DETECTORS[id].family));
+}
+
+/** The mapping of `from` for detectors of `family`, or an error listing what is supported. */
+export function mappingFor(from: ImportFormat, family: string): WeightMapping {
+  const list = IMPORT_MAPPINGS[from];
+  if (!list)
+    throw new Error(`import: unknown checkpoint format "${from}"; allowed: ${IMPORT_FORMATS.join(", ")}`);
+  const m = list.find((x) => x.family === family);
+  if (!m)
+    throw new Error(
+      `import: ${from} checkpoints can be imported into ${importableModels(from).join(", ")}, not a ${family} model`,
+    );
+  return m;
+}
+
+/** The outcome of an import: the filled detector and what happened to every tensor. */
+export interface ImportResult {
+  detector: Detector;
+  report: ImportReport;
+  /** Where the weights were found in the checkpoint (`state_dict`, `model (…DetectionModel)`, …). */
+  source: string;
+  /** Class count of the checkpoint's head. */
+  checkpointClasses: number;
+  /** Class names recorded in the checkpoint (ultralytics `model.names`, mmdet `meta.dataset_meta.classes`). */
+  classNames: string[] | undefined;
+  /** Human-readable notes (re-initialised class layers, …). */
+  warnings: string[];
+}
+
+/** Options of {@link importCheckpoint}. */
+export interface ImportOptions {
+  from: ImportFormat;
+  /** kdet registry id to build (its family must match the checkpoint's). */
+  model: DetectorId;
+  /** Classes of the kdet model (default: the checkpoint's); a different count re-initialises the class layers. */
+  numClasses?: number;
+  /** Seed of the initialisation of re-initialised layers. */
+  seed?: number;
+}
+
+function stringList(v: unknown): string[] | undefined {
+  if (Array.isArray(v) && v.length && v.every((x) => typeof x === "string")) return v as string[];
+  if (v instanceof Map && v.size) {
+    const out: string[] = [];
+    for (let i = 0; i < v.size; i++) {
+      const s = v.get(i);
+      if (typeof s !== "string") return undefined;
+      out.push(s);
+    }
+    return out;
+  }
+  return undefined;
+}
+
+/** Class names stored in an ultralytics (`model.names`) or mmdetection (`meta.dataset_meta.classes`, `meta.CLASSES`) checkpoint. */
+export function checkpointClassNames(root: unknown): string[] | undefined {
+  if (!(root instanceof Map)) return undefined;
+  const model = root.get("ema") instanceof PyObject ? root.get("ema") : root.get("model");
+  if (model instanceof PyObject) return stringList(model.attrs.get("names"));
+  const meta = root.get("meta");
+  if (!(meta instanceof Map)) return undefined;
+  const ds = meta.get("dataset_meta");
+  return stringList(ds instanceof Map ? ds.get("classes") : undefined) ?? stringList(meta.get("CLASSES"));
+}
+
+/**
+ * Fills an already built `detector` from a read checkpoint through `mapping` (for models outside the
+ * registry, e.g. reduced widths). Class-count differences re-initialise the class layers (see
+ * {@link importStateDict}).
+ */
+export function importIntoDetector(
+  detector: Detector,
+  ckpt: TorchCheckpoint,
+  mapping: WeightMapping,
+): Omit<ImportResult, "detector"> {
+  const sd = extractStateDict(ckpt);
+  const cfg = mapping.config(sd.tensors, ckpt.file);
+  const classesChanged = cfg.numClasses !== detector.numClasses;
+  const report = importStateDict(detector, sd.tensors, mapping, { file: ckpt.file, classesChanged });
+  const warnings = report.reinitialized.length
+    ? [
+        `the checkpoint predicts ${cfg.numClasses} classes, the model ${detector.numClasses}: ${report.reinitialized.length} class layer(s) keep a fresh initialisation (${report.reinitialized.map((r) => r.kdet).join(", ")}); fine-tune before use`,
+      ]
+    : [];
+  return {
+    report,
+    source: sd.source,
+    checkpointClasses: cfg.numClasses,
+    classNames: checkpointClassNames(ckpt.root),
+    warnings,
+  };
+}
+
+/**
+ * Reads a PyTorch checkpoint (`torch.save` zip) of `opts.from` (ultralytics YOLOv8, mmdetection RetinaNet)
+ * and returns the kdet registry model `opts.model` with its weights: class count and DFL bins from the
+ * checkpoint unless `numClasses` overrides it. Errors name the file and the offending tensor or record.
+ */
+export async function importCheckpoint(file: string, opts: ImportOptions): Promise<ImportResult> {
+  const entry = DETECTORS[opts.model];
+  if (!entry)
+    throw new Error(
+      `import: unknown model "${opts.model}"; allowed: ${importableModels(opts.from).join(", ")}`,
+    );
+  const mapping = mappingFor(opts.from, entry.family);
+  const ckpt = await readTorchCheckpoint(file);
+  const cfg = mapping.config(extractStateDict(ckpt).tensors, file);
+  if (opts.numClasses !== undefined && (!Number.isInteger(opts.numClasses) || opts.numClasses < 1))
+    throw new CheckpointFormatError(file, `numClasses must be a positive integer, got ${opts.numClasses}`);
+  const detector = createDetector(opts.model, {
+    numClasses: opts.numClasses ?? cfg.numClasses,
+    seed: opts.seed ?? 0,
+    ...(cfg.regMax !== undefined ? { regMax: cfg.regMax } : {}),
+  } as never);
+  try {
+    return { detector, ...importIntoDetector(detector, ckpt, mapping) };
+  } catch (e) {
+    detector.dispose();
+    throw e;
+  }
+}

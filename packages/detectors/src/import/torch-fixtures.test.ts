@@ -1,0 +1,124 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { Rng } from "@kdet/core";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ResNet } from "../backbones/resnet";
+import { Detector } from "../detector";
+import { RetinaHead } from "../heads/retina-head";
+import { Fpn } from "../necks/fpn";
+import { createDetector } from "../registry";
+import { useTestBackend } from "../testing/backend";
+import { importIntoDetector } from "./import-checkpoint";
+import { mmdetRetina } from "./mmdet-retina";
+import { parseTorchCheckpoint } from "./torch-checkpoint";
+import { ultralyticsYolov8 } from "./ultralytics-yolov8";
+
+/** The committed fixtures written by fixtures/torch/make_fixtures.py (PyTorch 1.13). */
+export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../fixtures/torch");
+
+/** A gzipped checkpoint fixture, read as kdet reads a `.pt` file. */
+export function fixtureCheckpoint(name: string) {
+  return parseTorchCheckpoint(new Uint8Array(gunzipSync(readFileSync(path.join(FIXTURES, name)))), name);
+}
+
+/** PyTorch's tensors of a fixture (`<stem>-io.json` + `.bin`), NCHW. */
+function fixtureTensors(stem: string): Map<string, { shape: number[]; data: Float32Array }> {
+  const meta = JSON.parse(readFileSync(path.join(FIXTURES, `${stem}-io.json`), "utf8")) as {
+    tensors: Array<{ name: string; shape: number[]; offset: number }>;
+  };
+  const bin = readFileSync(path.join(FIXTURES, `${stem}-io.bin`));
+  const all = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
+  return new Map(
+    meta.tensors.map((t) => {
+      const n = t.shape.reduce((a, b) => a * b, 1);
+      return [t.name, { shape: t.shape, data: all.subarray(t.offset / 4, t.offset / 4 + n) }];
+    }),
+  );
+}
+
+/** NCHW reference → NHWC tensor (kdet layout). */
+function nhwc(t: { shape: number[]; data: Float32Array }): tf.Tensor4D {
+  return tf.tidy(() =>
+    tf.transpose(tf.tensor4d(t.data, t.shape as [number, number, number, number]), [0, 2, 3, 1]),
+  );
+}
+
+/** max |kdet − torch| / max |torch| over one map. */
+function relError(actual: tf.Tensor, ref: tf.Tensor): number {
+  expect(actual.shape).toEqual(ref.shape);
+  const a = actual.dataSync();
+  const r = ref.dataSync();
+  let d = 0;
+  let m = 0;
+  for (let i = 0; i < r.length; i++) {
+    d = Math.max(d, Math.abs((a[i] as number) - (r[i] as number)));
+    m = Math.max(m, Math.abs(r[i] as number));
+  }
+  expect(m).toBeGreaterThan(0.1); // a map of zeros would prove nothing
+  return d / m;
+}
+
+beforeAll(useTestBackend);
+
+describe("import of PyTorch checkpoints: kdet outputs vs PyTorch's", () => {
+  it("ultralytics YOLOv8-n (float16 DetectionModel pickle) → yolov8-n: raw box/cls maps match, rel. error ≤ 1e-4", () => {
+    const ckpt = fixtureCheckpoint("yolov8n-ultralytics.pt.gz");
+    const det = createDetector("yolov8-n", { numClasses: 80, seed: 3 }).train(false);
+    const before = tf.memory().numTensors;
+    const res = importIntoDetector(det, ckpt, ultralyticsYolov8);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(res.source).toBe("model (ultralytics.nn.tasks.DetectionModel)");
+    expect(res.checkpointClasses).toBe(80);
+    expect(res.classNames?.slice(0, 2)).toEqual(["class0", "class1"]);
+    expect(res.report.reinitialized).toEqual([]);
+    expect(res.report.loaded.length).toBe(297);
+    // 57 Conv/BN blocks × num_batches_tracked + the DFL conv
+    expect(res.report.ignored.filter((i) => i.torch.endsWith("num_batches_tracked")).length).toBe(57);
+    expect(res.report.ignored.map((i) => i.torch)).toContain("model.22.dfl.conv.weight");
+    const io = fixtureTensors("yolov8n");
+    const errors: Record<string, number> = {};
+    tf.tidy(() => {
+      const raw = det.call(nhwc(io.get("input")!));
+      raw.box.forEach((box, l) => {
+        const ref = nhwc(io.get(`p${l + 3}`)!);
+        const [refBox, refCls] = tf.split(ref, [64, 80], 3);
+        errors[`box.p${l + 3}`] = relError(box, refBox!);
+        errors[`cls.p${l + 3}`] = relError(raw.cls[l]!, refCls!);
+      });
+    });
+    console.log("yolov8-n max rel. error vs PyTorch:", errors);
+    for (const e of Object.values(errors)) expect(e).toBeLessThanOrEqual(1e-4);
+    det.dispose();
+  });
+
+  it("mmdetection RetinaNet (ResNet-50, base width 8, FPN/head 32) → kdet ResNet/Fpn/RetinaHead: rel. error ≤ 1e-4", () => {
+    const ckpt = fixtureCheckpoint("retina-r50w8-mmdet.pt.gz");
+    const rng = new Rng(5);
+    const bb = new ResNet(50, rng, 8);
+    const neck = new Fpn(bb.levels, 32, 2, rng, { extraFrom: "input" });
+    const det = new Detector(bb, neck, new RetinaHead(neck.levels, 80, rng, { featChannels: 32 })).train(
+      false,
+    );
+    const res = importIntoDetector(det, ckpt, mmdetRetina);
+    expect(res.source).toBe("state_dict");
+    expect(res.checkpointClasses).toBe(80);
+    expect(res.classNames?.[79]).toBe("class79");
+    // 53 BatchNorms in a ResNet-50
+    expect(res.report.ignored.length).toBe(53);
+    const io = fixtureTensors("retina-r50w8");
+    const errors: Record<string, number> = {};
+    tf.tidy(() => {
+      const raw = det.call(nhwc(io.get("input")!));
+      for (let l = 0; l < 5; l++) {
+        errors[`cls.p${l + 3}`] = relError(raw.cls[l]!, nhwc(io.get(`cls.p${l + 3}`)!));
+        errors[`reg.p${l + 3}`] = relError(raw.box[l]!, nhwc(io.get(`reg.p${l + 3}`)!));
+      }
+    });
+    console.log("retina-r50 (w8) max rel. error vs PyTorch:", errors);
+    for (const e of Object.values(errors)) expect(e).toBeLessThanOrEqual(1e-4);
+    det.dispose();
+  });
+});
