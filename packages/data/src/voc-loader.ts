@@ -8,6 +8,10 @@
  * <root>/ImageSets/Main/<split>.txt  one image id per line
  * <root>/JPEGImages/<id>.jpg         (else the xml's <filename> inside JPEGImages)
  * ```
+ * Other exports load without renaming: `annotationDir` / `imageDir` name the two folders (relative to the root;
+ * the same folder for xml beside the images, e.g. both `images`), `splitFile` reads the split from any list file
+ * (one id or file name per line; folders and extensions are dropped), and without `split` or `splitFile` every
+ * xml of the annotation folder is loaded.
  * - Coordinates are VOC's 1-based inclusive pixel indices: x1 = xmin − 1, y1 = ymin − 1, x2 = xmax, y2 = ymax
  *   (so `xmin=1, xmax=W` covers the whole image, as in detectron2's VOC reader). `oneBased: false` reads them
  *   as plain xyxy instead.
@@ -60,8 +64,14 @@ export const VOC_CLASSES = [
 /** Options of `loadVoc`. */
 export const VocOptionsSchema = z.object({
   root: z.string().min(1),
-  /** `ImageSets/Main/<split>.txt`; omit to load every xml in `Annotations`. */
+  /** `ImageSets/Main/<split>.txt`; omit (and omit `splitFile`) to load every xml of the annotation folder. */
   split: z.string().min(1).optional(),
+  /** A split list file relative to the root (instead of `split`): one image id or file name per line. */
+  splitFile: z.string().min(1).optional(),
+  /** Folder of the xml files relative to the root (default `Annotations`). */
+  annotationDir: z.string().min(1).default("Annotations"),
+  /** Folder of the images relative to the root (default `JPEGImages`; the annotation folder for xml beside images). */
+  imageDir: z.string().min(1).default("JPEGImages"),
   classes: z
     .union([z.literal("auto"), z.literal("voc20"), z.array(z.string().min(1)).min(1)])
     .default("auto"),
@@ -138,24 +148,39 @@ export function parseVocXml(text: string): { ok: true; xml: VocXml } | { ok: fal
 export async function loadVoc(options: VocOptions): Promise<Dataset> {
   const o = parseWith(VocOptionsSchema, options, OP);
   const root = path.resolve(o.root);
-  const annDir = path.join(root, "Annotations");
-  const imgDir = path.join(root, "JPEGImages");
+  const annDir = path.resolve(root, o.annotationDir);
+  const imgDir = path.resolve(root, o.imageDir);
   const log = new ProblemLog(OP, o.strict);
   if (!(await isDir(annDir)))
     throw new DataError(
-      { op: OP, file: annDir },
-      "Annotations folder not found (expected <root>/Annotations/*.xml)",
+      { op: OP, file: annDir, field: "annotationDir", value: o.annotationDir },
+      `${o.annotationDir} folder not found (expected <root>/${o.annotationDir}/*.xml; set annotationDir to the folder of the xml files)`,
+    );
+  if (o.split && o.splitFile)
+    throw new DataError(
+      { op: OP, field: "splitFile", value: o.splitFile },
+      `both split (${o.split}) and splitFile given; allowed: one of them`,
     );
 
   let ids: string[];
   let listFile: string;
-  if (o.split) {
-    listFile = path.join(root, "ImageSets", "Main", `${o.split}.txt`);
+  if (o.split || o.splitFile) {
+    listFile = o.splitFile
+      ? path.resolve(root, o.splitFile)
+      : path.join(root, "ImageSets", "Main", `${o.split}.txt`);
     if (!(await isFile(listFile)))
-      throw new DataError({ op: OP, file: listFile, field: "split", value: o.split }, "split list not found");
+      throw new DataError(
+        {
+          op: OP,
+          file: listFile,
+          field: o.splitFile ? "splitFile" : "split",
+          value: o.splitFile ?? o.split,
+        },
+        "split list not found",
+      );
     ids = (await readText(listFile, OP))
       .split(/\r?\n/)
-      .map((l) => l.trim().split(/\s+/)[0] ?? "")
+      .map((l) => listEntryId(l.trim().split(/\s+/)[0] ?? ""))
       .filter(Boolean);
   } else {
     listFile = annDir;
@@ -268,7 +293,9 @@ export async function loadVoc(options: VocOptions): Promise<Dataset> {
   });
 
   return createDataset({
-    name: o.name ?? `${path.basename(root)}${o.split ? `-${o.split}` : ""}`,
+    name:
+      o.name ??
+      `${path.basename(root)}${o.split ? `-${o.split}` : o.splitFile ? `-${path.basename(o.splitFile).replace(/\.[^.]*$/, "")}` : ""}`,
     format: "voc",
     root,
     classNames,
@@ -276,6 +303,12 @@ export async function loadVoc(options: VocOptions): Promise<Dataset> {
     records: records.filter((r): r is SampleRecord => r !== null),
     report: log.report(),
   });
+}
+
+/** The image id of a split-list entry: an id, or a file name (`images/0001.jpg`) without folders and extension. */
+function listEntryId(entry: string): string {
+  const base = entry.replace(/^.*[\\/]/, "");
+  return /\.(xml|jpe?g|png|bmp|webp|tiff?)$/i.test(base) ? base.replace(/\.[^.]*$/, "") : entry;
 }
 
 async function resolveClasses(
