@@ -8,9 +8,14 @@ import { parseDocument, stringify } from "yaml";
 import { ExperimentSchema, type Experiment } from "./config-schema";
 import { formatIssues } from "./config-errors";
 import { CliError } from "./errors";
+import { checkSafeKeys } from "./safe-keys";
 import { applyOverrides, type SetOverride } from "./set-override";
 
-/** Parses YAML (a superset of JSON) text; syntax errors name the file, line and column. */
+/**
+ * Parses YAML (a superset of JSON) text; syntax errors name the file, line and column. Aliases are
+ * capped (an anchor "billion laughs" bomb is an error naming the file) and `__proto__`,
+ * `constructor`, `prototype` keys are refused.
+ */
 export function parseConfigText(text: string, file: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -18,7 +23,16 @@ export function parseConfigText(text: string, file: string): unknown {
     const at = e.linePos?.[0] ? `:${e.linePos[0].line}:${e.linePos[0].col}` : "";
     throw new CliError(`invalid config ${file}${at}: ${e.message.split("\n")[0]}`);
   }
-  return doc.toJS() ?? {};
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (e) {
+    throw new CliError(
+      `invalid config ${file}: ${(e as Error).message} (YAML aliases expand to too much data; write the values out)`,
+    );
+  }
+  checkSafeKeys(value, `invalid config ${file}`);
+  return value;
 }
 
 /** Reads and parses a config file (YAML or JSON). */

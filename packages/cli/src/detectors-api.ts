@@ -20,6 +20,8 @@ export {
   verifyGraphExport,
   relativeMaxDiff,
   postprocessImage,
+  writeFileAtomic,
+  NonFiniteError,
   type GraphExportResult,
   type DetectorId,
   type DetectorSpec,

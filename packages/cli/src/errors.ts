@@ -5,8 +5,8 @@
 export class CliError extends Error {
   constructor(
     message: string,
-    /** Process exit status: 1 bad input or failed run, 2 bad usage. */
-    readonly exitCode: 1 | 2 = 1,
+    /** Process exit status: 1 bad input or failed run, 2 bad usage, 130 interrupted (Ctrl-C). */
+    readonly exitCode: 1 | 2 | 130 = 1,
   ) {
     super(message);
     this.name = "CliError";

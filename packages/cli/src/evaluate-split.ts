@@ -5,10 +5,11 @@
  * gives the same numbers. `eval/metrics.json` keeps the 12 stats, the per-class table and the
  * per-class PR curves (IoU 0.5) for the report.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { toCocoGt, toCocoResults, type Dataset, type ImageDetections } from "@kdet/data";
 import { cocoEvaluate, loadGroundTruth, loadResults, prCurves, type CategoryRow } from "@kdet/eval";
+import { writeRunFile } from "./run-folder";
 
 /** A per-class precision/recall curve at IoU 0.5 (COCO's 101 interpolated points). */
 export interface ClassCurve {
@@ -46,8 +47,8 @@ export async function evaluateToFiles(
   await mkdir(dir, { recursive: true });
   const gtFile = path.join(dir, "gt.json");
   const resFile = path.join(dir, "results.json");
-  await writeFile(gtFile, JSON.stringify(toCocoGt(ds)));
-  await writeFile(resFile, JSON.stringify(toCocoResults(ds, detections)));
+  await writeRunFile(gtFile, JSON.stringify(toCocoGt(ds)));
+  await writeRunFile(resFile, JSON.stringify(toCocoResults(ds, detections)));
   const gt = loadGroundTruth(gtFile);
   const res = cocoEvaluate(gt, loadResults(resFile, gt));
   const curves = prCurves(res, { iouThr: 0.5 }).map((c): ClassCurve => {
@@ -73,6 +74,6 @@ export async function evaluateToFiles(
     perClass: res.perCategory(),
     curves,
   };
-  await writeFile(path.join(dir, "metrics.json"), JSON.stringify(out, null, 1));
+  await writeRunFile(path.join(dir, "metrics.json"), JSON.stringify(out, null, 1));
   return out;
 }

@@ -6,7 +6,6 @@
  * report.html. Every stage resumes from its folder when re-run.
  */
 import path from "node:path";
-import { writeFile } from "node:fs/promises";
 import type { Dataset } from "@kdet/data";
 import type { CliIo } from "./cli-io";
 import type { Experiment, ModelSection } from "./config-schema";
@@ -24,7 +23,7 @@ import { Progress } from "./progress";
 import { renderReport, resultsMarkdown, type ReportEntry, type ReportRow } from "./report-html";
 import { buildSamples } from "./report-samples";
 import { CliError } from "./errors";
-import { RUN_FILES } from "./run-folder";
+import { RUN_FILES, writeRunFile } from "./run-folder";
 import { runTrainStage } from "./train-stage";
 
 /** One evaluated model of a run. */
@@ -118,7 +117,7 @@ export async function runExperiment(
   exp: Experiment,
   dir: string,
   io: CliIo,
-  opts: { configText?: string; notes?: string[] } = {},
+  opts: { configText?: string; notes?: string[]; signal?: AbortSignal } = {},
 ): Promise<RunResult> {
   const t0 = performance.now();
   const splits = await loadSplits(exp.data);
@@ -161,6 +160,7 @@ export async function runExperiment(
           postprocess: post,
           meta,
           io,
+          signal: opts.signal,
         });
     }
     const student = await buildModel(exp.model, numClasses, "model");
@@ -202,6 +202,7 @@ export async function runExperiment(
       postprocess: post,
       meta,
       io,
+      signal: opts.signal,
     });
 
     const studentEval = await evaluateModel(
@@ -270,7 +271,7 @@ export async function runExperiment(
       samples,
       config: opts.configText,
     });
-    await writeFile(path.join(dir, RUN_FILES.report), html);
+    await writeRunFile(path.join(dir, RUN_FILES.report), html);
     return { dir, student: studentEval, teacher: teacherEval, table: resultsMarkdown(rows) };
   } finally {
     for (const c of closers) await c();

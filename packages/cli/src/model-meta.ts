@@ -3,10 +3,10 @@
  * images — class names and the dataset's category ids, the input size and the post-processing.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { CliError } from "./errors";
+import { writeRunFile } from "./run-folder";
 
 /** The metadata file's schema. */
 export const ModelMetaSchema = z
@@ -27,9 +27,12 @@ export type ModelMeta = z.output<typeof ModelMetaSchema>;
 /** File name of the metadata inside a model folder. */
 export const META_FILE = "kdet.json";
 
-/** Writes `dir/kdet.json`. */
+/** Writes `dir/kdet.json` (atomically). */
 export async function writeModelMeta(dir: string, meta: Omit<ModelMeta, "format">): Promise<void> {
-  await writeFile(path.join(dir, META_FILE), JSON.stringify({ format: "kdet-model-meta", ...meta }, null, 1));
+  await writeRunFile(
+    path.join(dir, META_FILE),
+    JSON.stringify({ format: "kdet-model-meta", ...meta }, null, 1),
+  );
 }
 
 /** Reads and validates `dir/kdet.json` (undefined when absent). */

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createRunFolder, openRunFolder, RUN_FILES } from "./run-folder";
+import { CliError } from "./errors";
+import { checkResumeConfig, createRunFolder, openRunFolder, RUN_FILES, writeRunManifest } from "./run-folder";
 
 describe("run folders", () => {
   it("never reuse a folder: taken names get -2, -3, … and concurrent runs get distinct folders", async () => {
@@ -27,5 +28,47 @@ describe("run folders", () => {
     writeFileSync(path.join(d, RUN_FILES.config), "x: 1\n");
     expect(openRunFolder(d)).toBe(d);
     expect(existsSync(path.join(parent, "escape"))).toBe(false);
+  });
+
+  it("an output dir that is a file, or under a file, is a clear error naming it", async () => {
+    const parent = mkdtempSync(path.join(os.tmpdir(), "kdet-runs-"));
+    const file = path.join(parent, "file");
+    writeFileSync(file, "x");
+    for (const [p, name] of [
+      [file, "exp"],
+      [path.join(file, "sub"), "exp"],
+      [parent, "file"],
+    ] as const) {
+      const e = await createRunFolder(p, name).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(CliError);
+      expect((e as Error).message).toMatch(/cannot create the run folder .*is a file, not a folder/);
+    }
+  });
+
+  it("a resume compares the config with run.json: changed fields named with old and new value", async () => {
+    const d = await createRunFolder(mkdtempSync(path.join(os.tmpdir(), "kdet-runs-")), "r");
+    const started = {
+      train: { epochs: 6, optimizer: { lr: 0.01 } },
+      data: { train: { seed: 1, numImages: 8 } },
+    };
+    await writeRunManifest(d, "train", started);
+    expect(readdirSync(d)).toEqual([RUN_FILES.run]);
+    expect(checkResumeConfig(d, structuredClone(started))).toEqual([]);
+    const edited = structuredClone(started);
+    edited.train.epochs = 8;
+    edited.data.train.numImages = 16;
+    expect(() => checkResumeConfig(d, edited)).toThrow(
+      /data\.train\.numImages: was 8, now 16\n {2}train\.epochs: was 6, now 8\n.*--allow-config-change/s,
+    );
+    expect(checkResumeConfig(d, edited, true)).toEqual([
+      "data.train.numImages: was 8, now 16",
+      "train.epochs: was 6, now 8",
+    ]);
+    // no run.json (a run from an older kdet): nothing to compare
+    expect(checkResumeConfig(path.join(d, "nope"), edited)).toEqual([]);
+    writeFileSync(path.join(d, RUN_FILES.run), '{"format": "kdet-run", "version": 1, "kind": "tr');
+    expect(() => checkResumeConfig(d, edited)).toThrow(/run\.json: the run manifest is not valid JSON/);
+    writeFileSync(path.join(d, RUN_FILES.run), '{"format": "kdet-run", "version": 1, "kind": "x"}');
+    expect(() => checkResumeConfig(d, edited)).toThrow(/run\.json: invalid run manifest: kind: /);
   });
 });

@@ -2,12 +2,17 @@
  * Run folders: `runs/<name>/` holds one run (resolved config, metrics.jsonl, checkpoints, weights,
  * evaluation files, report.html). A new run never reuses an existing folder: the name gets a
  * numeric suffix (`name-2`, `name-3`, …) chosen by an atomic `mkdir`, so two runs started at the
- * same moment get different folders. Only `--resume` reopens a folder.
+ * same moment get different folders. Only `--resume` reopens a folder. Every file of a run is written
+ * atomically (temporary file, fsync, rename, directory fsync); `run.json` records the resolved config
+ * the run started with, and a resume refuses a config edited since (naming each changed field).
  */
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { CliError } from "./errors";
+import { z } from "zod";
+import { configChanges } from "./config-diff";
+import { CliError, showValue } from "./errors";
+import { readJsonFile } from "./json-file";
 
 /** File names inside a run folder. */
 export const RUN_FILES = {
@@ -19,7 +24,29 @@ export const RUN_FILES = {
   evaluation: "eval",
   report: "report.html",
   done: "done.json",
+  run: "run.json",
 } as const;
+
+/**
+ * Writes one file of a run folder atomically and durably (the previous version survives a crash);
+ * `@kdet/detectors` is imported when first needed, so commands that never write runs stay fast.
+ */
+export async function writeRunFile(file: string, data: string | Uint8Array): Promise<void> {
+  const { writeFileAtomic } = await import("./detectors-api");
+  await writeFileAtomic(file, data);
+}
+
+/** Why a folder cannot be created under `dir`, for errors: a path component that is a file. */
+function folderError(dir: string, e: unknown): CliError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why =
+    code === "EEXIST" || code === "ENOTDIR"
+      ? "it or one of its parents is a file, not a folder; choose another output.dir or --name"
+      : code === "EACCES" || code === "EPERM"
+        ? "permission denied"
+        : (e as Error).message;
+  return new CliError(`cannot create the run folder ${dir}: ${why}`);
+}
 
 /**
  * Creates a new, empty run folder `<parent>/<name>` (or `<name>-2`, `<name>-3`, … when taken) and
@@ -32,15 +59,19 @@ export async function createRunFolder(parent: string, name: string): Promise<str
       `run name ${JSON.stringify(name)}: allowed: letters, digits, '.', '_' and '-' (a folder name)`,
       2,
     );
-  await mkdir(parent, { recursive: true });
+  try {
+    await mkdir(parent, { recursive: true });
+  } catch (e) {
+    throw folderError(parent, e);
+  }
   for (let i = 1; i < 10_000; i++) {
     const dir = path.join(parent, i === 1 ? name : `${name}-${i}`);
     try {
       mkdirSync(dir);
       return dir;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST")
-        throw new CliError(`cannot create run folder ${dir}: ${(e as Error).message}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST" || !statSync(dir).isDirectory()) throw folderError(dir, e);
     }
   }
   throw new CliError(`cannot create a run folder for ${name} in ${parent}: 9999 folders of that name exist`);
@@ -53,4 +84,52 @@ export function openRunFolder(dir: string): string {
   if (!existsSync(path.join(dir, RUN_FILES.config)))
     throw new CliError(`--resume ${dir}: not a kdet run folder (no ${RUN_FILES.config})`, 2);
   return dir;
+}
+
+/** `run.json`: how a run started (format 1). */
+export const RunManifestSchema = z
+  .object({
+    format: z.literal("kdet-run"),
+    version: z.literal(1),
+    kind: z.enum(["train", "distill"]),
+    startedAt: z.string(),
+    /** The resolved experiment (as in config.yaml) when the run started. */
+    config: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+/** A parsed run manifest. */
+export type RunManifest = z.output<typeof RunManifestSchema>;
+
+/** Writes `dir/run.json` for a new run: its kind and resolved config. */
+export async function writeRunManifest(
+  dir: string,
+  kind: RunManifest["kind"],
+  config: unknown,
+): Promise<void> {
+  const m: RunManifest = {
+    format: "kdet-run",
+    version: 1,
+    kind,
+    startedAt: new Date().toISOString(),
+    config: JSON.parse(JSON.stringify(config)),
+  };
+  await writeRunFile(path.join(dir, RUN_FILES.run), `${JSON.stringify(m, null, 1)}\n`);
+}
+
+/**
+ * Compares the resolved config of a run being resumed with the one it started with (`run.json`):
+ * a changed field is an error naming it with the old and new value, unless `allowChanges` (then the
+ * changes are returned as notes). Runs from before `run.json` existed are not checked.
+ */
+export function checkResumeConfig(dir: string, config: unknown, allowChanges = false): string[] {
+  const file = path.join(dir, RUN_FILES.run);
+  if (!existsSync(file)) return [];
+  const started = readJsonFile(file, RunManifestSchema, "run manifest");
+  const changes = configChanges(started.config, JSON.parse(JSON.stringify(config)));
+  const lines = changes.map((c) => `${c.path}: was ${showValue(c.before)}, now ${showValue(c.after)}`);
+  if (lines.length && !allowChanges)
+    throw new CliError(
+      `--resume ${dir}: ${path.join(dir, RUN_FILES.config)} differs from the config the run started with (${RUN_FILES.run}):\n${lines.map((l) => `  ${l}`).join("\n")}\nA resumed run equals an uninterrupted one only with the same config: restore these values, start a new run, or pass --allow-config-change to continue anyway.`,
+    );
+  return lines;
 }

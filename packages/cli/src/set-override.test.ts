@@ -70,4 +70,27 @@ describe("--set overrides", () => {
       /distill is a list of 0; allowed: an index 0\.\.0/,
     );
   });
+
+  it("refuses __proto__, constructor and prototype as key segments and inside values (no prototype pollution)", () => {
+    for (const arg of [
+      "__proto__.isAdmin=true",
+      "constructor.prototype.isAdmin=true",
+      "train.__proto__.isAdmin=true",
+      "distill[0].prototype=1",
+      "train={__proto__: {isAdmin: true}}",
+      "data.train={constructor: 1}",
+    ])
+      expect(() => parseSetArg(arg), arg).toThrow(/is not allowed/);
+    // a library caller building overrides by hand is refused too
+    for (const path of [
+      ["__proto__", "isAdmin"],
+      ["constructor", "prototype", "isAdmin"],
+    ])
+      expect(() => applyOverrides({}, [{ path, value: true, raw: path.join(".") }])).toThrow(CliError);
+    expect(() =>
+      applyOverrides({}, [{ path: ["a"], value: JSON.parse('{"__proto__": {"isAdmin": true}}'), raw: "a" }]),
+    ).toThrow(/"a\.__proto__" is not allowed|"__proto__" is not allowed/);
+    expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty("isAdmin");
+  });
 });

@@ -6,6 +6,7 @@
  */
 import { parse as parseYaml } from "yaml";
 import { CliError, showValue } from "./errors";
+import { checkSafeKeys, UNSAFE_KEYS } from "./safe-keys";
 
 /** One parsed override. */
 export interface SetOverride {
@@ -31,6 +32,7 @@ export function parseSetArg(arg: string): SetOverride {
       );
     path.push(/^\d+$/.test(part) ? Number(part) : part);
   }
+  checkPath(path, arg);
   let value: unknown;
   try {
     value = text.trim() === "" ? "" : parseYaml(text);
@@ -40,7 +42,17 @@ export function parseSetArg(arg: string): SetOverride {
       2,
     );
   }
+  checkSafeKeys(value, `--set ${showValue(arg)}`);
   return { path, value, raw: arg };
+}
+
+function checkPath(path: ReadonlyArray<string | number>, raw: string): void {
+  const bad = path.find((k) => typeof k === "string" && UNSAFE_KEYS.has(k));
+  if (bad !== undefined)
+    throw new CliError(
+      `--set ${showValue(raw)}: key segment "${bad}" is not allowed (${[...UNSAFE_KEYS].join(", ")} are refused)`,
+      2,
+    );
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -48,11 +60,14 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 
 /**
  * Returns a copy of `config` with every override applied (intermediate objects are created;
- * `null` deletes). Setting inside a value that is not an object or list throws, naming the key.
+ * `null` deletes). Setting inside a value that is not an object or list throws, naming the key;
+ * `__proto__`, `constructor` and `prototype` are refused as path segments and as keys of values.
  */
 export function applyOverrides(config: unknown, overrides: readonly SetOverride[]): Record<string, unknown> {
   const root: Record<string, unknown> = isObject(config) ? structuredClone(config) : {};
   for (const o of overrides) {
+    checkPath(o.path, o.raw);
+    checkSafeKeys(o.value, `--set ${showValue(o.raw)}`);
     let cur: Record<string, unknown> | unknown[] = root;
     for (let i = 0; i < o.path.length; i++) {
       const k = o.path[i]!;

@@ -4,14 +4,17 @@
  * when enabled) go to `weights/` and `done.json` marks the stage complete. Re-running a stage
  * resumes it: a complete stage just loads its weights, an interrupted one continues from
  * `last.ckpt` (the detectors' resume is bit-exact). Progress: one bar per epoch with loss parts,
- * throughput and the validation mAP.
+ * throughput and the validation mAP. A stop request (Ctrl-C) checkpoints the current step and throws
+ * {@link TrainingInterrupted}; a NaN/Inf loss stops the stage with advice, keeping the last good
+ * checkpoint. `done.json` is written atomically and validated when read back.
  */
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { z } from "zod";
 import type { CliIo } from "./cli-io";
 import {
   loadWeights,
+  NonFiniteError,
   saveWeights,
   Trainer,
   trainerConfigSchema,
@@ -21,24 +24,30 @@ import {
   type TrainData,
   type TrainerConfigInput,
   type TrainLog,
-  type ValidationData,
+  type Validator,
 } from "./detectors-api";
 
 import { CliError } from "./errors";
+import { TrainingInterrupted } from "./interrupt";
+import { readJsonFile } from "./json-file";
 import { writeModelMeta, type ModelMeta } from "./model-meta";
 import { fmtNum, Progress } from "./progress";
-import { RUN_FILES } from "./run-folder";
+import { RUN_FILES, writeRunFile } from "./run-folder";
 
+/** The schema of `done.json`. */
+export const StageDoneSchema = z
+  .object({
+    steps: z.number().int().min(0),
+    seconds: z.number().min(0),
+    /** Seconds per optimizer step (median of the logged steps; null when no step was logged). */
+    stepSeconds: z.number().min(0).nullable(),
+    finishedAt: z.iso.datetime(),
+    /** True when this call only loaded the weights of a stage finished earlier (e.g. a cached teacher). */
+    loaded: z.boolean().optional(),
+  })
+  .strict();
 /** What `done.json` records. */
-export interface StageDone {
-  steps: number;
-  seconds: number;
-  /** Seconds per optimizer step (median of the logged steps). */
-  stepSeconds: number;
-  finishedAt: string;
-  /** True when this call only loaded the weights of a stage finished earlier (e.g. a cached teacher). */
-  loaded?: boolean;
-}
+export type StageDone = z.output<typeof StageDoneSchema>;
 
 /** Everything a stage needs. */
 export interface StageOptions {
@@ -49,12 +58,14 @@ export interface StageOptions {
   config: TrainerConfigInput;
   data: TrainData;
   batchSize: number;
-  val?: ValidationData;
+  val?: Validator;
   distill?: DistillSetup;
   postprocess?: PostprocessOptions;
   io: CliIo;
   /** Written as `weights/kdet.json` (class names, input size, post-processing). */
   meta?: Omit<ModelMeta, "format">;
+  /** Stop request: the stage checkpoints its current step and throws TrainingInterrupted. */
+  signal?: AbortSignal;
 }
 
 /** Whether the stage in `dir` finished (its weights are written). */
@@ -72,7 +83,7 @@ export async function runTrainStage(o: StageOptions): Promise<StageDone> {
     await loadWeights(o.model, weightsDir);
     o.model.train(false);
     o.io.stderr(`${o.label}: already trained, weights loaded from ${weightsDir}\n`);
-    return { ...(JSON.parse(await readFile(doneFile, "utf8")) as StageDone), loaded: true };
+    return { ...readJsonFile(doneFile, StageDoneSchema, "stage record"), loaded: true };
   }
   const cfg = trainerConfigSchema.parse(o.config);
   const epochs = cfg.epochs;
@@ -113,6 +124,7 @@ export async function runTrainStage(o: StageOptions): Promise<StageDone> {
     distill: o.distill,
     postprocess: o.postprocess,
     onLog,
+    signal: o.signal,
   });
   try {
     const t0 = performance.now();
@@ -126,8 +138,18 @@ export async function runTrainStage(o: StageOptions): Promise<StageDone> {
       }
       o.io.stderr(`${o.label}: resuming at step ${trainer.step} of ${trainer.totalSteps}\n`);
     }
-    await trainer.fit();
+    try {
+      await trainer.fit();
+    } catch (e) {
+      if (e instanceof NonFiniteError) throw new CliError(`${o.label}: ${e.message}`);
+      throw e;
+    }
     bar?.finish();
+    if (trainer.interrupted)
+      throw new TrainingInterrupted(
+        `${o.label}: interrupted at step ${trainer.step} of ${trainer.totalSteps}; checkpoint saved to ${path.join(o.dir, RUN_FILES.last)}`,
+        o.dir,
+      );
     await saveWeights(trainer.evalModel, weightsDir);
     if (o.meta) await writeModelMeta(weightsDir, o.meta);
     if (trainer.evalModel !== o.model) await loadWeights(o.model, weightsDir);
@@ -136,10 +158,10 @@ export async function runTrainStage(o: StageOptions): Promise<StageDone> {
     const done: StageDone = {
       steps: trainer.step,
       seconds: (performance.now() - t0) / 1000,
-      stepSeconds: (sorted[Math.floor(sorted.length / 2)] ?? NaN) / 1000,
+      stepSeconds: sorted.length ? sorted[Math.floor(sorted.length / 2)]! / 1000 : null,
       finishedAt: new Date().toISOString(),
     };
-    await writeFile(doneFile, JSON.stringify(done, null, 1));
+    await writeRunFile(doneFile, `${JSON.stringify(done, null, 1)}\n`);
     return done;
   } finally {
     trainer.dispose();
