@@ -12,6 +12,9 @@ export interface TorchCheckpoint {
   version: string | undefined;
 }
 
+/** Largest tensor (elements) a checkpoint may describe (stride-0 views can exceed their storage). */
+export const MAX_TENSOR_ELEMENTS = 2 ** 28;
+
 function isInt(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v) && v >= 0;
 }
@@ -32,6 +35,7 @@ function rebuildTensor(args: readonly unknown[], fail: (m: string) => never): To
   if (shape.length !== strides.length) fail(`size [${shape}] and stride [${strides}] differ in rank`);
   const s = storage as TorchStorage;
   const n = shape.reduce((a, b) => a * b, 1);
+  if (n > MAX_TENSOR_ELEMENTS) fail(`size [${shape}] has more than ${MAX_TENSOR_ELEMENTS} elements`);
   const last =
     n === 0 ? 0 : shape.reduce((a, d, i) => a + (d - 1) * (strides[i] as number), offset as number);
   if (n > 0 && last >= s.numel)

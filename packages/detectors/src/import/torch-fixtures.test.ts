@@ -1,9 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "@kdet/core";
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ResNet } from "../backbones/resnet";
 import { Detector } from "../detector";
@@ -13,31 +9,8 @@ import { createDetector } from "../registry";
 import { useTestBackend } from "../testing/backend";
 import { importIntoDetector } from "./import-checkpoint";
 import { mmdetRetina } from "./mmdet-retina";
-import { parseTorchCheckpoint } from "./torch-checkpoint";
+import { fixtureCheckpoint, fixtureTensors } from "./test-fixtures";
 import { ultralyticsYolov8 } from "./ultralytics-yolov8";
-
-/** The committed fixtures written by fixtures/torch/make_fixtures.py (PyTorch 1.13). */
-export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../fixtures/torch");
-
-/** A gzipped checkpoint fixture, read as kdet reads a `.pt` file. */
-export function fixtureCheckpoint(name: string) {
-  return parseTorchCheckpoint(new Uint8Array(gunzipSync(readFileSync(path.join(FIXTURES, name)))), name);
-}
-
-/** PyTorch's tensors of a fixture (`<stem>-io.json` + `.bin`), NCHW. */
-function fixtureTensors(stem: string): Map<string, { shape: number[]; data: Float32Array }> {
-  const meta = JSON.parse(readFileSync(path.join(FIXTURES, `${stem}-io.json`), "utf8")) as {
-    tensors: Array<{ name: string; shape: number[]; offset: number }>;
-  };
-  const bin = readFileSync(path.join(FIXTURES, `${stem}-io.bin`));
-  const all = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
-  return new Map(
-    meta.tensors.map((t) => {
-      const n = t.shape.reduce((a, b) => a * b, 1);
-      return [t.name, { shape: t.shape, data: all.subarray(t.offset / 4, t.offset / 4 + n) }];
-    }),
-  );
-}
 
 /** NCHW reference → NHWC tensor (kdet layout). */
 function nhwc(t: { shape: number[]; data: Float32Array }): tf.Tensor4D {
