@@ -5,6 +5,7 @@ import { DEFAULT_IOU_THRS } from "./coco-params";
 import { cocoEvaluate } from "./coco-eval";
 import { confusionSummary } from "./confusion";
 import { EvalInputError } from "./errors";
+import { DEFAULT_MAX_INPUT_BYTES } from "./json";
 import { loadGroundTruth, loadResults } from "./load";
 import type { NumpySum } from "./numpy-float";
 import { STATS_NAMES } from "./summarize";
@@ -33,16 +34,23 @@ Options:
   --voc12                also PASCAL VOC2010+ all-point AP per class and mAP, at --iou
   --iou T                IoU threshold of VOC AP and of the per-class extras (default 0.5);
                          the COCO summary always uses 0.50:0.95
-  --max-dets A,B,C       pycocotools maxDets (default 1,10,100)
+  --max-dets A,B,C       pycocotools maxDets: three increasing positive integers (default 1,10,100);
+                         the AP@[.50:.95] line always uses 100, as in pycocotools (-1 without it)
   --no-cats              pool all categories (pycocotools useCats = 0)
   --confusion            false positives by kind (duplicate, localisation, wrong class, background)
   --legacy-numpy         reproduce numpy < 2.3 summation (stats may differ by 1 ulp with > 8 categories)
   --allow-unknown-cats   ignore results whose category_id is not in GT (as pycocotools silently does)
                          instead of failing
+  --max-input-mb N       refuse input files (or gzip contents) larger than N MiB (default 512)
   -h, --help             this help
   --version              print the version
 
-Exit status: 0 on success, 1 on bad input (the message names the file, the entry and the field), 2 on bad usage.
+Exit status:
+  0   success (warnings, if any, on stderr or in the JSON "warnings")
+  1   bad input: unreadable, not a regular file, over the size limit, malformed, or invalid (the message
+      names the file, the entry and the field)
+  2   bad usage (unknown option, bad option value, not two files)
+  70  internal error (a bug: please report it; KDET_DEBUG=1 prints the stack trace)
 `;
 
 const ARGS = {
@@ -52,6 +60,7 @@ const ARGS = {
   voc12: { type: "boolean" },
   iou: { type: "string" },
   "max-dets": { type: "string" },
+  "max-input-mb": { type: "string" },
   "no-cats": { type: "boolean" },
   confusion: { type: "boolean" },
   "legacy-numpy": { type: "boolean" },
@@ -82,11 +91,25 @@ const CliOptionsSchema = z
       ),
     "max-dets": z
       .string()
-      .regex(/^\s*\d+\s*(,\s*\d+\s*)*$/, {
-        error: "--max-dets expects positive integers separated by commas, e.g. 1,10,100",
+      .regex(/^\s*\d{1,9}\s*,\s*\d{1,9}\s*,\s*\d{1,9}\s*$/, {
+        error: (iss) =>
+          `--max-dets expects exactly three positive integers separated by commas, e.g. 1,10,100 (pycocotools' summary reads maxDets[0], [1] and [2]); got ${JSON.stringify(iss.input)}`,
       })
       .transform((s) => s.split(",").map(Number))
-      .refine((a) => a.every((m) => m >= 1), { error: "--max-dets values must be >= 1" })
+      .refine((a) => a[0]! >= 1 && a[0]! < a[1]! && a[1]! < a[2]!, {
+        error: (iss) =>
+          `--max-dets values must be positive and increasing (AR1 < AR10 < AR100 columns), got ${(iss.input as number[]).join(",")}`,
+      })
+      .optional(),
+    "max-input-mb": z
+      .string()
+      .transform((s) => (/^\s*\d+(\.\d+)?\s*$/.test(s) ? Number(s) : NaN))
+      .pipe(
+        z
+          .number({ error: "--max-input-mb expects a size in MiB, e.g. 512" })
+          .gt(0, { error: "--max-input-mb expects a size in MiB > 0" })
+          .max(2 ** 22, { error: "--max-input-mb must be at most 4194304 (4 TiB)" }),
+      )
       .optional(),
     "no-cats": z.boolean().default(false),
     confusion: z.boolean().default(false),
@@ -139,8 +162,13 @@ export function main(argv: readonly string[], io: CliIo): number {
   try {
     const [gtPath, dtPath] = opts.positionals as [string, string];
     const numpySum: NumpySum = opts["legacy-numpy"] ? "numpy<2.3" : "numpy>=2.3";
-    const gt = loadGroundTruth(gtPath);
-    const dt = loadResults(dtPath, gt, { unknownCategories: opts["allow-unknown-cats"] ? "drop" : "error" });
+    const mb = opts["max-input-mb"];
+    const maxInputBytes = mb === undefined ? DEFAULT_MAX_INPUT_BYTES : Math.max(1, Math.floor(mb * 2 ** 20));
+    const gt = loadGroundTruth(gtPath, { maxInputBytes });
+    const dt = loadResults(dtPath, gt, {
+      maxInputBytes,
+      unknownCategories: opts["allow-unknown-cats"] ? "drop" : "error",
+    });
     const res = cocoEvaluate(gt, dt, {
       useCats: !opts["no-cats"],
       numpySum,

@@ -105,7 +105,14 @@ export const CocoParamsSchema = z
     path: ["areaRngLbl"],
   });
 
-/** Applies the defaults and evaluate()'s normalisation. */
+/**
+ * Upper bound on T * R * K * A * M, the size of accumulate()'s precision and scores arrays (Float64, 8 bytes a
+ * cell): 2^25 cells = 256 MiB per array. LVIS (1203 categories) needs 14.6M; a ground truth with 200,000
+ * categories would need 2.4G cells (19 GB per array), which is refused with an error instead.
+ */
+export const MAX_PRECISION_CELLS = 2 ** 25;
+
+/** Applies the defaults and evaluate()'s normalisation; refuses parameter sets over MAX_PRECISION_CELLS. */
 export function resolveParams(gt: GroundTruth, params: CocoParams = {}): ResolvedParams {
   const r = CocoParamsSchema.safeParse(params);
   if (!r.success) {
@@ -117,7 +124,7 @@ export function resolveParams(gt: GroundTruth, params: CocoParams = {}): Resolve
   // Default catIds = sorted(cocoGt.getCatIds()), duplicates included; evaluate() applies np.unique only with useCats.
   const catIds = p.catIds ?? gt.categories.map((c) => c.id).sort((x, y) => x - y);
   const areaRng = p.areaRng ?? DEFAULT_AREA_RNG;
-  return {
+  const resolved: ResolvedParams = {
     imgIds: sortedUnique(p.imgIds ?? gt.images.map((im) => im.id)),
     catIds: useCats ? sortedUnique(catIds) : [...catIds],
     iouThrs: [...(p.iouThrs ?? DEFAULT_IOU_THRS)],
@@ -127,4 +134,19 @@ export function resolveParams(gt: GroundTruth, params: CocoParams = {}): Resolve
     areaRngLbl: [...(p.areaRngLbl ?? DEFAULT_AREA_RNG_LBL)],
     useCats,
   };
+  checkSize(resolved, gt.source);
+  return resolved;
+}
+
+function checkSize(p: ResolvedParams, source: string): void {
+  const K = p.useCats ? p.catIds.length : 1;
+  const dims = [p.iouThrs.length, p.recThrs.length, K, p.areaRng.length, p.maxDets.length];
+  const cells = dims.reduce((a, b) => a * b, 1);
+  if (cells <= MAX_PRECISION_CELLS) return;
+  throw new EvalInputError(
+    `${K} categories x ${dims[3]} area ranges x ${dims[4]} maxDets x ${dims[0]} IoU thresholds x ${dims[1]} recall thresholds = ${cells} precision cells (${((cells * 8) / 2 ** 30).toFixed(1)} GiB per array, as pycocotools would allocate); the limit is ${MAX_PRECISION_CELLS} cells (256 MiB): evaluate fewer categories (catIds) or pool them (useCats 0, --no-cats)`,
+    source,
+    p.useCats ? "categories" : "params",
+    "invalid evaluation of",
+  );
 }

@@ -1,4 +1,12 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import {
+  type Stats,
+  closeSync,
+  constants as fsConstants,
+  fstatSync,
+  openSync,
+  readSync,
+  statSync,
+} from "node:fs";
 import { constants as bufferConstants } from "node:buffer";
 import { gunzipSync } from "node:zlib";
 import { EvalInputError, INF_TOKEN, NAN_TOKEN, NEG_INF_TOKEN } from "./errors";
@@ -16,7 +24,8 @@ export const MAX_STRING_LENGTH: number = bufferConstants.MAX_STRING_LENGTH;
  */
 export const DEFAULT_MAX_INPUT_BYTES: number = Math.min(512 * 2 ** 20, MAX_STRING_LENGTH);
 
-const mib = (n: number) => `${(n / 2 ** 20).toFixed(n % 2 ** 20 === 0 ? 0 : 1)} MiB`;
+/** A size in MiB with one decimal at most ("512 MiB", "0.5 MiB"). */
+const mib = (n: number) => `${Number((n / 2 ** 20).toFixed(1))} MiB`;
 
 /**
  * Reads an input file into memory, gunzipped when it starts with the gzip magic bytes (so `.json.gz` and
@@ -27,8 +36,11 @@ const mib = (n: number) => `${(n / 2 ** 20).toFixed(n % 2 ** 20 === 0 ? 0 : 1)} 
 export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES): Buffer {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    // stat before open: opening a FIFO for reading would block until a writer appears
+    refuseSpecial(statSync(path), path);
+    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (e) {
+    if (e instanceof EvalInputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     const why =
       code === "ENOENT"
@@ -43,13 +55,7 @@ export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES):
   let buf: Buffer;
   try {
     const st = fstatSync(fd);
-    if (st.isDirectory()) throw new EvalInputError("cannot read: is a directory", path);
-    if (!st.isFile()) {
-      throw new EvalInputError(
-        "cannot read: not a regular file (a device, FIFO or socket); give a JSON file, or save the stream to a file first",
-        path,
-      );
-    }
+    refuseSpecial(st, path);
     if (st.size > maxBytes) {
       throw new EvalInputError(
         `the file is ${mib(st.size)}, over the input limit of ${mib(maxBytes)} (raise it with --max-input-mb / maxInputBytes)`,
@@ -72,7 +78,7 @@ export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES):
   }
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
-      buf = gunzipSync(buf, { maxOutputLength: Math.max(1, maxBytes) });
+      buf = gunzipSync(buf, { maxOutputLength: Math.max(1, maxBytes), chunkSize: 1 << 20 });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ERR_BUFFER_TOO_LARGE") {
@@ -85,6 +91,16 @@ export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES):
     }
   }
   return buf;
+}
+
+function refuseSpecial(st: Stats, path: string): void {
+  if (st.isDirectory()) throw new EvalInputError("cannot read: is a directory", path);
+  if (!st.isFile()) {
+    throw new EvalInputError(
+      "cannot read: not a regular file (a device, FIFO or socket); give a JSON file, or save the stream to a file first",
+      path,
+    );
+  }
 }
 
 /** Decodes UTF-8 bytes for `JSON.parse`, with a clear error past the string length limit. */

@@ -1,3 +1,4 @@
+import { EvalInputError } from "./errors";
 import type { Accumulated } from "./accumulate";
 import type { ResolvedParams } from "./coco-params";
 import { padLeft, padRight, pyFixed } from "./format";
@@ -27,11 +28,21 @@ export interface StatSpec {
   readonly maxDets: number;
 }
 
-/** The 12 statistics of `summarize()`; stat 0 hard-codes maxDets = 100 (it is -1 when 100 is not in maxDets). */
+/**
+ * The 12 statistics of `summarize()`; stat 0 hard-codes maxDets = 100 (it is -1 when 100 is not in maxDets).
+ * pycocotools indexes maxDets[0..2] (an IndexError with fewer than three): fewer than three is an error here too.
+ */
 export function statSpecs(params: ResolvedParams): StatSpec[] {
   const md = params.maxDets;
-  // pycocotools indexes maxDets[0..2] (an IndexError with fewer than 3); here a missing one gives NaN -> stat -1.
-  const m = (i: number): number => md[i] ?? NaN;
+  if (md.length < 3) {
+    throw new EvalInputError(
+      `summarize needs at least three maxDets (pycocotools reads maxDets[0], [1] and [2] for AR1 / AR10 / AR100), got [${md.join(", ")}]`,
+      "params",
+      "maxDets",
+      "invalid evaluation",
+    );
+  }
+  const m = (i: number): number => md[i]!;
   return [
     { ap: true, iouThr: null, areaRng: "all", maxDets: 100 },
     { ap: true, iouThr: 0.5, areaRng: "all", maxDets: m(2) },
@@ -121,7 +132,7 @@ export function formatSummaryLine(spec: StatSpec, value: number, params: Resolve
     spec.iouThr === null
       ? `${pyFixed(params.iouThrs[0]!, 2)}:${pyFixed(params.iouThrs[params.iouThrs.length - 1]!, 2)}`
       : pyFixed(spec.iouThr, 2);
-  const md = Number.isNaN(spec.maxDets) ? "nan" : String(spec.maxDets);
+  const md = String(spec.maxDets);
   return ` ${padRight(title, 18)} ${type} @[ IoU=${padRight(iouStr, 9)} | area=${padLeft(spec.areaRng, 6)} | maxDets=${padLeft(md, 3)} ] = ${pyFixed(value, 3)}`;
 }
 
