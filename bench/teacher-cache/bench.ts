@@ -3,17 +3,14 @@
 import {
   buildTeacherCache,
   createDetector,
-  isDetectorTeacher,
+  detectorTeacher,
   datasetFingerprint,
   decodeFloat16,
   loadDetector,
   loadTeacher,
+  inferBatch,
   openTeacherCache,
-  teacherIdentity,
-  teacherMaps,
   Trainer,
-  type BatchFeatureSource,
-  type Detector,
   type DistillSetup,
   type Teacher,
   type TrainLog,
@@ -47,7 +44,7 @@ const median = (xs: number[]) => {
 
 interface TeacherCase {
   name: string;
-  teacher: Detector | Teacher;
+  teacher: Teacher;
   taps: string[];
   terms: DistillTermConfigInput[];
   dispose(): void;
@@ -90,8 +87,8 @@ async function interleavedSteps(
 
 /** Time to get the teacher maps of each batch: live teacher vs cache, alternating per batch; medians (ms). */
 async function mapTimes(
-  teacher: Detector | Teacher,
-  cache: BatchFeatureSource,
+  teacher: Teacher,
+  cache: Teacher,
   names: string[],
   data: BatchLoader,
   rounds: number,
@@ -101,12 +98,12 @@ async function mapTimes(
   for (let r = 0; r < rounds; r++) {
     for await (const batch of data.epoch(0)) {
       let t = performance.now();
-      const maps = await teacherMaps(teacher, batch, names);
+      const maps = (await inferBatch(teacher, batch, { maps: names })).maps;
       for (const m of Object.values(maps)) m.dataSync();
       live.push(performance.now() - t);
       for (const m of Object.values(maps)) m.dispose();
       t = performance.now();
-      const c = await cache.features(batch, names);
+      const c = (await inferBatch(cache, batch, { maps: names })).maps;
       for (const m of Object.values(c)) m.dataSync();
       cached.push(performance.now() - t);
       for (const m of Object.values(c)) m.dispose();
@@ -186,7 +183,8 @@ export async function main(argv: string[]): Promise<void> {
   const cases: Record<string, () => Promise<TeacherCase>> = {
     "yolov8-s": async () => {
       const w = a["teacher-weights"];
-      const teacher = w ? await loadDetector(w) : createDetector("yolov8-s", { numClasses: 80, seed: 1 });
+      const det = w ? await loadDetector(w) : createDetector("yolov8-s", { numClasses: 80, seed: 1 });
+      const teacher = detectorTeacher(det);
       return {
         name: `kdet yolov8-s (${w ? `trained: ${w}` : "fresh weights"})`,
         teacher,
@@ -236,8 +234,7 @@ export async function main(argv: string[]): Promise<void> {
     const l0 = load();
     for await (const b of data.epoch(0)) {
       // warm-up: the first forward of a model compiles/initialises its kernels (kept out of the build time)
-      if (isDetectorTeacher(c.teacher)) c.teacher.train(false);
-      for (const m of Object.values(await teacherMaps(c.teacher, b, taps))) m.dispose();
+      for (const m of Object.values((await inferBatch(c.teacher, b, { maps: taps })).maps)) m.dispose();
       break;
     }
     // builds: float16 with the teacher's detections (the default), then maps only in float16 and float32
@@ -264,7 +261,7 @@ export async function main(argv: string[]): Promise<void> {
       };
     }
     const cache = await openTeacherCache(built.float16!.dir, {
-      teacher: teacherIdentity(c.teacher),
+      teacher: c.teacher.identity(),
       taps,
       datasetFingerprint: datasetFingerprint(dataset),
       inputSize: [size, size],

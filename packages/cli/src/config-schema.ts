@@ -9,8 +9,14 @@
 import { AugmentSchema, DATASETS, type DatasetConfigSchema } from "@kdet/data";
 import { DistillTermConfig, AdapterConfig } from "@kdet/losses";
 import { z } from "zod";
-import { TEACHER_IDS, type TeacherId } from "@kdet/detectors";
-import { DETECTORS, DETECTOR_IDS, trainerConfigSchema, type DetectorId } from "./detectors-api";
+import {
+  DETECTORS,
+  DETECTOR_IDS,
+  TEACHER_IDS,
+  trainerConfigSchema,
+  type DetectorId,
+  type TeacherId,
+} from "./detectors-api";
 
 /** One dataset split: `{type, ...options of that format}` (coco, yolo, voc, flir, synthetic); unknown keys are errors. */
 export const DatasetSchema = z.discriminatedUnion(

@@ -4,7 +4,7 @@ import { featureInfo, initBackend } from "@kdet/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateExperiment } from "./config-load";
 import { DEMO_METHOD_NAMES, DEMO_METHODS, type PairChannels } from "./demo-methods";
-import { createDetector, type Detector } from "./detectors-api";
+import { createDetector, type Detector, detectorTeacher } from "./detectors-api";
 import { buildDistiller } from "./distiller-build";
 
 let student: Detector;
@@ -41,7 +41,7 @@ describe("demo methods (YOLOv8-s -> YOLOv8-n)", () => {
         },
         m,
       );
-      const distiller = buildDistiller(exp.distill, student, teacher, 0);
+      const distiller = buildDistiller(exp.distill, student, detectorTeacher(teacher), 0);
       const x = tf.randomUniform([2, 64, 64, 3], 0, 1, "float32", 5) as tf.Tensor4D;
       const ctx = {
         boxes: [Float32Array.from([4, 6, 30, 40]), Float32Array.from([20, 10, 60, 50, 2, 2, 12, 14])],

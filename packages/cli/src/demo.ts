@@ -17,7 +17,14 @@ import { experimentYaml, validateExperiment } from "./config-load";
 import type { Experiment, ExperimentInput } from "./config-schema";
 import { loadSplits, trainLoader, evalSplitName } from "./datasets";
 import { DEMO_METHODS, type DemoMethod } from "./demo-methods";
-import type { Detector, DetectorId, DistillSetup, TrainerConfigInput } from "./detectors-api";
+import {
+  type Detector,
+  type DetectorId,
+  type DistillSetup,
+  detectorTeacher,
+  type TrainerConfigInput,
+  timeInterleaved,
+} from "./detectors-api";
 import { buildDistiller } from "./distiller-build";
 import {
   evaluateModel,
@@ -27,7 +34,6 @@ import {
   validationOf,
   type EvaluatedModel,
 } from "./experiment-run";
-import { timeInterleaved } from "./model-stats";
 import { aggregateSeeds, verdict } from "./seed-stats";
 import { readMetricsLog } from "./metrics-log";
 import { buildModel } from "./models";
@@ -302,6 +308,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         baseline.dispose(),
       );
       const methods: EvaluatedModel[] = [];
+      const teacherMaps = detectorTeacher(teacher); // frees nothing of its own: the detector is disposed below
       for (const method of o.methods) {
         const student = await buildModel(baseExp.model, numClasses, "model");
         const ch = {
@@ -315,10 +322,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
           } as ExperimentInput["teacher"],
           distill: DEMO_METHODS[method].terms(ch),
         });
-        const distiller = buildDistiller(exp.distill, student, teacher, seed);
+        const distiller = buildDistiller(exp.distill, student, teacherMaps, seed);
         const name = stageName(method, seed);
         methods.push(
-          await stage(name, path.join(dir, name), exp, student, { teacher, distiller }).finally(
+          await stage(name, path.join(dir, name), exp, student, { teacher: teacherMaps, distiller }).finally(
             () => (distiller.dispose(), student.dispose()),
           ),
         );

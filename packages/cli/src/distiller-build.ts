@@ -1,20 +1,18 @@
 /**
  * Builds the `@kdet/losses` Distiller of an experiment's terms. The only thing added to the
  * losses' own config is `adapter: auto`: a 1×1 conv per level from the student's channels to the
- * teacher's (read from the modules' declared outputs, a pretrained teacher's `featureInfo` — 80 for
- * its `scores.s<stride>` maps), or none where they already match.
- * With a pretrained teacher (live or cached), a term whose teacher maps have another spatial size than the
+ * teacher's (as the teacher describes its maps: `Teacher.maps`), or none where they already match.
+ * A term whose teacher maps have a fixed spatial size (a pretrained teacher, live or cached) other than the
  * student's (at `data.imageSize`) must say `align: resize`.
  */
 import { featureInfo } from "@kdet/core";
 import { type AdapterConfig, Distiller, expandNames, type DistillTermConfigInput } from "@kdet/losses";
 import type { z } from "zod";
 import type { TermSection } from "./config-schema";
-import type { Detector } from "./detectors-api";
+import type { Detector, Teacher } from "./detectors-api";
 import { CliError } from "./errors";
-import { teacherMapInfo, type TeacherModel } from "./models";
 
-/** Channels of a map and, when the source knows it, its NHWC `[h, w]` (a pretrained teacher's at its own input). */
+/** Channels of a map and, when it is fixed, its NHWC `[h, w]` (a pretrained teacher's at its own input). */
 export interface MapInfo {
   channels: number;
   size?: readonly [number, number];
@@ -81,7 +79,7 @@ function checkSizes(
 export function resolveTerms(
   terms: readonly TermSection[],
   student: Detector,
-  teacher: TeacherModel,
+  teacher: Teacher,
   imageSize?: number,
 ): DistillTermConfigInput[] {
   const si = studentInfo(student, imageSize);
@@ -91,10 +89,7 @@ export function resolveTerms(
     te: expand(t.teacher, t.levels, `distill[${i}]`),
     refs: teacherRefs(t, `distill[${i}]`),
   }));
-  const ti = teacherMapInfo(
-    teacher,
-    named.flatMap((n) => [...n.te, ...n.refs]),
-  );
+  const ti: Record<string, MapInfo> = teacher.maps;
   return terms.map((t, i) => {
     const { key, s, te, refs } = named[i]!;
     checkSizes(
@@ -124,7 +119,7 @@ export function resolveTerms(
 export function buildDistiller(
   terms: readonly TermSection[],
   student: Detector,
-  teacher: TeacherModel,
+  teacher: Teacher,
   seed: number,
   imageSize?: number,
 ): Distiller {

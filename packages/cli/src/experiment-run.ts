@@ -11,13 +11,22 @@ import type { CliIo } from "./cli-io";
 import type { Experiment, ModelSection } from "./config-schema";
 import { evalLoader, evalSplitName, loadSplits, trainLoader, type Splits } from "./datasets";
 import { isPretrained } from "./config-schema";
-import { Detector, type DistillSetup, type PostprocessOptions, type ValidationData } from "./detectors-api";
+import {
+  type Detector,
+  detectorTeacher,
+  type DistillSetup,
+  modelCost,
+  type ModelCost,
+  type PostprocessOptions,
+  type Teacher,
+  type Validator,
+} from "./detectors-api";
+import { cocoValidator } from "./coco-validator";
 import { buildDistiller } from "./distiller-build";
 import { evaluateToFiles, type SplitEvaluation } from "./evaluate-split";
 import { readMetricsLog } from "./metrics-log";
 import type { ModelMeta } from "./model-meta";
-import { modelCost, type ModelCost } from "./model-stats";
-import { buildModel, loadModelFolder, loadPretrained, openRunCache, type TeacherModel } from "./models";
+import { buildModel, loadModelFolder, loadPretrained, openRunCache } from "./models";
 import { predictSplit } from "./predict-split";
 import { Progress } from "./progress";
 import { renderReport, resultsMarkdown, type ReportEntry, type ReportRow } from "./report-html";
@@ -89,9 +98,9 @@ export async function evaluateModel(
   return { label, model: section.type, evaluation, cost, detections };
 }
 
-/** Validation data for the trainer (the val split, when configured). */
-export function validationOf(splits: Splits, exp: Experiment): ValidationData | undefined {
-  return splits.val ? { dataset: splits.val, loader: evalLoader(splits.val, exp.data) } : undefined;
+/** The trainer's validation (COCO metrics on the val split, when configured). */
+export function validationOf(splits: Splits, exp: Experiment): Validator | undefined {
+  return splits.val ? cocoValidator(splits.val, evalLoader(splits.val, exp.data)) : undefined;
 }
 
 /** The results rows of evaluated models; gains are relative to `baseline` (mAP points). */
@@ -133,35 +142,43 @@ export async function runExperiment(
   try {
     const teacherDir = path.join(dir, "teacher");
     const t = exp.teacher;
-    let teacher: TeacherModel | undefined;
+    // the kind of teacher is decided here, once: a registry detector (trained first, or from weights) or a
+    // pretrained model; from then on only the Teacher interface is used (the detector is kept for its evaluation)
+    let teacher: Teacher | undefined;
+    let teacherDetector: Detector | undefined;
     if (t) {
       if (isPretrained(t)) teacher = await loadPretrained(t.pretrained, "teacher.pretrained");
       else {
-        teacher = t.weights
+        const det = t.weights
           ? await loadModelFolder(t.weights, "teacher.weights")
           : await buildModel(t, numClasses, "teacher");
-        if (t.weights && teacher.spec && teacher.spec.id !== t.type) {
-          teacher.dispose();
+        if (t.weights && det.spec && det.spec.id !== t.type) {
+          det.dispose();
           throw new CliError(
-            `teacher.type: got "${t.type}" but ${t.weights} holds a ${teacher.spec.id}; allowed: "${teacher.spec.id}" (or other weights)`,
+            `teacher.type: got "${t.type}" but ${t.weights} holds a ${det.spec.id}; allowed: "${det.spec.id}" (or other weights)`,
           );
         }
+        if (!t.weights)
+          await runTrainStage({
+            dir: teacherDir,
+            label: `teacher ${t.type}`,
+            model: det,
+            config: t.train!,
+            data: train,
+            batchSize: exp.data.batchSize,
+            val,
+            postprocess: post,
+            meta,
+            io,
+            signal: opts.signal,
+          }).catch((e: unknown) => {
+            det.dispose();
+            throw e;
+          });
+        teacherDetector = det;
+        teacher = detectorTeacher(det, { postprocess: post });
       }
       disposers.push(teacher);
-      if (!isPretrained(t) && !t.weights)
-        await runTrainStage({
-          dir: teacherDir,
-          label: `teacher ${t.type}`,
-          model: teacher as Detector,
-          config: t.train!,
-          data: train,
-          batchSize: exp.data.batchSize,
-          val,
-          postprocess: post,
-          meta,
-          io,
-          signal: opts.signal,
-        });
     }
     const student = await buildModel(exp.model, numClasses, "model");
     disposers.push(student);
@@ -175,7 +192,7 @@ export async function runExperiment(
         exp.data.imageSize,
       );
       disposers.push(distiller);
-      let source: DistillSetup["teacher"] = teacher;
+      let source: Teacher = teacher;
       if (t.cache) {
         const cache = await openRunCache(
           t.cache,
@@ -217,11 +234,11 @@ export async function runExperiment(
     );
     // a pretrained teacher predicts COCO-80, not the dataset's classes: it is not evaluated
     const teacherEval =
-      teacher instanceof Detector && t && !isPretrained(t)
+      teacherDetector && t && !isPretrained(t)
         ? await evaluateModel(
             `teacher ${t.type}`,
             t,
-            teacher,
+            teacherDetector,
             evalDs,
             splitName,
             exp,

@@ -43,4 +43,4 @@ export {
 export { lineChart } from "./svg-chart";
 export { runExperiment, type RunResult } from "./experiment-run";
 export { runDemo, DEMO_PRESETS, type DemoOptions, type DemoResult } from "./demo";
-export { modelCost, countGflops, type ModelCost } from "./model-stats";
+export { modelCost, countGflops, type ModelCost } from "./detectors-api";

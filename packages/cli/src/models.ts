@@ -1,32 +1,26 @@
 /**
  * Building the student and teacher from their config sections: a registry detector with the
  * dataset's class count, optionally initialised from a model folder (`weights`); a pretrained teacher; the
- * offline teacher cache of a run.
+ * offline teacher cache of a run. Teachers come out as the `Teacher` interface of `@kdet/detectors`.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { ModelSection } from "./config-schema";
-import { featureInfo } from "@kdet/core";
 import { createBatchLoader, type BatchLoader, type Dataset } from "@kdet/data";
 import {
+  createDetector,
   datasetFingerprint,
+  type Detector,
+  loadDetector,
   loadTeacher,
+  loadWeights,
   openTeacherCache,
   TEACHER_IDS,
-  TEACHER_SCORES_PREFIX,
   TeacherCacheError,
-  teacherIdentity,
+  type DetectorId,
   type Teacher,
   type TeacherCache,
   type TeacherId,
-} from "@kdet/detectors";
-import {
-  createDetector,
-  Detector,
-  loadDetector,
-  loadWeights,
-  namedVariables,
-  type DetectorId,
 } from "./detectors-api";
 import { CliError } from "./errors";
 
@@ -77,16 +71,6 @@ function checkModelFolder(dir: string, key: string): void {
     );
 }
 
-/** Number of trainable parameters (BatchNorm running statistics excluded), as counted by PyTorch/ultralytics. */
-export function countParams(model: Detector): number {
-  return namedVariables(model)
-    .filter((v) => v.kind !== "buffer")
-    .reduce((a, v) => a + v.variable.size, 0);
-}
-
-/** What a teacher section builds: a registry detector or a pretrained COCO-80 teacher. */
-export type TeacherModel = Detector | Teacher;
-
 /** Loads a pretrained teacher from its installed npm package (offline); errors name `key` and the allowed ids. */
 export async function loadPretrained(id: string, key: string): Promise<Teacher> {
   if (!(TEACHER_IDS as readonly string[]).includes(id))
@@ -96,36 +80,6 @@ export async function loadPretrained(id: string, key: string): Promise<Teacher> 
   } catch (e) {
     throw new CliError(`${key}: cannot load the pretrained teacher ${id}: ${(e as Error).message}`);
   }
-}
-
-/**
- * Channels (and, for a pretrained teacher, NHWC `[h, w]` at its own input) of the teacher maps: a detector's module
- * outputs, or a pretrained teacher's feature taps plus the requested `scores.s<stride>` class-score maps (one
- * channel per COCO class, `inputSize / stride` in size).
- */
-export function teacherMapInfo(
-  teacher: TeacherModel,
-  names: readonly string[] = [],
-): Record<string, { channels: number; size?: readonly [number, number] }> {
-  if (teacher instanceof Detector)
-    return Object.fromEntries(
-      Object.entries(featureInfo(teacher)).map(([n, i]) => [n, { channels: i.channels }]),
-    );
-  const out: Record<string, { channels: number; size?: readonly [number, number] }> = {};
-  for (const [n, i] of Object.entries(teacher.featureInfo))
-    out[n] = { channels: i.shape[3], size: [i.shape[1], i.shape[2]] };
-  for (const n of names) {
-    const m = new RegExp(`^${TEACHER_SCORES_PREFIX.replace(".", "\\.")}s(\\d+)$`).exec(n);
-    if (m)
-      out[n] = {
-        channels: teacher.classNames.length,
-        size: [
-          Math.ceil(teacher.inputSize[0] / Number(m[1])),
-          Math.ceil(teacher.inputSize[1] / Number(m[1])),
-        ],
-      };
-  }
-  return out;
 }
 
 /** The loader a teacher cache is built from and checked against: the split, letterboxed, un-augmented. */
@@ -143,12 +97,12 @@ export function cacheLoader(
 }
 
 /**
- * Opens the teacher cache `dir` for a run: its manifest must match the teacher (`teacherIdentity`), hold `taps`, and
- * have been built from `dataset` at `imageSize`. A mismatch is an error naming `teacher.cache` and the manifest field.
+ * Opens the teacher cache `dir` for a run: its manifest must match the teacher (`teacher.identity()`), hold `taps`, and
+ * have been built from `dataset` at `imageSize`. The cache is a `Teacher` itself. A mismatch is an error naming `teacher.cache` and the manifest field.
  */
 export async function openRunCache(
   dir: string,
-  teacher: TeacherModel,
+  teacher: Teacher,
   taps: readonly string[],
   dataset: Dataset,
   imageSize: number,
@@ -159,7 +113,7 @@ export async function openRunCache(
     );
   try {
     return await openTeacherCache(dir, {
-      teacher: teacherIdentity(teacher),
+      teacher: teacher.identity(),
       taps,
       datasetFingerprint: datasetFingerprint(dataset),
       inputSize: [imageSize, imageSize],

@@ -6,13 +6,12 @@ import { fileURLToPath } from "node:url";
 import { initBackend } from "@kdet/core";
 import { SYNTHETIC_CLASS_NAMES } from "@kdet/data";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runPretrainedTeacher } from "@kdet/detectors";
 import { loadExperiment, readConfigFile } from "./config-load";
 import { experimentJsonSchema, isPretrained } from "./config-schema";
 import { loadSplit } from "./datasets";
 import { buildDistiller } from "./distiller-build";
-import { Detector } from "./detectors-api";
-import { buildModel, loadPretrained, type TeacherModel } from "./models";
+import { detectorTeacher, inferBatch, type Teacher } from "./detectors-api";
+import { buildModel, loadPretrained } from "./models";
 import { parseSetArg } from "./set-override";
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "configs");
@@ -78,11 +77,11 @@ describe("shipped configs", () => {
           return;
         }
         const t = exp.teacher;
-        let teacher: TeacherModel;
+        let teacher: Teacher;
         if (isPretrained(t)) teacher = await loadPretrained(t.pretrained, "teacher.pretrained");
         else {
           expect(t.train ?? t.weights).toBeDefined();
-          teacher = await buildModel(t, K, "teacher");
+          teacher = detectorTeacher(await buildModel(t, K, "teacher"));
         }
         const distiller = buildDistiller(exp.distill, student, teacher, 0, exp.data.imageSize);
         const size = exp.data.imageSize;
@@ -92,10 +91,16 @@ describe("shipped configs", () => {
           Float32Array.from([size / 4, size / 8, size - 2, size - 3]),
         ];
         const names = distiller.requiredFeatures.teacher;
-        const live =
-          teacher instanceof Detector ? undefined : (await runPretrainedTeacher(teacher, x, names)).maps;
+        const batch = {
+          images: x.dataSync() as Float32Array,
+          batchSize: 2,
+          height: size,
+          width: size,
+          items: boxes.map((b, i) => ({ boxes: b, classes: Int32Array.from([i + 1]) })),
+        };
+        const live = (await inferBatch(teacher, batch, { maps: names })).maps;
         const parts = tf.tidy(() => {
-          const tm = live ?? (teacher as Detector).forwardWithTaps(x, names).taps;
+          const tm = live;
           const s = student.forwardWithTaps(x, distiller.requiredFeatures.student).taps;
           const r = distiller.compute(s, tm, {
             boxes,
@@ -104,7 +109,7 @@ describe("shipped configs", () => {
           });
           return Object.fromEntries(Object.entries(r.parts).map(([k, v]) => [k, v.dataSync()[0]!]));
         });
-        if (live) tf.dispose(Object.values(live));
+        tf.dispose(Object.values(live));
         const type = exp.distill[0]!.loss;
         expect(Object.keys(parts).length).toBeGreaterThan(0);
         const id = Array.isArray(type) ? type[0]!.type : type.type;

@@ -177,8 +177,8 @@ export {
 } from "./train/schedule";
 export { ModelEma, type EmaOptions } from "./train/ema";
 export { clipGradNorm } from "./train/clip";
-export { evaluateDetector, type ValidationData, type ValidationResult } from "./train/validate";
-export { batchImages, batchTargets, type BatchLike } from "./train/batch-tensors";
+export type { ValidationResult, Validator } from "./train/validation";
+export { batchImages, batchTargets, type BatchLike, type IdentifiedBatch } from "./train/batch-tensors";
 export { writeCheckpoint, readCheckpoint, type Checkpoint } from "./train/checkpoint";
 export { NonFiniteError, NON_FINITE_ADVICE } from "./train/non-finite";
 export { trimMetricsFile } from "./train/metrics-file";
@@ -188,6 +188,17 @@ export { saveWeights, loadWeights, loadDetector, DEFAULT_SHARD_BYTES } from "./i
 export { namedVariables, type NamedVariable, type ParamKind } from "./io/named-variables";
 export { assignNamed, variablesByName } from "./io/weights-map";
 export { writeFileAtomic, fsyncDir } from "./io/atomic-write";
+
+// model counters
+export {
+  countParams,
+  countGflops,
+  kernelMacs,
+  timeInference,
+  modelCost,
+  timeInterleaved,
+  type ModelCost,
+} from "./stats/model-stats";
 
 // graph-model export (TF.js graph model folder for the browser and Node: model.json + shards + kdet.json)
 export {
@@ -231,15 +242,28 @@ export {
   type SignatureEntry,
 } from "./export/graph-def";
 
+// the Teacher interface of distillation and its three adapters (detector, pretrained graph model, offline cache)
+export {
+  checkTeacherMaps,
+  type Teacher,
+  type TeacherMapInfo,
+  type TeacherBatch,
+  type TeacherRequest,
+  type TeacherResult,
+  type TeacherIdentity,
+} from "./teachers/teacher";
+export { DetectorTeacher, detectorTeacher, type DetectorTeacherOptions } from "./teachers/detector-teacher";
+export { inferBatch } from "./teachers/infer-batch";
+
 // pretrained teachers (COCO-80 TF.js graph models read from npm packages, frozen)
 export type {
-  Teacher,
+  PretrainedTeacher,
   TeacherImage,
   TeacherInput,
   TeacherRunOptions,
   TeacherDetections,
   TeacherOutput,
-} from "./teachers/teacher";
+} from "./teachers/pretrained-teacher";
 export {
   TEACHERS,
   TEACHER_IDS,
@@ -251,6 +275,7 @@ export {
 } from "./teachers/registry";
 export {
   GraphTeacher,
+  TEACHER_SCORES_PREFIX,
   type GraphTeacherSpec,
   type FeatureTap,
   type RawDetections,
@@ -288,22 +313,11 @@ export {
 } from "./teachers/geometry";
 export { COCO_CLASS_NAMES, COCO_CATEGORY_IDS } from "./teachers/coco-classes";
 
-// teacher sources of the distillation path and the offline teacher cache
-export {
-  TEACHER_SCORES_PREFIX,
-  isDetectorTeacher,
-  checkTeacherNames,
-  pretrainedFeatureNames,
-  runPretrainedTeacher,
-  prepareTeacherFeatures,
-  teacherMaps,
-  type TeacherSource,
-  type BatchFeatureSource,
-  type IdentifiedBatch,
-} from "./train/teacher-source";
+// the offline teacher cache
 export {
   buildTeacherCache,
   BuildCacheOptionsSchema,
+  type SampleBatch,
   type BuildCacheOptionsInput,
   type BuildCacheSources,
   type BuildCacheResult,
@@ -326,7 +340,7 @@ export {
   type CacheManifest,
   type CacheExpectation,
 } from "./teacher-cache/manifest";
-export { datasetFingerprint, inputHash, teacherIdentity } from "./teacher-cache/fingerprint";
+export { datasetFingerprint, inputHash, type FingerprintDataset } from "./teacher-cache/fingerprint";
 export {
   encodeFloat16,
   decodeFloat16,

@@ -7,19 +7,15 @@
  */
 import path from "node:path";
 import type { Batch } from "@kdet/data";
-import { buildTeacherCache } from "@kdet/detectors";
 import { existsSync } from "node:fs";
 import { optionsHelp, parseOptions, type OptionTable } from "../args";
 import { startBackend } from "../backend";
 import type { CliIo } from "../cli-io";
 import type { Command } from "../command";
-import { loadExperiment } from "../config-load";
-import { isPretrained } from "../config-schema";
+import type { loadExperiment } from "../config-load";
 import { loadSplit } from "../datasets";
-import { buildDistiller } from "../distiller-build";
 import { CliError, UsageError } from "../errors";
-import { buildModel, cacheLoader, loadModelFolder, loadPretrained, type TeacherModel } from "../models";
-import { postprocessOf } from "../experiment-run";
+import type { PostprocessOptions, Teacher } from "../detectors-api";
 import { Progress } from "../progress";
 import { parseSetArg } from "../set-override";
 
@@ -65,7 +61,11 @@ ${optionsHelp(CACHE_OPTIONS)}`;
 /** Loads the teacher a cache is built for (a fixed one: pretrained or trained weights). */
 async function loadFixedTeacher(
   t: NonNullable<ReturnType<typeof loadExperiment>["teacher"]>,
-): Promise<TeacherModel> {
+  postprocess: PostprocessOptions,
+): Promise<Teacher> {
+  const { isPretrained } = await import("../config-schema");
+  const { loadModelFolder, loadPretrained } = await import("../models");
+  const { detectorTeacher } = await import("../detectors-api");
   if (isPretrained(t)) return loadPretrained(t.pretrained, "teacher.pretrained");
   if (!t.weights)
     throw new CliError(
@@ -78,7 +78,7 @@ async function loadFixedTeacher(
       `teacher.type: got "${t.type}" but ${t.weights} holds a ${det.spec.id}; allowed: "${det.spec.id}"`,
     );
   }
-  return det;
+  return detectorTeacher(det, { postprocess });
 }
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -87,6 +87,13 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   if (!o.config) throw new UsageError(`--config FILE is required\n\n${USAGE}`);
   if (o.dtype !== undefined && !DTYPES.includes(o.dtype as never))
     throw new UsageError(`--dtype: got "${o.dtype}"; allowed: ${DTYPES.join(", ")}`);
+  // TensorFlow.js and the models load only here, so `kdet cache build --help` stays fast
+  const { loadExperiment } = await import("../config-load");
+  const { isPretrained } = await import("../config-schema");
+  const { buildTeacherCache } = await import("../detectors-api");
+  const { buildDistiller } = await import("../distiller-build");
+  const { buildModel, cacheLoader } = await import("../models");
+  const { postprocessOf } = await import("../experiment-run");
   const exp = loadExperiment(o.config, (o.set ?? []).map(parseSetArg));
   const t = exp.teacher;
   if (!t)
@@ -106,7 +113,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   await startBackend(io, exp.backend, exp.threads);
 
   const dataset = await loadSplit(exp.data.train, "train");
-  const teacher = await loadFixedTeacher(t);
+  const teacher = await loadFixedTeacher(t, postprocessOf(exp));
   const student = await buildModel(exp.model, dataset.classNames.length, "model");
   try {
     const distiller = buildDistiller(
@@ -136,7 +143,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     let r;
     try {
       r = await buildTeacherCache(
-        { teacher, dataset, data, postprocess: postprocessOf(exp) },
+        { teacher, dataset, data },
         {
           dir: out,
           taps,

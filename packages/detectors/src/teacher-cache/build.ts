@@ -15,18 +15,14 @@
  * input is refused at training time with an error naming the sample.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Batch, Dataset } from "@kdet/data";
 import { existsSync } from "node:fs";
 import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { Detector } from "../detector";
-import type { PostprocessOptions } from "../heads/postprocess";
-import type { Teacher } from "../teachers/teacher";
-import { batchImages } from "../train/batch-tensors";
-import { runPretrainedTeacher } from "../train/teacher-source";
-import type { TrainData } from "../train/trainer";
-import { datasetFingerprint, inputHash, teacherIdentity } from "./fingerprint";
+import { inferBatch } from "../teachers/infer-batch";
+import { checkTeacherMaps, type Teacher } from "../teachers/teacher";
+import type { BatchLike } from "../train/batch-tensors";
+import { datasetFingerprint, type FingerprintDataset, inputHash } from "./fingerprint";
 import { decodeFloat16, encodeFloat16, FLOAT16_MAX } from "./float16";
 import { CACHE_FORMAT, CACHE_VERSION, TeacherCacheError, type CacheManifest } from "./manifest";
 
@@ -35,7 +31,7 @@ export const BuildCacheOptionsSchema = z
   .object({
     /** Cache folder (created; must not exist unless `overwrite`). */
     dir: z.string().min(1),
-    /** Maps to store: module paths of a detector teacher; feature taps and `scores.<level>` of a pretrained one. */
+    /** Maps to store: names of `teacher.maps` (module paths of a detector; taps and `scores.<level>` of a pretrained one). */
     taps: z.array(z.string().min(1)).min(1),
     dtype: z.enum(["float16", "float32"]).default("float16"),
     /** Loader epochs to precompute (default `[0]`; several only for seeded augmentation). */
@@ -54,16 +50,19 @@ export const BuildCacheOptionsSchema = z
 /** Input of {@link BuildCacheOptionsSchema}. */
 export type BuildCacheOptionsInput = z.input<typeof BuildCacheOptionsSchema>;
 
+/** A batch a cache is built from: its items carry their sample id and dataset index (a `@kdet/data` Batch does). */
+export type SampleBatch = Omit<BatchLike, "items"> & {
+  items: ReadonlyArray<BatchLike["items"][number] & { imageId: string | number; index: number }>;
+};
+
 /** What {@link buildTeacherCache} is given besides its plain options. */
 export interface BuildCacheSources {
-  /** The teacher: a kdet detector (put in inference mode) or a pretrained teacher. */
-  teacher: Detector | Teacher;
+  /** The teacher (`detectorTeacher(det)`, `loadTeacher(id)`, …); its identity goes into the manifest. */
+  teacher: Teacher;
   /** The dataset the batches come from (its fingerprint goes into the manifest). */
-  dataset: Dataset;
+  dataset: FingerprintDataset;
   /** The batches, e.g. `createBatchLoader(dataset, { size, batchSize, shuffle: false, augment: false })`. */
-  data: Pick<TrainData, "epoch">;
-  /** Post-processing of a detector teacher's detections. */
-  postprocess?: PostprocessOptions;
+  data: { epoch(e: number): AsyncIterable<SampleBatch> | Iterable<SampleBatch> };
 }
 
 /** Result of {@link buildTeacherCache}. */
@@ -73,12 +72,6 @@ export interface BuildCacheResult {
   /** Bytes of all files of the cache. */
   bytes: number;
   seconds: number;
-}
-
-interface DetRows {
-  boxes: Float32Array;
-  scores: Float32Array;
-  classes: Int32Array;
 }
 
 /** Runs the teacher over `data.epoch(e)` for each epoch and writes the cache folder (see the module comment). */
@@ -96,9 +89,8 @@ export async function buildTeacherCache(
     );
   if (new Set(o.taps).size !== o.taps.length)
     throw new TeacherCacheError("taps", `buildTeacherCache: taps ${JSON.stringify(o.taps)} repeat a name`);
-  const teacher = src.teacher;
-  if (teacher instanceof Detector) teacher.train(false);
-  const identity = teacherIdentity(teacher);
+  checkTeacherMaps(src.teacher, o.taps, "buildTeacherCache");
+  const identity = src.teacher.identity();
   const ext = o.dtype === "float16" ? "f16" : "f32";
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(tmp, { recursive: true });
@@ -123,7 +115,10 @@ export async function buildTeacherCache(
         const hashes = batch.items.map((_, i) => inputHash(batch, i));
         const fresh = batch.items.map((it, i) => !seen.has(`${String(it.imageId)}|${hashes[i]}`));
         if (!fresh.some(Boolean)) continue;
-        const { maps, dets } = await runTeacher(src, batch, o.taps, o.detections);
+        const { maps, detections: dets } = await inferBatch(src.teacher, batch, {
+          maps: o.taps,
+          detections: o.detections,
+        });
         try {
           for (const tap of taps) await tap.write(maps[tap.name]!, batch, fresh);
         } finally {
@@ -199,27 +194,6 @@ export async function buildTeacherCache(
   }
 }
 
-/** One batch through the teacher: the maps `taps` (caller-owned) and, when wanted, detections per image. */
-async function runTeacher(
-  src: BuildCacheSources,
-  batch: Batch,
-  taps: readonly string[],
-  wantDets: boolean,
-): Promise<{ maps: Record<string, tf.Tensor4D>; dets?: DetRows[] }> {
-  const x = batchImages(batch);
-  try {
-    const t = src.teacher;
-    if (t instanceof Detector) {
-      const maps = tf.tidy(() => t.forwardWithTaps(x, taps).taps) as Record<string, tf.Tensor4D>;
-      return { maps, dets: wantDets ? await t.predict(x, src.postprocess) : undefined };
-    }
-    const r = await runPretrainedTeacher(t, x, taps, wantDets);
-    return { maps: r.maps, dets: wantDets ? r.detections : undefined };
-  } finally {
-    x.dispose();
-  }
-}
-
 /**
  * Writes one map's rows (NHWC `[h,w,c]` per sample) to its tap file, checking the shape, finiteness and the float16
  * range, and measuring float16's error: max relative error over |x| ≥ 2^−14 (normal range) and ‖f16(x) − x‖/‖x‖.
@@ -244,7 +218,7 @@ class TapWriter {
   }
 
   /** Appends the rows of the batch items flagged `fresh`. */
-  async write(t: tf.Tensor4D, batch: Batch, fresh: boolean[]): Promise<void> {
+  async write(t: tf.Tensor4D, batch: SampleBatch, fresh: boolean[]): Promise<void> {
     const [n, h, w, c] = t.shape;
     const field = `taps[${this.index}]`;
     if (n !== batch.batchSize)

@@ -4,11 +4,11 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDetector } from "../registry";
+import { detectorTeacher } from "../teachers/detector-teacher";
 import { useTestBackend } from "../testing/backend";
 import { tinySynthetic } from "../testing/synthetic";
 import { batchImages } from "../train/batch-tensors";
 import { buildTeacherCache } from "./build";
-import { teacherIdentity } from "./fingerprint";
 import { fromFloat16Bits, toFloat16Bits } from "./float16";
 import type { Detector } from "../detector";
 import type { TrainData } from "../train/trainer";
@@ -44,10 +44,11 @@ describe("teacher cache of a kdet detector (yolov8-n, synthetic 64 px)", () => {
   it("float32 equals the live taps bit for bit, float16 within rounding; detections equal predict(); identity follows the weights", async () => {
     const data = tinySynthetic({ n: 3, batchSize: 2, size: 64 });
     const teacher = createDetector("yolov8-n", { numClasses: 8, seed: 4 });
-    teacher.train(true); // the builder must switch it to inference mode
+    teacher.train(true); // the teacher adapter must switch it to inference mode
+    const adapter = detectorTeacher(teacher, { postprocess: { scoreThreshold: 0.01 } });
     const taps = ["neck.p3", "head.cls.p4"];
     const f32 = await buildTeacherCache(
-      { teacher, dataset: data.dataset, data: data.train, postprocess: { scoreThreshold: 0.01 } },
+      { teacher: adapter, dataset: data.dataset, data: data.train },
       { dir: path.join(root, "f32"), taps, dtype: "float32" },
     );
     // an untrained network's neck maps are tiny (|x| ≪ 2^-14): float16 would flush them to subnormals/zero, so the
@@ -55,7 +56,7 @@ describe("teacher cache of a kdet detector (yolov8-n, synthetic 64 px)", () => {
     const neckErr = await f16RelL2(teacher, data.train, "neck.p3");
     expect(neckErr).toBeGreaterThan(1e-3);
     const refused = await buildTeacherCache(
-      { teacher, dataset: data.dataset, data: data.train },
+      { teacher: adapter, dataset: data.dataset, data: data.train },
       { dir: path.join(root, "bad"), taps },
     ).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(TeacherCacheError);
@@ -64,7 +65,7 @@ describe("teacher cache of a kdet detector (yolov8-n, synthetic 64 px)", () => {
       expect.stringMatching(/"neck.p3" loses .* in float16.*use dtype "float32"/),
     ]);
     const f16 = await buildTeacherCache(
-      { teacher, dataset: data.dataset, data: data.train },
+      { teacher: adapter, dataset: data.dataset, data: data.train },
       { dir: path.join(root, "f16"), taps, detections: false, float16MaxRelL2: 1.5 },
     );
     expect(f16.manifest.taps[0]!.float16Error!.relL2).toBeCloseTo(neckErr, 6);
@@ -77,7 +78,7 @@ describe("teacher cache of a kdet detector (yolov8-n, synthetic 64 px)", () => {
     expect(f32.manifest.teacher.variant).toBe(f16.manifest.teacher.variant);
     expect(f16.bytes).toBeLessThan(0.51 * f32.bytes + 4096);
 
-    const c32 = await openTeacherCache(f32.dir, { teacher: teacherIdentity(teacher), dtype: "float32" });
+    const c32 = await openTeacherCache(f32.dir, { teacher: adapter.identity(), dtype: "float32" });
     const c16 = await openTeacherCache(f16.dir, { dtype: "float16" });
     const before = tf.memory().numTensors;
     for await (const batch of data.train.epoch(0)) {
@@ -108,9 +109,7 @@ describe("teacher cache of a kdet detector (yolov8-n, synthetic 64 px)", () => {
     // other weights → another variant: the cache is refused for the changed teacher
     const w = teacher.variables().find((v) => v.trainable)!;
     tf.tidy(() => w.assign(tf.add(w, 1e-3)));
-    const err = await openTeacherCache(f32.dir, { teacher: teacherIdentity(teacher) }).catch(
-      (e: unknown) => e,
-    );
+    const err = await openTeacherCache(f32.dir, { teacher: adapter.identity() }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TeacherCacheError);
     expect((err as TeacherCacheError).field).toBe("teacher.variant");
     await Promise.all([c32.dispose(), c16.dispose()]);

@@ -1,20 +1,32 @@
 /**
- * Identities of what a teacher cache depends on: the dataset (its records), one batch input (its pixels) and the
- * teacher (registry id plus resize mode or weights). All are SHA-1 hex digests (node:crypto).
+ * Identities of what a teacher cache depends on: the dataset (its records) and one batch input (its pixels), as
+ * SHA-1 hex digests (node:crypto). The teacher's own identity is `Teacher.identity()`.
  */
 import { createHash } from "node:crypto";
 import path from "node:path";
-import type { Dataset } from "@kdet/data";
-import { Detector } from "../detector";
-import { namedVariables } from "../io/named-variables";
-import type { Teacher } from "../teachers/teacher";
 import type { BatchLike } from "../train/batch-tensors";
+
+/** The parts of a `@kdet/data` Dataset a fingerprint reads (structural: this package does not depend on data). */
+export interface FingerprintDataset {
+  format: string;
+  /** Folder the dataset was read from; record files are fingerprinted relative to it. */
+  root: string;
+  classNames: readonly string[];
+  records: ReadonlyArray<{
+    imageId: string | number;
+    file: string;
+    width: number;
+    height: number;
+    boxes: Float32Array;
+    classes: Int32Array;
+  }>;
+}
 
 /**
  * SHA-1 of a dataset's records in order: image id, file path relative to the root, original size, boxes and
  * classes. Another split, another order, an edited label or a moved root-relative file changes it.
  */
-export function datasetFingerprint(ds: Dataset): string {
+export function datasetFingerprint(ds: FingerprintDataset): string {
   const h = createHash("sha1");
   h.update(`${ds.format}\n${ds.classNames.join(",")}\n`);
   for (const r of ds.records) {
@@ -44,28 +56,4 @@ export function inputHash(batch: BatchLike, i: number): string {
     }
   }
   return createHash("sha1").update(`${batch.height}x${batch.width}|`).update(bytes).digest("hex");
-}
-
-/** Cache identity of a teacher: kind, registry id and variant (pretrained: resize mode; detector: weights SHA-1). */
-export function teacherIdentity(t: Detector | Teacher): {
-  kind: "pretrained" | "detector";
-  id: string;
-  variant: string;
-} {
-  if (t instanceof Detector) {
-    const h = createHash("sha1");
-    for (const { name, variable } of namedVariables(t)) {
-      const v = variable.dataSync() as Float32Array;
-      h.update(`${name}:${variable.shape.join("x")}|`).update(
-        new Uint8Array(v.buffer, v.byteOffset, v.byteLength),
-      );
-    }
-    return { kind: "detector", id: t.spec?.id ?? "detector", variant: `weights-sha1:${h.digest("hex")}` };
-  }
-  const resize = (t as { spec?: { resize?: string } }).spec?.resize;
-  return {
-    kind: "pretrained",
-    id: t.id,
-    variant: `resize:${resize ?? "default"};input:${t.inputSize.join("x")}`,
-  };
 }

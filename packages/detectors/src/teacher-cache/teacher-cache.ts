@@ -1,5 +1,5 @@
 /**
- * Reading an offline teacher cache (written by `buildTeacherCache`) as a teacher source of the trainer: for a
+ * Reading an offline teacher cache (written by `buildTeacherCache`) as a {@link Teacher} of the trainer: for a
  * batch, each item is looked up by its sample id and checked against the stored hash of its input pixels, and the
  * requested maps are read from the tap files (float16 decoded to float32) into NHWC `[B,h,w,c]` tensors.
  * A batch input the cache was not built from (augmented, other size or letterbox) is refused with an error
@@ -8,7 +8,16 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { open, readFile, stat, type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import type { BatchFeatureSource, IdentifiedBatch } from "../train/teacher-source";
+import type { IdentifiedBatch } from "../train/batch-tensors";
+import {
+  checkTeacherMaps,
+  type Teacher,
+  type TeacherBatch,
+  type TeacherIdentity,
+  type TeacherMapInfo,
+  type TeacherRequest,
+  type TeacherResult,
+} from "../teachers/teacher";
 import { inputHash } from "./fingerprint";
 import { decodeFloat16 } from "./float16";
 import {
@@ -32,10 +41,15 @@ export interface CachedDetections {
   classes: Int32Array;
 }
 
-/** An open teacher cache; a {@link BatchFeatureSource} for `DistillSetup.teacher`. Call `dispose()` to close its files. */
-export class TeacherCache implements BatchFeatureSource {
-  readonly kind = "batch-features" as const;
+/**
+ * An open teacher cache, a {@link Teacher} of the teacher it was built from: its maps are the cached ones (sized at
+ * the build input; stride = build input / map size), its identity the recorded teacher's. Call `dispose()` to close
+ * its files.
+ */
+export class TeacherCache implements Teacher {
+  readonly id: string;
   readonly featureNames: readonly string[];
+  readonly maps: Readonly<Record<string, TeacherMapInfo>>;
   private readonly byId = new Map<string, number[]>();
 
   private constructor(
@@ -45,7 +59,15 @@ export class TeacherCache implements BatchFeatureSource {
     private readonly detFile: FileHandle | undefined,
     private readonly verifyInputs: boolean,
   ) {
+    this.id = manifest.teacher.id;
     this.featureNames = manifest.taps.map((t) => t.name);
+    const [H] = manifest.inputSize;
+    this.maps = Object.fromEntries(
+      manifest.taps.map((t) => [
+        t.name,
+        { channels: t.shape[2], stride: Math.round(H / t.shape[0]), size: [t.shape[0], t.shape[1]] as const },
+      ]),
+    );
     manifest.samples.forEach((s, i) => this.byId.set(s.id, [...(this.byId.get(s.id) ?? []), i]));
   }
 
@@ -103,6 +125,11 @@ export class TeacherCache implements BatchFeatureSource {
         `teacher cache ${this.dir}: batch input ${batch.height}×${batch.width}, the cache was built at ${H}×${W}`,
       );
     return batch.items.map((it, i) => {
+      if (it.imageId === undefined)
+        throw new TeacherCacheError(
+          "samples",
+          `teacher cache ${this.dir}: batch item ${i} has no imageId; a teacher cache needs batches whose items carry it (a @kdet/data Batch)`,
+        );
       const id = String(it.imageId);
       const rows = this.byId.get(id);
       if (!rows)
@@ -129,6 +156,26 @@ export class TeacherCache implements BatchFeatureSource {
       }
       return row;
     });
+  }
+
+  /** The identity of the teacher the cache was built from (as recorded in its manifest). */
+  identity(): TeacherIdentity {
+    return { ...this.manifest.teacher };
+  }
+
+  /** The requested maps (and the cached detections, when asked) of the batch, read from disk. */
+  async infer(input: TeacherBatch, request: TeacherRequest): Promise<TeacherResult> {
+    checkTeacherMaps(this, request.maps, `teacher cache ${this.dir}`);
+    const maps = await this.features(input.batch, request.maps);
+    if (!request.detections) return { maps };
+    if (!this.detFile) {
+      tf.dispose(Object.values(maps));
+      throw new TeacherCacheError(
+        "detections",
+        `teacher cache ${this.dir}: built without detections (buildTeacherCache detections: true stores them)`,
+      );
+    }
+    return { maps, detections: await this.detections(input.batch) };
   }
 
   /** The maps `names` of the batch as NHWC float32 tensors `[B,h,w,c]` (caller-owned). */

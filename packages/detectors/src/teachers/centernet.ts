@@ -135,6 +135,7 @@ export function centernetSpec(o: CenternetDecodeOptions): GraphTeacherSpec {
     decodeNodes: [CENTERNET_NODES.heatmap, CENTERNET_NODES.wh],
     scoreNodes: [CENTERNET_NODES.heatmap],
     scoreMaps: (out) => ({ s4: (out[CENTERNET_NODES.heatmap] as tf.Tensor4D).clone() }),
+    scoreStrides: { s4: 4 },
     decode: (out) =>
       decodeCenternet(
         out[CENTERNET_NODES.heatmap] as tf.Tensor4D,

@@ -5,7 +5,7 @@
  * The map is per axis: input = original · s + t.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { TeacherImage } from "./teacher";
+import type { TeacherImage } from "./pretrained-teacher";
 
 /** How an image is fitted to the teacher's input. */
 export type ResizeMode = "stretch" | "letterbox";

@@ -7,7 +7,25 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { GraphModel } from "@tensorflow/tfjs-converter";
 import { COCO_CATEGORY_IDS, COCO_CLASS_NAMES } from "./coco-classes";
 import { fitImage, splitInput, unmapBoxes, type InputGeometry, type ResizeMode } from "./geometry";
-import type { Teacher, TeacherDetections, TeacherInput, TeacherOutput, TeacherRunOptions } from "./teacher";
+import type {
+  PretrainedTeacher,
+  TeacherDetections,
+  TeacherInput,
+  TeacherOutput,
+  TeacherRunOptions,
+} from "./pretrained-teacher";
+import {
+  checkTeacherMaps,
+  type Teacher,
+  type TeacherBatch,
+  type TeacherIdentity,
+  type TeacherMapInfo,
+  type TeacherRequest,
+  type TeacherResult,
+} from "./teacher";
+
+/** Prefix of a pretrained teacher's dense class-score maps among its map names (`scores.s4`). */
+export const TEACHER_SCORES_PREFIX = "scores.";
 
 /** A named graph node exposed as a feature tap. */
 export interface FeatureTap {
@@ -39,18 +57,25 @@ export interface GraphTeacherSpec {
   /** Per-level class-confidence maps `[1,h,w,80]` from the executed nodes (inside a tidy), keyed by level name. */
   scoreNodes: readonly string[];
   scoreMaps(out: Record<string, tf.Tensor>): Record<string, tf.Tensor4D>;
+  /** Stride of each level of {@link scoreMaps} (its map is `⌈inputSize / stride⌉` in size, 80 channels). */
+  scoreStrides: Readonly<Record<string, number>>;
   /** Decodes one image's outputs to input-frame detections after NMS (may read tensors synchronously). */
   decode(out: Record<string, tf.Tensor>): RawDetections;
   features: Readonly<Record<string, FeatureTap>>;
 }
 
-/** A {@link Teacher} backed by a TF.js graph model and a {@link GraphTeacherSpec}. */
-export class GraphTeacher implements Teacher {
+/**
+ * A pretrained teacher backed by a TF.js graph model and a {@link GraphTeacherSpec}: its raw {@link PretrainedTeacher}
+ * API (`run`: images of any size, detections in original pixels) and the trainer's {@link Teacher} interface
+ * (`maps`: its feature taps and `scores.<level>` class-confidence maps, sized at its own input; `infer`).
+ */
+export class GraphTeacher implements PretrainedTeacher, Teacher {
   readonly id: string;
   readonly inputSize: readonly [number, number];
   readonly classNames = COCO_CLASS_NAMES;
   readonly featureNames: readonly string[];
-  readonly featureInfo: Teacher["featureInfo"];
+  readonly featureInfo: PretrainedTeacher["featureInfo"];
+  readonly maps: Readonly<Record<string, TeacherMapInfo>>;
 
   constructor(
     readonly model: GraphModel,
@@ -62,6 +87,57 @@ export class GraphTeacher implements Teacher {
     this.featureInfo = Object.fromEntries(
       Object.entries(spec.features).map(([k, f]) => [k, { shape: f.shape, stride: f.stride }]),
     );
+    const [H, W] = spec.inputSize;
+    this.maps = {
+      ...Object.fromEntries(
+        Object.entries(spec.features).map(([k, f]) => [
+          k,
+          { channels: f.shape[3], stride: f.stride, size: [f.shape[1], f.shape[2]] as const },
+        ]),
+      ),
+      ...Object.fromEntries(
+        Object.entries(spec.scoreStrides).map(([level, s]) => [
+          `${TEACHER_SCORES_PREFIX}${level}`,
+          {
+            channels: this.classNames.length,
+            stride: s,
+            size: [Math.ceil(H / s), Math.ceil(W / s)] as const,
+          },
+        ]),
+      ),
+    };
+  }
+
+  /** `pretrained` + registry id; the variant names the resize mode and the input size. */
+  identity(): TeacherIdentity {
+    return {
+      kind: "pretrained",
+      id: this.id,
+      variant: `resize:${this.spec.resize};input:${this.inputSize.join("x")}`,
+    };
+  }
+
+  /**
+   * The requested maps of the batch: `run` on the student's 0..1 pixels scaled to 0..255 (the teacher resizes them
+   * to its own input, so its maps cover the same image area as the student's), feature taps and `scores.<level>`
+   * maps, plus detections in batch-input pixels when asked.
+   */
+  async infer(input: TeacherBatch, request: TeacherRequest): Promise<TeacherResult> {
+    checkTeacherMaps(this, request.maps);
+    const taps = request.maps.filter((n) => !n.startsWith(TEACHER_SCORES_PREFIX));
+    const wantScores = taps.length < request.maps.length;
+    const x255 = tf.tidy(() => tf.mul(input.images, 255) as tf.Tensor4D);
+    let out: TeacherOutput;
+    try {
+      out = await this.run(x255, { features: taps, scores: wantScores, skipDetections: !request.detections });
+    } finally {
+      x255.dispose();
+    }
+    const all: Record<string, tf.Tensor4D> = { ...out.features };
+    for (const [level, t] of Object.entries(out.scores)) all[`${TEACHER_SCORES_PREFIX}${level}`] = t;
+    const maps = Object.fromEntries(request.maps.map((n) => [n, all[n]!]));
+    tf.dispose(Object.entries(all).flatMap(([k, t]) => (request.maps.includes(k) ? [] : [t])));
+    return request.detections ? { maps, detections: out.detections } : { maps };
   }
 
   /** Fits one image and executes `nodes` (a map node → tensor the caller disposes). */

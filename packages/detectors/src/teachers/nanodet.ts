@@ -128,6 +128,7 @@ export function nanodetSpec(o: NanodetDecodeOptions): GraphTeacherSpec {
           tf.reshape(out[l.cls]!, [1, l.grid, l.grid, 80]) as tf.Tensor4D,
         ]),
       ),
+    scoreStrides: Object.fromEntries(NANODET_LEVELS.map((l) => [`s${l.stride}`, l.stride])),
     decode: (out) => decodeNanodet(out, o),
     features: NANODET_FEATURES,
   };

@@ -1,13 +1,13 @@
 /** Test-only: tiny synthetic detection sets from `@kdet/data` (few images, 1–2 big objects, no clutter). */
-import { createBatchLoader, syntheticDataset, type Batch, type Dataset } from "@kdet/data";
-import type { TrainData } from "../train/trainer";
-import type { ValidationData } from "../train/validate";
+import { type BatchLoader, createBatchLoader, syntheticDataset, type Batch, type Dataset } from "@kdet/data";
+import type { Validator } from "../train/validation";
+import { cocoValidator } from "./coco-validator";
 
 /** `n` images of `size`² with 1–2 objects of 20–40 px (8 classes), as train data (one batch) and validation data. */
 export function tinySynthetic(opts: { n?: number; size?: number; seed?: number; batchSize?: number } = {}): {
   dataset: Dataset;
-  train: TrainData;
-  val: ValidationData;
+  train: BatchLoader;
+  val: Validator;
 } {
   const size = opts.size ?? 64;
   const dataset = syntheticDataset({
@@ -28,7 +28,7 @@ export function tinySynthetic(opts: { n?: number; size?: number; seed?: number; 
     prefetch: 0,
     cache: true,
   });
-  return { dataset, train: loader, val: { dataset, loader } };
+  return { dataset, train: loader, val: cocoValidator({ dataset, loader }) };
 }
 
 /** A hand-made batch: `boxes[i]` are image i's xyxy boxes (flat), class `k` each. */

@@ -11,6 +11,11 @@ export interface BatchLike {
   items: ReadonlyArray<{ boxes: Float32Array; classes: Int32Array; ignore?: Uint8Array }>;
 }
 
+/** A batch whose items may carry their dataset sample id (a `@kdet/data` `Batch` is one; a teacher cache needs it). */
+export type IdentifiedBatch = Omit<BatchLike, "items"> & {
+  items: ReadonlyArray<BatchLike["items"][number] & { imageId?: string | number }>;
+};
+
 /** Batch pixels as a float32 `[B,H,W,3]` tensor in 0..1 (uint8 is divided by 255). */
 export function batchImages(b: BatchLike): tf.Tensor4D {
   const shape: [number, number, number, number] = [b.batchSize, b.height, b.width, 3];

@@ -3,6 +3,7 @@ import { Distiller } from "@kdet/losses";
 import { beforeAll, describe, expect, it } from "vitest";
 import { namedVariables } from "../io/named-variables";
 import { createDetector } from "../registry";
+import { detectorTeacher } from "../teachers/detector-teacher";
 import { useTestBackend } from "../testing/backend";
 import { tinySynthetic } from "../testing/synthetic";
 import { Trainer, type TrainLog } from "./trainer";
@@ -28,7 +29,7 @@ describe("distillation step (teacher yolov8-s → student yolov8-n, CWD on P3–
     ]);
     // counted after Distiller.create: ConvAdapter (in @kdet/losses) keeps its init tensors alive
     const before = tf.memory().numTensors;
-    teacher.train(true); // the trainer must switch it to inference mode
+    teacher.train(true); // the teacher adapter must switch it to inference mode
     const teacher0 = values(namedVariables(teacher));
     const student0 = values(namedVariables(student));
     const adapters0 = distiller.variables.map((v) => Array.from(v.dataSync()));
@@ -37,7 +38,7 @@ describe("distillation step (teacher yolov8-s → student yolov8-n, CWD on P3–
       model: student,
       data: data.train,
       config: { epochs: 2, optimizer: { type: "sgd", lr: 0.01 }, ema: false },
-      distill: { teacher, distiller },
+      distill: { teacher: detectorTeacher(teacher), distiller },
       onLog: (e) => logs.push(e),
     });
     await trainer.fit();
@@ -114,7 +115,7 @@ describe("detectionWeight", () => {
       model: student,
       data: train,
       config: { epochs: 2, optimizer: { type: "sgd", lr: 0.01 }, ema: false, detectionWeight },
-      distill: { teacher, distiller },
+      distill: { teacher: detectorTeacher(teacher), distiller },
       onLog: (e) => logs.push(e),
     });
     await trainer.fit();

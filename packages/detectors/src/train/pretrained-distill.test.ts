@@ -139,7 +139,7 @@ describe.skipIf(!HAVE_DATA)(
       ]);
       expect(
         () => new Trainer({ model: student, data: loader, config, distill: { teacher, distiller } }),
-      ).toThrow(/teacher centernet-mbv3 has no feature "neck.p9" \(known: backbone.c3, .*scores\.<level>\)/);
+      ).toThrow(/teacher centernet-mbv3 has no map "neck.p9" \(known: backbone.c3, .*scores\.s4\)/);
       [student, distiller].forEach((m) => m.dispose());
     });
   },

@@ -8,7 +8,7 @@ import type { ModelEma } from "./ema";
 import type { Optimizer } from "./optimizers";
 import type { StepRates } from "./schedule";
 import { NonFiniteError } from "./non-finite";
-import { isDetectorTeacher, type TeacherSource } from "./teacher-source";
+import type { Teacher } from "../teachers/teacher";
 
 /** What the trainer needs of a distiller (`@kdet/losses` `Distiller` fits). */
 export interface DistillerLike {
@@ -24,13 +24,11 @@ export interface DistillerLike {
 }
 
 /**
- * The distillation path: a frozen teacher (run outside the gradient tape) and the distiller; the teacher maps are
- * the distiller's `requiredFeatures.teacher`. The teacher is a kdet `Detector` (kept in inference mode, tapped
- * inside the step), a pretrained `Teacher` or a teacher cache (their maps are prepared before the step, see
- * `prepareTeacherFeatures`).
+ * The distillation path: a frozen {@link Teacher} (a trained detector, a pretrained graph model or a teacher cache;
+ * run outside the gradient tape) and the distiller; the teacher maps are the distiller's `requiredFeatures.teacher`.
  */
 export interface DistillSetup {
-  teacher: TeacherSource;
+  teacher: Teacher;
   distiller: DistillerLike;
 }
 
@@ -55,38 +53,30 @@ export interface StepResult {
 }
 
 /**
- * One training step: teacher features (no tape, inference-mode BN) → student forward with taps →
+ * One training step: student forward with taps →
  * detection loss × `detectionWeight` (+ distiller terms with GT boxes/labels and the input size in the context) →
  * gradients of every trainable parameter → global-norm clipping → optimizer update (weight decay on
  * `weight` parameters only, warmup bias rate on `bias` ones) → EMA update. Frees every tensor it made.
- * A non-detector teacher's maps are given as `teacherFeatures` (prepared before the step; the caller keeps
- * ownership); a detector teacher is tapped here.
+ * With `ctx.distill`, the teacher's maps of this batch are given as `teacherMaps` (from `teacher.infer`, awaited
+ * before the step, no tape); `images` is the batch tensor when the caller already made it. The caller keeps
+ * ownership of both.
  */
 export function trainStep(
   ctx: StepContext,
   batch: BatchLike,
   rates: StepRates,
-  teacherFeatures?: Record<string, tf.Tensor>,
+  teacherMaps?: Record<string, tf.Tensor>,
+  images?: tf.Tensor4D,
 ): StepResult {
-  const x = batchImages(batch);
+  const d = ctx.distill;
+  if (d && !teacherMaps)
+    throw new Error(
+      "trainStep: with a teacher, its maps of the batch must be given (await teacher.infer(...) first, as the Trainer does)",
+    );
+  const x = images ?? batchImages(batch);
   const targets = batchTargets(batch);
   const kept: Record<string, tf.Scalar> = {};
-  let teacherFeats: Record<string, tf.Tensor> = {};
   try {
-    const d = ctx.distill;
-    let teacherMaps: Record<string, tf.Tensor> = {};
-    if (d) {
-      const teacher = d.teacher;
-      if (isDetectorTeacher(teacher))
-        teacherMaps = teacherFeats = tf.tidy(
-          () => teacher.forwardWithTaps(x, d.distiller.requiredFeatures.teacher).taps,
-        );
-      else if (teacherFeatures) teacherMaps = teacherFeatures;
-      else
-        throw new Error(
-          "trainStep: the teacher is not a Detector, so its maps must be given (await prepareTeacherFeatures(teacher, batch, names) first)",
-        );
-    }
     const { value, grads } = tf.variableGrads(
       () => {
         const { raw, taps } = ctx.model.forwardWithTaps(x, d?.distiller.requiredFeatures.student ?? []);
@@ -100,7 +90,7 @@ export function trainStep(
             : Object.fromEntries(Object.entries(det.parts).map(([k, v]) => [k, tf.mul(v, w) as tf.Scalar]));
         let total: tf.Scalar = w === 1 || w === 0 ? det.total : tf.mul(det.total, w);
         if (d) {
-          const k = d.distiller.compute(taps, teacherMaps, {
+          const k = d.distiller.compute(taps, teacherMaps!, {
             boxes: targets.boxes,
             labels: targets.classes,
             imageSize: [batch.height, batch.width],
@@ -150,7 +140,7 @@ export function trainStep(
     ctx.ema?.update();
     return { loss, parts: readParts(kept), gradNorm: clipped.norm };
   } finally {
-    tf.dispose([x, ...Object.values(kept), ...Object.values(teacherFeats)]);
+    tf.dispose([...(images ? [] : [x]), ...Object.values(kept)]);
   }
 }
 

@@ -1,11 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type { Batch } from "@kdet/data";
 import { appendFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import type { Detector } from "../detector";
 import type { PostprocessOptions } from "../heads/postprocess";
 import { namedVariables, type NamedVariable } from "../io/named-variables";
+import { isTraining } from "../nn/training-mode";
 import { assignNamed, variablesByName } from "../io/weights-map";
 import { createDetector } from "../registry";
 import { readCheckpoint, writeCheckpoint } from "./checkpoint";
@@ -15,8 +15,9 @@ import { ModelEma } from "./ema";
 import { Optimizer, optimizerSchema } from "./optimizers";
 import { scheduleSchema, stepRates } from "./schedule";
 import { trainStep, type DistillSetup, type StepResult } from "./train-step";
-import { checkTeacherNames, isDetectorTeacher, prepareTeacherFeatures } from "./teacher-source";
-import { evaluateDetector, type ValidationData, type ValidationResult } from "./validate";
+import { checkTeacherMaps } from "../teachers/teacher";
+import { batchImages, type IdentifiedBatch } from "./batch-tensors";
+import type { ValidationResult, Validator } from "./validation";
 
 /** Trainer settings (zod-validated; defaults follow ultralytics where it has one). */
 export const trainerConfigSchema = z
@@ -59,7 +60,7 @@ export type TrainerConfigInput = z.input<typeof trainerConfigSchema>;
 /** Source of training batches: deterministic per (epoch, position), e.g. a `@kdet/data` BatchLoader. */
 export interface TrainData {
   readonly batchesPerEpoch: number;
-  epoch(e: number): AsyncIterable<Batch> | Iterable<Batch>;
+  epoch(e: number): AsyncIterable<IdentifiedBatch> | Iterable<IdentifiedBatch>;
 }
 
 /** One line of `metrics.jsonl` / `onLog`. */
@@ -72,7 +73,8 @@ export interface TrainerOptions {
   model: Detector;
   data: TrainData;
   config: TrainerConfigInput;
-  val?: ValidationData;
+  /** Validation supplied by the caller (e.g. COCO mAP of `@kdet/eval` on a `@kdet/data` split); none = never. */
+  val?: Validator;
   /** Run folder: `last.ckpt`, `best.ckpt`, `metrics.jsonl`. Without it nothing is written. */
   outDir?: string;
   distill?: DistillSetup;
@@ -87,7 +89,7 @@ export interface TrainerOptions {
 
 /**
  * The training loop: epochs of `trainStep` with the schedule's warmup/decay, EMA, clipping,
- * per-term loss logging, validation with `@kdet/eval` every `valEvery` epochs (on the EMA weights
+ * per-term loss logging, the caller's validation every `valEvery` epochs (on the EMA weights
  * when enabled), `last.ckpt` (model, EMA, optimizer slots, adapters, counters) written atomically so
  * that `resume()` continues bit-exactly, and `best.ckpt` for the best validation metric.
  */
@@ -114,11 +116,7 @@ export class Trainer {
       throw new Error(
         "Trainer: config.detectionWeight is 0 but there is no teacher (distill): nothing to learn from",
       );
-    if (opts.distill) {
-      const teacher = opts.distill.teacher;
-      if (isDetectorTeacher(teacher)) teacher.train(false);
-      else checkTeacherNames(teacher, opts.distill.distiller.requiredFeatures.teacher);
-    }
+    if (opts.distill) checkTeacherMaps(opts.distill.teacher, opts.distill.distiller.requiredFeatures.teacher);
     this.optimizer = new Optimizer(this.config.optimizer);
     const adapters = (opts.distill?.distiller.variables ?? []).map(
       (v, i): NamedVariable => ({
@@ -202,17 +200,20 @@ export class Trainer {
     return last;
   }
 
-  private async runStep(batch: Batch, epoch: number): Promise<void> {
+  private async runStep(batch: IdentifiedBatch, epoch: number): Promise<void> {
     const t0 = performance.now();
     const c = this.config;
     const momentum = c.optimizer.type === "sgd" ? c.optimizer.momentum : 0;
     const rates = stepRates(c.schedule, c.optimizer.lr, momentum, this.step, this.totalSteps);
     const d = this.opts.distill;
-    const teacherFeats = d
-      ? await prepareTeacherFeatures(d.teacher, batch, d.distiller.requiredFeatures.teacher)
-      : undefined;
+    const images = batchImages(batch);
+    let teacherMaps: Record<string, tf.Tensor> | undefined;
     let r: StepResult;
     try {
+      if (d)
+        teacherMaps = (
+          await d.teacher.infer({ batch, images }, { maps: d.distiller.requiredFeatures.teacher })
+        ).maps;
       this.model.train(true);
       r = this.guardFinite(() =>
         trainStep(
@@ -227,11 +228,12 @@ export class Trainer {
           },
           batch,
           rates,
-          teacherFeats,
+          teacherMaps,
+          images,
         ),
       );
     } finally {
-      if (teacherFeats) tf.dispose(Object.values(teacherFeats));
+      tf.dispose([images, ...Object.values(teacherMaps ?? {})]);
     }
     this.step++;
     await this.log({ kind: "step", step: this.step, epoch, lr: rates.lr, ms: performance.now() - t0, ...r });
@@ -239,8 +241,16 @@ export class Trainer {
 
   /** Validates the evaluation weights; keeps `best.ckpt` when the configured metric improves. */
   async validateAndKeepBest(epoch: number): Promise<ValidationResult> {
-    if (!this.opts.val) throw new Error("Trainer.validate: no validation data was given");
-    const m = await evaluateDetector(this.evalModel, this.opts.val, this.opts.postprocess);
+    if (!this.opts.val) throw new Error("Trainer.validate: no validator was given (TrainerOptions.val)");
+    const model = this.evalModel;
+    const wasTraining = isTraining(model);
+    model.train(false);
+    let m: ValidationResult;
+    try {
+      m = await this.opts.val.validate(model, this.opts.postprocess ?? {});
+    } finally {
+      model.train(wasTraining);
+    }
     const v = m[this.config.bestMetric];
     const isBest = !this.best || v > this.best.metric;
     if (isBest) {

@@ -5,8 +5,11 @@
  * ultralytics/thop (YOLOv8n at 640: 8.7 GFLOPs); element-wise ops are not counted.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { isTraining, loadDetector, type Detector, type PostprocessOptions } from "./detectors-api";
-import { countParams } from "./models";
+import type { Detector } from "../detector";
+import type { PostprocessOptions } from "../heads/postprocess";
+import { namedVariables } from "../io/named-variables";
+import { loadDetector } from "../io/tfjs-weights";
+import { isTraining } from "../nn/training-mode";
 
 /** Parameters, GFLOPs and ms per image of one model. */
 export interface ModelCost {
@@ -14,6 +17,13 @@ export interface ModelCost {
   gflops: number;
   /** Median inference time per image (forward + decode + NMS), batch 1. */
   msPerImage: number;
+}
+
+/** Number of trainable parameters (BatchNorm running statistics excluded), as counted by PyTorch/ultralytics. */
+export function countParams(model: Detector): number {
+  return namedVariables(model)
+    .filter((v) => v.kind !== "buffer")
+    .reduce((a, v) => a + v.variable.size, 0);
 }
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);

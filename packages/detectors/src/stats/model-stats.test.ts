@@ -1,11 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "@kdet/core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDetector } from "./detectors-api";
-import { countGflops, kernelMacs, modelCost } from "./model-stats";
-import { countParams } from "./models";
+import { createDetector } from "../registry";
+import { useTestBackend } from "../testing/backend";
+import { countGflops, countParams, kernelMacs, modelCost } from "./model-stats";
 
-beforeAll(() => initBackend({ quiet: true }));
+beforeAll(useTestBackend);
 
 describe("model cost", () => {
   it("counts conv MACs from kernel shapes (hand-computed)", () => {
