@@ -56,10 +56,6 @@ export const TRAIN_OPTIONS = {
     type: "boolean",
     help: "with --resume: continue although config.yaml differs from the config the run started with (run.json)",
   },
-  "allow-config-change": {
-    type: "boolean",
-    help: "with --resume: continue although config.yaml differs from the config the run started with (run.json)",
-  },
   help: { type: "boolean", short: "h", help: "this help" },
 } as const satisfies OptionTable;
 
