@@ -1,8 +1,12 @@
 import { defineConfig } from "tsup";
-import { packageBuild } from "../../tsup.base";
+import { packageBuild, tfjsRegistrationsPlugin } from "../../tsup.base";
 
-// tfjs-core's gradient registrations exist only as extension-less ES modules under dist/, which
-// plain Node cannot import: bundle them (they use tfjs-core's global engine and registry).
+// tfjs-core's gradient and chained-op registrations are published only as extension-less ES
+// modules, which plain Node cannot import: bundle those registration modules, with everything
+// they use taken from the public API of the external @tensorflow/tfjs-core peer.
 export default defineConfig(
-  packageBuild({ index: "src/index.ts" }, { noExternal: [/^@tensorflow\/tfjs-core\/dist\//] }),
+  packageBuild(
+    { index: "src/index.ts" },
+    { noExternal: [/^@tensorflow\/tfjs-core\/dist\//], esbuildPlugins: [tfjsRegistrationsPlugin()] },
+  ),
 );

@@ -15,5 +15,5 @@ export {
 export type { KdetKernel } from "./register-kernels";
 export { findTensorflowPackage, TENSORFLOW_PACKAGES } from "./tensorflow-loader";
 export type { TensorflowPackage } from "./tensorflow-loader";
-export { wasmThreadsPatchApplied, unrefWasmWorkers, wasmDistDir } from "./wasm-threads";
+export { unrefWasmWorkers, wasmDistDir } from "./wasm-threads";
 export { batchNormSilu } from "./batch-norm-silu";

@@ -3,7 +3,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import { defaultWasmThreads, initBackend } from "./init-backend";
 import { CPU_FIXES, isRegistered, WASM_TRAINING_KERNELS } from "./register-kernels";
 import { findTensorflowPackage } from "./tensorflow-loader";
-import { wasmThreadsPatchApplied } from "./wasm-threads";
 
 describe("initBackend", () => {
   afterEach(() => {
@@ -23,7 +22,6 @@ describe("initBackend", () => {
   });
 
   it("defaults to 1 thread under vitest (test files already use every core)", async () => {
-    expect(wasmThreadsPatchApplied()).toBe(true);
     expect(process.env.VITEST).toBeDefined();
     expect(defaultWasmThreads()).toBe(1);
   });

@@ -8,7 +8,7 @@ import {
   WASM_TRAINING_KERNELS,
 } from "./register-kernels";
 import { loadTensorflowBackend } from "./tensorflow-loader";
-import { unrefWasmWorkers, wasmDistDir, wasmThreadsPatchApplied } from "./wasm-threads";
+import { startThreadedWasm, unrefWasmWorkers, wasmDistDir } from "./wasm-threads";
 
 /** A tfjs backend kdet can run on. */
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -47,15 +47,14 @@ export interface BackendInfo {
 }
 
 /**
- * Default XNNPACK thread count for the wasm backend: all logical cores when the kdet threaded-wasm
- * patch is installed (checked to run, exit cleanly and give deterministic results in Node and
- * vitest), else 1. Under vitest (env VITEST) also 1: vitest already runs test files in parallel
- * on every core, and oversubscribed pthreads busy-wait — a 2-thread training step measured 5.0 s
- * vs 1.5 s on 1 thread at load 10 (bench/train-step/RESULTS.md).
+ * Default XNNPACK thread count for the wasm backend: all logical cores (threaded wasm in Node is
+ * checked to run, exit cleanly and give the same bits as 1 thread). Under vitest (env VITEST) 1:
+ * vitest already runs test files in parallel on every core, and oversubscribed pthreads
+ * busy-wait — a 2-thread training step measured 5.0 s vs 1.5 s on 1 thread at load 10
+ * (bench/train-step/RESULTS.md).
  */
 export function defaultWasmThreads(): number {
-  if (!wasmThreadsPatchApplied() || process.env.VITEST != null) return 1;
-  return os.cpus().length;
+  return process.env.VITEST != null ? 1 : os.cpus().length;
 }
 
 function parseEnvBackend(): BackendRequest | undefined {
@@ -83,25 +82,19 @@ async function activate(name: BackendName): Promise<void> {
 /** Initializes wasm (once per process: the thread count is fixed by the first initialization). */
 async function startWasm(threads: number): Promise<{ threads: number; note: string }> {
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
-  let note = "";
-  if (tf.findBackend("wasm") == null) {
-    let use = threads;
-    if (use > 1 && !wasmThreadsPatchApplied()) {
-      use = 1;
-      note = "; 1 thread: the kdet patch of @tensorflow/tfjs-backend-wasm (threads in Node) is not installed";
-    }
-    wasm.setWasmPaths(wasmDistDir());
-    tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", use > 1);
-    // tfjs-wasm caps XNNPACK threads at logical cores / 2; the patched count lifts the cap.
-    if (use > 1) process.env.TFJS_WASM_LOGICAL_CORES ??= String(2 * use);
-    wasm.setThreadsCount(use);
-  }
+  const fresh = tf.findBackend("wasm") == null;
+  if (fresh) wasm.setWasmPaths(wasmDistDir());
   registerWasmTrainingKernels();
-  await activate("wasm");
+  if (fresh) await startThreadedWasm(threads, () => activate("wasm"));
+  else await activate("wasm");
   unrefWasmWorkers();
   const actual = wasm.getThreadsCount();
-  if (actual !== threads && note === "")
-    note = `; ${actual} thread(s): wasm was already initialized in this process`;
+  const note =
+    actual === threads
+      ? ""
+      : fresh
+        ? `; ${actual} thread(s) of ${threads} asked: this tfjs-backend-wasm did not start its threaded build in Node`
+        : `; ${actual} thread(s): wasm was already initialized in this process`;
   return { threads: actual, note };
 }
 

@@ -29,9 +29,9 @@ describe("threaded wasm in plain Node", () => {
     const b = runChild(2);
     const c = runChild(1);
     for (const r of [a, b, c]) expect(r.status, r.err).toBe(0);
-    expect(a.out).toMatch(new RegExp(`^threads=${os.cpus().length} checksum=[0-9a-f]{16}$`));
-    expect(b.out).toMatch(/^threads=2 /);
-    expect(c.out).toMatch(/^threads=1 checksum=/);
+    expect(a.out, a.err).toMatch(new RegExp(`^threads=${os.cpus().length} checksum=[0-9a-f]{16}$`));
+    expect(b.out, b.err).toMatch(/^threads=2 /);
+    expect(c.out, c.err).toMatch(/^threads=1 checksum=/);
     expect(b.out.split(" ")[1]).toBe(a.out.split(" ")[1]);
     expect(c.out.split(" ")[1]).toBe(a.out.split(" ")[1]);
   });
