@@ -1,12 +1,16 @@
 /**
  * Reading an experiment config: a YAML or JSON file, then `--set` overrides, then validation with
  * `ExperimentSchema`. Errors name the file, the key, the bad value and what is allowed. Paths
- * inside the config (dataset files, weights) are relative to the working directory.
+ * inside the config (dataset files, weights) are relative to the working directory; `${NAME:-default}`
+ * in a string reads an environment variable (config-env.ts) and `data.dataset` sets train/val/test at
+ * once (data-shorthand.ts).
  */
 import { readFileSync } from "node:fs";
 import { parseDocument, stringify } from "yaml";
 import { ExperimentSchema, type Experiment } from "./config-schema";
+import { expandEnv } from "./config-env";
 import { formatIssues } from "./config-errors";
+import { expandDataShorthand } from "./data-shorthand";
 import { CliError } from "./errors";
 import { checkSafeKeys } from "./safe-keys";
 import { applyOverrides, type SetOverride } from "./set-override";
@@ -51,15 +55,16 @@ export function readConfigFile(file: string): unknown {
 
 /** Validates a config object (after overrides); `source` names it in errors (file and --set). */
 export function validateExperiment(input: unknown, source: string): Experiment {
-  const r = ExperimentSchema.safeParse(input);
+  const expanded = expandDataShorthand(input, source);
+  const r = ExperimentSchema.safeParse(expanded);
   if (r.success) return r.data;
-  const lines = formatIssues(ExperimentSchema, r.error.issues, input);
+  const lines = formatIssues(ExperimentSchema, r.error.issues, expanded);
   throw new CliError(`invalid config ${source}:\n${lines.map((l) => `  ${l}`).join("\n")}`);
 }
 
 /** File + overrides → validated experiment, and the merged input (what the user wrote, resolved). */
 export function loadExperiment(file: string, overrides: readonly SetOverride[] = []): Experiment {
-  const merged = applyOverrides(readConfigFile(file), overrides);
+  const merged = applyOverrides(expandEnv(readConfigFile(file), file), overrides);
   const source = overrides.length
     ? `${file} (with ${overrides.map((o) => `--set ${o.raw}`).join(" ")})`
     : file;

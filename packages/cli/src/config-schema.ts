@@ -17,6 +17,8 @@ import {
   type DetectorId,
   type TeacherId,
 } from "./detectors-api";
+import { BACKENDS } from "./backend";
+import { withDataShorthand } from "./data-shorthand";
 
 /** One dataset split: `{type, ...options of that format}` (coco, yolo, voc, flir, synthetic); unknown keys are errors. */
 export const DatasetSchema = z.discriminatedUnion(
@@ -156,8 +158,8 @@ export const OutputSchema = z
   })
   .strict();
 
-/** Backends `--backend` / `backend:` accept. */
-export const BACKENDS = ["auto", "tensorflow", "wasm", "cpu"] as const;
+/** Backends `--backend` / `backend:` accept (defined beside `startBackend`, which needs no TensorFlow.js to import). */
+export { BACKENDS };
 
 /** A whole experiment. */
 export const ExperimentSchema = z
@@ -233,5 +235,6 @@ export function experimentJsonSchema(): Record<string, unknown> {
     unrepresentable: "any",
     target: "draft-2020-12",
   }) as Record<string, unknown>;
+  withDataShorthand(s);
   return { ...s, $id: "https://kdet.dev/schema/experiment.json", title: "kdet experiment config" };
 }

@@ -33,6 +33,9 @@ const sharedOverrides = (raw: unknown) =>
       : [];
   });
 
+/** The real-data configs read their dataset folder from KDET_DATASETS (default ../shared/datasets). */
+process.env.KDET_DATASETS ??= path.join(shared, "datasets");
+
 beforeAll(() => initBackend({ quiet: true }));
 
 describe("shipped configs", () => {
@@ -40,6 +43,7 @@ describe("shipped configs", () => {
     expect(yamls).toEqual([
       "ckd-gfl-r50-to-r18.yaml",
       "confidence-centernet-to-yolov8n.yaml",
+      "cwd-yolov8s-to-n-bccd.yaml",
       "cwd-yolov8s-to-n.yaml",
       "fsd-yolov8s-to-n.yaml",
       "fsd-yolox-s-to-n.yaml",
@@ -47,6 +51,8 @@ describe("shipped configs", () => {
       "rdkd-gfl-r50-to-r18.yaml",
       "rdkd-retina-r50-to-r18.yaml",
       "yolov8n-baseline.yaml",
+      "yolov8n-bccd.yaml",
+      "yolov8n-coco128.yaml",
       "yolov8s-teacher.yaml",
     ]);
   });
