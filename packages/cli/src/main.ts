@@ -6,11 +6,13 @@
 import type { CliIo } from "./cli-io";
 import type { Command } from "./command";
 import { cacheBuildCommand } from "./commands/cache";
+import { compareCommand } from "./commands/compare";
 import { configPrintCommand, configSchemaCommand } from "./commands/config";
 import { dataInspectCommand } from "./commands/data";
 import { demoCommand } from "./commands/demo";
 import { evalCommand } from "./commands/eval";
 import { exportCommand } from "./commands/export";
+import { importCommand } from "./commands/import";
 import { predictCommand } from "./commands/predict";
 import { methodsCommand, modelsCommand } from "./commands/registry-lists";
 import { distillCommand, trainCommand } from "./commands/train";
@@ -31,12 +33,14 @@ export const COMMANDS = {
   eval: evalCommand,
   predict: predictCommand,
   export: exportCommand,
+  import: importCommand,
   "cache build": cacheBuildCommand,
   "config print": configPrintCommand,
   "config schema": configSchemaCommand,
   "data inspect": dataInspectCommand,
   models: modelsCommand,
   methods: methodsCommand,
+  compare: compareCommand,
 } as const satisfies Record<string, Command>;
 
 /** A command's name. */

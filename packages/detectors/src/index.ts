@@ -348,3 +348,41 @@ export {
   fromFloat16Bits,
   FLOAT16_MAX,
 } from "./teacher-cache/float16";
+
+// PyTorch checkpoints (torch.save zip, read without Python) → kdet weights: ultralytics YOLOv8, mmdet RetinaNet
+export {
+  importCheckpoint,
+  importIntoDetector,
+  importableModels,
+  mappingFor,
+  checkpointClassNames,
+  IMPORT_MAPPINGS,
+  IMPORT_FORMATS,
+  type ImportOptions,
+  type ImportResult,
+} from "./import/import-checkpoint";
+export {
+  importStateDict,
+  toKdetLayout,
+  type ImportFormat,
+  type ImportReport,
+  type WeightMapping,
+  type CheckpointConfig,
+} from "./import/weight-mapping";
+export { ultralyticsYolov8, YOLOV8_LAYERS } from "./import/ultralytics-yolov8";
+export { mmdetRetina } from "./import/mmdet-retina";
+export {
+  foldInputNormalization,
+  MMDET_IMAGENET_NORM,
+  type InputNormalization,
+} from "./import/input-normalization";
+export {
+  readTorchCheckpoint,
+  parseTorchCheckpoint,
+  MAX_TENSOR_ELEMENTS,
+  type TorchCheckpoint,
+} from "./import/torch-checkpoint";
+export { extractStateDict, moduleStateDict, type StateDict } from "./import/state-dict";
+export { TorchTensor, TORCH_STORAGE_DTYPES, type TorchStorage, type TorchDtype } from "./import/torch-tensor";
+export { unpickle, PyObject, PyGlobal, type PyCallable, type UnpickleOptions } from "./import/pickle";
+export { CheckpointFormatError, ZipArchive, type ZipEntry } from "./import/zip-archive";

@@ -1,5 +1,6 @@
 import type { Detector } from "../detector";
 import { createDetector, DETECTORS, type DetectorId } from "../registry";
+import { foldInputNormalization } from "./input-normalization";
 import { mmdetRetina } from "./mmdet-retina";
 import { PyObject } from "./pickle";
 import { extractStateDict } from "./state-dict";
@@ -59,6 +60,11 @@ export interface ImportOptions {
   numClasses?: number;
   /** Seed of the initialisation of re-initialised layers. */
   seed?: number;
+  /**
+   * Fold the tool's input normalisation (mmdet: ImageNet mean/std) into the stem so the model takes
+   * kdet's 0–1 RGB input (default true; see {@link foldInputNormalization} for the border effect).
+   */
+  foldInputNormalization?: boolean;
 }
 
 function stringList(v: unknown): string[] | undefined {
@@ -117,7 +123,8 @@ export function importIntoDetector(
 /**
  * Reads a PyTorch checkpoint (`torch.save` zip) of `opts.from` (ultralytics YOLOv8, mmdetection RetinaNet)
  * and returns the kdet registry model `opts.model` with its weights: class count and DFL bins from the
- * checkpoint unless `numClasses` overrides it. Errors name the file and the offending tensor or record.
+ * checkpoint unless `numClasses` overrides it; the tool's input normalisation is folded into the stem
+ * unless `foldInputNormalization` is false. Errors name the file and the offending tensor or record.
  */
 export async function importCheckpoint(file: string, opts: ImportOptions): Promise<ImportResult> {
   const entry = DETECTORS[opts.model];
@@ -136,7 +143,14 @@ export async function importCheckpoint(file: string, opts: ImportOptions): Promi
     ...(cfg.regMax !== undefined ? { regMax: cfg.regMax } : {}),
   } as never);
   try {
-    return { detector, ...importIntoDetector(detector, ckpt, mapping) };
+    const res = importIntoDetector(detector, ckpt, mapping);
+    const norm = mapping.inputNormalization;
+    if (norm && opts.foldInputNormalization !== false) foldInputNormalization(detector, norm);
+    else if (norm)
+      res.warnings.push(
+        `${opts.from} models expect (255·x − mean)/std inputs (mean ${norm.mean.join("/")}, std ${norm.std.join("/")}, RGB); kdet feeds 0–1 RGB, so this model needs that normalisation applied to its input`,
+      );
+    return { detector, ...res };
   } catch (e) {
     detector.dispose();
     throw e;

@@ -1,3 +1,4 @@
+import { MMDET_IMAGENET_NORM } from "./input-normalization";
 import { bnLeaf } from "./ultralytics-yolov8";
 import type { WeightMapping } from "./weight-mapping";
 import { CheckpointFormatError } from "./zip-archive";
@@ -50,6 +51,7 @@ export function mmdetFpnName(rest: string): string | undefined {
  * backbone per {@link mmdetResnetName}, neck per {@link mmdetFpnName}, head `bbox_head.cls_convs.<i>` /
  * `reg_convs.<i>` → `head.cls_tower.<i>` / `head.reg_tower.<i>`, `retina_cls` / `retina_reg` →
  * `head.cls_out` / `head.reg_out` (channels anchor-major in both). BN `num_batches_tracked` is ignored.
+ * mmdet normalises inputs with ImageNet mean/std ({@link MMDET_IMAGENET_NORM}).
  */
 export const mmdetRetina: WeightMapping = {
   id: "mmdet-retina",
@@ -75,6 +77,7 @@ export const mmdetRetina: WeightMapping = {
   ignoreReason: (name) =>
     name.endsWith(".num_batches_tracked") ? "BatchNorm step counter (not used at inference)" : undefined,
   classDependent: (k) => k.startsWith("head.cls_out."),
+  inputNormalization: MMDET_IMAGENET_NORM,
   config(tensors, file) {
     const cls = tensors.get("bbox_head.retina_cls.weight");
     const reg = tensors.get("bbox_head.retina_reg.weight");

@@ -74,7 +74,6 @@ const DENIED_MODULES = new Set([
   "inspect",
 ]);
 
-const MARK = Symbol("mark");
 const PY2_ALIASES: Record<string, string> = { __builtin__: "builtins", copy_reg: "copyreg" };
 
 /** Builtins that are plain containers (called by REDUCE with a list/tuple argument). */

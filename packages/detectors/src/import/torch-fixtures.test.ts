@@ -8,6 +8,7 @@ import { Fpn } from "../necks/fpn";
 import { createDetector } from "../registry";
 import { useTestBackend } from "../testing/backend";
 import { importIntoDetector } from "./import-checkpoint";
+import { foldInputNormalization, MMDET_IMAGENET_NORM } from "./input-normalization";
 import { mmdetRetina } from "./mmdet-retina";
 import { fixtureCheckpoint, fixtureTensors } from "./test-fixtures";
 import { ultralyticsYolov8 } from "./ultralytics-yolov8";
@@ -93,5 +94,35 @@ describe("import of PyTorch checkpoints: kdet outputs vs PyTorch's", () => {
     console.log("retina-r50 (w8) max rel. error vs PyTorch:", errors);
     for (const e of Object.values(errors)) expect(e).toBeLessThanOrEqual(1e-4);
     det.dispose();
+  });
+
+  it("folding mmdet's mean/std into the stem: kdet on 0–1 input = the unfolded model on normalised input, away from the border", () => {
+    const build = () => {
+      const rng = new Rng(5);
+      const bb = new ResNet(50, rng, 8);
+      const neck = new Fpn(bb.levels, 32, 2, rng, { extraFrom: "input" });
+      const det = new Detector(bb, neck, new RetinaHead(neck.levels, 80, rng, { featChannels: 32 })).train(
+        false,
+      );
+      importIntoDetector(det, fixtureCheckpoint("retina-r50w8-mmdet.pt.gz"), mmdetRetina);
+      return det;
+    };
+    const plain = build();
+    const folded = build();
+    foldInputNormalization(folded, MMDET_IMAGENET_NORM);
+    tf.tidy(() => {
+      const x = nhwc(fixtureTensors("retina-r50w8").get("input")!);
+      const { mean, std } = MMDET_IMAGENET_NORM;
+      const xn = tf.div(tf.sub(tf.mul(x, 255), tf.tensor1d([...mean])), tf.tensor1d([...std])) as tf.Tensor4D;
+      const a = plain.forwardWithTaps(xn, ["backbone.stem"]).taps["backbone.stem"]!;
+      const b = folded.forwardWithTaps(x, ["backbone.stem"]).taps["backbone.stem"]!;
+      // stem: 7×7 s2 conv, padding 3 → outputs 0, 1 and the last one touch the padding
+      const [, h, w, c] = a.shape as [number, number, number, number];
+      const inner = (t: tf.Tensor) => tf.slice(t, [0, 2, 2, 0], [1, h - 3, w - 3, c]);
+      expect(relError(inner(b), inner(a))).toBeLessThanOrEqual(1e-5);
+      expect(relError(b, a)).toBeGreaterThan(1e-3); // the border differs, as documented
+    });
+    plain.dispose();
+    folded.dispose();
   });
 });

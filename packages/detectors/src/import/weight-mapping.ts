@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Detector } from "../detector";
 import { namedVariables } from "../io/named-variables";
 import type { DetectorEntry } from "../registry";
+import type { InputNormalization } from "./input-normalization";
 import type { TorchTensor } from "./torch-tensor";
 import { CheckpointFormatError } from "./zip-archive";
 
@@ -30,6 +31,8 @@ export interface WeightMapping {
   ignoreReason(torchName: string, t: TorchTensor, file: string): string | undefined;
   /** Whether a kdet variable's shape depends on the class count (re-initialised when it changes). */
   classDependent(kdetName: string): boolean;
+  /** Input normalisation the tool's models are trained with (folded into the stem on import), if any. */
+  readonly inputNormalization?: InputNormalization;
   /** Class count (and bins) of the checkpoint, read from the shapes of its head tensors. */
   config(tensors: ReadonlyMap<string, TorchTensor>, file: string): CheckpointConfig;
 }
