@@ -54,6 +54,3 @@ export {
 
 /** PyTorch checkpoint import (`kdet import`). */
 export { importCheckpoint, importableModels, COCO_CLASS_NAMES, COCO_CATEGORY_IDS } from "@kdet/detectors";
-
-/** PyTorch checkpoint import (`kdet import`). */
-export { importCheckpoint, importableModels, COCO_CLASS_NAMES, COCO_CATEGORY_IDS } from "@kdet/detectors";
