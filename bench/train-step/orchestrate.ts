@@ -42,7 +42,7 @@ function runChild(c: StepConfig): StepResult {
   const r = spawnSync(process.execPath, [...process.execArgv, RUN, "--child", JSON.stringify(c)], {
     encoding: "utf8",
     timeout: 1_800_000,
-    env: { ...process.env, KDET_BACKEND: "" },
+    env: { ...process.env, KDET_BACKEND: "", KDET_NATIVE: c.native === false ? "0" : "" },
   });
   const line = r.stdout.split("\n").find((l) => l.startsWith("RESULT "));
   if (line == null)
@@ -120,20 +120,25 @@ function stepGflop(batch: number, size: number, fwdGflopAt8x256: number): number
 }
 
 function table(rows: Row[], fwd: number): string {
-  const torchBy = new Map(
-    rows
-      .filter((r) => r.name.startsWith("PyTorch") && r.name.endsWith("NCHW"))
-      .map((r) => [`${r.threads}/${r.batch}/${r.size}`, median(r.stepMs)]),
-  );
+  const torchOf = (suffix: string) =>
+    new Map(
+      rows
+        .filter((r) => r.name.startsWith("PyTorch") && r.name.endsWith(suffix))
+        .map((r) => [`${r.threads}/${r.batch}/${r.size}`, median(r.stepMs)]),
+    );
+  const torchBy = torchOf("NCHW");
+  const torchCl = torchOf("channels_last");
   const out = [
-    "| configuration | threads | batch×size | ms/step (median of n; min–max) | CPU ms/step | GFLOPS | % native peak | % wasm ceiling | × PyTorch NCHW (same threads) | notes |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| configuration | threads | batch×size | ms/step (median of n; min–max) | CPU ms/step | GFLOPS | % native peak | % wasm ceiling | × PyTorch NCHW (same threads) | × PyTorch channels_last (same threads) | notes |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of rows) {
     const m = median(r.stepMs);
     const ok = r.stepMs.length > 0;
     const gf = ok ? stepGflop(r.batch, r.size, fwd) / (m / 1000) : NaN;
-    const torch = torchBy.get(`${r.threads}/${r.batch}/${r.size}`);
+    const key = `${r.threads}/${r.batch}/${r.size}`;
+    const torch = torchBy.get(key);
+    const cl = torchCl.get(key);
     const cells = [
       r.name,
       String(r.threads),
@@ -146,6 +151,7 @@ function table(rows: Row[], fwd: number): string {
       ok ? `${((100 * gf) / (NATIVE_PEAK * r.threads)).toFixed(1)} %` : "–",
       ok ? `${((100 * gf) / (WASM_CEILING * r.threads)).toFixed(1)} %` : "–",
       ok && torch != null && !r.name.startsWith("PyTorch") ? `${(m / torch).toFixed(2)}×` : "–",
+      ok && cl != null && !r.name.startsWith("PyTorch") ? `**${(m / cl).toFixed(2)}×**` : "–",
       `${r.note} (load ${r.load})`,
     ];
     out.push(`| ${cells.join(" | ")} |`);
@@ -204,8 +210,24 @@ export async function main(argv: string[]): Promise<void> {
   // Interleaved per thread count, so that the PyTorch reference sees the same load as ours.
   for (const t of quick ? [cores] : [1, cores]) {
     if (torchVersion != null && want("torch")) rows.push(runTorch(t, batch, size, steps, false));
+    if (want("native"))
+      rows.push(
+        tfRow("tfjs-wasm + @kdet/native (oneDNN convs, fused BN+SiLU)", {
+          ...base,
+          backend: "wasm",
+          threads: t,
+          native: true,
+        }),
+      );
     if (want("fused"))
-      rows.push(tfRow("tfjs-wasm + kdet kernels, fused BN+SiLU", { ...base, backend: "wasm", threads: t }));
+      rows.push(
+        tfRow("tfjs-wasm + kdet XNNPACK kernels, fused BN+SiLU", {
+          ...base,
+          backend: "wasm",
+          threads: t,
+          native: false,
+        }),
+      );
     if (!quick && want("composed"))
       rows.push(
         tfRow("tfjs-wasm + kdet kernels, composed BN+SiLU", {
@@ -213,6 +235,7 @@ export async function main(argv: string[]): Promise<void> {
           backend: "wasm",
           threads: t,
           fused: false,
+          native: false,
         }),
       );
     if (torchVersion != null && want("torch-cl")) rows.push(runTorch(t, batch, size, steps, true));

@@ -4,7 +4,7 @@
  *
  *   pnpm exec tsx bench/train-step/run.ts            full run (batch 8 @ 256; cpu at batch 1)
  *   pnpm exec tsx bench/train-step/run.ts --quick    a few small steps, < 1 minute (pnpm demo)
- *   flags: --steps N, --no-<id> or --only <id,…> with ids torch, torch-cl, builtin, fused, composed, cpu
+ *   flags: --steps N, --no-<id> or --only <id,…> with ids torch, torch-cl, builtin, native, fused, composed, cpu
  *
  * Each configuration runs in a child process (`--child <json>`), because the wasm thread count is
  * fixed per process.

@@ -15,6 +15,8 @@ export interface StepConfig {
   profileSteps: number;
   /** BN + SiLU via kdet's batchNormSilu, head bias via tf.fused.conv2d. */
   fused: boolean;
+  /** @kdet/native's oneDNN kernels (convs, fused BN+SiLU) when its addon is built; false sets KDET_NATIVE=0. */
+  native?: boolean;
 }
 
 /** What a configuration measured. */

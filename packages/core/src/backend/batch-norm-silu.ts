@@ -1,3 +1,4 @@
+import { BN_SILU_BACKWARD, BN_SILU_FORWARD } from "@kdet/native";
 import * as tf from "@tensorflow/tfjs-core";
 
 /**
@@ -11,6 +12,9 @@ import * as tf from "@tensorflow/tfjs-core";
  * fewer kernel calls; the full-size ops are all XNNPACK ones on wasm (Add/Sub/Mul/Sigmoid, and the
  * channel sums via the kdet Sum/Mean kernels), so they use the wasm threads. The running
  * statistics are not tracked (batch stats only).
+ * When @kdet/native's fused kernels are registered on the active backend (the oneDNN path), the
+ * same formulas run there in 3 threaded passes forward and 2 backward, saving only x and the
+ * per-channel mean and inv (`batchNormSiluNative`).
  */
 export function batchNormSilu(
   x: tf.Tensor4D,
@@ -18,6 +22,7 @@ export function batchNormSilu(
   beta: tf.Tensor1D,
   eps = 1e-3,
 ): tf.Tensor4D {
+  if (tf.getKernel(BN_SILU_FORWARD, tf.getBackend()) != null) return batchNormSiluNative(x, gamma, beta, eps);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const axes = [0, 1, 2];
@@ -42,6 +47,34 @@ export function batchNormSilu(
         const c3 = tf.mul(sa, tf.mul(tf.square(sinv), tf.div(sGx, -m)));
         const dx = tf.add(tf.add(tf.mul(gz, sa), tf.mul(sxc, c3)), c2);
         return [dx, dGamma, dBeta];
+      },
+    };
+  });
+  return op(x, gamma, beta) as tf.Tensor4D;
+}
+
+/** `batchNormSilu` through the fused kernels `BN_SILU_FORWARD` / `BN_SILU_BACKWARD` of the active backend. */
+export function batchNormSiluNative(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  eps = 1e-3,
+): tf.Tensor4D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const attrs = { eps } as unknown as tf.NamedAttrMap;
+    const [out, mean, inv] = tf.engine().runKernel(BN_SILU_FORWARD, { x: xi, gamma: g, beta: b }, attrs) as [
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+    ];
+    save([xi, g, b, mean, inv]);
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [sx, sg, sb, smean, sinv] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        const inputs = { dy: dy as tf.Tensor, x: sx, gamma: sg, beta: sb, mean: smean, inv: sinv };
+        return tf.engine().runKernel(BN_SILU_BACKWARD, inputs) as tf.Tensor[];
       },
     };
   });

@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
 import {
   CPU_FIXES,
+  nativeNote,
   registerCpuFixes,
   registerWasmTrainingKernels,
   WASM_TRAINING_KERNELS,
@@ -84,7 +85,7 @@ async function startWasm(threads: number): Promise<{ threads: number; note: stri
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
   const fresh = tf.findBackend("wasm") == null;
   if (fresh) wasm.setWasmPaths(wasmDistDir());
-  registerWasmTrainingKernels();
+  const native = registerWasmTrainingKernels(threads);
   if (fresh) await startThreadedWasm(threads, () => activate("wasm"));
   else await activate("wasm");
   unrefWasmWorkers();
@@ -95,7 +96,7 @@ async function startWasm(threads: number): Promise<{ threads: number; note: stri
       : fresh
         ? `; ${actual} thread(s) of ${threads} asked: this tfjs-backend-wasm did not start its threaded build in Node`
         : `; ${actual} thread(s): wasm was already initialized in this process`;
-  return { threads: actual, note };
+  return { threads: actual, note: note + nativeNote(native) };
 }
 
 async function startCpu(): Promise<void> {

@@ -1,3 +1,5 @@
+import os from "node:os";
+import { registerNativeKernels, type NativeKernelsInfo } from "@kdet/native";
 import * as tf from "@tensorflow/tfjs-core";
 import { conv2dBackpropFilterKernel } from "./conv2d-backprop-filter";
 import { conv2dBackpropInputKernel } from "./conv2d-backprop-input";
@@ -22,11 +24,18 @@ export interface KdetKernel {
 
 /** Marks a registered kernel function as the wrapper of a given `KdetKernel`. */
 const KDET = Symbol.for("kdet.kernel");
-type Tagged = tf.KernelFunc & { [KDET]?: KdetKernel };
+/** Set by @kdet/native on a kernel that replaced (and falls back to) another one. */
+const WRAPS = Symbol.for("kdet.kernel.wraps");
+type Tagged = tf.KernelFunc & { [KDET]?: KdetKernel; [WRAPS]?: Tagged };
 
-/** True when the kernel registered for (`kernelName`, `backendName`) is `k`. */
+/**
+ * True when the kernel registered for (`kernelName`, `backendName`) is `k`, directly or as the
+ * fallback of a native kernel registered over it.
+ */
 export function isRegistered(k: KdetKernel, backendName: string): boolean {
-  return (tf.getKernel(k.kernelName, backendName)?.kernelFunc as Tagged | undefined)?.[KDET] === k;
+  let f = tf.getKernel(k.kernelName, backendName)?.kernelFunc as Tagged | undefined;
+  while (f != null && f[KDET] == null && f[WRAPS] != null) f = f[WRAPS];
+  return f?.[KDET] === k;
 }
 
 /**
@@ -82,12 +91,33 @@ export function registerKernels(backendName: string, kernels: readonly KdetKerne
 }
 
 /**
- * Registers the kdet training kernels (`WASM_TRAINING_KERNELS`) under backend 'wasm'.
- * Import `@tensorflow/tfjs-backend-wasm` first (initBackend does): importing it later would put
- * its builtin kernels back. Idempotent.
+ * Default OpenMP thread count of the native kernels: env `KDET_THREADS`, else 1 under vitest
+ * (test files already run in parallel), else all logical cores.
  */
-export function registerWasmTrainingKernels(): void {
+function defaultNativeThreads(): number {
+  const env = Number(process.env.KDET_THREADS);
+  if (Number.isInteger(env) && env >= 1) return env;
+  return process.env.VITEST != null ? 1 : os.cpus().length;
+}
+
+/**
+ * Registers the kdet training kernels (`WASM_TRAINING_KERNELS`) under backend 'wasm', then, when
+ * @kdet/native's addon was built (C++ compiler + oneDNN at install; env KDET_NATIVE=0 turns it
+ * off), its oneDNN kernels over them: Conv2D and both conv gradients (NHWC, dilation 1) and the
+ * fused BatchNorm+SiLU pair, with `nativeThreads` OpenMP threads. Import
+ * `@tensorflow/tfjs-backend-wasm` first (initBackend does): importing it later would put its
+ * builtin kernels back. Idempotent. Returns what the native path did (`message` says why when off).
+ */
+export function registerWasmTrainingKernels(nativeThreads = defaultNativeThreads()): NativeKernelsInfo {
   registerKernels("wasm", WASM_TRAINING_KERNELS);
+  return registerNativeKernels(nativeThreads);
+}
+
+/** The start-up clause for what `registerWasmTrainingKernels` did about the native path. */
+export function nativeNote(info: NativeKernelsInfo): string {
+  return info.active
+    ? `; convs + BN/SiLU on ${info.message.split(":")[0]} (@kdet/native)`
+    : `; convs on XNNPACK (native oneDNN path off: ${info.message})`;
 }
 
 /** Registers the kdet fixes (`CPU_FIXES`) under backend 'cpu'. Idempotent. */

@@ -1,0 +1,86 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The functions of the compiled addon (csrc/kdet_native.cc); every array is a float32 view, never copied. */
+export interface NativeAddon {
+  /**
+   * One NHWC conv on oneDNN. `op` 0 = forward (a = x, b = filter, c = y), 1 = input gradient
+   * (a = dy, b = filter, c = dx), 2 = filter gradient (a = x, b = dy, c = dW). `geom` is
+   * [N, H, W, Ci, OH, OW, Co, kh, kw, sh, sw, padTop, padLeft]; filters are [kh, kw, Ci, Co].
+   */
+  conv(op: 0 | 1 | 2, geom: readonly number[], a: Float32Array, b: Float32Array, c: Float32Array): void;
+  /** oneDNN's implementation name for that conv (e.g. "brg:avx512_core"). */
+  convImpl(op: 0 | 1 | 2, geom: readonly number[]): string;
+  /** Fused BatchNorm (batch statistics over m rows of c channels) + SiLU forward; writes out, mean, inv. */
+  bnSiluForward(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    eps: number,
+    m: number,
+    c: number,
+    out: Float32Array,
+    mean: Float32Array,
+    inv: Float32Array,
+  ): void;
+  /** Its gradient; writes dx, dgamma, dbeta. */
+  bnSiluBackward(
+    dy: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    mean: Float32Array,
+    inv: Float32Array,
+    m: number,
+    c: number,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+  ): void;
+  /** Sets the OpenMP thread count (oneDNN and the fused loops); returns the previous one. */
+  setThreads(n: number): number;
+  /** "oneDNN x.y.z, n thread(s)". */
+  version(): string;
+}
+
+/** The addon, or why it is absent (not built: no compiler or no oneDNN headers at install time). */
+export type AddonLoad = { addon: NativeAddon; reason: null } | { addon: null; reason: string };
+
+/** Where node-gyp puts the addon, relative to this package's root. */
+export const ADDON_PATH = path.join("build", "Release", "kdet_native.node");
+
+/** This package's root (the folder holding package.json), from src/ or dist/. */
+export function packageRoot(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+}
+
+let cached: AddonLoad | undefined;
+
+/**
+ * Loads the compiled addon once. Env `KDET_NATIVE=0` disables it (reason "disabled by KDET_NATIVE=0").
+ * OpenMP's idle threads are set to yield (`OMP_WAIT_POLICY=passive` unless set) before the library
+ * loads, so that they do not spin against tfjs-wasm's XNNPACK threads between native calls.
+ */
+export function loadAddon(): AddonLoad {
+  if (cached != null) return cached;
+  if (process.env.KDET_NATIVE === "0") return { addon: null, reason: "disabled by KDET_NATIVE=0" };
+  const file = path.join(packageRoot(), ADDON_PATH);
+  if (!existsSync(file)) {
+    cached = {
+      addon: null,
+      reason:
+        "addon not built (needs a C++ compiler and oneDNN: apt-get install libdnnl-dev, then pnpm install)",
+    };
+    return cached;
+  }
+  try {
+    process.env.OMP_WAIT_POLICY ??= "passive";
+    const addon = createRequire(import.meta.url)(file) as NativeAddon;
+    cached = { addon, reason: null };
+  } catch (e) {
+    cached = { addon: null, reason: `addon failed to load: ${(e as Error).message.split("\n")[0]}` };
+  }
+  return cached;
+}
