@@ -78,7 +78,10 @@ export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES):
   }
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
-      buf = gunzipSync(buf, { maxOutputLength: Math.max(1, maxBytes), chunkSize: 1 << 20 });
+      buf = gunzipSync(buf, {
+        maxOutputLength: Math.max(1, maxBytes),
+        chunkSize: gunzipChunk(buf, maxBytes),
+      });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ERR_BUFFER_TOO_LARGE") {
@@ -91,6 +94,16 @@ export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES):
     }
   }
   return buf;
+}
+
+/**
+ * Output chunk size for gunzip: the size the gzip trailer announces (ISIZE, the last member's size mod 2^32), so
+ * that a typical file inflates into one buffer without a final copy; only a hint (bounded by the limit and by
+ * deflate's maximum ratio of 1032:1), a wrong value just costs more chunks.
+ */
+function gunzipChunk(gz: Buffer, maxBytes: number): number {
+  const isize = gz.length >= 18 ? gz.readUInt32LE(gz.length - 4) : 0;
+  return Math.max(1 << 16, Math.min(isize + 64, maxBytes + 64, gz.length * 1032 + (1 << 16)));
 }
 
 function refuseSpecial(st: Stats, path: string): void {
