@@ -58,7 +58,9 @@ export function parseOptions<T extends OptionTable>(
     throw new UsageError(`${msg}${hint}\n\n${usage}`);
   }
   const n = parsed.positionals.length;
+  // `--help` answers whatever else is (not) given
   if (n < positionals[0] || n > positionals[1]) {
+    if (parsed.values.help === true) return { values: parsed.values as ParsedOptions<T>, positionals: [] };
     const want =
       positionals[0] === positionals[1] ? `${positionals[0]}` : `${positionals[0]} to ${positionals[1]}`;
     throw new UsageError(

@@ -6,6 +6,7 @@
 import type { CliIo } from "./cli-io";
 import type { Command } from "./command";
 import { cacheBuildCommand } from "./commands/cache";
+import { compareCommand } from "./commands/compare";
 import { configPrintCommand, configSchemaCommand } from "./commands/config";
 import { dataInspectCommand } from "./commands/data";
 import { demoCommand } from "./commands/demo";
@@ -39,6 +40,7 @@ export const COMMANDS = {
   "data inspect": dataInspectCommand,
   models: modelsCommand,
   methods: methodsCommand,
+  compare: compareCommand,
 } as const satisfies Record<string, Command>;
 
 /** A command's name. */
