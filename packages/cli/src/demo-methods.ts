@@ -1,9 +1,10 @@
 /**
  * Distillation methods `kdet demo --methods` accepts: each builds the terms for a student/teacher
  * pair from their neck channels. Feature methods use the same taps (neck P3–P5), so they differ in
- * the loss, not in where they look; `qfl-kd` reads the head's class logits. Weights: cwd and qfl-kd
- * were tuned on the demo's val split (3 seeds, 2 weights each); the others keep the reference
- * defaults of losses.md.
+ * the loss, not in where they look; `qfl-kd` reads the head's class logits. Each term's `weight` is
+ * its only weight (`total += weight · loss`): cwd and qfl-kd were tuned on the demo's val split
+ * (3 seeds, 2 weights each); the others are the references' loss weights (the registry's
+ * `defaultWeight`, written out here so the table shows every effective weight).
  */
 import type { z } from "zod";
 import type { TermSchema } from "./config-schema";
@@ -19,12 +20,12 @@ const neck = { student: "neck.p{3..5}", teacher: "neck.p{3..5}" } as const;
 
 /** Every demo method: a one-line description and its terms. */
 export const DEMO_METHODS = {
-  // weight 5 on top of the loss' own lossWeight 10 (mmrazor's FPN setting): tuned on the demo's val split over 3
-  // student seeds — effective 10: +0.5 val mAP, effective 50: +4.7 (see README)
+  // weight 50 (= 5 × mmrazor's FPN loss weight 10): tuned on the demo's val split over 3 student seeds —
+  // weight 10: +0.5 val mAP, weight 50: +4.7 (see README)
   cwd: {
     description:
-      "channel-wise distillation (spatial softmax KL per channel, τ=1) on P3–P5 with 1×1 adapters, weight 5 × 10",
-    terms: (): TermInput[] => [{ loss: { type: "cwd", tau: 1 }, weight: 5, ...neck, adapter: "auto" }],
+      "channel-wise distillation (spatial softmax KL per channel, τ=1) on P3–P5 with 1×1 adapters, weight 50",
+    terms: (): TermInput[] => [{ loss: { type: "cwd", tau: 1 }, weight: 50, ...neck, adapter: "auto" }],
   },
   // response-based: the teacher's class probabilities as soft targets on the head logits; mean-reduced over
   // every (position, class), hence the large weight (tuned on val: 50 → +3.8, 200 → +4.5 val mAP)
@@ -41,11 +42,11 @@ export const DEMO_METHODS = {
   },
   mse: {
     description: "feature imitation (MSE) on P3–P5 with 1×1 adapters",
-    terms: (): TermInput[] => [{ loss: { type: "mse" }, weight: 1, ...neck, adapter: "auto" }],
+    terms: (): TermInput[] => [{ loss: { type: "mse" }, weight: 10, ...neck, adapter: "auto" }],
   },
   pkd: {
     description: "PKD: Pearson correlation of normalised features on P3–P5",
-    terms: (): TermInput[] => [{ loss: { type: "pkd" }, weight: 1, ...neck, adapter: "auto" }],
+    terms: (): TermInput[] => [{ loss: { type: "pkd" }, weight: 6, ...neck, adapter: "auto" }],
   },
   mgd: {
     description: "MGD: masked generative distillation on P3–P5",

@@ -25,6 +25,13 @@ export interface LossEntry<S extends z.ZodType = z.ZodType, L extends DistillLos
   readonly schema: S;
   /** Factory from a parsed config. */
   readonly create: (config: z.output<S>) => L;
+  /**
+   * The term weight used when a distiller term gives none: the reference's loss weight (e.g. cwd 10,
+   * pkd 6, at 500 = β/2), so a term `{ loss: { type } }` reproduces the reference's scale. The term
+   * `weight` is the only user-facing weight; the loss itself computes the unweighted value (its
+   * internal constants, such as FGD's α/β/γ/λ or DKD's α/β, stay in its config).
+   */
+  readonly defaultWeight: number;
   /** Paper (and reference code) of the family, for docs and reports. */
   readonly paper: string;
   /**

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Distiller } from "./distiller/distiller";
+import { LOSS_KINDS } from "./loss-entry";
 import { createLoss, LOSS_IDS, LOSSES, LossConfigSchema } from "./registry";
 import { useCpuBackend } from "./testing/backend";
 import { familyCases, pyramidInputs, type PyramidSpec } from "./testing/family-cases";
@@ -49,11 +50,43 @@ describe("LOSSES registry", () => {
     expect(LossConfigSchema.parse({ type: "kd", tau: 2 })).toEqual({
       type: "kd",
       tau: 2,
-      lossWeight: 1,
       reduction: "batchmean",
     });
     expect(() => createLoss({ type: "dkd", beta: -1 })).toThrow(/createLoss: invalid config[\s\S]*beta/);
     expect(() => createLoss({ type: "kd", temperature: 2 } as never)).toThrow(/temperature/);
+  });
+
+  it("every entry has a kind and a positive defaultWeight; no config has a second weight knob", () => {
+    for (const id of LOSS_IDS) {
+      expect(LOSS_KINDS, id).toContain(LOSSES[id].kind);
+      expect(LOSSES[id].defaultWeight, id).toBeGreaterThan(0);
+      const shape = (LOSSES[id].schema as unknown as { shape: Record<string, unknown> }).shape;
+      expect(Object.keys(shape), id).not.toContain("lossWeight");
+    }
+    // the references' loss weights (mmrazor / LD / FGFI / AT / ultralytics configs)
+    expect(
+      Object.fromEntries(
+        LOSS_IDS.filter((id) => LOSSES[id].defaultWeight !== 1).map((id) => [id, LOSSES[id].defaultWeight]),
+      ),
+    ).toEqual({ mse: 10, cwd: 10, at: 500, pkd: 6, fgfi: 0.01, ld: 0.25, "score-l2": 6 });
+  });
+
+  it("a term without weight uses the entry's defaultWeight; a term weight replaces it", () => {
+    const { student, teacher, ctx } = pyramidInputs(spec);
+    const term = { loss: { type: "cwd" as const }, student: "neck.p3", teacher: "neck.p3" };
+    const value = (t: object) => {
+      const d = Distiller.create([t as never]);
+      const v = tf.tidy(() => d.compute(student, teacher, ctx).total.dataSync()[0]!);
+      d.dispose();
+      return v;
+    };
+    const unweighted = tf.tidy(
+      () =>
+        createLoss({ type: "cwd" }).compute(student["neck.p3"]!, teacher["neck.p3"]!).total.dataSync()[0]!,
+    );
+    expect(unweighted).toBeGreaterThan(0);
+    expect(value(term)).toBeCloseTo(10 * unweighted, 4);
+    expect(value({ ...term, weight: 2.5 })).toBeCloseTo(2.5 * unweighted, 4);
   });
 
   describe("every family runs through the Distiller on a small pyramid", () => {

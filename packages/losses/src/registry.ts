@@ -36,6 +36,7 @@ export const LOSSES = {
   // feature
   mse: lossEntry({
     kind: "feature",
+    defaultWeight: 10,
     schema: MseConfig,
     create: createMse,
     paper: "Romero et al., FitNets: Hints for Thin Deep Nets, ICLR 2015 (mmrazor L2Loss; Paddle/DAMO mimic)",
@@ -43,6 +44,7 @@ export const LOSSES = {
   }),
   cwd: lossEntry({
     kind: "feature",
+    defaultWeight: 10,
     schema: CwdConfig,
     create: createCwd,
     paper:
@@ -50,6 +52,7 @@ export const LOSSES = {
   }),
   at: lossEntry({
     kind: "feature",
+    defaultWeight: 500,
     schema: AtConfig,
     create: createAt,
     paper: "Zagoruyko & Komodakis, Paying More Attention to Attention, ICLR 2017 (attention transfer)",
@@ -57,6 +60,7 @@ export const LOSSES = {
   }),
   pkd: lossEntry({
     kind: "feature",
+    defaultWeight: 6,
     schema: PkdConfig,
     create: createPkd,
     paper:
@@ -65,6 +69,7 @@ export const LOSSES = {
   }),
   fgd: lossEntry({
     kind: "feature",
+    defaultWeight: 1,
     schema: FgdConfig,
     create: createFgd,
     paper: "Yang et al., Focal and Global Knowledge Distillation for Detectors, CVPR 2022 (yzd-v/FGD)",
@@ -72,6 +77,7 @@ export const LOSSES = {
   }),
   mgd: lossEntry({
     kind: "feature",
+    defaultWeight: 1,
     schema: MgdConfig,
     create: createMgd,
     paper:
@@ -80,6 +86,7 @@ export const LOSSES = {
   }),
   fgfi: lossEntry({
     kind: "feature",
+    defaultWeight: 0.01,
     schema: FgfiConfig,
     create: createFgfi,
     paper: "Wang et al., Distilling Object Detectors with Fine-grained Feature Imitation, CVPR 2019",
@@ -87,6 +94,7 @@ export const LOSSES = {
   }),
   defeat: lossEntry({
     kind: "feature",
+    defaultWeight: 1,
     schema: DefeatConfig,
     create: createDefeat,
     paper: "Guo et al., Distilling Object Detectors via Decoupled Features, CVPR 2021 (ggjy/DeFeat.pytorch)",
@@ -94,6 +102,7 @@ export const LOSSES = {
   }),
   fbkd: lossEntry({
     kind: "feature",
+    defaultWeight: 1,
     schema: FbkdConfig,
     create: createFbkd,
     paper:
@@ -101,6 +110,7 @@ export const LOSSES = {
   }),
   fsd: lossEntry({
     kind: "feature",
+    defaultWeight: 1,
     schema: FsdConfig,
     create: createFsd,
     paper:
@@ -110,24 +120,28 @@ export const LOSSES = {
   // head
   kd: lossEntry({
     kind: "head",
+    defaultWeight: 1,
     schema: KdConfig,
     create: createKd,
     paper: "Hinton et al., Distilling the Knowledge in a Neural Network, 2015 (mmrazor KLDivergence)",
   }),
   dkd: lossEntry({
     kind: "head",
+    defaultWeight: 1,
     schema: DkdConfig,
     create: createDkd,
     paper: "Zhao et al., Decoupled Knowledge Distillation, CVPR 2022 (mmrazor DKDLoss)",
   }),
   ld: lossEntry({
     kind: "head",
+    defaultWeight: 0.25,
     schema: LdConfig,
     create: createLd,
     paper: "Zheng et al., Localization Distillation for Dense Object Detection, CVPR 2022",
   }),
   "qfl-kd": lossEntry({
     kind: "head",
+    defaultWeight: 1,
     schema: QflKdConfig,
     create: createQflKd,
     paper:
@@ -135,12 +149,14 @@ export const LOSSES = {
   }),
   pgd: lossEntry({
     kind: "head",
+    defaultWeight: 1,
     schema: PgdConfig,
     create: createPgd,
     paper: "Yang et al., Prediction-Guided Distillation for Dense Object Detection, ECCV 2022",
   }),
   "score-l2": lossEntry({
     kind: "head",
+    defaultWeight: 6,
     schema: ScoreL2Config,
     create: createScoreL2,
     paper: "ultralytics YOLO distillation (score-weighted L2, nn/distill_model.py)",
@@ -148,6 +164,7 @@ export const LOSSES = {
   }),
   confidence: lossEntry({
     kind: "head",
+    defaultWeight: 1,
     schema: ConfidenceConfig,
     create: createConfidence,
     paper:
@@ -157,6 +174,7 @@ export const LOSSES = {
   }),
   adaptive: lossEntry({
     kind: "head",
+    defaultWeight: 1,
     schema: AdaptiveConfig,
     create: createAdaptive,
     paper:
@@ -166,12 +184,14 @@ export const LOSSES = {
   // relation
   hcl: lossEntry({
     kind: "relation",
+    defaultWeight: 1,
     schema: HclConfig,
     create: createHcl,
     paper: "Chen et al., Distilling Knowledge via Knowledge Review, CVPR 2021 (HCL)",
   }),
   abf: lossEntry({
     kind: "relation",
+    defaultWeight: 1,
     schema: AbfConfig,
     create: createAbf,
     paper: "Chen et al., Distilling Knowledge via Knowledge Review, CVPR 2021 (ABF + HCL)",
@@ -180,6 +200,7 @@ export const LOSSES = {
   }),
   ckd: lossEntry({
     kind: "relation",
+    defaultWeight: 1,
     schema: CkdConfig,
     create: createCkd,
     paper:
@@ -189,6 +210,7 @@ export const LOSSES = {
   }),
   rdkd: lossEntry({
     kind: "relation",
+    defaultWeight: 1,
     schema: RdkdConfig,
     create: createRdkd,
     paper:

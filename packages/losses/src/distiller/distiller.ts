@@ -40,7 +40,11 @@ export const DistillTermConfig = z
     name: z.string().min(1).optional(),
     /** One loss config, or one per expanded level (same `type`; e.g. per-level channel counts). */
     loss: z.union([LossConfigSchema, z.array(LossConfigSchema).min(1)]),
-    weight: z.number().nonnegative().default(1),
+    /**
+     * The term's weight, the only weight of a term: `total += weight · loss`. Default: the loss'
+     * registry `defaultWeight` (the reference's loss weight, e.g. 10 for cwd).
+     */
+    weight: z.number().nonnegative().optional(),
     student: z.string().min(1),
     teacher: z.string().min(1),
     levels: z.array(z.string().min(1)).min(1).optional(),
@@ -235,7 +239,7 @@ function expandTerm(term: DistillTermConfig, seed: number): Instance[] {
     const a = adapterCfgs[adapterCfgs.length === 1 ? 0 : i];
     return a ? [new ConvAdapter({ ...a, seed: seed + 10 * i, name: `distill_${name}_${i}_${seed}` })] : [];
   };
-  const base = { weight: term.weight, entry, align: term.align === "resize" };
+  const base = { weight: term.weight ?? entry.defaultWeight, entry, align: term.align === "resize" };
   if (entry.multiLevel) {
     return [
       {

@@ -106,7 +106,7 @@ describe("Distiller align: 'resize'", () => {
     const t = tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", 2) as tf.Tensor4D;
     const before = tf.memory().numTensors;
     const d = Distiller.create([
-      { loss: { type: "cwd", tau: 1 }, student: "s", teacher: "t", align: "resize" },
+      { loss: { type: "cwd", tau: 1 }, weight: 1, student: "s", teacher: "t", align: "resize" },
     ]);
     const r = d.compute({ s }, { t });
     // independent: 2×2 block means of the teacher by hand (reshape/mean), then plain CWD
@@ -130,7 +130,14 @@ describe("Distiller align: 'resize'", () => {
     const tc = tf.randomNormal([1, 8, 8, 5], 0, 1, "float32", 5) as tf.Tensor4D;
     const cfg = { type: "score-l2", inChannels: 6, outChannels: 5 } as const;
     const d = Distiller.create([
-      { loss: cfg, student: "s", teacher: "t", align: "resize", ctxFrom: { teacherScores: "teacher:tc" } },
+      {
+        loss: cfg,
+        weight: 1,
+        student: "s",
+        teacher: "t",
+        align: "resize",
+        ctxFrom: { teacherScores: "teacher:tc" },
+      },
     ]);
     const r = d.compute({ s }, { t, tc });
     // independent: both teacher maps pooled 2×2 by reshape/mean, same loss config (same projector seed)

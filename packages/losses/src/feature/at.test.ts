@@ -2,6 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { attentionMap, createAt } from "./at";
 import { useCpuBackend } from "../testing/backend";
+import { weighted } from "../testing/weighted";
+import { LOSSES } from "../registry";
 
 beforeAll(useCpuBackend);
 
@@ -35,8 +37,8 @@ describe("at", () => {
   const s = tf.randomNormal([2, 3, 4, 5], 0, 1, "float32", 1) as tf.Tensor4D;
   const t = tf.randomNormal([2, 3, 4, 7], 0, 1, "float32", 2) as tf.Tensor4D;
 
-  it("matches the reference formula (β/2 · mean (Q_S − Q_T)²), channels may differ", () => {
-    const ours = createAt().compute(s, t).total.dataSync()[0]!;
+  it("at the registry's default weight β/2 = 500 matches the reference formula (β/2 · mean (Q_S − Q_T)²), channels may differ", () => {
+    const ours = weighted(createAt(), LOSSES.at.defaultWeight).compute(s, t).total.dataSync()[0]!;
     expect(Math.abs(ours - reference(s, t, 1000)) / reference(s, t, 1000)).toBeLessThan(1e-5);
   });
 

@@ -18,8 +18,6 @@ export const AtConfig = z
     type: z.literal("at").default("at"),
     /** Exponent p of the attention map `mean_c |F|^p`. */
     p: z.number().positive().default(2),
-    /** Loss weight; the reference multiplies by β/2 with β = 1000. */
-    lossWeight: z.number().nonnegative().default(500),
   })
   .strict();
 /** Parsed {@link AtConfig}. */
@@ -43,7 +41,8 @@ export function attentionMap(f: tf.Tensor4D, p: number): tf.Tensor2D {
 /**
  * Creates the `at` loss: per level `mean_{n,i}( (Q_S − Q_T)² )` over the `[N, H·W]` attention
  * maps (student and teacher channels may differ, spatial sizes must match), summed over levels,
- * times `lossWeight` (= β/2). Teacher is constant. Parts: `{ at }`.
+ * unweighted (the reference multiplies by β/2 with β = 1000: the registry's `defaultWeight` 500).
+ * Teacher is constant. Parts: `{ at }`.
  */
 export function createAt(config: z.input<typeof AtConfig> = {}): DistillLoss {
   const cfg = AtConfig.parse(config);
@@ -75,7 +74,7 @@ export function createAt(config: z.input<typeof AtConfig> = {}): DistillLoss {
           ) as tf.Scalar;
           return { total: l, parts: { at: l } };
         });
-        const total = tf.mul(r.total, cfg.lossWeight) as tf.Scalar;
+        const total = r.total;
         return { total, parts: { at: total } };
       });
     },

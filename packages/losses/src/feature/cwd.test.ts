@@ -4,6 +4,7 @@ import { createCwd } from "./cwd";
 import { checkLossAndGrads, expectRel, param } from "../testing/feature-golden";
 import { useCpuBackend } from "../testing/backend";
 import { featureNhwc, loadGoldens } from "../testing/golden";
+import { weighted } from "../testing/weighted";
 
 beforeAll(useCpuBackend);
 
@@ -15,13 +16,14 @@ describe("cwd goldens", () => {
     it(file.vector, () => {
       const s = featureNhwc(file.inputs.preds_S, "preds_S");
       const t = featureNhwc(file.inputs.preds_T, "preds_T");
-      const cfg = { tau: param(file, "tau"), lossWeight: param(file, "loss_weight") };
-      checkLossAndGrads(file, createCwd(cfg), [s], [t]);
+      const cfg = { tau: param(file, "tau") };
+      const w = param(file, "loss_weight");
+      checkLossAndGrads(file, weighted(createCwd(cfg), w), [s], [t]);
       const variants = (file.expected.variants_f64 ?? {}) as Record<string, number>;
       if (variants.cross_entropy_form !== undefined) {
         const ce = tf.tidy(
           () =>
-            createCwd({ ...cfg, form: "cross_entropy" })
+            weighted(createCwd({ ...cfg, form: "cross_entropy" }), w)
               .compute(s, t)
               .total.dataSync()[0]!,
         );

@@ -13,16 +13,15 @@ import { stopGradient } from "@kdet/core";
 import type { DistillLoss, LossResult } from "../types";
 
 /**
- * Config of {@link createCwd}. Defaults: τ = 1 and weight 10 per FPN level (mmrazor's
- * `cwd_fpn_*` detection configs; the class default weight is 1), KL form.
+ * Config of {@link createCwd}. Defaults: τ = 1, KL form. The reference's loss weight (10 per FPN
+ * level in mmrazor's `cwd_fpn_*` detection configs; class default 1) is the registry's
+ * `defaultWeight` 10, applied by the distiller term.
  */
 export const CwdConfig = z
   .object({
     type: z.literal("cwd").default("cwd"),
     /** Temperature τ (> 0). */
     tau: z.number().positive().default(1),
-    /** Loss weight w. */
-    lossWeight: z.number().nonnegative().default(10),
     /**
      * `kl`: Σ p_T (log p_T − log p_S) (mmrazor; 0 for identical inputs). `cross_entropy`:
      * Σ −p_T log p_S (authors' code: same gradient, value offset by the teacher entropy).
@@ -42,7 +41,7 @@ function channelMaps(x: tf.Tensor): tf.Tensor2D {
 /**
  * Creates the `cwd` loss. Per level, on NHWC `[N,H,W,C]` student and teacher of equal shape:
  * `p_{n,c} = softmax_{h,w}(x_{n,c}/τ)` and
- * `L = w · τ² / (N·C) · Σ_{n,c,i} p^T (log p^T − log p^S)` (KL form), summed over levels when
+ * `L = τ² / (N·C) · Σ_{n,c,i} p^T (log p^T − log p^S)` (KL form), summed over levels when
  * arrays are given. Log-probabilities come from `logSoftmax` over the H·W axis after a
  * transpose to `[N·C, H·W]` (an NHWC reshape would mix channels). Deliberate difference:
  * `x/τ` is clamped to ±1e4 (`LOGIT_BOUND`) so float32-extreme inputs give finite values.
@@ -69,7 +68,7 @@ export function createCwd(config: z.input<typeof CwdConfig> = {}): DistillLoss {
           const logPT = tf.logSoftmax(channelMaps(scaledLogits(stopGradient(t), cfg.tau)));
           const pT = tf.exp(logPT);
           const terms = cfg.form === "kl" ? tf.mul(pT, tf.sub(logPT, logPS)) : tf.neg(tf.mul(pT, logPS));
-          const total = tf.mul(tf.sum(terms), (cfg.lossWeight * cfg.tau * cfg.tau) / (n! * c!)) as tf.Scalar;
+          const total = tf.mul(tf.sum(terms), (cfg.tau * cfg.tau) / (n! * c!)) as tf.Scalar;
           return { total, parts: { cwd: total } };
         }),
       );

@@ -5,6 +5,7 @@ import { createFbkd } from "./fbkd";
 import { checkLossAndGrads, expectTrainable, param } from "../testing/feature-golden";
 import { useCpuBackend } from "../testing/backend";
 import { featureNhwc, loadGoldens, toTensor } from "../testing/golden";
+import { weighted } from "../testing/weighted";
 
 beforeAll(useCpuBackend);
 
@@ -29,8 +30,8 @@ describe("fbkd goldens", () => {
         channelWeight: param(file, "channel_weight"),
         spatialWeight: param(file, "spatial_weight"),
         nonlocalWeight: param(file, "nonloacl_weight"),
-        lossWeight: param(file, "loss_weight"),
       });
+      const scaled = weighted(loss, param(file, "loss_weight"));
       const w: Record<string, tf.Tensor> = {};
       for (const [k, v] of Object.entries(file.weights)) w[k] = toTensor(v, k);
       loss.studentConnector.loadTorch(subWeights(w, "s."));
@@ -41,7 +42,7 @@ describe("fbkd goldens", () => {
         spatial_loss: "spatial",
         nonlocal_loss: "nonlocal",
       };
-      checkLossAndGrads(file, loss, [s], [t], undefined, (k, p) => p[names[k] ?? k]);
+      checkLossAndGrads(file, scaled, [s], [t], undefined, (k, p) => p[names[k] ?? k]);
       loss.dispose();
       tf.dispose([s, t, ...Object.values(w)]);
     });
@@ -50,7 +51,7 @@ describe("fbkd goldens", () => {
 
 describe("fbkd", () => {
   it("connectors and the teacher non-local block train with one SGD step", () => {
-    const loss = createFbkd({ channels: 4, lossWeight: 100 });
+    const loss = weighted(createFbkd({ channels: 4 }), 100);
     for (const nl of [loss.studentConnector.nonLocal, loss.teacherNonLocal]) nl.bn.gamma.assign(tf.ones([4]));
     const s = tf.randomNormal([2, 8, 8, 4], 0, 1, "float32", 1);
     const t = tf.randomNormal([2, 8, 8, 4], 0, 1, "float32", 2);

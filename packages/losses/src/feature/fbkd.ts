@@ -19,7 +19,7 @@ import type { DistillLoss, LossResult } from "../types";
 /**
  * Config of {@link createFbkd}. Defaults: mmrazor's FBKD class/config (256 channels, dot product,
  * sub-sampling, reduction 2, max-pool stride 2 — the config uses 4/8 on levels 0/1 — T_sp = T_ch
- * = 0.5, term weights 7e-5 / 4e-3 / 4e-3 / 7e-5, loss weight 1).
+ * = 0.5, term weights 7e-5 / 4e-3 / 4e-3 / 7e-5, loss weight 1 = the registry's `defaultWeight`).
  */
 export const FbkdConfig = z
   .object({
@@ -37,7 +37,6 @@ export const FbkdConfig = z
     channelWeight: z.number().nonnegative().default(4e-3),
     spatialWeight: z.number().nonnegative().default(4e-3),
     nonlocalWeight: z.number().nonnegative().default(7e-5),
-    lossWeight: z.number().nonnegative().default(1),
     seed: z.number().int().default(0),
   })
   .strict();
@@ -58,8 +57,8 @@ export interface FbkdLoss extends DistillLoss {
  * - `channel = w2 · ‖mean_{h,w} T − Linear(mean_{h,w} S)‖`;
  * - `spatial = w3 · ‖mean_c T − Conv3×3_{1→1}(mean_c S)‖`;
  * - `nonlocal = w4 · ‖NL_T(T) − Conv1×1(NL_S(S))‖` ({@link NonLocal2d}, BN in train mode);
- * - `L = lossWeight · (feat + channel + spatial + nonlocal)`.
- * Parts `{ feat, channel, spatial, nonlocal }` include lossWeight. The norms' gradient at 0 is 0
+ * - `L = feat + channel + spatial + nonlocal`.
+ * Parts `{ feat, channel, spatial, nonlocal }`. The norms' gradient at 0 is 0
  * (PyTorch's `sqrt` gives NaN there). Teacher is constant (its non-local block still trains).
  */
 export function createFbkd(config: z.input<typeof FbkdConfig> = {}): FbkdLoss {
@@ -103,12 +102,11 @@ export function createFbkd(config: z.input<typeof FbkdConfig> = {}): FbkdLoss {
         const nonlocal = norm(
           tf.squaredDifference(teacherNonLocal.apply(t), sc.nonLocalAdapt.apply(sc.nonLocal.apply(s))),
         );
-        const k = cfg.lossWeight;
         const parts = {
-          feat: tf.mul(feat, cfg.maskL2Weight * k) as tf.Scalar,
-          channel: tf.mul(channel, cfg.channelWeight * k) as tf.Scalar,
-          spatial: tf.mul(spatial, cfg.spatialWeight * k) as tf.Scalar,
-          nonlocal: tf.mul(nonlocal, cfg.nonlocalWeight * k) as tf.Scalar,
+          feat: tf.mul(feat, cfg.maskL2Weight) as tf.Scalar,
+          channel: tf.mul(channel, cfg.channelWeight) as tf.Scalar,
+          spatial: tf.mul(spatial, cfg.spatialWeight) as tf.Scalar,
+          nonlocal: tf.mul(nonlocal, cfg.nonlocalWeight) as tf.Scalar,
         };
         return { total: tf.addN(Object.values(parts)) as tf.Scalar, parts };
       });

@@ -5,6 +5,7 @@ import { createFgfi } from "./fgfi";
 import { fgfiMask, generateAnchors, unpadGtRows } from "../masks/index";
 import { useCpuBackend } from "../testing/backend";
 import { featureNhwc, goldenArray, loadGoldens, toTensor } from "../testing/golden";
+import { weighted } from "../testing/weighted";
 
 beforeAll(useCpuBackend);
 
@@ -18,7 +19,6 @@ describe("fgfi goldens", () => {
       const t = featureNhwc(file.inputs.sup_feature, "sup_feature");
       const anchors = goldenArray(file.inputs.anchors, "anchors").data as number[];
       const cfg = {
-        lossWeight: param(file, "imitation_loss_weight"),
         psi: param(file, "thresh"),
         featStride: param(file, "feat_stride"),
         anchorBaseSize: param(file, "anchor_base_size"),
@@ -41,7 +41,7 @@ describe("fgfi goldens", () => {
       const boxes = Array.from({ length: n }, (_, i) =>
         unpadGtRows(rows.slice(i * k * width, (i + 1) * k * width), width),
       );
-      checkLossAndGrads(file, loss, [s], [t], { boxes });
+      checkLossAndGrads(file, weighted(loss, param(file, "imitation_loss_weight")), [s], [t], { boxes });
       const [, h, w] = t.shape as number[];
       const masks = boxes.flatMap((b) => Array.from(fgfiMask(b, anchors, h!, w!, cfg.featStride, cfg.psi)));
       expectArrayClose(masks, (file.expected.intermediates_f64 as Record<string, unknown>).mask, 0, "mask");
@@ -53,7 +53,7 @@ describe("fgfi goldens", () => {
 
 describe("fgfi", () => {
   it("adapter trains with one SGD step; empty masks give 0", () => {
-    const loss = createFgfi({ studentChannels: 3, teacherChannels: 4, lossWeight: 1 });
+    const loss = createFgfi({ studentChannels: 3, teacherChannels: 4 });
     loss.adapter.weight.assign(tf.randomNormal(loss.adapter.weight.shape, 0, 0.3, "float32", 1));
     const s = tf.randomNormal([1, 4, 4, 3], 0, 1, "float32", 2);
     const t = tf.randomNormal([1, 4, 4, 4], 0, 1, "float32", 3);

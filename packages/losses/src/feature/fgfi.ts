@@ -16,13 +16,11 @@ import type { DistillLoss, LossResult } from "../types";
 
 /**
  * Config of {@link createFgfi}. Defaults: the reference (stride 16, base 16, ratios 0.5/1/2,
- * scales 2/4/8, ψ 0.5, weight 0.01, VGG 512 channels).
+ * scales 2/4/8, ψ 0.5, VGG 512 channels); its imitation weight 0.01 is the registry's `defaultWeight`.
  */
 export const FgfiConfig = z
   .object({
     type: z.literal("fgfi").default("fgfi"),
-    /** Imitation loss weight. */
-    lossWeight: z.number().nonnegative().default(0.01),
     /** ψ: a cell imitates when one of its anchors has IoU > ψ·(max IoU of the gt). */
     psi: z.number().min(0).max(1).default(0.5),
     /** Feature stride in input pixels (anchor shift per cell). */
@@ -51,7 +49,7 @@ export interface FgfiLoss extends DistillLoss {
  * Creates the `fgfi` loss. NHWC student `[N,H,W,C_s]`, teacher `[N,H,W,C_t]`, `ctx.boxes`
  * (xyxy input pixels; see `unpadGtRows` for the reference's zero-padded gt arrays). The mask
  * `M` `[N,H,W,1]` is {@link fgfiMask} with the anchors shifted by `featStride`;
- * `L = w · Σ M·(T − ReLU(conv3×3(S)))² / (2·max(ΣM, 1))`, where ΣM counts positions (channels
+ * `L = Σ M·(T − ReLU(conv3×3(S)))² / (2·max(ΣM, 1))`, where ΣM counts positions (channels
  * are summed, so L grows with C). Deliberate difference: the max(·, 1) guard (the reference
  * divides by 0 for an empty mask). Adapter init: normal σ 1e-4, zero bias. Teacher is constant.
  * Parts: `{ fgfi }`.
@@ -92,7 +90,7 @@ export function createFgfi(config: z.input<typeof FgfiConfig> = {}): FgfiLoss {
         assertSameGrid("fgfi", a, t);
         const m = batchMask(masks, h, w);
         const sq = tf.sum(tf.mul(tf.squaredDifference(t, a), m));
-        const total = tf.mul(tf.div(sq, tf.mul(tf.maximum(tf.sum(m), 1), 2)), cfg.lossWeight) as tf.Scalar;
+        const total = tf.div(sq, tf.mul(tf.maximum(tf.sum(m), 1), 2)) as tf.Scalar;
         return { total, parts: { fgfi: total } };
       });
     },

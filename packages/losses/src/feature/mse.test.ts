@@ -4,6 +4,7 @@ import { checkLossAndGrads, expectTrainable, param } from "../testing/feature-go
 import { createMse } from "./mse";
 import { useCpuBackend } from "../testing/backend";
 import { featureNhwc, loadGoldens } from "../testing/golden";
+import { weighted } from "../testing/weighted";
 
 beforeAll(useCpuBackend);
 
@@ -16,13 +17,12 @@ describe("mse goldens (l2_mimic)", () => {
       const s = featureNhwc(file.inputs.preds_S, "preds_S");
       const t = featureNhwc(file.inputs.preds_T, "preds_T");
       const loss = createMse({
-        lossWeight: param(file, "loss_weight"),
         normalize: param<boolean>(file, "normalize"),
         mult: param(file, "mult"),
         divElement: param<boolean>(file, "div_element"),
         dist: param<boolean>(file, "dist"),
       });
-      checkLossAndGrads(file, loss, [s], [t]);
+      checkLossAndGrads(file, weighted(loss, param(file, "loss_weight")), [s], [t]);
       tf.dispose([s, t]);
     });
   }
@@ -34,7 +34,7 @@ describe("mse", () => {
   const sumSq = () => tf.sum(tf.squaredDifference(x, y)).dataSync()[0]!;
 
   it("reductions: Σ/N, Σ/numel, sqrt(Σ)", () => {
-    const base = { normalize: false, lossWeight: 1 };
+    const base = { normalize: false };
     expect(createMse(base).compute(x, y).total.dataSync()[0]).toBeCloseTo(sumSq() / 2, 3);
     expect(
       createMse({ ...base, divElement: true })
@@ -55,9 +55,9 @@ describe("mse", () => {
   });
 
   it("feature normalisation: standardised S and T", () => {
-    const l = createMse({ normalize: false, featureNorm: "channel", divElement: true, lossWeight: 1 });
+    const l = createMse({ normalize: false, featureNorm: "channel", divElement: true });
     expect(l.compute(tf.add(tf.mul(x, 5), 2), x).total.dataSync()[0]).toBeCloseTo(0, 5);
-    const b = createMse({ normalize: false, featureNorm: "bn", divElement: true, lossWeight: 1 });
+    const b = createMse({ normalize: false, featureNorm: "bn", divElement: true });
     expect(b.compute(tf.add(tf.mul(x, 5), 2), x).total.dataSync()[0]).toBeCloseTo(0, 5);
   });
 

@@ -23,14 +23,12 @@ import { stopGradient } from "@kdet/core";
 import type { DistillLoss, LossResult } from "../types";
 
 /**
- * Config of {@link createMse}. Defaults: mmrazor FitNets (`L2Loss` weight 10, normalize on,
- * mult 1, Σ/N), no feature normalisation, no align conv.
+ * Config of {@link createMse}. Defaults: mmrazor FitNets (normalize on, mult 1, Σ/N), no feature
+ * normalisation, no align conv; its `L2Loss` weight 10 is the registry's `defaultWeight`.
  */
 export const MseConfig = z
   .object({
     type: z.literal("mse").default("mse"),
-    /** Loss weight w. */
-    lossWeight: z.number().nonnegative().default(10),
     /** Per-sample L2 normalisation of the flattened C·H·W vector before the squared error. */
     normalize: z.boolean().default(true),
     /** Factor applied after the per-sample normalisation. */
@@ -64,7 +62,7 @@ export interface MseLoss extends DistillLoss {
  * Creates the `mse` loss. On NHWC `[N,H,W,C]` (or `[N,D]`) features, per level:
  * `Ŝ = align(S)` (conv C_s→C_t, 'same', only when the channels differ), optional per-channel
  * standardisation, optional per-sample normalisation `x̂_n = mult·x_n/‖x_n‖₂`, then
- * `L = w · Σ(Ŝ − T̂)² / N` (`divElement`: / numel; `dist`: `sqrt(Σ)`); summed over levels when
+ * `L = Σ(Ŝ − T̂)² / N` (`divElement`: / numel; `dist`: `sqrt(Σ)`); summed over levels when
  * arrays are given (the align conv needs a single level). The result does not depend on the
  * flatten order, so no transpose is needed. Deliberate difference: the normalisation divides by
  * max(‖x‖, 1e-12) (mmrazor has no eps and gives NaN for an all-zero sample). Teacher is
@@ -116,7 +114,7 @@ export function createMse(config: z.input<typeof MseConfig> = {}): MseLoss {
           }
           const sq = tf.sum(tf.squaredDifference(s, t));
           const red = cfg.dist ? safeSqrt(sq) : tf.div(sq, cfg.divElement ? s.size : (s.shape[0] ?? 1));
-          const total = tf.mul(red, cfg.lossWeight) as tf.Scalar;
+          const total = red as tf.Scalar;
           return { total, parts: { mse: total } };
         }),
       );

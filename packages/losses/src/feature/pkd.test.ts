@@ -5,6 +5,7 @@ import { resizeBilinearTorch } from "../ops/feature-ops";
 import { createPkd } from "./pkd";
 import { useCpuBackend } from "../testing/backend";
 import { featureNhwc, loadGoldens } from "../testing/golden";
+import { weighted } from "../testing/weighted";
 
 beforeAll(useCpuBackend);
 
@@ -16,10 +17,10 @@ describe("pkd goldens", () => {
     it(file.vector, () => {
       const ss = levelInputs(file, "preds_S").map((v, i) => featureNhwc(v, `preds_S_${i}`));
       const ts = levelInputs(file, "preds_T").map((v, i) => featureNhwc(v, `preds_T_${i}`));
-      const loss = createPkd({
-        lossWeight: param(file, "loss_weight"),
-        resizeStu: param<boolean>(file, "resize_stu"),
-      });
+      const loss = weighted(
+        createPkd({ resizeStu: param<boolean>(file, "resize_stu") }),
+        param(file, "loss_weight"),
+      );
       checkLossAndGrads(file, loss, ss, ts);
       tf.dispose([...ss, ...ts]);
     });
@@ -38,13 +39,13 @@ describe("pkd", () => {
   it("resizes student or teacher when heights differ", () => {
     const t = tf.randomNormal([1, 4, 6, 2], 0, 1, "float32", 3) as tf.Tensor4D;
     const s = tf.randomNormal([1, 2, 3, 2], 0, 1, "float32", 4) as tf.Tensor4D;
-    const a = createPkd({ lossWeight: 1 }).compute(s, t).total.dataSync()[0]!;
-    const b = createPkd({ lossWeight: 1 })
+    const a = createPkd().compute(s, t).total.dataSync()[0]!;
+    const b = createPkd()
       .compute(resizeBilinearTorch(s, [4, 6]), t)
       .total.dataSync()[0]!;
     expect(a).toBeCloseTo(b, 6);
-    const c = createPkd({ lossWeight: 1, resizeStu: false }).compute(s, t).total.dataSync()[0]!;
-    const d = createPkd({ lossWeight: 1 })
+    const c = createPkd({ resizeStu: false }).compute(s, t).total.dataSync()[0]!;
+    const d = createPkd()
       .compute(s, resizeBilinearTorch(t, [2, 3]))
       .total.dataSync()[0]!;
     expect(c).toBeCloseTo(d, 6);
@@ -62,7 +63,7 @@ describe("pkd", () => {
   it("resize gradient matches a finite difference", () => {
     const t = tf.randomNormal([1, 5, 4, 2], 0, 1, "float32", 5);
     const s = tf.randomNormal([1, 3, 3, 2], 0, 1, "float32", 6);
-    const f = (x: tf.Tensor) => createPkd({ lossWeight: 1 }).compute(x, t).total;
+    const f = (x: tf.Tensor) => createPkd().compute(x, t).total;
     const g = tf.grad(f)(s).dataSync();
     const base = s.dataSync();
     for (const k of [0, 5, 11]) {

@@ -12,14 +12,12 @@ import { stopGradient } from "@kdet/core";
 import type { DistillLoss, LossResult } from "../types";
 
 /**
- * Config of {@link createPkd}. Defaults: weight 6 (mmrazor's Faster R-CNN PKD config; RetinaNet
- * uses 10, the class default is 1), resize the student.
+ * Config of {@link createPkd}. Defaults: resize the student. The loss weight (6 in mmrazor's Faster
+ * R-CNN PKD config; RetinaNet uses 10, the class default is 1) is the registry's `defaultWeight` 6.
  */
 export const PkdConfig = z
   .object({
     type: z.literal("pkd").default("pkd"),
-    /** Loss weight w. */
-    lossWeight: z.number().nonnegative().default(6),
     /** When heights differ, resize the student to the teacher (else the teacher to the student). */
     resizeStu: z.boolean().default(true),
   })
@@ -32,7 +30,7 @@ export type PkdConfig = z.infer<typeof PkdConfig>;
  * H is compared, as the reference) the student (`resizeStu`) or the teacher is resized
  * bilinearly with half-pixel centres (PyTorch `align_corners=False`) to the other's H×W; each
  * channel of each tensor is standardised with mean and UNBIASED std over N·H·W jointly,
- * `(x − μ)/(σ + 1e-6)`; `L = w · Σ_levels mean((Ŝ − T̂)²)/2`. Deliberate differences: the
+ * `(x − μ)/(σ + 1e-6)`; `L = Σ_levels mean((Ŝ − T̂)²)/2`. Deliberate differences: the
  * unbiased divisor is max(n−1, 1) (PyTorch gives NaN for a 1-pixel batch) and the std's gradient
  * is 0 at zero variance. Teacher is constant. Parts: `{ pkd }`.
  */
@@ -63,7 +61,7 @@ export function createPkd(config: z.input<typeof PkdConfig> = {}): DistillLoss {
           const l = tf.div(tf.mean(d), 2) as tf.Scalar;
           return { total: l, parts: { pkd: l } };
         });
-        const total = tf.mul(r.total, cfg.lossWeight) as tf.Scalar;
+        const total = r.total;
         return { total, parts: { pkd: total } };
       });
     },

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createAdaptive } from "./adaptive";
 import { checkGrad, expectNoLeak, randn, value } from "../testing/grad-check";
 import { useCpuBackend } from "../testing/backend";
+import { weighted } from "../testing/weighted";
 
 beforeAll(useCpuBackend);
 
@@ -48,7 +49,7 @@ describe("adaptive", () => {
       const want = (2 * w.reduce((a, wi, i) => a + wi * st[i]!.ell, 0)) / w.reduce((a, b) => a + b, 0);
       const [s, t] = [zt(), qt()];
       expect(
-        value(() => createAdaptive({ balance, mix, gamma, lossWeight: 2 }).compute(s, t).total),
+        value(() => weighted(createAdaptive({ balance, mix, gamma }), 2).compute(s, t).total),
       ).toBeCloseTo(want, 5);
       tf.dispose([s, t]);
     }

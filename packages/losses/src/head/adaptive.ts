@@ -25,8 +25,6 @@ import type { DistillLoss, LossResult } from "../types";
 export const AdaptiveConfig = z
   .object({
     type: z.literal("adaptive").default("adaptive"),
-    /** Loss weight. */
-    lossWeight: z.number().nonnegative().default(1),
     /** ρ ∈ [0,1]: 0 = every sample weighs the same (easy = hard), 1 = weight is the hardness alone. */
     balance: z.number().min(0).max(1).default(0.5),
     /** λ ∈ [0,1]: 0 = teacher hardness only, 1 = student (imitation) hardness only. */
@@ -63,10 +61,10 @@ function binaryEntropy(q: tf.Tensor): tf.Tensor {
  *   h^T_i = max_k H_b(q_ik)/ln 2   (or 1 − max_k q_ik)    teacher hardness ∈ [0,1]
  *   h^S_i = max_k |σ(s_ik) − q_ik|                        student hardness ∈ [0,1]
  *   h_i   = (1 − λ)·h^T_i + λ·h^S_i,   w_i = (1 − ρ) + ρ·h_i^γ   (constants: no gradient)
- *   L     = lossWeight · Σ_i w_i ℓ_i / Σ_i w_i
+ *   L     = Σ_i w_i ℓ_i / Σ_i w_i
  *
  * With `sampleUnit: "image"` the hardness h_n is the mean of h_i over the image's locations (all
- * levels), `ℓ_n` the mean of ℓ_i, and `L = lossWeight · Σ_n w_n ℓ_n / Σ_n w_n`. The weights are
+ * levels), `ℓ_n` the mean of ℓ_i, and `L = Σ_n w_n ℓ_n / Σ_n w_n`. The weights are
  * normalised, so ρ moves emphasis between samples without changing the loss scale; ρ = 0 is the
  * plain mean soft-label KL. L = 0 when the student matches the teacher. Parts: `{ adaptive }`.
  */
@@ -107,10 +105,7 @@ export function createAdaptive(config: z.input<typeof AdaptiveConfig> = {}): Dis
         }
         const hw = cfg.gamma === 1 ? h : tf.pow(h, cfg.gamma);
         const w = tf.add(1 - cfg.balance, tf.mul(hw, cfg.balance));
-        const total = tf.mul(
-          tf.div(tf.sum(tf.mul(w, l)), tf.maximum(tf.sum(w), 1e-12)),
-          cfg.lossWeight,
-        ) as tf.Scalar;
+        const total = tf.div(tf.sum(tf.mul(w, l)), tf.maximum(tf.sum(w), 1e-12)) as tf.Scalar;
         return { total, parts: { adaptive: total } };
       });
     },

@@ -13,6 +13,7 @@ import {
   goldenCases,
   goldenParams,
 } from "../testing/head-golden";
+import { weighted } from "../testing/weighted";
 
 const Params = z.object({
   tau: z.number(),
@@ -33,12 +34,11 @@ describe("dkd golden vectors", () => {
         alpha: p.alpha,
         beta: p.beta,
         reduction: p.reduction,
-        lossWeight: p.loss_weight,
       };
       const s = featureNhwc(file.inputs.preds_S, "preds_S");
       const t = featureNhwc(file.inputs.preds_T, "preds_T");
       const ctx = { gtLabels: toTensor(file.inputs.gt_labels, "gt_labels") };
-      const loss = createDkd(cfg);
+      const loss = weighted(createDkd(cfg), p.loss_weight);
       const r = loss.compute(s, t, ctx);
       expectLossClose(file, r.total);
       expectLossClose(

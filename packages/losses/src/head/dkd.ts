@@ -20,7 +20,6 @@ export const DkdConfig = z
     tau: z.number().positive().default(4),
     alpha: z.number().nonnegative().default(1),
     beta: z.number().nonnegative().default(8),
-    lossWeight: z.number().nonnegative().default(1),
     reduction: z.enum(["batchmean", "sum", "mean"]).default("batchmean"),
     /**
      * false (default) reproduces the reference: the legacy `size_average=False` makes torch sum, so
@@ -61,7 +60,7 @@ function targetMask(labels: unknown, rows: number, numClasses: number): tf.Tenso
  * softmax over the last axis, with `ctx.gtLabels` (one class per row, see {@link DkdContext}):
  * - TCKD = τ²·R(KL(b^T‖b^S)), `b = [p_target, Σ_{k≠target} p_k]`, `p = softmax(z/τ)`;
  * - NCKD = τ²·R(KL(q^T‖q^S)), `q = softmax(z/τ − 1000·onehot)` (target masked, not removed);
- * - L = w·(α·TCKD + β·NCKD); parts `{ tckd: w·α·TCKD, nckd: w·β·NCKD }`.
+ * - L = α·TCKD + β·NCKD; parts `{ tckd: α·TCKD, nckd: β·NCKD }`.
  * `R` follows `honourReduction` (see {@link DkdConfig}); batch divisor N = shape[0].
  * Deliberate deviation: log b^S is computed as log-sum-exp of student log-probabilities instead of
  * the reference's `log(Σ softmax)` — equal in value, but finite where the reference gives −∞.
@@ -102,8 +101,8 @@ export function createDkd(config: z.input<typeof DkdConfig> = {}): DistillLoss {
         const masked = (z: tf.Tensor) => tf.logSoftmax(tf.sub(z, tf.mul(g, 1000)));
         const nckd = tf.mul(reduce(tf.sum(klTerms(masked(zt), masked(zs))), n, c), tau2);
         const parts = {
-          tckd: tf.mul(tckd, cfg.lossWeight * cfg.alpha) as tf.Scalar,
-          nckd: tf.mul(nckd, cfg.lossWeight * cfg.beta) as tf.Scalar,
+          tckd: tf.mul(tckd, cfg.alpha) as tf.Scalar,
+          nckd: tf.mul(nckd, cfg.beta) as tf.Scalar,
         };
         return { total: tf.add(parts.tckd, parts.nckd) as tf.Scalar, parts };
       });

@@ -12,6 +12,7 @@ import {
   goldenCases,
   goldenParams,
 } from "../testing/head-golden";
+import { weighted } from "../testing/weighted";
 
 const Params = z.object({
   tau: z.number(),
@@ -25,7 +26,7 @@ describe("kd golden vectors (kd_kl)", () => {
   for (const file of goldenCases("kd_kl")) {
     it(`${file.vector}: loss and student gradient`, () => {
       const p = goldenParams(file, Params);
-      const loss = createKd({ tau: p.tau, reduction: p.reduction, lossWeight: p.loss_weight });
+      const loss = weighted(createKd({ tau: p.tau, reduction: p.reduction }), p.loss_weight);
       const s = featureNhwc(file.inputs.preds_S, "preds_S");
       const t = featureNhwc(file.inputs.preds_T, "preds_T");
       const { total } = loss.compute(s, t);
@@ -39,7 +40,7 @@ describe("kd golden vectors (kd_kl)", () => {
 
 describe("kd", () => {
   it("is 0 for identical logits and matches a hand-computed 2-class value", () => {
-    const kd = createKd({ tau: 2, lossWeight: 1.5, reduction: "sum" });
+    const kd = weighted(createKd({ tau: 2, reduction: "sum" }), 1.5);
     const x = tf.tensor2d([[1, -2, 0.5]]);
     expect(kd.compute(x, x).total.dataSync()[0]).toBeCloseTo(0, 6);
     // p_T = softmax([0,0]/2) = [.5,.5]; p_S = softmax([2,0]/2) = [e/(e+1), 1/(e+1)].

@@ -11,16 +11,14 @@ import { assertSameShape, klTerms, reduceSum, scaledLogits, single } from "../op
 import type { DistillLoss, LossResult } from "../types";
 
 /**
- * Config of {@link createKd}. Defaults are mmrazor's: τ = 1, reduction `batchmean`, weight 1
- * (its ImageNet R34→R18 config uses weight 3).
+ * Config of {@link createKd}. Defaults are mmrazor's: τ = 1, reduction `batchmean`; its weight 1 (the
+ * ImageNet R34→R18 config uses 3) is the distiller term's weight.
  */
 export const KdConfig = z
   .object({
     type: z.literal("kd").default("kd"),
     /** Temperature τ (> 0). */
     tau: z.number().positive().default(1),
-    /** Loss weight w. */
-    lossWeight: z.number().nonnegative().default(1),
     /** `batchmean` = Σ/N (N = dim 0 only), `sum` = Σ, `mean` = Σ/numel. */
     reduction: z.enum(["batchmean", "sum", "mean"]).default("batchmean"),
   })
@@ -29,7 +27,7 @@ export const KdConfig = z
 export type KdConfig = z.infer<typeof KdConfig>;
 
 /**
- * Creates the `kd` loss: `L = w·τ²·R( Σ_k p^T_k (log p^T_k − log p^S_k) )` with
+ * Creates the `kd` loss: `L = τ²·R( Σ_k p^T_k (log p^T_k − log p^S_k) )` with
  * `p = softmax(z/τ)` over the LAST axis (classes). Inputs are logits `[N,C]` or dense NHWC
  * `[N,H,W,C]` (one distribution per position, like mmrazor's softmax over NCHW dim 1).
  * `R` is the reduction: `batchmean` divides by N only, so dense inputs grow with H·W (as the
@@ -50,7 +48,7 @@ export function createKd(config: z.input<typeof KdConfig> = {}): DistillLoss {
         const logPS = tf.logSoftmax(scaledLogits(s, cfg.tau));
         const logPT = tf.logSoftmax(scaledLogits(stopGradient(t), cfg.tau));
         const kl = reduceSum(tf.sum(klTerms(logPT, logPS)), cfg.reduction, s.shape);
-        const total = tf.mul(kl, cfg.lossWeight * cfg.tau * cfg.tau) as tf.Scalar;
+        const total = tf.mul(kl, cfg.tau * cfg.tau) as tf.Scalar;
         return { total, parts: { kd: total } };
       });
     },

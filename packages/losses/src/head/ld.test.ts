@@ -14,6 +14,7 @@ import {
   goldenCases,
   goldenParams,
 } from "../testing/head-golden";
+import { weighted } from "../testing/weighted";
 
 const Params = z.object({
   num_classes: z.number().int(),
@@ -30,15 +31,15 @@ describe("ld golden vectors", () => {
   for (const file of goldenCases("ld")) {
     it(`${file.vector}: loss, sum-over-bins variant, positives, gradient`, () => {
       const p = goldenParams(file, Params);
-      const cfg = { tau: p.T, lossWeight: p.loss_weight, regMax: p.reg_max, avgFactor: p.avg_factor };
+      const cfg = { tau: p.T, regMax: p.reg_max, avgFactor: p.avg_factor };
       const s = featureNhwc(file.inputs.bbox_pred, "bbox_pred");
       const t = featureNhwc(file.inputs.soft_targets, "soft_targets");
       const labels = toTensor(file.inputs.labels, "labels");
       const ctx = { studentCls: featureNhwc(file.inputs.cls_score, "cls_score"), assignedLabels: labels };
       expect(ctx.studentCls.shape[3]).toBe(p.num_classes);
-      const ld = createLd(cfg);
+      const ld = weighted(createLd(cfg), p.loss_weight);
       expectLossClose(file, ld.compute(s, t, ctx).total);
-      const sum = createLd({ ...cfg, binReduction: "sum" }).compute(s, t, ctx).total;
+      const sum = weighted(createLd({ ...cfg, binReduction: "sum" }), p.loss_weight).compute(s, t, ctx).total;
       expectLossClose(file, sum, expectedNumber(file, "variants_f64", "sum_over_bins"), "sum_over_bins");
       const pos = ldPositiveIndices(labels.dataSync(), p.num_classes);
       expect(Array.from(pos)).toEqual(expectedArray(file, "intermediates_f64", "pos_inds").data);
@@ -50,7 +51,7 @@ describe("ld golden vectors", () => {
 describe("ld", () => {
   const mk = (n: number, h: number, w: number, seed: number, scale = 1) =>
     tf.mul(tf.randomNormal([n, h, w, 4 * 5], 0, 1, "float32", seed), scale);
-  const ld = createLd({ regMax: 4, tau: 2, lossWeight: 1, avgFactor: 1 });
+  const ld = createLd({ regMax: 4, tau: 2, avgFactor: 1 });
 
   it("equals a hand-computed single-position value and ignores negatives", () => {
     const s = mk(1, 1, 2, 1);

@@ -11,13 +11,15 @@ import { z } from "zod";
 import { assertRank, assertSameShape, klTerms, scaledLogits, single } from "../ops/logit-ops";
 import type { DistillLoss, LossContext, LossResult } from "../types";
 
-/** Config of {@link createLd}. Defaults: the LD / mmdetection GFL-R101→R18 config (T 10, w 0.25). */
+/**
+ * Config of {@link createLd}. Defaults: the LD / mmdetection GFL-R101→R18 config (T 10); its loss
+ * weight 0.25 is the registry's `defaultWeight`.
+ */
 export const LdConfig = z
   .object({
     type: z.literal("ld").default("ld"),
     /** Temperature T. */
     tau: z.number().positive().default(10),
-    lossWeight: z.number().nonnegative().default(0.25),
     /** DFL bins per side minus one (GFL: 16 → 17 bins). */
     regMax: z.number().int().positive().default(16),
     /** Constant divisor of the summed loss (the head passes 4; no eps, mmdet-2.x reducer). */
@@ -66,7 +68,7 @@ function positiveMask(ctx: LdContext, n: number, h: number, w: number, k: number
  * Creates the `ld` loss on box-distribution logits NHWC `[N,H,W,4·(regMax+1)]` (channel =
  * side·(regMax+1) + bin, sides l,t,r,b), student and teacher at the same positions:
  *
- *   L = w · T² · Σ_{a∈pos} Σ_{e=1..4} ω_a · B( Σ_b p^T_{a,e,b}(log p^T_{a,e,b} − log p^S_{a,e,b}) ) / avgFactor
+ *   L = T² · Σ_{a∈pos} Σ_{e=1..4} ω_a · B( Σ_b p^T_{a,e,b}(log p^T_{a,e,b} − log p^S_{a,e,b}) ) / avgFactor
  *
  * with `p = softmax(x/T)` over the bins, `B` = 1/(regMax+1) (`binReduction: "mean"`) or 1,
  * `ω_a = max_k σ(ctx.studentCls)` (detached), positives from `ctx.assignedLabels` (see
@@ -102,8 +104,7 @@ export function createLd(config: z.input<typeof LdConfig> = {}): DistillLoss {
         const logPS = tf.logSoftmax(scaledLogits(tf.reshape(s, [n, h, w, 4, bins]), cfg.tau));
         const logPT = tf.logSoftmax(scaledLogits(tf.reshape(stopGradient(t), [n, h, w, 4, bins]), cfg.tau));
         const kl = tf.sum(klTerms(logPT, logPS), 4); // [N,H,W,4]
-        const scale =
-          (cfg.lossWeight * cfg.tau * cfg.tau) / (cfg.avgFactor * (cfg.binReduction === "mean" ? bins : 1));
+        const scale = (cfg.tau * cfg.tau) / (cfg.avgFactor * (cfg.binReduction === "mean" ? bins : 1));
         const total = tf.mul(tf.sum(tf.mul(kl, omega)), scale) as tf.Scalar;
         return { total, parts: { ld: total } };
       });

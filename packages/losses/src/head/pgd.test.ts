@@ -34,9 +34,9 @@ describe("pgd cls golden vectors (pgd_cls)", () => {
         branch: "cls" as const,
         tempS: p.temp_s,
         tempC: p.temp_c,
-        lossWeight: p.loss_weight,
-        alpha: p.alpha,
-        beta: p.beta,
+        // the reference's loss_weight multiplies α and β only (see PgdConfig)
+        alpha: p.loss_weight * p.alpha,
+        beta: p.loss_weight * p.beta,
         delta: p.delta,
       };
       const s = featureNhwc(file.inputs.preds_S, "preds_S");

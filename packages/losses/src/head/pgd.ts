@@ -12,7 +12,11 @@ import { z } from "zod";
 import { absT, assertRank, assertSameShape, ctxTensor, single } from "../ops/logit-ops";
 import type { DistillLoss, LossContext, LossResult } from "../types";
 
-/** Config of {@link createPgd}. Defaults: the ATSS R101→R50 config (P3 loss weight 1; 1.25…2 for P4…P7). */
+/**
+ * Config of {@link createPgd}. Defaults: the ATSS R101→R50 config at P3. The reference's per-level
+ * `loss_weight` (1 at P3; 1.25…2 for P4…P7) multiplies only α and β of the cls branch: fold it into
+ * `alpha`/`beta` (e.g. 1.5 → alpha 0.12, beta 0.06).
+ */
 export const PgdConfig = z
   .object({
     type: z.literal("pgd").default("pgd"),
@@ -27,8 +31,6 @@ export const PgdConfig = z
     /** Reg feature-term weight (1.6 × 0.08). */
     gamma: z.number().nonnegative().default(0.128),
     delta: z.number().nonnegative().default(0.0008),
-    /** cls: multiplies the fg/bg terms only (as the reference); reg: multiplies the whole loss (the reference has none). */
-    lossWeight: z.number().nonnegative().default(1),
     /**
      * cls only. `reference` (default) reproduces PGD's broadcasting bug: every image's features are
      * weighted by every image's mask, then ÷N; `per-image` applies each mask to its own image.
@@ -94,8 +96,8 @@ function clsLoss(cfg: PgdConfig, s: tf.Tensor, t: tf.Tensor, ctx: LossContext | 
       tf.div(tf.sum(absT(tf.sub(spatialAttention(s, cfg.tempS), sT))), n),
     );
     const parts = {
-      fg: tf.mul(masked(fg), cfg.lossWeight * cfg.alpha) as tf.Scalar,
-      bg: tf.mul(masked(bg), cfg.lossWeight * cfg.beta) as tf.Scalar,
+      fg: tf.mul(masked(fg), cfg.alpha) as tf.Scalar,
+      bg: tf.mul(masked(bg), cfg.beta) as tf.Scalar,
       mask: tf.mul(maskLoss, cfg.delta) as tf.Scalar,
     };
     return { total: tf.addN([parts.fg, parts.bg, parts.mask]) as tf.Scalar, parts };
@@ -112,8 +114,8 @@ function regLoss(cfg: PgdConfig, s: tf.Tensor, t: tf.Tensor, ctx: LossContext | 
     const fea = tf.div(tf.sum(tf.mul(tf.mean(tf.mul(tf.squaredDifference(s, t), cT), 3, true), wt)), count);
     const maskLoss = tf.div(tf.sum(tf.mul(absT(tf.sub(channelAttention(s, cfg.tempC), cT)), sel)), count);
     const parts = {
-      fea: tf.mul(fea, cfg.lossWeight * cfg.gamma) as tf.Scalar,
-      mask: tf.mul(maskLoss, cfg.lossWeight * cfg.delta) as tf.Scalar,
+      fea: tf.mul(fea, cfg.gamma) as tf.Scalar,
+      mask: tf.mul(maskLoss, cfg.delta) as tf.Scalar,
     };
     return { total: tf.add(parts.fea, parts.mask) as tf.Scalar, parts };
   });
@@ -126,10 +128,10 @@ function regLoss(cfg: PgdConfig, s: tf.Tensor, t: tf.Tensor, ctx: LossContext | 
  *   A^sp = H·W·softmax_hw(mean_c|x|/tempS), A^ch = C·softmax_c(|x|/tempC) per position,
  *   d² = (S − T)²·A^sp_T·A^ch_T; L_fg = Σ M_fg·d² / N (see `maskMode`), L_bg likewise,
  *   L_mask = Σ|A^ch_S − A^ch_T|/(N·H·W) + Σ|A^sp_S − A^sp_T|/N,
- *   L = w·α·L_fg + w·β·L_bg + δ·L_mask; parts `{ fg, bg, mask }` (weighted).
+ *   L = α·L_fg + β·L_bg + δ·L_mask; parts `{ fg, bg, mask }` (weighted).
  * `reg` (weights `ctx.maskFg`; positions with weight ≠ 0 are selected, P of them):
  *   L_fea = Σ_pos mean_c((S − T)²·A^ch_T)·w / P, L_mask = Σ_pos Σ_c|A^ch_S − A^ch_T| / P,
- *   L = w·(γ·L_fea + δ·L_mask); parts `{ fea, mask }` (weighted). P = 0 gives 0 (deviation:
+ *   L = γ·L_fea + δ·L_mask; parts `{ fea, mask }` (weighted). P = 0 gives 0 (deviation:
  *   the reference's empty mean is NaN).
  * |x| has PyTorch's zero gradient at 0.
  */

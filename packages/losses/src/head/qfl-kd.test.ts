@@ -12,6 +12,7 @@ import {
   goldenCases,
   goldenParams,
 } from "../testing/head-golden";
+import { weighted } from "../testing/weighted";
 
 const Params = z.object({
   beta: z.number(),
@@ -26,7 +27,7 @@ describe("qfl-kd golden vectors (kd_qfl)", () => {
   for (const file of goldenCases("kd_qfl")) {
     it(`${file.vector}: loss and gradient`, () => {
       const p = goldenParams(file, Params);
-      const loss = createQflKd({ beta: p.beta, lossWeight: p.loss_weight });
+      const loss = weighted(createQflKd({ beta: p.beta }), p.loss_weight);
       const s = featureNhwc(file.inputs.preds_S, "preds_S");
       const t = featureNhwc(file.inputs.preds_T, "preds_T");
       const ctx = {
@@ -41,7 +42,7 @@ describe("qfl-kd golden vectors (kd_qfl)", () => {
 
 describe("qfl-kd", () => {
   it("matches a hand-computed element; mean without avgFactor", () => {
-    const loss = createQflKd({ beta: 2, lossWeight: 3 });
+    const loss = weighted(createQflKd({ beta: 2 }), 3);
     const sig = (v: number) => 1 / (1 + Math.exp(-v));
     const [s, t] = [1.5, -0.5];
     const q = sig(t);

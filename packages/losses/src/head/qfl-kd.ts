@@ -16,13 +16,12 @@ import type { DistillLoss, LossContext, LossResult } from "../types";
 /** float32 machine epsilon that mmdet 3.x adds to every avg_factor. */
 export const FLOAT32_EPS = 1.1920928955078125e-7;
 
-/** Config of {@link createQflKd}. Defaults: CrossKD (β 1, weight 1). */
+/** Config of {@link createQflKd}. Defaults: CrossKD (β 1; its weight 1 is the distiller term's weight). */
 export const QflKdConfig = z
   .object({
     type: z.literal("qfl-kd").default("qfl-kd"),
     /** Focal exponent β on |σ(s) − σ(t)|. */
     beta: z.number().positive().default(1),
-    lossWeight: z.number().nonnegative().default(1),
   })
   .strict();
 /** Parsed {@link QflKdConfig}. */
@@ -54,9 +53,9 @@ function focalPow(x: tf.Tensor, beta: number): tf.Tensor {
  *
  *   q = σ(t) (detached), p = σ(s),
  *   ℓ_{a,c} = BCEWithLogits(s_{a,c}, q_{a,c}) · |p_{a,c} − q_{a,c}|^β,
- *   L = w · Σ_a λ_a Σ_c ℓ_{a,c} / (avgFactor + ε32)   (ε32 = float32 eps, mmdet 3.x)
+ *   L = Σ_a λ_a Σ_c ℓ_{a,c} / (avgFactor + ε32)   (ε32 = float32 eps, mmdet 3.x)
  *
- * or `w · mean(λ·ℓ)` over all elements when `ctx.avgFactor` is absent (mmdet's `mean`).
+ * or `mean(λ·ℓ)` over all elements when `ctx.avgFactor` is absent (mmdet's `mean`).
  * BCE in the stable form `max(s,0) − s·q + log(1 + e^{−|s|})`; logits clamped to ±1e4
  * (`LOGIT_BOUND`). Context: {@link QflKdContext}. Parts `{ "qfl-kd" }`.
  */
@@ -85,7 +84,7 @@ export function createQflKd(config: z.input<typeof QflKdConfig> = {}): DistillLo
         if (lw) elem = tf.mul(elem, tf.reshape(stopGradient(lw), [rows, 1]));
         const sum = tf.sum(elem);
         const reduced = avg === undefined ? tf.div(sum, rows * c) : tf.div(sum, avg + FLOAT32_EPS);
-        const total = tf.mul(reduced, cfg.lossWeight) as tf.Scalar;
+        const total = reduced as tf.Scalar;
         return { total, parts: { "qfl-kd": total } };
       });
     },

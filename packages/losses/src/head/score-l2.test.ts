@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createScoreL2 } from "./score-l2";
 import { useCpuBackend } from "../testing/backend";
 import { expectFinite, expectNoLeak } from "../testing/head-golden";
+import { weighted } from "../testing/weighted";
 
 beforeAll(useCpuBackend);
 
@@ -14,7 +15,7 @@ describe("score-l2", () => {
   const scores = tf.randomNormal([2, 3, 2, 5], 0, 2, "float32", 3);
 
   it("equals the hand-computed score-weighted MSE through a loaded 1×1 projector", () => {
-    const loss = createScoreL2({ inChannels: 4, outChannels: 3, projector: "conv", lossWeight: 2 });
+    const loss = weighted(createScoreL2({ inChannels: 4, outChannels: 3, projector: "conv" }), 2);
     const wOIHW = tf.tensor4d(
       Array.from({ length: 12 }, (_, i) => (i - 6) / 10),
       [3, 4, 1, 1],

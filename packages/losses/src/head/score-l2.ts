@@ -14,8 +14,8 @@ import { assertRank, ctxTensor, scaledLogits, single } from "../ops/logit-ops";
 import type { DistillLoss, LossContext, LossResult } from "../types";
 
 /**
- * Config of {@link createScoreL2}. Defaults: ultralytics (`mlp` projector; weight 6.0 = the `dis`
- * gain of its default.yaml as read in a YOLO26-era copy).
+ * Config of {@link createScoreL2}. Defaults: ultralytics (`mlp` projector). Its weight 6.0 (the `dis`
+ * gain of its default.yaml as read in a YOLO26-era copy) is the registry's `defaultWeight`.
  */
 export const ScoreL2Config = z
   .object({
@@ -26,7 +26,6 @@ export const ScoreL2Config = z
     outChannels: z.number().int().positive(),
     /** `mlp`: conv1×1 → ReLU → conv1×1 (ultralytics); `conv`: one conv1×1; `none`: identity (needs equal channels). */
     projector: z.enum(["mlp", "conv", "none"]).default("mlp"),
-    lossWeight: z.number().nonnegative().default(6),
     seed: z.number().int().default(0),
   })
   .strict()
@@ -51,7 +50,7 @@ export interface ScoreL2Loss extends DistillLoss {
  * Creates the `score-l2` loss on one level NHWC (student `[N,H,W,Cs]`, teacher `[N,H,W,C]`):
  *
  *   S' = projector(S),  s_{n,h,w} = max_k σ(teacherScores_{n,h,w,k}),
- *   L = w · Σ_{n,h,w,c} s·(S' − T)² / (C · Σ_{n,h,w} s + 1e-9)
+ *   L = Σ_{n,h,w,c} s·(S' − T)² / (C · Σ_{n,h,w} s + 1e-9)
  *
  * (a score-weighted mean squared error). Ultralytics also multiplies its loss by the batch size —
  * a convention of its trainer for every loss, left to the caller here. Parts `{ "score-l2" }`.
@@ -94,7 +93,7 @@ export function createScoreL2(config: z.input<typeof ScoreL2Config>): ScoreL2Los
         const score = tf.max(tf.sigmoid(scaledLogits(stopGradient(scores))), 3, true); // [N,H,W,1]
         const num = tf.sum(tf.mul(tf.squaredDifference(sp, stopGradient(t)), score));
         const den = tf.add(tf.mul(tf.sum(score), c), 1e-9);
-        const total = tf.mul(tf.div(num, den), cfg.lossWeight) as tf.Scalar;
+        const total = tf.div(num, den) as tf.Scalar;
         return { total, parts: { "score-l2": total } };
       });
     },

@@ -27,7 +27,6 @@ export const AbfConfig = z
     /** BatchNorm eps (PyTorch default). */
     bnEps: z.number().positive().default(1e-5),
     poolSizes: z.array(z.number().int().positive()).default([4, 2, 1]),
-    lossWeight: z.number().nonnegative().default(1),
     /** Seed of the ABF weight init. */
     seed: z.number().int().default(0),
   })
@@ -45,7 +44,7 @@ export interface AbfLoss extends DistillLoss {
 
 /**
  * Creates the `abf` loss on per-level lists (NHWC, shallow → deep): `o = ABF(student levels)`
- * (see {@link ReviewKdAbf}), then `L = w · Σ_i HCL(o_i, t_i)` (see `hclLevel`). The ABF weights
+ * (see {@link ReviewKdAbf}), then `L = Σ_i HCL(o_i, t_i)` (see `hclLevel`). The ABF weights
  * are the loss's `variables`; the detector keeps using its raw features. Parts `{ abf }`.
  */
 export function createAbf(config: z.input<typeof AbfConfig>): AbfLoss {
@@ -69,7 +68,7 @@ export function createAbf(config: z.input<typeof AbfConfig>): AbfLoss {
       if (ss.length !== abf.numLevels)
         throw new Error(`abf: expected ${abf.numLevels} student levels, got ${ss.length}`);
       return tf.tidy(() => {
-        const { total, parts } = hclTotal("abf", abf.fuse(ss), ts, cfg.poolSizes, cfg.lossWeight);
+        const { total, parts } = hclTotal("abf", abf.fuse(ss), ts, cfg.poolSizes);
         return { total, parts };
       });
     },

@@ -13,6 +13,7 @@ import {
   goldenCases,
   goldenParams,
 } from "../testing/head-golden";
+import { weighted } from "../testing/weighted";
 
 const Params = z.object({ levels: z.array(z.number().int()), num_levels: z.number().int() });
 
@@ -75,7 +76,7 @@ describe("hcl", () => {
         0.5 * mse(bruteAap(s, 2, 2), bruteAap(t, 2, 2)) +
         0.25 * mse(bruteAap(s, 1, 1), bruteAap(t, 1, 1))) /
       1.75;
-    expect(createHcl({ lossWeight: 2 }).compute(s, t).total.dataSync()[0]).toBeCloseTo(2 * hand, 5);
+    expect(weighted(createHcl(), 2).compute(s, t).total.dataSync()[0]).toBeCloseTo(2 * hand, 5);
     expect(createHcl().compute(s, s).total.dataSync()[0]).toBe(0);
   });
 

@@ -17,8 +17,6 @@ export const HclConfig = z
     type: z.literal("hcl").default("hcl"),
     /** Pooled sizes, in order; a size l is skipped when l ≥ H (height only, as the reference). */
     poolSizes: z.array(z.number().int().positive()).min(0).default([4, 2, 1]),
-    /** Loss weight (ReviewKD detection configs: 1.0 R50←R101, 1.2 R18←R101, 2.0 MobileNetV2←R50). */
-    lossWeight: z.number().nonnegative().default(1),
   })
   .strict();
 /** Parsed {@link HclConfig}. */
@@ -47,7 +45,7 @@ export function hclLevel(o: tf.Tensor4D, t: tf.Tensor4D, poolSizes: readonly num
 }
 
 /**
- * Creates the `hcl` loss: `L = w · Σ_levels hclLevel(o_i, t_i)` on one NHWC level or a list of
+ * Creates the `hcl` loss: `L = Σ_levels hclLevel(o_i, t_i)` on one NHWC level or a list of
  * levels (student o_i — raw or ABF outputs — and teacher t_i of equal shapes). Parts `{ hcl }`.
  */
 export function createHcl(config: z.input<typeof HclConfig> = {}): DistillLoss {
@@ -56,19 +54,18 @@ export function createHcl(config: z.input<typeof HclConfig> = {}): DistillLoss {
     id: "hcl",
     variables: [],
     compute(student, teacher): LossResult {
-      return hclTotal("hcl", levelList(student), levelList(teacher), cfg.poolSizes, cfg.lossWeight);
+      return hclTotal("hcl", levelList(student), levelList(teacher), cfg.poolSizes);
     },
     dispose() {},
   };
 }
 
-/** `w · Σ_i hclLevel(s_i, t_i)` with shape checks; returns `{ total, parts: { [id]: total } }`. */
+/** `Σ_i hclLevel(s_i, t_i)` with shape checks; returns `{ total, parts: { [id]: total } }`. */
 export function hclTotal(
   id: string,
   ss: tf.Tensor[],
   ts: tf.Tensor[],
   poolSizes: readonly number[],
-  weight: number,
 ): LossResult {
   if (ss.length === 0) throw new Error(`${id}: no levels given`);
   if (ss.length !== ts.length)
@@ -79,7 +76,7 @@ export function hclTotal(
   });
   return tf.tidy(() => {
     const levels = ss.map((s, i) => hclLevel(s as tf.Tensor4D, ts[i] as tf.Tensor4D, poolSizes));
-    const total = tf.mul(tf.addN(levels), weight) as tf.Scalar;
+    const total = tf.addN(levels) as tf.Scalar;
     return { total, parts: { [id]: total } };
   });
 }
