@@ -13,6 +13,36 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * The exit statuses of `kdet` (documented in `kdet --help` and the README): 0 success, 1 bad input or
+ * a failed run, 2 bad usage, 70 internal error (a bug), 130 interrupted by Ctrl-C (resumable).
+ */
+export const EXIT_CODES = { ok: 0, error: 1, usage: 2, internal: 70, interrupted: 130 } as const;
+
+/**
+ * Errors of kdet's libraries that describe bad input (they name the file, entry and value), by class
+ * name — matched by name so the CLI does not load the libraries to recognise them.
+ */
+const INPUT_ERRORS: ReadonlySet<string> = new Set([
+  "DataError",
+  "EvalInputError",
+  "NonFiniteError",
+  "TeacherCacheError",
+  "TeacherModelError",
+  "CheckpointFormatError",
+]);
+
+/** `e` as a CliError when it is one or a library's bad-input error (exit 1); undefined for anything else. */
+export function asCliError(e: unknown): CliError | undefined {
+  if (e instanceof CliError) return e;
+  if (!(e instanceof Error)) return undefined;
+  const name = e.name !== "Error" ? e.name : e.constructor.name;
+  if (!INPUT_ERRORS.has(name)) return undefined;
+  const c = new CliError(e.message);
+  c.stack = e.stack;
+  return c;
+}
+
 /** A command-line usage error (exit status 2). */
 export class UsageError extends CliError {
   constructor(message: string) {

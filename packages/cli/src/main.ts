@@ -16,7 +16,7 @@ import { importCommand } from "./commands/import";
 import { predictCommand } from "./commands/predict";
 import { methodsCommand, modelsCommand } from "./commands/registry-lists";
 import { distillCommand, trainCommand } from "./commands/train";
-import { CliError } from "./errors";
+import { asCliError, EXIT_CODES } from "./errors";
 import { didYouMean } from "./suggest";
 
 /** The package version (`kdet --version`). */
@@ -58,6 +58,9 @@ Commands:
 ${names.map((n) => `  ${n.padEnd(w)}  ${COMMANDS[n].summary}`).join("\n")}
 
 Start with: kdet demo    (synthetic data, teacher + student + distilled student, a results table)
+
+Exit status: 0 ok, 1 bad input or failed run (the error names the file and value), 2 bad usage,
+70 internal error (a bug; KDET_DEBUG=1 prints the stack), 130 interrupted by Ctrl-C (resume with --resume).
 `;
 }
 
@@ -113,15 +116,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     return await COMMANDS[found.name].run(found.rest, io);
   } catch (e) {
-    if (e instanceof CliError) {
-      io.stderr(`kdet ${found.name}: error: ${e.message}\n`);
-      if (process.env.KDET_DEBUG) io.stderr(`${e.stack}\n`);
-      return e.exitCode;
+    const user = asCliError(e);
+    if (user) {
+      io.stderr(`kdet ${found.name}: error: ${user.message}\n`);
+      if (process.env.KDET_DEBUG) io.stderr(`${user.stack}\n`);
+      return user.exitCode;
     }
     const err = e as Error;
     io.stderr(
       `kdet ${found.name}: internal error: ${err?.message ?? String(e)}\n${process.env.KDET_DEBUG ? `${err?.stack}\n` : "(set KDET_DEBUG=1 for the stack trace)\n"}`,
     );
-    return 1;
+    return EXIT_CODES.internal;
   }
 }

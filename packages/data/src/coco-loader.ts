@@ -28,7 +28,7 @@ import {
   type CocoImage,
 } from "./coco-schema";
 import { createDataset } from "./dataset";
-import { DataError, formatZodIssues, parseWith, ProblemLog } from "./errors";
+import { DataError, formatZodIssues, noteDuplicateNames, parseWith, ProblemLog } from "./errors";
 import { checkImageFile, ImageCheckSchema } from "./image-check";
 import { mapLimit, readJson } from "./read-file";
 import type { Dataset, DatasetFormat, DecodeOptions, ImageId, SampleRecord } from "./types";
@@ -44,6 +44,8 @@ export const CocoOptionsSchema = z.object({
   checkImages: ImageCheckSchema.default("header"),
   /** Throw on the first problem instead of reporting and skipping. */
   strict: z.boolean().default(false),
+  /** Follow symbolic links to images outside `imageDir` (refused by default). */
+  allowLinksOutside: z.boolean().default(false),
   clipTolerance: z.number().nonnegative().default(DEFAULT_CLIP_TOLERANCE),
   name: z.string().optional(),
 });
@@ -117,6 +119,12 @@ export async function loadCoco(options: CocoOptions, extras: CocoLoadExtras = {}
       throw new DataError({ op, file, field: "categories", value: c.id }, "duplicate category id");
     seen.add(c.id);
   }
+  noteDuplicateNames(
+    cats.map((c) => c.name),
+    log,
+    file,
+    (i) => `categories[${i}]`,
+  );
   const selected = selectCategories(cats, o.categories, file, op, extras.aliases ?? {});
   const index = new Map(selected.map((c, k) => [c.id, k]));
   const known = new Set(cats.map((c) => c.id));
@@ -154,11 +162,15 @@ export async function loadCoco(options: CocoOptions, extras: CocoLoadExtras = {}
   });
   const checked = await mapLimit(images, 16, async ({ img, i }) => {
     const name = extras.fileFor ? await extras.fileFor(img) : img.file_name;
-    return checkImageFile(imageDir, name, { width: img.width, height: img.height }, o.checkImages, log, {
-      file,
-      entry: `images[${i}]`,
-      field: "file_name",
-    });
+    return checkImageFile(
+      imageDir,
+      name,
+      { width: img.width, height: img.height },
+      o.checkImages,
+      log,
+      { file, entry: `images[${i}]`, field: "file_name" },
+      o.allowLinksOutside,
+    );
   });
 
   const builders = new Map<ImageId, { b: AnnotationBuilder; w: number; h: number }>();

@@ -66,6 +66,32 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, op: string, f
 }
 
 /**
+ * Report every class name that appears more than once in `names` (two class indices that print and evaluate
+ * under one name) as a `duplicate-class-name` note in `log`; `entry(i)` names the i-th entry.
+ */
+export function noteDuplicateNames(
+  names: readonly string[],
+  log: ProblemLog,
+  file: string,
+  entry: (i: number) => string,
+): void {
+  const first = new Map<string, number>();
+  names.forEach((n, i) => {
+    const j = first.get(n);
+    if (j === undefined) first.set(n, i);
+    else
+      log.add({
+        file,
+        entry: entry(i),
+        value: n,
+        kind: "duplicate-class-name",
+        message: `class name also used by ${entry(j)}; the two classes stay separate but look the same in reports`,
+        action: "note",
+      });
+  });
+}
+
+/**
  * Collects problems while loading. Non-strict: each problem is recorded and counted (the loader skips or clips as
  * documented). Strict: the first problem throws a `DataError` instead (notes — information such as a requested
  * category filter — are recorded in both modes).

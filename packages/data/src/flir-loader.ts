@@ -87,6 +87,8 @@ export const FlirOptionsSchema = z.object({
   highBitDepth: z.enum(["float", "stretch", "uint8"]).default("stretch"),
   checkImages: ImageCheckSchema.default("header"),
   strict: z.boolean().default(false),
+  /** Follow symbolic links to images outside the dataset folder (refused by default). */
+  allowLinksOutside: z.boolean().default(false),
   name: z.string().optional(),
 });
 /** Input of `loadFlir`. */
@@ -155,6 +157,7 @@ export async function loadFlir(options: FlirOptions): Promise<Dataset> {
       categories: o.categories === "all" ? undefined : o.categories,
       checkImages: o.checkImages,
       strict: o.strict,
+      allowLinksOutside: o.allowLinksOutside,
       name: o.name ?? `flir-${version}-${o.split}`,
     },
     { format: "flir", op: OP, decode: { highBitDepth: o.highBitDepth }, fileFor, aliases: FLIR_ALIASES },

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { DataError, type ProblemLog } from "./errors";
 import { readImageHeader } from "./image-header";
 import { isFile } from "./read-file";
-import { resolveInside } from "./safe-path";
+import { checkRealInside, resolveInside } from "./safe-path";
 
 /**
  * How much a loader checks each image when loading: `header` (default) reads the header (existence, format,
@@ -28,7 +28,8 @@ export interface ImageEntrySource {
 /**
  * Resolve `name` inside `root` and check the image file. Returns its absolute path and size, or `null` after
  * reporting a skipped image (path escaping the root, missing file, unreadable header, size mismatch).
- * `declared` is the size the annotations state (or `null` when they state none: then the header is read).
+ * `declared` is the size the annotations state (or `null` when they state none: then the header is read). A
+ * symbolic link that leads outside `root` is refused (and nothing of its target read) unless `allowLinksOutside`.
  */
 export async function checkImageFile(
   root: string,
@@ -37,6 +38,7 @@ export async function checkImageFile(
   mode: ImageCheck,
   log: ProblemLog,
   src: ImageEntrySource,
+  allowLinksOutside = false,
 ): Promise<{ file: string; width: number; height: number } | null> {
   const where = { file: src.file, entry: src.entry, field: src.field, value: name };
   const p = resolveInside(root, name);
@@ -50,6 +52,16 @@ export async function checkImageFile(
     return null;
   }
   if (mode === "none" && declared) return { file: p.path, ...declared };
+  const real = await checkRealInside(root, p.path, allowLinksOutside);
+  if (!real.ok) {
+    log.add({
+      ...where,
+      kind: "path-escape",
+      message: `refused image: ${real.reason}`,
+      action: "skipped-image",
+    });
+    return null;
+  }
   if (mode === "exists" && declared) {
     if (await isFile(p.path)) return { file: p.path, ...declared };
     log.add({

@@ -25,11 +25,13 @@ import type { Dataset, Image, SampleRecord } from "./types";
 /** Synthetic dataset options. */
 export const SyntheticOptionsSchema = z.object({
   seed: z.number().int().default(0),
-  numImages: z.number().int().positive().default(512),
+  /** At most 1e6 images, as every record is built up front. */
+  numImages: z.number().int().positive().max(1_000_000).default(512),
   /** Square image side in pixels. */
   size: z.number().int().min(32).max(2048).default(128),
-  minObjects: z.number().int().min(0).default(1),
-  maxObjects: z.number().int().min(0).default(6),
+  minObjects: z.number().int().min(0).max(1000).default(1),
+  /** At most 1000 objects per image (they are placed and drawn one by one). */
+  maxObjects: z.number().int().min(0).max(1000).default(6),
   /** Object box side range in pixels (default 8 .. size/2). */
   minObjectSize: z.number().int().min(4).default(8),
   maxObjectSize: z.number().int().positive().optional(),

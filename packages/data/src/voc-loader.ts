@@ -19,8 +19,10 @@
  *   name in the split is one of them, else the sorted names found in all of `Annotations/*.xml` (so every split of
  *   a dataset gets the same mapping). `categoryIds[k] = k + 1`.
  * - `difficult` → `difficult = 1` and (with `difficultAsIgnore`, default) `ignore = 1`; `truncated` → `truncated = 1`.
- * - Reported skips (errors with `strict`): an id that escapes the root, a missing/malformed/invalid xml, a missing or
- *   unreadable image, a size different from the image's (`checkImages`), an unknown class name, a bad box.
+ * - Reported skips (errors with `strict`): an id that escapes the root (also through a symbolic link, unless
+ *   `allowLinksOutside`), a missing/malformed/invalid xml (a DOCTYPE or entity declaration is refused as malformed),
+ *   a missing or unreadable image, a size different from the image's (`checkImages`), an unknown class name, a bad
+ *   box, an id listed twice in the split list (loaded once).
  * - Fatal: a missing `ImageSets/Main/<split>.txt` or `Annotations` folder, an empty class list.
  */
 import { readdir } from "node:fs/promises";
@@ -32,7 +34,7 @@ import { createDataset } from "./dataset";
 import { DataError, formatZodIssues, parseWith, ProblemLog } from "./errors";
 import { checkImageFile, ImageCheckSchema } from "./image-check";
 import { isDir, isFile, mapLimit, readText } from "./read-file";
-import { resolveInside } from "./safe-path";
+import { checkRealInside, resolveInside } from "./safe-path";
 import type { Dataset, SampleRecord } from "./types";
 
 const OP = "load VOC";
@@ -79,6 +81,8 @@ export const VocOptionsSchema = z.object({
   oneBased: z.boolean().default(true),
   checkImages: ImageCheckSchema.default("header"),
   strict: z.boolean().default(false),
+  /** Follow symbolic links (xml, images) that lead outside the dataset folder (refused by default). */
+  allowLinksOutside: z.boolean().default(false),
   clipTolerance: z.number().nonnegative().default(DEFAULT_CLIP_TOLERANCE),
   name: z.string().optional(),
 });
@@ -135,11 +139,26 @@ const parser = new XMLParser({
   ignoreAttributes: true,
 });
 
-/** Parse one VOC xml text; returns the validated content or a message saying what is wrong. */
+/**
+ * Parse one VOC xml text; returns the validated content or a message saying what is wrong. A DOCTYPE (the
+ * carrier of external entities and entity-expansion bombs) is refused: VOC annotations never need one.
+ */
 export function parseVocXml(text: string): { ok: true; xml: VocXml } | { ok: false; message: string } {
+  if (/<!DOCTYPE|<!ENTITY/i.test(text))
+    return {
+      ok: false,
+      message:
+        "refused XML: a DOCTYPE or ENTITY declaration (external entities and entity expansion are not allowed)",
+    };
   const v = XMLValidator.validate(text);
   if (v !== true) return { ok: false, message: `malformed XML at line ${v.err.line}: ${v.err.msg}` };
-  const r = VocXmlSchema.safeParse(parser.parse(text));
+  let doc: unknown;
+  try {
+    doc = parser.parse(text);
+  } catch (e) {
+    return { ok: false, message: `malformed XML: ${(e as Error).message.split("\n")[0]}` };
+  }
+  const r = VocXmlSchema.safeParse(doc);
   if (!r.success) return { ok: false, message: `invalid VOC annotation: ${formatZodIssues(r.error)}` };
   return { ok: true, xml: r.data };
 }
@@ -178,10 +197,25 @@ export async function loadVoc(options: VocOptions): Promise<Dataset> {
         },
         "split list not found",
       );
-    ids = (await readText(listFile, OP))
-      .split(/\r?\n/)
-      .map((l) => listEntryId(l.trim().split(/\s+/)[0] ?? ""))
-      .filter(Boolean);
+    const seen = new Map<string, number>();
+    ids = [];
+    (await readText(listFile, OP)).split(/\r?\n/).forEach((l, i) => {
+      const id = listEntryId(l.trim().split(/\s+/)[0] ?? "");
+      if (!id) return;
+      const first = seen.get(id);
+      if (first === undefined) {
+        seen.set(id, i + 1);
+        ids.push(id);
+      } else
+        log.add({
+          file: listFile,
+          entry: `line ${i + 1}`,
+          value: id,
+          kind: "duplicate-id",
+          message: `image id listed again (first at line ${first}); loaded once`,
+          action: "skipped-entry",
+        });
+    });
   } else {
     listFile = annDir;
     ids = (await readdir(annDir))
@@ -214,6 +248,17 @@ export async function loadVoc(options: VocOptions): Promise<Dataset> {
       });
       return null;
     }
+    const real = await checkRealInside(annDir, xmlPath.path, o.allowLinksOutside);
+    if (!real.ok) {
+      log.add({
+        file: xmlPath.path,
+        entry: id,
+        kind: "path-escape",
+        message: `refused annotation: ${real.reason}`,
+        action: "skipped-image",
+      });
+      return null;
+    }
     const r = parseVocXml(await readText(xmlPath.path, OP));
     if (!r.ok) {
       log.add({
@@ -241,11 +286,15 @@ export async function loadVoc(options: VocOptions): Promise<Dataset> {
       xml.size && xml.size.width > 0 && xml.size.height > 0
         ? { width: xml.size.width, height: xml.size.height }
         : null;
-    const c = await checkImageFile(imgDir, name, declared, o.checkImages, log, {
-      file: xmlFile,
-      entry: id,
-      field: "filename",
-    });
+    const c = await checkImageFile(
+      imgDir,
+      name,
+      declared,
+      o.checkImages,
+      log,
+      { file: xmlFile, entry: id, field: "filename" },
+      o.allowLinksOutside,
+    );
     if (!c) return null;
     const b = new AnnotationBuilder();
     xml.object.forEach((raw, j) => {

@@ -26,10 +26,10 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { AnnotationBuilder, addCheckedBox, DEFAULT_CLIP_TOLERANCE } from "./annotation-builder";
 import { createDataset } from "./dataset";
-import { DataError, parseWith, ProblemLog } from "./errors";
+import { DataError, noteDuplicateNames, parseWith, ProblemLog } from "./errors";
 import { checkImageFile } from "./image-check";
 import { isDir, isFile, mapLimit, readText } from "./read-file";
-import { resolveInside } from "./safe-path";
+import { checkRealInside, resolveInside } from "./safe-path";
 import type { Dataset, SampleRecord } from "./types";
 
 const OP = "load YOLO";
@@ -44,6 +44,8 @@ export const YoloOptionsSchema = z.object({
   /** Which split key of the yaml to load (`train`, `val`, `test`). */
   split: z.string().min(1).default("train"),
   strict: z.boolean().default(false),
+  /** Follow symbolic links (images, label files) that lead outside the dataset folder (refused by default). */
+  allowLinksOutside: z.boolean().default(false),
   clipTolerance: z.number().nonnegative().default(DEFAULT_CLIP_TOLERANCE),
   name: z.string().optional(),
 });
@@ -244,6 +246,7 @@ export async function loadYolo(options: YoloOptions): Promise<Dataset> {
   }
   const y = parseWith(YoloDataYamlSchema, doc, OP, yamlFile);
   const names = yoloClassNames(y.names, y.nc, yamlFile);
+  noteDuplicateNames(names, log, yamlFile, (i) => `names[${i}]`);
   const root = path.resolve(path.dirname(yamlFile), y.path ?? ".");
   const entry = (y as Record<string, unknown>)[o.split] as string | string[] | undefined | null;
   if (entry === undefined || entry === null) {
@@ -306,10 +309,28 @@ export async function loadYolo(options: YoloOptions): Promise<Dataset> {
       });
       return null;
     }
-    const c = await checkImageFile(splitDir, rel, null, "header", log, { file, entry: rel, field: "image" });
+    const c = await checkImageFile(
+      splitDir,
+      rel,
+      null,
+      "header",
+      log,
+      { file, entry: rel, field: "image" },
+      o.allowLinksOutside,
+    );
     if (!c) return null;
     const b = new AnnotationBuilder();
     const labelFile = labelPathFor(file);
+    const realLabel = await checkRealInside(root, labelFile, o.allowLinksOutside);
+    if (!realLabel.ok) {
+      log.add({
+        file: labelFile,
+        kind: "path-escape",
+        message: `refused label file: ${realLabel.reason}`,
+        action: "skipped-image",
+      });
+      return null;
+    }
     if (await isFile(labelFile))
       parseLabels(await readText(labelFile, OP), labelFile, c, names.length, b, log, o.clipTolerance);
     else unlabelled++;
