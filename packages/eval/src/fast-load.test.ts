@@ -209,6 +209,31 @@ describe("random documents: fast == generic (same columns or the same error)", (
     }
   });
 
+  it("compact documents (more entries than the initial column capacity)", () => {
+    const dets = Array.from({ length: 3000 }, (_, i) => ({
+      image_id: 1 + (i % 3),
+      category_id: 1 + (i % 2),
+      bbox: [i % 7, i % 5, 1 + (i % 11), 2],
+      score: (i % 97) / 97,
+    }));
+    const bytes = Buffer.from(JSON.stringify(dets));
+    expect(scanResults(bytes).n).toBe(3000);
+    expectSameResults(loadResults(bytes, gt), loadResults(bytes, gt, { parser: "generic" }));
+    const anns = dets.map((d, i) => ({
+      id: i + 1,
+      image_id: d.image_id,
+      category_id: d.category_id,
+      bbox: d.bbox,
+      area: 1,
+      iscrowd: 0,
+    }));
+    const gtBytes = Buffer.from(
+      JSON.stringify({ images: GT.images, annotations: anns, categories: GT.categories }),
+    );
+    expect(scanGroundTruth(gtBytes).ann.n).toBe(3000);
+    expectSameGroundTruth(loadGroundTruth(gtBytes), loadGroundTruth(gtBytes, { parser: "generic" }));
+  });
+
   it("corrupted results documents (a byte deleted, inserted or replaced)", () => {
     const r = rng(12);
     const alphabet = '{}[],:"\\ -.0123456789eEtrufalsnNI\n';

@@ -19,22 +19,22 @@ class Cols {
     this.cap = Math.max(16, cap);
     this.data = Array.from({ length: count }, () => new Float64Array(this.cap));
   }
-  /** Index of a new row (grows the columns when full). */
-  add(): number {
-    if (this.n === this.cap) {
-      this.cap *= 2;
-      for (let j = 0; j < this.data.length; j++) {
-        const a = new Float64Array(this.cap);
-        a.set(this.data[j]!);
-        this.data[j] = a;
-      }
+  /** Doubles the capacity (the column arrays are replaced: callers re-read `data`). */
+  grow(): void {
+    this.cap *= 2;
+    for (let j = 0; j < this.data.length; j++) {
+      const a = new Float64Array(this.cap);
+      a.set(this.data[j]!);
+      this.data[j] = a;
     }
-    return this.n++;
   }
   take(): Float64Array[] {
     return this.data.map((a) => a.slice(0, this.n));
   }
 }
+
+type F7 = [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+type F9 = [...F7, Float64Array, Float64Array];
 
 /** Results columns, in file order, before the checks against the ground truth. */
 export interface ResultColumns {
@@ -90,17 +90,14 @@ export function scanResults(bytes: Uint8Array): ResultColumns {
   const cols = new Cols(7, Math.ceil(bytes.length / 64));
   s.expect(91);
   if (!s.empty(93)) {
+    const d = cols.data;
+    let [imageId, categoryId, x, y, w, h, score] = d as F7;
     do {
-      const i = cols.add();
-      const [imageId, categoryId, x, y, w, h, score] = cols.data as [
-        Float64Array,
-        Float64Array,
-        Float64Array,
-        Float64Array,
-        Float64Array,
-        Float64Array,
-        Float64Array,
-      ];
+      if (cols.n === cols.cap) {
+        cols.grow();
+        [imageId, categoryId, x, y, w, h, score] = d as F7;
+      }
+      const i = cols.n++;
       s.expect(123);
       let seen = 0;
       if (!s.empty(125)) {
@@ -130,15 +127,7 @@ export function scanResults(bytes: Uint8Array): ResultColumns {
     } while (s.next(93));
   }
   s.end();
-  const [imageId, categoryId, x, y, w, h, score] = cols.take() as [
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-  ];
+  const [imageId, categoryId, x, y, w, h, score] = cols.take() as F7;
   return { n: cols.n, imageId, categoryId, x, y, w, h, score };
 }
 
@@ -167,19 +156,14 @@ function scanAnnotations(s: JsonScanner, sizeHint: number): AnnotationColumns {
   const cols = new Cols(9, sizeHint);
   s.expect(91);
   if (!s.empty(93)) {
+    const d = cols.data;
+    let [id, imageId, categoryId, x, y, w, h, area, crowd] = d as F9;
     do {
-      const i = cols.add();
-      const [id, imageId, categoryId, x, y, w, h, area, crowd] = cols.data as Float64Array[] as [
-        Float64Array,
-        Float64Array,
-        Float64Array,
-        Float64Array,
-        Float64Array,
-        Float64Array,
-        Float64Array,
-        Float64Array,
-        Float64Array,
-      ];
+      if (cols.n === cols.cap) {
+        cols.grow();
+        [id, imageId, categoryId, x, y, w, h, area, crowd] = d as F9;
+      }
+      const i = cols.n++;
       s.expect(123);
       let seen = 0;
       if (!s.empty(125)) {
@@ -218,17 +202,7 @@ function scanAnnotations(s: JsonScanner, sizeHint: number): AnnotationColumns {
       if (seen !== 63) s.bail("missing field");
     } while (s.next(93));
   }
-  const [id, imageId, categoryId, x, y, w, h, area, crowd] = cols.take() as [
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-  ];
+  const [id, imageId, categoryId, x, y, w, h, area, crowd] = cols.take() as F9;
   return { n: cols.n, id, imageId, categoryId, x, y, w, h, area, iscrowd: Uint8Array.from(crowd) };
 }
 

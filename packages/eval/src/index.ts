@@ -9,7 +9,8 @@ export const PACKAGE = "@kdet/eval";
 
 // core
 export { loadGroundTruth, loadResults, parseGroundTruth, parseResults } from "./load";
-export type { GroundTruth, Results, LoadResultsOptions } from "./load";
+export type { GroundTruth, Results, LoadOptions, LoadResultsOptions } from "./load";
+export { DEFAULT_MAX_INPUT_BYTES } from "./json";
 export {
   resolveParams,
   DEFAULT_AREA_RNG,
@@ -17,6 +18,7 @@ export {
   DEFAULT_IOU_THRS,
   DEFAULT_MAX_DETS,
   DEFAULT_REC_THRS,
+  MAX_PRECISION_CELLS,
 } from "./coco-params";
 export type { CocoParams, ResolvedParams } from "./coco-params";
 export { evaluate, codeAt, CODE_FP, CODE_IGNORED, CODE_TP } from "./evaluate";
