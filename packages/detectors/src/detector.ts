@@ -4,7 +4,15 @@ import type { Backbone, Neck } from "./nn/feature-pyramid";
 import { setTraining } from "./nn/training-mode";
 import { postprocessImage, type Detections, type PostprocessOptions } from "./heads/postprocess";
 import type { DetectionHead, DetectionLoss, DetectionTargets, HeadOutput } from "./heads/types";
-import type { DetectorSpec } from "./registry";
+
+/**
+ * A detector's identity, saved with weights and checkpoints: the `DETECTORS` registry id and the resolved config
+ * (`createDetector` sets it; the id is checked against the registry when the detector is rebuilt).
+ */
+export interface DetectorSpec {
+  id: string;
+  config: Record<string, unknown>;
+}
 
 /** Result of a forward pass with taps: raw head outputs and the requested named features. */
 export interface TappedForward {

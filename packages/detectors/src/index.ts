@@ -26,9 +26,8 @@ export type {
   DetectorId,
   DetectorConfig,
   DetectorConfigInput,
-  DetectorSpec,
 } from "./registry";
-export { Detector, type TappedForward } from "./detector";
+export { Detector, type DetectorSpec, type TappedForward } from "./detector";
 export { createYolov8 } from "./models/yolov8";
 export { createGfl, type GflBackbone } from "./models/gfl";
 export { createFcos } from "./models/fcos";

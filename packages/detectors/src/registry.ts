@@ -188,12 +188,6 @@ export type DetectorConfig<Id extends DetectorId> = z.output<(typeof DETECTORS)[
 /** Ids of every registered detector. */
 export const DETECTOR_IDS = Object.keys(DETECTORS) as DetectorId[];
 
-/** A detector's identity: registry id and resolved config (saved with weights and checkpoints). */
-export interface DetectorSpec {
-  id: DetectorId;
-  config: Record<string, unknown>;
-}
-
 /**
  * Builds the registered detector `id` with `config` validated by its schema. Unknown ids and bad
  * fields throw, naming the id, the field, the value and what is allowed. The result carries its

@@ -29,8 +29,7 @@ export const modelsCommand: Command = {
   async run(argv, io) {
     const { values: o } = parseOptions(argv, OPTIONS, MODELS_USAGE);
     if (o.help) return (io.stdout(`${MODELS_USAGE}\n`), 0);
-    const { DETECTORS, DETECTOR_IDS } = await import("../detectors-api");
-    const { TEACHERS, TEACHER_IDS } = await import("@kdet/detectors");
+    const { DETECTORS, DETECTOR_IDS, TEACHERS, TEACHER_IDS } = await import("../detectors-api");
     io.stdout(
       `Detectors (model: {type: ID}, teacher: {type: ID, weights | train}):\n${idTable(DETECTOR_IDS.map((id) => [id, DETECTORS[id].description]))}\n\n` +
         `Pretrained COCO-80 teachers (teacher: {pretrained: ID}):\n${idTable(TEACHER_IDS.map((id) => [id, TEACHERS[id].description]))}\n`,

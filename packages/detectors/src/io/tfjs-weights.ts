@@ -2,8 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import type { Detector } from "../detector";
-import { createDetector, DETECTOR_IDS, type DetectorId, type DetectorSpec } from "../registry";
+import type { Detector, DetectorSpec } from "../detector";
+import { createDetector, DETECTOR_IDS, type DetectorId } from "../registry";
 import { writeFileAtomic } from "./atomic-write";
 import { assignNamed, variablesByName } from "./weights-map";
 
@@ -115,7 +115,7 @@ export async function loadWeights(detector: Detector, dir: string): Promise<void
 export async function loadDetector(dir: string): Promise<Detector> {
   const { spec, tensors, file } = await readManifest(dir);
   try {
-    const det = createDetector(spec.id, spec.config as never);
+    const det = createDetector(spec.id as DetectorId, spec.config as never);
     try {
       assignNamed(det, tensors, `loadDetector(${file})`);
     } catch (e) {

@@ -7,7 +7,7 @@ import type { PostprocessOptions } from "../heads/postprocess";
 import { namedVariables, type NamedVariable } from "../io/named-variables";
 import { isTraining } from "../nn/training-mode";
 import { assignNamed, variablesByName } from "../io/weights-map";
-import { createDetector } from "../registry";
+import { createDetector, type DetectorId } from "../registry";
 import { readCheckpoint, writeCheckpoint } from "./checkpoint";
 import { trimMetricsFile } from "./metrics-file";
 import { NON_FINITE_ADVICE, NonFiniteError } from "./non-finite";
@@ -134,7 +134,7 @@ export class Trainer {
         throw new Error("Trainer: EMA needs a detector built by createDetector (to build its shadow copy)");
       this.ema = new ModelEma(
         this.model,
-        createDetector(this.model.spec.id, this.model.spec.config as never),
+        createDetector(this.model.spec.id as DetectorId, this.model.spec.config as never),
         this.config.ema,
       );
     }
