@@ -23,6 +23,8 @@ export {
   postprocessImage,
   writeFileAtomic,
   NonFiniteError,
+  readCheckpoint,
+  writeCheckpoint,
   countParams,
   countGflops,
   modelCost,

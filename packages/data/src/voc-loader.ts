@@ -182,6 +182,7 @@ export async function loadVoc(options: VocOptions): Promise<Dataset> {
     );
 
   let ids: string[];
+  const lineOf: number[] = []; // line of ids[i] in the split list
   let listFile: string;
   if (o.split || o.splitFile) {
     listFile = o.splitFile
@@ -206,6 +207,7 @@ export async function loadVoc(options: VocOptions): Promise<Dataset> {
       if (first === undefined) {
         seen.set(id, i + 1);
         ids.push(id);
+        lineOf.push(i + 1);
       } else
         log.add({
           file: listFile,
@@ -230,7 +232,7 @@ export async function loadVoc(options: VocOptions): Promise<Dataset> {
     if (!xmlPath.ok) {
       log.add({
         file: listFile,
-        entry: `line ${i + 1}`,
+        entry: `line ${lineOf[i] ?? i + 1}`,
         value: id,
         kind: "path-escape",
         message: `refused image id: ${xmlPath.reason}`,
