@@ -1,0 +1,66 @@
+/**
+ * CI: the packages as a user gets them. Packs every package, installs @kdet/losses, @kdet/eval and @kdet/cli
+ * each into an empty npm project (no workspace; tarballs + the registry) and runs each README's example there:
+ * a CWD loss trained in the user's own tfjs loop (wasm, threads = cores), `kdet-eval` on a reference case
+ * (pycocotools' stats, bit for bit; no tfjs installed), `kdet demo --quick`.
+ * Run after `pnpm build`: `pnpm exec tsx .ci/tarball-examples.ts [workdir]`.
+ */
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { installProject, packAll, ROOT } from "../bench/install-size/packages";
+
+const work = process.argv[2] ?? path.join(os.tmpdir(), "kdet-tarball-examples");
+const results: string[] = [];
+
+function timed(name: string, fn: () => string): void {
+  const t0 = Date.now();
+  const note = fn();
+  results.push(`ok ${name} (${((Date.now() - t0) / 1000).toFixed(0)} s): ${note}`);
+  console.log(results.at(-1));
+}
+
+function run(cmd: string, args: string[], cwd: string, timeoutMs = 600_000): string {
+  return execFileSync(cmd, args, {
+    cwd,
+    encoding: "utf8",
+    timeout: timeoutMs,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+const tarballs = packAll(path.join(work, "tarballs"));
+
+timed("@kdet/losses in the user's own tfjs loop", () => {
+  const dir = path.join(work, "losses");
+  installProject(dir, "@kdet/losses", tarballs, ["@tensorflow/tfjs-core@^4.22.0"]);
+  copyFileSync(path.join(ROOT, ".ci", "examples", "losses-own-loop.mjs"), path.join(dir, "example.mjs"));
+  return run(process.execPath, ["example.mjs"], dir).trim().split("\n").at(-1)!;
+});
+
+timed("kdet-eval on a reference case", () => {
+  const dir = path.join(work, "eval");
+  installProject(dir, "@kdet/eval", tarballs);
+  if (existsSync(path.join(dir, "node_modules", "@tensorflow"))) throw new Error("@kdet/eval installed tfjs");
+  const caseDir = path.join(ROOT, "testdata", "eval-cases", "public", "case_000");
+  const out = JSON.parse(
+    run("npx", ["kdet-eval", path.join(caseDir, "gt.json"), path.join(caseDir, "dt.json"), "--json"], dir),
+  ) as { stats: number[] };
+  const expected = JSON.parse(readFileSync(path.join(caseDir, "expected.json"), "utf8")) as {
+    stats: number[];
+  };
+  if (JSON.stringify(out.stats) !== JSON.stringify(expected.stats))
+    throw new Error(`kdet-eval stats ${out.stats} differ from pycocotools' ${expected.stats}`);
+  return `12 stats equal to pycocotools' bit for bit (AP ${out.stats[0]}); no @tensorflow in node_modules`;
+});
+
+timed("kdet demo --quick", () => {
+  const dir = path.join(work, "cli");
+  installProject(dir, "@kdet/cli", tarballs);
+  const out = run("npx", ["kdet", "demo", "--quick"], dir, 1_200_000);
+  const backend = out.split("\n").find((l) => l.startsWith("kdet backend:")) ?? "(no backend line)";
+  return backend.split(" — ")[0]!;
+});
+
+console.log(`\n${results.length} passed, 0 failed`);
