@@ -370,6 +370,8 @@ export {
 } from "./import/weight-mapping";
 export { ultralyticsYolov8, YOLOV8_LAYERS } from "./import/ultralytics-yolov8";
 export { mmdetRetina } from "./import/mmdet-retina";
+export { mmdetGfl } from "./import/mmdet-gfl";
+export { mmdetName, mmdetResnetName, mmdetFpnName, mmdetTowerName } from "./import/mmdet-names";
 export {
   foldInputNormalization,
   MMDET_IMAGENET_NORM,

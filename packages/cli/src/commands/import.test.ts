@@ -82,7 +82,7 @@ describe("kdet import", () => {
     expect(readModelMeta(out)?.classNames).toEqual(["class0", "class1", "class2"]);
   });
 
-  it("bad input: wrong tool/model pair, a damaged file, an unknown --from", async () => {
+  it("bad input: wrong tool/model pair, a damaged file, a reduced-width checkpoint for a full model, an unknown --from", async () => {
     const wrong = await kdet(
       "import",
       "--from",
@@ -94,7 +94,9 @@ describe("kdet import", () => {
       path.join(T, "w"),
     );
     expect(wrong.code).toBe(2);
-    expect(wrong.err).toMatch(/--model: got "yolov8-n"; allowed for --from mmdet: retina-r18, retina-r50/);
+    expect(wrong.err).toMatch(
+      /--model: got "yolov8-n"; allowed for --from mmdet: retina-r18, retina-r50, gfl-r18, gfl-r50/,
+    );
     const cut = path.join(T, "cut.pt");
     writeFileSync(cut, readFileSync(ckpt).subarray(0, 100_000));
     const bad = await kdet(
@@ -109,6 +111,22 @@ describe("kdet import", () => {
     );
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/import .*cut\.pt: .*cut\.pt: not a zip archive/);
+    const retina = path.join(T, "retina.pth");
+    writeFileSync(retina, gunzipSync(readFileSync(path.join(FIXTURES, "retina-r50w8-mmdet.pt.gz"))));
+    const width = await kdet(
+      "import",
+      "--from",
+      "mmdet",
+      "--model",
+      "retina-r50",
+      retina,
+      "--out",
+      path.join(T, "r"),
+    );
+    expect(width.code).toBe(1);
+    expect(width.err).toMatch(
+      /retina\.pth: mmdet-retina: checkpoint tensor "backbone\.conv1\.weight" has shape \[8,3,7,7\] \(kdet layout \[7,7,3,8\]\); kdet variable "backbone\.stem\.conv\.weight" has shape \[7,7,3,64\]/,
+    );
     const tool = await kdet(
       "import",
       "--from",

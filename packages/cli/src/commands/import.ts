@@ -15,13 +15,13 @@ const OPTIONS = {
   from: {
     type: "string",
     arg: "TOOL",
-    help: "who wrote the checkpoint: ultralytics (YOLOv8) or mmdet (RetinaNet)",
+    help: "who wrote the checkpoint: ultralytics (YOLOv8) or mmdet (RetinaNet, GFL)",
   },
   model: {
     type: "string",
     short: "m",
     arg: "ID",
-    help: "kdet model to fill: yolov8-n|s|m (ultralytics), retina-r50|r18 (mmdet)",
+    help: "kdet model to fill: yolov8-n|s|m (ultralytics); retina-r50|r18, gfl-r50|r18 (mmdet)",
   },
   out: { type: "string", short: "o", arg: "DIR", help: "output weights folder (must not exist or be empty)" },
   classes: {
@@ -47,7 +47,8 @@ const USAGE = `Usage: kdet import --from ultralytics|mmdet --model ID CHECKPOINT
 Reads a PyTorch checkpoint (.pt/.pth written by torch.save; no Python needed) and writes a kdet
 weights folder for kdet predict --weights DIR, kdet export --weights DIR and teacher: {weights: DIR}.
   --from ultralytics   YOLOv8 detection checkpoints (yolov8n.pt, best.pt, ...) -> yolov8-n|s|m
-  --from mmdet         RetinaNet checkpoints (retinanet_r50_fpn_*.pth) -> retina-r50 (retina-r18)
+  --from mmdet         RetinaNet (retinanet_r50_fpn_*.pth) -> retina-r50|r18,
+                       GFL (gfl_r50_fpn_*.pth) -> gfl-r50|r18
 Every kdet weight is filled exactly once and every checkpoint tensor is used or listed as ignored;
 a different --classes keeps the checkpoint's features and re-initialises the class layers (as
 ultralytics and mmdetection do when fine-tuning on a new dataset), with a warning.
@@ -55,15 +56,9 @@ ultralytics and mmdetection do when fine-tuning on a new dataset), with a warnin
 Options:
 ${optionsHelp(OPTIONS)}`;
 
-/** Post-processing defaults of the source tools' inference configs. */
-const POSTPROCESS = {
-  ultralytics: { scoreThreshold: 0.25, iouThreshold: 0.7, maxDetections: 300 },
-  mmdet: { scoreThreshold: 0.05, iouThreshold: 0.5, maxDetections: 100 },
-} as const;
-
 /** `kdet import`. */
 export const importCommand: Command = {
-  summary: "import a PyTorch checkpoint (ultralytics YOLOv8, mmdet RetinaNet) as kdet weights",
+  summary: "import a PyTorch checkpoint (ultralytics YOLOv8, mmdet RetinaNet/GFL) as kdet weights",
   usage: USAGE,
   async run(argv, io) {
     const { values: o, positionals } = parseOptions(argv, OPTIONS, USAGE, [1, 1]);
@@ -108,7 +103,7 @@ export const importCommand: Command = {
         classNames: names,
         categoryIds: coco ? [...api.COCO_CATEGORY_IDS] : names.map((_, k) => k + 1),
         imageSize: size,
-        postprocess: POSTPROCESS[o.from],
+        postprocess: res.postprocess,
       });
       for (const w of res.warnings) io.stderr(`warning: ${w}\n`);
       const ignored = new Map<string, number>();

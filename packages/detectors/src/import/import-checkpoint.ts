@@ -1,6 +1,7 @@
 import type { Detector } from "../detector";
-import { createDetector, DETECTORS, type DetectorId } from "../registry";
+import { createDetector, type DetectorId } from "../registry";
 import { foldInputNormalization } from "./input-normalization";
+import { mmdetGfl } from "./mmdet-gfl";
 import { mmdetRetina } from "./mmdet-retina";
 import { PyObject } from "./pickle";
 import { extractStateDict } from "./state-dict";
@@ -12,7 +13,7 @@ import { CheckpointFormatError } from "./zip-archive";
 /** The name mappings per checkpoint format (typed const table). */
 export const IMPORT_MAPPINGS: Readonly<Record<ImportFormat, readonly WeightMapping[]>> = {
   ultralytics: [ultralyticsYolov8],
-  mmdet: [mmdetRetina],
+  mmdet: [mmdetRetina, mmdetGfl],
 };
 
 /** Checkpoint formats `importCheckpoint` reads. */
@@ -20,19 +21,18 @@ export const IMPORT_FORMATS = Object.keys(IMPORT_MAPPINGS) as ImportFormat[];
 
 /** kdet registry ids a format can be imported into. */
 export function importableModels(from: ImportFormat): DetectorId[] {
-  const families = new Set(IMPORT_MAPPINGS[from].map((m) => m.family));
-  return (Object.keys(DETECTORS) as DetectorId[]).filter((id) => families.has(DETECTORS[id].family));
+  return (IMPORT_MAPPINGS[from] ?? []).flatMap((m) => m.models);
 }
 
-/** The mapping of `from` for detectors of `family`, or an error listing what is supported. */
-export function mappingFor(from: ImportFormat, family: string): WeightMapping {
+/** The mapping of `from` for the kdet model `model`, or an error listing what is supported. */
+export function mappingFor(from: ImportFormat, model: DetectorId): WeightMapping {
   const list = IMPORT_MAPPINGS[from];
   if (!list)
     throw new Error(`import: unknown checkpoint format "${from}"; allowed: ${IMPORT_FORMATS.join(", ")}`);
-  const m = list.find((x) => x.family === family);
+  const m = list.find((x) => x.models.includes(model));
   if (!m)
     throw new Error(
-      `import: ${from} checkpoints can be imported into ${importableModels(from).join(", ")}, not a ${family} model`,
+      `import: ${from} checkpoints can be imported into ${importableModels(from).join(", ")}, not ${model}`,
     );
   return m;
 }
@@ -47,6 +47,8 @@ export interface ImportResult {
   checkpointClasses: number;
   /** Class names recorded in the checkpoint (ultralytics `model.names`, mmdet `meta.dataset_meta.classes`). */
   classNames: string[] | undefined;
+  /** The source tool's post-processing for this architecture (for `kdet.json`). */
+  postprocess: WeightMapping["postprocess"];
   /** Human-readable notes (re-initialised class layers, …). */
   warnings: string[];
 }
@@ -116,23 +118,19 @@ export function importIntoDetector(
     source: sd.source,
     checkpointClasses: cfg.numClasses,
     classNames: checkpointClassNames(ckpt.root),
+    postprocess: mapping.postprocess,
     warnings,
   };
 }
 
 /**
- * Reads a PyTorch checkpoint (`torch.save` zip) of `opts.from` (ultralytics YOLOv8, mmdetection RetinaNet)
+ * Reads a PyTorch checkpoint (`torch.save` zip) of `opts.from` (ultralytics YOLOv8, mmdetection RetinaNet/GFL)
  * and returns the kdet registry model `opts.model` with its weights: class count and DFL bins from the
  * checkpoint unless `numClasses` overrides it; the tool's input normalisation is folded into the stem
  * unless `foldInputNormalization` is false. Errors name the file and the offending tensor or record.
  */
 export async function importCheckpoint(file: string, opts: ImportOptions): Promise<ImportResult> {
-  const entry = DETECTORS[opts.model];
-  if (!entry)
-    throw new Error(
-      `import: unknown model "${opts.model}"; allowed: ${importableModels(opts.from).join(", ")}`,
-    );
-  const mapping = mappingFor(opts.from, entry.family);
+  const mapping = mappingFor(opts.from, opts.model);
   const ckpt = await readTorchCheckpoint(file);
   const cfg = mapping.config(extractStateDict(ckpt).tensors, file);
   if (opts.numClasses !== undefined && (!Number.isInteger(opts.numClasses) || opts.numClasses < 1))

@@ -3,12 +3,14 @@ import { Rng } from "@kdet/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ResNet } from "../backbones/resnet";
 import { Detector } from "../detector";
+import { GflHead } from "../heads/gfl-head";
 import { RetinaHead } from "../heads/retina-head";
 import { Fpn } from "../necks/fpn";
 import { createDetector } from "../registry";
 import { useTestBackend } from "../testing/backend";
 import { importIntoDetector } from "./import-checkpoint";
 import { foldInputNormalization, MMDET_IMAGENET_NORM } from "./input-normalization";
+import { mmdetGfl } from "./mmdet-gfl";
 import { mmdetRetina } from "./mmdet-retina";
 import { fixtureCheckpoint, fixtureTensors } from "./test-fixtures";
 import { ultralyticsYolov8 } from "./ultralytics-yolov8";
@@ -92,6 +94,33 @@ describe("import of PyTorch checkpoints: kdet outputs vs PyTorch's", () => {
       }
     });
     console.log("retina-r50 (w8) max rel. error vs PyTorch:", errors);
+    for (const e of Object.values(errors)) expect(e).toBeLessThanOrEqual(1e-4);
+    det.dispose();
+  });
+
+  it("mmdetection GFL (ResNet-50 base width 8, FPN on_output, GN(4) head 32, reg_max 16) → kdet GflHead: rel. error ≤ 1e-4", () => {
+    const ckpt = fixtureCheckpoint("gfl-r50w8-mmdet.pt.gz");
+    const rng = new Rng(6);
+    const bb = new ResNet(50, rng, 8);
+    const neck = new Fpn(bb.levels, 32, 2, rng);
+    const det = new Detector(
+      bb,
+      neck,
+      new GflHead(neck.levels, 80, rng, { featChannels: 32, groups: 4 }),
+    ).train(false);
+    const res = importIntoDetector(det, ckpt, mmdetGfl);
+    expect(res.checkpointClasses).toBe(80);
+    expect(res.report.loaded.map((l) => l.torch)).toContain("bbox_head.scales.4.scale");
+    const io = fixtureTensors("gfl-r50w8");
+    const errors: Record<string, number> = {};
+    tf.tidy(() => {
+      const raw = det.call(nhwc(io.get("input")!));
+      for (let l = 0; l < 5; l++) {
+        errors[`cls.p${l + 3}`] = relError(raw.cls[l]!, nhwc(io.get(`cls.p${l + 3}`)!));
+        errors[`reg.p${l + 3}`] = relError(raw.box[l]!, nhwc(io.get(`reg.p${l + 3}`)!));
+      }
+    });
+    console.log("gfl-r50 (w8) max rel. error vs PyTorch:", errors);
     for (const e of Object.values(errors)) expect(e).toBeLessThanOrEqual(1e-4);
     det.dispose();
   });

@@ -45,7 +45,7 @@ function blockLeaf(rest: string): string | undefined {
 export const ultralyticsYolov8: WeightMapping = {
   id: "ultralytics-yolov8",
   format: "ultralytics",
-  family: "yolov8",
+  models: ["yolov8-n", "yolov8-s", "yolov8-m"],
   kdetName(name) {
     const head = /^model\.22\.cv([23])\.(\d+)\.([012])\.(.+)$/.exec(name);
     if (head) {
@@ -70,6 +70,8 @@ export const ultralyticsYolov8: WeightMapping = {
     }
     return undefined;
   },
+  // ultralytics predict defaults (conf 0.25, iou 0.7, max_det 300)
+  postprocess: { scoreThreshold: 0.25, iouThreshold: 0.7, maxDetections: 300 },
   classDependent: (k) => k.startsWith("head.cls."),
   config(tensors, file) {
     const cls = tensors.get("model.22.cv3.0.2.weight");

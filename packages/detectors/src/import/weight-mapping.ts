@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Detector } from "../detector";
 import { namedVariables } from "../io/named-variables";
-import type { DetectorEntry } from "../registry";
+import type { DetectorId } from "../registry";
 import type { InputNormalization } from "./input-normalization";
 import type { TorchTensor } from "./torch-tensor";
 import { CheckpointFormatError } from "./zip-archive";
@@ -23,14 +23,16 @@ export interface WeightMapping {
   /** `ultralytics-yolov8`, `mmdet-retina`, … */
   readonly id: string;
   readonly format: ImportFormat;
-  /** kdet detector families these names fit. */
-  readonly family: DetectorEntry["family"];
+  /** kdet registry models these names fit. */
+  readonly models: readonly DetectorId[];
   /** The kdet variable a checkpoint tensor fills, or undefined when it has no place in kdet. */
   kdetName(torchName: string): string | undefined;
   /** Why a checkpoint tensor is deliberately not used (undefined: it must be mapped). */
   ignoreReason(torchName: string, t: TorchTensor, file: string): string | undefined;
   /** Whether a kdet variable's shape depends on the class count (re-initialised when it changes). */
   classDependent(kdetName: string): boolean;
+  /** The tool's inference post-processing for this architecture (score threshold, NMS IoU, max detections). */
+  readonly postprocess: { scoreThreshold: number; iouThreshold: number; maxDetections: number };
   /** Input normalisation the tool's models are trained with (folded into the stem on import), if any. */
   readonly inputNormalization?: InputNormalization;
   /** Class count (and bins) of the checkpoint, read from the shapes of its head tensors. */
