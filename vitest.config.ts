@@ -14,7 +14,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",
-    // Real data and reference vectors live beside the clone; tests read them from there.
-    env: { KDET_SHARED: process.env.KDET_SHARED ?? resolve(root, "../shared") },
+    // Small reference data is in the repository (testdata/; KDET_LOSS_GOLDENS / KDET_EVAL_CASES point the suites
+    // at another folder in the same format). Large real data (coco128, BCCD, the large eval case) is found under
+    // KDET_DATA (default: `shared/` beside the clone, holding datasets/{coco128,coco128-json,bccd} and
+    // eval-cases/large); suites that need it skip with a message naming the missing folder.
+    env: { KDET_DATA: process.env.KDET_DATA ?? resolve(root, "../shared") },
   },
 });

@@ -34,7 +34,7 @@ const quick = args.includes("--quick");
 const optRuns = args.indexOf("--runs");
 const runs = optRuns >= 0 ? Number(args[optRuns + 1]) : quick ? 1 : 5;
 const here = path.dirname(fileURLToPath(import.meta.url));
-const shared = process.env.KDET_SHARED ?? path.resolve(here, "../../../shared");
+const shared = process.env.KDET_DATA ?? path.resolve(here, "../../../shared");
 const yaml = path.join(shared, "datasets/coco128/data.yaml");
 
 const median = (v: number[]): number => {

@@ -1,5 +1,5 @@
 /**
- * bench/demo/tune.ts: tunes the `kdet demo` preset on the VAL split only (experiments.md: val for
+ * bench/demo/tune.ts: tunes the `kdet demo` preset on the VAL split only (the demo protocol: val for
  * tuning, test once). Runs the demo's own `runDemo` with a preset patch, student seeds and methods, and
  * prints each stage's final val mAP, per-method paired val gains (mean ± sample std over seeds). Test
  * numbers are written to the run folder by the demo but never printed here.

@@ -42,7 +42,7 @@ const CLI_RUNS = Number(args["cli-runs"]);
 const casesDir = resolve(
   args.cases ??
     process.env["KDET_EVAL_CASES"] ??
-    join(process.env["KDET_SHARED"] ?? join(repo, "../shared"), "eval-cases"),
+    join(process.env["KDET_DATA"] ?? join(repo, "../shared"), "eval-cases"),
 );
 const large = join(casesDir, "large");
 

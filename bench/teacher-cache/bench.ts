@@ -150,7 +150,12 @@ export async function main(argv: string[]): Promise<void> {
       only: { type: "string" },
     },
   });
-  const dataYaml = path.join(process.env.KDET_SHARED ?? "/work/shared", "datasets", "coco128", "data.yaml");
+  const dataYaml = path.join(
+    process.env.KDET_DATA ?? path.join(import.meta.dirname, "..", "..", "..", "shared"),
+    "datasets",
+    "coco128",
+    "data.yaml",
+  );
   if (!existsSync(dataYaml)) {
     console.log(`bench/teacher-cache: ${dataYaml} not found; nothing to do`);
     return;

@@ -43,7 +43,11 @@ export async function main(argv: string[]): Promise<void> {
       write: { type: "boolean" },
     },
   });
-  const root = path.join(process.env.KDET_SHARED ?? "/work/shared", "datasets", "coco128");
+  const root = path.join(
+    process.env.KDET_DATA ?? path.join(import.meta.dirname, "..", "..", "..", "shared"),
+    "datasets",
+    "coco128",
+  );
   const dataYaml = path.join(root, "data.yaml");
   if (!existsSync(dataYaml)) {
     console.log(`bench/teachers: ${dataYaml} not found; nothing to do`);
@@ -115,7 +119,7 @@ function report(
   const lines = [
     "# Pretrained teachers on coco128 val2017",
     "",
-    `Command: \`pnpm exec tsx bench/teachers/run.ts --resize ${resize} --write\`. ${n} images of \`$KDET_SHARED/datasets/coco128/images/val2017\`,`,
+    `Command: \`pnpm exec tsx bench/teachers/run.ts --resize ${resize} --write\`. ${n} images of \`$KDET_DATA/datasets/coco128/images/val2017\`,`,
     "gt from the YOLO labels (`loadYolo` → `toCocoGt`: iscrowd 0, area = box area), scored with `@kdet/eval` `cocoEvaluate`",
     "(pycocotools-exact, maxDets 100). Detections: each teacher's registry defaults (centernet: score ≥ 0.01, top-100",
     "peaks, no NMS; nanodet: score ≥ 0.05, class-aware NMS IoU 0.6, top-100). ms/image = teacher.run (resize,",
@@ -125,7 +129,7 @@ function report(
     `Load before: \`${before}\``,
     `Load after: \`${after}\``,
     "",
-    "| teacher | resize | AP (stats[0]) | AP50 (stats[1]) | AP75 | ms/image | dets | documented AP / AP50 / ms (teachers-and-data.md §0, §2.3–2.4) |",
+    "| teacher | resize | AP (stats[0]) | AP50 (stats[1]) | AP75 | ms/image | dets | documented AP / AP50 / ms (the model publishers: vladmandic/human model notes) |",
     "|---|---|---|---|---|---|---|---|",
     ...rows.map((r) => {
       const d = TEACHERS[r.id].documented;

@@ -1,6 +1,6 @@
 /**
  * bench/teachers: COCO mAP of the two pretrained teachers (centernet-mbv3, nanodet-g) on all 128 images of
- * coco128 val2017 ($KDET_SHARED/datasets/coco128), scored with @kdet/eval (pycocotools-exact).
+ * coco128 val2017 ($KDET_DATA/datasets/coco128), scored with @kdet/eval (pycocotools-exact).
  *
  *   pnpm exec tsx bench/teachers/run.ts [--limit N] [--only centernet-mbv3,nanodet-g] [--resize stretch,letterbox] [--write]
  *

@@ -2,7 +2,7 @@ import { batchNormSilu } from "../../packages/core/src/backend/index";
 import { tf, type TF } from "./tf";
 
 /**
- * The YOLOv8n-like benchmark net of kdet backend.md §3.6 (NHWC): widths 16/32/64/128/256, every
+ * The YOLOv8n-like benchmark net of the original wasm-training study (NHWC): widths 16/32/64/128/256, every
  * conv = conv (no bias) + BatchNorm with batch statistics + SiLU; C2f blocks with one bottleneck,
  * SPPF (three 5×5 s1 max-pools), FPN/PAN neck with nearest ×2 upsampling and concat, three 1×1
  * heads with 9 channels. 2 160 811 parameters; 5.90 GFLOP forward at 8×256×256×3 (convs, 2·MAC).

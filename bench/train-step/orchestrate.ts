@@ -7,7 +7,7 @@ import { machine, type StepConfig, type StepResult } from "./step";
 const RUN = fileURLToPath(new URL("./run.ts", import.meta.url));
 const TORCH = fileURLToPath(new URL("./torch_step.py", import.meta.url));
 const PY = "/usr/bin/python3";
-/** Native FP32 peak per core (Zen 4, 2×256-bit FMA at ≈3.6 GHz) and the WASM-SIMD128 ceiling (no FMA), GFLOPS (backend.md §0). */
+/** Native FP32 peak per core (Zen 4, 2×256-bit FMA at ≈3.6 GHz) and the WASM-SIMD128 ceiling (no FMA), GFLOPS . */
 const NATIVE_PEAK = 115;
 const WASM_CEILING = 58;
 

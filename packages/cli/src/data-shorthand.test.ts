@@ -7,7 +7,7 @@ import { loadExperiment } from "./config-load";
 import { loadSplits } from "./datasets";
 import { CliError } from "./errors";
 
-const shared = process.env.KDET_SHARED!;
+const shared = process.env.KDET_DATA!;
 const bccd = path.join(shared, "datasets", "bccd");
 const coco128 = path.join(shared, "datasets", "coco128", "data.yaml");
 const dir = mkdtempSync(path.join(os.tmpdir(), "kdet-shorthand-"));

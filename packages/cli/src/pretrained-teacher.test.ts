@@ -19,10 +19,10 @@ import { main } from "./main";
 import { buildModel, loadModelFolder } from "./models";
 import { RUN_FILES } from "./run-folder";
 
-const shared = process.env.KDET_SHARED ?? path.join(import.meta.dirname, "..", "..", "..", "..", "shared");
+const shared = process.env.KDET_DATA ?? path.join(import.meta.dirname, "..", "..", "..", "..", "shared");
 const coco = path.join(shared, "datasets", "coco128");
 const HAVE_COCO128 = existsSync(path.join(coco, "data.yaml"));
-if (!HAVE_COCO128) console.warn(`[pretrained-teacher] skipping: ${coco} not found (set KDET_SHARED)`);
+if (!HAVE_COCO128) console.warn(`[pretrained-teacher] skipping: ${coco} not found (set KDET_DATA)`);
 
 const root = mkdtempSync(path.join(os.tmpdir(), "kdet-pretrained-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -127,11 +127,11 @@ describe("README code blocks", () => {
     beforeAll(() => {
       mkdirSync(path.join(root, "photos"), { recursive: true });
       symlinkSync(path.join(repo, "packages"), path.join(root, "packages"));
-      symlinkSync(process.env.KDET_SHARED!, path.join(base, "shared"));
-      const jpgs = readdirSync(path.join(process.env.KDET_SHARED!, "datasets/bccd/JPEGImages")).slice(0, 2);
+      symlinkSync(process.env.KDET_DATA!, path.join(base, "shared"));
+      const jpgs = readdirSync(path.join(process.env.KDET_DATA!, "datasets/bccd/JPEGImages")).slice(0, 2);
       for (const f of jpgs)
         copyFileSync(
-          path.join(process.env.KDET_SHARED!, "datasets/bccd/JPEGImages", f),
+          path.join(process.env.KDET_DATA!, "datasets/bccd/JPEGImages", f),
           path.join(root, "photos", f),
         );
       process.chdir(root);

@@ -18,13 +18,13 @@ const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "confi
 const yamls = readdirSync(dir)
   .filter((f) => f.endsWith(".yaml"))
   .sort();
-const shared = process.env.KDET_SHARED ?? path.join(dir, "..", "..", "..", "..", "shared");
+const shared = process.env.KDET_DATA ?? path.join(dir, "..", "..", "..", "..", "shared");
 const HAVE_COCO128 = existsSync(path.join(shared, "datasets", "coco128", "data.yaml"));
 if (!HAVE_COCO128)
   console.warn(
-    `[shipped-configs] skipping the coco128 configs: ${shared}/datasets/coco128 not found (set KDET_SHARED)`,
+    `[shipped-configs] skipping the coco128 configs: ${shared}/datasets/coco128 not found (set KDET_DATA)`,
   );
-/** Shipped paths are relative to the repo root (`../shared/...`): point them at KDET_SHARED, as --set would. */
+/** Shipped paths are relative to the repo root (`../shared/...`): point them at KDET_DATA, as --set would. */
 const sharedOverrides = (raw: unknown) =>
   ["train", "val", "test"].flatMap((k) => {
     const y = (raw as { data?: Record<string, { dataYaml?: string }> }).data?.[k]?.dataYaml;
@@ -45,8 +45,7 @@ describe("shipped configs", () => {
       "confidence-centernet-to-yolov8n.yaml",
       "cwd-yolov8s-to-n-bccd.yaml",
       "cwd-yolov8s-to-n.yaml",
-      "fsd-yolov8s-to-n.yaml",
-      "fsd-yolox-s-to-n.yaml",
+      "fsd-yolox-l-to-s.yaml",
       "rdkd-fcos-r50-to-r18.yaml",
       "rdkd-gfl-r50-to-r18.yaml",
       "rdkd-retina-r50-to-r18.yaml",

@@ -10,10 +10,10 @@ import sharp from "sharp";
 import type { Image, Sample } from "./types";
 import { identityTransform } from "./box-transform";
 
-/** `<KDET_SHARED>/datasets` (vitest sets KDET_SHARED), and whether it exists. */
+/** `<KDET_DATA>/datasets` (vitest sets KDET_DATA), and whether it exists. */
 export function sharedDatasets(): { dir: string; present: boolean } {
   const dir = path.join(
-    process.env.KDET_SHARED ?? path.resolve(import.meta.dirname, "../../../../shared"),
+    process.env.KDET_DATA ?? path.resolve(import.meta.dirname, "../../../../shared"),
     "datasets",
   );
   return { dir, present: existsSync(path.join(dir, "coco128")) };

@@ -2,11 +2,20 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 
-/** The cases root: $KDET_EVAL_CASES, else $KDET_SHARED/eval-cases (vitest.config sets KDET_SHARED). */
+/** The cases root: $KDET_EVAL_CASES, else the repository's testdata/eval-cases (public, special, vectors). */
 export function casesRoot(): string {
   const env = process.env["KDET_EVAL_CASES"];
   if (env) return resolve(env);
-  return resolve(process.env["KDET_SHARED"] ?? "../shared", "eval-cases");
+  return resolve(import.meta.dirname, "..", "..", "..", "testdata", "eval-cases");
+}
+
+/** The large case (COCO-sized, not in the repository): $KDET_DATA/eval-cases/large. */
+export function largeCaseRoot(): string {
+  return resolve(
+    process.env["KDET_DATA"] ?? resolve(import.meta.dirname, "..", "..", "..", "..", "shared"),
+    "eval-cases",
+    "large",
+  );
 }
 
 /** A file of a case, plain or gzipped; null if absent. */

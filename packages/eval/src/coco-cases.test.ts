@@ -1,5 +1,6 @@
 /**
- * Runs every evaluation case under $KDET_EVAL_CASES (default $KDET_SHARED/eval-cases): any folder holding
+ * Runs every evaluation case under $KDET_EVAL_CASES (default: the repository's testdata/eval-cases), plus the
+ * large case under $KDET_DATA/eval-cases/large when present: any folder holding
  * gt.json, dt.json and expected.json (plain or .gz). Checks, for whichever fields expected.json has:
  * - stats / stats_numpy_ge_2_3: the 12 stats bit for bit (numpy < 2.3 and >= 2.3 summation);
  * - stats_usecats0 / stats_usecats0_numpy_ge_2_3: the same with useCats = 0;
@@ -13,7 +14,13 @@ import { readJsonFile } from "./json";
 import { loadGroundTruth, loadResults, type GroundTruth, type Results } from "./load";
 import type { NumpySum } from "./numpy-float";
 import { vocFromCoco } from "./voc-ap";
-import { casesRoot, findCases, firstBitDifference, type CaseDir } from "./case-files.test-util";
+import {
+  casesRoot,
+  findCases,
+  firstBitDifference,
+  largeCaseRoot,
+  type CaseDir,
+} from "./case-files.test-util";
 
 interface Expected {
   stats?: number[];
@@ -39,7 +46,14 @@ interface EvalJson {
 }
 
 const root = casesRoot();
-const cases = findCases(root);
+const large = largeCaseRoot();
+const withLarge = process.env["KDET_EVAL_CASES"] == null || process.env["KDET_EVAL_CASES"] === "";
+if (withLarge && !existsSync(large))
+  console.warn(`[eval cases] the large case is skipped: ${large} not found (set KDET_DATA)`);
+const cases = [
+  ...findCases(root),
+  ...(withLarge && existsSync(large) ? findCases(large).map((c) => ({ ...c, name: "large" })) : []),
+];
 
 /** Loads a case once; evaluations are memoised per (useCats, summation). */
 function lazyCase(c: CaseDir) {
@@ -97,7 +111,7 @@ const absent = !process.env["KDET_EVAL_CASES"] && !existsSync(root);
 
 describe.skipIf(absent)(
   absent
-    ? `evaluation cases: ${root} not found, skipped (set KDET_EVAL_CASES or KDET_SHARED)`
+    ? `evaluation cases: ${root} not found, skipped (set KDET_EVAL_CASES)`
     : `evaluation cases in ${root}`,
   () => {
     it("finds at least one case", () => {

@@ -1,5 +1,6 @@
 /**
- * Public third-party test vectors (eval-cases/vectors, see coco-eval.md §12) with their published numbers.
+ * Public third-party test vectors (testdata/eval-cases/vectors: cocoapi's fake results, Cartucho/mAP,
+ * rafaelpadilla/Object-Detection-Metrics and its review repository) with their published numbers.
  * Skipped when the vectors folder is absent (e.g. KDET_EVAL_CASES points to another set of cases).
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";

@@ -24,7 +24,7 @@ export function paddedInputForConv(x: tf.Tensor4D, g: ConvGeometry): { x: tf.Ten
  * Conv2D filter gradient, NHWC, dilation 1:
  * `dW[kh, kw, ci, co] = Σ_{n, oh, ow} xpad[n, oh·sh + kh, ow·sw + kw, ci] · dy[n, oh, ow, co]`.
  *
- * k > 1 ("dilated", roles swapped — kdet backend.md §3.2): one XNNPACK conv whose batch is the
+ * k > 1 ("dilated", roles swapped; see README.md in this folder): one XNNPACK conv whose batch is the
  * input channel and whose filter is dy (the zero padding of xpad is the conv's own explicit
  * padding, not a copy): with `xT = transpose(xpad, [3,1,2,0])` ([Ci, Hp, Wp, N])
  * and `dyT = transpose(dy, [1,2,0,3])` ([OH, OW, N, Co]),

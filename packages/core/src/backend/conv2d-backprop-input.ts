@@ -4,7 +4,7 @@ import { asTensor, assertNhwc, attrsOf, input, readFloat32, type KernelArgs } fr
 import { phaseTransposedConv } from "./phase-plan";
 
 /**
- * Conv2D input gradient, NHWC, dilation 1, by sub-pixel phase decomposition (kdet backend.md §3.2):
+ * Conv2D input gradient, NHWC, dilation 1, by sub-pixel phase decomposition (see README.md in this folder):
  * `dx[n, h, w, ci] = Σ dy[n, oh, ow, co] · W[kh, kw, ci, co]` over `oh·sh + kh = h + padTop`,
  * `ow·sw + kw = w + padLeft`. Each of the sh·sw output phases is one stride-1 XNNPACK conv of a
  * dy window with the flipped, channel-transposed sub-filter

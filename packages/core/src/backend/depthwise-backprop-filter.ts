@@ -7,7 +7,7 @@ import { asTensor, assertUnitDilation, attrsOf, input, type KernelArgs } from ".
 /**
  * Depthwise conv filter gradient, NHWC, dilation 1, channel multiplier 1:
  * `dW[kh, kw, c, 0] = Σ_{n, oh, ow} xpad[n, oh·sh + kh, ow·sw + kw, c] · dy[n, oh, ow, c]`.
- * Roles swapped as for the dense filter gradient (kdet backend.md §3.2): one `depthwiseConv2d` of
+ * Roles swapped as for the dense filter gradient (see README.md in this folder): one `depthwiseConv2d` of
  * `reshape(transpose(xpad, [1,2,0,3]), [1, Hp, Wp, N·C])` with the filter
  * `reshape(transpose(dy, [1,2,0,3]), [OH, OW, N·C, 1])`, stride 1, 'valid', dilation [sh, sw]
  * gives [1, kh, kw, N·C]; the sum over N follows.

@@ -16,7 +16,7 @@ export function assertMultiplierOne(kernel: string, filterShape: readonly number
  * Depthwise conv input gradient, NHWC, dilation 1, channel multiplier 1:
  * `dx[n, h, w, c] = Σ dy[n, oh, ow, c] · W[kh, kw, c, 0]` over `oh·sh + kh = h + padTop`,
  * `ow·sw + kw = w + padLeft`. Same sub-pixel phase decomposition as `conv2dBackpropInput`
- * (kdet backend.md §3.2), each phase a stride-1 `depthwiseConv2d` with the flipped sub-filter
+ * (see README.md in this folder), each phase a stride-1 `depthwiseConv2d` with the flipped sub-filter
  * `sub[a, b, c, 0] = W[rowTaps[a], colTaps[b], c, 0]` built in JS from `w` ([kh, kw, C, 1]).
  */
 export function depthwiseBackpropInput(

@@ -4,7 +4,7 @@ import { attrsOf, input, shareData, type KernelArgs, type WasmHeapBackend } from
 /**
  * `Identity` without a copy: the output shares the input's data (refcount + 1), as the tfjs cpu
  * backend does. tfjs-wasm 4.22 copies, and the engine calls Identity for every tensor it saves
- * for the backward pass (kdet backend.md §3.2).
+ * for the backward pass (see README.md in this folder).
  */
 export function identityKernel(args: KernelArgs): tf.TensorInfo {
   return shareData(input(args, tf.Identity, "x"), args.backend);

@@ -109,7 +109,7 @@ let queue: Promise<unknown> = Promise.resolve();
 let lastMessage = "";
 
 /**
- * Chooses and activates the tfjs backend (kdet backend.md §6/§3):
+ * Chooses and activates the tfjs backend (see README.md in this folder):
  * `tensorflow` (from @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node, if the user installed
  * one; found from this package and from `process.cwd()`), else `wasm` with the kdet training
  * kernels and `threads` XNNPACK threads, else `cpu` (pure JS, ~300× slower) with a loud warning.

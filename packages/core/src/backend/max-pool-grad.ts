@@ -8,7 +8,7 @@ export type PoolInfo = tf.backend_util.Conv2DInfo;
  * Max-pool gradient, NHWC: each `dy[n, oh, ow, c]` goes to the first maximum (row-major over the
  * window, padding excluded) of `x[n, oh·sh - padTop + i, ow·sw - padLeft + j, c]`, the rule of
  * TensorFlow and the tfjs cpu backend. A plain JS scatter loop; replaces tfjs-wasm 4.22's
- * `MaxPoolGrad`, which is wrong for 2×2 stride-2 windows (kdet backend.md §3.1).
+ * `MaxPoolGrad`, which is wrong for 2×2 stride-2 windows (see README.md in this folder).
  */
 export function maxPoolGradValues(x: Float32Array, dy: Float32Array, p: PoolInfo): Float32Array {
   const { batchSize: nb, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = p;

@@ -4,7 +4,7 @@ import { window2d, windowForConv, type ExplicitPads } from "./window";
 
 /**
  * Sub-pixel (phase) decomposition of a transposed convolution along one spatial axis
- * (kdet backend.md §3.2). Input positions `h` (padded position `hp = h + pad`) split into phases
+ * (see README.md in this folder). Input positions `h` (padded position `hp = h + pad`) split into phases
  * `p = hp mod s` with quotient `q = ⌊hp / s⌋`; phase p only meets the taps `k ≡ p (mod s)`:
  * `dx[q·s + p] = Σ_{a<J} dyw[q - first + a] · W[p + (J-1-a)·s]` with `J = ⌈(k - p) / s⌉` and
  * `dyw = window(dy, first - (J-1), count + J - 1)`, i.e. a stride-1 'valid' correlation with a

@@ -40,7 +40,7 @@ export function isRegistered(k: KdetKernel, backendName: string): boolean {
 
 /**
  * Kernels kdet registers under backend 'wasm' (tfjs-backend-wasm 4.22.0) so that detectors train,
- * fast and with correct gradients (kdet backend.md §3): the four missing or slow conv gradients,
+ * fast and with correct gradients (see README.md in this folder): the four missing or slow conv gradients,
  * the gather gradient, a correct MaxPoolGrad, copy-free Identity and same-dtype Cast, SplitV as
  * row-band copies (2–7× faster than the builtin's channel slices), Sum/Mean over
  * leading axes via average pooling (the builtins transpose first), and a

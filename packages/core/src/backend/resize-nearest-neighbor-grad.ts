@@ -26,7 +26,7 @@ export function nearestSourceIndex(
  * Gradient of `resizeNearestNeighbor` (NHWC): the scatter-add
  * `dx[n, src(i), src(j), c] += dy[n, i, j, c]` with the forward kernel's source mapping
  * (`nearestSourceIndex`). Replaces the tfjs-cpu 4.22 kernel, which indexes dy with the image's
- * batch stride and is wrong for batch > 1 (kdet backend.md §3.1).
+ * batch stride and is wrong for batch > 1 (see README.md in this folder).
  */
 export function resizeNearestNeighborGradValues(
   dy: Float32Array,

@@ -2,16 +2,17 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 
-/** `$KDET_SHARED/datasets/coco128` (default /work/shared). */
-export const COCO128 = path.join(process.env.KDET_SHARED ?? "/work/shared", "datasets", "coco128");
+/** `$KDET_DATA/datasets/coco128` (default: `shared/` beside the clone). */
+export const COCO128 = path.join(
+  process.env.KDET_DATA ?? path.join(import.meta.dirname, "..", "..", "..", "..", "..", "shared"),
+  "datasets",
+  "coco128",
+);
 /** A real coco128 val image (640×480, several people and objects). */
 export const VAL_IMAGE = path.join(COCO128, "images", "val2017", "000000000139.jpg");
 /** Whether the dataset is present; tests skip with a message otherwise. */
 export const HAVE_DATA = existsSync(VAL_IMAGE);
-if (!HAVE_DATA)
-  console.warn(
-    `[teachers] skipping teacher tests: ${VAL_IMAGE} not found (set KDET_SHARED to the shared folder)`,
-  );
+if (!HAVE_DATA) console.warn(`[teachers] skipping teacher tests: ${VAL_IMAGE} not found (set KDET_DATA)`);
 
 /** A plain detection record used by the tests' independent decoders. */
 export interface Det {

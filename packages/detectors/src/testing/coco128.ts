@@ -3,7 +3,7 @@ import { createBatchLoader, createDataset, loadYolo, type BatchLoader, type Data
 import path from "node:path";
 import { COCO128 } from "../teachers/test-helpers";
 
-/** `$KDET_SHARED/datasets/coco128/data.yaml`. */
+/** `$KDET_DATA/datasets/coco128/data.yaml`. */
 export const COCO128_YAML = path.join(COCO128, "data.yaml");
 
 /** The first `n` coco128 val images (`createDataset` over the loaded records) and a letterbox-only loader at `size`. */

@@ -1,8 +1,8 @@
 /**
- * Loader for reference-implementation golden vectors (format: `../shared/loss-goldens/README.md`).
+ * Loader for reference-implementation golden vectors (format: `testdata/loss-goldens/README.md`).
  *
  * Files are NCHW and use PyTorch weight layouts; helpers here convert to kdet's NHWC / HWIO.
- * The folder comes from `KDET_LOSS_GOLDENS`, else `$KDET_SHARED/loss-goldens`.
+ * The folder comes from `KDET_LOSS_GOLDENS`, else the repository's `testdata/loss-goldens`.
  * Test-only module: it is not exported from the package index.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -38,9 +38,12 @@ export const GoldenFile = z.looseObject({
 });
 export type GoldenFile = z.infer<typeof GoldenFile> & { path: string };
 
-/** Folder holding the golden vectors (env `KDET_LOSS_GOLDENS`, default `$KDET_SHARED/loss-goldens`). */
+/** Folder holding the golden vectors (env `KDET_LOSS_GOLDENS`, default the repository's `testdata/loss-goldens`). */
 export function goldenRoot(): string {
-  return process.env.KDET_LOSS_GOLDENS ?? join(process.env.KDET_SHARED ?? "../shared", "loss-goldens");
+  return (
+    process.env.KDET_LOSS_GOLDENS ??
+    join(import.meta.dirname, "..", "..", "..", "..", "testdata", "loss-goldens")
+  );
 }
 
 /** Every golden file of one loss folder (e.g. `cwd`), sorted by name; [] when the folder is absent. */
