@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderReport, resultsMarkdown, type ReportRow } from "./report-html";
-import { lineChart, niceTicks } from "./svg-chart";
+import { classColour } from "./draw-boxes";
+import { integerTicks, lineChart, niceTicks } from "./svg-chart";
 
 describe("report", () => {
   it("nice ticks are round and cover the range", () => {
@@ -69,5 +70,48 @@ describe("report", () => {
     expect(html).toContain("<title>x &amp; y</title>");
     expect(html).toContain("<td>15.3 ± 1.0</td>");
     expect(html).not.toMatch(/<script|(src|href)="https?:/); // self-contained
+  });
+});
+
+describe("report polish", () => {
+  it("epoch axes tick every integer for short runs and round integer steps for long ones", () => {
+    expect(integerTicks(0, 2)).toEqual([0, 1, 2]);
+    expect(integerTicks(0, 30)).toEqual([0, 5, 10, 15, 20, 25, 30]);
+    expect(integerTicks(0, 100)).toEqual([0, 20, 40, 60, 80, 100]);
+    expect(integerTicks(1, 4.5)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("mAP over epochs is in points (as in the tables), from epoch 0, with a tick per epoch; samples have a legend", () => {
+    const log = {
+      steps: [],
+      vals: [
+        { kind: "val" as const, step: 4, epoch: 0, metrics: { mAP: 0.123, AP50: 0.25 }, best: false },
+        { kind: "val" as const, step: 8, epoch: 1, metrics: { mAP: 0.2, AP50: 0.4 }, best: true },
+      ],
+    };
+    const html = renderReport({
+      title: "r",
+      notes: [],
+      rows: [],
+      entries: [{ label: "cwd", colour: "#f00", log }],
+      samples: [
+        {
+          title: "img",
+          cells: [],
+          classes: [
+            { name: "RBC", index: 1 },
+            { name: "WBC", index: 2 },
+          ],
+        },
+      ],
+    });
+    const map = html.slice(html.indexOf('id="map"'), html.indexOf("</div>", html.indexOf('id="map"')));
+    expect(map).toContain(">mAP (points)</text>");
+    // x ticks 0, 1, 2 (epochs 1 and 2 validated); y ticks reach 20 points
+    const xTicks = [...map.matchAll(/text-anchor="middle" font-size="10">(\d+)<\/text>/g)].map((m) => m[1]);
+    expect(xTicks.slice(0, 3)).toEqual(["0", "1", "2"]);
+    expect(map).toMatch(/font-size="10">20<\/text>/);
+    expect(html).toContain(`<span class="swatch" style="background:${classColour(1)}"></span>RBC`);
+    expect(html).toContain(`<span class="swatch" style="background:${classColour(2)}"></span>WBC`);
   });
 });

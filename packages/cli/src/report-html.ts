@@ -5,6 +5,7 @@
  */
 import type { SplitEvaluation } from "./evaluate-split";
 import { smooth, type MetricsLog } from "./metrics-log";
+import { classColour } from "./draw-boxes";
 import { lineChart, type Series } from "./svg-chart";
 
 /** One model of the report (teacher, baseline student, distilled student, …). */
@@ -46,6 +47,8 @@ function gainText(r: ReportRow): string {
 export interface ReportSample {
   title: string;
   cells: Array<{ label: string; png: Uint8Array; width: number; height: number }>;
+  /** Classes drawn in this row (name, class index → colour), for the legend. */
+  classes?: Array<{ name: string; index: number }>;
 }
 
 /** Everything on the page. */
@@ -161,23 +164,25 @@ function mapCharts(entries: readonly ReportEntry[]): string {
     withVal.map((e) => ({
       name: e.label,
       color: e.colour,
-      points: e.log.vals.map((v) => [v.epoch + 1, v.metrics[key]] as const),
+      points: e.log.vals.map((v) => [v.epoch + 1, 100 * v.metrics[key]] as const),
     }));
   return [
     lineChart({
       title: "validation mAP@[.5:.95] per epoch",
       xLabel: "epoch",
-      yLabel: "mAP",
+      yLabel: "mAP (points)",
       series: series("mAP"),
       yMin: 0,
+      xMin: 0,
       integerX: true,
     }),
     lineChart({
       title: "validation AP50 per epoch",
       xLabel: "epoch",
-      yLabel: "AP50",
+      yLabel: "AP50 (points)",
       series: series("AP50"),
       yMin: 0,
+      xMin: 0,
       integerX: true,
     }),
   ].join("\n");
@@ -244,7 +249,13 @@ function samplesHtml(samples: readonly ReportSample[]): string {
         `<tr><td>${esc(s.title)}</td>${s.cells.map((c) => `<td><img class="sample" alt="${esc(`${s.title}: ${c.label}`)}" width="${c.width}" height="${c.height}" src="data:image/png;base64,${Buffer.from(c.png).toString("base64")}"></td>`).join("")}</tr>`,
     )
     .join("");
-  return `<table class="samples">${head}${body}</table>`;
+  const seen = new Map<number, string>();
+  for (const s of samples) for (const c of s.classes ?? []) seen.set(c.index, c.name);
+  const legend = [...seen]
+    .sort((a, b) => a[0] - b[0])
+    .map(([k, n]) => `<span class="swatch" style="background:${classColour(k)}"></span>${esc(n)}`)
+    .join(" ");
+  return `${legend ? `<p class="legend">${legend}</p>` : ""}<table class="samples">${head}${body}</table>`;
 }
 
 /** The whole page. */
@@ -253,7 +264,7 @@ export function renderReport(d: ReportData): string {
 h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
 .notes{color:#555;font-size:13px;margin:2px 0}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:4px 8px;text-align:right}
 td:first-child,th:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #eee}
-.samples td{padding:2px}.sample{image-rendering:pixelated;display:block}pre{background:#f6f6f6;padding:8px;font-size:12px;overflow:auto}`;
+.samples td{padding:2px}.legend{font-size:13px}.swatch{display:inline-block;width:11px;height:11px;margin:0 4px 0 10px;vertical-align:-1px}.sample{image-rendering:pixelated;display:block}pre{background:#f6f6f6;padding:8px;font-size:12px;overflow:auto}`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(d.title)}</title><style>${css}</style></head><body>
@@ -270,7 +281,7 @@ ${tableHtml(d.rows)}
 <h2>Per-class AP</h2>
 ${perClassTable(d.entries)}
 <h2>Sample predictions</h2>
-<p class="notes">Detections with score ≥ 0.3; the bar on top of a box is its score. Colours are classes.</p>
+<p class="notes">Detections with score ≥ 0.3, labelled with class and score; colours are classes (legend).</p>
 ${samplesHtml(d.samples)}
 ${d.config ? `<h2>Config</h2><details><summary>resolved config</summary><pre>${esc(d.config)}</pre></details>` : ""}
 </body></html>

@@ -1,6 +1,7 @@
 /**
  * Sample predictions for the report: the first images of the evaluated split, upscaled so small
- * images are visible, with the ground truth and each model's detections (score ≥ 0.3) drawn.
+ * images are visible, with the ground truth and each model's detections (score ≥ 0.3) drawn — lines
+ * 2 px and labels about 8 px high as displayed (the page shows a cell at most 320 px wide).
  */
 import { encodePng, type Dataset, type ImageDetections } from "@kdet/data";
 import { drawBoxes, upscale } from "./draw-boxes";
@@ -33,9 +34,10 @@ export async function buildSamples(
     const img = await ds.loadImage(i);
     const factor = Math.max(1, Math.floor(192 / Math.max(img.width, img.height)));
     const show = Math.min(1, 320 / (Math.max(img.width, img.height) * factor));
+    const names = { names: ds.classNames, textScale: Math.max(1, Math.round(1.2 / show)) };
     const cell = async (label: string, draw: Parameters<typeof drawBoxes>[1]) => {
       const canvas = upscale(img, factor);
-      drawBoxes(canvas, draw, factor, Math.max(1, Math.round(factor / 2)));
+      drawBoxes(canvas, draw, factor, Math.max(1, Math.round(2 / show)), names);
       return {
         label,
         png: await encodePng({ data: canvas.data, width: canvas.width, height: canvas.height, channels: 3 }),
@@ -44,11 +46,17 @@ export async function buildSamples(
       };
     };
     const cells = [await cell("ground truth", { boxes: rec.boxes, classes: rec.classes })];
+    const drawn = new Set<number>(rec.classes);
     for (const m of models) {
       const d = m.detections.find((x) => x.index === i);
-      cells.push(await cell(m.label, d ? confident(d) : { boxes: [], classes: [] }));
+      const shown = d ? confident(d) : { boxes: [], classes: [] };
+      for (const k of Array.from(shown.classes)) drawn.add(k);
+      cells.push(await cell(m.label, shown));
     }
-    out.push({ title: String(rec.imageId), cells });
+    const classes = [...drawn]
+      .sort((a, b) => a - b)
+      .map((k) => ({ name: ds.classNames[k] ?? `class ${k}`, index: k }));
+    out.push({ title: String(rec.imageId), cells, classes });
   }
   return out;
 }

@@ -95,16 +95,19 @@ export const RunManifestSchema = z
     startedAt: z.string(),
     /** The resolved experiment (as in config.yaml) when the run started. */
     config: z.record(z.string(), z.unknown()),
+    /** The command line that started the run (shown in the report of a resumed run). */
+    command: z.string().optional(),
   })
   .strict();
 /** A parsed run manifest. */
 export type RunManifest = z.output<typeof RunManifestSchema>;
 
-/** Writes `dir/run.json` for a new run: its kind and resolved config. */
+/** Writes `dir/run.json` for a new run: its kind, resolved config and the command that started it. */
 export async function writeRunManifest(
   dir: string,
   kind: RunManifest["kind"],
   config: unknown,
+  command?: string,
 ): Promise<void> {
   const m: RunManifest = {
     format: "kdet-run",
@@ -112,8 +115,15 @@ export async function writeRunManifest(
     kind,
     startedAt: new Date().toISOString(),
     config: JSON.parse(JSON.stringify(config)),
+    ...(command ? { command } : {}),
   };
   await writeRunFile(path.join(dir, RUN_FILES.run), `${JSON.stringify(m, null, 1)}\n`);
+}
+
+/** The command line that started the run in `dir` (from `run.json`; undefined for runs without one). */
+export function startCommand(dir: string): string | undefined {
+  const file = path.join(dir, RUN_FILES.run);
+  return existsSync(file) ? readJsonFile(file, RunManifestSchema, "run manifest").command : undefined;
 }
 
 /**

@@ -42,6 +42,16 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
+/** Integer ticks covering [lo, hi] (epochs, steps): every integer for short ranges, else a round integer step. */
+export function integerTicks(lo: number, hi: number, count = 6): number[] {
+  const raw = (hi - lo) / count;
+  const mag = raw > 1 ? 10 ** Math.floor(Math.log10(raw)) : 1;
+  const step = raw <= 1 ? 1 : ([1, 2, 5, 10].map((m) => m * mag).find((x) => x >= raw) ?? 10 * mag);
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi; v += step) out.push(v);
+  return out;
+}
+
 const esc = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const fmtTick = (v: number) => (Math.abs(v) >= 1000 ? v.toFixed(0) : Number(v.toPrecision(3)).toString());
@@ -84,7 +94,7 @@ export function lineChart(o: ChartOptions): string {
       `<text x="${m.l - 4}" y="${(y + 4).toFixed(1)}" text-anchor="end" font-size="10">${o.logY ? fmtTick(10 ** v) : fmtTick(v)}</text>`,
     );
   }
-  for (const v of niceTicks(x0, x1, 5).filter((t) => !o.integerX || Number.isInteger(t))) {
+  for (const v of o.integerX ? integerTicks(x0, x1) : niceTicks(x0, x1, 5)) {
     const x = px(v);
     parts.push(
       `<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${H - m.b}" y2="${H - m.b + 4}" stroke="#333"/>`,

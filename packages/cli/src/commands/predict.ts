@@ -10,7 +10,7 @@ import { numberOption, optionsHelp, parseOptions, type OptionTable } from "../ar
 import { BACKENDS, startBackend } from "../backend";
 import type { Command } from "../command";
 import { evalLoader, loadSplit } from "../datasets";
-import { drawBoxes, upscale } from "../draw-boxes";
+import { drawBoxes, upscale, withLegend } from "../draw-boxes";
 import { CliError, UsageError } from "../errors";
 import { imageFolderDataset, listImages } from "../image-folder";
 import { readModelMeta } from "../model-meta";
@@ -52,6 +52,22 @@ Writes <out>/<image>.png with the detections drawn, <out>/predictions.json (COCO
 
 Options:
 ${optionsHelp(OPTIONS)}`;
+
+/**
+ * The note for images where no detection reached `--score`: how many, the best score seen, and a `--score`
+ * that would draw the best detections (just below the best score, rounded down to 0.01).
+ */
+export function nothingDrawnNote(empty: number, total: number, minScore: number, best: number): string {
+  const which =
+    empty === total
+      ? `no detection with score >= ${minScore} in any of the ${total} image(s), so the PNGs show no boxes`
+      : `${empty} of ${total} image(s) have no detection with score >= ${minScore}`;
+  const hint =
+    best > 0
+      ? `; the highest score is ${best.toFixed(3)}: try --score ${Math.max(0.01, Math.floor(best * 100 - 1) / 100).toFixed(2)} (predictions.json keeps every detection)`
+      : "; the model detected nothing at all (an untrained or mismatched model?)";
+  return `note: ${which}${hint}`;
+}
 
 /** `kdet predict`. */
 export const predictCommand: Command = {
@@ -110,14 +126,24 @@ export const predictCommand: Command = {
         path.join(out, "images.json"),
         JSON.stringify({ images: images.images, categories: images.categories }),
       );
+      let empty = 0;
+      let best = 0;
       for (const d of detections) {
         const img = await ds.loadImage(d.index);
-        const canvas = upscale(img, 1);
-        drawBoxes(
-          canvas,
-          confident(d, minScore),
-          1,
-          Math.max(1, Math.round(Math.max(img.width, img.height) / 300)),
+        const shown = confident(d, minScore);
+        const side = Math.max(img.width, img.height);
+        const textScale = Math.max(1, Math.round(side / 320));
+        const drawn = upscale(img, 1);
+        drawBoxes(drawn, shown, 1, Math.max(2, Math.round(side / 250)), { names: ds.classNames, textScale });
+        const present = [...new Set(Array.from(shown.classes))].sort((a, b) => a - b);
+        const top = d.scores.reduce((a, b) => Math.max(a, b), 0);
+        best = Math.max(best, top);
+        if (present.length === 0) empty++;
+        const canvas = withLegend(
+          drawn,
+          present.map((k) => ({ name: ds.classNames[k] ?? `class ${k}`, classIndex: k })),
+          textScale,
+          present.length ? undefined : `no detection with score >= ${minScore} (best ${top.toFixed(2)})`,
         );
         const stem = path
           .basename(ds.records[d.index]!.file || String(ds.records[d.index]!.imageId))
@@ -130,6 +156,7 @@ export const predictCommand: Command = {
       io.stdout(
         `${detections.length} image(s): ${out}/*.png, ${out}/predictions.json (COCO results), ${out}/images.json\n`,
       );
+      if (empty > 0) io.stderr(`${nothingDrawnNote(empty, detections.length, minScore, best)}\n`);
       return 0;
     } finally {
       model.dispose();

@@ -19,6 +19,7 @@ import {
   RUN_FILES,
   writeRunFile,
   writeRunManifest,
+  startCommand,
 } from "../run-folder";
 import { parseSetArg } from "../set-override";
 
@@ -94,6 +95,7 @@ async function run(kind: "train" | "distill", argv: readonly string[], io: CliIo
   if (o.backend !== undefined && !BACKENDS.includes(o.backend as never))
     throw new UsageError(`--backend: got "${o.backend}"; allowed: ${BACKENDS.join(", ")}`);
   const { experimentYaml, loadExperiment, validateExperiment } = await import("../config-load");
+  const command = `kdet ${kind} ${argv.join(" ")}`;
   let exp: Experiment;
   let dir: string;
   if (o.resume) {
@@ -114,7 +116,7 @@ async function run(kind: "train" | "distill", argv: readonly string[], io: CliIo
     checkKind(kind, exp, o.config);
     dir = await createRunFolder(exp.output.dir, runName(o.name, exp, o.config));
     await writeRunFile(path.join(dir, RUN_FILES.config), experimentYaml(exp));
-    await writeRunManifest(dir, kind, exp);
+    await writeRunManifest(dir, kind, exp, command);
   }
   io.stderr(`run folder: ${dir}${o.resume ? " (resumed)" : ""}\n`);
   const info = await startBackend(
@@ -126,7 +128,14 @@ async function run(kind: "train" | "distill", argv: readonly string[], io: CliIo
   const r = await withInterrupt(io, `kdet ${kind} --resume ${dir}`, (signal) =>
     runExperiment(exp, dir, io, {
       configText: experimentYaml(exp),
-      notes: [`kdet ${kind} ${argv.join(" ")}`, info.message],
+      // the report's header names the command that started the run, and the resume when there was one
+      notes: o.resume
+        ? [
+            startCommand(dir) ?? `kdet ${kind} --config ${path.join(dir, RUN_FILES.config)}`,
+            `resumed: ${command}`,
+            info.message,
+          ]
+        : [command, info.message],
       signal,
     }),
   );
