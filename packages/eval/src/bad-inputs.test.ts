@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "./cli";
+import { main, mainAsync } from "./cli";
 import { cocoEvaluate } from "./coco-eval";
 import { EvalInputError } from "./errors";
 import { MAX_STRING_LENGTH } from "./json";
@@ -61,10 +61,18 @@ describe("the corpus in fixtures/bad-inputs", () => {
     expect(JSON.parse(r.out).stats[1]).toBeGreaterThan(0.99); // AP50: 1 / (1 + 2^-52)
   });
   for (const f of files) {
-    it(f, () => {
+    it(f, async () => {
       const p = join(bad, f);
       const isGt = f.startsWith("gt.");
       const msg = expectCleanError(isGt ? p : goodGt, isGt ? goodDt : p, p);
+      // the bin's streaming variant gives the same message
+      let err2 = "";
+      const code2 = await mainAsync([isGt ? p : goodGt, isGt ? goodDt : p], {
+        stdout: () => {},
+        stderr: (t) => (err2 += t),
+      });
+      expect(code2).toBe(1);
+      expect(err2).toBe(msg);
       expect(msg).toMatch(isGt ? /loading ground truth from/ : /loading results from/);
       // the library gives the same error as an EvalInputError with the file as its source
       let err: unknown;
@@ -109,7 +117,7 @@ describe("hostile inputs generated at test time", () => {
     rmSync(big);
   });
 
-  it("--max-input-mb applies to the file and to its gzip content", () => {
+  it("--max-input-mb applies to the file and to its gzip content", async () => {
     const gz = join(tmp, "bomb-small.json.gz");
     writeFileSync(gz, gzipSync(Buffer.alloc(4 * 2 ** 20, 0x20)));
     expectCleanError(goodGt, gz, gz, /gzip data expands past the input limit of 1 MiB/, [
@@ -117,6 +125,14 @@ describe("hostile inputs generated at test time", () => {
       "1",
     ]);
     expectCleanError(goodGt, goodDt, goodGt, /over the input limit/, ["--max-input-mb", "0.0001"]);
+    // the streaming reader of the bin stops at the limit too
+    let err = "";
+    const code = await mainAsync([goodGt, gz, "--max-input-mb", "1"], {
+      stdout: () => {},
+      stderr: (t) => (err += t),
+    });
+    expect(code).toBe(1);
+    expect(err).toMatch(/bomb-small\.json\.gz: the gzip data expands past the input limit of 1 MiB/);
   });
 
   it("a gzip that expands past the string limit stops at the default limit (no exit 70)", () => {

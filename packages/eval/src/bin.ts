@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-import { main } from "./cli";
+import { mainAsync } from "./cli";
 
-process.exitCode = main(process.argv.slice(2), {
+mainAsync(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
+}).then((code) => {
+  process.exitCode = code;
 });

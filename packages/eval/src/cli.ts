@@ -6,7 +6,15 @@ import { cocoEvaluate } from "./coco-eval";
 import { confusionSummary } from "./confusion";
 import { EvalInputError } from "./errors";
 import { DEFAULT_MAX_INPUT_BYTES } from "./json";
-import { loadGroundTruth, loadResults } from "./load";
+import {
+  type GroundTruth,
+  type LoadOptions,
+  type LoadResultsOptions,
+  type Results,
+  loadGroundTruth,
+  loadResults,
+  loadResultsAsync,
+} from "./load";
 import type { NumpySum } from "./numpy-float";
 import { STATS_NAMES } from "./summarize";
 import { vocFromCoco } from "./voc-ap";
@@ -146,8 +154,37 @@ function parse(argv: readonly string[]): CliOptions | "help" | "version" {
   return r.data;
 }
 
-/** The kdet-eval command. Returns the exit status; never throws for bad input or usage. */
+/**
+ * The kdet-eval command. Returns the exit status; never throws for bad input or usage. Synchronous; mainAsync
+ * is the same command with gzip decompression overlapped with scanning (what the bin runs).
+ */
 export function main(argv: readonly string[], io: CliIo): number {
+  const opts = start(argv, io);
+  if (typeof opts === "number") return opts;
+  try {
+    const { gtPath, dtPath, gtOpts, dtOpts } = inputs(opts);
+    const gt = loadGroundTruth(gtPath, gtOpts);
+    return finish(argv, io, opts, gt, loadResults(dtPath, gt, dtOpts));
+  } catch (e) {
+    return failure(e, io);
+  }
+}
+
+/** main(), with the results file's gzip content inflated on the thread pool while it is scanned. */
+export async function mainAsync(argv: readonly string[], io: CliIo): Promise<number> {
+  const opts = start(argv, io);
+  if (typeof opts === "number") return opts;
+  try {
+    const { gtPath, dtPath, gtOpts, dtOpts } = inputs(opts);
+    const gt = loadGroundTruth(gtPath, gtOpts);
+    return finish(argv, io, opts, gt, await loadResultsAsync(dtPath, gt, dtOpts));
+  } catch (e) {
+    return failure(e, io);
+  }
+}
+
+/** Parses the command line; an exit status when there is nothing more to do (usage error, --help, --version). */
+function start(argv: readonly string[], io: CliIo): CliOptions | number {
   let opts: ReturnType<typeof parse>;
   try {
     opts = parse(argv);
@@ -163,91 +200,100 @@ export function main(argv: readonly string[], io: CliIo): number {
     io.stdout(`${VERSION}\n`);
     return 0;
   }
-  try {
-    const [gtPath, dtPath] = opts.positionals as [string, string];
-    const numpySum: NumpySum = opts["legacy-numpy"] ? "numpy<2.3" : "numpy>=2.3";
-    const mb = opts["max-input-mb"];
-    const maxInputBytes = mb === undefined ? DEFAULT_MAX_INPUT_BYTES : Math.max(1, Math.floor(mb * 2 ** 20));
-    const { parser } = opts;
-    const gt = loadGroundTruth(gtPath, { maxInputBytes, parser });
-    const dt = loadResults(dtPath, gt, {
-      maxInputBytes,
-      parser,
-      unknownCategories: opts["allow-unknown-cats"] ? "drop" : "error",
-    });
-    const res = cocoEvaluate(gt, dt, {
-      useCats: !opts["no-cats"],
-      numpySum,
-      ...(opts["max-dets"] ? { maxDets: opts["max-dets"] } : {}),
-    });
-    const warnings = [...gt.warnings, ...dt.warnings];
-    const metric = opts.voc07 ? "voc07" : opts.voc12 ? "voc12" : null;
-    if (argv.some((a) => a.startsWith("--iou")) && !metric && !opts["per-class"] && !opts.confusion) {
-      warnings.push(
-        "--iou only affects --voc07/--voc12, --per-class and --confusion; the COCO summary uses IoU 0.50:0.95",
-      );
-    }
-    const voc = metric ? vocFromCoco(gt, dt, { iouThr: opts.iou, numpySum }) : null;
-    const confusion = opts.confusion
-      ? confusionSummary(res, { iouThr: findIouThr(res.params.iouThrs, opts.iou)! })
-      : null;
-    if (opts.json) {
-      const out: Record<string, unknown> = {
-        stats: res.stats,
-        statsNames: STATS_NAMES,
-        numImages: res.numImages,
-        numDetections: res.numDetections,
-        numGroundTruths: res.numGroundTruths,
-        params: {
-          iouThrs: res.params.iouThrs,
-          maxDets: res.params.maxDets,
-          areaRng: res.params.areaRng,
-          areaRngLbl: res.params.areaRngLbl,
-          useCats: res.params.useCats,
-          numCategories: res.params.catIds.length,
-          numpySum,
-        },
-        summary: res.summary,
-      };
-      if (opts["per-class"]) {
-        const { rows, f1 } = perClassRows(res, opts.iou);
-        out["perClass"] = rows.map((r) => ({ ...r, bestF1: f1?.get(r.catId) ?? null }));
-      }
-      if (voc && metric) {
-        out["voc"] = {
-          metric,
-          iouThr: voc.iouThr,
-          map: metric === "voc07" ? voc.map07 : voc.map10,
-          perClass: voc.perClass.map((c) => ({
-            catId: c.classId,
-            name: c.name,
-            npos: c.npos,
-            ndet: c.ndet,
-            ap: metric === "voc07" ? c.ap07 : c.ap10,
-          })),
-        };
-      }
-      if (confusion) out["confusion"] = confusion;
-      out["warnings"] = warnings;
-      io.stdout(`${JSON.stringify(out)}\n`);
-    } else {
-      for (const w of warnings) io.stderr(`kdet-eval: warning: ${w}\n`);
-      let text = res.summary;
-      if (opts["per-class"]) text += perClassText(res, opts.iou);
-      if (voc && metric) text += vocText(voc, metric);
-      if (confusion) text += confusionText(confusion);
-      io.stdout(text);
-    }
-    return 0;
-  } catch (e) {
-    if (e instanceof EvalInputError) {
-      io.stderr(`kdet-eval: error: ${e.message}\n`);
-      return 1;
-    }
-    const err = e as Error;
-    io.stderr(`kdet-eval: internal error: ${err?.message ?? String(e)}\n`);
-    if (process.env["KDET_DEBUG"]) io.stderr(`${err?.stack ?? ""}\n`);
-    else io.stderr("(set KDET_DEBUG=1 for a stack trace; please report this)\n");
-    return 70;
+  return opts;
+}
+
+/** The two files and their loader options. */
+function inputs(opts: CliOptions) {
+  const [gtPath, dtPath] = opts.positionals as [string, string];
+  const mb = opts["max-input-mb"];
+  const maxInputBytes = mb === undefined ? DEFAULT_MAX_INPUT_BYTES : Math.max(1, Math.floor(mb * 2 ** 20));
+  const gtOpts: LoadOptions = { maxInputBytes, parser: opts.parser };
+  const dtOpts: LoadResultsOptions = {
+    ...gtOpts,
+    unknownCategories: opts["allow-unknown-cats"] ? "drop" : "error",
+  };
+  return { gtPath, dtPath, gtOpts, dtOpts };
+}
+
+/** Evaluates and prints; the exit status. */
+function finish(argv: readonly string[], io: CliIo, opts: CliOptions, gt: GroundTruth, dt: Results): number {
+  const numpySum: NumpySum = opts["legacy-numpy"] ? "numpy<2.3" : "numpy>=2.3";
+  const res = cocoEvaluate(gt, dt, {
+    useCats: !opts["no-cats"],
+    numpySum,
+    ...(opts["max-dets"] ? { maxDets: opts["max-dets"] } : {}),
+  });
+  const warnings = [...gt.warnings, ...dt.warnings];
+  const metric = opts.voc07 ? "voc07" : opts.voc12 ? "voc12" : null;
+  if (argv.some((a) => a.startsWith("--iou")) && !metric && !opts["per-class"] && !opts.confusion) {
+    warnings.push(
+      "--iou only affects --voc07/--voc12, --per-class and --confusion; the COCO summary uses IoU 0.50:0.95",
+    );
   }
+  const voc = metric ? vocFromCoco(gt, dt, { iouThr: opts.iou, numpySum }) : null;
+  const confusion = opts.confusion
+    ? confusionSummary(res, { iouThr: findIouThr(res.params.iouThrs, opts.iou)! })
+    : null;
+  if (opts.json) {
+    const out: Record<string, unknown> = {
+      stats: res.stats,
+      statsNames: STATS_NAMES,
+      numImages: res.numImages,
+      numDetections: res.numDetections,
+      numGroundTruths: res.numGroundTruths,
+      params: {
+        iouThrs: res.params.iouThrs,
+        maxDets: res.params.maxDets,
+        areaRng: res.params.areaRng,
+        areaRngLbl: res.params.areaRngLbl,
+        useCats: res.params.useCats,
+        numCategories: res.params.catIds.length,
+        numpySum,
+      },
+      summary: res.summary,
+    };
+    if (opts["per-class"]) {
+      const { rows, f1 } = perClassRows(res, opts.iou);
+      out["perClass"] = rows.map((r) => ({ ...r, bestF1: f1?.get(r.catId) ?? null }));
+    }
+    if (voc && metric) {
+      out["voc"] = {
+        metric,
+        iouThr: voc.iouThr,
+        map: metric === "voc07" ? voc.map07 : voc.map10,
+        perClass: voc.perClass.map((c) => ({
+          catId: c.classId,
+          name: c.name,
+          npos: c.npos,
+          ndet: c.ndet,
+          ap: metric === "voc07" ? c.ap07 : c.ap10,
+        })),
+      };
+    }
+    if (confusion) out["confusion"] = confusion;
+    out["warnings"] = warnings;
+    io.stdout(`${JSON.stringify(out)}\n`);
+  } else {
+    for (const w of warnings) io.stderr(`kdet-eval: warning: ${w}\n`);
+    let text = res.summary;
+    if (opts["per-class"]) text += perClassText(res, opts.iou);
+    if (voc && metric) text += vocText(voc, metric);
+    if (confusion) text += confusionText(confusion);
+    io.stdout(text);
+  }
+  return 0;
+}
+
+/** The exit status and message of an error: 1 for bad input, 70 (with a hint) for anything else. */
+function failure(e: unknown, io: CliIo): number {
+  if (e instanceof EvalInputError) {
+    io.stderr(`kdet-eval: error: ${e.message}\n`);
+    return 1;
+  }
+  const err = e as Error;
+  io.stderr(`kdet-eval: internal error: ${err?.message ?? String(e)}\n`);
+  if (process.env["KDET_DEBUG"]) io.stderr(`${err?.stack ?? ""}\n`);
+  else io.stderr("(set KDET_DEBUG=1 for a stack trace; please report this)\n");
+  return 70;
 }

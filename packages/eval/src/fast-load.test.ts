@@ -7,10 +7,10 @@
 import { describe, expect, it } from "vitest";
 import { casesRoot, findCases } from "./case-files.test-util";
 import { EvalInputError } from "./errors";
-import { scanGroundTruth, scanResults } from "./fast-load";
+import { ResultsScanner, scanGroundTruth, scanResults } from "./fast-load";
 import { readInputFile } from "./json";
 import { JsonScanner, ScanBail } from "./json-scan";
-import { loadGroundTruth, loadResults, type GroundTruth, type Results } from "./load";
+import { loadGroundTruth, loadResults, loadResultsAsync, type GroundTruth, type Results } from "./load";
 
 const cases = findCases(casesRoot());
 
@@ -39,7 +39,7 @@ describe.skipIf(cases.length === 0)(
   () => {
     it("finds the cases", () => expect(cases.length).toBeGreaterThan(30));
     for (const c of cases) {
-      it(c.name, { timeout: 120_000 }, () => {
+      it(c.name, { timeout: 120_000 }, async () => {
         const gtBytes = readInputFile(c.gt);
         const dtBytes = readInputFile(c.dt);
         // the scanner takes the file as it is (no fallback involved)
@@ -206,6 +206,35 @@ describe("random documents: fast == generic (same columns or the same error)", (
       const bytes = Buffer.from(text);
       expect(() => scanResults(bytes), text).not.toThrow();
       expectSameResults(loadResults(bytes, gt), loadResults(bytes, gt, { parser: "generic" }));
+    }
+  });
+
+  it("fed in pieces cut anywhere, the incremental scanner gives the same columns", () => {
+    const r = rng(21);
+    for (let i = 0; i < 60; i++) {
+      const bytes = Buffer.from(randomResults(r, 1 + Math.floor(r() * 6)));
+      const whole = scanResults(bytes);
+      for (let trial = 0; trial < 5; trial++) {
+        const sc = new ResultsScanner(0);
+        const cuts = Array.from({ length: 1 + Math.floor(r() * 8) }, () =>
+          Math.floor(r() * bytes.length),
+        ).sort((a, b) => a - b);
+        for (const c of cuts) sc.feed(bytes.subarray(0, c), false);
+        sc.feed(bytes, true);
+        const got = sc.result();
+        expect(got.n).toBe(whole.n);
+        for (const k of ["imageId", "categoryId", "x", "y", "w", "h", "score"] as const)
+          expect(bytesOf(got[k]).equals(bytesOf(whole[k])), k).toBe(true);
+      }
+    }
+    // every cut of one document
+    const doc = Buffer.from(randomResults(rng(22), 3));
+    const want = scanResults(doc);
+    for (let c = 0; c <= doc.length; c++) {
+      const sc = new ResultsScanner(0);
+      sc.feed(doc.subarray(0, c), false);
+      sc.feed(doc, true);
+      expect(bytesOf(sc.result().score).equals(bytesOf(want.score)), `cut ${c}`).toBe(true);
     }
   });
 

@@ -86,49 +86,107 @@ function finiteNumber(s: JsonScanner): number {
  * but the plain valid shape (see the module comment).
  */
 export function scanResults(bytes: Uint8Array): ResultColumns {
-  const s = new JsonScanner(bytes);
-  const cols = new Cols(7, Math.ceil(bytes.length / 64));
-  s.expect(91);
-  if (!s.empty(93)) {
-    const d = cols.data;
-    let [imageId, categoryId, x, y, w, h, score] = d as F7;
-    do {
-      if (cols.n === cols.cap) {
-        cols.grow();
-        [imageId, categoryId, x, y, w, h, score] = d as F7;
-      }
-      const i = cols.n++;
-      s.expect(123);
-      let seen = 0;
-      if (!s.empty(125)) {
-        do {
-          s.plainKey();
-          let bit = 0;
-          if (s.keyIs("image_id")) {
-            bit = 1;
-            imageId[i] = finiteNumber(s);
-          } else if (s.keyIs("category_id")) {
-            bit = 2;
-            categoryId[i] = finiteNumber(s);
-          } else if (s.keyIs("bbox")) {
-            bit = 4;
-            box(s, x, y, w, h, i);
-          } else if (s.keyIs("score")) {
-            bit = 8;
-            const v = s.number();
-            if (!(v >= 0 && v < Infinity)) s.bail("bad score");
-            score[i] = v;
-          } else s.skipValue();
-          if (seen & bit) s.bail("duplicate key");
-          seen |= bit;
-        } while (s.next(125));
-      }
-      if (seen !== 15) s.bail("missing field");
-    } while (s.next(93));
+  const r = new ResultsScanner(bytes.length);
+  r.feed(bytes, true);
+  return r.result();
+}
+
+/**
+ * scanResults over a document that arrives in pieces (e.g. from a gunzip stream, so that decompression and
+ * scanning overlap): `feed(prefix, false)` with the bytes received so far scans every complete entry and stops
+ * before the first one that is incomplete; `feed(all, true)` finishes (and throws ScanBail for invalid or
+ * unusual input, like scanResults). Entries are atomic: an entry that fails before the end of the data is simply
+ * scanned again when more bytes arrive, so the result does not depend on how the document was cut.
+ */
+export class ResultsScanner {
+  private readonly cols: Cols;
+  /** Committed byte offset: after the '[' or after the last complete entry. */
+  private p = 0;
+  /** 0: before '['; 1: after '['; 2: after an entry; 3: after ']'. */
+  private state = 0;
+  private done = false;
+
+  constructor(sizeHint: number) {
+    this.cols = new Cols(7, Math.ceil(sizeHint / 64));
   }
-  s.end();
-  const [imageId, categoryId, x, y, w, h, score] = cols.take() as F7;
-  return { n: cols.n, imageId, categoryId, x, y, w, h, score };
+
+  feed(bytes: Uint8Array, final: boolean): void {
+    if (this.done) throw new Error("ResultsScanner: fed after the final piece");
+    const s = new JsonScanner(bytes);
+    s.p = this.p;
+    const cols = this.cols;
+    try {
+      if (this.state === 0) {
+        s.expect(91);
+        this.state = s.empty(93) ? 3 : 1;
+        this.p = s.p;
+      }
+      while (this.state === 1 || this.state === 2) {
+        if (this.state === 2 && !s.next(93)) {
+          this.state = 3;
+          this.p = s.p;
+          break;
+        }
+        this.entry(s);
+        this.state = 2;
+        this.p = s.p;
+        this.committedN = cols.n;
+      }
+      if (final) s.end();
+    } catch (e) {
+      if (final || !(e instanceof ScanBail)) throw e;
+      cols.n = this.committedN; // an incomplete entry: scanned again with more data
+      return;
+    }
+    if (final) this.done = true;
+  }
+
+  /** Rows of the complete entries. */
+  private committedN = 0;
+
+  /** One `{...}` entry into the next row (rows beyond the committed ones are dropped on a retry). */
+  private entry(s: JsonScanner): void {
+    const cols = this.cols;
+    if (cols.n === cols.cap) cols.grow();
+    const d = cols.data as F7;
+    const imageId = d[0];
+    const categoryId = d[1];
+    const score = d[6];
+    const i = cols.n++;
+    s.expect(123);
+    let seen = 0;
+    if (!s.empty(125)) {
+      do {
+        s.plainKey();
+        let bit = 0;
+        if (s.keyIs("image_id")) {
+          bit = 1;
+          imageId[i] = finiteNumber(s);
+        } else if (s.keyIs("category_id")) {
+          bit = 2;
+          categoryId[i] = finiteNumber(s);
+        } else if (s.keyIs("bbox")) {
+          bit = 4;
+          box(s, d[2], d[3], d[4], d[5], i);
+        } else if (s.keyIs("score")) {
+          bit = 8;
+          const v = s.number();
+          if (!(v >= 0 && v < Infinity)) s.bail("bad score");
+          score[i] = v;
+        } else s.skipValue();
+        if (seen & bit) s.bail("duplicate key");
+        seen |= bit;
+      } while (s.next(125));
+    }
+    if (seen !== 15) s.bail("missing field");
+  }
+
+  /** The columns, once the final piece was fed. */
+  result(): ResultColumns {
+    if (!this.done) throw new Error("ResultsScanner: result() before the final piece");
+    const [imageId, categoryId, x, y, w, h, score] = this.cols.take() as F7;
+    return { n: this.cols.n, imageId, categoryId, x, y, w, h, score };
+  }
 }
 
 /** Ground-truth annotation columns, in file order. */

@@ -8,7 +8,7 @@
 export const PACKAGE = "@kdet/eval";
 
 // core
-export { loadGroundTruth, loadResults, parseGroundTruth, parseResults } from "./load";
+export { loadGroundTruth, loadResults, loadResultsAsync, parseGroundTruth, parseResults } from "./load";
 export type { GroundTruth, Results, LoadOptions, LoadResultsOptions } from "./load";
 export { DEFAULT_MAX_INPUT_BYTES } from "./json";
 export {
@@ -67,5 +67,5 @@ export { confusionSummary } from "./confusion";
 export type { ConfusionCounts, ConfusionSummary } from "./confusion";
 
 // CLI (also used by `kdet eval`)
-export { main as kdetEvalMain, USAGE as KDET_EVAL_USAGE } from "./cli";
+export { main as kdetEvalMain, mainAsync as kdetEvalMainAsync, USAGE as KDET_EVAL_USAGE } from "./cli";
 export type { CliIo } from "./cli";

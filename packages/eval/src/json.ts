@@ -8,7 +8,7 @@ import {
   statSync,
 } from "node:fs";
 import { constants as bufferConstants } from "node:buffer";
-import { gunzipSync } from "node:zlib";
+import { type ZlibOptions, createGunzip, gunzipSync } from "node:zlib";
 import { EvalInputError, INF_TOKEN, NAN_TOKEN, NEG_INF_TOKEN } from "./errors";
 
 /**
@@ -34,6 +34,65 @@ const mib = (n: number) => `${Number((n / 2 ** 20).toFixed(1))} MiB`;
  * checked before reading; gunzip stops at the limit, so a gzip bomb costs at most `maxBytes` of memory).
  */
 export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES): Buffer {
+  const raw = readRawFile(path, maxBytes);
+  if (!isGzip(raw)) return raw;
+  try {
+    return gunzipSync(raw, { maxOutputLength: Math.max(1, maxBytes), chunkSize: gunzipChunk(raw, maxBytes) });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw tooLarge(path, maxBytes);
+    throw new EvalInputError(`corrupt gzip data: ${(e as Error).message}`, path);
+  }
+}
+
+/**
+ * readInputFile, with gzip content inflated on libuv's thread pool and handed to `onPiece` as it arrives (the
+ * bytes so far, a view of one growing buffer), so that a caller can scan while the rest is decompressed. The
+ * same checks and limits; resolves to the whole content (`onPiece` is not called for plain files).
+ */
+export async function readInputFileStreaming(
+  path: string,
+  maxBytes: number,
+  onPiece: (prefix: Uint8Array) => void,
+): Promise<Buffer> {
+  const raw = readRawFile(path, maxBytes);
+  if (!isGzip(raw)) return raw;
+  let out = Buffer.allocUnsafe(gunzipChunk(raw, maxBytes));
+  let n = 0;
+  const gz = createGunzip({ chunkSize: 1 << 20, readableHighWaterMark: 1 << 30 } as ZlibOptions);
+  gz.end(raw);
+  try {
+    for await (const chunk of gz as AsyncIterable<Buffer>) {
+      if (n + chunk.length > maxBytes) {
+        gz.destroy();
+        throw tooLarge(path, maxBytes);
+      }
+      if (n + chunk.length > out.length) {
+        const bigger = Buffer.allocUnsafe(Math.min(maxBytes, Math.max(2 * out.length, n + chunk.length)));
+        out.copy(bigger, 0, 0, n);
+        out = bigger;
+      }
+      chunk.copy(out, n);
+      n += chunk.length;
+      onPiece(out.subarray(0, n));
+    }
+  } catch (e) {
+    if (e instanceof EvalInputError) throw e;
+    if (!(e instanceof Error && "errno" in e)) throw e; // the consumer's error, not zlib's
+    throw new EvalInputError(`corrupt gzip data: ${e.message}`, path);
+  }
+  return out.subarray(0, n);
+}
+
+const isGzip = (b: Buffer) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+
+const tooLarge = (path: string, maxBytes: number) =>
+  new EvalInputError(
+    `the gzip data expands past the input limit of ${mib(maxBytes)} (raise it with --max-input-mb / maxInputBytes)`,
+    path,
+  );
+
+/** The bytes of a regular file of at most maxBytes (checked before reading). */
+function readRawFile(path: string, maxBytes: number): Buffer {
   let fd: number;
   try {
     // stat before open: opening a FIFO for reading would block until a writer appears
@@ -52,7 +111,6 @@ export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES):
             : String((e as Error).message);
     throw new EvalInputError(`cannot read: ${why}`, path);
   }
-  let buf: Buffer;
   try {
     const st = fstatSync(fd);
     refuseSpecial(st, path);
@@ -62,38 +120,20 @@ export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES):
         path,
       );
     }
-    buf = Buffer.allocUnsafe(st.size);
+    const buf = Buffer.allocUnsafe(st.size);
     let off = 0;
     while (off < st.size) {
       const n = readSync(fd, buf, off, st.size - off, off);
       if (n === 0) break; // the file shrank while being read
       off += n;
     }
-    buf = buf.subarray(0, off);
+    return buf.subarray(0, off);
   } catch (e) {
     if (e instanceof EvalInputError) throw e;
     throw new EvalInputError(`cannot read: ${(e as Error).message}`, path);
   } finally {
     closeSync(fd);
   }
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = gunzipSync(buf, {
-        maxOutputLength: Math.max(1, maxBytes),
-        chunkSize: gunzipChunk(buf, maxBytes),
-      });
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ERR_BUFFER_TOO_LARGE") {
-        throw new EvalInputError(
-          `the gzip data expands past the input limit of ${mib(maxBytes)} (raise it with --max-input-mb / maxInputBytes)`,
-          path,
-        );
-      }
-      throw new EvalInputError(`corrupt gzip data: ${(e as Error).message}`, path);
-    }
-  }
-  return buf;
 }
 
 /**
