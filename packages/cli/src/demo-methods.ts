@@ -71,17 +71,29 @@ export const DEMO_METHODS = {
     ],
   },
   fsd: {
-    description: "FSD: foreground/background-separated feature distillation (seed method)",
-    terms: (): TermInput[] => [{ loss: { type: "fsd" }, weight: 1, ...neck, adapter: "auto" }],
+    description:
+      "FSD (the authors' fg_bgLoss): Gaussian fg/bg masks, per-channel softmax KL, FGD attention and relation, P3–P5",
+    terms: (c: PairChannels): TermInput[] => [
+      {
+        loss: c.teacher.map((t, i) => ({
+          type: "fsd" as const,
+          studentChannels: c.student[i]!,
+          teacherChannels: t,
+        })),
+        weight: 1,
+        ...neck,
+      },
+    ],
   },
   ckd: {
-    description: "CKD: contrastive + imitation distillation of instance embeddings (seed method)",
+    description:
+      "CKD: contrastive + imitation distillation of instance embeddings (our design from the paper)",
     terms: (c: PairChannels): TermInput[] => [
       { loss: { type: "ckd", teacherChannels: c.teacher }, weight: 1, ...neck, adapter: "auto" },
     ],
   },
   rdkd: {
-    description: "RDKD: region-decoupled distillation with top-down fusion (seed method)",
+    description: "RDKD: region-decoupled distillation with top-down fusion (our design from the paper)",
     terms: (c: PairChannels): TermInput[] => [
       { loss: { type: "rdkd", studentChannels: c.student, teacherChannels: c.teacher }, weight: 1, ...neck },
     ],

@@ -176,6 +176,13 @@ export const DETECTORS = {
     config: yoloxConfigSchema,
     create: (c) => createYolox(YOLOX_SCALES.s, c.numClasses, c.seed),
   }),
+  "yolox-l": entry({
+    family: "yolox",
+    description:
+      "YOLOX-l: CSPDarknet (d 1.0, w 1.0) + PAFPN (256/512/1024 → head 256) + decoupled head with objectness, SimOTA, the FSD paper's teacher",
+    config: yoloxConfigSchema,
+    create: (c) => createYolox({ depth: 1.0, width: 1.0, depthwise: false }, c.numClasses, c.seed),
+  }),
 } as const;
 
 /** Id of a registered detector. */

@@ -43,6 +43,7 @@ export { ReviewKdAbf, type AbfOptions } from "./relation/abf-module";
 
 // Masks a user may want to draw (built on the CPU, row-major [H·W] per image).
 export { type FgdMasks, fgdMasks } from "./masks/fgd-mask";
+export { type FsdMaskOptions, type FsdMasks, fsdMasks } from "./masks/fsd-mask";
 export { defeatGtMasks } from "./masks/defeat-mask";
 export { gaussianMasks } from "./masks/gaussian-mask";
 export { type CenterHeatmap, centernetHeatmap } from "./masks/centernet-heatmap";
@@ -58,7 +59,7 @@ export { MgdConfig, createMgd, type MgdLoss } from "./feature/mgd";
 export { FgfiConfig, createFgfi, type FgfiLoss } from "./feature/fgfi";
 export { DefeatConfig, createDefeat, type DefeatLoss } from "./feature/defeat";
 export { FbkdConfig, createFbkd, type FbkdLoss } from "./feature/fbkd";
-export { FsdConfig, createFsd, type FsdLoss } from "./feature/fsd";
+export { FsdConfig, createFsd, type FsdContext, type FsdLoss } from "./feature/fsd";
 
 // Head losses (logits, box distributions, or features weighted by them).
 export { KdConfig, createKd } from "./head/kd";

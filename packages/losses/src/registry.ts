@@ -114,8 +114,8 @@ export const LOSSES = {
     schema: FsdConfig,
     create: createFsd,
     paper:
-      "Li et al., Foreground separation knowledge distillation for object detection, PeerJ Computer Science 10:e2485, 2024 [design: our construction]",
-    alignsChannels: (c) => needsAlign(c),
+      "Li et al., Foreground separation knowledge distillation for object detection, PeerJ Computer Science 10:e2485, 2024 (QuanZhe2000/SFC fg_bgLoss)",
+    alignsChannels: (c) => c.studentChannels !== undefined && c.studentChannels !== c.teacherChannels,
   }),
   // head
   kd: lossEntry({

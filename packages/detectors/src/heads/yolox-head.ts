@@ -35,7 +35,8 @@ type Level = Module<tf.Tensor4D, tf.Tensor4D>;
  * size = exp(t_wh)·s) and 1×1 conv to 1 objectness logit (in `HeadOutput.quality`). cls and obj biases
  * start at −log((1 − π)/π), π = `priorProb`; score = σ(obj)·σ(cls).
  * Children (each a `PerLevel` with `p3…`): `stem`, `cls_convs`, `reg_convs`, `cls`, `box`, `obj`; `cls.p3`,
- * `box.p3`, `obj.p3` output the raw per-level logits (tappable).
+ * `box.p3`, `obj.p3` output the raw per-level logits, `stem.p3` the h-channel level feature (mmdet's
+ * PAFPN `out_convs`, where FSD distils) — all tappable.
  */
 export class YoloxHead extends DetectionHead {
   private readonly stem: PerLevel;
@@ -73,7 +74,7 @@ export class YoloxHead extends DetectionHead {
       ]);
     this.stem = this.child(
       "stem",
-      perLevel((l) => new ConvBnAct(l.channels, h, rng, { kernel: 1 })),
+      perLevel((l) => new ConvBnAct(l.channels, h, rng, { kernel: 1 }), h),
     );
     this.clsConvs = this.child("cls_convs", perLevel(branch));
     this.regConvs = this.child("reg_convs", perLevel(branch));

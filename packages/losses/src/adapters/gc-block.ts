@@ -10,6 +10,12 @@ import { ConvAdapter, uniqueName } from "./conv-adapter";
 export interface GcBlockOptions {
   /** Channels C of the feature (the bottleneck has ⌊C/2⌋). */
   channels: number;
+  /**
+   * Pool the context with this (other block's) 1×1 C→1 conv instead of an own one: the block then
+   * owns no context conv (not in `variables`, not disposed). FSD's reference pools both sides with
+   * the teacher block's `conv_mask_t`.
+   */
+  sharedContext?: ConvAdapter;
   seed?: number;
   name?: string;
 }
@@ -24,6 +30,8 @@ export interface GcBlockOptions {
  */
 export class GcBlock {
   readonly convMask: ConvAdapter;
+  /** false when the context conv is another block's (`sharedContext`). */
+  readonly ownsContext: boolean;
   readonly add1: ConvAdapter;
   readonly lnGamma: tf.Variable<tf.Rank.R1>;
   readonly lnBeta: tf.Variable<tf.Rank.R1>;
@@ -34,13 +42,16 @@ export class GcBlock {
     const half = Math.floor(c / 2);
     const seed = opts.seed ?? 0;
     const name = uniqueName(opts.name ?? "gc_block");
-    this.convMask = new ConvAdapter({
-      inChannels: c,
-      outChannels: 1,
-      init: { std: Math.sqrt(2 / c) },
-      seed,
-      name: `${name}/conv_mask`,
-    });
+    this.ownsContext = opts.sharedContext === undefined;
+    this.convMask =
+      opts.sharedContext ??
+      new ConvAdapter({
+        inChannels: c,
+        outChannels: 1,
+        init: { std: Math.sqrt(2 / c) },
+        seed,
+        name: `${name}/conv_mask`,
+      });
     this.add1 = new ConvAdapter({
       inChannels: c,
       outChannels: half,
@@ -60,7 +71,7 @@ export class GcBlock {
   /** Trainable variables. */
   get variables(): tf.Variable[] {
     return [
-      ...this.convMask.variables,
+      ...(this.ownsContext ? this.convMask.variables : []),
       ...this.add1.variables,
       this.lnGamma,
       this.lnBeta,
@@ -85,7 +96,8 @@ export class GcBlock {
   }
 
   /**
-   * Loads PyTorch weights by their sub-names: `conv_mask.{weight,bias}`,
+   * Loads PyTorch weights by their sub-names: `conv_mask.{weight,bias}` (only when the block owns
+   * its context conv),
    * `channel_add_conv.0.{weight,bias}` (OIHW), `channel_add_conv.1.{weight,bias}` (LayerNorm,
    * `[C/2,1,1]`), `channel_add_conv.3.{weight,bias}`.
    */
@@ -95,7 +107,7 @@ export class GcBlock {
       if (!t) throw new Error(`GcBlock.loadTorch: missing ${k}`);
       return t;
     };
-    this.convMask.loadTorch(get("conv_mask.weight"), get("conv_mask.bias"));
+    if (this.ownsContext) this.convMask.loadTorch(get("conv_mask.weight"), get("conv_mask.bias"));
     this.add1.loadTorch(get("channel_add_conv.0.weight"), get("channel_add_conv.0.bias"));
     tf.tidy(() => {
       this.lnGamma.assign(tf.reshape(get("channel_add_conv.1.weight"), [-1]) as tf.Tensor1D);
@@ -105,7 +117,7 @@ export class GcBlock {
   }
 
   dispose(): void {
-    this.convMask.dispose();
+    if (this.ownsContext) this.convMask.dispose();
     this.add1.dispose();
     this.lnGamma.dispose();
     this.lnBeta.dispose();

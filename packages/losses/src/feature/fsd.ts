@@ -1,133 +1,217 @@
 /**
- * `fsd`: Foreground Separation Distillation.
+ * `fsd`: Foreground Separation Distillation, one feature level, as its authors wrote it.
  *
- * Paper: Li et al., "Foreground separation knowledge distillation for object detection",
- * PeerJ Computer Science 10:e2485 (2024). Only the abstract is available (the code is on Zenodo,
- * 10.5281/zenodo.13829676, not read): Gaussian heatmaps separate foreground from background, and
- * spatial maps are turned into per-channel probability maps. Everything below is
- * **[design] our construction from the paper's description**, not the authors' code.
+ * Paper: Li, Liu, Quan, Hu, Sun, "Foreground separation knowledge distillation for object
+ * detection", PeerJ Computer Science 10:e2485 (2024).
+ * Reference: QuanZhe2000/SFC @7614a3c SFC.py, class `fg_bgLoss` (configs/distillers/fg_bg*: YOLOX-L
+ * teacher → YOLOX-S student on the PAFPN outputs `neck.out_convs.{0,1,2}`, one module per level).
  */
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
 import { ConvAdapter } from "../adapters/conv-adapter";
-import { assertSameGrid, channelFields, needsAlign, sumLevels, tidyLoss } from "../ops/feature-ops";
-import { channelLogits, heatmapBatch, regionKl, regionMse } from "./fsd-regions";
-import { assertSameShape, levelList } from "../ops/logit-ops";
-import { requireBoxes, requireImageSize } from "../ops/loss-context";
-import type { DistillLoss, LossResult } from "../types";
+import { GcBlock } from "../adapters/gc-block";
+import { fsdMasks } from "../masks/fsd-mask";
+import {
+  assertSameGrid,
+  channelAttention,
+  imageBoxes,
+  imageSizes,
+  spatialAttention,
+  standardizeChannels,
+  tidyLoss,
+} from "../ops/feature-ops";
+import { single } from "../ops/logit-ops";
+import type { DistillLoss, LossContext, LossResult } from "../types";
 
 /**
- * Config of {@link createFsd}. Open choices of the paper, with our defaults:
- * - `fgWeight` α = 2, `bgWeight` β = 1: FGD's foreground:background ratio 2:1 (β < α).
- * - `mseWeight` 1 and `klWeight` 5: the per-region feature imitation and channel-distribution
- *   terms (5 = CWD's detection weight at τ = 1); a starting scale, tune per detector.
- * - `tau` 1 (CWD on detection features), `minOverlap` 0.3 (CenterNet heads), `heatPower` 1.
+ * Config of {@link createFsd}. Defaults: every `fg_bgLoss` config of the authors (temp 0.5,
+ * γ 0.001, λ 1e-5, 256 teacher channels). Their α 0.002 and β 0.001 are never applied by the
+ * reference and are therefore not options.
  */
 export const FsdConfig = z
   .object({
     type: z.literal("fsd").default("fsd"),
-    /** α: weight of the foreground region (both of its terms). */
-    fgWeight: z.number().nonnegative().default(2),
-    /** β: weight of the background region (0 ignores the background entirely). */
-    bgWeight: z.number().nonnegative().default(1),
-    /** Weight of the region-weighted squared error (feature imitation) inside each region. */
-    mseWeight: z.number().nonnegative().default(1),
-    /** Weight of the region's channel-distribution KL (CWD-style) inside each region. */
-    klWeight: z.number().nonnegative().default(5),
-    /** Temperature τ of the channel distributions. */
-    tau: z.number().positive().default(1),
-    /** CenterNet `gaussian_radius` minimum overlap. */
-    minOverlap: z.number().gt(0).lt(1).default(0.3),
-    /** γ in `W_fg = heat^γ` (> 1 concentrates the foreground on object centres). */
-    heatPower: z.number().positive().default(1),
-    ...channelFields,
+    /** Temperature of the spatial and channel attention (the KL itself runs at temperature 1). */
+    temp: z.number().positive().default(0.5),
+    /** γ: weight of the attention (mask) loss. */
+    gamma: z.number().nonnegative().default(0.001),
+    /** λ: weight of the relation (GcBlock) loss. */
+    lambda: z.number().nonnegative().default(1e-5),
+    /** Teacher channels C (the GcBlocks work on C; the authors' YOLOX-L PAFPN: 256). */
+    teacherChannels: z.number().int().positive().default(256),
+    /** Student channels; a 1×1 align conv C_s→C (with bias) is built when it differs from C. */
+    studentChannels: z.number().int().positive().optional(),
+    /** Seed of the trainable parts' initial weights. */
+    seed: z.number().int().default(0),
   })
   .strict();
 /** Parsed {@link FsdConfig}. */
 export type FsdConfig = z.infer<typeof FsdConfig>;
 
-/** The `fsd` loss; `align` is the 1×1 align conv C_s→C_t (null when the channels match). */
-export interface FsdLoss extends DistillLoss {
-  readonly align: ConvAdapter | null;
+/** Context of `fsd`: boxes and image sizes (see {@link createFsd}), and the batch's scale factors. */
+export interface FsdContext extends LossContext {
+  /** The reference's `scale_x`, `scale_y` (YOLOX multi-scale factors); default 1. */
+  scaleX?: number;
+  scaleY?: number;
 }
 
+/** The `fsd` loss object; its trainable parts are exposed to load PyTorch weights. */
+export interface FsdLoss extends DistillLoss {
+  /** 1×1 align conv C_s→C (null when the channels match). */
+  readonly align: ConvAdapter | null;
+  /** Student-side GcBlock (`channel_add_conv_s`; its context is pooled with the teacher's conv). */
+  readonly gcStudent: GcBlock;
+  /** Teacher-side GcBlock (`conv_mask_t`, `channel_add_conv_t`); trained, as in the reference. */
+  readonly gcTeacher: GcBlock;
+  /**
+   * Loads the reference module's PyTorch state dict: `align.{weight,bias}` (when aligning),
+   * `conv_mask_t.*`, `channel_add_conv_{s,t}.{0,1,3}.{weight,bias}`; `conv_mask_s.*` is accepted and
+   * ignored (the reference never uses it). Any other key is an error.
+   */
+  loadTorch(weights: Record<string, tf.Tensor>): void;
+}
+
+const TORCH_KEY = /^(align|conv_mask_[st]|channel_add_conv_[st]\.[013])\.(weight|bias)$/;
+
 /**
- * Creates the `fsd` loss. **[design] our construction from the paper's description.**
+ * Creates the `fsd` loss for one level, the authors' `fg_bgLoss`. NHWC student `[N,H,W,C_s]`,
+ * teacher `[N,H,W,C]` (constant). With `S = align(S)`, the teacher's attentions `A^sp_T` `[N,H,W,1]`
+ * and `A^ch_T` `[N,1,1,C]` (FGD's, temperature `temp`) and the masks `M^fg`, `M^bg` of
+ * {@link fsdMasks} (`[N,H,W,1]`):
+ * - for R ∈ {fg, bg}: `U_X = X·√A^sp_T·√A^ch_T·√M^R` for X ∈ {S, T}; each standardised per channel
+ *   over N·H·W jointly, `Û = (U − μ_c)/(σ_c + 1e-6)` (unbiased σ); `P = softmax` over the H·W cells
+ *   of each (n, c) (after the transpose to `[N, C, H·W]`); `L_R = Σ P_T (log(P_T+1e-5) −
+ *   log(P_S+1e-5)) / (C·N)`;
+ * - `mask = (Σ|A^ch_S − A^ch_T| + Σ|A^sp_S − A^sp_T|) / N`;
+ * - `rela = Σ(S + g_s(ctx_t(S)) − T − g_t(ctx_t(T)))² / N`, GcBlocks whose context both use the
+ *   teacher block's `conv_mask_t`;
+ * - `L = L_fg + L_bg + γ·mask + λ·rela`; parts `{ fg, bg, mask: γ·mask, rela: λ·rela }`.
  *
- * Per level, on NHWC student `S` `[N,H,W,C_s]` and teacher `T` `[N,H,W,C_t]` (constant),
- * `Ŝ = align(S)` (1×1 conv when C_s ≠ C_t):
- * 1. `heat` `[N,H,W,1]`: class-agnostic CenterNet heatmap of `ctx.boxes` (xyxy, input pixels)
- *    on this level (mmdet `gaussian_target`, ratio = H/H_img, W/W_img; 1 at object centres).
- * 2. Region weights `W_fg = heat^γ`, `W_bg = 1 − heat`: soft, so the background keeps no
- *    object-border pixels at full weight (the "background noise" a binary mask keeps).
- * 3. Per region r: `mse_r = Σ W_r (Ŝ − T)² / (C · Σ_{n,h,w} W_r)` (weighted mean) and
- *    `kl_r = τ²/(N·C) Σ_{n,c} KL(p^T_r ‖ p^S_r)` with the per-channel distribution over the
- *    region `p_r ∝ W_r · exp(x/τ)` (softmax over H·W after the CWD transpose to `[N·C, H·W]`).
- * 4. `L = α·(m·mse_fg + k·kl_fg) + β·(m·mse_bg + k·kl_bg)`; levels (arrays) are summed.
+ * Quirks of the reference, all reproduced: α and β are never applied (fg and bg enter with weight
+ * 1); the KL runs at temperature 1 with no τ²; only the teacher's attention weights both sides; the
+ * standardisation mixes all images and the masked-out zeros; the softmax covers all H·W cells; both
+ * contexts are pooled with `conv_mask_t`; and the masks' quirks (swapped Gaussian axes, widths equal
+ * to the centre coordinates, stretched grid, one-sided halo, phantom row/column in 1/area, boxes
+ * scaled by `img_shape`, float32 underflow deciding the foreground) — see {@link fsdMasks}.
+ * Deviations: N·H·W = 1 gives σ = 0 where the reference's unbiased σ is NaN, and σ's gradient at 0 is 0
+ * (the reference's is NaN), so all-equal masked features (e.g. all-zero features) stay finite.
  *
- * Zero when Ŝ = T. With β = 0 the loss does not depend on background features at all (both
- * terms of a region only see positions with W_r > 0). An image without boxes has an empty
- * foreground (its fg terms are 0) and background weight 1 everywhere.
- *
- * Context: `ctx.boxes` (one flat `n*4` xyxy Float32Array per image, possibly empty) and
- * `ctx.imageSize` (padded input `[h, w]`; else `ctx.stride` × map size). The align conv needs a
- * single level. Parts (weighted, summing to the total): `fg_mse`, `fg_kl`, `bg_mse`, `bg_kl`.
+ * Context: `ctx.boxes` (per image, flat xyxy in input pixels), the `img_shape` per image from
+ * `ctx.imgShapes` (the reference's unpadded resized size) or else `ctx.imageSize` for all, and
+ * `ctx.scaleX`/`ctx.scaleY` (default 1). kdet's letterboxed batches give boxes in pixels of the padded
+ * input and `ctx.imageSize` = the padded input size, with no separate rescale (s = 1): the box
+ * coordinate divided by the stride is then exactly the grid coordinate — the reference's geometry
+ * when its `img_shape` equals the padded size (no stretch). Pass `imgShapes` to reproduce the stretch
+ * of a padded batch.
  */
 export function createFsd(config: z.input<typeof FsdConfig> = {}): FsdLoss {
   const cfg = FsdConfig.parse(config);
-  const align = needsAlign(cfg)
-    ? new ConvAdapter({
-        inChannels: cfg.studentChannels!,
-        outChannels: cfg.teacherChannels!,
-        seed: cfg.seed,
-        name: "fsd_align",
-      })
-    : null;
+  const c = cfg.teacherChannels;
+  const align =
+    cfg.studentChannels !== undefined && cfg.studentChannels !== c
+      ? new ConvAdapter({
+          inChannels: cfg.studentChannels,
+          outChannels: c,
+          seed: cfg.seed,
+          name: "fsd_align",
+        })
+      : null;
+  const gcTeacher = new GcBlock({ channels: c, seed: cfg.seed + 20, name: "fsd_gc_t" });
+  const gcStudent = new GcBlock({
+    channels: c,
+    seed: cfg.seed + 10,
+    name: "fsd_gc_s",
+    sharedContext: gcTeacher.convMask,
+  });
   return {
     id: "fsd",
     align,
+    gcStudent,
+    gcTeacher,
     get variables() {
-      return align ? align.variables : [];
+      return [...(align?.variables ?? []), ...gcStudent.variables, ...gcTeacher.variables];
     },
-    compute(student, teacher, ctx): LossResult {
-      const ss = levelList(student);
-      const ts = levelList(teacher);
-      if (ss.length !== ts.length)
-        throw new Error(`fsd: ${ss.length} student levels vs ${ts.length} teacher levels`);
-      if (align && ss.length !== 1) throw new Error("fsd: an align conv needs exactly one level");
-      return tidyLoss(() =>
-        sumLevels("fsd", ss.length, (i) => {
-          const t = stopGradient(ts[i]!);
-          assertSameGrid("fsd", ss[i]!, t);
-          const s = align ? align.apply(ss[i] as tf.Tensor4D) : ss[i]!;
-          assertSameShape("fsd", s, t, "feature");
-          const [n, h, w] = t.shape as [number, number, number, number];
-          const boxes = requireBoxes("fsd", ctx, n);
-          const imageSize = requireImageSize("fsd", ctx, [t]);
-          const heat = heatmapBatch(boxes, h, w, imageSize, cfg.minOverlap);
-          const wFg = cfg.heatPower === 1 ? heat : tf.pow(heat, cfg.heatPower);
-          const wBg = tf.sub(1, heat);
-          let logits: [tf.Tensor3D, tf.Tensor3D] | undefined; // shared by both regions
-          const term = (weight: tf.Tensor, regionWeight: number, kind: "mse" | "kl"): tf.Scalar => {
-            const k = regionWeight * (kind === "mse" ? cfg.mseWeight : cfg.klWeight);
-            if (k === 0) return tf.scalar(0);
-            if (kind === "mse") return tf.mul(regionMse(s, t, weight), k) as tf.Scalar;
-            logits ??= [channelLogits(s, cfg.tau), channelLogits(t, cfg.tau)];
-            return tf.mul(regionKl(logits[0], logits[1], weight, cfg.tau), k) as tf.Scalar;
+    loadTorch(weights) {
+      const side = (prefix: string) => {
+        const out: Record<string, tf.Tensor> = {};
+        for (const [k, v] of Object.entries(weights)) {
+          if (k.startsWith(`${prefix}.`)) out[`channel_add_conv.${k.slice(prefix.length + 1)}`] = v;
+        }
+        return out;
+      };
+      for (const k of Object.keys(weights))
+        if (!TORCH_KEY.test(k)) throw new Error(`fsd.loadTorch: unknown weight '${k}'`);
+      const get = (k: string) => {
+        const t = weights[k];
+        if (!t) throw new Error(`fsd.loadTorch: missing weight '${k}'`);
+        return t;
+      };
+      if (align) align.loadTorch(get("align.weight"), get("align.bias"));
+      else if ("align.weight" in weights)
+        throw new Error("fsd.loadTorch: 'align.*' given but the channels match (no align conv)");
+      gcTeacher.loadTorch({
+        "conv_mask.weight": get("conv_mask_t.weight"),
+        "conv_mask.bias": get("conv_mask_t.bias"),
+        ...side("channel_add_conv_t"),
+      });
+      gcStudent.loadTorch(side("channel_add_conv_s"));
+    },
+    compute(student, teacher, ctx?: FsdContext): LossResult {
+      const s0 = single("fsd", student, "student") as tf.Tensor4D;
+      const t0 = single("fsd", teacher, "teacher") as tf.Tensor4D;
+      const [n, h, w] = t0.shape;
+      const boxes = imageBoxes("fsd", ctx, n);
+      const sizes = imageSizes("fsd", ctx, n);
+      const opts = { scaleX: ctx?.scaleX ?? 1, scaleY: ctx?.scaleY ?? 1 };
+      const masks = boxes.map((b, i) => fsdMasks(b, h, w, sizes[i]!, opts));
+      return tidyLoss(() => {
+        const s = align ? align.apply(s0) : s0;
+        const t = stopGradient(t0) as tf.Tensor4D;
+        assertSameGrid("fsd", s, t);
+        if (s.shape[3] !== c || t.shape[3] !== c)
+          throw new Error(
+            `fsd: features must have ${c} channels after align, got ${s.shape[3]} and ${t.shape[3]}`,
+          );
+        const spT = spatialAttention(t, cfg.temp);
+        const chT = channelAttention(t, cfg.temp);
+        const wt = tf.mul(tf.sqrt(spT), tf.sqrt(chT));
+        const sw = tf.mul(s, wt);
+        const tw = tf.mul(t, wt);
+        const region = (m: Array<Float32Array | Float64Array>): tf.Scalar => {
+          const data = new Float32Array(n * h * w);
+          m.forEach((mi, i) => data.set(mi, i * h * w));
+          const root = tf.sqrt(tf.tensor4d(data, [n, h, w, 1]));
+          const logP = (x: tf.Tensor) => {
+            const z = standardizeChannels(tf.mul(x, root), "pkd", 1e-6);
+            const p = tf.softmax(tf.reshape(tf.transpose(z, [0, 3, 1, 2]), [n, c, h * w]));
+            return [p, tf.log(tf.add(p, 1e-5))] as const;
           };
-          const parts = {
-            fg_mse: term(wFg, cfg.fgWeight, "mse"),
-            fg_kl: term(wFg, cfg.fgWeight, "kl"),
-            bg_mse: term(wBg, cfg.bgWeight, "mse"),
-            bg_kl: term(wBg, cfg.bgWeight, "kl"),
-          };
-          return { total: tf.addN(Object.values(parts)) as tf.Scalar, parts };
-        }),
-      );
+          const [pT, logPT] = logP(tw);
+          const [, logPS] = logP(sw);
+          return tf.div(tf.sum(tf.mul(pT, tf.sub(logPT, logPS))), c * n) as tf.Scalar;
+        };
+        const fg = region(masks.map((m) => m.fg));
+        const bg = region(masks.map((m) => m.bg));
+        const l1 = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.abs(tf.sub(a, b)));
+        const mask = tf.div(
+          tf.add(l1(channelAttention(s, cfg.temp), chT), l1(spatialAttention(s, cfg.temp), spT)),
+          n,
+        );
+        const rela = tf.div(tf.sum(tf.squaredDifference(gcStudent.apply(s), gcTeacher.apply(t))), n);
+        const parts = {
+          fg,
+          bg,
+          mask: tf.mul(mask, cfg.gamma) as tf.Scalar,
+          rela: tf.mul(rela, cfg.lambda) as tf.Scalar,
+        };
+        return { total: tf.addN(Object.values(parts)) as tf.Scalar, parts };
+      });
     },
     dispose() {
       align?.dispose();
+      gcStudent.dispose();
+      gcTeacher.dispose();
     },
   };
 }

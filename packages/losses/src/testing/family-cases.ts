@@ -115,7 +115,7 @@ export function familyCases(spec: PyramidSpec): Record<LossId, FamilyCase> {
     ),
     fbkd: one([{ loss: perLevel((c) => ({ type: "fbkd" as const, channels: c })), ...neck }]),
     at: one([{ loss: { type: "at" }, ...neck }]),
-    fsd: one([{ loss: { type: "fsd" }, ...neck }]),
+    fsd: one([{ loss: perLevel((c) => ({ type: "fsd" as const, teacherChannels: c })), ...neck }]),
     ckd: one([{ loss: { type: "ckd", teacherChannels: ch }, ...neck }]),
     rdkd: one([{ loss: { type: "rdkd", studentChannels: ch, teacherChannels: ch }, ...neck }]),
     confidence: one([
