@@ -220,16 +220,20 @@ export {
   type ExportMeta,
   type DecodeInfo,
 } from "./export/export-meta";
-export { MAP_EXPORTERS, exportMap, type MapExporter } from "./export/map-exporters";
-export { PYRAMID_EXPORTERS, exportPyramid, type PyramidExporter } from "./export/pyramid-exporters";
-export { HEAD_EXPORTERS, exportHead, type HeadExporter, type HeadGraph } from "./export/head-exporters";
 export {
-  ExportContext,
-  childrenOf,
-  childOf,
-  type AnyModule,
-  type ModuleClass,
-} from "./export/export-context";
+  exportMap,
+  exportPyramid,
+  exportHead,
+  sharedChain,
+  stagedGraph,
+  resizeLike,
+  type MapGraphModule,
+  type PyramidGraphModule,
+  type HeadGraphModule,
+  type HeadGraph,
+} from "./export/module-graph";
+export { bnAffine, convWithBn, type ExportableConv, type FoldableBatchNorm } from "./export/fold-batch-norm";
+export { ExportContext, childOf, childrenOf, scopeOf, type AnyModule } from "./export/export-context";
 export {
   GraphBuilder,
   attr,

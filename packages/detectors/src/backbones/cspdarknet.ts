@@ -6,6 +6,9 @@ import { ConvBnAct } from "../nn/conv-bn-act";
 import { Backbone, type LevelInfo } from "../nn/feature-pyramid";
 import { Sequential } from "../nn/sequential";
 import { stagedForward } from "./staged-forward";
+import type { ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { stagedGraph } from "../export/module-graph";
 
 /** YOLOv8 compound scaling: depth multiple, width multiple, channel cap (ultralytics yolov8.yaml). */
 export interface YoloScale {
@@ -69,6 +72,11 @@ export class CspDarknet extends Backbone {
       { name: "c5", channels: ch[4], stride: 32 },
     ];
     this.declareLevels(this.levels);
+  }
+
+  /** Graph export: stem, then the stages; the outputs of c3, c4, c5. */
+  exportGraph(xs: Sym[], ctx: ExportContext): Sym[] {
+    return stagedGraph(this.stem, this.stages, xs, ctx);
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D[] {

@@ -5,6 +5,9 @@ import { TORCHVISION_BN } from "../blocks/resnet-blocks";
 import { ConvBnAct } from "../nn/conv-bn-act";
 import { Backbone, type LevelInfo } from "../nn/feature-pyramid";
 import { Sequential } from "../nn/sequential";
+import type { ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { stagedGraph } from "../export/module-graph";
 
 /** torchvision MobileNetV2 settings: expansion t, channels c, repeats n, first stride s. */
 const SETTINGS: ReadonlyArray<readonly [number, number, number, number]> = [
@@ -62,6 +65,11 @@ export class MobileNetV2 extends Backbone {
       { name: "c5", channels: outCh.get(5) as number, stride: 32 },
     ];
     this.declareLevels(this.levels);
+  }
+
+  /** Graph export: stem, then the stages; the outputs of c3, c4, c5. */
+  exportGraph(xs: Sym[], ctx: ExportContext): Sym[] {
+    return stagedGraph(this.stem, this.stages, xs, ctx);
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D[] {

@@ -10,6 +10,10 @@ import {
 import { ConvBnAct } from "../nn/conv-bn-act";
 import { Backbone, type LevelInfo } from "../nn/feature-pyramid";
 import { Sequential } from "../nn/sequential";
+import { scopeOf, type ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { stagedGraph } from "../export/module-graph";
+import { maxPool, padHw } from "../export/graph-ops";
 
 /** ResNet depths: block type and blocks per stage (He et al., CVPR 2016; torchvision). */
 export const RESNET_DEPTHS = {
@@ -62,6 +66,17 @@ export class ResNet extends Backbone {
       { name: "c5", channels: outs[3] as number, stride: 32 },
     ];
     this.declareLevels(this.levels);
+  }
+
+  /**
+   * Graph export: stem, torchvision's 3×3 stride-2 max-pool with padding 1 as zero padding + VALID pool (the input
+   * is ReLU output ≥ 0, as in `forward`), then the stages; the outputs of c3, c4, c5.
+   */
+  exportGraph(xs: Sym[], ctx: ExportContext): Sym[] {
+    const s = scopeOf(this);
+    return stagedGraph(this.stem, this.stages, xs, ctx, (y) =>
+      maxPool(ctx.g, s, padHw(ctx.g, s, y, 1), 3, 2, "VALID"),
+    );
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D[] {

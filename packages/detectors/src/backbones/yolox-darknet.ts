@@ -5,6 +5,9 @@ import { CspLayer, Focus, yoloxConv } from "../blocks/yolox-blocks";
 import { Backbone, type LevelInfo } from "../nn/feature-pyramid";
 import { Sequential } from "../nn/sequential";
 import { stagedForward } from "./staged-forward";
+import type { ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { stagedGraph } from "../export/module-graph";
 
 /** YOLOX compound scaling (Megvii YOLOX `exps/default/yolox_*.py`): depth and width multiples, depthwise convs. */
 export interface YoloxScale {
@@ -58,6 +61,11 @@ export class YoloxDarknet extends Backbone {
       { name: "c5", channels: 16 * b, stride: 32 },
     ];
     this.declareLevels(this.levels);
+  }
+
+  /** Graph export: stem, then the stages; the outputs of c3, c4, c5. */
+  exportGraph(xs: Sym[], ctx: ExportContext): Sym[] {
+    return stagedGraph(this.stem, this.stages, xs, ctx);
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D[] {

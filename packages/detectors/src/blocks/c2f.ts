@@ -2,6 +2,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import { Module, type Rng } from "@kdet/core";
 import { ConvBnAct } from "../nn/conv-bn-act";
 import { Bottleneck } from "./bottleneck";
+import { scopeOf, type ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { concat, split } from "../export/graph-ops";
 
 /**
  * Ultralytics `C2f` (YOLOv8's CSP block with two convolutions): with c = ⌊out·e⌋,
@@ -29,6 +32,14 @@ export class C2f extends Module<tf.Tensor4D, tf.Tensor4D> {
         this.child(`m${i}`, new Bottleneck(c, c, rng, { shortcut: opts.shortcut ?? false, expansion: 1 })),
       );
     this.cv2 = this.child("cv2", new ConvBnAct((2 + n) * c, outChannels, rng, { kernel: 1 }));
+  }
+
+  /** Graph export: split cv1(x) in two, chain the bottlenecks on the last part, cv2 of everything concatenated. */
+  exportGraph(x: Sym, ctx: ExportContext): Sym {
+    const s = scopeOf(this);
+    const ys = split(ctx.g, s, this.cv1.exportGraph(x, ctx), 2, 3);
+    for (const b of this.m) ys.push(b.exportGraph(ys[ys.length - 1] as Sym, ctx));
+    return this.cv2.exportGraph(concat(ctx.g, s, ys, 3), ctx);
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D {

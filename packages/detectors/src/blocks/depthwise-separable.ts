@@ -3,6 +3,8 @@ import { Module, type Rng } from "@kdet/core";
 import type { Activation } from "../nn/activations";
 import type { BatchNormOptions } from "../nn/batch-norm";
 import { ConvBnAct } from "../nn/conv-bn-act";
+import type { ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
 
 /**
  * Depthwise-separable convolution (MobileNetV1, Howard et al. 2017): a k×k depthwise conv + BN + act
@@ -32,6 +34,11 @@ export class DepthwiseSeparable extends Module<tf.Tensor4D, tf.Tensor4D> {
       }),
     );
     this.pw = this.child("pw", new ConvBnAct(inChannels, outChannels, rng, { kernel: 1, act, bn: opts.bn }));
+  }
+
+  /** Graph export: pw(dw(x)). */
+  exportGraph(x: Sym, ctx: ExportContext): Sym {
+    return this.pw.exportGraph(this.dw.exportGraph(x, ctx), ctx);
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D {

@@ -3,6 +3,9 @@ import { Module, type Rng } from "@kdet/core";
 import type { BatchNormOptions } from "../nn/batch-norm";
 import { ConvBnAct } from "../nn/conv-bn-act";
 import { Sequential } from "../nn/sequential";
+import { scopeOf, type ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { binary } from "../export/graph-ops";
 
 /**
  * MobileNetV2 inverted residual (Sandler et al., CVPR 2018; torchvision `InvertedResidual`):
@@ -36,6 +39,12 @@ export class InvertedResidual extends Module<tf.Tensor4D, tf.Tensor4D> {
     steps.project = new ConvBnAct(hidden, outChannels, rng, { kernel: 1, act: "none", bn });
     this.conv = this.child("conv", new Sequential(steps));
     this.residual = opts.stride === 1 && inChannels === outChannels;
+  }
+
+  /** Graph export: conv(x) (+ x when `residual`). */
+  exportGraph(x: Sym, ctx: ExportContext): Sym {
+    const y = this.conv.exportGraph(x, ctx);
+    return this.residual ? binary(ctx.g, scopeOf(this), "AddV2", x, y) : y;
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D {

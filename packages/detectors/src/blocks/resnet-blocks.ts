@@ -2,6 +2,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import { Module, type Rng } from "@kdet/core";
 import type { BatchNormOptions } from "../nn/batch-norm";
 import { ConvBnAct } from "../nn/conv-bn-act";
+import { scopeOf, type ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { binary, unary } from "../export/graph-ops";
 
 /** torchvision BatchNorm2d defaults (eps 1e-5, momentum 0.1). */
 export const TORCHVISION_BN: BatchNormOptions = { eps: 1e-5, momentum: 0.1 };
@@ -52,6 +55,11 @@ export class BasicBlock extends Module<tf.Tensor4D, tf.Tensor4D> {
     this.downsample = sc && this.child("downsample", sc);
   }
 
+  /** Graph export: relu(conv2(conv1(x)) + (downsample(x) or x)). */
+  exportGraph(x: Sym, ctx: ExportContext): Sym {
+    return residualReluGraph(this, [this.conv1, this.conv2], this.downsample, x, ctx);
+  }
+
   protected forward(x: tf.Tensor4D): tf.Tensor4D {
     return tf.relu(
       tf.add<tf.Tensor4D>(this.conv2.call(this.conv1.call(x)), this.downsample ? this.downsample.call(x) : x),
@@ -85,6 +93,11 @@ export class ResBottleneck extends Module<tf.Tensor4D, tf.Tensor4D> {
     this.downsample = sc && this.child("downsample", sc);
   }
 
+  /** Graph export: relu(conv3(conv2(conv1(x))) + (downsample(x) or x)). */
+  exportGraph(x: Sym, ctx: ExportContext): Sym {
+    return residualReluGraph(this, [this.conv1, this.conv2, this.conv3], this.downsample, x, ctx);
+  }
+
   protected forward(x: tf.Tensor4D): tf.Tensor4D {
     return tf.relu(
       tf.add<tf.Tensor4D>(
@@ -93,4 +106,22 @@ export class ResBottleneck extends Module<tf.Tensor4D, tf.Tensor4D> {
       ),
     );
   }
+}
+
+/** Graph export of a ResNet block: relu(convs(x) + (downsample(x) or x)). */
+function residualReluGraph(
+  block: BasicBlock | ResBottleneck,
+  convs: readonly ConvBnAct[],
+  downsample: ConvBnAct | undefined,
+  x: Sym,
+  ctx: ExportContext,
+): Sym {
+  const s = scopeOf(block);
+  const y = convs.reduce((h, c) => c.exportGraph(h, ctx), x);
+  return unary(
+    ctx.g,
+    s,
+    "Relu",
+    binary(ctx.g, s, "AddV2", y, downsample ? downsample.exportGraph(x, ctx) : x),
+  );
 }

@@ -3,6 +3,10 @@ import { Module, op, type Rng } from "@kdet/core";
 import { ConvBnAct } from "../nn/conv-bn-act";
 import { Sequential } from "../nn/sequential";
 import { DepthwiseSeparable } from "./depthwise-separable";
+import { scopeOf, type ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { binary, concat, reshape, slice } from "../export/graph-ops";
+import { exportMap } from "../export/module-graph";
 
 /**
  * YOLOX's `Conv` choice (Megvii YOLOX `network_blocks.py`): `BaseConv` (k×k conv → BN(eps 1e-3,
@@ -38,6 +42,12 @@ export class CspBottleneck extends Module<tf.Tensor4D, tf.Tensor4D> {
     super();
     this.conv1 = this.child("conv1", new ConvBnAct(channels, channels, rng, { kernel: 1 }));
     this.conv2 = this.child("conv2", yoloxConv(channels, channels, rng, { kernel: 3, depthwise }));
+  }
+
+  /** Graph export: conv2(conv1(x)) (+ x with the shortcut). */
+  exportGraph(x: Sym, ctx: ExportContext): Sym {
+    const y = exportMap(this.conv2, this.conv1.exportGraph(x, ctx), ctx);
+    return this.shortcut ? binary(ctx.g, scopeOf(this), "AddV2", x, y) : y;
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D {
@@ -80,6 +90,12 @@ export class CspLayer extends Module<tf.Tensor4D, tf.Tensor4D> {
     );
   }
 
+  /** Graph export: conv3(concat(m(conv1(x)), conv2(x))). */
+  exportGraph(x: Sym, ctx: ExportContext): Sym {
+    const a = this.m.exportGraph(this.conv1.exportGraph(x, ctx), ctx);
+    return this.conv3.exportGraph(concat(ctx.g, scopeOf(this), [a, this.conv2.exportGraph(x, ctx)], 3), ctx);
+  }
+
   protected forward(x: tf.Tensor4D): tf.Tensor4D {
     return this.conv3.call(tf.concat([this.m.call(this.conv1.call(x)), this.conv2.call(x)], 3));
   }
@@ -107,6 +123,30 @@ export class Focus extends Module<tf.Tensor4D, tf.Tensor4D> {
   constructor(cin: number, cout: number, rng: Rng, kernel = 3) {
     super();
     this.conv = this.child("conv", new ConvBnAct(4 * cin, cout, rng, { kernel }));
+  }
+
+  /**
+   * Graph export: conv(space-to-depth(x)) with the space-to-depth of {@link focusSpaceToDepth}:
+   * x5 = reshape(x, [N, H/2, 2, W/2, 2C]), phase(dy, dx) = x5[:, :, dy, :, dx·C:(dx+1)·C], phases (0,0), (1,0),
+   * (0,1), (1,1) concatenated on channels.
+   */
+  exportGraph(x: Sym, ctx: ExportContext): Sym {
+    const s = scopeOf(this);
+    const [, h, w, c] = x.shape as [number, number, number, number];
+    if (h % 2 !== 0 || w % 2 !== 0)
+      throw new Error(`exportGraphModel: Focus "${s}" needs even input height and width, got ${h}×${w}`);
+    const x5 = reshape(ctx.g, s, x, [-1, h / 2, 2, w / 2, 2 * c]);
+    const phase = (dy: number, dx: number): Sym =>
+      reshape(ctx.g, s, slice(ctx.g, s, x5, [0, 0, dy, 0, dx * c], [-1, h / 2, 1, w / 2, c]), [
+        -1,
+        h / 2,
+        w / 2,
+        c,
+      ]);
+    return this.conv.exportGraph(
+      concat(ctx.g, s, [phase(0, 0), phase(1, 0), phase(0, 1), phase(1, 1)], 3),
+      ctx,
+    );
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D {

@@ -1,7 +1,7 @@
 /**
  * A whole {@link Detector} as a TF.js graph model: input `images` `[−1,H,W,3]` (NHWC RGB 0..1, fixed
- * H×W, any batch), backbone → neck → head written by the exporter tables (inference mode: BatchNorm
- * uses running statistics, folded into the convolutions), and the outputs
+ * H×W, any batch), backbone → neck → head, each module writing itself (`exportGraph`, beside its `forward`;
+ * inference mode: BatchNorm uses running statistics, folded into the convolutions), and the outputs
  *   `boxes`  `[N,A,4]` xyxy in input pixels,  `scores` `[N,A,C]` class probabilities,
  *   `cls_<level>` `[N,h,w,A·C]` class logits,  `box_<level>` the head's box outputs (DFL logits,
  *   distances, deltas or YOLOX offsets; kdet.json says which),  `quality_<level>` `[N,h,w,1]`
@@ -10,12 +10,11 @@
  * format (GraphDef JSON + weights manifest + signature), readable by `loadGraphModel`.
  */
 import type { Detector } from "../detector";
-import { ExportContext, type AnyModule } from "./export-context";
+import { ExportContext } from "./export-context";
 import type { ExportMeta } from "./export-meta";
 import { GraphBuilder, type Sym } from "./graph-def";
 import type { DecodeInfo } from "./export-meta";
-import { exportHead } from "./head-exporters";
-import { exportPyramid } from "./pyramid-exporters";
+import { exportHead, exportPyramid } from "./module-graph";
 
 /** Name of the graph input. */
 export const GRAPH_INPUT = "images";
@@ -32,8 +31,8 @@ export function detectorGraph(detector: Detector, height: number, width: number)
   const g = new GraphBuilder();
   const ctx = new ExportContext(g);
   const images = g.placeholder(GRAPH_INPUT, [-1, height, width, 3]);
-  const feats = exportPyramid(detector.backbone as unknown as AnyModule, [images], ctx);
-  const pyramid = exportPyramid(detector.neck as unknown as AnyModule, feats, ctx);
+  const feats = exportPyramid(detector.backbone, [images], ctx);
+  const pyramid = exportPyramid(detector.neck, feats, ctx);
   const head = exportHead(detector.head, pyramid, ctx);
   const raw: ExportMeta["outputs"]["raw"] = [];
   const kinds = [

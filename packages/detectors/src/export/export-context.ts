@@ -1,16 +1,14 @@
 /**
  * State of one graph export: the {@link GraphBuilder}, module-owned constants created once (a tower
- * shared by every pyramid level stores its weights once), and the exporter-table lookup error.
+ * shared by every pyramid level stores its weights once) and the module-tree helpers the modules' `exportGraph`
+ * methods use.
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import type { Module } from "@kdet/core";
 import type { GraphBuilder, Sym } from "./graph-def";
 
-/** Any kdet module (the exporter tables are keyed by its class). */
+/** Any kdet module. */
 export type AnyModule = Module<unknown, unknown>;
-
-/** A module class as a table key (abstract constructors included). */
-export type ModuleClass<M> = abstract new (...args: never[]) => M;
 
 /** The TF node-name scope of a module path (`neck.p3.cv1` → `neck/p3/cv1`). */
 export function scopeOf(m: AnyModule): string {
@@ -61,11 +59,4 @@ export class ExportContext {
     byKey.set(key, s);
     return s;
   }
-}
-
-/** The error for a module whose class has no entry in an exporter table. */
-export function unsupported(m: AnyModule, table: string, supported: readonly ModuleClass<unknown>[]): Error {
-  return new Error(
-    `exportGraphModel: module "${m.path || "<root>"}" of class ${m.constructor.name} has no ${table} exporter; supported: ${supported.map((c) => c.name).join(", ")}`,
-  );
 }

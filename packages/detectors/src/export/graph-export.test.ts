@@ -140,16 +140,28 @@ describe("graph-model export reproduces the detector", () => {
     }
   }, 60_000);
 
-  it("a module class without an exporter fails naming its path and class (exact class match, no subclass fallback)", async () => {
-    class CustomHead extends Yolov8Head {}
+  it("a subclass that overrides forward but not exportGraph fails naming its path and class; one that does not override forward exports", async () => {
+    class CustomHead extends Yolov8Head {
+      protected override forward(xs: tf.Tensor4D[]) {
+        return super.forward(xs);
+      }
+    }
+    class SameHead extends Yolov8Head {}
     const rng = new Rng(0);
     const bb = new CspDarknet(YOLOV8_SCALES.n, rng);
     const neck = new Pafpn(bb.levels, [64, 128, 256], 1, rng);
     const det = new Detector(bb, neck, new CustomHead(neck.levels, 2, rng));
     await expect(writeGraphModel(det, path.join(T, "custom"), { inputSize: 64 })).rejects.toThrow(
-      /module "head" of class CustomHead has no head exporter; supported: Yolov8Head, GflHead/,
+      /module "head" of class CustomHead overrides forward but inherits exportGraph from Yolov8Head \(head\)/,
     );
     det.dispose();
+    const rng2 = new Rng(0);
+    const bb2 = new CspDarknet(YOLOV8_SCALES.n, rng2);
+    const neck2 = new Pafpn(bb2.levels, [64, 128, 256], 1, rng2);
+    const same = new Detector(bb2, neck2, new SameHead(neck2.levels, 2, rng2));
+    const r = await writeGraphModel(same, path.join(T, "same"), { inputSize: 64 });
+    expect(r.files).toContain("model.json");
+    same.dispose();
   });
 
   it("kdet.json and model.json errors name the file and the field", async () => {

@@ -14,6 +14,11 @@ import {
   type DetectionTargets,
   type HeadOutput,
 } from "./types";
+import { childOf, type ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { exportMap, sharedChain, type HeadGraph } from "../export/module-graph";
+import { ltrbDenseGraph } from "../export/dense-graph";
+import { unary } from "../export/graph-ops";
 
 /** Options of {@link FcosHead} (mmdet `FCOSHead`). */
 export interface FcosHeadOptions {
@@ -107,6 +112,36 @@ export class FcosHead extends DetectionHead {
   /** mmdet `fcos_r50_caffe_fpn_gn-head_1x_coco` `test_cfg`: NMS IoU 0.5. */
   override get postprocessDefaults(): PostprocessOptions {
     return { iouThreshold: 0.5 };
+  }
+
+  /**
+   * Graph export: reg = reg_tower(x); box = act(scale_pN · reg_out(reg)) in strides (act = `distance`: ReLU or exp);
+   * quality = ctr_out(reg); cls = cls_out(cls_tower(x)); distance decoding around cell centres.
+   */
+  exportGraph(xs: Sym[], ctx: ExportContext): HeadGraph {
+    const cls = sharedChain(xs, [childOf(this, "cls_tower"), childOf(this, "cls_out")], ctx);
+    const reg = sharedChain(xs, [childOf(this, "reg_tower")], ctx);
+    const act = this.distance === "exp" ? "Exp" : "Relu";
+    const box = sharedChain(reg, [childOf(this, "reg_out")], ctx).map((y, i) => {
+      const level = this.levels[i]?.name;
+      return unary(ctx.g, `head/box/${level}`, act, exportMap(childOf(this, `scale_${level}`), y, ctx));
+    });
+    const quality = sharedChain(reg, [childOf(this, "ctr_out")], ctx);
+    return {
+      cls,
+      box,
+      quality,
+      boxMeaning: "distances (l, t, r, b) from the cell centre, in strides",
+      qualityMeaning: "centre-ness logits",
+      dense: ltrbDenseGraph(
+        ctx.g,
+        cls,
+        box,
+        quality,
+        this.levels.map((l) => l.stride),
+      ),
+      decode: { type: "ltrb", anchorOffset: 0.5, score: "sigmoid(cls)*sigmoid(quality)" },
+    };
   }
 
   protected forward(xs: tf.Tensor4D[]): HeadOutput {

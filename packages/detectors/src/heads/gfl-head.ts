@@ -12,6 +12,10 @@ import {
   type DetectionTargets,
   type HeadOutput,
 } from "./types";
+import { childOf, type ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { exportMap, sharedChain, type HeadGraph } from "../export/module-graph";
+import { dflDenseGraph } from "../export/dense-graph";
 
 /** Options of {@link GflHead} (mmdet GFLHead defaults). */
 export interface GflHeadOptions {
@@ -78,6 +82,30 @@ export class GflHead extends DetectionHead {
       "box",
       levelViews(levels, 4 * this.bins, (i) => new LevelView([regTower, regOut, scales[i] as Scale])),
     );
+  }
+
+  /**
+   * Graph export: cls = cls_out(cls_tower(x)), box = scale_pN · reg_out(reg_tower(x)) (shared towers, weights stored
+   * once); DFL decoding with `bins` bins around cell corners.
+   */
+  exportGraph(xs: Sym[], ctx: ExportContext): HeadGraph {
+    const cls = sharedChain(xs, [childOf(this, "cls_tower"), childOf(this, "cls_out")], ctx);
+    const reg = sharedChain(xs, [childOf(this, "reg_tower"), childOf(this, "reg_out")], ctx);
+    const box = reg.map((y, i) => exportMap(childOf(this, `scale_${this.levels[i]?.name}`), y, ctx));
+    return {
+      cls,
+      box,
+      boxMeaning: `DFL logits, 4 sides (l, t, r, b) × ${this.bins} bins, side-major`,
+      dense: dflDenseGraph(
+        ctx.g,
+        cls,
+        box,
+        this.levels.map((l) => l.stride),
+        this.bins,
+        0,
+      ),
+      decode: { type: "dfl", bins: this.bins, anchorOffset: 0, score: "sigmoid(cls)" },
+    };
   }
 
   protected forward(xs: tf.Tensor4D[]): HeadOutput {

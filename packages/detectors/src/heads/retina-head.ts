@@ -15,6 +15,11 @@ import {
   type DetectionTargets,
   type HeadOutput,
 } from "./types";
+import { childOf, type ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import type { DecodeInfo } from "../export/export-meta";
+import { sharedChain, type HeadGraph } from "../export/module-graph";
+import { deltaDenseGraph } from "../export/dense-graph";
 
 /** Options of {@link RetinaHead} (mmdet `RetinaHead` defaults). */
 export interface RetinaHeadOptions {
@@ -90,6 +95,39 @@ export class RetinaHead extends DetectionHead {
   /** mmdet `retinanet_r50_fpn_1x_coco` `test_cfg`: NMS IoU 0.5. */
   override get postprocessDefaults(): PostprocessOptions {
     return { iouThreshold: 0.5 };
+  }
+
+  /**
+   * Graph export: cls = cls_out(cls_tower(x)) (A·C, anchor-major), box = reg_out(reg_tower(x)) (A·4 deltas); delta
+   * decoding against the mmdet anchors of the loss options (defaults as the eager decode).
+   */
+  exportGraph(xs: Sym[], ctx: ExportContext): HeadGraph {
+    const cls = sharedChain(xs, [childOf(this, "cls_tower"), childOf(this, "cls_out")], ctx);
+    const box = sharedChain(xs, [childOf(this, "reg_tower"), childOf(this, "reg_out")], ctx);
+    const a = this.lossOptions.anchors ?? {};
+    const c = this.lossOptions.coder ?? {};
+    const decode: DecodeInfo = {
+      type: "delta-xywh",
+      anchorsPerLocation: this.A,
+      anchors: {
+        octaveBaseScale: a.octaveBaseScale ?? 4,
+        scalesPerOctave: a.scalesPerOctave ?? 3,
+        ratios: [...(a.ratios ?? [0.5, 1, 2])],
+        centerOffset: a.centerOffset ?? 0,
+      },
+      means: [...(c.means ?? [0, 0, 0, 0])] as [number, number, number, number],
+      stds: [...(c.stds ?? [1, 1, 1, 1])] as [number, number, number, number],
+      whRatioClip: c.whRatioClip ?? 16 / 1000,
+      score: "sigmoid(cls)",
+    };
+    const strides = this.levels.map((l) => l.stride);
+    return {
+      cls,
+      box,
+      boxMeaning: `deltas (dx, dy, dw, dh) of ${this.A} anchors per location, anchor-major`,
+      dense: deltaDenseGraph(ctx.g, cls, box, strides, this.numClasses, a, c),
+      decode,
+    };
   }
 
   protected forward(xs: tf.Tensor4D[]): HeadOutput {

@@ -5,6 +5,9 @@ import type { LevelInfo } from "../nn/feature-pyramid";
 import { GroupNorm } from "../nn/group-norm";
 import { PerLevel } from "../nn/per-level";
 import { Sequential } from "../nn/sequential";
+import { scopeOf, values, type ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { binary, unary } from "../export/graph-ops";
 
 /** Options of one tower conv. */
 export interface HeadConvOptions {
@@ -28,6 +31,12 @@ export class HeadConv extends Module<tf.Tensor4D, tf.Tensor4D> {
     this.conv = this.child("conv", new Conv2d(cin, cout, rng, { kernel: 3, bias, init: "normal0.01" }));
     this.gn = opts.groups === undefined ? undefined : this.child("gn", new GroupNorm(opts.groups, cout));
   }
+  /** Graph export: relu(gn(conv(x))) (no GN when the tower has none). */
+  exportGraph(x: Sym, ctx: ExportContext): Sym {
+    const y = this.conv.exportGraph(x, ctx);
+    return unary(ctx.g, scopeOf(this), "Relu", this.gn ? this.gn.exportGraph(y, ctx) : y);
+  }
+
   protected forward(x: tf.Tensor4D): tf.Tensor4D {
     const y = this.conv.call(x);
     return tf.relu(this.gn ? this.gn.call(y) : y);
@@ -50,6 +59,12 @@ export function headTower(
 /** A learnable scalar multiplier y = s·x (mmdet `Scale`, init 1). Parameter: `scale`. */
 export class Scale extends Module<tf.Tensor4D, tf.Tensor4D> {
   readonly scale = this.param(tf.scalar(1), "scale");
+  /** Graph export: x · scale. */
+  exportGraph(x: Sym, ctx: ExportContext): Sym {
+    const k = ctx.constOf(this, "scale", () => ({ data: values(this.scale), shape: [] }));
+    return binary(ctx.g, scopeOf(this), "Mul", x, k);
+  }
+
   protected forward(x: tf.Tensor4D): tf.Tensor4D {
     return tf.mul(x, this.scale);
   }

@@ -13,6 +13,10 @@ import {
   type HeadOutput,
 } from "./types";
 import { yolov8Dense, yolov8Loss, type Yolov8LossOptions } from "./yolov8-loss";
+import type { ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import type { HeadGraph } from "../export/module-graph";
+import { dflDenseGraph } from "../export/dense-graph";
 
 /** Options of {@link Yolov8Head}. */
 export interface Yolov8HeadOptions {
@@ -68,6 +72,26 @@ export class Yolov8Head extends DetectionHead {
     );
     this.box = this.child("box", new PerLevel(boxes));
     this.cls = this.child("cls", new PerLevel(clss));
+  }
+
+  /** Graph export: per-level branches `cls.pN`, `box.pN`; DFL decoding with `regMax` bins around cell centres. */
+  exportGraph(xs: Sym[], ctx: ExportContext): HeadGraph {
+    const cls = this.cls.exportGraph(xs, ctx);
+    const box = this.box.exportGraph(xs, ctx);
+    return {
+      cls,
+      box,
+      boxMeaning: `DFL logits, 4 sides (l, t, r, b) × ${this.regMax} bins, side-major`,
+      dense: dflDenseGraph(
+        ctx.g,
+        cls,
+        box,
+        this.levels.map((l) => l.stride),
+        this.regMax,
+        0.5,
+      ),
+      decode: { type: "dfl", bins: this.regMax, anchorOffset: 0.5, score: "sigmoid(cls)" },
+    };
   }
 
   protected forward(xs: tf.Tensor4D[]): HeadOutput {

@@ -14,6 +14,10 @@ import {
   type HeadOutput,
 } from "./types";
 import { yoloxDense, yoloxLoss, type YoloxLossOptions } from "./yolox-loss";
+import type { ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import type { HeadGraph } from "../export/module-graph";
+import { yoloxDenseGraph } from "../export/dense-graph";
 
 /** Options of {@link YoloxHead}. */
 export interface YoloxHeadOptions {
@@ -90,6 +94,33 @@ export class YoloxHead extends DetectionHead {
       "obj",
       perLevel(() => new Conv2d(h, 1, rng, { kernel: 1, bias: true, biasInit: prior }), 1),
     );
+  }
+
+  /**
+   * Graph export: s = stem(x); cls = cls(cls_convs(s)); reg = reg_convs(s); box = box(reg) (t_x, t_y, t_w, t_h);
+   * quality = obj(reg); YOLOX decoding from cell corners.
+   */
+  exportGraph(xs: Sym[], ctx: ExportContext): HeadGraph {
+    const s = this.stem.exportGraph(xs, ctx);
+    const reg = this.regConvs.exportGraph(s, ctx);
+    const cls = this.cls.exportGraph(this.clsConvs.exportGraph(s, ctx), ctx);
+    const box = this.box.exportGraph(reg, ctx);
+    const quality = this.obj.exportGraph(reg, ctx);
+    return {
+      cls,
+      box,
+      quality,
+      boxMeaning: "(t_x, t_y, t_w, t_h): centre offset from the cell corner and log size, in strides",
+      qualityMeaning: "objectness logits",
+      dense: yoloxDenseGraph(
+        ctx.g,
+        cls,
+        box,
+        quality,
+        this.levels.map((l) => l.stride),
+      ),
+      decode: { type: "yolox", anchorOffset: 0, score: "sigmoid(cls)*sigmoid(quality)" },
+    };
   }
 
   protected forward(xs: tf.Tensor4D[]): HeadOutput {

@@ -3,6 +3,10 @@ import type { Rng } from "@kdet/core";
 import { Conv2d } from "../nn/conv2d";
 import { Neck, type LevelInfo } from "../nn/feature-pyramid";
 import { upsampleLike } from "../nn/upsample";
+import { scopeOf, type ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { binary, unary } from "../export/graph-ops";
+import { resizeLike } from "../export/module-graph";
 
 /** Where the extra (stride-2) FPN levels start, mmdet `add_extra_convs` / `relu_before_extra_convs`. */
 export interface FpnExtraOptions {
@@ -80,6 +84,34 @@ export class Fpn extends Neck {
     }
     this.levels = levels;
     this.declareLevels(this.levels);
+  }
+
+  /** Graph export: laterals, top-down sums with nearest upsampling, output convs, extra levels, as `forward`. */
+  exportGraph(xs: Sym[], ctx: ExportContext): Sym[] {
+    const s = scopeOf(this);
+    const lat = xs.map((x, i) => (this.lateral[i] as Conv2d).exportGraph(x, ctx));
+    for (let i = lat.length - 1; i > 0; i--)
+      lat[i - 1] = binary(
+        ctx.g,
+        `${s}/td${2 + i}`,
+        "AddV2",
+        lat[i - 1] as Sym,
+        resizeLike(ctx, `${s}/up${3 + i}`, lat[i] as Sym, lat[i - 1] as Sym),
+      );
+    const outs = lat.map((l, i) => (this.output[i] as Conv2d).exportGraph(l, ctx));
+    this.extra.forEach((e, i) => {
+      const src = (
+        i === 0 && this.extraOpts.extraFrom === "input" ? xs[xs.length - 1] : outs[outs.length - 1]
+      ) as Sym;
+      const name = this.levels[xs.length + i]?.name;
+      outs.push(
+        e.exportGraph(
+          i > 0 && this.extraOpts.reluBeforeExtra ? unary(ctx.g, `${s}/${name}`, "Relu", src) : src,
+          ctx,
+        ),
+      );
+    });
+    return outs;
   }
 
   protected forward(xs: tf.Tensor4D[]): tf.Tensor4D[] {

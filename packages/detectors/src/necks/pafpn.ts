@@ -4,6 +4,10 @@ import { C2f } from "../blocks/c2f";
 import { ConvBnAct } from "../nn/conv-bn-act";
 import { Neck, type LevelInfo } from "../nn/feature-pyramid";
 import { upsampleLike } from "../nn/upsample";
+import { scopeOf, type ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { resizeLike } from "../export/module-graph";
+import { concat } from "../export/graph-ops";
 
 /**
  * YOLOv8 PAFPN neck (ultralytics yolov8.yaml head layers 10–21; Liu et al. PANet, CVPR 2018), NHWC:
@@ -45,6 +49,23 @@ export class Pafpn extends Neck {
       { name: "p5", channels: o5, stride: s[2] },
     ];
     this.declareLevels(this.levels);
+  }
+
+  /** Graph export: top-down then bottom-up paths as `forward` (nearest upsampling to the finer level's size). */
+  exportGraph(xs: Sym[], ctx: ExportContext): Sym[] {
+    const [c3, c4, c5] = xs as [Sym, Sym, Sym];
+    const s = scopeOf(this);
+    const td4 = this.td4.exportGraph(
+      concat(ctx.g, `${s}/td4`, [resizeLike(ctx, `${s}/up5`, c5, c4), c4], 3),
+      ctx,
+    );
+    const p3 = this.p3.exportGraph(
+      concat(ctx.g, `${s}/p3`, [resizeLike(ctx, `${s}/up4`, td4, c3), c3], 3),
+      ctx,
+    );
+    const p4 = this.p4.exportGraph(concat(ctx.g, `${s}/p4`, [this.down3.exportGraph(p3, ctx), td4], 3), ctx);
+    const p5 = this.p5.exportGraph(concat(ctx.g, `${s}/p5`, [this.down4.exportGraph(p4, ctx), c5], 3), ctx);
+    return [p3, p4, p5];
   }
 
   protected forward(xs: tf.Tensor4D[]): tf.Tensor4D[] {

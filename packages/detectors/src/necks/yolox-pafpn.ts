@@ -4,6 +4,10 @@ import { CspLayer, yoloxConv } from "../blocks/yolox-blocks";
 import { ConvBnAct } from "../nn/conv-bn-act";
 import { Neck, type LevelInfo } from "../nn/feature-pyramid";
 import { upsampleLike } from "../nn/upsample";
+import { scopeOf, type ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { exportMap, resizeLike } from "../export/module-graph";
+import { concat } from "../export/graph-ops";
 
 /**
  * YOLOX PAFPN neck (Megvii YOLOX `yolo_pafpn.py` `YOLOPAFPN`; Liu et al. PANet, CVPR 2018), NHWC, with
@@ -48,6 +52,25 @@ export class YoloxPafpn extends Neck {
       { name: "p5", channels: c5, stride: s[2] },
     ];
     this.declareLevels(this.levels);
+  }
+
+  /** Graph export: lateral/reduce top-down path, then the bottom-up path, as `forward`. */
+  exportGraph(xs: Sym[], ctx: ExportContext): Sym[] {
+    const [c3, c4, c5] = xs as [Sym, Sym, Sym];
+    const s = scopeOf(this);
+    const l5 = this.lateral.exportGraph(c5, ctx);
+    const td4 = this.td4.exportGraph(
+      concat(ctx.g, `${s}/td4`, [resizeLike(ctx, `${s}/up5`, l5, c4), c4], 3),
+      ctx,
+    );
+    const r4 = this.reduce.exportGraph(td4, ctx);
+    const p3 = this.p3.exportGraph(
+      concat(ctx.g, `${s}/p3`, [resizeLike(ctx, `${s}/up4`, r4, c3), c3], 3),
+      ctx,
+    );
+    const p4 = this.p4.exportGraph(concat(ctx.g, `${s}/p4`, [exportMap(this.down3, p3, ctx), r4], 3), ctx);
+    const p5 = this.p5.exportGraph(concat(ctx.g, `${s}/p5`, [exportMap(this.down4, p4, ctx), l5], 3), ctx);
+    return [p3, p4, p5];
   }
 
   protected forward(xs: tf.Tensor4D[]): tf.Tensor4D[] {

@@ -1,5 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Module, op } from "@kdet/core";
+import { scopeOf, type ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { bnAffine } from "../export/fold-batch-norm";
+import { binary } from "../export/graph-ops";
 
 /** BatchNorm hyper-parameters (PyTorch names). */
 export interface BatchNormOptions {
@@ -98,6 +102,15 @@ export class BatchNorm extends Module<tf.Tensor4D, tf.Tensor4D> {
     this.beta = this.param(tf.zeros([channels]), "beta");
     this.runningMean = this.param(tf.zeros([channels]), "running_mean", false);
     this.runningVar = this.param(tf.ones([channels]), "running_var", false);
+  }
+
+  /** Graph export (inference mode, running statistics): y = x·s + (β − μ·s), s = γ/√(σ² + eps). */
+  exportGraph(x: Sym, ctx: ExportContext): Sym {
+    const s = scopeOf(this);
+    const { scale, shift } = bnAffine(this);
+    const a = ctx.constOf(this, "scale", () => ({ data: Float32Array.from(scale), shape: [this.channels] }));
+    const b = ctx.constOf(this, "shift", () => ({ data: Float32Array.from(shift), shape: [this.channels] }));
+    return binary(ctx.g, s, "AddV2", binary(ctx.g, s, "Mul", x, a), b);
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D {

@@ -4,6 +4,10 @@ import { activate, type Activation } from "./activations";
 import { BatchNorm, type BatchNormOptions } from "./batch-norm";
 import { Conv2d } from "./conv2d";
 import { convBnActTrain } from "./conv-bn-act-train";
+import { scopeOf, type ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { convWithBn } from "../export/fold-batch-norm";
+import { activation } from "../export/graph-ops";
 
 /** Options of {@link ConvBnAct}. */
 export interface ConvBnActOptions {
@@ -48,6 +52,11 @@ export class ConvBnAct extends Module<tf.Tensor4D, tf.Tensor4D> {
     );
     this.bn = this.child("bn", new BatchNorm(outChannels, opts.bn ?? ULTRALYTICS_BN));
     this.act = opts.act ?? "silu";
+  }
+
+  /** Graph export: act(conv(x)) with the BatchNorm folded into the convolution. */
+  exportGraph(x: Sym, ctx: ExportContext): Sym {
+    return activation(ctx.g, scopeOf(this), convWithBn(this.conv, x, ctx, this.bn), this.act);
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D {

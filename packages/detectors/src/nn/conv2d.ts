@@ -1,6 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Module, type Rng } from "@kdet/core";
 import type { ConvPad } from "./conv-backprop";
+import type { ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { convWithBn } from "../export/fold-batch-norm";
 
 /** Options of a 2-D convolution (PyTorch conventions: symmetric zero padding, default k//2). */
 export interface Conv2dOptions {
@@ -91,6 +94,11 @@ export class Conv2d extends Module<tf.Tensor4D, tf.Tensor4D> {
     return this.depthwise
       ? tf.depthwiseConv2d(x, filter, this.stride, this.pad)
       : tf.conv2d(x, filter, this.stride, this.pad);
+  }
+
+  /** Graph export: the same convolution (+ bias) as TensorFlow ops, HWIO filter stored once. */
+  exportGraph(x: Sym, ctx: ExportContext): Sym {
+    return convWithBn(this, x, ctx);
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D {

@@ -1,5 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Module } from "@kdet/core";
+import { scopeOf, values, type ExportContext } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { binary, floats, reduce, reshape, unary } from "../export/graph-ops";
 
 /**
  * Group normalisation (Wu & He, ECCV 2018; PyTorch `nn.GroupNorm`) of NHWC features: channels are
@@ -21,6 +24,25 @@ export class GroupNorm extends Module<tf.Tensor4D, tf.Tensor4D> {
       throw new Error(`GroupNorm: ${channels} channels are not divisible into ${groups} groups`);
     this.gamma = this.param(tf.ones([channels]), "gamma");
     this.beta = this.param(tf.zeros([channels]), "beta");
+  }
+
+  /**
+   * Graph export, as `forward`: g = reshape(x, [N, H·W, G, C/G]), μ = mean(g) and σ² = mean((g − μ)²) over axes 1
+   * and 3, x̂ = (g − μ)·rsqrt(σ² + eps) reshaped back, y = γ·x̂ + β.
+   */
+  exportGraph(x: Sym, ctx: ExportContext): Sym {
+    const { g } = ctx;
+    const s = scopeOf(this);
+    const [, h, w, c] = x.shape as [number, number, number, number];
+    const grouped = reshape(g, s, x, [-1, h * w, this.groups, c / this.groups]);
+    const mean = reduce(g, s, "Mean", grouped, [1, 3], true);
+    const centred = binary(g, s, "Sub", grouped, mean);
+    const variance = reduce(g, s, "Mean", unary(g, s, "Square", centred), [1, 3], true);
+    const inv = unary(g, s, "Rsqrt", binary(g, s, "AddV2", variance, floats(g, `${s}/eps`, [this.eps], [])));
+    const xhat = reshape(g, s, binary(g, s, "Mul", centred, inv), [-1, h, w, c]);
+    const gamma = ctx.constOf(this, "gamma", () => ({ data: values(this.gamma), shape: [c] }));
+    const beta = ctx.constOf(this, "beta", () => ({ data: values(this.beta), shape: [c] }));
+    return binary(g, s, "AddV2", binary(g, s, "Mul", xhat, gamma), beta);
   }
 
   protected forward(x: tf.Tensor4D): tf.Tensor4D {

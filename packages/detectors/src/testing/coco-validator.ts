@@ -34,7 +34,12 @@ async function evaluateDetector(
     out.forEach((d, i) => {
       const it = b.items[i]!;
       if (!it.transform) throw new Error(`cocoValidator: batch item ${i} has no transform back to its image`);
-      dets.push({ index: it.index, boxes: unmapBoxes(d.boxes, it.transform), scores: d.scores, classes: d.classes });
+      dets.push({
+        index: it.index,
+        boxes: unmapBoxes(d.boxes, it.transform),
+        scores: d.scores,
+        classes: d.classes,
+      });
     });
   }
   const gt = loadGroundTruth(toCocoGt(val.dataset));
