@@ -6,7 +6,7 @@
  * atomically (temporary file, fsync, rename, directory fsync); `run.json` records the resolved config
  * the run started with, and a resume refuses a config edited since (naming each changed field).
  */
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
@@ -77,13 +77,37 @@ export async function createRunFolder(parent: string, name: string): Promise<str
   throw new CliError(`cannot create a run folder for ${name} in ${parent}: 9999 folders of that name exist`);
 }
 
-/** Checks that `dir` is an existing run folder to resume (it holds config.yaml). */
+/**
+ * Checks that `dir` is an existing run folder to resume (it holds config.yaml) and removes the
+ * temporary files of atomic writes that a crashed process left (`<file>.tmp-<pid>-<n>`, pid no
+ * longer running); the files they were replacing are intact.
+ */
 export function openRunFolder(dir: string): string {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new CliError(`--resume ${dir}: no such run folder`, 2);
   if (!existsSync(path.join(dir, RUN_FILES.config)))
     throw new CliError(`--resume ${dir}: not a kdet run folder (no ${RUN_FILES.config})`, 2);
+  removeStaleTemps(dir);
   return dir;
+}
+
+/** Whether process `pid` is running. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function removeStaleTemps(dir: string): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) removeStaleTemps(p);
+    const m = /\.tmp-(\d+)-\d+$/.exec(e.name);
+    if (e.isFile() && m && (Number(m[1]) === process.pid || !alive(Number(m[1])))) rmSync(p, { force: true });
+  }
 }
 
 /** `run.json`: how a run started (format 1). */

@@ -115,8 +115,9 @@ async function run(kind: "train" | "distill", argv: readonly string[], io: CliIo
     exp = o.backend ? validateExperiment({ ...loaded, backend: o.backend }, o.config) : loaded;
     checkKind(kind, exp, o.config);
     dir = await createRunFolder(exp.output.dir, runName(o.name, exp, o.config));
-    await writeRunFile(path.join(dir, RUN_FILES.config), experimentYaml(exp));
+    // run.json first: a folder with config.yaml always has the config it started with
     await writeRunManifest(dir, kind, exp, command);
+    await writeRunFile(path.join(dir, RUN_FILES.config), experimentYaml(exp));
   }
   io.stderr(`run folder: ${dir}${o.resume ? " (resumed)" : ""}\n`);
   const info = await startBackend(
