@@ -217,4 +217,21 @@ describe("run folder faults", () => {
     expect(e.err).toMatch(/train\.optimizer\.lr: was 0\.01, now 0\.02/);
     expect(stepsOf(edited)).toEqual(ALL_STEPS.slice(0, stoppedAt)); // nothing was trained
   }, 120_000);
+
+  it("a learning rate that makes the loss diverge (1e308) stops with advice, keeping no NaN weights", async () => {
+    const nan = await kdet(
+      "train",
+      "--config",
+      config,
+      "--name",
+      "diverges",
+      "--set",
+      "train.optimizer.lr=1e308",
+    );
+    expect(nan.err).not.toMatch(/internal error/);
+    expect(nan.code, nan.err).toBe(1);
+    expect(nan.err).toMatch(/training diverged at step \d|weights diverged by step \d/);
+    expect(nan.err).toMatch(/learning rate .*warmup.*float16/s);
+    expect(existsSync(path.join(runs, "diverges", RUN_FILES.done))).toBe(false);
+  }, 120_000);
 });
