@@ -375,6 +375,7 @@ export {
 export { ultralyticsYolov8, YOLOV8_LAYERS } from "./import/ultralytics-yolov8";
 export { mmdetRetina } from "./import/mmdet-retina";
 export { mmdetGfl } from "./import/mmdet-gfl";
+export { mmdetFcos, mmdetConfigText } from "./import/mmdet-fcos";
 export { mmdetName, mmdetResnetName, mmdetFpnName, mmdetTowerName } from "./import/mmdet-names";
 export {
   foldInputNormalization,

@@ -15,13 +15,13 @@ const OPTIONS = {
   from: {
     type: "string",
     arg: "TOOL",
-    help: "who wrote the checkpoint: ultralytics (YOLOv8) or mmdet (RetinaNet, GFL)",
+    help: "who wrote the checkpoint: ultralytics (YOLOv8) or mmdet (RetinaNet, GFL, FCOS)",
   },
   model: {
     type: "string",
     short: "m",
     arg: "ID",
-    help: "kdet model to fill: yolov8-n|s|m (ultralytics); retina-r50|r18, gfl-r50|r18 (mmdet)",
+    help: "kdet model to fill: yolov8-n|s|m (ultralytics); retina-, gfl-, fcos-r50|r18 (mmdet)",
   },
   out: { type: "string", short: "o", arg: "DIR", help: "output weights folder (must not exist or be empty)" },
   classes: {
@@ -48,7 +48,8 @@ Reads a PyTorch checkpoint (.pt/.pth written by torch.save; no Python needed) an
 weights folder for kdet predict --weights DIR, kdet export --weights DIR and teacher: {weights: DIR}.
   --from ultralytics   YOLOv8 detection checkpoints (yolov8n.pt, best.pt, ...) -> yolov8-n|s|m
   --from mmdet         RetinaNet (retinanet_r50_fpn_*.pth) -> retina-r50|r18,
-                       GFL (gfl_r50_fpn_*.pth) -> gfl-r50|r18
+                       GFL (gfl_r50_fpn_*.pth) -> gfl-r50|r18, FCOS with norm_on_bbox
+                       (fcos_r18_fpn_gn-head-center-normbbox-*.pth) -> fcos-r18|r50
 Every kdet weight is filled exactly once and every checkpoint tensor is used or listed as ignored;
 a different --classes keeps the checkpoint's features and re-initialises the class layers (as
 ultralytics and mmdetection do when fine-tuning on a new dataset), with a warning.
@@ -58,7 +59,7 @@ ${optionsHelp(OPTIONS)}`;
 
 /** `kdet import`. */
 export const importCommand: Command = {
-  summary: "import a PyTorch checkpoint (ultralytics YOLOv8, mmdet RetinaNet/GFL) as kdet weights",
+  summary: "import a PyTorch checkpoint (ultralytics YOLOv8, mmdet RetinaNet/GFL/FCOS) as kdet weights",
   usage: USAGE,
   async run(argv, io) {
     const { values: o, positionals } = parseOptions(argv, OPTIONS, USAGE, [1, 1]);

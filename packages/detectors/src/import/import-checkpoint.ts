@@ -1,6 +1,7 @@
 import type { Detector } from "../detector";
 import { createDetector, type DetectorId } from "../registry";
 import { foldInputNormalization } from "./input-normalization";
+import { mmdetFcos } from "./mmdet-fcos";
 import { mmdetGfl } from "./mmdet-gfl";
 import { mmdetRetina } from "./mmdet-retina";
 import { PyObject } from "./pickle";
@@ -13,7 +14,7 @@ import { CheckpointFormatError } from "./zip-archive";
 /** The name mappings per checkpoint format (typed const table). */
 export const IMPORT_MAPPINGS: Readonly<Record<ImportFormat, readonly WeightMapping[]>> = {
   ultralytics: [ultralyticsYolov8],
-  mmdet: [mmdetRetina, mmdetGfl],
+  mmdet: [mmdetRetina, mmdetGfl, mmdetFcos],
 };
 
 /** Checkpoint formats `importCheckpoint` reads. */
@@ -105,14 +106,14 @@ export function importIntoDetector(
   mapping: WeightMapping,
 ): Omit<ImportResult, "detector"> {
   const sd = extractStateDict(ckpt);
-  const cfg = mapping.config(sd.tensors, ckpt.file);
+  const cfg = mapping.config(sd.tensors, ckpt.file, ckpt.root);
   const classesChanged = cfg.numClasses !== detector.numClasses;
   const report = importStateDict(detector, sd.tensors, mapping, { file: ckpt.file, classesChanged });
-  const warnings = report.reinitialized.length
-    ? [
-        `the checkpoint predicts ${cfg.numClasses} classes, the model ${detector.numClasses}: ${report.reinitialized.length} class layer(s) keep a fresh initialisation (${report.reinitialized.map((r) => r.kdet).join(", ")}); fine-tune before use`,
-      ]
-    : [];
+  const warnings = [...(cfg.warnings ?? [])];
+  if (report.reinitialized.length)
+    warnings.push(
+      `the checkpoint predicts ${cfg.numClasses} classes, the model ${detector.numClasses}: ${report.reinitialized.length} class layer(s) keep a fresh initialisation (${report.reinitialized.map((r) => r.kdet).join(", ")}); fine-tune before use`,
+    );
   return {
     report,
     source: sd.source,
@@ -132,13 +133,13 @@ export function importIntoDetector(
 export async function importCheckpoint(file: string, opts: ImportOptions): Promise<ImportResult> {
   const mapping = mappingFor(opts.from, opts.model);
   const ckpt = await readTorchCheckpoint(file);
-  const cfg = mapping.config(extractStateDict(ckpt).tensors, file);
+  const cfg = mapping.config(extractStateDict(ckpt).tensors, file, ckpt.root);
   if (opts.numClasses !== undefined && (!Number.isInteger(opts.numClasses) || opts.numClasses < 1))
     throw new CheckpointFormatError(file, `numClasses must be a positive integer, got ${opts.numClasses}`);
   const detector = createDetector(opts.model, {
     numClasses: opts.numClasses ?? cfg.numClasses,
     seed: opts.seed ?? 0,
-    ...(cfg.regMax !== undefined ? { regMax: cfg.regMax } : {}),
+    ...cfg.fields,
   } as never);
   try {
     const res = importIntoDetector(detector, ckpt, mapping);

@@ -34,6 +34,6 @@ export const mmdetGfl: WeightMapping = {
         file,
         "not an mmdetection GFL checkpoint: no bbox_head.gfl_cls / bbox_head.gfl_reg tensors",
       );
-    return { numClasses: cls.shape[0] as number, regMax: (reg.shape[0] as number) / 4 - 1 };
+    return { numClasses: cls.shape[0] as number, fields: { regMax: (reg.shape[0] as number) / 4 - 1 } };
   },
 };

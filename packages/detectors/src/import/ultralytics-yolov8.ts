@@ -81,6 +81,6 @@ export const ultralyticsYolov8: WeightMapping = {
         file,
         "not an ultralytics YOLOv8 detection checkpoint: no model.22.cv2.0.2 / model.22.cv3.0.2 (Detect head) tensors",
       );
-    return { numClasses: cls.shape[0] as number, regMax: (box.shape[0] as number) / 4 };
+    return { numClasses: cls.shape[0] as number, fields: { regMax: (box.shape[0] as number) / 4 } };
   },
 };

@@ -4,6 +4,7 @@ import { namedVariables } from "../io/named-variables";
 import { createDetector } from "../registry";
 import { useTestBackend } from "../testing/backend";
 import { importIntoDetector } from "./import-checkpoint";
+import { mmdetFcos } from "./mmdet-fcos";
 import { mmdetRetina } from "./mmdet-retina";
 import { extractStateDict } from "./state-dict";
 import { fixtureCheckpoint, fixtureTensors } from "./test-fixtures";
@@ -106,6 +107,29 @@ describe("importStateDict: every variable once, every tensor used or ignored", (
       .map((k) => mmdetRetina.kdetName(k));
     expect(mapped.every((k) => k !== undefined && names.has(k))).toBe(true);
     expect(new Set(mapped).size).toBe(names.size);
+    det.dispose();
+  });
+
+  it("FCOS settings no shape shows come from the stored config: caffe style and norm_on_bbox=False refused, none assumed with a warning", () => {
+    const det = createDetector("fcos-r18", { numClasses: 80 });
+    const withCfg = (cfg: string | undefined) => {
+      const ck = fixtureCheckpoint("fcos-r18w8-mmdet.pt.gz");
+      const meta = (ck.root as Map<string, unknown>).get("meta") as Map<string, unknown>;
+      if (cfg === undefined) meta.delete("cfg");
+      else meta.set("cfg", cfg);
+      return ck;
+    };
+    expect(() =>
+      importIntoDetector(det, withCfg("backbone=dict(type='ResNet', style='caffe')"), mmdetFcos),
+    ).toThrow(/fcos-r18w8-mmdet\.pt\.gz: mmdet-fcos: the backbone is caffe-style/);
+    expect(() => importIntoDetector(det, withCfg("bbox_head=dict(type='FCOSHead')"), mmdetFcos)).toThrow(
+      /norm_on_bbox=False .* supported: norm_on_bbox=True/,
+    );
+    // no stored config: the settings are assumed (and the reduced-width weights then do not fit fcos-r18)
+    expect(() => importIntoDetector(det, withCfg(undefined), mmdetFcos)).toThrow(/has shape \[8,3,7,7\]/);
+    const cfg = mmdetFcos.config(extractStateDict(withCfg(undefined)).tensors, "x.pt", new Map());
+    expect(cfg.fields).toEqual({ distance: "relu" });
+    expect(cfg.warnings?.[0]).toMatch(/stores no training config: assuming .*norm_on_bbox=True/);
     det.dispose();
   });
 });

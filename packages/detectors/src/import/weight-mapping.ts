@@ -9,10 +9,13 @@ import { CheckpointFormatError } from "./zip-archive";
 /** Checkpoint formats `importCheckpoint` reads. */
 export type ImportFormat = "ultralytics" | "mmdet";
 
-/** The detector config a checkpoint implies (fields of the registry configs). */
+/** The detector config a checkpoint implies. */
 export interface CheckpointConfig {
   numClasses: number;
-  regMax?: number;
+  /** Further registry config fields it implies (YOLOv8/GFL `regMax`, FCOS `distance`). */
+  fields?: Record<string, unknown>;
+  /** What the caller should know (settings assumed because the checkpoint does not record them). */
+  warnings?: string[];
 }
 
 /**
@@ -35,8 +38,11 @@ export interface WeightMapping {
   readonly postprocess: { scoreThreshold: number; iouThreshold: number; maxDetections: number };
   /** Input normalisation the tool's models are trained with (folded into the stem on import), if any. */
   readonly inputNormalization?: InputNormalization;
-  /** Class count (and bins) of the checkpoint, read from the shapes of its head tensors. */
-  config(tensors: ReadonlyMap<string, TorchTensor>, file: string): CheckpointConfig;
+  /**
+   * Class count and other settings of the checkpoint, read from the shapes of its head tensors (and, for
+   * settings no shape shows, the training config some tools store in the checkpoint; `root` is the unpickled file).
+   */
+  config(tensors: ReadonlyMap<string, TorchTensor>, file: string, root: unknown): CheckpointConfig;
 }
 
 /** What an import did with every tensor. */
