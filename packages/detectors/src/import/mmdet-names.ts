@@ -72,7 +72,10 @@ export function mmdetName(name: string, head: (rest: string) => string | undefin
   return k && `${scope === "bbox_head" ? "head" : scope}.${k}`;
 }
 
-/** mmdetection tensors kdet does not need. */
+/** mmdetection tensors kdet does not need: BN step counters, the `ema_*` copies of mmdet 2's EMA hook. */
 export function mmdetIgnoreReason(name: string): string | undefined {
-  return name.endsWith(".num_batches_tracked") ? "BatchNorm step counter (not used at inference)" : undefined;
+  if (name.endsWith(".num_batches_tracked")) return "BatchNorm step counter (not used at inference)";
+  if (/^ema_[A-Za-z0-9_]+$/.test(name))
+    return "EMA copy of a weight (mmdet 2 EMAHook); the model weights are used";
+  return undefined;
 }

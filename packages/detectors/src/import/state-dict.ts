@@ -56,6 +56,10 @@ export function moduleStateDict(module: PyObject, file: string): Map<string, Tor
   return out;
 }
 
+/**
+ * A dict whose entries are all `name → tensor`, or undefined. The `module.` prefix that
+ * `nn.DataParallel` / `DistributedDataParallel` put on every name is removed.
+ */
 function tensorMap(d: Map<unknown, unknown>): Map<string, TorchTensor> | undefined {
   if (d.size === 0) return undefined;
   const out = new Map<string, TorchTensor>();
@@ -63,7 +67,9 @@ function tensorMap(d: Map<unknown, unknown>): Map<string, TorchTensor> | undefin
     if (typeof k !== "string" || !(v instanceof TorchTensor)) return undefined;
     out.set(k, v);
   }
-  return out;
+  const keys = [...out.keys()];
+  if (!keys.every((k) => k.startsWith("module."))) return out;
+  return new Map(keys.map((k) => [k.slice("module.".length), out.get(k) as TorchTensor]));
 }
 
 /**

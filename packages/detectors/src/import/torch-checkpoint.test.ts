@@ -115,6 +115,30 @@ describe("parseTorchCheckpoint (torch.save zip archives)", () => {
     expect([...sd.tensors.keys()]).toEqual(expected.module_keys);
   });
 
+  it("finds the weights in the layouts the tools write; DataParallel's module. prefix is removed", () => {
+    const ck = parseTorchCheckpoint(misc(), "misc.pt");
+    const t = ((ck.root as Map<string, unknown>).get("tensors") as Map<string, TorchTensor>).get("base");
+    const sd = (root: unknown) => extractStateDict({ ...ck, root });
+    expect([...sd(new Map([["module.a.weight", t]])).tensors.keys()]).toEqual(["a.weight"]);
+    expect(
+      sd(
+        new Map([
+          ["state_dict", new Map([["a", t]])],
+          ["meta", new Map()],
+        ]),
+      ).source,
+    ).toBe("state_dict");
+    expect(
+      sd(
+        new Map([
+          ["ema", null],
+          ["model", new Map([["b", t]])],
+        ]),
+      ).source,
+    ).toBe("model");
+    expect(() => sd(new Map([["epoch", 3]]))).toThrow(/misc\.pt: no weights found: .*top-level keys: epoch/);
+  });
+
   it("rejects storages whose size disagrees with the pickle, naming the storage", () => {
     const bytes = misc();
     const text = new TextDecoder("latin1").decode(bytes);

@@ -77,6 +77,8 @@ const TORCH_FUNCTIONS: Record<string, PyCallable> = {
   "torch.device": (a) => String(a[0]),
   "torch.Size": (a) => [...((a[0] as unknown[] | undefined) ?? [])],
   "numpy.dtype": (a) => ({ numpyDtype: String(a[0]) }),
+  // dill (ultralytics saves with it when installed) names some types by a loader function
+  "dill._dill._load_type": (a) => new PyGlobal("types", String(a[0])),
   "numpy.core.multiarray.scalar": numpyScalar,
   "numpy._core.multiarray.scalar": numpyScalar,
 };

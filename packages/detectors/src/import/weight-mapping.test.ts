@@ -5,6 +5,7 @@ import { createDetector } from "../registry";
 import { useTestBackend } from "../testing/backend";
 import { importIntoDetector } from "./import-checkpoint";
 import { mmdetFcos } from "./mmdet-fcos";
+import { mmdetFpnName, mmdetIgnoreReason, mmdetResnetName, mmdetTowerName } from "./mmdet-names";
 import { mmdetRetina } from "./mmdet-retina";
 import { extractStateDict } from "./state-dict";
 import { fixtureCheckpoint, fixtureTensors } from "./test-fixtures";
@@ -35,6 +36,18 @@ describe("toKdetLayout", () => {
     expect(dw.values[(1 * 2 + 0) * 3 + 2]).toBe(2 * 4 + 1 * 2 + 0); // [y=1][x=0][c=2] = w[2][0][1][0]
     const lin = toKdetLayout(arange([2, 3]), [3, 2]);
     expect(Array.from(lin.values)).toEqual([0, 3, 1, 4, 2, 5]);
+  });
+});
+
+describe("mmdet names", () => {
+  it("ignores BN step counters and mmdet 2 EMA copies, maps ResNet/FPN/tower names", () => {
+    expect(mmdetIgnoreReason("backbone.bn1.num_batches_tracked")).toMatch(/step counter/);
+    expect(mmdetIgnoreReason("ema_backbone_conv1_weight")).toMatch(/EMA copy/);
+    expect(mmdetIgnoreReason("backbone.conv1.weight")).toBeUndefined();
+    expect(mmdetResnetName("layer3.0.downsample.1.running_var")).toBe("c4.0.downsample.bn.running_var");
+    expect(mmdetResnetName("layer1.1.bn2.weight")).toBe("c2.1.conv2.bn.gamma");
+    expect(mmdetFpnName("fpn_convs.4.conv.bias")).toBe("p7.bias");
+    expect(mmdetTowerName("reg_convs.3.gn.weight")).toBe("reg_tower.3.gn.gamma");
   });
 });
 
