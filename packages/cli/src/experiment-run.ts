@@ -145,10 +145,16 @@ export async function runExperiment(
     // the kind of teacher is decided here, once: a registry detector (trained first, or from weights) or a
     // pretrained model; from then on only the Teacher interface is used (the detector is kept for its evaluation)
     let teacher: Teacher | undefined;
-    let teacherDetector: Detector | undefined;
+    // a registry teacher is evaluated on the dataset at the end; a pretrained one predicts COCO-80 and is not
+    let evaluated: { detector: Detector; section: ModelSection } | undefined;
+    const teacherNote: string[] = [];
     if (t) {
-      if (isPretrained(t)) teacher = await loadPretrained(t.pretrained, "teacher.pretrained");
-      else {
+      if (isPretrained(t)) {
+        teacher = await loadPretrained(t.pretrained, "teacher.pretrained");
+        teacherNote.push(
+          `teacher: pretrained ${t.pretrained} (COCO-80${t.cache ? `, maps from the cache ${t.cache}` : ""}); not evaluated on this dataset's classes`,
+        );
+      } else {
         const det = t.weights
           ? await loadModelFolder(t.weights, "teacher.weights")
           : await buildModel(t, numClasses, "teacher");
@@ -175,8 +181,9 @@ export async function runExperiment(
             det.dispose();
             throw e;
           });
-        teacherDetector = det;
+        evaluated = { detector: det, section: t };
         teacher = detectorTeacher(det, { postprocess: post });
+        if (t.cache) teacherNote.push(`teacher maps from the cache ${t.cache}`);
       }
       disposers.push(teacher);
     }
@@ -232,28 +239,18 @@ export async function runExperiment(
       path.join(dir, RUN_FILES.evaluation),
       io,
     );
-    // a pretrained teacher predicts COCO-80, not the dataset's classes: it is not evaluated
-    const teacherEval =
-      teacherDetector && t && !isPretrained(t)
-        ? await evaluateModel(
-            `teacher ${t.type}`,
-            t,
-            teacherDetector,
-            evalDs,
-            splitName,
-            exp,
-            path.join(teacherDir, RUN_FILES.evaluation),
-            io,
-          )
-        : undefined;
-    const teacherNote =
-      t && isPretrained(t)
-        ? [
-            `teacher: pretrained ${t.pretrained} (COCO-80${t.cache ? `, maps from the cache ${t.cache}` : ""}); not evaluated on this dataset's classes`,
-          ]
-        : t?.cache
-          ? [`teacher maps from the cache ${t.cache}`]
-          : [];
+    const teacherEval = evaluated
+      ? await evaluateModel(
+          `teacher ${evaluated.section.type}`,
+          evaluated.section,
+          evaluated.detector,
+          evalDs,
+          splitName,
+          exp,
+          path.join(teacherDir, RUN_FILES.evaluation),
+          io,
+        )
+      : undefined;
     const models = teacherEval ? [teacherEval, studentEval] : [studentEval];
     const rows = resultRows(models);
     const entries: ReportEntry[] = [];

@@ -13,7 +13,6 @@ import { startBackend } from "../backend";
 import type { CliIo } from "../cli-io";
 import type { Command } from "../command";
 import type { loadExperiment } from "../config-load";
-import { loadSplit } from "../datasets";
 import { CliError, UsageError } from "../errors";
 import type { PostprocessOptions, Teacher } from "../detectors-api";
 import { Progress } from "../progress";
@@ -89,7 +88,6 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     throw new UsageError(`--dtype: got "${o.dtype}"; allowed: ${DTYPES.join(", ")}`);
   // TensorFlow.js and the models load only here, so `kdet cache build --help` stays fast
   const { loadExperiment } = await import("../config-load");
-  const { isPretrained } = await import("../config-schema");
   const { buildTeacherCache } = await import("../detectors-api");
   const { buildDistiller } = await import("../distiller-build");
   const { buildModel, cacheLoader } = await import("../models");
@@ -112,6 +110,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     );
   await startBackend(io, exp.backend, exp.threads);
 
+  const { loadSplit } = await import("../datasets");
   const dataset = await loadSplit(exp.data.train, "train");
   const teacher = await loadFixedTeacher(t, postprocessOf(exp));
   const student = await buildModel(exp.model, dataset.classNames.length, "model");
@@ -127,7 +126,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     distiller.dispose();
     const loader = cacheLoader(dataset, exp.data);
     const bar = new Progress(io, {
-      label: `cache ${isPretrained(t) ? t.pretrained : t.type} on data.train`,
+      label: `cache ${teacher.id} on data.train`,
       total: loader.batchesPerEpoch,
       unit: "img",
       perTick: exp.data.batchSize,
