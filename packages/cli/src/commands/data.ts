@@ -3,12 +3,10 @@
  * and prints `@kdet/data`'s inspection: images, boxes per class, sizes, and every problem the
  * loader reported.
  */
-import { formatInspection, inspectDataset } from "@kdet/data";
 import { optionsHelp, parseOptions, type OptionTable } from "../args";
 import type { Command } from "../command";
 import { formatIssues } from "../config-errors";
 import type { DatasetSplit } from "../config-schema";
-import { loadSplit } from "../datasets";
 import { CliError, UsageError } from "../errors";
 import { parseSetArg } from "../set-override";
 
@@ -72,6 +70,8 @@ export const dataInspectCommand: Command = {
     const { values: o } = parseOptions(argv, OPTIONS, USAGE);
     if (o.help) return (io.stdout(`${USAGE}\n`), 0);
     const { cfg, name } = await splitConfig(o);
+    const { formatInspection, inspectDataset } = await import("@kdet/data");
+    const { loadSplit } = await import("../datasets");
     const ds = await loadSplit(cfg, name);
     io.stdout(`${formatInspection(await inspectDataset(ds, { decode: o.decode ?? false }))}\n`);
     return 0;

@@ -1,13 +1,15 @@
-/** `kdet eval GT.json RESULTS.json [...]`: the `@kdet/eval` CLI (pycocotools-exact COCO mAP), unchanged. */
-import { KDET_EVAL_USAGE, kdetEvalMain } from "@kdet/eval";
+/**
+ * `kdet eval GT.json RESULTS.json [...]`: the `@kdet/eval` CLI (pycocotools-exact COCO mAP), unchanged; loaded
+ * when it runs (`kdet eval --help` prints its full usage).
+ */
 import type { Command } from "../command";
 
 /** `kdet eval`. */
 export const evalCommand: Command = {
   summary: "COCO mAP of a results file (pycocotools-exact; same as kdet-eval)",
-  usage: KDET_EVAL_USAGE.replace(/kdet-eval/g, "kdet eval"),
+  usage: "Usage: kdet eval GT.json RESULTS.json [options]    (kdet eval --help for the options)",
   run: async (argv, io) =>
-    kdetEvalMain([...argv], {
+    (await import("@kdet/eval")).kdetEvalMain([...argv], {
       // the same program under its kdet name: usage lines and message prefixes say `kdet eval`
       stdout: (t) => io.stdout(t.replace(/kdet-eval\b/g, "kdet eval")),
       stderr: (t) => io.stderr(t.replace(/kdet-eval\b/g, "kdet eval")),

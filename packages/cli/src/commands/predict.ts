@@ -5,17 +5,13 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { encodePng, toCocoGt, toCocoResults, type Dataset } from "@kdet/data";
+import type { Dataset } from "@kdet/data";
 import { numberOption, optionsHelp, parseOptions, type OptionTable } from "../args";
 import { BACKENDS, startBackend } from "../backend";
 import type { Command } from "../command";
-import { evalLoader, loadSplit } from "../datasets";
-import { drawBoxes, upscale, withLegend } from "../draw-boxes";
 import { CliError, UsageError } from "../errors";
-import { imageFolderDataset, listImages } from "../image-folder";
 import { readModelMeta } from "../model-meta";
 import { Progress } from "../progress";
-import { confident } from "../report-samples";
 import { parseSetArg } from "../set-override";
 
 const OPTIONS = {
@@ -84,6 +80,12 @@ export const predictCommand: Command = {
     const minScore = numberOption("score", o.score, { min: 0, max: 1 }) ?? 0.25;
     const meta = readModelMeta(o.weights);
     await startBackend(io, (o.backend as (typeof BACKENDS)[number]) ?? "auto");
+    // the data and image code loads here, so `kdet predict --help` stays fast
+    const { encodePng, toCocoGt, toCocoResults } = await import("@kdet/data");
+    const { evalLoader, loadSplit } = await import("../datasets");
+    const { drawBoxes, upscale, withLegend } = await import("../draw-boxes");
+    const { imageFolderDataset, listImages } = await import("../image-folder");
+    const { confident } = await import("../report-samples");
     const { loadModelFolder } = await import("../models");
     const { predictSplit } = await import("../predict-split");
     const model = await loadModelFolder(o.weights, "--weights");
