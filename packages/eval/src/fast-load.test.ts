@@ -298,6 +298,10 @@ describe("random documents: fast == generic (same columns or the same error)", (
       base.replace('"area":1200', '"area":1.2e3,"segmentation":[[1,2,3,4]]'),
       base.replace('"image_id"', '"image\\u005fid"'), // an escaped key
       base.replace('"iscrowd":0', '"iscrowd":2'),
+      base.replace('{"id":2}', '{"id":"2"}'), // an image id of the wrong type
+      base.replace('"name":"b"', '"name":5'), // a category name of the wrong type
+      base.replace('{"id":2}', '{"id":"2"}').replace('"name":"b"', '"name":5'),
+      base.replace('"images":[', '"images":[7,'),
       base.replace(',"annotations":[', ',"annotations":[ ]'),
     ];
     for (let i = 0; i < 400; i++) {

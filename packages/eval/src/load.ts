@@ -111,7 +111,7 @@ export interface LoadResultsOptions extends LoadOptions {
 export function loadGroundTruth(input: string | Uint8Array | object, opts: LoadOptions = {}): GroundTruth {
   return withOperation("loading ground truth from", () => {
     if (typeof input === "string")
-      return groundTruthFromBytes(readInputFile(input, maxBytes(opts)), input, opts);
+      return groundTruthFromBytes(readInputFile(input, maxBytes(opts)), opts.source ?? input, opts);
     if (input instanceof Uint8Array)
       return groundTruthFromBytes(input, opts.source ?? "<ground truth>", opts);
     return validateGroundTruth(input, opts.source ?? "<ground truth>");
@@ -136,7 +136,10 @@ export function loadResults(
 ): Results {
   return withOperation("loading results from", () => {
     if (typeof input === "string") {
-      return resultsFromBytes(readInputFile(input, maxBytes(opts)), gt, { ...opts, source: input });
+      return resultsFromBytes(readInputFile(input, maxBytes(opts)), gt, {
+        ...opts,
+        source: opts.source ?? input,
+      });
     }
     if (input instanceof Uint8Array) {
       return resultsFromBytes(input, gt, { ...opts, source: opts.source ?? "<results>" });
@@ -155,7 +158,7 @@ export async function loadResultsAsync(
   gt: GroundTruth,
   opts: LoadResultsOptions = {},
 ): Promise<Results> {
-  const o = { ...opts, source: path };
+  const o = { ...opts, source: opts.source ?? path };
   try {
     const max = maxBytes(opts);
     if ((opts.parser ?? "fast") === "generic") return resultsFromBytes(readInputFile(path, max), gt, o);
@@ -167,7 +170,7 @@ export async function loadResultsAsync(
     });
     return viaScanner(
       bytes,
-      path,
+      o.source,
       opts,
       () => {
         const sc = scanner ?? new ResultsScanner(bytes.length);
@@ -213,13 +216,12 @@ function viaScanner<T>(
   bytes: Uint8Array,
   source: string,
   opts: LoadOptions,
-  fast: () => T | null,
+  fast: () => T,
   generic: (raw: unknown) => T,
 ): T {
   if ((opts.parser ?? "fast") === "fast") {
     try {
-      const r = fast();
-      if (r !== null) return r;
+      return fast();
     } catch (e) {
       if (!(e instanceof ScanBail)) throw e;
       if (bytes.length > GENERIC_LIMIT.bytes) {
@@ -257,11 +259,10 @@ function groundTruthFromBytes(bytes: Uint8Array, source: string, opts: LoadOptio
       const g = scanGroundTruth(bytes);
       const part = (r: readonly [number, number]) =>
         parseJson(decodeText(bytes.subarray(r[0], r[1]), source), source);
-      const images = ImagesSchema.safeParse(part(g.images));
-      const categories = CategoriesSchema.safeParse(part(g.categories));
-      // a schema error: the generic path reports it exactly as for any other file
-      if (!images.success || !categories.success) return null;
-      return buildGroundTruth(source, images.data, categories.data, g.ann);
+      // the annotations passed the scanner, so an issue here is the first one the generic path would report
+      const images = check(ImagesSchema, part(g.images), source, "images");
+      const categories = check(CategoriesSchema, part(g.categories), source, "categories");
+      return buildGroundTruth(source, images, categories, g.ann);
     },
     (raw) => validateGroundTruth(raw, source),
   );
