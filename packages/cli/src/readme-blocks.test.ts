@@ -5,7 +5,15 @@
  * imports only what @kdet/cli exports, the demo table's numbers are those of bench/demo/RESULTS.md and the run
  * folder tree lists every run file.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -136,7 +144,10 @@ describe("README code blocks", () => {
         );
       process.chdir(root);
     });
-    afterAll(() => process.chdir(cwd));
+    afterAll(() => {
+      process.chdir(cwd);
+      rmSync(base, { recursive: true, force: true });
+    });
 
     for (const { argv, where } of kdetCommands) {
       const budget =
