@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `kdet` executable. TensorFlow.js is not loaded here: a command imports it (through `@kdet/core`, which
- * loads tfjs-core's CommonJS entry, then its ESM gradient and chained-op registrations, resolved by
- * bin/tfjs-esm-hook.mjs) only when it runs, so help, config and usage errors answer at once.
+ * registers tfjs-core's gradients and chained ops) only when it runs, so help, config and usage errors answer
+ * at once. From sources under tsx, src/testing/register-hook.mjs resolves tfjs-core's ESM registration files.
  */
 import { processIo } from "./cli-io";
 import { main } from "./main";
