@@ -11,6 +11,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -375,9 +376,27 @@ describe("bad-input corpus", () => {
     ]);
     const text = JSON.stringify(ds.report);
     expect(text).not.toMatch(/SECRET|53 45 43 52/);
+    // an annotation linked from outside: not read, not even for the class names of classes: auto
+    const outsideXml = path.join(path.dirname(secret), "c.xml");
+    writeFileSync(
+      outsideXml,
+      readFileSync(path.join(CORPUS, "voc/valid.xml"), "utf8").replace(
+        "<name>dog</name>",
+        "<name>leaked</name>",
+      ),
+    );
+    symlinkSync(outsideXml, path.join(root, "Annotations/c.xml"));
+    copyFileSync(VALID_JPG, path.join(root, "JPEGImages/c.jpg"));
+    const auto = await loadVoc({ root });
+    expect(auto.classNames).not.toContain("leaked");
+    expect(auto.records.map((r) => r.imageId)).toEqual(["b"]);
+    expect(auto.report.problems.map((p) => [path.basename(p.file), p.kind])).toEqual([
+      ["c.xml", "path-escape"],
+      ["a.xml", "path-escape"],
+    ]);
     // allowed on request: then the file is read (and refused for what it is)
     const allowed = await loadVoc({ root, classes: ["dog"], allowLinksOutside: true });
-    expect(allowed.report.problems.map((p) => p.kind)).toEqual(["unreadable-image"]);
+    expect(allowed.report.problems.map((p) => p.kind)).toEqual(["unreadable-image", "unknown-class"]);
   });
 
   it("a config nested 100000 levels deep is a clean error naming the file", { timeout: LIMIT }, async () => {

@@ -172,6 +172,15 @@ describe("run folder faults", () => {
     const r = await kdet("train", "--resume", inPlace);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/cannot resume from .*last\.ckpt: .*last\.ckpt holds \d+ tensor bytes/);
+    // last.ckpt of the right size with its tensor bytes overwritten by NaN: refused by its checksum
+    const nanBytes = Buffer.from(bytes);
+    for (let i = 12 + nanBytes.readUInt32LE(8); i + 4 <= nanBytes.length; i += 4)
+      nanBytes.writeFloatLE(Number.NaN, i);
+    writeFileSync(path.join(inPlace, RUN_FILES.last), nanBytes);
+    const n = await kdet("train", "--resume", inPlace);
+    expect(n.code).toBe(1);
+    expect(n.err).toMatch(/last\.ckpt is corrupt: SHA-256/);
+    expect(existsSync(path.join(inPlace, RUN_FILES.done))).toBe(false);
   }, 300_000);
 
   it("a crash while writing any other file of the run (a torn temporary file, the file missing) resumes exactly", async () => {
@@ -211,10 +220,23 @@ describe("run folder faults", () => {
     const edited = path.join(T, "edited");
     cpSync(interrupted, edited, { recursive: true });
     const cfgFile = path.join(edited, RUN_FILES.config);
-    writeFileSync(cfgFile, readFileSync(cfgFile, "utf8").replace(/lr: 0\.01/, "lr: 0.02"));
+    writeFileSync(
+      cfgFile,
+      readFileSync(cfgFile, "utf8")
+        .replace(/lr: 0\.01/, "lr: 0.02")
+        .replace(/numImages: 8/, "numImages: 16")
+        .replace(/epochs: 2/, "epochs: 3")
+        .replace(/seed: 1\b/, "seed: 5"),
+    );
     const e = await kdet("train", "--resume", edited);
     expect(e.code).toBe(1);
-    expect(e.err).toMatch(/train\.optimizer\.lr: was 0\.01, now 0\.02/);
+    for (const change of [
+      "data.train.numImages: was 8, now 16",
+      "data.train.seed: was 1, now 5",
+      "train.epochs: was 2, now 3",
+      "train.optimizer.lr: was 0.01, now 0.02",
+    ])
+      expect(e.err).toContain(change);
     expect(stepsOf(edited)).toEqual(ALL_STEPS.slice(0, stoppedAt)); // nothing was trained
   }, 120_000);
 

@@ -275,7 +275,7 @@ export async function loadVoc(options: VocOptions): Promise<Dataset> {
     return { id, xmlFile: xmlPath.path, xml: r.xml.annotation };
   });
 
-  const classNames = await resolveClasses(o.classes, parsed, annDir);
+  const classNames = await resolveClasses(o.classes, parsed, annDir, o.allowLinksOutside);
   const index = new Map(classNames.map((n, k) => [n, k]));
   const off = o.oneBased ? 1 : 0;
 
@@ -366,6 +366,7 @@ async function resolveClasses(
   classes: "auto" | "voc20" | string[],
   parsed: ({ xml: VocXml["annotation"] } | null)[],
   annDir: string,
+  allowLinksOutside: boolean,
 ): Promise<string[]> {
   if (Array.isArray(classes)) return classes;
   if (classes === "voc20") return [...VOC_CLASSES];
@@ -377,7 +378,9 @@ async function resolveClasses(
   const all = new Set<string>();
   const files = (await readdir(annDir)).filter((f) => f.endsWith(".xml"));
   await mapLimit(files, 16, async (f) => {
-    const r = parseVocXml(await readText(path.join(annDir, f), OP));
+    const file = path.join(annDir, f);
+    if (!(await checkRealInside(annDir, file, allowLinksOutside)).ok) return; // refused: reported when loaded
+    const r = parseVocXml(await readText(file, OP));
     if (r.ok) for (const n of objectNames(r.xml.annotation)) all.add(n);
   });
   if (all.size === 0)
