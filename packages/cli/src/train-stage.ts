@@ -31,7 +31,7 @@ import { CliError } from "./errors";
 import { TrainingInterrupted } from "./interrupt";
 import { readJsonFile } from "./json-file";
 import { writeModelMeta, type ModelMeta } from "./model-meta";
-import { fmtNum, Progress } from "./progress";
+import { Progress } from "./progress";
 import { RUN_FILES, writeRunFile } from "./run-folder";
 
 /** The schema of `done.json`. */
@@ -110,7 +110,8 @@ export async function runTrainStage(o: StageOptions): Promise<StageDone> {
       bar!.tick(1, { loss: e.loss, ...e.parts });
     } else {
       bar?.finish(
-        `val mAP ${fmtNum(e.metrics.mAP)} AP50 ${fmtNum(e.metrics.AP50)}${e.best ? " (best)" : ""}`,
+        // mAP in points, as in every table and chart
+        `val mAP ${(100 * e.metrics.mAP).toFixed(1)} AP50 ${(100 * e.metrics.AP50).toFixed(1)}${e.best ? " (best)" : ""}`,
       );
       bar = undefined;
     }
