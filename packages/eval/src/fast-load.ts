@@ -1,4 +1,4 @@
-import { JsonScanner, ScanBail } from "./json-scan";
+import { JsonScanner, ScanBail, keyTable } from "./json-scan";
 
 /**
  * The fast path of the COCO loaders: UTF-8 bytes straight into typed columns, no JS object per entry (about 10x
@@ -51,13 +51,13 @@ export interface ResultColumns {
 /** Reads `[x, y, w, h]` into column slot i (w, h >= 0, all finite). */
 function box(s: JsonScanner, x: Float64Array, y: Float64Array, w: Float64Array, h: Float64Array, i: number) {
   s.expect(91);
-  x[i] = s.number();
+  s.numberTo(x, i);
   s.expect(44);
-  y[i] = s.number();
+  s.numberTo(y, i);
   s.expect(44);
-  w[i] = s.number();
+  s.numberTo(w, i);
   s.expect(44);
-  h[i] = s.number();
+  s.numberTo(h, i);
   s.expect(93);
   const wi = w[i]!;
   const hi = h[i]!;
@@ -74,12 +74,14 @@ function box(s: JsonScanner, x: Float64Array, y: Float64Array, w: Float64Array, 
     s.bail("bad box");
 }
 
-/** A finite number (zod's `z.number()`). */
-function finiteNumber(s: JsonScanner): number {
-  const v = s.number();
-  if (!Number.isFinite(v)) s.bail("not a finite number");
-  return v;
+/** A finite number (zod's `z.number()`) into out[i]. */
+function finiteNumber(s: JsonScanner, out: Float64Array, i: number): void {
+  s.numberTo(out, i);
+  if (!Number.isFinite(out[i]!)) s.bail("not a finite number");
 }
+
+const RESULT_KEYS = keyTable(["image_id", "category_id", "bbox", "score"]);
+const ANNOTATION_KEYS = keyTable(["id", "image_id", "category_id", "bbox", "area", "iscrowd"]);
 
 /**
  * A COCO results list `[{image_id, category_id, bbox, score}, ...]` into columns. Throws ScanBail for anything
@@ -158,22 +160,16 @@ export class ResultsScanner {
     if (!s.empty(125)) {
       do {
         s.plainKey();
-        let bit = 0;
-        if (s.keyIs("image_id")) {
-          bit = 1;
-          imageId[i] = finiteNumber(s);
-        } else if (s.keyIs("category_id")) {
-          bit = 2;
-          categoryId[i] = finiteNumber(s);
-        } else if (s.keyIs("bbox")) {
-          bit = 4;
-          box(s, d[2], d[3], d[4], d[5], i);
-        } else if (s.keyIs("score")) {
-          bit = 8;
-          const v = s.number();
+        const key = s.keyIndex(RESULT_KEYS);
+        if (key === 0) finiteNumber(s, imageId, i);
+        else if (key === 1) finiteNumber(s, categoryId, i);
+        else if (key === 2) box(s, d[2], d[3], d[4], d[5], i);
+        else if (key === 3) {
+          s.numberTo(score, i);
+          const v = score[i]!;
           if (!(v >= 0 && v < Infinity)) s.bail("bad score");
-          score[i] = v;
         } else s.skipValue();
+        const bit = key < 0 ? 0 : 1 << key;
         if (seen & bit) s.bail("duplicate key");
         seen |= bit;
       } while (s.next(125));
@@ -227,32 +223,22 @@ function scanAnnotations(s: JsonScanner, sizeHint: number): AnnotationColumns {
       if (!s.empty(125)) {
         do {
           s.plainKey();
-          let bit = 0;
-          if (s.keyIs("id")) {
-            bit = 1;
-            id[i] = finiteNumber(s);
-          } else if (s.keyIs("image_id")) {
-            bit = 2;
-            imageId[i] = finiteNumber(s);
-          } else if (s.keyIs("category_id")) {
-            bit = 4;
-            categoryId[i] = finiteNumber(s);
-          } else if (s.keyIs("bbox")) {
-            bit = 8;
-            box(s, x, y, w, h, i);
-          } else if (s.keyIs("area")) {
-            bit = 16;
-            area[i] = finiteNumber(s);
-          } else if (s.keyIs("iscrowd")) {
-            bit = 32;
+          const key = s.keyIndex(ANNOTATION_KEYS);
+          if (key === 0) finiteNumber(s, id, i);
+          else if (key === 1) finiteNumber(s, imageId, i);
+          else if (key === 2) finiteNumber(s, categoryId, i);
+          else if (key === 3) box(s, x, y, w, h, i);
+          else if (key === 4) finiteNumber(s, area, i);
+          else if (key === 5) {
             const c = s.peek();
             if (c === 116 || c === 102) crowd[i] = s.boolean() ? 1 : 0;
             else {
-              const v = s.number();
+              s.numberTo(crowd, i);
+              const v = crowd[i]!;
               if (!(v === 1 || v === 0)) s.bail("iscrowd not 0 or 1");
-              crowd[i] = v;
             }
           } else s.skipValue(); // segmentation, ignore (overwritten by iscrowd), ...
+          const bit = key < 0 ? 0 : 1 << key;
           if (seen & bit) s.bail("duplicate key");
           seen |= bit;
         } while (s.next(125));

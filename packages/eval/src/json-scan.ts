@@ -13,6 +13,11 @@
  * (Number() alone would also take hex, "Infinity", "1.", ...).
  */
 
+/** Key names as bytes, for JsonScanner.keyIndex. */
+export function keyTable(names: readonly string[]): Uint8Array[] {
+  return names.map((n) => Uint8Array.from(n, (c) => c.charCodeAt(0)));
+}
+
 /** Thrown for anything the scanner does not accept; `at` is the byte offset. */
 export class ScanBail extends Error {
   constructor(
@@ -105,8 +110,37 @@ export class JsonScanner {
     return true;
   }
 
+  /**
+   * Index in `names` of the last key (names from keyTable), or -1 (also for a key with escapes). One length and
+   * byte comparison per candidate, no strings.
+   */
+  keyIndex(names: readonly Uint8Array[]): number {
+    if (this.keyEscaped) return -1;
+    const b = this.b;
+    const k0 = this.keyStart;
+    const n = this.keyEnd - k0;
+    outer: for (let j = 0; j < names.length; j++) {
+      const nm = names[j]!;
+      if (nm.length !== n) continue;
+      for (let i = 0; i < n; i++) if (b[k0 + i] !== nm[i]) continue outer;
+      return j;
+    }
+    return -1;
+  }
+
   /** Reads a JSON number (after whitespace); bails on anything else. */
   number(): number {
+    this.numberTo(this.one, 0);
+    return this.one[0]!;
+  }
+
+  private readonly one = new Float64Array(1);
+
+  /**
+   * Reads a JSON number (after whitespace) into out[i]; bails on anything else. Writing into a typed array keeps
+   * the double unboxed (no heap number per value).
+   */
+  numberTo(out: Float64Array, i: number): void {
     this.peek();
     const b = this.b;
     const start = this.p;
@@ -168,9 +202,8 @@ export class JsonScanner {
     const k = scale + e;
     if (nd <= 15 && ed <= 9 && k >= -22 && k <= 22) {
       const v = k < 0 ? m / POW10[-k]! : m * POW10[k]!;
-      return neg ? -v : v;
-    }
-    return Number(latin1(b, start, p));
+      out[i] = neg ? -v : v;
+    } else out[i] = Number(latin1(b, start, p));
   }
 
   /**
