@@ -1,5 +1,5 @@
 /**
- * Per-level channel counts and 1×1 align convs for the multi-level seed families (`ckd`,
+ * Per-level channel counts and 1×1 align convs for the multi-level losses (`ckd`,
  * `confidence`), whose pyramids may change width per level (YOLO necks: 64/128/256).
  * Internal module: not exported from the package index.
  */

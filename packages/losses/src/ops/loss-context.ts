@@ -1,5 +1,5 @@
 /**
- * Ground-truth context shared by the box-using seed families (`fsd`, `ckd`, `rdkd`): the
+ * Ground-truth context shared by the box-using relation losses (`ckd`, `rdkd`): the
  * per-image boxes and the padded input size, with errors that name the loss and the field.
  * Internal module: not exported from the package index.
  */

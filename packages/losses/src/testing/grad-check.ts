@@ -1,5 +1,5 @@
 /**
- * Test-only helpers of the seed-method families (fsd, rdkd, ckd, confidence, adaptive):
+ * Test-only helpers of the design losses (rdkd, ckd, confidence, adaptive) and others:
  * central finite-difference gradient checks, a one-step SGD check of adapter variables, and
  * seeded inputs. Not exported from the package index.
  */
