@@ -12,6 +12,7 @@ import type { Command } from "../command";
 import type { DEMO_PRESETS, DemoPreset } from "../demo";
 import { DEMO_METHOD_NAMES, DEMO_METHODS, type DemoMethod } from "../demo-methods";
 import { CliError, UsageError } from "../errors";
+import { didYouMean } from "../suggest";
 import { createRunFolder, RUN_FILES } from "../run-folder";
 
 const OPTIONS = {
@@ -109,7 +110,7 @@ function demoChoices(
   const bad = methods.filter((m) => !(m in DEMO_METHODS));
   if (bad.length || methods.length === 0)
     throw new UsageError(
-      `--methods: got "${o.methods}"; allowed: a comma-separated list of ${DEMO_METHOD_NAMES.join(", ")}`,
+      `--methods: got "${o.methods}"; allowed: a comma-separated list of ${DEMO_METHOD_NAMES.join(", ")}${bad.length ? didYouMean(bad[0], DEMO_METHOD_NAMES) : ""}`,
     );
   if (new Set(methods).size !== methods.length)
     throw new UsageError(`--methods: "${o.methods}" names a method twice`);
