@@ -42,8 +42,9 @@ export interface CachedDetections {
 }
 
 /**
- * An open teacher cache, a {@link Teacher} of the teacher it was built from: its maps are the cached ones (sized at
- * the build input; stride = build input / map size), its identity the recorded teacher's. Call `dispose()` to close
+ * An open teacher cache, a {@link Teacher} of the teacher it was built from: its maps are the cached ones (fixed
+ * size; stride = batch-input height it was built at / map height, fractional when the teacher resized the input),
+ * its identity the recorded teacher's. Call `dispose()` to close
  * its files.
  */
 export class TeacherCache implements Teacher {
@@ -65,7 +66,7 @@ export class TeacherCache implements Teacher {
     this.maps = Object.fromEntries(
       manifest.taps.map((t) => [
         t.name,
-        { channels: t.shape[2], stride: Math.round(H / t.shape[0]), size: [t.shape[0], t.shape[1]] as const },
+        { channels: t.shape[2], stride: H / t.shape[0], size: [t.shape[0], t.shape[1]] as const },
       ]),
     );
     manifest.samples.forEach((s, i) => this.byId.set(s.id, [...(this.byId.get(s.id) ?? []), i]));

@@ -15,7 +15,7 @@ import type { IdentifiedBatch } from "../train/batch-tensors";
 export interface TeacherMapInfo {
   /** Channels (last NHWC axis). */
   channels: number;
-  /** Teacher-input pixels per map cell. */
+  /** Teacher-input pixels per map cell (a cache: batch-input pixels per cell, fractional when the teacher resized). */
   stride: number;
   /**
    * `[h, w]` when the map has a fixed size whatever the batch input (a pretrained teacher resizes to its own input;
