@@ -6,7 +6,7 @@
  * split with `@kdet/eval`, and writes the table, report.html and one reproducible config per stage.
  */
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
@@ -40,7 +40,7 @@ import { buildModel } from "./models";
 import { formatDuration } from "./progress";
 import { renderReport, resultsMarkdown, type ReportEntry } from "./report-html";
 import { buildSamples } from "./report-samples";
-import { RUN_FILES } from "./run-folder";
+import { RUN_FILES, writeRunFile } from "./run-folder";
 import { runTrainStage, type StageDone } from "./train-stage";
 
 /** A demo configuration: data, models and schedules. */
@@ -257,7 +257,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     distill?: DistillSetup,
   ): Promise<EvaluatedModel> => {
     await mkdir(stageDir, { recursive: true });
-    await writeFile(path.join(stageDir, RUN_FILES.config), experimentYaml(exp));
+    await writeRunFile(path.join(stageDir, RUN_FILES.config), experimentYaml(exp));
     const done = await runTrainStage({
       dir: stageDir,
       label: `${name} ${exp.model.type}`,
@@ -381,7 +381,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       seeds.length > 1
         ? `${seeds.length} student seeds (${seeds.join(", ")}): mean ± sample std; gain = mean of per-seed differences to the baseline`
         : `one student seed (${seeds[0]})`;
-    await writeFile(
+    await writeRunFile(
       path.join(dir, RUN_FILES.report),
       renderReport({
         title: "kdet demo: distillation on synthetic shapes",
@@ -399,8 +399,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       }),
     );
     const text = `${table}\n\n${[seedNote, ...verdicts, timing].join("\n")}`;
-    await writeFile(path.join(dir, "results.md"), `${text}\n`);
-    await writeFile(
+    await writeRunFile(path.join(dir, "results.md"), `${text}\n`);
+    await writeRunFile(
       path.join(dir, "results.json"),
       JSON.stringify(
         {
