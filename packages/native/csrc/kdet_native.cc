@@ -4,6 +4,7 @@
 #include <node_api.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -135,107 +136,191 @@ void runConv(char op, const Geom& g, float* a, float* b, float* c) {
 }
 
 // ---- fused BatchNorm (batch statistics over M = N·H·W rows) + SiLU, NHWC with C channels ----
+//
+// Loops run over "super-rows" of w = C·⌈64/C⌉ values (several NHWC rows when C < 64 divides 64), so
+// the inner loops are long enough to vectorise well; per-channel vectors are tiled to width w and
+// folded back at the end. Partial sums are float over blocks of 32 super-rows, then double.
 
-// Forward: mean, inv = 1/sqrt(var + eps) per channel (two-pass variance), out = silu(xc·γ·inv + β).
-void bnSiluForward(const float* x, const float* gamma, const float* beta, float eps, int64_t m, int64_t c,
-                   float* out, float* mean, float* inv) {
-  std::vector<double> sum(c, 0.0), sq(c, 0.0);
+struct Tiling {
+  int64_t c, w, rows, tail;  // channels, super-row width, full super-rows, leftover NHWC rows
+};
+
+Tiling tiling(int64_t m, int64_t c) {
+  int64_t rep = (c < 64 && 64 % c == 0) ? 64 / c : 1;
+  return {c, c * rep, m / rep, m % rep};
+}
+
+std::vector<float> tile(const float* v, const Tiling& t) {
+  std::vector<float> r(t.w);
+  for (int64_t k = 0; k < t.w; k++) r[k] = v[k % t.c];
+  return r;
+}
+
+// Per-channel Σ f(x) and Σ g(x) (double) over all rows; body(row pointer, n values, acc1, acc2, channel offset 0).
+template <typename Body>
+void channelSums(const Tiling& t, int64_t m, std::vector<double>& s1, std::vector<double>& s2, Body body) {
+  s1.assign(t.c, 0.0);
+  s2.assign(t.c, 0.0);
 #pragma omp parallel
   {
-    std::vector<double> ls(c, 0.0);
+    std::vector<double> d1(t.w, 0.0), d2(t.w, 0.0);
+    std::vector<float> f1(t.w), f2(t.w);
+    const int64_t blocks = (t.rows + 31) / 32;
 #pragma omp for schedule(static)
-    for (int64_t r = 0; r < m; r++) {
-      const float* row = x + r * c;
-      for (int64_t k = 0; k < c; k++) ls[k] += row[k];
+    for (int64_t bl = 0; bl < blocks; bl++) {
+      std::fill(f1.begin(), f1.end(), 0.0f);
+      std::fill(f2.begin(), f2.end(), 0.0f);
+      const int64_t end = std::min(t.rows, (bl + 1) * 32);
+      for (int64_t r = bl * 32; r < end; r++) body(r * t.w, t.w, f1.data(), f2.data());
+      for (int64_t k = 0; k < t.w; k++) d1[k] += f1[k], d2[k] += f2[k];
     }
 #pragma omp critical
-    for (int64_t k = 0; k < c; k++) sum[k] += ls[k];
-#pragma omp barrier
-#pragma omp single
-    for (int64_t k = 0; k < c; k++) mean[k] = static_cast<float>(sum[k] / m);
-    std::fill(ls.begin(), ls.end(), 0.0);
-    std::vector<float> lf(c, 0.0f);
-#pragma omp for schedule(static)
-    for (int64_t r = 0; r < m; r++) {
-      const float* row = x + r * c;
-      for (int64_t k = 0; k < c; k++) {
-        float d = row[k] - mean[k];
-        lf[k] += d * d;
-      }
-      if ((r & 63) == 63)
-        for (int64_t k = 0; k < c; k++) ls[k] += lf[k], lf[k] = 0.0f;
-    }
-    for (int64_t k = 0; k < c; k++) ls[k] += lf[k];
-#pragma omp critical
-    for (int64_t k = 0; k < c; k++) sq[k] += ls[k];
+    for (int64_t k = 0; k < t.w; k++) s1[k % t.c] += d1[k], s2[k % t.c] += d2[k];
   }
+  // Leftover rows (fewer than one super-row), channel-aligned.
+  std::vector<float> f1(t.c, 0.0f), f2(t.c, 0.0f);
+  for (int64_t r = t.rows * t.w; r < m * t.c; r += t.c) body(r, t.c, f1.data(), f2.data());
+  for (int64_t k = 0; k < t.c; k++) s1[k] += f1[k], s2[k] += f2[k];
+}
+
+// Applies body(offset, n) over all values in super-rows (threaded), then the leftover rows.
+template <typename Body>
+void rowsApply(const Tiling& t, int64_t m, Body body) {
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < t.rows; r++) body(r * t.w, t.w);
+  for (int64_t r = t.rows * t.w; r < m * t.c; r += t.c) body(r, t.c);
+}
+
+// Forward: shifted one-pass statistics (shift = first row, so the variance does not cancel),
+// mean, inv = 1/sqrt(var + eps), out = silu(x·a + b) with a = γ·inv, b = β − mean·a.
+void bnSiluForward(const float* x, const float* gamma, const float* beta, float eps, int64_t m, int64_t c,
+                   float* out, float* mean, float* inv) {
+  Tiling t = tiling(m, c);
+  std::vector<float> shift = tile(x, t);
+  const float* sh = shift.data();
+  std::vector<double> s1, s2;
+  channelSums(t, m, s1, s2, [&](int64_t o, int64_t n, float* a1, float* a2) {
+    const float* xr = x + o;
+#pragma omp simd
+    for (int64_t k = 0; k < n; k++) {
+      float d = xr[k] - sh[k];
+      a1[k] += d;
+      a2[k] += d * d;
+    }
+  });
   std::vector<float> a(c), b(c);
   for (int64_t k = 0; k < c; k++) {
-    inv[k] = static_cast<float>(1.0 / std::sqrt(sq[k] / m + eps));
+    double dm = s1[k] / m;
+    double var = s2[k] / m - dm * dm;
+    mean[k] = static_cast<float>(shift[k] + dm);
+    inv[k] = static_cast<float>(1.0 / std::sqrt((var > 0 ? var : 0) + eps));
     a[k] = gamma[k] * inv[k];
     b[k] = beta[k] - mean[k] * a[k];
   }
-#pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < m; r++) {
-    const float* row = x + r * c;
-    float* o = out + r * c;
+  std::vector<float> at = tile(a.data(), t), bt = tile(b.data(), t);
+  const float *ap = at.data(), *bp = bt.data();
+  rowsApply(t, m, [&](int64_t o, int64_t n) {
+    const float* xr = x + o;
+    float* outr = out + o;
 #pragma omp simd
-    for (int64_t k = 0; k < c; k++) {
-      float z = row[k] * a[k] + b[k];
-      o[k] = z / (1.0f + std::exp(-z));
+    for (int64_t k = 0; k < n; k++) {
+      float z = xr[k] * ap[k] + bp[k];
+      outr[k] = z / (1.0f + std::exp(-z));
     }
-  }
+  });
 }
 
-// Backward: g = dy·silu'(z), dβ = Σg, S = Σg·xc, dγ = S·inv,
-// dx = a·g − a·dβ/m − xc·(a·inv²·S/m), with a = γ·inv (Ioffe & Szegedy 2015, §3).
+// Backward: g = dy·silu'(z) = dy·(σ + z·σ·(1 − σ)), dβ = Σg, S = Σg·(x − mean), dγ = S·inv,
+// dx = a·g − a·dβ/m − (x − mean)·a·inv²·S/m with a = γ·inv (Ioffe & Szegedy 2015, §3).
+// Pass 1 writes g into dx and sums; pass 2 turns it into dx in place.
 void bnSiluBackward(const float* dy, const float* x, const float* gamma, const float* beta,
                     const float* mean, const float* inv, int64_t m, int64_t c, float* dx, float* dgamma,
                     float* dbeta) {
+  Tiling t = tiling(m, c);
   std::vector<float> a(c), b(c);
   for (int64_t k = 0; k < c; k++) {
     a[k] = gamma[k] * inv[k];
     b[k] = beta[k] - mean[k] * a[k];
   }
-  std::vector<double> sg(c, 0.0), sgx(c, 0.0);
-#pragma omp parallel
-  {
-    std::vector<double> lg(c, 0.0), lgx(c, 0.0);
-    std::vector<float> fg(c, 0.0f), fgx(c, 0.0f);
-#pragma omp for schedule(static)
-    for (int64_t r = 0; r < m; r++) {
-      const float* xr = x + r * c;
-      const float* dr = dy + r * c;
-      float* gr = dx + r * c;  // g is kept in dx until the second pass
+  std::vector<float> at = tile(a.data(), t), bt = tile(b.data(), t), mt = tile(mean, t);
+  const float *ap = at.data(), *bp = bt.data(), *mp = mt.data();
+  std::vector<double> sg, sgx;
+  channelSums(t, m, sg, sgx, [&](int64_t o, int64_t n, float* a1, float* a2) {
+    const float* xr = x + o;
+    const float* dr = dy + o;
+    float* gr = dx + o;
 #pragma omp simd
-      for (int64_t k = 0; k < c; k++) {
-        float z = xr[k] * a[k] + b[k];
-        float s = 1.0f / (1.0f + std::exp(-z));
-        float g = dr[k] * (s + z * s * (1.0f - s));
-        gr[k] = g;
-        fg[k] += g;
-        fgx[k] += g * (xr[k] - mean[k]);
-      }
-      if ((r & 63) == 63)
-        for (int64_t k = 0; k < c; k++) lg[k] += fg[k], lgx[k] += fgx[k], fg[k] = 0.0f, fgx[k] = 0.0f;
+    for (int64_t k = 0; k < n; k++) {
+      float z = xr[k] * ap[k] + bp[k];
+      float sg1 = 1.0f / (1.0f + std::exp(-z));
+      float g = dr[k] * (sg1 + z * sg1 * (1.0f - sg1));
+      gr[k] = g;
+      a1[k] += g;
+      a2[k] += g * (xr[k] - mp[k]);
     }
-    for (int64_t k = 0; k < c; k++) lg[k] += fg[k], lgx[k] += fgx[k];
-#pragma omp critical
-    for (int64_t k = 0; k < c; k++) sg[k] += lg[k], sgx[k] += lgx[k];
-  }
+  });
   std::vector<float> c2(c), c3(c);
   for (int64_t k = 0; k < c; k++) {
     dbeta[k] = static_cast<float>(sg[k]);
     dgamma[k] = static_cast<float>(sgx[k] * inv[k]);
-    c2[k] = static_cast<float>(-a[k] * sg[k] / m + a[k] * inv[k] * inv[k] * sgx[k] / m * mean[k]);
-    c3[k] = static_cast<float>(-a[k] * inv[k] * inv[k] * sgx[k] / m);
+    double kk = static_cast<double>(a[k]) * inv[k] * inv[k] * sgx[k] / m;
+    c2[k] = static_cast<float>(-a[k] * sg[k] / m + kk * mean[k]);
+    c3[k] = static_cast<float>(-kk);
+  }
+  std::vector<float> c2t = tile(c2.data(), t), c3t = tile(c3.data(), t);
+  const float *c2p = c2t.data(), *c3p = c3t.data();
+  rowsApply(t, m, [&](int64_t o, int64_t n) {
+    const float* xr = x + o;
+    float* gr = dx + o;
+#pragma omp simd
+    for (int64_t k = 0; k < n; k++) gr[k] = gr[k] * ap[k] + xr[k] * c3p[k] + c2p[k];
+  });
+}
+
+// ---- copies and the max-pool gradient (threaded) ----
+
+// dst[dstOff + r·dstStride + j] = src[srcOff + r·srcStride + j] for r < rows, j < width (4-byte elements).
+void copyBands(const uint32_t* src, uint32_t* dst, int64_t rows, int64_t width, int64_t srcOff,
+               int64_t srcStride, int64_t dstOff, int64_t dstStride) {
+  if (rows * width < (1 << 15)) {
+    for (int64_t r = 0; r < rows; r++)
+      std::copy_n(src + srcOff + r * srcStride, width, dst + dstOff + r * dstStride);
+    return;
   }
 #pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < m; r++) {
-    const float* xr = x + r * c;
-    float* gr = dx + r * c;
-#pragma omp simd
-    for (int64_t k = 0; k < c; k++) gr[k] = gr[k] * a[k] + xr[k] * c3[k] + c2[k];
+  for (int64_t r = 0; r < rows; r++) std::copy_n(src + srcOff + r * srcStride, width, dst + dstOff + r * dstStride);
+}
+
+// Max-pool gradient, NHWC: dy[n,oh,ow,c] goes to the first maximum (row-major, padding excluded)
+// of its window, as TensorFlow and the tfjs cpu backend. dx is zeroed here. Threaded over images.
+void maxPoolGrad(const float* x, const float* dy, float* dx, const int64_t* g) {
+  const int64_t nb = g[0], h = g[1], w = g[2], c = g[3], oh = g[4], ow = g[5], fh = g[6], fw = g[7], sh = g[8],
+                sw = g[9], top = g[10], left = g[11];
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < nb; n++) {
+    std::vector<float> best(c);
+    std::vector<int64_t> arg(c);
+    const int64_t xb = n * h * w * c;
+    std::fill(dx + xb, dx + xb + h * w * c, 0.0f);
+    for (int64_t r = 0; r < oh; r++) {
+      const int64_t r0 = std::max<int64_t>(0, r * sh - top), r1 = std::min(h, r * sh - top + fh);
+      for (int64_t q = 0; q < ow; q++) {
+        const int64_t c0 = std::max<int64_t>(0, q * sw - left), c1 = std::min(w, q * sw - left + fw);
+        if (r0 >= r1 || c0 >= c1) continue;
+        // Start from the window's first element (no infinities: the file is built with -ffast-math).
+        const int64_t first = xb + (r0 * w + c0) * c;
+        for (int64_t k = 0; k < c; k++) best[k] = x[first + k], arg[k] = first + k;
+        for (int64_t i = r0; i < r1; i++)
+          for (int64_t j = c0; j < c1; j++) {
+            const int64_t off = xb + (i * w + j) * c;
+            for (int64_t k = 0; k < c; k++)
+              if (x[off + k] > best[k]) best[k] = x[off + k], arg[k] = off + k;
+          }
+        const float* d = dy + ((n * oh + r) * ow + q) * c;
+        for (int64_t k = 0; k < c; k++)
+          dx[arg[k]] += d[k];
+      }
+    }
   }
 }
 
@@ -264,6 +349,28 @@ struct Args {
       throw std::runtime_error("argument " + std::to_string(i) + " has " + std::to_string(len) +
                                " floats, needs " + std::to_string(minLen));
     return static_cast<float*>(data);
+  }
+  // Any typed array with 4-byte elements (Float32Array, Int32Array, Uint32Array).
+  void* words(size_t i, size_t minLen) {
+    napi_typedarray_type t;
+    size_t len;
+    void* data;
+    CHECK(napi_get_typedarray_info(env, v[i], &t, &len, &data, nullptr, nullptr));
+    if (t != napi_float32_array && t != napi_int32_array && t != napi_uint32_array)
+      throw std::runtime_error("argument " + std::to_string(i) + " is not a 4-byte typed array");
+    if (len < minLen)
+      throw std::runtime_error("argument " + std::to_string(i) + " has " + std::to_string(len) +
+                               " elements, needs " + std::to_string(minLen));
+    return data;
+  }
+  std::vector<int64_t> ints(size_t i, uint32_t n) {
+    std::vector<int64_t> d(n);
+    for (uint32_t k = 0; k < n; k++) {
+      napi_value e;
+      CHECK(napi_get_element(env, v[i], k, &e));
+      CHECK(napi_get_value_int64(env, e, &d[k]));
+    }
+    return d;
   }
   int64_t i64(size_t i) {
     int64_t r;
@@ -350,6 +457,31 @@ napi_value BnSiluBackward(napi_env env, napi_callback_info info) {
   });
 }
 
+// copyBands(src, dst, rows, width, srcOff, srcStride, dstOff, dstStride)
+napi_value CopyBands(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 8);
+    int64_t rows = a.i64(2), width = a.i64(3), so = a.i64(4), ss = a.i64(5), d0 = a.i64(6), ds = a.i64(7);
+    if (rows > 0 && width > 0) {
+      auto* src = static_cast<uint32_t*>(a.words(0, so + (rows - 1) * ss + width));
+      auto* dst = static_cast<uint32_t*>(a.words(1, d0 + (rows - 1) * ds + width));
+      copyBands(src, dst, rows, width, so, ss, d0, ds);
+    }
+    return undefinedValue(env);
+  });
+}
+
+// maxPoolGrad(x, dy, dx, geom[N,H,W,C,OH,OW,fh,fw,sh,sw,padTop,padLeft])
+napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 4);
+    std::vector<int64_t> g = a.ints(3, 12);
+    int64_t nx = g[0] * g[1] * g[2] * g[3], ny = g[0] * g[4] * g[5] * g[3];
+    maxPoolGrad(a.f32(0, nx), a.f32(1, ny), a.f32(2, nx), g.data());
+    return undefinedValue(env);
+  });
+}
+
 // setThreads(n): OpenMP threads for oneDNN and the fused loops. Returns the previous count.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -380,6 +512,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"convImpl", nullptr, ConvImpl, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bnSiluForward", nullptr, BnSiluForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bnSiluBackward", nullptr, BnSiluBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"copyBands", nullptr, CopyBands, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -39,6 +39,22 @@ export interface NativeAddon {
     dgamma: Float32Array,
     dbeta: Float32Array,
   ): void;
+  /**
+   * `dst[dstOff + r·dstStride + j] = src[srcOff + r·srcStride + j]` for r < rows, j < width
+   * (4-byte elements; threaded above 32k elements).
+   */
+  copyBands(
+    src: Float32Array | Int32Array,
+    dst: Float32Array | Int32Array,
+    rows: number,
+    width: number,
+    srcOff: number,
+    srcStride: number,
+    dstOff: number,
+    dstStride: number,
+  ): void;
+  /** Max-pool gradient (NHWC, first maximum); geom [N, H, W, C, OH, OW, fh, fw, sh, sw, padTop, padLeft]. */
+  maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geom: readonly number[]): void;
   /** Sets the OpenMP thread count (oneDNN and the fused loops); returns the previous one. */
   setThreads(n: number): number;
   /** "oneDNN x.y.z, n thread(s)". */

@@ -145,6 +145,54 @@ if (load.addon == null) {
       });
     }
 
+    it("Concat (axes 3, 1, 0; float32 and int32) and SplitV equal the cpu backend", async () => {
+      const run = () => {
+        const a = seeded([2, 5, 4, 3], 11);
+        const b = seeded([2, 5, 4, 6], 12);
+        const c = seeded([2, 3, 4, 3], 13);
+        const big = seeded([4, 64, 64, 16], 14);
+        const ints = tf.cast(tf.mul(seeded([2, 5, 4, 3], 15), 100), "int32");
+        const [s1, s2, s3] = tf.split(big, [3, 5, 8], 3);
+        return [
+          tf.concat([a, b, a], 3),
+          tf.concat([a, c], 1),
+          tf.concat([a, a], 0),
+          tf.concat([big, big], 3),
+          tf.cast(tf.concat([ints, ints], 3), "float32"),
+          s1!,
+          s2!,
+          s3!,
+          ...tf.split(a, [1, 2, 2], 1),
+        ];
+      };
+      const ref = await on("cpu", run);
+      registerNativeKernels(2);
+      const got = await on("wasm", run);
+      got.forEach((g, i) => expect(Array.from(g), `output ${i}`).toEqual(Array.from(ref[i]!)));
+    });
+
+    for (const [name, shape, size, stride, pad] of [
+      ["2x2 s2 valid", [2, 8, 8, 3], 2, 2, "valid"],
+      ["5x5 s1 same (SPPF, ties)", [2, 8, 8, 4], 5, 1, "same"],
+      ["3x3 s2 same odd", [1, 9, 7, 5], 3, 2, "same"],
+    ] as const) {
+      it(`MaxPoolGrad ${name} equals the cpu backend`, async () => {
+        const run = () => {
+          // Rounded values make ties, where the first maximum of the window must win.
+          const x = tf.round(tf.mul(seeded([...shape], 21), 3));
+          const r = seeded(tf.maxPool(x as tf.Tensor4D, size, stride, pad).shape, 22);
+          return [
+            tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size, stride, pad), r)))(x),
+          ];
+        };
+        const ref = await on("cpu", run);
+        registerNativeKernels(2);
+        const got = await on("wasm", run);
+        // A wrong tie choice moves a whole dy value (error ~1); summation order differs by ~1e-8.
+        expect(relErr(got[0]!, ref[0]!)).toBeLessThan(1e-6);
+      });
+    }
+
     it("a conv shape the geometry does not match is an error naming the kernel", async () => {
       await tf.setBackend("wasm");
       registerNativeKernels(1);

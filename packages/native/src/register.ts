@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { loadAddon } from "./addon";
 import { nativeBnSiluKernels } from "./bn-silu-kernels";
 import { nativeConvKernels } from "./conv-kernels";
+import { nativeCopyKernels } from "./copy-kernels";
 import type { KernelCall } from "./wasm-heap";
 
 /** What `registerNativeKernels` did. */
@@ -23,7 +24,7 @@ type Tagged = tf.KernelFunc & { [NATIVE]?: true; [WRAPS]?: tf.KernelFunc };
  * Registers the oneDNN kernels under backend 'wasm' (tensors stay in the wasm heap; the addon reads
  * and writes them in place): Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter (NHWC, dilation 1;
  * other convs fall through to the kernel registered before) and the fused BatchNorm+SiLU pair used by
- * @kdet/core's `batchNormSilu`. `threads` sets oneDNN's OpenMP threads. Idempotent; when the addon
+ * @kdet/core's `batchNormSilu`, and threaded Concat, SplitV (4-byte dtypes) and MaxPoolGrad. `threads` sets oneDNN's OpenMP threads. Idempotent; when the addon
  * is absent (not built, or env KDET_NATIVE=0) nothing is registered and `message` says why.
  * Call after the wasm backend and its other kernels are registered.
  */
@@ -35,7 +36,7 @@ export function registerNativeKernels(threads: number): NativeKernelsInfo {
   const kernels: Record<
     string,
     (call: KernelCall, builtin?: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[]
-  > = { ...nativeConvKernels(addon), ...nativeBnSiluKernels(addon) };
+  > = { ...nativeConvKernels(addon), ...nativeBnSiluKernels(addon), ...nativeCopyKernels(addon) };
   for (const [kernelName, fn] of Object.entries(kernels)) {
     const current = tf.getKernel(kernelName, "wasm");
     if ((current?.kernelFunc as Tagged | undefined)?.[NATIVE]) continue;
