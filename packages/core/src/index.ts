@@ -18,4 +18,13 @@ export {
 export { type IouKind, boxIouAligned, boxIouPairwise } from "./boxes/iou";
 export { type NmsOptions, type ImageDetections, nms, batchedNms, pairIou } from "./boxes/nms";
 export { Module, type OutputInfo, captureTaps, featureInfo } from "./nn/module";
-export * from "./backend/index";
+export {
+  initBackend,
+  type BackendInfo,
+  type BackendName,
+  type BackendRequest,
+  type InitBackendOptions,
+  registerWasmTrainingKernels,
+  registerCpuFixes,
+  batchNormSilu,
+} from "./backend/index";

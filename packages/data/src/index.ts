@@ -2,11 +2,9 @@
  * @kdet/data — COCO, PASCAL VOC, FLIR ADAS and YOLO datasets, image decoding, augmentations and batches for kdet.
  * Typed arrays only (no TensorFlow.js): the trainer turns batches into tensors.
  */
-/** The package name. */
-export const PACKAGE = "@kdet/data";
 export type * from "./types";
 export * from "./rng";
-export { DataError, ProblemLog, formatZodIssues, parseWith, showValue, type DataErrorInfo } from "./errors";
+export { DataError, ProblemLog, parseWith, type DataErrorInfo } from "./errors";
 export { resolveInside, type SafePath } from "./safe-path";
 export {
   parseImageHeader,
@@ -21,7 +19,6 @@ export { composeTransform, identityTransform, invertTransform, mapBoxes, unmapBo
 export {
   AnnotationBuilder,
   addCheckedBox,
-  DEFAULT_CLIP_TOLERANCE,
   type BoxFlags,
 } from "./annotation-builder";
 export { createDataset, emptyReport, sampleFromRecord, type DatasetParts } from "./dataset";
@@ -53,10 +50,9 @@ export {
   concatAnnotations,
   copyAnnotations,
   emptyAnnotations,
-  PER_BOX_FIELDS,
   selectBoxes,
 } from "./sample-ops";
-export { DEFAULT_FILL, paste, warpScaleTranslate } from "./warp";
+export { paste, warpScaleTranslate } from "./warp";
 export { BoxFilterSchema, clipAndFilterBoxes, type BoxFilter } from "./box-filter";
 export { letterbox, letterboxGeometry, LetterboxSchema, type LetterboxOptions } from "./letterbox";
 export { FlipSchema, hflip, randomHFlip, type FlipOptions } from "./flip";
@@ -88,6 +84,6 @@ export {
   type SyntheticImage,
   type SyntheticOptions,
 } from "./synthetic";
-export { hsvToRgb, SYNTHETIC_CLASSES, textureValue, type ShapeClass, type Texture } from "./synthetic-shapes";
-export { formatInspection, inspectDataset, SIZE_BIN_EDGES, type Inspection } from "./inspect";
+export { SYNTHETIC_CLASSES } from "./synthetic-shapes";
+export { formatInspection, inspectDataset, type Inspection } from "./inspect";
 export { DATASETS, DatasetConfigSchema, loadDataset, type DatasetConfig, type DatasetType } from "./datasets";

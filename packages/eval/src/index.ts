@@ -5,7 +5,6 @@
  * or cocoEvaluate for all three. Extras (not pycocotools): VOC AP, PR curves and F1 thresholds, a confusion
  * summary of false positives.
  */
-export const PACKAGE = "@kdet/eval";
 
 // core
 export { loadGroundTruth, loadResults, loadResultsAsync, parseGroundTruth, parseResults } from "./load";
@@ -30,7 +29,6 @@ export {
   summarizeStat,
   statSpecs,
   formatSummary,
-  formatSummaryLine,
   STATS_NAMES,
 } from "./summarize";
 export type { StatSpec } from "./summarize";
@@ -59,7 +57,7 @@ export type {
 } from "./coco-types";
 
 // extras
-export { vocClassAp, vocEvaluate, vocFromCoco, voc07Ap, vocAllPointAp, VOC07_RECALL_POINTS } from "./voc-ap";
+export { vocClassAp, vocEvaluate, vocFromCoco, voc07Ap, vocAllPointAp } from "./voc-ap";
 export type { VocClassResult, VocDet, VocGt, VocOptions, VocResult } from "./voc-ap";
 export { prCurves } from "./pr-curves";
 export type { PrCurve, PrCurveOptions } from "./pr-curves";
