@@ -408,6 +408,36 @@ describe("bad-input corpus", () => {
     expect(r.err).toContain(f);
   });
 
+  it("a truncated JPEG body met while training is an error naming the image (exit 1), not an internal error", {
+    timeout: 120_000,
+  }, async () => {
+    const dir = tmp("truncated-train");
+    copyFileSync(path.join(CORPUS, "images/truncated-body.jpg"), path.join(dir, "a.jpg"));
+    writeFileSync(
+      path.join(dir, "gt.json"),
+      JSON.stringify({
+        images: [{ id: 1, file_name: "a.jpg", width: 16, height: 16 }],
+        annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [2, 2, 8, 8], area: 64, iscrowd: 0 }],
+        categories: [{ id: 1, name: "a" }],
+      }),
+    );
+    const config = path.join(dir, "c.yaml");
+    writeFileSync(
+      config,
+      `data: {train: {type: coco, annotationFile: ${dir}/gt.json, imageDir: ${dir}}, imageSize: 64, batchSize: 1, augment: false}
+model: {type: yolov8-n}
+train: {epochs: 1, optimizer: {type: sgd, lr: 0.01}, valEvery: 0}
+output: {dir: ${dir}/runs}
+`,
+    );
+    const io = bufferIo();
+    const code = await main(["train", "--config", config, "--backend", "wasm"], io);
+    const err = io.err.join("");
+    expect(err).not.toMatch(/internal error/);
+    expect(code, err).toBe(1);
+    expect(err).toMatch(/decode image: .*a\.jpg: .*could not decode this jpeg/);
+  });
+
   it("an output folder that is a file or under a file, and __proto__ in --set, are clean errors", async () => {
     const dir = tmp("out");
     const file = path.join(dir, "file");
