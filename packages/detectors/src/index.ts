@@ -376,10 +376,12 @@ export { ultralyticsYolov8, YOLOV8_LAYERS } from "./import/ultralytics-yolov8";
 export { mmdetRetina } from "./import/mmdet-retina";
 export { mmdetGfl } from "./import/mmdet-gfl";
 export { mmdetFcos, mmdetConfigText } from "./import/mmdet-fcos";
+export { mmdetYolox, mmdetYoloxName } from "./import/mmdet-yolox";
 export { mmdetName, mmdetResnetName, mmdetFpnName, mmdetTowerName } from "./import/mmdet-names";
 export {
   foldInputNormalization,
   MMDET_IMAGENET_NORM,
+  MMDET_YOLOX_INPUT,
   type InputNormalization,
 } from "./import/input-normalization";
 export {

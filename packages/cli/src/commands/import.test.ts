@@ -95,7 +95,7 @@ describe("kdet import", () => {
     );
     expect(wrong.code).toBe(2);
     expect(wrong.err).toMatch(
-      /--model: got "yolov8-n"; allowed for --from mmdet: retina-r18, retina-r50, gfl-r18, gfl-r50, fcos-r18, fcos-r50/,
+      /--model: got "yolov8-n"; allowed for --from mmdet: retina-r18, retina-r50, gfl-r18, gfl-r50, fcos-r18, fcos-r50, yolox-n, yolox-s/,
     );
     const cut = path.join(T, "cut.pt");
     writeFileSync(cut, readFileSync(ckpt).subarray(0, 100_000));

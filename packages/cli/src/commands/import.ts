@@ -15,13 +15,13 @@ const OPTIONS = {
   from: {
     type: "string",
     arg: "TOOL",
-    help: "who wrote the checkpoint: ultralytics (YOLOv8) or mmdet (RetinaNet, GFL, FCOS)",
+    help: "who wrote the checkpoint: ultralytics (YOLOv8) or mmdet (RetinaNet, GFL, FCOS, YOLOX)",
   },
   model: {
     type: "string",
     short: "m",
     arg: "ID",
-    help: "kdet model to fill: yolov8-n|s|m (ultralytics); retina-, gfl-, fcos-r50|r18 (mmdet)",
+    help: "kdet model to fill: yolov8-n|s|m (ultralytics); retina-, gfl-, fcos-r50|r18, yolox-n|s (mmdet)",
   },
   out: { type: "string", short: "o", arg: "DIR", help: "output weights folder (must not exist or be empty)" },
   classes: {
@@ -36,7 +36,7 @@ const OPTIONS = {
   },
   "no-fold": {
     type: "boolean",
-    help: "mmdet: keep the stem weights as trained on mean/std-normalised input (default: fold the normalisation in)",
+    help: "mmdet: keep the stem weights as trained on normalised (YOLOX: BGR 0-255) input (default: fold it in)",
   },
   seed: { type: "string", arg: "N", help: "seed of re-initialised class layers (default 0)" },
   help: { type: "boolean", short: "h", help: "this help" },
@@ -49,7 +49,8 @@ weights folder for kdet predict --weights DIR, kdet export --weights DIR and tea
   --from ultralytics   YOLOv8 detection checkpoints (yolov8n.pt, best.pt, ...) -> yolov8-n|s|m
   --from mmdet         RetinaNet (retinanet_r50_fpn_*.pth) -> retina-r50|r18,
                        GFL (gfl_r50_fpn_*.pth) -> gfl-r50|r18, FCOS with norm_on_bbox
-                       (fcos_r18_fpn_gn-head-center-normbbox-*.pth) -> fcos-r18|r50
+                       (fcos_r18_fpn_gn-head-center-normbbox-*.pth) -> fcos-r18|r50,
+                       YOLOX (yolox_s_8xb8-300e_coco_*.pth, yolox_nano_*) -> yolox-s|n
 Every kdet weight is filled exactly once and every checkpoint tensor is used or listed as ignored;
 a different --classes keeps the checkpoint's features and re-initialises the class layers (as
 ultralytics and mmdetection do when fine-tuning on a new dataset), with a warning.
@@ -59,7 +60,8 @@ ${optionsHelp(OPTIONS)}`;
 
 /** `kdet import`. */
 export const importCommand: Command = {
-  summary: "import a PyTorch checkpoint (ultralytics YOLOv8, mmdet RetinaNet/GFL/FCOS) as kdet weights",
+  summary:
+    "import a PyTorch checkpoint (ultralytics YOLOv8; mmdet RetinaNet, GFL, FCOS, YOLOX) as kdet weights",
   usage: USAGE,
   async run(argv, io) {
     const { values: o, positionals } = parseOptions(argv, OPTIONS, USAGE, [1, 1]);

@@ -4,6 +4,7 @@ import { foldInputNormalization } from "./input-normalization";
 import { mmdetFcos } from "./mmdet-fcos";
 import { mmdetGfl } from "./mmdet-gfl";
 import { mmdetRetina } from "./mmdet-retina";
+import { mmdetYolox } from "./mmdet-yolox";
 import { PyObject } from "./pickle";
 import { extractStateDict } from "./state-dict";
 import { readTorchCheckpoint, type TorchCheckpoint } from "./torch-checkpoint";
@@ -14,7 +15,7 @@ import { CheckpointFormatError } from "./zip-archive";
 /** The name mappings per checkpoint format (typed const table). */
 export const IMPORT_MAPPINGS: Readonly<Record<ImportFormat, readonly WeightMapping[]>> = {
   ultralytics: [ultralyticsYolov8],
-  mmdet: [mmdetRetina, mmdetGfl, mmdetFcos],
+  mmdet: [mmdetRetina, mmdetGfl, mmdetFcos, mmdetYolox],
 };
 
 /** Checkpoint formats `importCheckpoint` reads. */
@@ -144,10 +145,11 @@ export async function importCheckpoint(file: string, opts: ImportOptions): Promi
   try {
     const res = importIntoDetector(detector, ckpt, mapping);
     const norm = mapping.inputNormalization;
-    if (norm && opts.foldInputNormalization !== false) foldInputNormalization(detector, norm);
+    if (norm && opts.foldInputNormalization !== false)
+      foldInputNormalization(detector, norm, mapping.inputStem);
     else if (norm)
       res.warnings.push(
-        `${opts.from} models expect (255·x − mean)/std inputs (mean ${norm.mean.join("/")}, std ${norm.std.join("/")}, RGB); kdet feeds 0–1 RGB, so this model needs that normalisation applied to its input`,
+        `${opts.from} models expect (255·x − mean)/std inputs (mean ${norm.mean.join("/")}, std ${norm.std.join("/")}, ${norm.bgr ? "BGR" : "RGB"}); kdet feeds 0–1 RGB, so this model needs that normalisation applied to its input`,
       );
     return { detector, ...res };
   } catch (e) {

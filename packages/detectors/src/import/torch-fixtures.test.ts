@@ -6,14 +6,16 @@ import { Detector } from "../detector";
 import { FcosHead } from "../heads/fcos-head";
 import { GflHead } from "../heads/gfl-head";
 import { RetinaHead } from "../heads/retina-head";
+import { createYolox } from "../models/yolox";
 import { Fpn } from "../necks/fpn";
 import { createDetector } from "../registry";
 import { useTestBackend } from "../testing/backend";
 import { importIntoDetector } from "./import-checkpoint";
-import { foldInputNormalization, MMDET_IMAGENET_NORM } from "./input-normalization";
+import { foldInputNormalization, MMDET_IMAGENET_NORM, MMDET_YOLOX_INPUT } from "./input-normalization";
 import { mmdetFcos } from "./mmdet-fcos";
 import { mmdetGfl } from "./mmdet-gfl";
 import { mmdetRetina } from "./mmdet-retina";
+import { mmdetYolox } from "./mmdet-yolox";
 import { fixtureCheckpoint, fixtureTensors } from "./test-fixtures";
 import { ultralyticsYolov8 } from "./ultralytics-yolov8";
 
@@ -147,6 +149,27 @@ describe("import of PyTorch checkpoints: kdet outputs vs PyTorch's", () => {
       }
     });
     console.log("fcos-r18 (w8) max rel. error vs PyTorch:", errors);
+    for (const e of Object.values(errors)) expect(e).toBeLessThanOrEqual(1e-4);
+    det.dispose();
+  });
+
+  it("mmdetection YOLOX (deepen 0.33, widen 0.125, depthwise; BGR 0–255 folded into the Focus conv) → kdet createYolox: rel. error ≤ 1e-4", () => {
+    const ckpt = fixtureCheckpoint("yolox-w125-mmdet.pt.gz");
+    const det = createYolox({ depth: 0.33, width: 0.125, depthwise: true }, 80, 9).train(false);
+    const res = importIntoDetector(det, ckpt, mmdetYolox);
+    expect(res.report.loaded.some((l) => l.kdet.endsWith(".dw.conv.weight"))).toBe(true);
+    foldInputNormalization(det, MMDET_YOLOX_INPUT, mmdetYolox.inputStem);
+    const io = fixtureTensors("yolox-w125");
+    const errors: Record<string, number> = {};
+    tf.tidy(() => {
+      const raw = det.call(nhwc(io.get("input")!));
+      for (let l = 0; l < 3; l++) {
+        errors[`cls.p${l + 3}`] = relError(raw.cls[l]!, nhwc(io.get(`cls.p${l + 3}`)!));
+        errors[`reg.p${l + 3}`] = relError(raw.box[l]!, nhwc(io.get(`reg.p${l + 3}`)!));
+        errors[`obj.p${l + 3}`] = relError(raw.quality![l]!, nhwc(io.get(`obj.p${l + 3}`)!));
+      }
+    });
+    console.log("yolox (w0.125, depthwise) max rel. error vs PyTorch:", errors);
     for (const e of Object.values(errors)) expect(e).toBeLessThanOrEqual(1e-4);
     det.dispose();
   });

@@ -38,6 +38,8 @@ export interface WeightMapping {
   readonly postprocess: { scoreThreshold: number; iouThreshold: number; maxDetections: number };
   /** Input normalisation the tool's models are trained with (folded into the stem on import), if any. */
   readonly inputNormalization?: InputNormalization;
+  /** Module path of the first conv + BN (default `backbone.stem`), where the normalisation is folded. */
+  readonly inputStem?: string;
   /**
    * Class count and other settings of the checkpoint, read from the shapes of its head tensors (and, for
    * settings no shape shows, the training config some tools store in the checkpoint; `root` is the unpickled file).
