@@ -28,8 +28,9 @@ class Cols {
       this.data[j] = a;
     }
   }
+  /** The n rows: views when at least half the capacity is used (no copy), else compact copies. */
   take(): Float64Array[] {
-    return this.data.map((a) => a.slice(0, this.n));
+    return this.data.map((a) => (2 * this.n >= this.cap ? a.subarray(0, this.n) : a.slice(0, this.n)));
   }
 }
 

@@ -141,61 +141,56 @@ export class JsonScanner {
    * the double unboxed (no heap number per value).
    */
   numberTo(out: Float64Array, i: number): void {
-    this.peek();
     const b = this.b;
-    const start = this.p;
-    let p = start;
-    let neg = false;
-    if (b[p] === 45) {
-      neg = true;
-      p++;
-    }
+    const len = b.length;
+    let p = this.p;
+    let c = p < len ? b[p]! : -1;
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = ++p < len ? b[p]! : -1;
+    const start = p;
+    const neg = c === 45;
+    if (neg) c = ++p < len ? b[p]! : -1;
+    // the mantissa's digits as an exact integer while there are at most 15 (< 2^53), and their count
     let m = 0;
     let nd = 0;
     let scale = 0;
-    let c = b[p] ?? -1;
-    if (c === 48) {
-      p++;
-      c = b[p] ?? -1;
-      if (isDigit(c)) this.bail("leading zero in a number", p);
-    } else if (isDigit(c)) {
+    let d = c - 48;
+    if (d === 0) {
+      c = ++p < len ? b[p]! : -1;
+      if (c >= 48 && c <= 57) this.bail("leading zero in a number", p);
+    } else if (d > 0 && d <= 9) {
       do {
-        m = m * 10 + (c - 48);
+        m = m * 10 + d;
         nd++;
-        p++;
-        c = b[p] ?? -1;
-      } while (isDigit(c));
+        c = ++p < len ? b[p]! : -1;
+        d = c - 48;
+      } while (d >= 0 && d <= 9);
     } else this.bail("expected a number", start);
     if (c === 46) {
-      p++;
-      c = b[p] ?? -1;
-      if (!isDigit(c)) this.bail("expected a digit after '.'", p);
+      c = ++p < len ? b[p]! : -1;
+      d = c - 48;
+      if (!(d >= 0 && d <= 9)) this.bail("expected a digit after '.'", p);
       do {
-        m = m * 10 + (c - 48);
+        m = m * 10 + d;
         nd++;
         scale--;
-        p++;
-        c = b[p] ?? -1;
-      } while (isDigit(c));
+        c = ++p < len ? b[p]! : -1;
+        d = c - 48;
+      } while (d >= 0 && d <= 9);
     }
     let e = 0;
     let ed = 0;
     if (c === 101 || c === 69) {
-      p++;
-      c = b[p] ?? -1;
-      let eneg = false;
-      if (c === 43 || c === 45) {
-        eneg = c === 45;
-        p++;
-        c = b[p] ?? -1;
-      }
-      if (!isDigit(c)) this.bail("expected a digit in the exponent", p);
+      c = ++p < len ? b[p]! : -1;
+      const eneg = c === 45;
+      if (c === 43 || c === 45) c = ++p < len ? b[p]! : -1;
+      d = c - 48;
+      if (!(d >= 0 && d <= 9)) this.bail("expected a digit in the exponent", p);
       do {
-        if (ed < 9) e = e * 10 + (c - 48);
+        if (ed < 9) e = e * 10 + d;
         ed++;
-        p++;
-        c = b[p] ?? -1;
-      } while (isDigit(c));
+        c = ++p < len ? b[p]! : -1;
+        d = c - 48;
+      } while (d >= 0 && d <= 9);
       if (eneg) e = -e;
     }
     this.p = p;
