@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { writeFileAtomic } from "../io/atomic-write";
 
 /**
@@ -33,4 +33,20 @@ export async function trimMetricsFile(file: string, step: number): Promise<numbe
   const dropped = lines.filter((l) => l.trim() !== "").length - kept.length + (torn ? 1 : 0);
   if (dropped > 0) await writeFileAtomic(file, kept.map((l) => `${l}\n`).join(""));
   return dropped;
+}
+
+/** Fsyncs `file` (its appended lines reach the disk); a missing file is skipped. */
+export async function syncFile(file: string): Promise<void> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(file, "r+");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw e;
+  }
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }

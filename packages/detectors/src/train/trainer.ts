@@ -9,7 +9,7 @@ import { isTraining } from "../nn/training-mode";
 import { assignNamed, variablesByName } from "../io/weights-map";
 import { createDetector, type DetectorId } from "../registry";
 import { readCheckpoint, writeCheckpoint } from "./checkpoint";
-import { trimMetricsFile } from "./metrics-file";
+import { syncFile, trimMetricsFile } from "./metrics-file";
 import { NON_FINITE_ADVICE, NonFiniteError } from "./non-finite";
 import { ModelEma } from "./ema";
 import { Optimizer, optimizerSchema } from "./optimizers";
@@ -295,6 +295,8 @@ export class Trainer {
   async saveCheckpoint(file?: string): Promise<void> {
     const f = file ?? (this.opts.outDir ? path.join(this.opts.outDir, "last.ckpt") : undefined);
     if (!f) throw new Error("Trainer.saveCheckpoint: no file and no outDir");
+    // the log lines up to this step reach the disk before the checkpoint that follows them
+    if (this.opts.outDir) await syncFile(path.join(this.opts.outDir, "metrics.jsonl"));
     const tensors: Record<string, tf.Tensor> = {};
     const put = (prefix: string, m: Record<string, tf.Tensor>) =>
       Object.entries(m).forEach(([k, t]) => (tensors[`${prefix}/${k}`] = t));
