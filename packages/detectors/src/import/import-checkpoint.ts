@@ -126,7 +126,7 @@ export function importIntoDetector(
 }
 
 /**
- * Reads a PyTorch checkpoint (`torch.save` zip) of `opts.from` (ultralytics YOLOv8, mmdetection RetinaNet/GFL)
+ * Reads a PyTorch checkpoint (`torch.save` zip) of `opts.from` (ultralytics YOLOv8; mmdetection RetinaNet, GFL, FCOS, YOLOX)
  * and returns the kdet registry model `opts.model` with its weights: class count and DFL bins from the
  * checkpoint unless `numClasses` overrides it; the tool's input normalisation is folded into the stem
  * unless `foldInputNormalization` is false. Errors name the file and the offending tensor or record.
