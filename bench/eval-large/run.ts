@@ -291,7 +291,7 @@ ${cli.text}
 `
     : ""
 }
-${loading}
+${args.rt ? "The in-process measurements below run at normal priority (only the spawned commands get `chrt`): their wall times carry the machine's load.\n\n" : ""}${loading}
 
 - **evaluate + accumulate + summarize: median ${med.toFixed(0)} ms wall, ${medCpu.toFixed(0)} ms CPU** over ${RUNS} runs; every run bit-identical to \`stats_numpy_ge_2_3\`, and the numpy < 2.3 model to \`stats\`.
 - Load in this process (not included above, first call, column scanner): ground truth ${loadGt.wall.toFixed(0)} ms, results ${loadDt.wall.toFixed(0)} ms.
