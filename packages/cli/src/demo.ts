@@ -139,6 +139,8 @@ export interface DemoOptions {
   io: CliIo;
   /** Lines for the report header (command, backend). */
   notes?: string[];
+  /** Stop request (Ctrl-C): the running stage checkpoints its current step and the demo stops. */
+  signal?: AbortSignal;
 }
 
 /** What a demo run produced. */
@@ -270,6 +272,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       postprocess: postprocessOf(exp),
       meta,
       io: o.io,
+      signal: o.signal,
     });
     const log = readMetricsLog(path.join(stageDir, RUN_FILES.metrics));
     stages[name] = { ...done, valMAP: log.vals.at(-1)?.metrics.mAP ?? null };

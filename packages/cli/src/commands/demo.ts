@@ -3,7 +3,6 @@
  * on embedded synthetic data, evaluated and compared in one table (see demo.ts).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { numberOption, optionsHelp, parseOptions, type OptionTable } from "../args";
@@ -13,7 +12,8 @@ import type { DEMO_PRESETS, DemoPreset } from "../demo";
 import { DEMO_METHOD_NAMES, DEMO_METHODS, type DemoMethod } from "../demo-methods";
 import { CliError, UsageError } from "../errors";
 import { didYouMean } from "../suggest";
-import { createRunFolder, RUN_FILES } from "../run-folder";
+import { withInterrupt } from "../interrupt";
+import { createRunFolder, RUN_FILES, writeRunFile } from "../run-folder";
 
 const OPTIONS = {
   quick: {
@@ -155,23 +155,26 @@ export const demoCommand: Command = {
     const out = so.out ?? (o.resume ? path.dirname(o.resume) : "runs");
     if (!o.resume) {
       dir = await createRunFolder(out, so.name ?? (so.quick ? "demo-quick" : "demo"));
-      await writeFile(
+      await writeRunFile(
         path.join(dir, DEMO_ARGS_FILE),
         JSON.stringify({ argv: withoutRuntimeOptions(argv) }, null, 1),
       );
     }
     const backend = (o.backend ?? "auto") as (typeof BACKENDS)[number];
     const info = await startBackend(io, backend, threads);
-    const r = await runDemo({
-      ...choices,
-      dir: dir!,
-      out,
-      resumed: Boolean(o.resume),
-      backend,
-      threads,
-      io,
-      notes: [`kdet demo ${argv.join(" ")}`.trim(), info.message],
-    });
+    const r = await withInterrupt(io, `kdet demo --resume ${dir!}`, (signal) =>
+      runDemo({
+        ...choices,
+        dir: dir!,
+        out,
+        resumed: Boolean(o.resume),
+        backend,
+        threads,
+        io,
+        notes: [`kdet demo ${argv.join(" ")}`.trim(), info.message],
+        signal,
+      }),
+    );
     io.stdout(`${r.table}\n\nreport: ${path.join(r.dir, RUN_FILES.report)}\n`);
     return 0;
   },
