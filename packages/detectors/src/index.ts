@@ -388,6 +388,7 @@ export {
   readTorchCheckpoint,
   parseTorchCheckpoint,
   MAX_TENSOR_ELEMENTS,
+  TORCH_PICKLE_FUNCTIONS,
   type TorchCheckpoint,
 } from "./import/torch-checkpoint";
 export { extractStateDict, moduleStateDict, type StateDict } from "./import/state-dict";

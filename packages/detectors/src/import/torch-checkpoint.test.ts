@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { PyObject, unpickle } from "./pickle";
+import { type PyGlobal, PyObject, unpickle } from "./pickle";
 import { extractStateDict } from "./state-dict";
-import { parseTorchCheckpoint } from "./torch-checkpoint";
+import { parseTorchCheckpoint, TORCH_PICKLE_FUNCTIONS } from "./torch-checkpoint";
 import { TorchTensor } from "./torch-tensor";
 import { FIXTURES } from "./test-fixtures";
 import { CheckpointFormatError } from "./zip-archive";
@@ -86,6 +86,36 @@ describe("unpickle (bounded, no code)", () => {
   ])("%s → a CheckpointFormatError", (_, bin, msg) => {
     expect(() => unpickle(bin, opts)).toThrow(CheckpointFormatError);
     expect(() => unpickle(bin, opts)).toThrow(msg);
+  });
+});
+
+describe("the torch allow-list", () => {
+  it("reads what mmengine / ultralytics keep beside the weights: numpy arrays, defaultdict, dtypes", () => {
+    // {"hist": numpy.core.multiarray._reconstruct(numpy.ndarray, (0,), b"b") + BUILD((1, (), None)),
+    //  "d": collections.defaultdict(), "t": torch.float16}
+    const bin = pkl(
+      [0x80, 2],
+      "}(X",
+      [4, 0, 0, 0],
+      "histcnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK",
+      [0, 0x85],
+      "C",
+      [1],
+      "b",
+      [0x87],
+      "R(K",
+      [1],
+      ")NtbX",
+      [1, 0, 0, 0],
+      "dccollections\ndefaultdict\n)RX",
+      [1, 0, 0, 0],
+      "tctorch\nfloat16\nu.",
+    );
+    const v = unpickle(bin, { ...opts, functions: TORCH_PICKLE_FUNCTIONS }) as Map<string, unknown>;
+    expect((v.get("hist") as PyObject).className).toBe("numpy.ndarray");
+    expect(v.get("d")).toEqual(new Map());
+    expect((v.get("t") as PyGlobal).qualname).toBe("torch.float16");
+    expect(() => unpickle(bin, opts)).toThrow(/refusing global numpy\.core\.multiarray\._reconstruct/);
   });
 });
 

@@ -52,14 +52,14 @@ function asParameter(t: unknown, fail: (m: string) => never): TorchTensor {
 }
 
 /** The callables a torch checkpoint may use; nothing else is ever "called". */
-const TORCH_FUNCTIONS: Record<string, PyCallable> = {
+export const TORCH_PICKLE_FUNCTIONS: Record<string, PyCallable> = {
   "torch._utils._rebuild_tensor_v2": rebuildTensor,
   "torch._utils._rebuild_tensor": rebuildTensor,
   "torch._utils._rebuild_parameter": (a, fail) => asParameter(a[0], fail),
   "torch._utils._rebuild_parameter_with_state": (a, fail) => asParameter(a[0], fail),
   "torch._tensor._rebuild_from_type_v2": (a, fail) => {
     const [fn, , args] = a;
-    const f = fn instanceof PyGlobal ? TORCH_FUNCTIONS[fn.qualname] : undefined;
+    const f = fn instanceof PyGlobal ? TORCH_PICKLE_FUNCTIONS[fn.qualname] : undefined;
     if (!f || !Array.isArray(args)) return fail(`cannot rebuild with ${describe(fn)}`);
     return f(args, fail);
   },
@@ -81,6 +81,20 @@ const TORCH_FUNCTIONS: Record<string, PyCallable> = {
   "dill._dill._load_type": (a) => new PyGlobal("types", String(a[0])),
   "numpy.core.multiarray.scalar": numpyScalar,
   "numpy._core.multiarray.scalar": numpyScalar,
+  // numpy arrays (mmengine's message_hub history buffers…): kept as opaque records, never read
+  "numpy.core.multiarray._reconstruct": () => new PyObject("numpy.ndarray", []),
+  "numpy._core.multiarray._reconstruct": () => new PyObject("numpy.ndarray", []),
+  "numpy.ndarray": () => new PyObject("numpy.ndarray", []),
+  "collections.defaultdict": () => new Map(),
+  "datetime.datetime": (a) => new PyObject("datetime.datetime", a),
+  "datetime.date": (a) => new PyObject("datetime.date", a),
+  "datetime.timedelta": (a) => new PyObject("datetime.timedelta", a),
+  // dtypes appear as values (e.g. in saved configs)
+  ...Object.fromEntries(
+    ["float16", "float32", "float64", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool"].map(
+      (d) => [`torch.${d}`, () => `torch.${d}`],
+    ),
+  ),
 };
 
 /** numpy scalars (`best_fitness` and the like): float64/float32/int64 values, others null. */
@@ -165,6 +179,10 @@ export function parseTorchCheckpoint(bytes: Uint8Array, file: string): TorchChec
     storages.set(key, s);
     return s;
   };
-  const root = unpickle(zip.read(`${prefix}data.pkl`), { file, persistentLoad, functions: TORCH_FUNCTIONS });
+  const root = unpickle(zip.read(`${prefix}data.pkl`), {
+    file,
+    persistentLoad,
+    functions: TORCH_PICKLE_FUNCTIONS,
+  });
   return { file, root, version: text("version") };
 }
