@@ -72,9 +72,14 @@ timed("eval", "kdet-eval on a reference case", () => {
 timed("cli", "kdet demo --quick", () => {
   const dir = path.join(work, "cli");
   installProject(dir, "@kdet/cli", tarballs);
-  const out = run("npx", ["kdet", "demo", "--quick"], dir, 1_200_000);
-  const backend = out.split("\n").find((l) => l.startsWith("kdet backend:")) ?? "(no backend line)";
-  return backend.split(" — ")[0]!;
+  run("npx", ["kdet", "demo", "--quick"], dir, 1_200_000);
+  const report = readFileSync(path.join(dir, "runs", "demo-quick", "report.html"), "utf8");
+  const backend = /(wasm|tensorflow|cpu), (\d+) thread\(s\)/.exec(report);
+  if (backend == null) throw new Error("runs/demo-quick/report.html names no backend and thread count");
+  const threads = Number(backend[2]);
+  if (threads !== os.cpus().length)
+    throw new Error(`kdet demo ran on ${threads} thread(s), not ${os.cpus().length}`);
+  return `runs/demo-quick/report.html written; ${backend[1]}, ${threads} thread(s)`;
 });
 
 console.log(`\n${results.length} passed, 0 failed`);
