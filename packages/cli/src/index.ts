@@ -7,7 +7,7 @@ import type {} from "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_
  */
 export { main, COMMANDS, VERSION, mainUsage, type CommandName } from "./main";
 export { type CliIo, processIo, bufferIo } from "./cli-io";
-export { CliError, UsageError } from "./errors";
+export { CliError, UsageError, EXIT_CODES, asCliError } from "./errors";
 export {
   ExperimentSchema,
   DatasetSchema,
@@ -31,7 +31,21 @@ export {
 } from "./config-load";
 export { formatIssues } from "./config-errors";
 export { parseSetArg, applyOverrides, type SetOverride } from "./set-override";
-export { createRunFolder, openRunFolder, RUN_FILES } from "./run-folder";
+export {
+  createRunFolder,
+  openRunFolder,
+  RUN_FILES,
+  writeRunFile,
+  writeRunManifest,
+  checkResumeConfig,
+  RunManifestSchema,
+  type RunManifest,
+} from "./run-folder";
+export { configChanges, type ConfigChange } from "./config-diff";
+export { readJsonFile } from "./json-file";
+export { checkSafeKeys, UNSAFE_KEYS } from "./safe-keys";
+export { withInterrupt, TrainingInterrupted } from "./interrupt";
+export { StageDoneSchema, type StageDone } from "./train-stage";
 export { Progress, formatDuration } from "./progress";
 export {
   renderReport,
