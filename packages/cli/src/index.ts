@@ -30,6 +30,16 @@ export {
   experimentYaml,
 } from "./config-load";
 export { formatIssues } from "./config-errors";
+export { expandEnv } from "./config-env";
+export { expandDataShorthand } from "./data-shorthand";
+export { didYouMean, editDistance } from "./suggest";
+export {
+  compareRuns,
+  comparisonText,
+  readRun,
+  type Comparison,
+  type ComparedRun,
+} from "./run-compare";
 export { parseSetArg, applyOverrides, type SetOverride } from "./set-override";
 export {
   createRunFolder,

@@ -87,7 +87,8 @@ export function runName(flag: string | undefined, exp: Experiment, file: string)
   return flag ?? exp.name ?? path.basename(file).replace(/\.(ya?ml|json)$/i, "");
 }
 
-async function run(kind: "train" | "distill", argv: readonly string[], io: CliIo): Promise<number> {
+async function run(typed: "train" | "distill", argv: readonly string[], io: CliIo): Promise<number> {
+  let kind = typed;
   const u = usage(kind);
   const { values: o } = parseOptions(argv, TRAIN_OPTIONS, u);
   if (o.help) return (io.stdout(`${u}\n`), 0);
@@ -105,7 +106,9 @@ async function run(kind: "train" | "distill", argv: readonly string[], io: CliIo
       );
     dir = openRunFolder(o.resume);
     exp = loadExperiment(path.join(dir, RUN_FILES.config));
-    checkKind(kind, exp, path.join(dir, RUN_FILES.config));
+    // either command continues either kind of run: the saved config says which it is
+    kind = exp.distill.length > 0 ? "distill" : "train";
+    if (kind !== typed) io.stderr(`note: ${dir} is a kdet ${kind} run; continuing it as one\n`);
     for (const c of checkResumeConfig(dir, exp, o["allow-config-change"]))
       io.stderr(`warning: config changed since the run started: ${c}\n`);
   } else {
