@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { bufferIo } from "../cli-io";
 import { main } from "../main";
 import { readModelMeta } from "../model-meta";
-import { loadModelFolder } from "../models";
+import { buildModel, loadModelFolder } from "../models";
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../../detectors/fixtures/torch");
 const T = mkdtempSync(path.join(os.tmpdir(), "kdet-import-"));
@@ -80,6 +80,10 @@ describe("kdet import", () => {
       /warning: the checkpoint predicts 80 classes, the model 3: \d+ class layer\(s\) keep a fresh initialisation/,
     );
     expect(readModelMeta(out)?.classNames).toEqual(["class0", "class1", "class2"]);
+    // what a config's `model: {type: yolov8-n, weights: DIR}` (or teacher) does on a 3-class dataset
+    const model = await buildModel({ type: "yolov8-n", weights: out }, 3, "model");
+    expect(model.numClasses).toBe(3);
+    model.dispose();
   });
 
   it("bad input: wrong tool/model pair, a damaged file, a reduced-width checkpoint for a full model, an unknown --from", async () => {

@@ -53,7 +53,9 @@ weights folder for kdet predict --weights DIR, kdet export --weights DIR and tea
                        YOLOX (yolox_s_8xb8-300e_coco_*.pth, yolox_nano_*) -> yolox-s|n
 Every kdet weight is filled exactly once and every checkpoint tensor is used or listed as ignored;
 a different --classes keeps the checkpoint's features and re-initialises the class layers (as
-ultralytics and mmdetection do when fine-tuning on a new dataset), with a warning.
+ultralytics and mmdetection do when fine-tuning on a new dataset), with a warning. Configs load the
+folder with model: {type: ID, weights: DIR} or teacher: {type: ID, weights: DIR}, at the dataset's
+class count: import with --classes N for it (or give a feature-map teacher numClasses: 80).
 
 Options:
 ${optionsHelp(OPTIONS)}`;
