@@ -39,8 +39,11 @@ const tarballs = packAll(path.join(work, "tarballs"));
 timed("losses", "@kdet/losses in the user's own tfjs loop", () => {
   const dir = path.join(work, "losses");
   installProject(dir, "@kdet/losses", tarballs, ["@tensorflow/tfjs-core@^4.22.0"]);
-  copyFileSync(path.join(ROOT, ".ci", "examples", "losses-own-loop.mjs"), path.join(dir, "example.mjs"));
-  return run(process.execPath, ["example.mjs"], dir).trim().split("\n").at(-1)!;
+  for (const f of ["losses-own-loop.mjs", "losses-cjs.cjs"])
+    copyFileSync(path.join(ROOT, ".ci", "examples", f), path.join(dir, f));
+  const esm = run(process.execPath, ["losses-own-loop.mjs"], dir).trim().split("\n").at(-1)!;
+  const cjs = run(process.execPath, ["losses-cjs.cjs"], dir).trim().split("\n").at(-1)!;
+  return `${esm}; ${cjs}`;
 });
 
 timed("eval", "kdet-eval on a reference case", () => {

@@ -85,7 +85,9 @@ async function decodeSharp(
 ): Promise<Image> {
   const sharp = await loadSharp();
   if (!sharp)
-    throw new Error("sharp is not available (its native platform package did not load); use decoder 'js'");
+    throw new Error(
+      "decoder 'sharp': sharp is not installed or its native platform package did not load (it is an optional peer dependency of @kdet/data: npm install sharp@^0.34.5), or use decoder 'js'",
+    );
   let p = sharp(bytes, { failOn: o.tolerant ? "none" : "warning", limitInputPixels: 1 << 28 });
   if (o.autoOrient && h.orientation > 1) p = p.rotate();
   const ow = o.autoOrient ? h.width : h.rawWidth;

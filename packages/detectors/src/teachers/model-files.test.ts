@@ -50,7 +50,7 @@ describe("teacher model files", () => {
 
   it("an absent npm package and a bad config are reported", async () => {
     expect(() => resolvePackageDir("@kdet/no-such-package")).toThrow(
-      "npm package not installed (add it to the dependencies): @kdet/no-such-package",
+      "pretrained-teacher model package not installed (an optional peer dependency of @kdet/detectors; install it: npm install @kdet/no-such-package): @kdet/no-such-package",
     );
     await expect(loadTeacher("centernet-mbv3", { scoreThreshold: 2 })).rejects.toThrow();
     await expect(loadTeacher("centernet-mbv3", { resize: "crop" } as never)).rejects.toThrow();

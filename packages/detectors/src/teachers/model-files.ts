@@ -30,7 +30,10 @@ export function resolvePackageDir(pkg: string): string {
     const dir = path.join(base, pkg);
     if (existsSync(path.join(dir, "package.json"))) return dir;
   }
-  throw new TeacherModelError(pkg, "npm package not installed (add it to the dependencies)");
+  throw new TeacherModelError(
+    pkg,
+    `pretrained-teacher model package not installed (an optional peer dependency of @kdet/detectors; install it: npm install ${pkg})`,
+  );
 }
 
 /** Path of `file` inside the installed package `pkg` (e.g. `models/centernet.json` in `@vladmandic/human`). */
