@@ -1,4 +1,4 @@
-"""PyTorch reference for bench/train-step: the same YOLOv8n-like net as net.ts (kdet backend.md 3.6)
+"""PyTorch reference for bench/train-step: the same YOLOv8n-like net as net.ts (the YOLOv8n-like benchmark net of the original wasm-training study)
 trained one SGD step at a time; prints one JSON line with the per-step wall/CPU times.
 
 Usage: /usr/bin/python3 torch_step.py --threads N [--batch 8] [--size 256] [--steps 5] [--warmup 2] [--channels-last]
