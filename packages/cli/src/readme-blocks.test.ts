@@ -160,5 +160,13 @@ describe("README code blocks", () => {
         expect(code, io.err.join("")).toBe(0);
       }, 600_000);
     }
+
+    it("kdet train --resume continues the distill run of the example as a distill run", async () => {
+      const io = bufferIo();
+      expect(await main(["train", "--resume", "runs/cwd-yolov8s-to-n"], io), io.err.join("")).toBe(0);
+      expect(io.err.join("")).toContain(
+        "note: runs/cwd-yolov8s-to-n is a kdet distill run; continuing it as one",
+      );
+    }, 600_000);
   });
 });
