@@ -4,6 +4,8 @@
  * with itself), the same doubles as JSON.parse for random number spellings, and on random and randomly
  * corrupted documents either the same columns or the same error.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { casesRoot, findCases } from "./case-files.test-util";
 import { EvalInputError } from "./errors";
@@ -57,6 +59,23 @@ describe.skipIf(cases.length === 0)(
     }
   },
 );
+
+describe("published COCO test vectors: fast loader == generic loader", () => {
+  const dir = join(casesRoot(), "vectors/rafaelpadilla_review_odm/test_coco_eval");
+  const gtFile = join(dir, "sampled_gts_bbox_area.json");
+  it.skipIf(!existsSync(gtFile))("sampled_gts_bbox_area.json with its two results files", () => {
+    expect(() => scanGroundTruth(readInputFile(gtFile))).not.toThrow(); // no fallback involved
+    const gtFast = loadGroundTruth(gtFile);
+    expectSameGroundTruth(gtFast, loadGroundTruth(gtFile, { parser: "generic" }));
+    for (const f of ["cocoapi_results.json", "sampled_bbox_results.json"]) {
+      expect(() => scanResults(readInputFile(join(dir, f)))).not.toThrow();
+      expectSameResults(
+        loadResults(join(dir, f), gtFast, { unknownCategories: "drop" }),
+        loadResults(join(dir, f), gtFast, { unknownCategories: "drop", parser: "generic" }),
+      );
+    }
+  });
+});
 
 /** Deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {
