@@ -129,10 +129,11 @@ describe("README code blocks", () => {
   });
 
   describe("pnpm kdet commands run from a copy of the repository root", () => {
-    const base = mkdtempSync(path.join(os.tmpdir(), "kdet-readme-"));
-    const root = path.join(base, "repo");
+    let base = "";
     const cwd = process.cwd();
     beforeAll(() => {
+      base = mkdtempSync(path.join(os.tmpdir(), "kdet-readme-"));
+      const root = path.join(base, "repo");
       mkdirSync(path.join(root, "photos"), { recursive: true });
       symlinkSync(path.join(repo, "packages"), path.join(root, "packages"));
       symlinkSync(process.env.KDET_DATA!, path.join(base, "shared"));
