@@ -14,7 +14,9 @@ export function readJsonFile<S extends z.ZodType>(file: string, schema: S, what:
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`cannot read the ${what} ${file}: ${code === "ENOENT" ? "no such file" : code}`);
+    throw new CliError(
+      `cannot read the ${what} ${file}: ${code === "ENOENT" ? "no such file" : (code ?? (e as Error).message)}`,
+    );
   }
   let raw: unknown;
   try {
