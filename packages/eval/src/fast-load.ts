@@ -83,6 +83,7 @@ function finiteNumber(s: JsonScanner, out: Float64Array, i: number): void {
 
 const RESULT_KEYS = keyTable(["image_id", "category_id", "bbox", "score"]);
 const ANNOTATION_KEYS = keyTable(["id", "image_id", "category_id", "bbox", "area", "iscrowd"]);
+const GT_KEYS = keyTable(["images", "categories", "annotations"]);
 
 /**
  * A COCO results list `[{image_id, category_id, bbox, score}, ...]` into columns. Throws ScanBail for anything
@@ -257,28 +258,27 @@ function scanAnnotations(s: JsonScanner, sizeHint: number): AnnotationColumns {
  */
 export function scanGroundTruth(bytes: Uint8Array): ScannedGroundTruth {
   const s = new JsonScanner(bytes);
-  let images: [number, number] | null = null;
-  let categories: [number, number] | null = null;
+  const arrays: ([number, number] | null)[] = [null, null]; // images, categories
   let ann: AnnotationColumns | null = null;
   s.expect(123);
   if (!s.empty(125)) {
     do {
       s.plainKey();
-      if (s.keyIs("images") || s.keyIs("categories")) {
-        const isImages = s.keyIs("images");
-        if (isImages ? images : categories) s.bail("duplicate key");
-        const start = (s.peek(), s.p);
-        if (s.b[start] !== 91) s.bail("not an array");
+      const key = s.keyIndex(GT_KEYS);
+      if (key === 0 || key === 1) {
+        if (arrays[key]) s.bail("duplicate key");
+        if (s.peek() !== 91) s.bail("not an array");
+        const start = s.p;
         s.skipValue();
-        if (isImages) images = [start, s.p];
-        else categories = [start, s.p];
-      } else if (s.keyIs("annotations")) {
+        arrays[key] = [start, s.p];
+      } else if (key === 2) {
         if (ann) s.bail("duplicate key");
         ann = scanAnnotations(s, Math.ceil(bytes.length / 128));
       } else s.skipValue();
     } while (s.next(125));
   }
   s.end();
+  const [images, categories] = arrays;
   if (!images || !categories) throw new ScanBail("missing images or categories", s.p);
-  return { images, categories, ann: ann ?? scanAnnotations(new JsonScanner(new Uint8Array([91, 93])), 0) };
+  return { images, categories, ann: ann ?? scanAnnotations(new JsonScanner(Buffer.from("[]")), 0) };
 }

@@ -6,9 +6,9 @@
  * which produce the user-facing error (or the value, for valid but unusual JSON).
  *
  * Numbers are the very doubles `JSON.parse` yields. Decimal `d1..dn * 10^e` with n <= 15 digits and |e| <= 22
- * uses Clinger's fast path: the integer mantissa (< 10^15 < 2^53) and the power of ten (<= 10^22 < 2^53 * 2^22,
- * an exact double) are both exact, so one IEEE multiply or divide rounds the exact decimal value once, to
- * nearest: the correctly rounded double, which is what `JSON.parse` (V8's strtod) returns. Any other number is
+ * uses Clinger's fast path: the integer mantissa (< 10^15 < 2^53) and the power of ten (10^k = 5^k * 2^k with
+ * 5^22 < 2^53, an exact double) are both exact, so one IEEE multiply or divide rounds the exact decimal value
+ * once, to nearest: the correctly rounded double, which is what `JSON.parse` (V8's strtod) returns. Any other number is
  * sliced and converted with `Number()`, the same correctly rounded conversion, after the grammar check here
  * (Number() alone would also take hex, "Infinity", "1.", ...).
  */
@@ -81,8 +81,8 @@ export class JsonScanner {
   }
 
   /**
-   * Reads `"key":` and sets keyStart/keyEnd. `keyIs` is false for every name when the key has escapes;
-   * callers that look keys up call `plainKey()` instead, which bails on them (JSON.parse would decode them).
+   * Reads `"key":` and sets keyStart/keyEnd. `keyIndex` finds no name for a key with escapes; callers that
+   * look keys up call `plainKey()` instead, which bails on them (JSON.parse would decode them).
    */
   key(): void {
     this.expect(34);
@@ -100,15 +100,6 @@ export class JsonScanner {
 
   /** Whether the last key had escapes. */
   keyEscaped = false;
-
-  /** Whether the last key equals `name` (ASCII). */
-  keyIs(name: string): boolean {
-    if (this.keyEscaped) return false;
-    const n = this.keyEnd - this.keyStart;
-    if (n !== name.length) return false;
-    for (let i = 0; i < n; i++) if (this.b[this.keyStart + i] !== name.charCodeAt(i)) return false;
-    return true;
-  }
 
   /**
    * Index in `names` of the last key (names from keyTable), or -1 (also for a key with escapes). One length and
