@@ -84,4 +84,33 @@ describe("Trainer faults", () => {
     t2.dispose();
     m2.dispose();
   });
+
+  it("a stop request at an epoch end validates that epoch first, then checkpoints and stops", async () => {
+    const data = tinySynthetic({ n: 4, batchSize: 2, size: 32 });
+    const dir = path.join(root, "abort-epoch-end");
+    const ac = new AbortController();
+    const m = createDetector("yolov8-n", { numClasses: 8, seed: 1 });
+    const t = new Trainer({
+      model: m,
+      data: data.train,
+      val: data.val,
+      config: { ...config(0.01), checkpointEvery: 0 },
+      outDir: dir,
+      signal: ac.signal,
+      onLog: (e) => e.kind === "step" && e.step === 2 && ac.abort(),
+    });
+    await t.fit();
+    expect(t.interrupted).toBe(true);
+    const lines = (await readFile(path.join(dir, "metrics.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { kind: string; step: number });
+    expect(lines.map((l) => `${l.kind}${l.step}`)).toEqual(["step1", "step2", "val2"]);
+    const ck = await readCheckpoint(path.join(dir, "last.ckpt"));
+    expect(ck.state.step).toBe(2);
+    expect(ck.state.best).not.toBeNull();
+    tf.dispose(Object.values(ck.tensors));
+    t.dispose();
+    m.dispose();
+  });
 });

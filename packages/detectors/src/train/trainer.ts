@@ -174,7 +174,8 @@ export class Trainer {
           throw new Error(`Trainer: epoch ${epoch} gives more than the ${bpe} batches per epoch it declares`);
         if (this.step >= stop) break;
         await this.runStep(batch, epoch);
-        if (this.opts.signal?.aborted) {
+        // a stop request inside an epoch checkpoints this step; at an epoch end, after validation (below)
+        if (this.opts.signal?.aborted && this.step % bpe !== 0) {
           this.interrupted = true;
           if (this.opts.outDir) await this.saveCheckpoint();
           return last;
@@ -196,6 +197,10 @@ export class Trainer {
       if (this.opts.val && this.config.valEvery > 0 && (done % this.config.valEvery === 0 || lastEpoch))
         last = await this.validateAndKeepBest(done - 1);
       if (this.opts.outDir) await this.saveCheckpoint();
+      if (this.opts.signal?.aborted && this.step < stop) {
+        this.interrupted = true;
+        return last;
+      }
     }
     return last;
   }
