@@ -12,7 +12,7 @@ import { EvalInputError } from "./errors";
 import { ResultsScanner, scanGroundTruth, scanResults } from "./fast-load";
 import { readInputFile } from "./json";
 import { JsonScanner, ScanBail } from "./json-scan";
-import { loadGroundTruth, loadResults, loadResultsAsync, type GroundTruth, type Results } from "./load";
+import { loadGroundTruth, loadResults, type GroundTruth, type Results } from "./load";
 
 const cases = findCases(casesRoot());
 
