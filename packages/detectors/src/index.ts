@@ -356,6 +356,7 @@ export {
 export {
   importCheckpoint,
   importIntoDetector,
+  guessModel,
   importableModels,
   mappingFor,
   checkpointClassNames,

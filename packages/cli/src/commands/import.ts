@@ -1,5 +1,5 @@
 /**
- * `kdet import --from ultralytics|mmdet --model ID CHECKPOINT --out DIR`: reads a PyTorch checkpoint
+ * `kdet import --from ultralytics|mmdet [--model ID] CHECKPOINT --out DIR`: reads a PyTorch checkpoint
  * (the zip of `torch.save`, in TypeScript, no Python) with `@kdet/detectors` `importCheckpoint` and
  * writes a kdet weights folder (`model.json` + shards + `kdet.json`) that `kdet predict --weights`,
  * `kdet export --weights` and `teacher: {weights: DIR}` configs read.
@@ -21,7 +21,7 @@ const OPTIONS = {
     type: "string",
     short: "m",
     arg: "ID",
-    help: "kdet model to fill: yolov8-n|s|m (ultralytics); retina-, gfl-, fcos-r50|r18, yolox-n|s (mmdet)",
+    help: "kdet model to fill (default: the one the checkpoint's shapes fit): yolov8-n|s|m; retina-, gfl-, fcos-r50|r18, yolox-n|s",
   },
   out: { type: "string", short: "o", arg: "DIR", help: "output weights folder (must not exist or be empty)" },
   classes: {
@@ -42,7 +42,7 @@ const OPTIONS = {
   help: { type: "boolean", short: "h", help: "this help" },
 } as const satisfies OptionTable;
 
-const USAGE = `Usage: kdet import --from ultralytics|mmdet --model ID CHECKPOINT --out DIR [--classes N]
+const USAGE = `Usage: kdet import --from ultralytics|mmdet [--model ID] CHECKPOINT --out DIR [--classes N]
 
 Reads a PyTorch checkpoint (.pt/.pth written by torch.save; no Python needed) and writes a kdet
 weights folder for kdet predict --weights DIR, kdet export --weights DIR and teacher: {weights: DIR}.
@@ -73,7 +73,7 @@ export const importCommand: Command = {
       throw new UsageError(
         `--from: got ${JSON.stringify(o.from ?? null)}; allowed: ultralytics, mmdet\n\n${USAGE}`,
       );
-    if (!o.model || !o.out) throw new UsageError(`--model ID and --out DIR are required\n\n${USAGE}`);
+    if (!o.out) throw new UsageError(`--out DIR is required\n\n${USAGE}`);
     const numClasses = numberOption("classes", o.classes, { int: true, min: 1, max: 10_000 });
     const size = numberOption("size", o.size, { int: true, min: 32, max: 4096 }) ?? 640;
     const seed = numberOption("seed", o.seed, { int: true }) ?? 0;
@@ -83,13 +83,13 @@ export const importCommand: Command = {
     await startBackend(io, "auto");
     const api = await import("../detectors-api");
     const models = api.importableModels(o.from);
-    if (!(models as string[]).includes(o.model))
+    if (o.model !== undefined && !(models as string[]).includes(o.model))
       throw new UsageError(`--model: got "${o.model}"; allowed for --from ${o.from}: ${models.join(", ")}`);
     let res: Awaited<ReturnType<typeof api.importCheckpoint>>;
     try {
       res = await api.importCheckpoint(ckpt, {
         from: o.from,
-        model: o.model as never,
+        model: o.model as (typeof models)[number] | undefined,
         numClasses,
         seed,
         foldInputNormalization: !o["no-fold"],
@@ -114,7 +114,7 @@ export const importCommand: Command = {
       const ignored = new Map<string, number>();
       for (const i of report.ignored) ignored.set(i.reason, (ignored.get(i.reason) ?? 0) + 1);
       io.stdout(
-        `imported ${ckpt} (${o.from}, ${res.source}, ${res.checkpointClasses} classes) -> ${o.out}: ${o.model}, ` +
+        `imported ${ckpt} (${o.from}, ${res.source}, ${res.checkpointClasses} classes) -> ${o.out}: ${detector.spec?.id}, ` +
           `${n} classes, ${report.loaded.length} weights loaded, ${report.reinitialized.length} re-initialised, ` +
           `${report.ignored.length} checkpoint tensors ignored${[...ignored].map(([r, c]) => `\n  ignored ${c}: ${r}`).join("")}\n`,
       );

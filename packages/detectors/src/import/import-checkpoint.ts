@@ -8,6 +8,7 @@ import { mmdetYolox } from "./mmdet-yolox";
 import { PyObject } from "./pickle";
 import { extractStateDict } from "./state-dict";
 import { readTorchCheckpoint, type TorchCheckpoint } from "./torch-checkpoint";
+import type { TorchTensor } from "./torch-tensor";
 import { ultralyticsYolov8 } from "./ultralytics-yolov8";
 import { type ImportFormat, type ImportReport, importStateDict, type WeightMapping } from "./weight-mapping";
 import { CheckpointFormatError } from "./zip-archive";
@@ -39,6 +40,30 @@ export function mappingFor(from: ImportFormat, model: DetectorId): WeightMapping
   return m;
 }
 
+/**
+ * The kdet model a checkpoint of `from` fits, from its shapes (ResNet depth, stem width, depthwise convs):
+ * the first mapping that recognises the head and names a model; an error listing the choices otherwise.
+ */
+export function guessModel(
+  from: ImportFormat,
+  tensors: ReadonlyMap<string, TorchTensor>,
+  file: string,
+): DetectorId {
+  for (const m of IMPORT_MAPPINGS[from] ?? []) {
+    try {
+      m.config(tensors, file, undefined);
+    } catch {
+      continue; // not this architecture
+    }
+    const id = m.guessModel(tensors);
+    if (id) return id;
+  }
+  throw new CheckpointFormatError(
+    file,
+    `cannot tell which kdet model this ${from} checkpoint fits (its widths or depths match none); pass the model; allowed: ${importableModels(from).join(", ")}`,
+  );
+}
+
 /** The outcome of an import: the filled detector and what happened to every tensor. */
 export interface ImportResult {
   detector: Detector;
@@ -58,8 +83,8 @@ export interface ImportResult {
 /** Options of {@link importCheckpoint}. */
 export interface ImportOptions {
   from: ImportFormat;
-  /** kdet registry id to build (its family must match the checkpoint's). */
-  model: DetectorId;
+  /** kdet registry id to build (see {@link importableModels}); default: the model whose shapes the checkpoint fits. */
+  model?: DetectorId;
   /** Classes of the kdet model (default: the checkpoint's); a different count re-initialises the class layers. */
   numClasses?: number;
   /** Seed of the initialisation of re-initialised layers. */
@@ -132,12 +157,15 @@ export function importIntoDetector(
  * unless `foldInputNormalization` is false. Errors name the file and the offending tensor or record.
  */
 export async function importCheckpoint(file: string, opts: ImportOptions): Promise<ImportResult> {
-  const mapping = mappingFor(opts.from, opts.model);
+  if (opts.model !== undefined) mappingFor(opts.from, opts.model); // unknown pairs fail before reading
   const ckpt = await readTorchCheckpoint(file);
-  const cfg = mapping.config(extractStateDict(ckpt).tensors, file, ckpt.root);
+  const tensors = extractStateDict(ckpt).tensors;
+  const model = opts.model ?? guessModel(opts.from, tensors, file);
+  const mapping = mappingFor(opts.from, model);
+  const cfg = mapping.config(tensors, file, ckpt.root);
   if (opts.numClasses !== undefined && (!Number.isInteger(opts.numClasses) || opts.numClasses < 1))
     throw new CheckpointFormatError(file, `numClasses must be a positive integer, got ${opts.numClasses}`);
-  const detector = createDetector(opts.model, {
+  const detector = createDetector(model, {
     numClasses: opts.numClasses ?? cfg.numClasses,
     seed: opts.seed ?? 0,
     ...cfg.fields,

@@ -1,5 +1,5 @@
 import { MMDET_IMAGENET_NORM } from "./input-normalization";
-import { mmdetIgnoreReason, mmdetName } from "./mmdet-names";
+import { guessResnet, mmdetIgnoreReason, mmdetName } from "./mmdet-names";
 import type { CheckpointConfig, WeightMapping } from "./weight-mapping";
 import { CheckpointFormatError } from "./zip-archive";
 
@@ -51,6 +51,7 @@ export const mmdetFcos: WeightMapping = {
   id: "mmdet-fcos",
   format: "mmdet",
   models: ["fcos-r18", "fcos-r50"],
+  guessModel: (tensors) => guessResnet(tensors, { 18: "fcos-r18", 50: "fcos-r50" } as const),
   kdetName: (name) =>
     mmdetName(name, (rest) => {
       const out = /^conv_(cls|reg|centerness)\.(weight|bias)$/.exec(rest);

@@ -1,5 +1,5 @@
 import { MMDET_IMAGENET_NORM } from "./input-normalization";
-import { mmdetIgnoreReason, mmdetName } from "./mmdet-names";
+import { guessResnet, mmdetIgnoreReason, mmdetName } from "./mmdet-names";
 import type { WeightMapping } from "./weight-mapping";
 import { CheckpointFormatError } from "./zip-archive";
 
@@ -14,6 +14,7 @@ export const mmdetGfl: WeightMapping = {
   id: "mmdet-gfl",
   format: "mmdet",
   models: ["gfl-r18", "gfl-r50"],
+  guessModel: (tensors) => guessResnet(tensors, { 18: "gfl-r18", 50: "gfl-r50" } as const),
   kdetName: (name) =>
     mmdetName(name, (rest) => {
       const out = /^gfl_(cls|reg)\.(weight|bias)$/.exec(rest);

@@ -79,3 +79,17 @@ export function mmdetIgnoreReason(name: string): string | undefined {
     return "EMA copy of a weight (mmdet 2 EMAHook); the model weights are used";
   return undefined;
 }
+
+/** `retina-r50`-style ids by ResNet depth: a ResNet-50 has Bottleneck `conv3`s, a ResNet-18 has two blocks per stage. */
+export function guessResnet<T extends string>(
+  tensors: ReadonlyMap<string, unknown>,
+  ids: { 18: T; 50: T },
+): T | undefined {
+  const c1 = (tensors.get("backbone.conv1.weight") as { shape?: readonly number[] } | undefined)?.shape;
+  if (c1?.[0] !== 64) return undefined;
+  if (tensors.has("backbone.layer3.5.conv3.weight") && !tensors.has("backbone.layer3.6.conv1.weight"))
+    return ids[50];
+  if (!tensors.has("backbone.layer1.0.conv3.weight") && !tensors.has("backbone.layer1.2.conv1.weight"))
+    return ids[18];
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import { MMDET_IMAGENET_NORM } from "./input-normalization";
-import { mmdetIgnoreReason, mmdetName } from "./mmdet-names";
+import { guessResnet, mmdetIgnoreReason, mmdetName } from "./mmdet-names";
 import type { WeightMapping } from "./weight-mapping";
 import { CheckpointFormatError } from "./zip-archive";
 
@@ -14,6 +14,7 @@ export const mmdetRetina: WeightMapping = {
   id: "mmdet-retina",
   format: "mmdet",
   models: ["retina-r18", "retina-r50"],
+  guessModel: (tensors) => guessResnet(tensors, { 18: "retina-r18", 50: "retina-r50" } as const),
   kdetName: (name) =>
     mmdetName(name, (rest) => {
       const out = /^retina_(cls|reg)\.(weight|bias)$/.exec(rest);

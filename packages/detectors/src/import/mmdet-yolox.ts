@@ -91,6 +91,12 @@ export const mmdetYolox: WeightMapping = {
   id: "mmdet-yolox",
   format: "mmdet",
   models: ["yolox-n", "yolox-s"],
+  // stem width 64·widen: 16 = nano (depthwise), 32 = s
+  guessModel: (tensors) => {
+    const w = tensors.get("backbone.stem.conv.conv.weight")?.shape[0];
+    const dw = tensors.has("backbone.stage1.0.depthwise_conv.conv.weight");
+    return w === 16 && dw ? "yolox-n" : w === 32 && !dw ? "yolox-s" : undefined;
+  },
   kdetName: mmdetYoloxName,
   ignoreReason: mmdetIgnoreReason,
   // mmdet `test_cfg` of the YOLOX configs

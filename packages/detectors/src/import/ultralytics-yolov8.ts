@@ -46,6 +46,11 @@ export const ultralyticsYolov8: WeightMapping = {
   id: "ultralytics-yolov8",
   format: "ultralytics",
   models: ["yolov8-n", "yolov8-s", "yolov8-m"],
+  // stem width 64·width: 16 = n, 32 = s, 48 = m
+  guessModel: (tensors) =>
+    (({ 16: "yolov8-n", 32: "yolov8-s", 48: "yolov8-m" }) as const)[
+      tensors.get("model.0.conv.weight")?.shape[0] as 16 | 32 | 48
+    ],
   kdetName(name) {
     const head = /^model\.22\.cv([23])\.(\d+)\.([012])\.(.+)$/.exec(name);
     if (head) {

@@ -3,10 +3,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { namedVariables } from "../io/named-variables";
 import { createDetector } from "../registry";
 import { useTestBackend } from "../testing/backend";
-import { importIntoDetector } from "./import-checkpoint";
+import { guessModel, importIntoDetector } from "./import-checkpoint";
 import { mmdetFcos } from "./mmdet-fcos";
 import { mmdetFpnName, mmdetIgnoreReason, mmdetResnetName, mmdetTowerName } from "./mmdet-names";
 import { mmdetRetina } from "./mmdet-retina";
+import { mmdetYolox } from "./mmdet-yolox";
 import { extractStateDict } from "./state-dict";
 import { fixtureCheckpoint, fixtureTensors } from "./test-fixtures";
 import { TorchTensor } from "./torch-tensor";
@@ -144,5 +145,18 @@ describe("importStateDict: every variable once, every tensor used or ignored", (
     expect(cfg.fields).toEqual({ distance: "relu" });
     expect(cfg.warnings?.[0]).toMatch(/stores no training config: assuming .*norm_on_bbox=True/);
     det.dispose();
+  });
+
+  it("guessModel picks the kdet model from the shapes, or says it cannot", () => {
+    const y8 = extractStateDict(fixtureCheckpoint("yolov8n-ultralytics.pt.gz")).tensors;
+    expect(guessModel("ultralytics", y8, "y.pt")).toBe("yolov8-n");
+    const retina = extractStateDict(fixtureCheckpoint("retina-r50w8-mmdet.pt.gz")).tensors;
+    // base width 8 is no registry model
+    expect(() => guessModel("mmdet", retina, "r.pth")).toThrow(
+      /r\.pth: cannot tell which kdet model this mmdet checkpoint fits .*allowed: retina-r18, retina-r50, gfl-r18/,
+    );
+    expect(() => guessModel("ultralytics", retina, "r.pth")).toThrow(/cannot tell/);
+    const yolox = extractStateDict(fixtureCheckpoint("yolox-w125-mmdet.pt.gz")).tensors;
+    expect(mmdetYolox.guessModel(yolox)).toBeUndefined(); // stem width 8: neither nano (16) nor s (32)
   });
 });

@@ -28,6 +28,8 @@ export interface WeightMapping {
   readonly format: ImportFormat;
   /** kdet registry models these names fit. */
   readonly models: readonly DetectorId[];
+  /** Which of `models` the checkpoint's shapes fit (undefined: none); lets `importCheckpoint` pick the model. */
+  guessModel(tensors: ReadonlyMap<string, TorchTensor>): DetectorId | undefined;
   /** The kdet variable a checkpoint tensor fills, or undefined when it has no place in kdet. */
   kdetName(torchName: string): string | undefined;
   /** Why a checkpoint tensor is deliberately not used (undefined: it must be mapped). */
