@@ -156,27 +156,35 @@ std::vector<float> tile(const float* v, const Tiling& t) {
   return r;
 }
 
-// Per-channel Σ f(x) and Σ g(x) (double) over all rows; body(row pointer, n values, acc1, acc2, channel offset 0).
+// Per-channel sums s1, s2 (double) of what body(offset, n, acc1, acc2) accumulates over all rows.
+// The super-rows are cut into a fixed number of chunks (whatever the thread count), each summed in
+// float over blocks of 32 super-rows then in double, and the chunks are added in order: the result
+// is the same bits for any thread count and any run.
 template <typename Body>
 void channelSums(const Tiling& t, int64_t m, std::vector<double>& s1, std::vector<double>& s2, Body body) {
-  s1.assign(t.c, 0.0);
-  s2.assign(t.c, 0.0);
-#pragma omp parallel
-  {
-    std::vector<double> d1(t.w, 0.0), d2(t.w, 0.0);
+  const int64_t blocks = (t.rows + 31) / 32;
+  const int64_t chunks = std::min<int64_t>(16, std::max<int64_t>(1, blocks));
+  std::vector<double> part(chunks * 2 * t.w, 0.0);
+#pragma omp parallel for schedule(static)
+  for (int64_t ch = 0; ch < chunks; ch++) {
+    double* d1 = part.data() + ch * 2 * t.w;
+    double* d2 = d1 + t.w;
     std::vector<float> f1(t.w), f2(t.w);
-    const int64_t blocks = (t.rows + 31) / 32;
-#pragma omp for schedule(static)
-    for (int64_t bl = 0; bl < blocks; bl++) {
+    for (int64_t bl = blocks * ch / chunks; bl < blocks * (ch + 1) / chunks; bl++) {
       std::fill(f1.begin(), f1.end(), 0.0f);
       std::fill(f2.begin(), f2.end(), 0.0f);
       const int64_t end = std::min(t.rows, (bl + 1) * 32);
       for (int64_t r = bl * 32; r < end; r++) body(r * t.w, t.w, f1.data(), f2.data());
       for (int64_t k = 0; k < t.w; k++) d1[k] += f1[k], d2[k] += f2[k];
     }
-#pragma omp critical
-    for (int64_t k = 0; k < t.w; k++) s1[k % t.c] += d1[k], s2[k % t.c] += d2[k];
   }
+  s1.assign(t.c, 0.0);
+  s2.assign(t.c, 0.0);
+  for (int64_t ch = 0; ch < chunks; ch++)
+    for (int64_t k = 0; k < t.w; k++) {
+      s1[k % t.c] += part[ch * 2 * t.w + k];
+      s2[k % t.c] += part[ch * 2 * t.w + t.w + k];
+    }
   // Leftover rows (fewer than one super-row), channel-aligned.
   std::vector<float> f1(t.c, 0.0f), f2(t.c, 0.0f);
   for (int64_t r = t.rows * t.w; r < m * t.c; r += t.c) body(r, t.c, f1.data(), f2.data());

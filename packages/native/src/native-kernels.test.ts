@@ -193,6 +193,28 @@ if (load.addon == null) {
       });
     }
 
+    it("BN+SiLU gives the same bits on 1 and 2 threads (fixed-order reductions)", () => {
+      const addon = load.addon!;
+      const [m, c] = [8 * 33 * 17, 16];
+      const x = Float32Array.from({ length: m * c }, (_, i) => Math.sin(i * 0.37) * 3 + 1);
+      const gamma = new Float32Array(c).fill(1.1);
+      const beta = new Float32Array(c).fill(0.1);
+      const run = (threads: number) => {
+        addon.setThreads(threads);
+        const [out, dx] = [new Float32Array(m * c), new Float32Array(m * c)];
+        const [mean, inv, dg, db] = [0, 1, 2, 3].map(() => new Float32Array(c)) as [
+          Float32Array,
+          Float32Array,
+          Float32Array,
+          Float32Array,
+        ];
+        addon.bnSiluForward(x, gamma, beta, 1e-3, m, c, out, mean, inv);
+        addon.bnSiluBackward(out, x, gamma, beta, mean, inv, m, c, dx, dg, db);
+        return [out, mean, inv, dx, dg, db].map((t) => Buffer.from(t.buffer).toString("base64"));
+      };
+      expect(run(2)).toEqual(run(1));
+    });
+
     it("a conv shape the geometry does not match is an error naming the kernel", async () => {
       await tf.setBackend("wasm");
       registerNativeKernels(1);
