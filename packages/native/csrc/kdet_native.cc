@@ -107,7 +107,10 @@ std::map<std::string, Plan>& plans() {
 Plan& plan(char op, const Geom& g) {
   std::string k = std::string(1, op) + g.key();
   auto it = plans().find(k);
-  if (it == plans().end()) it = plans().emplace(k, makePlan(op, g)).first;
+  if (it == plans().end()) {
+    if (plans().size() >= 1024) plans().clear();  // bounded: e.g. multi-scale training keeps adding shapes
+    it = plans().emplace(k, makePlan(op, g)).first;
+  }
   return it->second;
 }
 

@@ -1,8 +1,8 @@
 // Builds the oneDNN addon with node-gyp when a C++ compiler and the oneDNN headers exist; otherwise
 // prints why and exits 0, so that installing never fails (kdet then runs its wasm kernels).
-// Env KDET_NATIVE_BUILD=0 skips the build.
+// An addon newer than its sources is kept (KDET_NATIVE_BUILD=force rebuilds); KDET_NATIVE_BUILD=0 skips the build.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -36,6 +36,14 @@ function main() {
   if (!which(process.env.CXX ?? "g++") && !which("c++")) return say("not built: no C++ compiler (g++)");
   const include = ["/usr/include", "/usr/local/include"].find((d) => existsSync(path.join(d, "dnnl.hpp")));
   if (include == null) return say("not built: oneDNN headers missing (apt-get install libdnnl-dev)");
+  const addon = path.join(root, "build", "Release", "kdet_native.node");
+  const sources = ["csrc/kdet_native.cc", "binding.gyp"].map((f) => statSync(path.join(root, f)).mtimeMs);
+  if (
+    process.env.KDET_NATIVE_BUILD !== "force" &&
+    existsSync(addon) &&
+    statSync(addon).mtimeMs > Math.max(...sources)
+  )
+    return say("build/Release/kdet_native.node is up to date");
   const gyp = nodeGyp();
   if (gyp == null) return say("not built: node-gyp not found (it ships with npm)");
   // Node's own headers (node_api.h) next to the node binary keep node-gyp offline.
