@@ -132,6 +132,14 @@ describe("kdet import", () => {
     expect(width.err).toMatch(
       /retina\.pth: mmdet-retina: checkpoint tensor "backbone\.conv1\.weight" has shape \[8,3,7,7\] \(kdet layout \[7,7,3,8\]\); kdet variable "backbone\.stem\.conv\.weight" has shape \[7,7,3,64\]/,
     );
+    const help = await kdet("import", "--help");
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(
+      /^Usage: kdet import --from ultralytics\|mmdet \[--model ID\] CHECKPOINT --out DIR/,
+    );
+    const none = await kdet("import", "--from", "ultralytics", "--out", path.join(T, "n"));
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/give the CHECKPOINT file/);
     const tool = await kdet(
       "import",
       "--from",

@@ -66,9 +66,10 @@ export const importCommand: Command = {
     "import a PyTorch checkpoint (ultralytics YOLOv8; mmdet RetinaNet, GFL, FCOS, YOLOX) as kdet weights",
   usage: USAGE,
   async run(argv, io) {
-    const { values: o, positionals } = parseOptions(argv, OPTIONS, USAGE, [1, 1]);
+    const { values: o, positionals } = parseOptions(argv, OPTIONS, USAGE, [0, 1]);
     if (o.help) return (io.stdout(`${USAGE}\n`), 0);
-    const ckpt = positionals[0] as string;
+    const ckpt = positionals[0];
+    if (ckpt === undefined) throw new UsageError(`give the CHECKPOINT file (.pt/.pth)\n\n${USAGE}`);
     if (o.from !== "ultralytics" && o.from !== "mmdet")
       throw new UsageError(
         `--from: got ${JSON.stringify(o.from ?? null)}; allowed: ultralytics, mmdet\n\n${USAGE}`,
