@@ -1,8 +1,9 @@
 import { JsonScanner, ScanBail, keyTable } from "./json-scan";
 
 /**
- * The fast path of the COCO loaders: UTF-8 bytes straight into typed columns, no JS object per entry (about 10x
- * less time and memory than `JSON.parse` + zod on a 500k-detection results file). It accepts only the plain,
+ * The fast path of the COCO loaders: UTF-8 bytes straight into typed columns, no JS object per entry (on a
+ * 500k-detection results file, 2.5-3.5x less time than `JSON.parse` + zod with gunzip included, and no parsed
+ * objects on the heap: peak RSS of kdet-eval 194 MiB instead of 443 MiB). It accepts only the plain,
  * valid shape (the fields the evaluation reads, each once, with valid values; any other fields are skipped after
  * a grammar check). Everything else throws `ScanBail`, and load.ts falls back to the generic path
  * (`JSON.parse` + the zod schemas), which gives the value (valid but unusual JSON: duplicate keys, escaped keys)
