@@ -50,7 +50,10 @@ export interface UnpickleOptions {
   maxEntries?: number;
 }
 
-/** Module names whose globals are refused outright (code execution vectors in a hostile pickle). */
+/**
+ * Modules whose globals are refused outright, even class names: the code-execution vectors of hostile
+ * pickles (`os.system`, `subprocess.Popen`, …). Nothing runs here anyway; refusing says what the file is.
+ */
 const DENIED_MODULES = new Set([
   "os",
   "posix",
@@ -67,10 +70,6 @@ const DENIED_MODULES = new Set([
   "code",
   "pty",
   "webbrowser",
-  "io",
-  "operator",
-  "functools",
-  "types",
   "inspect",
 ]);
 

@@ -54,6 +54,15 @@ describe("unpickle (bounded, no code)", () => {
     expect(v.get("b")).toBe(v.get("a"));
   });
 
+  it("turns unknown classes (here types.SimpleNamespace, as ultralytics' args) into generic objects", () => {
+    const ns = unpickle(
+      pkl([0x80, 2], "ctypes\nSimpleNamespace\n)R}X", [1, 0, 0, 0], "aK", [2], "sb."),
+      opts,
+    );
+    expect((ns as PyObject).className).toBe("types.SimpleNamespace");
+    expect((ns as PyObject).attrs.get("a")).toBe(2);
+  });
+
   it("turns unknown classes into generic objects with their BUILD state", () => {
     const bin = pkl([0x80, 2], "cfoo.bar\nThing\n)", [0x81], "}X", [1, 0, 0, 0], "aK", [7], "sb.");
     const v = unpickle(bin, opts) as PyObject;
