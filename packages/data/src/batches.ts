@@ -18,6 +18,7 @@ import { DataError, parseWith } from "./errors";
 import { letterbox } from "./letterbox";
 import { mapLimit } from "./read-file";
 import { createRng, hashSeed, shuffledIndices } from "./rng";
+import { isLabelled, mixedOrder } from "./semi-supervised";
 import type { Batch, BatchItem, Dataset, Image, Sample } from "./types";
 
 /** Batch iteration options. */
@@ -39,6 +40,12 @@ export const BatchOptionsSchema = z.object({
   decoder: z.enum(["sharp", "js"]).optional(),
   /** Images decoded in parallel within a batch. */
   concurrency: z.number().int().positive().default(4),
+  /**
+   * Semi-supervised sets (records flagged `labelled: false`): the share of each batch that is labelled
+   * (`mixedOrder`: a fixed count per batch, each part reshuffled when exhausted). Absent: the records are
+   * shuffled together (the natural ratio). Mosaic partners always come from the main image's own part.
+   */
+  labelledRatio: z.number().gt(0).lt(1).optional(),
 });
 /** Input of `createBatchLoader`. */
 export type BatchOptions = z.input<typeof BatchOptionsSchema>;
@@ -101,7 +108,20 @@ export function createBatchLoader(ds: Dataset, options: BatchOptions): BatchLoad
   if (n === 0) throw new DataError({ op: "batch loader", file: ds.root }, `dataset ${ds.name} has no images`);
   const aug = o.augment === false ? null : AugmentSchema.parse({ ...o.augment, size: o.size });
   const cache = new Map<number, Promise<Image>>();
-  const batchesPerEpoch = o.dropLast ? Math.floor(n / o.batchSize) : Math.ceil(n / o.batchSize);
+  const flags = ds.records.map(isLabelled);
+  const pools = [
+    ds.records.flatMap((_, i) => (flags[i] ? [i] : [])),
+    ds.records.flatMap((_, i) => (flags[i] ? [] : [i])),
+  ];
+  const mixed = pools[0]!.length > 0 && pools[1]!.length > 0;
+  if (o.labelledRatio !== undefined && !mixed)
+    throw new DataError(
+      { op: "batch loader", file: ds.root, value: o.labelledRatio },
+      `labelledRatio needs labelled and unlabelled images; dataset ${ds.name} has ${pools[0]!.length} labelled and ${pools[1]!.length} unlabelled`,
+    );
+  const visits =
+    o.labelledRatio === undefined ? n : mixedOrder(flags, o.batchSize, o.labelledRatio, o.seed, 0).length;
+  const batchesPerEpoch = o.dropLast ? Math.floor(visits / o.batchSize) : Math.ceil(visits / o.batchSize);
   const decode = { maxSide: o.size, ...(o.decoder ? { decoder: o.decoder } : {}) };
 
   const image = (i: number): Promise<Image> => {
@@ -117,6 +137,7 @@ export function createBatchLoader(ds: Dataset, options: BatchOptions): BatchLoad
   const sample = async (i: number): Promise<Sample> => sampleFromRecord(ds.records[i]!, await image(i));
 
   const order = (e: number): Int32Array => {
+    if (o.labelledRatio !== undefined) return mixedOrder(flags, o.batchSize, o.labelledRatio, o.seed, e);
     if (!o.shuffle) return Int32Array.from({ length: n }, (_, i) => i);
     return shuffledIndices(n, createRng(hashSeed(o.seed, e)));
   };
@@ -125,14 +146,16 @@ export function createBatchLoader(ds: Dataset, options: BatchOptions): BatchLoad
     const rng = createRng(hashSeed(o.seed, e, pos));
     if (!aug) return { s: letterbox(await sample(index), { width: o.size, height: o.size }), index };
     const mosaic = wantsMosaic(rng, aug);
-    const partnerIdx = mosaic ? [rng.int(n), rng.int(n), rng.int(n)] : [];
+    const pool = mixed ? pools[flags[index] ? 0 : 1]! : null;
+    const draw = (): number => (pool ? pool[rng.int(pool.length)]! : rng.int(n));
+    const partnerIdx = mosaic ? [draw(), draw(), draw()] : [];
     const [main, ...partners] = await Promise.all([index, ...partnerIdx].map(sample));
     return { s: augmentSample(main!, rng, aug, mosaic, partners), index };
   };
 
   const makeBatch = async (e: number, ord: Int32Array, b: number): Promise<Batch> => {
     const start = b * o.batchSize;
-    const positions = Array.from({ length: Math.min(o.batchSize, n - start) }, (_, j) => start + j);
+    const positions = Array.from({ length: Math.min(o.batchSize, ord.length - start) }, (_, j) => start + j);
     const done = await mapLimit(positions, o.concurrency, (pos) => prepare(e, pos, ord[pos]!));
     const items: BatchItem[] = done.map(({ s, index }) => ({
       index,
@@ -146,6 +169,7 @@ export function createBatchLoader(ds: Dataset, options: BatchOptions): BatchLoad
       truncated: s.truncated,
       ignore: s.ignore,
       transform: s.transform,
+      labelled: flags[index]!,
     }));
     return {
       images: stackImages(

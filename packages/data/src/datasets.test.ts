@@ -3,7 +3,7 @@ import { DATASETS, loadDataset } from "./datasets";
 
 describe("DATASETS registry", () => {
   it("has one entry per format, each with a schema and a loader", () => {
-    expect(Object.keys(DATASETS).sort()).toEqual(["coco", "flir", "synthetic", "voc", "yolo"]);
+    expect(Object.keys(DATASETS).sort()).toEqual(["coco", "flir", "images", "synthetic", "voc", "yolo"]);
     for (const e of Object.values(DATASETS)) expect(typeof e.load).toBe("function");
   });
 

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { CocoOptionsSchema, loadCoco } from "./coco-loader";
 import { parseWith } from "./errors";
 import { FlirOptionsSchema, loadFlir } from "./flir-loader";
+import { imageFolderDataset, ImageFolderOptionsSchema } from "./semi-supervised";
 import { syntheticDataset, SyntheticOptionsSchema } from "./synthetic";
 import type { Dataset } from "./types";
 import { loadVoc, VocOptionsSchema } from "./voc-loader";
@@ -22,6 +23,11 @@ export const DATASETS = {
     schema: SyntheticOptionsSchema,
     load: async (o: z.input<typeof SyntheticOptionsSchema>) => syntheticDataset(o),
   },
+  /** A plain folder of images without labels (the unlabelled part of a semi-supervised set). */
+  images: {
+    schema: ImageFolderOptionsSchema,
+    load: (o: z.input<typeof ImageFolderOptionsSchema>) => imageFolderDataset(o),
+  },
 } as const;
 
 /** The format ids. */
@@ -34,6 +40,7 @@ export const DatasetConfigSchema = z.discriminatedUnion("type", [
   VocOptionsSchema.extend({ type: z.literal("voc") }),
   FlirOptionsSchema.extend({ type: z.literal("flir") }),
   SyntheticOptionsSchema.extend({ type: z.literal("synthetic") }),
+  ImageFolderOptionsSchema.extend({ type: z.literal("images") }),
 ]);
 /** Input of `loadDataset`. */
 export type DatasetConfig = z.input<typeof DatasetConfigSchema>;

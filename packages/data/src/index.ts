@@ -87,3 +87,14 @@ export {
 export { SYNTHETIC_CLASSES } from "./synthetic-shapes";
 export { formatInspection, inspectDataset, type Inspection } from "./inspect";
 export { DATASETS, DatasetConfigSchema, loadDataset, type DatasetConfig, type DatasetType } from "./datasets";
+export {
+  asUnlabelled,
+  countLabelled,
+  imageFolderDataset,
+  ImageFolderOptionsSchema,
+  isLabelled,
+  keepLabelledFraction,
+  mixedOrder,
+  mixLabelledUnlabelled,
+  type ImageFolderOptions,
+} from "./semi-supervised";

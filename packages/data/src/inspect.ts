@@ -28,7 +28,10 @@ export interface Inspection {
   sizes: { small: number; medium: number; large: number };
   /** Counts per `SIZE_BIN_EDGES` bin of √(w·h). */
   sizeHistogram: { from: number; to: number; count: number }[];
+  /** Images without boxes among the labelled ones (unlabelled images have no boxes by definition). */
   imagesWithoutBoxes: { count: number; ids: ImageId[] };
+  /** The two parts of a semi-supervised set (`SampleRecord.labelled`); unlabelled is 0 for a plain dataset. */
+  parts: { labelled: number; unlabelled: number };
   /** Loader problems counted by kind and action. */
   problems: { kind: string; action: string; count: number }[];
   /** Images that failed to decode (only with `decode: true`). */
@@ -54,7 +57,12 @@ export async function inspectDataset(
   const hist = SIZE_BIN_EDGES.slice(0, -1).map((from, i) => ({ from, to: SIZE_BIN_EDGES[i + 1]!, count: 0 }));
   const empty: ImageId[] = [];
   let boxes = 0;
+  let unlabelled = 0;
   for (const r of ds.records) {
+    if (r.labelled === false) {
+      unlabelled++;
+      continue;
+    }
     const n = r.classes.length;
     if (n === 0) empty.push(r.imageId);
     boxes += n;
@@ -103,6 +111,7 @@ export async function inspectDataset(
     sizes,
     sizeHistogram: hist,
     imagesWithoutBoxes: { count: empty.length, ids: empty },
+    parts: { labelled: ds.records.length - unlabelled, unlabelled },
     problems: [...byKind.values()],
     decodeFailures,
   };
@@ -113,6 +122,9 @@ export function formatInspection(x: Inspection): string {
   const lines = [
     `## ${x.name}: ${x.images} images, ${x.boxes} boxes, ${x.imagesWithoutBoxes.count} images without boxes`,
     "",
+    ...(x.parts.unlabelled
+      ? [`Semi-supervised: ${x.parts.labelled} labelled images, ${x.parts.unlabelled} unlabelled images`, ""]
+      : []),
     "| class | id | boxes | images | crowd | difficult | ignored |",
     "|---|---|---|---|---|---|---|",
     ...x.perClass.map(

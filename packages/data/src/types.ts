@@ -51,6 +51,11 @@ export interface SampleRecord extends Annotations {
   /** Original image width and height in pixels (after EXIF orientation). */
   width: number;
   height: number;
+  /**
+   * `false` for an image of the unlabelled part of a semi-supervised set (its annotations are empty and must not
+   * be read as "no objects"); absent or `true` = labelled.
+   */
+  labelled?: boolean;
 }
 
 /**
@@ -79,7 +84,7 @@ export interface Sample extends Annotations {
 }
 
 /** Which format a dataset was read from. */
-export type DatasetFormat = "coco" | "voc" | "flir" | "yolo" | "synthetic";
+export type DatasetFormat = "coco" | "voc" | "flir" | "yolo" | "synthetic" | "images";
 
 /** What a loader did about one bad entry (see `LoadReport`). */
 export type ProblemAction = "skipped-image" | "skipped-box" | "clipped-box" | "skipped-entry" | "note";
@@ -153,6 +158,8 @@ export interface BatchItem extends Annotations {
   file: string;
   /** Original image → batch image; `null` after mosaic. */
   transform: BoxTransform | null;
+  /** `false` for an unlabelled image (its detection loss is masked out; absent = labelled); see `SampleRecord.labelled`. */
+  labelled?: boolean;
 }
 
 /** A batch: NHWC images `[B, H, W, 3]` (float32 0..1 or uint8) and one `BatchItem` per image. */
