@@ -20,6 +20,7 @@ export {
   fcosConfigSchema,
   retinaConfigSchema,
   yoloxConfigSchema,
+  yolov5ConfigSchema,
 } from "./registry";
 export type {
   DetectorEntry,
@@ -34,6 +35,7 @@ export { createFcos } from "./models/fcos";
 export { createRetina } from "./models/retina";
 export { createBackbone, type BackboneSpec } from "./models/backbone-spec";
 export { createYolox } from "./models/yolox";
+export { createYolov5 } from "./models/yolov5";
 
 // layers and blocks
 export { BatchNorm, batchNormInference, type BatchNormOptions } from "./nn/batch-norm";
@@ -60,6 +62,7 @@ export { ResNet, RESNET_DEPTHS, type ResNetDepth } from "./backbones/resnet";
 export { MobileNetV2 } from "./backbones/mobilenet-v2";
 export { YoloxDarknet, YOLOX_SCALES, type YoloxScale } from "./backbones/yolox-darknet";
 export { YoloxPafpn } from "./necks/yolox-pafpn";
+export { Yolov5Darknet, YOLOV5_SCALES } from "./backbones/yolov5-darknet";
 export { Pafpn } from "./necks/pafpn";
 export { Fpn, type FpnExtraOptions } from "./necks/fpn";
 
@@ -111,6 +114,17 @@ export {
 } from "./heads/tower";
 export { YoloxHead, type YoloxHeadOptions } from "./heads/yolox-head";
 export { yoloxLoss, yoloxDense, type YoloxDense, type YoloxLossOptions } from "./heads/yolox-loss";
+export { Yolov5Head, yolov5DenseGraph, type Yolov5HeadOptions } from "./heads/yolov5-head";
+export {
+  YOLOV5_ANCHORS,
+  yolov5Loss,
+  yolov5Dense,
+  yolov5Targets,
+  yolov5DecodeConstants,
+  type Yolov5Dense,
+  type Yolov5LossOptions,
+  type Yolov5Positive,
+} from "./heads/yolov5-loss";
 export { qualityFocalLoss } from "./heads/qfl";
 export { bceWithLogits } from "./heads/bce";
 export { dflIntegral, distToBox, boxToDist, dflTargets, dflLoss } from "./heads/dfl";
@@ -180,7 +194,19 @@ export type { ValidationResult, Validator } from "./train/validation";
 export { batchImages, batchTargets, type BatchLike, type IdentifiedBatch } from "./train/batch-tensors";
 export { writeCheckpoint, readCheckpoint, type Checkpoint } from "./train/checkpoint";
 export { NonFiniteError, NON_FINITE_ADVICE } from "./train/non-finite";
+export {
+  labelledFlags,
+  maskedDetectionLoss,
+  pseudoLabelTargets,
+  selectImages,
+  type PseudoTargets,
+} from "./train/semi-supervised-loss";
 export { trimMetricsFile } from "./train/metrics-file";
+export {
+  distillTargets,
+  DISTILL_TARGET_KINDS,
+  type TargetLevel,
+} from "./train/distill-targets";
 
 // weights
 export { saveWeights, loadWeights, loadDetector, DEFAULT_SHARD_BYTES } from "./io/tfjs-weights";

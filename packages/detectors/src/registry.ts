@@ -5,6 +5,8 @@ import { createGfl } from "./models/gfl";
 import { createFcos } from "./models/fcos";
 import { createRetina } from "./models/retina";
 import { createYolov8 } from "./models/yolov8";
+import { YOLOV5_SCALES } from "./backbones/yolov5-darknet";
+import { createYolov5 } from "./models/yolov5";
 import { YOLOX_SCALES } from "./backbones/yolox-darknet";
 import { createYolox } from "./models/yolox";
 import { configureBatchNorm } from "./nn/training-mode";
@@ -37,6 +39,11 @@ export const yoloxConfigSchema = z
   .object({ numClasses: common.numClasses, seed: common.seed, bnMomentum: common.bnMomentum })
   .strict();
 
+/** Config of the YOLOv5 entries (anchor-based: no DFL). */
+export const yolov5ConfigSchema = z
+  .object({ numClasses: common.numClasses, seed: common.seed, bnMomentum: common.bnMomentum })
+  .strict();
+
 /** Config of the FCOS entries (P3–P7; `centerSampling` = mmdet `center_sampling`, radius 1.5; `distance`: exp, or ReLU = mmdet `norm_on_bbox`). */
 export const fcosConfigSchema = z
   .object({
@@ -60,7 +67,7 @@ export const retinaConfigSchema = z
 
 /** One registry entry: what it is, its config schema and its factory. */
 export interface DetectorEntry<S extends z.ZodType = z.ZodType> {
-  readonly family: "yolov8" | "gfl" | "yolox" | "fcos" | "retina";
+  readonly family: "yolov8" | "yolov5" | "gfl" | "yolox" | "fcos" | "retina";
   readonly description: string;
   readonly config: S;
   readonly create: (config: z.output<S>) => Detector;
@@ -92,6 +99,20 @@ export const DETECTORS = {
     description: "YOLOv8m: CSPDarknet (d 0.67, w 0.75, max 768) + PAFPN + DFL head, TAL, 25.9 M params",
     config: yolov8ConfigSchema,
     create: (c) => createYolov8(YOLOV8_SCALES.m, c.numClasses, c.seed, { regMax: c.regMax }),
+  }),
+  "yolov5-n": entry({
+    family: "yolov5",
+    description:
+      "YOLOv5n (v7.0): CSPDarknet with C3 + SPPF (d 0.33, w 0.25) + PANet + anchor Detect head (3 anchors/level), 1.87 M params",
+    config: yolov5ConfigSchema,
+    create: (c) => createYolov5(YOLOV5_SCALES.n, c.numClasses, c.seed),
+  }),
+  "yolov5-s": entry({
+    family: "yolov5",
+    description:
+      "YOLOv5s (v7.0): CSPDarknet with C3 + SPPF (d 0.33, w 0.5) + PANet + anchor Detect head (3 anchors/level), 7.2 M params",
+    config: yolov5ConfigSchema,
+    create: (c) => createYolov5(YOLOV5_SCALES.s, c.numClasses, c.seed),
   }),
   "gfl-r18": entry({
     family: "gfl",

@@ -38,7 +38,9 @@ const quad = z.tuple([z.number(), z.number(), z.number(), z.number()]);
  * - `dfl` (YOLOv8, GFL): d = Σ softmax(box logits of a side)_i · i over `bins`, box = (p − d_lt·s, p + d_rb·s);
  * - `ltrb` (FCOS): box = (p − (l, t)·s, p + (r, b)·s), score = σ(cls)·σ(centre-ness);
  * - `delta-xywh` (RetinaNet): mmdet `delta2bbox` against `anchorsPerLocation` anchor boxes per location;
- * - `yolox` (YOLOX): centre = p + t_xy·s, size = exp(t_wh)·s, score = σ(cls)·σ(objectness).
+ * - `yolox` (YOLOX): centre = p + t_xy·s, size = exp(t_wh)·s, score = σ(cls)·σ(objectness);
+ * - `yolov5` (YOLOv5): per cell and anchor (w, h) of `anchors[level]` (pixels), centre = (2σ(t_xy) − 0.5 + cell)·s,
+ *   size = (2σ(t_wh))²·(w, h), score = σ(cls)·σ(objectness).
  */
 export const DecodeInfoSchema = z.discriminatedUnion("type", [
   z
@@ -64,6 +66,13 @@ export const DecodeInfoSchema = z.discriminatedUnion("type", [
     })
     .strict(),
   z.object({ type: z.literal("yolox"), anchorOffset: z.number(), score }).strict(),
+  z
+    .object({
+      type: z.literal("yolov5"),
+      anchors: z.array(z.array(z.tuple([z.number().positive(), z.number().positive()])).min(1)).min(1),
+      score,
+    })
+    .strict(),
 ]);
 /** Parsed decoding description. */
 export type DecodeInfo = z.output<typeof DecodeInfoSchema>;

@@ -22,10 +22,19 @@ const T = mkdtempSync(path.join(os.tmpdir(), "kdet-export-"));
 afterAll(() => rmSync(T, { recursive: true, force: true }));
 
 /** Large variants of families covered by a smaller one (same module classes), left out to save CPU. */
-const LARGE = new Set<string>(["yolov8-s", "yolov8-m", "gfl-r50", "fcos-r50", "retina-r50", "yolox-s"]);
+const LARGE = new Set<string>([
+  "yolov8-s",
+  "yolov5-s",
+  "yolov8-m",
+  "gfl-r50",
+  "fcos-r50",
+  "retina-r50",
+  "yolox-s",
+]);
 const IDS = DETECTOR_IDS.filter((id) => !LARGE.has(id));
 /** The decoding each family's export must record. */
 const DECODE: Record<string, string> = {
+  yolov5: "yolov5",
   yolov8: "dfl",
   gfl: "dfl",
   fcos: "ltrb",
