@@ -126,13 +126,16 @@ function missingDiscriminator(
 
 /**
  * Of an `invalid_union` issue (none of the options matched), the issues of the option the input was meant for:
- * options failing only because the input has another shape (e.g. a list where an object was given) are dropped;
+ * options failing only because the input has another shape (e.g. a list where an object was given) or because
+ * the input has keys they do not know (a term's `loss` against a preset entry) are dropped;
  * when exactly one is left, its issues (paths made absolute), else undefined.
  */
 function meantOption(issue: z.core.$ZodIssue): z.core.$ZodIssue[] | undefined {
   const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
   const meant = branches.filter(
-    (b) => !(b.length === 1 && b[0]!.code === "invalid_type" && b[0]!.path.length === 0),
+    (b) =>
+      !(b.length === 1 && b[0]!.code === "invalid_type" && b[0]!.path.length === 0) &&
+      !b.some((i) => i.code === "unrecognized_keys" && i.path.length === 0), // the input has keys of another option
   );
   if (meant.length !== 1 || meant[0]!.length === 0) return undefined;
   return meant[0]!.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as z.core.$ZodIssue);
