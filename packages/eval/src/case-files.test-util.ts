@@ -18,6 +18,21 @@ export function largeCaseRoot(): string {
   );
 }
 
+/**
+ * Every case: findCases(casesRoot()), plus the large case (named "large") when KDET_EVAL_CASES is not set and
+ * largeCaseRoot() exists (a warning says when it is skipped).
+ */
+export function allCases(): CaseDir[] {
+  const large = largeCaseRoot();
+  const withLarge = !process.env["KDET_EVAL_CASES"];
+  if (withLarge && !existsSync(large))
+    console.warn(`[eval cases] the large case is skipped: ${large} not found (set KDET_DATA)`);
+  return [
+    ...findCases(casesRoot()),
+    ...(withLarge && existsSync(large) ? findCases(large).map((c) => ({ ...c, name: "large" })) : []),
+  ];
+}
+
 /** A file of a case, plain or gzipped; null if absent. */
 export function caseFile(dir: string, name: string): string | null {
   for (const f of [name, `${name}.gz`]) if (existsSync(join(dir, f))) return join(dir, f);

@@ -14,13 +14,7 @@ import { readJsonFile } from "./json";
 import { loadGroundTruth, loadResults, type GroundTruth, type Results } from "./load";
 import type { NumpySum } from "./numpy-float";
 import { vocFromCoco } from "./voc-ap";
-import {
-  casesRoot,
-  findCases,
-  firstBitDifference,
-  largeCaseRoot,
-  type CaseDir,
-} from "./case-files.test-util";
+import { allCases, casesRoot, firstBitDifference, type CaseDir } from "./case-files.test-util";
 
 interface Expected {
   stats?: number[];
@@ -46,14 +40,7 @@ interface EvalJson {
 }
 
 const root = casesRoot();
-const large = largeCaseRoot();
-const withLarge = process.env["KDET_EVAL_CASES"] == null || process.env["KDET_EVAL_CASES"] === "";
-if (withLarge && !existsSync(large))
-  console.warn(`[eval cases] the large case is skipped: ${large} not found (set KDET_DATA)`);
-const cases = [
-  ...findCases(root),
-  ...(withLarge && existsSync(large) ? findCases(large).map((c) => ({ ...c, name: "large" })) : []),
-];
+const cases = allCases();
 
 /** Loads a case once; evaluations are memoised per (useCats, summation). */
 function lazyCase(c: CaseDir) {

@@ -7,14 +7,14 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { casesRoot, findCases } from "./case-files.test-util";
+import { allCases, casesRoot } from "./case-files.test-util";
 import { EvalInputError } from "./errors";
 import { ResultsScanner, scanGroundTruth, scanResults } from "./fast-load";
 import { readInputFile } from "./json";
 import { JsonScanner, ScanBail } from "./json-scan";
 import { loadGroundTruth, loadResults, loadResultsAsync, type GroundTruth, type Results } from "./load";
 
-const cases = findCases(casesRoot());
+const cases = allCases(); // the large case included when present
 
 /** Bytes of a typed array (bitwise comparison: -0, NaN payloads and all). */
 const bytesOf = (a: Float64Array | Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
