@@ -32,7 +32,6 @@ export {
 export { formatIssues } from "./config-errors";
 export { expandEnv } from "./config-env";
 export { expandDataShorthand } from "./data-shorthand";
-export { didYouMean, editDistance } from "./suggest";
 export {
   compareRuns,
   comparisonText,
@@ -52,8 +51,6 @@ export {
   type RunManifest,
 } from "./run-folder";
 export { configChanges, type ConfigChange } from "./config-diff";
-export { readJsonFile } from "./json-file";
-export { checkSafeKeys, UNSAFE_KEYS } from "./safe-keys";
 export { withInterrupt, TrainingInterrupted } from "./interrupt";
 export { StageDoneSchema, type StageDone } from "./train-stage";
 export { Progress, formatDuration } from "./progress";
@@ -64,7 +61,6 @@ export {
   type ReportRow,
   type ReportEntry,
 } from "./report-html";
-export { lineChart } from "./svg-chart";
 export { runExperiment, type RunResult } from "./experiment-run";
 export { runDemo, DEMO_PRESETS, type DemoOptions, type DemoResult } from "./demo";
 export { modelCost, countGflops, type ModelCost } from "./detectors-api";
