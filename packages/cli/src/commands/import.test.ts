@@ -3,12 +3,12 @@
  * with `--weights` (loadModelFolder) and reproduces PyTorch's raw outputs; bad input gives clear errors.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { bufferIo } from "../cli-io";
 import { main } from "../main";
 import { readModelMeta } from "../model-meta";
@@ -18,6 +18,8 @@ const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../
 const T = mkdtempSync(path.join(os.tmpdir(), "kdet-import-"));
 const ckpt = path.join(T, "yolov8n.pt");
 writeFileSync(ckpt, gunzipSync(readFileSync(path.join(FIXTURES, "yolov8n-ultralytics.pt.gz"))));
+
+afterAll(() => rmSync(T, { recursive: true, force: true }));
 
 async function kdet(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const io = bufferIo();

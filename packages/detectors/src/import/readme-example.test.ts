@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,4 +39,5 @@ it("the README's importCheckpoint example runs on the ultralytics fixture and wr
   const det = await loadDetector(out);
   expect(det.spec?.id).toBe("yolov8-n");
   det.dispose();
+  rmSync(dir, { recursive: true, force: true });
 });
