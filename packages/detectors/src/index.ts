@@ -378,7 +378,7 @@ export {
   FLOAT16_MAX,
 } from "./teacher-cache/float16";
 
-// PyTorch checkpoints (torch.save zip, read without Python) → kdet weights: ultralytics YOLOv8, mmdet RetinaNet
+// PyTorch checkpoints (torch.save zip, read without Python) → kdet weights: ultralytics YOLOv8; mmdet RetinaNet, GFL, FCOS, YOLOX
 export {
   importCheckpoint,
   importIntoDetector,
