@@ -42,10 +42,9 @@ const { values: args } = parseArgs({
 });
 const RUNS = Number(args.runs);
 const CLI_RUNS = Number(args["cli-runs"]);
+// the large case is not in the repository: --cases DIR, else $KDET_DATA/eval-cases (as the eval tests find it)
 const casesDir = resolve(
-  args.cases ??
-    process.env["KDET_EVAL_CASES"] ??
-    join(process.env["KDET_DATA"] ?? join(repo, "../shared"), "eval-cases"),
+  args.cases ?? join(process.env["KDET_DATA"] ?? join(repo, "../shared"), "eval-cases"),
 );
 const large = join(casesDir, "large");
 
