@@ -40,7 +40,10 @@ function unwrap(s: z.ZodType): z.ZodType {
   return cur;
 }
 
-/** Of a union, the object option the input selects (by discriminator, else the first object option). */
+/**
+ * Of a union, the object option the input selects: by discriminator, else the one that has every key of the input
+ * (e.g. `method` of a preset entry), else the first object option.
+ */
 function pickOption(d: Def, input: unknown): z.ZodType | undefined {
   const objects = (d.options ?? []).map(unwrap).filter((o) => defOf(o).type === "object");
   if (d.discriminator && input && typeof input === "object") {
@@ -50,6 +53,11 @@ function pickOption(d: Def, input: unknown): z.ZodType | undefined {
       return lit.values?.includes(want);
     });
     if (hit) return hit;
+  }
+  if (input && typeof input === "object") {
+    const keys = Object.keys(input);
+    const fits = objects.find((o) => keys.every((k) => k in (defOf(o).shape ?? {})));
+    if (fits) return fits;
   }
   return objects[0];
 }

@@ -19,6 +19,7 @@ import {
 } from "./detectors-api";
 import { BACKENDS } from "./backend";
 import { withDataShorthand } from "./data-shorthand";
+import { METHOD_IDS, type MethodId } from "./methods";
 
 /** One dataset split: `{type, ...options of that format}` (coco, yolo, voc, flir, synthetic); unknown keys are errors. */
 export const DatasetSchema = z.discriminatedUnion(
@@ -117,6 +118,33 @@ export const TermSchema = DistillTermConfig.extend({
   adapter: z.union([z.literal("auto"), AdapterConfig, z.array(AdapterConfig).min(1)]).optional(),
 }).strict();
 
+/**
+ * A method preset (`kdet methods`): `{method: fgd}` fills the taps, adapters and every per-level channel setting from
+ * the student's and the teacher's described maps; `weight` replaces every term's weight, `levels` the pyramid
+ * levels (default p3–p5), `loss` adds or overrides loss settings (e.g. `{tau: 2}`) in every term of the preset.
+ */
+export const MethodTermSchema = z
+  .object({
+    method: z.enum(METHOD_IDS as [MethodId, ...MethodId[]]),
+    weight: z.number().nonnegative().optional(),
+    levels: z.array(z.string().regex(/^p\d$/, "a pyramid level such as p3")).min(1).optional(),
+    loss: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+/** A method preset entry as validated. */
+export type MethodTermSection = z.output<typeof MethodTermSchema>;
+
+/** `distill`: terms and method presets; a single `{method: …}` object is read as a one-entry list. */
+const DistillSchema = z.preprocess(
+  (v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? [v] : v),
+  z.array(z.union([TermSchema, MethodTermSchema])).default([]),
+);
+
+/** Whether a distill entry is a method preset. */
+export function isMethodTerm(t: TermSection | MethodTermSection): t is MethodTermSection {
+  return "method" in t;
+}
+
 /** Data: the splits, input size, batches and augmentation. */
 export const DataSchema = z
   .object({
@@ -174,8 +202,8 @@ export const ExperimentSchema = z
     data: DataSchema,
     model: ModelSchema,
     teacher: TeacherSchema.optional(),
-    /** Distillation terms; empty for plain training. */
-    distill: z.array(TermSchema).default([]),
+    /** Distillation terms and method presets (`{method: fgd}`); empty for plain training. */
+    distill: DistillSchema,
     train: trainerConfigSchema,
     eval: EvalSchema.default(EvalSchema.parse({})),
     output: OutputSchema.default(OutputSchema.parse({})),

@@ -8,7 +8,8 @@
 import { featureInfo } from "@kdet/core";
 import { type AdapterConfig, Distiller, expandNames, type DistillTermConfigInput } from "@kdet/losses";
 import type { z } from "zod";
-import type { TermSection } from "./config-schema";
+import { isMethodTerm, type MethodTermSection, TermSchema, type TermSection } from "./config-schema";
+import { METHODS } from "./methods";
 import type { Detector, Teacher } from "./detectors-api";
 import { CliError } from "./errors";
 
@@ -75,19 +76,58 @@ function checkSizes(
   }
 }
 
+/**
+ * The terms of the config's `distill` entries: raw terms as written, method presets (`{method}`) built from the
+ * student's maps (`featureInfo`: channels, strides) and the teacher's described maps, with the entry's `weight`,
+ * `levels` and `loss` settings applied and the result validated. Each term keeps the key of its entry.
+ */
+export function expandMethods(
+  entries: readonly (TermSection | MethodTermSection)[],
+  student: Detector,
+  teacher: Teacher,
+): Array<{ key: string; term: TermSection }> {
+  const info = featureInfo(student);
+  return entries.flatMap((e, i) => {
+    const key = `distill[${i}]`;
+    if (!isMethodTerm(e)) return [{ key, term: e }];
+    const pair = {
+      student: info,
+      teacher: teacher.maps,
+      levels: e.levels ?? ["p3", "p4", "p5"],
+      anchorsPerLocation: student.head.anchorsPerLocation,
+    };
+    return METHODS[e.method].terms(pair).map((t) => {
+      const withLoss = (l: object) => ({ ...l, ...e.loss });
+      const raw = {
+        ...t,
+        ...(e.weight !== undefined ? { weight: e.weight } : {}),
+        loss: Array.isArray(t.loss) ? t.loss.map(withLoss) : withLoss(t.loss),
+      };
+      const r = TermSchema.safeParse(raw);
+      if (!r.success)
+        throw new CliError(
+          `${key} (method ${e.method}): ${r.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ")}`,
+        );
+      return { key: `${key} (method ${e.method})`, term: r.data };
+    });
+  });
+}
+
 /** The terms with `adapter: auto` replaced by explicit adapter configs (sizes checked for pretrained/cached teachers). */
 export function resolveTerms(
-  terms: readonly TermSection[],
+  entries: readonly (TermSection | MethodTermSection)[],
   student: Detector,
   teacher: Teacher,
   imageSize?: number,
 ): DistillTermConfigInput[] {
   const si = studentInfo(student, imageSize);
+  const expanded = expandMethods(entries, student, teacher);
+  const terms = expanded.map((e) => e.term);
   const named = terms.map((t, i) => ({
-    key: `distill[${i}]`,
-    s: expand(t.student, t.levels, `distill[${i}]`),
-    te: expand(t.teacher, t.levels, `distill[${i}]`),
-    refs: teacherRefs(t, `distill[${i}]`),
+    key: expanded[i]!.key,
+    s: expand(t.student, t.levels, expanded[i]!.key),
+    te: expand(t.teacher, t.levels, expanded[i]!.key),
+    refs: teacherRefs(t, expanded[i]!.key),
   }));
   const ti: Record<string, MapInfo> = teacher.maps;
   return terms.map((t, i) => {
@@ -117,7 +157,7 @@ export function resolveTerms(
 
 /** Creates the distiller (errors name the term); `imageSize` enables the size check of pretrained/cached teachers. */
 export function buildDistiller(
-  terms: readonly TermSection[],
+  terms: readonly (TermSection | MethodTermSection)[],
   student: Detector,
   teacher: Teacher,
   seed: number,

@@ -29,6 +29,12 @@ export interface LossContext {
   rand?: tf.Tensor;
   /** Seeded random source `() => [0,1)` for losses that draw their own randomness. */
   rng?: () => number;
+  /**
+   * Dense training targets by name, read by a term's `ctxFrom: {key: "targets:<name>"}` (the kdet trainer supplies
+   * `assigned.<level>` `[N,H,W]` int32 class per location with background = K, `fg.<level>` / `bg.<level>` `[N,H,W]`
+   * float32 weights).
+   */
+  targets?: Record<string, tf.Tensor>;
   /** Anything else a specific loss documents. */
   [key: string]: unknown;
 }

@@ -5,7 +5,7 @@
  */
 import { optionsHelp, parseOptions, type OptionTable } from "../args";
 import type { Command } from "../command";
-import { DEMO_METHOD_NAMES, DEMO_METHODS } from "../demo-methods";
+import { METHOD_IDS, METHODS } from "../methods";
 
 const OPTIONS = { help: { type: "boolean", short: "h", help: "this help" } } as const satisfies OptionTable;
 
@@ -40,8 +40,9 @@ export const modelsCommand: Command = {
 
 const METHODS_USAGE = `Usage: kdet methods
 
-Lists the distillation methods (ready-made terms for a student/teacher pair, kdet demo --methods) and
-every loss type of distill[].loss.type with its paper.
+Lists the distillation method presets (distill: {method: ID}, kdet distill --method ID; they fill taps,
+adapters and channel settings from the two models) with their kind, and every loss type of
+distill[].loss.type with its paper.
 
 Options:
 ${optionsHelp(OPTIONS)}`;
@@ -55,7 +56,7 @@ export const methodsCommand: Command = {
     if (o.help) return (io.stdout(`${METHODS_USAGE}\n`), 0);
     const { LOSSES, LOSS_IDS } = await import("@kdet/losses");
     io.stdout(
-      `Methods (kdet demo --methods ID):\n${idTable(DEMO_METHOD_NAMES.map((id) => [id, DEMO_METHODS[id].description]))}\n\n` +
+      `Methods (distill: {method: ID}, kdet distill --method ID):\n${idTable(METHOD_IDS.map((id) => [id, `${METHODS[id].kind.padEnd(8)}  ${METHODS[id].description}`]))}\n\n` +
         `Loss types (distill: [{loss: {type: ID, ...}, student: TAP, teacher: TAP}]):\n${idTable(LOSS_IDS.map((id) => [id, LOSSES[id].paper]))}\n`,
     );
     return 0;

@@ -57,12 +57,28 @@ export const TRAIN_OPTIONS = {
     type: "boolean",
     help: "with --resume: continue although config.yaml differs from the config the run started with (run.json)",
   },
+  method: {
+    type: "string",
+    arg: "ID",
+    help: "kdet distill without --config: a method preset (kdet methods), with --teacher, --student and --data",
+  },
+  teacher: {
+    type: "string",
+    arg: "RUN|ID",
+    help: "with --method: a kdet run folder (its weights) or a pretrained teacher id (kdet models)",
+  },
+  student: { type: "string", arg: "ID", help: "with --method: the student detector id (kdet models)" },
+  data: {
+    type: "string",
+    arg: "FILE",
+    help: "with --method: an experiment config whose data and train sections are used (e.g. configs/yolov8n-bccd.yaml)",
+  },
   help: { type: "boolean", short: "h", help: "this help" },
 } as const satisfies OptionTable;
 
 const usage = (kind: "train" | "distill") =>
   `Usage: kdet ${kind} --config FILE [--set key=value ...] [--name NAME] [--backend NAME]
-       kdet ${kind} --resume runs/NAME
+       kdet ${kind} --resume runs/NAME${kind === "distill" ? "\n       kdet distill --method ID --teacher RUN|ID --student ID --data FILE [--set key=value ...]" : ""}
 
 ${kind === "train" ? "Trains a detector" : "Distils a student from a teacher (trained first when the config gives teacher.train)"}, evaluates it and writes runs/NAME/
 (config.yaml, metrics.jsonl, last.ckpt, best.ckpt, weights/, eval/, report.html).
@@ -113,11 +129,20 @@ async function run(typed: "train" | "distill", argv: readonly string[], io: CliI
       io.stderr(`warning: config changed since the run started: ${c}\n`);
   } else {
     if (o["allow-config-change"]) throw new UsageError(`--allow-config-change goes with --resume\n\n${u}`);
-    if (!o.config) throw new UsageError(`--config FILE is required (or --resume DIR)\n\n${u}`);
-    const loaded = loadExperiment(o.config, (o.set ?? []).map(parseSetArg));
-    exp = o.backend ? validateExperiment({ ...loaded, backend: o.backend }, o.config) : loaded;
-    checkKind(kind, exp, o.config);
-    dir = await createRunFolder(exp.output.dir, runName(o.name, exp, o.config));
+    const quick = [o.method, o.teacher, o.student, o.data].some((v) => v !== undefined);
+    if (quick && (kind !== "distill" || o.config))
+      throw new UsageError(
+        `--method, --teacher, --student and --data make a kdet distill run without --config\n\n${u}`,
+      );
+    if (!o.config && !quick) throw new UsageError(`--config FILE is required (or --resume DIR)\n\n${u}`);
+    const source = o.config ?? `--method ${o.method} --data ${o.data}`;
+    const loaded = o.config
+      ? loadExperiment(o.config, (o.set ?? []).map(parseSetArg))
+      : (await import("../method-run")).methodExperiment(o, (o.set ?? []).map(parseSetArg));
+    exp = o.backend ? validateExperiment({ ...loaded, backend: o.backend }, source) : loaded;
+    checkKind(kind, exp, source);
+    const fallback = o.config ?? `${o.method}-${exp.model.type}`;
+    dir = await createRunFolder(exp.output.dir, runName(o.name, exp, fallback));
     // run.json first: a folder with config.yaml always has the config it started with
     await writeRunManifest(dir, kind, exp, command);
     await writeRunFile(path.join(dir, RUN_FILES.config), experimentYaml(exp));

@@ -9,12 +9,14 @@ import type { Optimizer } from "./optimizers";
 import type { StepRates } from "./schedule";
 import { NonFiniteError } from "./non-finite";
 import type { Teacher } from "../teachers/teacher";
+import { distillTargets } from "./distill-targets";
+import { labelledFlags, maskedDetectionLoss, type PseudoTargets } from "./semi-supervised-loss";
 
 /** What the trainer needs of a distiller (`@kdet/losses` `Distiller` fits). */
 export interface DistillerLike {
   readonly variables: tf.Variable[];
-  /** Feature names each side must provide (taps). */
-  readonly requiredFeatures: { student: string[]; teacher: string[] };
+  /** Feature names each side must provide (taps), and the dense targets it reads (`distillTargets` names). */
+  readonly requiredFeatures: { student: string[]; teacher: string[]; targets?: string[] };
   compute(
     student: Record<string, tf.Tensor>,
     teacher: Record<string, tf.Tensor>,
@@ -43,6 +45,12 @@ export interface StepContext {
   /** Weight of the detection loss (default 1; 0 = labels unused, distillation terms only). */
   detectionWeight?: number;
   distill?: DistillSetup;
+  /**
+   * Teacher pseudo-labels of the batch's unlabelled images (`pseudoLabelTargets`), trained with the head's loss
+   * × their weight. Unlabelled images (`items[i].labelled === false`) never get a loss from their own (empty)
+   * annotations: the detection loss runs on the labelled images only (`maskedDetectionLoss`).
+   */
+  pseudo?: PseudoTargets;
 }
 
 /** Numbers of one step (losses are the weighted parts; total = Σ parts). */
@@ -54,7 +62,8 @@ export interface StepResult {
 
 /**
  * One training step: student forward with taps →
- * detection loss × `detectionWeight` (+ distiller terms with GT boxes/labels and the input size in the context) →
+ * detection loss × `detectionWeight` (+ distiller terms with GT boxes/labels, the input size and the dense targets
+ * the distiller asks for — `distillTargets` on the student head's levels — in the context) →
  * gradients of every trainable parameter → global-norm clipping → optimizer update (weight decay on
  * `weight` parameters only, warmup bias rate on `bias` ones) → EMA update. Frees every tensor it made.
  * With `ctx.distill`, the teacher's maps of this batch are given as `teacherMaps` (from `teacher.infer`, awaited
@@ -76,6 +85,15 @@ export function trainStep(
   const x = images ?? batchImages(batch);
   const targets = batchTargets(batch);
   const kept: Record<string, tf.Scalar> = {};
+  const dense = d?.distiller.requiredFeatures.targets?.length
+    ? distillTargets(
+        d.distiller.requiredFeatures.targets,
+        ctx.model.head.levels,
+        [batch.height, batch.width],
+        targets,
+        ctx.model.head.numClasses,
+      )
+    : {};
   try {
     const { value, grads } = tf.variableGrads(
       () => {
@@ -83,17 +101,15 @@ export function trainStep(
         const w = ctx.detectionWeight ?? 1;
         if (w === 0 && !d)
           throw new Error("trainStep: detectionWeight 0 without a teacher leaves nothing to learn from");
-        const det = w > 0 ? ctx.model.head.loss(raw, targets) : { total: tf.scalar(0), parts: {} };
-        const parts: Record<string, tf.Scalar> =
-          w === 1
-            ? { ...det.parts }
-            : Object.fromEntries(Object.entries(det.parts).map(([k, v]) => [k, tf.mul(v, w) as tf.Scalar]));
-        let total: tf.Scalar = w === 1 || w === 0 ? det.total : tf.mul(det.total, w);
+        const det = maskedDetectionLoss(ctx.model.head, raw, targets, labelledFlags(batch), w, ctx.pseudo);
+        const parts: Record<string, tf.Scalar> = { ...det.parts };
+        let total: tf.Scalar = det.total;
         if (d) {
           const k = d.distiller.compute(taps, teacherMaps!, {
             boxes: targets.boxes,
             labels: targets.classes,
             imageSize: [batch.height, batch.width],
+            targets: dense,
           });
           for (const [name, v] of Object.entries(k.parts)) {
             if (name in parts)
@@ -140,7 +156,7 @@ export function trainStep(
     ctx.ema?.update();
     return { loss, parts: readParts(kept), gradNorm: clipped.norm };
   } finally {
-    tf.dispose([...(images ? [] : [x]), ...Object.values(kept)]);
+    tf.dispose([...(images ? [] : [x]), ...Object.values(kept), ...Object.values(dense)]);
   }
 }
 

@@ -43,7 +43,7 @@ export function expandNames(pattern: string, levels?: readonly string[]): Expand
 export function lookupFeature<T>(
   record: Record<string, T>,
   name: string,
-  side: "student" | "teacher",
+  side: "student" | "teacher" | "targets",
   term: string,
 ): T {
   const v = record[name];

@@ -69,6 +69,7 @@ describe("Distiller", () => {
     expect(d.requiredFeatures).toEqual({
       student: ["neck.p3", "neck.p4", "neck.p5", "head.cls", "head.box.p3", "head.cls.p3"],
       teacher: ["neck.p3", "neck.p4", "neck.p5", "head.cls", "head.box.p3", "labels"],
+      targets: [],
     });
     const hcl = createHcl();
     const kd = createKd({ tau: 2 });

@@ -30,7 +30,8 @@ export const AdapterConfig = z
  * multi-level families such as `abf` get one instance and per-level arrays). `ctxFrom` maps a
  * loss-context key to a feature (`"student:<name>"` / `"teacher:<name>"`, expanded the same way),
  * e.g. `{ studentCls: "student:head.cls.{level}" }` for `ld` (a name without placeholder or range
- * serves every level). Parts are named `<name>/<label>`
+ * serves every level). `"targets:<name>"` reads a map of `ctx.targets`: dense training targets the caller
+ * computes from the ground truth (the kdet trainer: `assigned.<level>`, `fg.<level>`, `bg.<level>`). Parts are named `<name>/<label>`
  * (`name` defaults to the loss type). `align: "resize"` resizes each teacher map (and each 4-D teacher-side
  * `ctxFrom` map) to the student map's spatial size before the loss, for teachers of another stride or input
  * size: integer downsampling by average pooling, otherwise bilinear with half-pixel centres (`alignSpatial`).
@@ -53,7 +54,12 @@ export const DistillTermConfig = z
     ctxFrom: z
       .record(
         z.string(),
-        z.string().regex(/^(student|teacher):.+$/, "must be 'student:<name>' or 'teacher:<name>'"),
+        z
+          .string()
+          .regex(
+            /^(student|teacher|targets):.+$/,
+            "must be 'student:<name>', 'teacher:<name>' or 'targets:<name>'",
+          ),
       )
       .optional(),
     /** `"resize"`: resize teacher maps to the student's H×W before the loss (see `alignSpatial`); default: sizes must match. */
@@ -82,11 +88,14 @@ interface Instance {
   students: string[];
   teachers: string[];
   adapters: ConvAdapter[];
-  ctxFrom: Array<{ key: string; side: "student" | "teacher"; names: string[] }>;
+  ctxFrom: Array<{ key: string; side: CtxSide; names: string[] }>;
   /** Resize teacher maps to the student's spatial size. */
   align: boolean;
   level?: { index: number; count: number };
 }
+
+/** Where a `ctxFrom` entry reads: a feature record or the caller's dense targets (`ctx.targets`). */
+type CtxSide = "student" | "teacher" | "targets";
 
 const shapeStr = (t: tf.Tensor) => `[${t.shape.join(",")}]`;
 
@@ -131,16 +140,18 @@ export class Distiller {
     return this.instances.map((i) => i.key);
   }
 
-  /** Feature names the distiller reads from each record (terms and `ctxFrom`), e.g. the taps to request. */
-  get requiredFeatures(): { student: string[]; teacher: string[] } {
-    const student = new Set<string>();
-    const teacher = new Set<string>();
+  /**
+   * Feature names the distiller reads from each record (terms and `ctxFrom`), e.g. the taps to request, and the
+   * dense targets it reads from `ctx.targets`.
+   */
+  get requiredFeatures(): { student: string[]; teacher: string[]; targets: string[] } {
+    const sets = { student: new Set<string>(), teacher: new Set<string>(), targets: new Set<string>() };
     for (const i of this.instances) {
-      i.students.forEach((n) => student.add(n));
-      i.teachers.forEach((n) => teacher.add(n));
-      for (const c of i.ctxFrom) c.names.forEach((n) => (c.side === "student" ? student : teacher).add(n));
+      i.students.forEach((n) => sets.student.add(n));
+      i.teachers.forEach((n) => sets.teacher.add(n));
+      for (const c of i.ctxFrom) c.names.forEach((n) => sets[c.side].add(n));
     }
-    return { student: [...student], teacher: [...teacher] };
+    return { student: [...sets.student], teacher: [...sets.teacher], targets: [...sets.targets] };
   }
 
   /** Every trainable variable: adapters and loss-owned modules (hand them to the optimizer). */
@@ -158,6 +169,7 @@ export class Distiller {
     teacher: Record<string, tf.Tensor>,
     ctx: LossContext = {},
   ): LossResult {
+    const records = { student, teacher, targets: (ctx.targets ?? {}) as Record<string, tf.Tensor> };
     return tf.tidy(() => {
       const parts: Record<string, tf.Scalar> = {};
       for (const inst of this.instances) {
@@ -173,7 +185,7 @@ export class Distiller {
         };
         for (const { key, side, names } of inst.ctxFrom) {
           const vals = names.map((n, i) => {
-            const v = lookupFeature(side === "student" ? student : teacher, n, side, inst.key);
+            const v = lookupFeature(records[side], n, side, inst.key);
             return side === "teacher" ? alignTo(inst, v, ss[inst.multi ? i : 0]!) : v;
           });
           lctx[key] = inst.multi ? vals : vals[0];
@@ -215,7 +227,7 @@ function expandTerm(term: DistillTermConfig, seed: number): Instance[] {
   }
   const count = s.names.length;
   const ctxFrom = Object.entries(term.ctxFrom ?? {}).map(([key, ref]) => {
-    const side = ref.startsWith("student:") ? ("student" as const) : ("teacher" as const);
+    const side = ref.slice(0, ref.indexOf(":")) as CtxSide;
     const pattern = ref.slice(side.length + 1);
     const names = expandNames(pattern, pattern.includes("{level}") ? term.levels : undefined).names;
     if (names.length !== 1 && names.length !== count)

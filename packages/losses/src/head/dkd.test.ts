@@ -120,3 +120,29 @@ describe("dkd", () => {
     expectNoLeak(() => dkd.compute(s, tf.randomNormal([2, 4]), { gtLabels: [1, 2] }));
   });
 });
+
+describe("dkd background: skip (dense detector maps)", () => {
+  it("a background row (label C) adds nothing: the loss equals the one of the labelled rows, divisor N kept", () => {
+    const s = tf.tensor3d([
+      [
+        [0.3, -1.2, 2.0],
+        [1.5, 0.1, -0.7],
+      ],
+    ]); // [N=1, 2 rows, C=3]
+    const t = tf.tensor3d([
+      [
+        [1.1, 0.4, -0.2],
+        [-0.5, 2.2, 0.9],
+      ],
+    ]);
+    const dkd = createDkd({ background: "skip" });
+    const both = dkd.compute(s, t, { gtLabels: [2, 3] });
+    const first = createDkd().compute(s.slice([0, 0, 0], [1, 1, 3]), t.slice([0, 0, 0], [1, 1, 3]), {
+      gtLabels: [2],
+    });
+    expect(both.total.dataSync()[0]).toBeCloseTo(first.total.dataSync()[0]!, 6);
+    expect(both.parts.nckd!.dataSync()[0]).toBeGreaterThan(0);
+    expect(() => createDkd().compute(s, t, { gtLabels: [2, 3] })).toThrow(/not a class index in \[0, 3\)$/);
+    expect(() => dkd.compute(s, t, { gtLabels: [2, 4] })).toThrow(/or the background 3/);
+  });
+});

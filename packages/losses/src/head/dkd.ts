@@ -27,6 +27,11 @@ export const DkdConfig = z
      * N·2 and NCKD by N·C.
      */
     honourReduction: z.boolean().default(false),
+    /**
+     * `ctx.gtLabels` value C (one past the last class) on dense detector maps: `"error"` (default, the reference
+     * has one class per row) or `"skip"`: a background row has no target class and contributes nothing.
+     */
+    background: z.enum(["error", "skip"]).default("error"),
   })
   .strict();
 /** Parsed {@link DkdConfig}. */
@@ -38,7 +43,7 @@ export interface DkdContext extends LossContext {
   gtLabels: Int32Array | number[] | tf.Tensor;
 }
 
-function targetMask(labels: unknown, rows: number, numClasses: number): tf.Tensor {
+function targetMask(labels: unknown, rows: number, numClasses: number, skip: boolean): tf.Tensor {
   if (labels === undefined) throw new Error("dkd: ctx.gtLabels is required (target class per logit row)");
   const data =
     labels instanceof tf.Tensor
@@ -49,10 +54,14 @@ function targetMask(labels: unknown, rows: number, numClasses: number): tf.Tenso
   if (data === null) throw new Error("dkd: ctx.gtLabels must be an Int32Array, number[] or tf.Tensor");
   if (data.length !== rows)
     throw new Error(`dkd: ctx.gtLabels has ${data.length} labels, expected one per logit row (${rows})`);
-  const bad = data.findIndex((v) => !Number.isInteger(v) || v < 0 || v >= numClasses);
+  const top = skip ? numClasses + 1 : numClasses;
+  const bad = data.findIndex((v) => !Number.isInteger(v) || v < 0 || v >= top);
   if (bad >= 0)
-    throw new Error(`dkd: ctx.gtLabels[${bad}] = ${data[bad]} is not a class index in [0, ${numClasses})`);
-  return tf.oneHot(tf.tensor1d(data, "int32"), numClasses).toFloat();
+    throw new Error(
+      `dkd: ctx.gtLabels[${bad}] = ${data[bad]} is not a class index in [0, ${numClasses})${skip ? ` or the background ${numClasses}` : ""}`,
+    );
+  // a background label (= C with background: "skip") one-hots to an all-zero row, removed by the row mask
+  return tf.oneHot(tf.tensor1d(data, "int32"), top).slice([0, 0], [rows, numClasses]).toFloat();
 }
 
 /**
@@ -61,7 +70,8 @@ function targetMask(labels: unknown, rows: number, numClasses: number): tf.Tenso
  * - TCKD = τ²·R(KL(b^T‖b^S)), `b = [p_target, Σ_{k≠target} p_k]`, `p = softmax(z/τ)`;
  * - NCKD = τ²·R(KL(q^T‖q^S)), `q = softmax(z/τ − 1000·onehot)` (target masked, not removed);
  * - L = α·TCKD + β·NCKD; parts `{ tckd: α·TCKD, nckd: β·NCKD }`.
- * `R` follows `honourReduction` (see {@link DkdConfig}); batch divisor N = shape[0].
+ * `R` follows `honourReduction` (see {@link DkdConfig}); batch divisor N = shape[0]. With `background: "skip"`,
+ * rows labelled C (dense maps: no object assigned) are left out of both sums (the divisor stays N).
  * Deliberate deviation: log b^S is computed as log-sum-exp of student log-probabilities instead of
  * the reference's `log(Σ softmax)` — equal in value, but finite where the reference gives −∞.
  * Scaled logits are clamped to ±1e4 (`LOGIT_BOUND`).
@@ -85,7 +95,9 @@ export function createDkd(config: z.input<typeof DkdConfig> = {}): DistillLoss {
         throw new Error(`dkd: needs at least 2 classes on the last axis, got shape [${s.shape.join(",")}]`);
       const rows = s.size / c;
       return tf.tidy(() => {
-        const g = targetMask((ctx as DkdContext | undefined)?.gtLabels, rows, c);
+        const g = targetMask((ctx as DkdContext | undefined)?.gtLabels, rows, c, cfg.background === "skip");
+        // 1 for rows with a target class, 0 for skipped background rows: [rows, 1]
+        const keep = tf.sum(g, 1, true);
         const zs = tf.reshape(scaledLogits(s, cfg.tau), [rows, c]);
         const zt = tf.reshape(scaledLogits(stopGradient(t), cfg.tau), [rows, c]);
         // Binary (target, rest) log-probabilities from log-softmax: [rows, 2].
@@ -97,9 +109,9 @@ export function createDkd(config: z.input<typeof DkdConfig> = {}): DistillLoss {
         };
         const n = s.shape[0] ?? 1;
         const tau2 = cfg.tau * cfg.tau;
-        const tckd = tf.mul(reduce(tf.sum(klTerms(binLog(zt), binLog(zs))), n, 2), tau2);
+        const tckd = tf.mul(reduce(tf.sum(tf.mul(klTerms(binLog(zt), binLog(zs)), keep)), n, 2), tau2);
         const masked = (z: tf.Tensor) => tf.logSoftmax(tf.sub(z, tf.mul(g, 1000)));
-        const nckd = tf.mul(reduce(tf.sum(klTerms(masked(zt), masked(zs))), n, c), tau2);
+        const nckd = tf.mul(reduce(tf.sum(tf.mul(klTerms(masked(zt), masked(zs)), keep)), n, c), tau2);
         const parts = {
           tckd: tf.mul(tckd, cfg.alpha) as tf.Scalar,
           nckd: tf.mul(nckd, cfg.beta) as tf.Scalar,

@@ -1,0 +1,148 @@
+/**
+ * Contract of the method presets: every preset of `kdet methods` runs through the CLI as
+ * `kdet distill --method ID --teacher RUN --student yolov8-n --data FILE` on a tiny synthetic distill (64 px, one
+ * step, one shared YOLOv8-s teacher run), exits 0 and logs a finite part for every term and level; presets that
+ * cannot fit a pair are refused with the reason; and, when the BCCD dataset is present, one preset runs on it.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bufferIo } from "./cli-io";
+import { main } from "./main";
+import { METHOD_IDS, METHODS, type MethodPair } from "./methods";
+import { RUN_FILES } from "./run-folder";
+
+const T = mkdtempSync(path.join(os.tmpdir(), "kdet-methods-"));
+const runs = path.join(T, "runs");
+const data = path.join(T, "tiny.yaml");
+const cwd = process.cwd();
+
+async function kdet(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = bufferIo();
+  const code = await main(argv, io);
+  return { code, out: io.out.join(""), err: io.err.join("") };
+}
+
+/** The step lines of a run's metrics.jsonl. */
+function stepParts(dir: string): Array<Record<string, number>> {
+  return readFileSync(path.join(dir, RUN_FILES.metrics), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { kind: string; parts?: Record<string, number> })
+    .filter((l) => l.kind === "step")
+    .map((l) => l.parts!);
+}
+
+beforeAll(async () => {
+  process.chdir(T);
+  writeFileSync(
+    data,
+    `data:
+  train: {type: synthetic, seed: 1, numImages: 2, size: 64, maxObjects: 2, minObjectSize: 16}
+  val: {type: synthetic, seed: 2, numImages: 1, size: 64, maxObjects: 2, minObjectSize: 16}
+  imageSize: 64
+  batchSize: 2
+  augment: false
+model: {type: yolov8-s}
+train: {epochs: 1, optimizer: {type: sgd, lr: 0.01}, ema: false, valEvery: 0}
+output: {dir: ${runs}, samples: 0}
+`,
+  );
+  const r = await kdet("train", "--config", data, "--name", "teacher", "--backend", "wasm");
+  expect(r.err).not.toMatch(/internal error/);
+  expect(r.code).toBe(0);
+}, 300_000);
+afterAll(() => process.chdir(cwd));
+
+describe("every method preset through kdet distill --method", () => {
+  for (const id of METHOD_IDS) {
+    it(`${id}: exit 0, one finite part per term and level`, async () => {
+      const teacher = path.join(runs, "teacher");
+      const r = await kdet(
+        ...["distill", "--method", id, "--teacher", teacher, "--student", "yolov8-n", "--data", data],
+        ...["--name", id, "--backend", "wasm"],
+      );
+      expect(r.err).not.toMatch(/internal error/);
+      expect(r.code, r.err).toBe(0);
+      const steps = stepParts(path.join(runs, id));
+      expect(steps).toHaveLength(1);
+      const parts = steps[0]!;
+      for (const [k, v] of Object.entries(parts)) expect(Number.isFinite(v), `${k} = ${v}`).toBe(true);
+      // a part per term and level: the term names of the preset (name, else loss type) at p3, p4 and p5
+      const pair: MethodPair = {
+        student: Object.fromEntries(["p3", "p4", "p5"].flatMap((l) => [[`neck.${l}`, { channels: 64 }]])),
+        teacher: Object.fromEntries(["p3", "p4", "p5"].flatMap((l) => [[`neck.${l}`, { channels: 128 }]])),
+        levels: ["p3", "p4", "p5"],
+        anchorsPerLocation: 1,
+      };
+      // ld reads the head's box maps (not in this neck-only pair): its one term is named ld
+      const terms: Array<{ name?: string; loss: { type: string } | Array<{ type: string }> }> =
+        id === "ld"
+          ? [{ loss: { type: "ld" } }]
+          : (METHODS[id].terms(pair) as Array<{ name?: string; loss: unknown }> as never);
+      const names = terms.map((t) => t.name ?? (Array.isArray(t.loss) ? t.loss[0]!.type : t.loss.type));
+      for (const n of names)
+        expect(
+          Object.keys(parts).some((k) => k === n || k.startsWith(`${n}/`)),
+          n,
+        ).toBe(true);
+    }, 120_000);
+  }
+});
+
+describe("refusals name the method and the reason", () => {
+  const pair = (box: number, anchors = 1): MethodPair => {
+    const side = Object.fromEntries(
+      ["p3", "p4", "p5"].flatMap((l) => [
+        [`neck.${l}`, { channels: 64 }],
+        [`head.cls.${l}`, { channels: 3 * anchors }],
+        [`head.box.${l}`, { channels: box }],
+      ]),
+    );
+    return { student: side, teacher: side, levels: ["p3", "p4", "p5"], anchorsPerLocation: anchors };
+  };
+  it("ld needs box distributions of equal bins in both heads (yolov8 16 bins → regMax 15)", () => {
+    expect(() => METHODS.ld.terms(pair(4))).toThrow(/method ld: box channels student 4\/4\/4.*DFL heads/);
+    expect(METHODS.ld.terms(pair(64))[0]!.loss).toEqual({ type: "ld", regMax: 15 });
+  });
+  it("class-distribution methods need one prediction per location", () => {
+    for (const m of ["kd", "dkd", "ld"] as const)
+      expect(() => METHODS[m].terms(pair(36, 9))).toThrow(
+        new RegExp(`method ${m}: .*9 anchors per location`),
+      );
+  });
+  it("a map the teacher does not describe is named with the teacher's maps", () => {
+    const p = pair(64);
+    expect(() => METHODS.fgd.terms({ ...p, teacher: { "scores.p3": { channels: 80 } } })).toThrow(
+      /method fgd: the teacher has no map "neck.p3".*scores.p3/,
+    );
+  });
+  it("cwd-qfl is the cwd and qfl-kd presets together", () => {
+    const p = pair(64);
+    expect(METHODS["cwd-qfl"].terms(p)).toEqual([...METHODS.cwd.terms(p), ...METHODS["qfl-kd"].terms(p)]);
+  });
+});
+
+const bccd = path.join(
+  process.env.KDET_DATA ?? path.join(process.env.KDET_SHARED!, ".."),
+  "datasets",
+  "bccd",
+);
+describe("kdet distill --method on BCCD (CI size)", () => {
+  it.skipIf(!existsSync(bccd))(
+    `fgd on the BCCD config, one step at 64 px${existsSync(bccd) ? "" : ` (skipped: no BCCD at ${bccd}; set KDET_DATA)`}`,
+    async () => {
+      const cfg = path.join(cwd, "packages", "cli", "configs", "yolov8n-bccd.yaml");
+      const r = await kdet(
+        ...["distill", "--method", "fgd", "--teacher", path.join(runs, "teacher"), "--student", "yolov8-n"],
+        ...["--data", cfg, "--name", "bccd-fgd", "--backend", "wasm", "--set", `data.dataset.root=${bccd}`],
+        ...["--set", "data.imageSize=64", "--set", "train.epochs=1", "--set", `output.dir=${runs}`],
+        ...["--set", "output.samples=0", "--set", "train.valEvery=0"],
+      );
+      expect(r.code, r.err).toBe(0);
+      expect(stepParts(path.join(runs, "bccd-fgd")).length).toBeGreaterThan(0);
+    },
+    300_000,
+  );
+});
