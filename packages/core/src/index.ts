@@ -18,6 +18,7 @@ export {
 export { type IouKind, boxIouAligned, boxIouPairwise } from "./boxes/iou";
 export { type NmsOptions, type ImageDetections, nms, batchedNms, pairIou } from "./boxes/nms";
 export { Module, type OutputInfo, captureTaps, featureInfo } from "./nn/module";
+export { roiAlign, type RoIAlignOptions } from "./ops/roi-align";
 export {
   initBackend,
   type BackendInfo,

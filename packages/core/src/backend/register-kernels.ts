@@ -11,6 +11,7 @@ import type { KernelArgs } from "./kernel-io";
 import { maxPoolGradKernel } from "./max-pool-grad";
 import { meanKernel, sumKernel } from "./reduce-leading";
 import { resizeNearestNeighborGradKernel } from "./resize-nearest-neighbor-grad";
+import { ROI_ALIGN_KERNELS } from "./roi-align";
 import { unsortedSegmentSumKernel } from "./unsorted-segment-sum";
 
 /**
@@ -44,7 +45,8 @@ export function isRegistered(k: KdetKernel, backendName: string): boolean {
  * the gather gradient, a correct MaxPoolGrad, copy-free Identity and same-dtype Cast, SplitV as
  * row-band copies (2–7× faster than the builtin's channel slices), Sum/Mean over
  * leading axes via average pooling (the builtins transpose first), and a
- * batch-correct ResizeNearestNeighborGrad (the same loop as the cpu fix).
+ * batch-correct ResizeNearestNeighborGrad (the same loop as the cpu fix), and the RoIAlign
+ * forward/gradient kernels of `roiAlign` (kdet's own kernel names).
  */
 export const WASM_TRAINING_KERNELS: readonly KdetKernel[] = [
   { kernelName: tf.Conv2DBackpropFilter, kernelFunc: conv2dBackpropFilterKernel },
@@ -59,11 +61,16 @@ export const WASM_TRAINING_KERNELS: readonly KdetKernel[] = [
   { kernelName: tf.Sum, kernelFunc: sumKernel },
   { kernelName: tf.Mean, kernelFunc: meanKernel },
   { kernelName: tf.ResizeNearestNeighborGrad, kernelFunc: resizeNearestNeighborGradKernel },
+  ...ROI_ALIGN_KERNELS,
 ];
 
-/** Kernels kdet registers under backend 'cpu' (tfjs-backend-cpu 4.22.0): the batch>1 ResizeNearestNeighborGrad fix. */
+/**
+ * Kernels kdet registers under backend 'cpu' (tfjs-backend-cpu 4.22.0): the batch>1
+ * ResizeNearestNeighborGrad fix, and the RoIAlign kernels of `roiAlign`.
+ */
 export const CPU_FIXES: readonly KdetKernel[] = [
   { kernelName: tf.ResizeNearestNeighborGrad, kernelFunc: resizeNearestNeighborGradKernel },
+  ...ROI_ALIGN_KERNELS,
 ];
 
 /**
