@@ -134,6 +134,17 @@ export const DETECTORS = {
         head: { regMax: c.regMax },
       }),
   }),
+  "gfl-r101": entry({
+    family: "gfl",
+    description:
+      "GFL: ResNet-101 + FPN (P3–P7) + GFL head (QFL, DFL, GIoU), ATSS (mmdet gfl_r101_fpn_ms-2x_coco), 51.4 M params",
+    config: gflConfigSchema,
+    create: (c) =>
+      createGfl({ type: "resnet", depth: 101 }, c.numClasses, c.seed, {
+        extraLevels: c.extraLevels,
+        head: { regMax: c.regMax },
+      }),
+  }),
   "gfl-mbv2": entry({
     family: "gfl",
     description: "GFL: MobileNetV2 + FPN (P3–P7) + GFL head (QFL, DFL, GIoU), ATSS",
@@ -163,6 +174,16 @@ export const DETECTORS = {
         head: { distance: c.distance, loss: { assigner: { centerSampling: c.centerSampling } } },
       }),
   }),
+  "fcos-r101": entry({
+    family: "fcos",
+    description:
+      "FCOS: ResNet-101 + FPN (P3–P7) + GN head (focal, GIoU, centre-ness), centre sampling (mmdet FCOSHead, exp distances), 51.3 M params",
+    config: fcosConfigSchema,
+    create: (c) =>
+      createFcos({ type: "resnet", depth: 101 }, c.numClasses, c.seed, {
+        head: { distance: c.distance, loss: { assigner: { centerSampling: c.centerSampling } } },
+      }),
+  }),
   "retina-r18": entry({
     family: "retina",
     description:
@@ -180,6 +201,16 @@ export const DETECTORS = {
     config: retinaConfigSchema,
     create: (c) =>
       createRetina({ type: "resnet", depth: 50 }, c.numClasses, c.seed, {
+        head: { loss: { boxLoss: c.boxLoss } },
+      }),
+  }),
+  "retina-r101": entry({
+    family: "retina",
+    description:
+      "RetinaNet: ResNet-101 + FPN (P3–P7) + head with 9 anchors/location (focal, L1 deltas), max-IoU (mmdet retinanet_r101_fpn_1x_coco), 57.0 M params",
+    config: retinaConfigSchema,
+    create: (c) =>
+      createRetina({ type: "resnet", depth: 101 }, c.numClasses, c.seed, {
         head: { loss: { boxLoss: c.boxLoss } },
       }),
   }),

@@ -20,12 +20,13 @@ export const RESNET_DEPTHS = {
   18: { block: "basic", layers: [2, 2, 2, 2] },
   34: { block: "basic", layers: [3, 4, 6, 3] },
   50: { block: "bottleneck", layers: [3, 4, 6, 3] },
+  101: { block: "bottleneck", layers: [3, 4, 23, 3] },
 } as const;
 /** A supported ResNet depth. */
 export type ResNetDepth = keyof typeof RESNET_DEPTHS;
 
 /**
- * torchvision ResNet-18/34/50 without the classifier, NHWC: stem 7×7 s2 conv + BN + ReLU, 3×3 s2
+ * torchvision ResNet-18/34/50/101 without the classifier, NHWC: stem 7×7 s2 conv + BN + ReLU, 3×3 s2
  * max-pool (padding 1), then stages c2…c5 of Basic/Bottleneck (v1.5) blocks with `width`·(1,2,4,8)
  * planes (default width 64); the first block of c3…c5 has stride 2. BN eps 1e-5, momentum 0.1.
  * Outputs [c3, c4, c5] at strides 8, 16, 32. Children: `stem`, `c2`, `c3`, `c4`, `c5`.

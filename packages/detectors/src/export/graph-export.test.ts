@@ -23,6 +23,9 @@ afterAll(() => rmSync(T, { recursive: true, force: true }));
 
 /** Large variants of families covered by a smaller one (same module classes), left out to save CPU. */
 const LARGE = new Set<string>([
+  "gfl-r101",
+  "fcos-r101",
+  "retina-r101",
   "yolov8-s",
   "yolov5-s",
   "yolov8-m",
