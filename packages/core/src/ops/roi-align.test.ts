@@ -189,6 +189,20 @@ for (const backend of ["cpu", "wasm"] as const) {
       }
     }
 
+    it("matches a hand-computed 2×2 case (last row/column rule, not aligned)", async () => {
+      await initBackend({ backend, quiet: true });
+      // samples at (y, x) ∈ {0.5, 1.5}²: 2.5, 3 (x = 1.5 → last column), 3.5 (y → last row), 4; mean 3.25
+      const out = tf.tidy(() =>
+        roiAlign(tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]), tf.tensor2d([[0, 0, 0, 2, 2]]), {
+          outputSize: [1, 1],
+          spatialScale: 1,
+          samplingRatio: 2,
+          aligned: false,
+        }).dataSync(),
+      );
+      expect(Array.from(out)).toEqual([3.25]);
+    });
+
     it("gradient equals central finite differences (small case), rois get zeros", async () => {
       await initBackend({ backend, quiet: true });
       const rng = new Rng(5);
