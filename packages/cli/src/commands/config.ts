@@ -3,10 +3,9 @@
  * `kdet config schema [--out FILE]`: the JSON Schema of config files (for editor completion, e.g.
  * `# yaml-language-server: $schema=kdet.schema.json` at the top of a YAML config).
  */
-import { writeFile } from "node:fs/promises";
 import { optionsHelp, parseOptions, type OptionTable } from "../args";
 import type { Command } from "../command";
-import { UsageError } from "../errors";
+import { CliError, UsageError } from "../errors";
 import { parseSetArg } from "../set-override";
 
 const PRINT_OPTIONS = {
@@ -61,7 +60,18 @@ export const configSchemaCommand: Command = {
     const { experimentJsonSchema } = await import("../config-schema");
     const text = `${JSON.stringify(experimentJsonSchema(), null, 2)}\n`;
     if (o.out) {
-      await writeFile(o.out, text);
+      const { writeRunFile } = await import("../run-folder");
+      await writeRunFile(o.out, text).catch((e: NodeJS.ErrnoException) => {
+        const why =
+          e.code === "ENOENT" || e.code === "ENOTDIR"
+            ? "its folder does not exist"
+            : e.code === "EISDIR"
+              ? "it is a folder"
+              : e.code === "EACCES" || e.code === "EPERM"
+                ? "permission denied"
+                : e.message;
+        throw new CliError(`--out ${o.out}: cannot write the schema: ${why}`);
+      });
       io.stderr(`wrote ${o.out}\n`);
     } else io.stdout(text);
     return 0;

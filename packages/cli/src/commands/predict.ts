@@ -3,7 +3,7 @@
  * split), writes one PNG per image with the detections drawn, and the detections as a COCO results
  * json (`predictions.json`) with the matching image list (`images.json`, COCO images/categories).
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Dataset } from "@kdet/data";
 import { numberOption, optionsHelp, parseOptions, type OptionTable } from "../args";
@@ -12,6 +12,7 @@ import type { Command } from "../command";
 import { CliError, UsageError } from "../errors";
 import { readModelMeta } from "../model-meta";
 import { Progress } from "../progress";
+import { writeRunFile } from "../run-folder";
 import { parseSetArg } from "../set-override";
 
 const OPTIONS = {
@@ -122,9 +123,9 @@ export const predictCommand: Command = {
       bar.finish();
       const out = o.out ?? "predictions";
       await mkdir(out, { recursive: true });
-      await writeFile(path.join(out, "predictions.json"), JSON.stringify(toCocoResults(ds, detections)));
+      await writeRunFile(path.join(out, "predictions.json"), JSON.stringify(toCocoResults(ds, detections)));
       const images = toCocoGt(ds);
-      await writeFile(
+      await writeRunFile(
         path.join(out, "images.json"),
         JSON.stringify({ images: images.images, categories: images.categories }),
       );
@@ -150,7 +151,7 @@ export const predictCommand: Command = {
         const stem = path
           .basename(ds.records[d.index]!.file || String(ds.records[d.index]!.imageId))
           .replace(/\.[^.]+$/, "");
-        await writeFile(
+        await writeRunFile(
           path.join(out, `${stem}.png`),
           await encodePng({ data: canvas.data, width: canvas.width, height: canvas.height, channels: 3 }),
         );

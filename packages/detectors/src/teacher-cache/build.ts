@@ -19,6 +19,7 @@ import { existsSync } from "node:fs";
 import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
+import { fsyncDir } from "../io/atomic-write";
 import { inferBatch } from "../teachers/infer-batch";
 import { checkTeacherMaps, type Teacher } from "../teachers/teacher";
 import type { BatchLike } from "../train/batch-tensors";
@@ -275,13 +276,18 @@ class TapWriter {
   }
 }
 
-/** Renames the finished `tmp` folder to `dir`, replacing an existing `dir` (old one removed after the swap). */
+/**
+ * Renames the finished `tmp` folder to `dir`, replacing an existing `dir` (old one removed after the swap), then
+ * fsyncs the parent folder so the rename survives a power loss.
+ */
 async function swapInto(tmp: string, dir: string): Promise<void> {
-  if (!existsSync(dir)) return rename(tmp, dir);
-  const old = `${dir}.old-${process.pid}-${Date.now()}`;
-  await rename(dir, old);
-  await rename(tmp, dir);
-  await rm(old, { recursive: true, force: true });
+  if (existsSync(dir)) {
+    const old = `${dir}.old-${process.pid}-${Date.now()}`;
+    await rename(dir, old);
+    await rename(tmp, dir);
+    await rm(old, { recursive: true, force: true });
+  } else await rename(tmp, dir);
+  await fsyncDir(path.dirname(dir));
 }
 
 async function folderBytes(dir: string): Promise<number> {
