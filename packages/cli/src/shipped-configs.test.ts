@@ -42,6 +42,7 @@ describe("shipped configs", () => {
   it("cover the seed methods and baselines that exist in the registry", () => {
     expect(yamls).toEqual([
       "ckd-gfl-r50-to-r18.yaml",
+      "ckd-yolov5s-to-n.yaml",
       "confidence-centernet-to-yolov8n.yaml",
       "cwd-yolov8s-to-n-bccd.yaml",
       "cwd-yolov8s-to-n.yaml",
