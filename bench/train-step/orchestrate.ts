@@ -92,7 +92,9 @@ function runTorch(threads: number, batch: number, size: number, steps: number, c
     stepMs: j.stepMs,
     cpuMs: j.cpuMs,
     load: `${before} → ${load()}`,
-    note: `${j.params} params`,
+    // Under load, OpenMP's default spin-waiting makes PyTorch's 2-thread step 10× slower; kdet's native
+    // path waits passively. Run with OMP_WAIT_POLICY=passive to give PyTorch the same.
+    note: `${j.params} params, OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? "unset (spin, then sleep)"}`,
   };
 }
 

@@ -23,8 +23,9 @@ type Tagged = tf.KernelFunc & { [NATIVE]?: true; [WRAPS]?: tf.KernelFunc };
 /**
  * Registers the oneDNN kernels under backend 'wasm' (tensors stay in the wasm heap; the addon reads
  * and writes them in place): Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter (NHWC, dilation 1;
- * other convs fall through to the kernel registered before) and the fused BatchNorm+SiLU pair used by
- * @kdet/core's `batchNormSilu`, and threaded Concat, SplitV (4-byte dtypes) and MaxPoolGrad. `threads` sets oneDNN's OpenMP threads. Idempotent; when the addon
+ * other convs fall through to the kernel registered before), the fused BatchNorm+SiLU pair used by
+ * @kdet/core's `batchNormSilu`, and threaded Concat, SplitV (4-byte dtypes) and MaxPoolGrad.
+ * `threads` sets the OpenMP threads (oneDNN and the addon's own loops). Idempotent; when the addon
  * is absent (not built, or env KDET_NATIVE=0) nothing is registered and `message` says why.
  * Call after the wasm backend and its other kernels are registered.
  */
