@@ -8,7 +8,8 @@ export interface BatchLike {
   batchSize: number;
   height: number;
   width: number;
-  items: ReadonlyArray<{ boxes: Float32Array; classes: Int32Array; ignore?: Uint8Array }>;
+  /** `labelled: false` marks an image of the unlabelled part (no detection loss from its annotations). */
+  items: ReadonlyArray<{ boxes: Float32Array; classes: Int32Array; ignore?: Uint8Array; labelled?: boolean }>;
 }
 
 /** A batch whose items may carry their dataset sample id (a `@kdet/data` `Batch` is one; a teacher cache needs it). */

@@ -14,6 +14,7 @@ import { NON_FINITE_ADVICE, NonFiniteError } from "./non-finite";
 import { ModelEma } from "./ema";
 import { Optimizer, optimizerSchema } from "./optimizers";
 import { scheduleSchema, stepRates } from "./schedule";
+import { labelledFlags, pseudoLabelTargets, type PseudoTargets } from "./semi-supervised-loss";
 import { trainStep, type DistillSetup, type StepResult } from "./train-step";
 import { checkTeacherMaps } from "../teachers/teacher";
 import { batchImages, type IdentifiedBatch } from "./batch-tensors";
@@ -50,6 +51,16 @@ export const trainerConfigSchema = z
      * student learns from the distillation terms alone (distillation on unlabeled images); needs a teacher.
      */
     detectionWeight: z.number().min(0).default(1),
+    /**
+     * Teacher pseudo-labels for the unlabelled images of a semi-supervised set (`labelled: false` batch items): the
+     * teacher's detections with score ≥ `threshold` (in the augmented batch's pixels) become their targets, trained
+     * with the student's detection loss × `weight`. Needs a teacher that returns detections with the student's
+     * classes (a kdet detector or a pretrained model of the same classes; not a teacher cache).
+     */
+    pseudoLabels: z
+      .object({ threshold: z.number().gt(0).max(1), weight: z.number().min(0).default(1) })
+      .strict()
+      .optional(),
   })
   .strict();
 /** A resolved trainer config. */
@@ -116,6 +127,8 @@ export class Trainer {
       throw new Error(
         "Trainer: config.detectionWeight is 0 but there is no teacher (distill): nothing to learn from",
       );
+    if (this.config.pseudoLabels && !opts.distill)
+      throw new Error("Trainer: config.pseudoLabels needs a teacher (distill) to produce the pseudo-labels");
     if (opts.distill) checkTeacherMaps(opts.distill.teacher, opts.distill.distiller.requiredFeatures.teacher);
     this.optimizer = new Optimizer(this.config.optimizer);
     const adapters = (opts.distill?.distiller.variables ?? []).map(
@@ -213,12 +226,29 @@ export class Trainer {
     const d = this.opts.distill;
     const images = batchImages(batch);
     let teacherMaps: Record<string, tf.Tensor> | undefined;
+    let pseudo: PseudoTargets | undefined;
     let r: StepResult;
     try {
-      if (d)
-        teacherMaps = (
-          await d.teacher.infer({ batch, images }, { maps: d.distiller.requiredFeatures.teacher })
-        ).maps;
+      const flags = labelledFlags(batch);
+      const wantPseudo = !!(d && c.pseudoLabels && flags.includes(false));
+      if (d) {
+        const out = await d.teacher.infer(
+          { batch, images },
+          { maps: d.distiller.requiredFeatures.teacher, ...(wantPseudo ? { detections: true } : {}) },
+        );
+        teacherMaps = out.maps;
+        if (wantPseudo && c.pseudoLabels) {
+          if (!out.detections)
+            throw new Error(`Trainer: train.pseudoLabels: teacher ${d.teacher.id} returned no detections`);
+          const targets = pseudoLabelTargets(
+            out.detections,
+            flags,
+            c.pseudoLabels.threshold,
+            this.model.head.numClasses,
+          );
+          pseudo = { targets, weight: c.pseudoLabels.weight };
+        }
+      }
       this.model.train(true);
       r = this.guardFinite(() =>
         trainStep(
@@ -230,6 +260,7 @@ export class Trainer {
             clipNorm: c.clipNorm,
             detectionWeight: c.detectionWeight,
             distill: d,
+            ...(pseudo ? { pseudo } : {}),
           },
           batch,
           rates,
