@@ -293,8 +293,9 @@ describe("kdet end to end", () => {
     );
     const r = await kdet("train", "--config", bad);
     expect(r.code).toBe(1);
+    // the suggestions are the ids at the smallest edit distance (2: "xl" → "n", "s" or "m"), in registry order
     expect(r.err).toBe(
-      `kdet train: error: invalid config ${bad}:\n  model.type: got "yolov8-xl"; allowed: one of ${DETECTOR_IDS.map((id) => `"${id}"`).join(", ")}\n  train.optimizer.lr: got -1; allowed: > 0\n`,
+      `kdet train: error: invalid config ${bad}:\n  model.type: got "yolov8-xl"; allowed: one of ${DETECTOR_IDS.map((id) => `"${id}"`).join(", ")}; did you mean "yolov8-n" or "yolov8-s" or "yolov8-m"?\n  train.optimizer.lr: got -1; allowed: > 0\n`,
     );
     const set = await kdet(
       "config",
@@ -339,8 +340,12 @@ describe("kdet end to end", () => {
     expect((await kdet("demo", "--methods", "cwd,nope")).err).toMatch(
       /--methods: got "cwd,nope"; allowed: a comma-separated list of cwd, qfl-kd, cwd-qfl, mse, pkd, mgd, fgd, fsd, ckd, rdkd/,
     );
+    // a bare command group prints its subcommands (exit 2, checked above); a mistyped subcommand is named
     expect((await kdet("config")).err).toMatch(
-      /unknown command "config"; "config" needs one of: config print, config schema/,
+      /^Usage: kdet config <subcommand> .*\n\nSubcommands:\n {2}config print +print the resolved, validated config\n {2}config schema +write the JSON Schema of config files\n$/,
+    );
+    expect((await kdet("config", "prnt")).err).toBe(
+      'kdet: unknown command "config prnt"; "config" needs one of: config print, config schema; did you mean "config print"?\n',
     );
   });
 
