@@ -38,6 +38,7 @@ export {
   openTeacherCache,
   datasetFingerprint,
   TeacherCacheError,
+  DISTILL_TARGET_KINDS,
   type GraphExportResult,
   type DetectorId,
   type DetectorSpec,

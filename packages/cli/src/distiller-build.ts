@@ -10,7 +10,7 @@ import { type AdapterConfig, Distiller, expandNames, type DistillTermConfigInput
 import type { z } from "zod";
 import { isMethodTerm, type MethodTermSection, TermSchema, type TermSection } from "./config-schema";
 import { METHODS } from "./methods";
-import type { Detector, Teacher } from "./detectors-api";
+import { type Detector, DISTILL_TARGET_KINDS, type Teacher } from "./detectors-api";
 import { CliError } from "./errors";
 
 /** Channels of a map and, when it is fixed, its NHWC `[h, w]` (a pretrained teacher's at its own input). */
@@ -155,6 +155,16 @@ export function resolveTerms(
   });
 }
 
+/** Dense targets (`ctxFrom: targets:<kind>.<level>`) must name a kind the trainer computes and a level of the student's head. */
+function checkTargets(names: readonly string[], student: Detector): void {
+  const allowed = DISTILL_TARGET_KINDS.flatMap((k) => student.head.levels.map((l) => `${k}.${l.name}`));
+  const bad = names.find((n) => !allowed.includes(n));
+  if (bad)
+    throw new CliError(
+      `distill: ctxFrom "targets:${bad}" is not a target the trainer computes for this student; allowed: ${allowed.join(", ")}`,
+    );
+}
+
 /** Creates the distiller (errors name the term); `imageSize` enables the size check of pretrained/cached teachers. */
 export function buildDistiller(
   terms: readonly (TermSection | MethodTermSection)[],
@@ -163,9 +173,13 @@ export function buildDistiller(
   seed: number,
   imageSize?: number,
 ): Distiller {
+  let d: Distiller | undefined;
   try {
-    return Distiller.create(resolveTerms(terms, student, teacher, imageSize), { seed });
+    d = Distiller.create(resolveTerms(terms, student, teacher, imageSize), { seed });
+    checkTargets(d.requiredFeatures.targets, student);
+    return d;
   } catch (e) {
+    d?.dispose();
     if (e instanceof CliError) throw e;
     throw new CliError(`distill: ${(e as Error).message}`);
   }

@@ -181,7 +181,12 @@ export async function runExperiment(
             det.dispose();
             throw e;
           });
-        evaluated = { detector: det, section: t };
+        // a teacher trained on other classes (e.g. on another dataset) lends its maps but is not scored on these
+        if (det.head.numClasses === numClasses) evaluated = { detector: det, section: t };
+        else
+          teacherNote.push(
+            `teacher: ${t.weights} predicts ${det.head.numClasses} classes, the dataset has ${numClasses}; its maps are used, it is not evaluated on this dataset`,
+          );
         teacher = detectorTeacher(det, { postprocess: post });
         if (t.cache) teacherNote.push(`teacher maps from the cache ${t.cache}`);
       }

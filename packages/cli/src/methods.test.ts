@@ -91,6 +91,25 @@ describe("every method preset through kdet distill --method", () => {
   }
 });
 
+describe("raw terms read the trainer's dense targets", () => {
+  it("a target the trainer does not compute for the student is refused before training, listing the valid ones", async () => {
+    const cfg = path.join(T, "raw-dkd.yaml");
+    writeFileSync(
+      cfg,
+      `${readFileSync(data, "utf8").replace("model: {type: yolov8-s}", "model: {type: yolov8-n}")}
+teacher: {type: yolov8-s, weights: ${path.join(runs, "teacher", RUN_FILES.weights)}}
+distill:
+  - {loss: {type: dkd, background: skip}, student: "head.cls.p{3..5}", teacher: "head.cls.p{3..5}", ctxFrom: {gtLabels: "targets:assigned.p6"}}
+`,
+    );
+    const r = await kdet("distill", "--config", cfg, "--backend", "wasm");
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(
+      /ctxFrom "targets:assigned.p6" is not a target the trainer computes for this student; allowed: assigned.p3, assigned.p4, assigned.p5, fg.p3/,
+    );
+  }, 120_000);
+});
+
 describe("refusals name the method and the reason", () => {
   const pair = (box: number, anchors = 1): MethodPair => {
     const side = Object.fromEntries(
@@ -112,6 +131,14 @@ describe("refusals name the method and the reason", () => {
         new RegExp(`method ${m}: .*9 anchors per location`),
       );
   });
+  it("class-score methods need a teacher of the same classes", () => {
+    const p = pair(64);
+    const teacher = { ...p.teacher, "head.cls.p4": { channels: 8 } };
+    for (const m of ["qfl-kd", "cwd-qfl", "kd", "dkd", "confidence", "adaptive"] as const)
+      expect(() => METHODS[m].terms({ ...p, teacher })).toThrow(
+        new RegExp(`method ${m}: the student's head.cls has 3/3/3 channels, the teacher's 3/8/3`),
+      );
+  });
   it("a map the teacher does not describe is named with the teacher's maps", () => {
     const p = pair(64);
     expect(() => METHODS.fgd.terms({ ...p, teacher: { "scores.p3": { channels: 80 } } })).toThrow(
@@ -129,19 +156,28 @@ const bccd = path.join(
   "datasets",
   "bccd",
 );
+const bccdNote = existsSync(bccd) ? "" : ` (skipped: no BCCD dataset at ${bccd}; set KDET_DATA)`;
 describe("kdet distill --method on BCCD (CI size)", () => {
   it.skipIf(!existsSync(bccd))(
-    `fgd on the BCCD config, one step at 64 px${existsSync(bccd) ? "" : ` (skipped: no BCCD at ${bccd}; set KDET_DATA)`}`,
+    `fgd with the shipped BCCD config, two images, one step at 64 px; the synthetic teacher lends its maps${bccdNote}`,
     async () => {
-      const cfg = path.join(cwd, "packages", "cli", "configs", "yolov8n-bccd.yaml");
+      const list = path.join(T, "bccd-two.txt");
+      writeFileSync(list, "BloodImage_00001\nBloodImage_00003\n");
+      const split = `{type: voc, root: ${bccd}, splitFile: ${list}}`;
       const r = await kdet(
         ...["distill", "--method", "fgd", "--teacher", path.join(runs, "teacher"), "--student", "yolov8-n"],
-        ...["--data", cfg, "--name", "bccd-fgd", "--backend", "wasm", "--set", `data.dataset.root=${bccd}`],
-        ...["--set", "data.imageSize=64", "--set", "train.epochs=1", "--set", `output.dir=${runs}`],
-        ...["--set", "output.samples=0", "--set", "train.valEvery=0"],
+        ...["--data", path.join(cwd, "packages", "cli", "configs", "yolov8n-bccd.yaml")],
+        ...["--name", "bccd-fgd", "--backend", "wasm"],
+        ...["--set", `data.train=${split}`, "--set", `data.val=${split}`, "--set", `data.test=${split}`],
+        ...["--set", "data.imageSize=64", "--set", "data.batchSize=2", "--set", "train.epochs=1"],
+        ...["--set", "train.valEvery=0", "--set", `output.dir=${runs}`, "--set", "output.samples=0"],
       );
       expect(r.code, r.err).toBe(0);
-      expect(stepParts(path.join(runs, "bccd-fgd")).length).toBeGreaterThan(0);
+      const report = readFileSync(path.join(runs, "bccd-fgd", RUN_FILES.report), "utf8");
+      expect(report).toMatch(/predicts 8 classes, the dataset has 3; its maps are used, it is not evaluated/);
+      const steps = stepParts(path.join(runs, "bccd-fgd"));
+      expect(steps).toHaveLength(1);
+      for (const l of ["p3", "p4", "p5"]) expect(Number.isFinite(steps[0]![`fgd/${l}`])).toBe(true);
     },
     300_000,
   );

@@ -75,6 +75,19 @@ function onePerLocation(p: MethodPair, method: string): void {
     );
 }
 
+/**
+ * Methods on class scores need the same classes on both sides (a teacher trained on the same label set). Checked
+ * where both sides describe `head.cls.<level>`; a missing map is named when the terms are resolved.
+ */
+function sameClasses(p: MethodPair, method: string): void {
+  const s = p.levels.map((l) => p.student[`head.cls.${l}`]?.channels);
+  const t = p.levels.map((l) => p.teacher[`head.cls.${l}`]?.channels);
+  if (s.some((c, i) => c !== undefined && t[i] !== undefined && c !== t[i]))
+    throw new CliError(
+      `distill.method ${method}: the student's head.cls has ${s.join("/")} channels, the teacher's ${t.join("/")}; the method compares class scores, allowed: a teacher of the same classes (or a feature method such as cwd)`,
+    );
+}
+
 /** Every method preset, keyed by id. */
 export const METHODS = {
   cwd: {
@@ -86,13 +99,13 @@ export const METHODS = {
   "qfl-kd": {
     kind: "head",
     description: "soft-label (QFL-style) KD of the head's class logits, weight 200",
-    terms: (p) => [{ loss: { type: "qfl-kd" }, weight: 200, ...head(p, "cls") }],
+    terms: (p) => (sameClasses(p, "qfl-kd"), [{ loss: { type: "qfl-kd" }, weight: 200, ...head(p, "cls") }]),
   },
   "cwd-qfl": {
     kind: "combined",
     description: "cwd and qfl-kd together (feature + response distillation)",
     terms: (p): TermInput[] => [
-      { loss: { type: "cwd", tau: 1 }, weight: 50, ...neck(p), adapter: "auto" },
+      (sameClasses(p, "cwd-qfl"), { loss: { type: "cwd", tau: 1 }, weight: 50, ...neck(p), adapter: "auto" }),
       { loss: { type: "qfl-kd" }, weight: 200, ...head(p, "cls") },
     ],
   },
@@ -259,13 +272,16 @@ export const METHODS = {
   kd: {
     kind: "head",
     description: "Hinton KD: softmax over the classes of every location of the head's class logits",
-    terms: (p) => (onePerLocation(p, "kd"), [{ loss: { type: "kd" }, ...head(p, "cls") }]),
+    terms: (p) => (
+      onePerLocation(p, "kd"), sameClasses(p, "kd"), [{ loss: { type: "kd" }, ...head(p, "cls") }]
+    ),
   },
   dkd: {
     kind: "head",
     description: "DKD on the head's class logits at locations assigned to a GT box (dense targets)",
     terms: (p) => (
       onePerLocation(p, "dkd"),
+      sameClasses(p, "dkd"),
       [
         {
           loss: { type: "dkd", background: "skip" },
@@ -338,19 +354,24 @@ export const METHODS = {
   confidence: {
     kind: "head",
     description: "confidence-guided feature and head distillation (our design from the thesis)",
-    terms: (p) => [
-      {
-        loss: { type: "confidence", scoreKind: "logits" },
-        ...neck(p),
-        adapter: "auto",
-        ctxFrom: { teacherScores: "teacher:head.cls.{level}", studentCls: "student:head.cls.{level}" },
-      },
-    ],
+    terms: (p): TermInput[] => (
+      sameClasses(p, "confidence"),
+      [
+        {
+          loss: { type: "confidence", scoreKind: "logits" },
+          ...neck(p),
+          adapter: "auto",
+          ctxFrom: { teacherScores: "teacher:head.cls.{level}", studentCls: "student:head.cls.{level}" },
+        },
+      ]
+    ),
   },
   adaptive: {
     kind: "head",
     description: "adaptive soft-label distillation of the head's class scores (our design from the thesis)",
-    terms: (p) => [{ loss: { type: "adaptive", scoreKind: "logits" }, ...head(p, "cls") }],
+    terms: (p) => (
+      sameClasses(p, "adaptive"), [{ loss: { type: "adaptive", scoreKind: "logits" }, ...head(p, "cls") }]
+    ),
   },
 } as const satisfies Record<string, MethodPreset>;
 // cwd-qfl repeats the two terms above (a table entry cannot call its own table): kept equal by methods.test.ts
