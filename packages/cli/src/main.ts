@@ -16,6 +16,7 @@ import { importCommand } from "./commands/import";
 import { predictCommand } from "./commands/predict";
 import { methodsCommand, modelsCommand } from "./commands/registry-lists";
 import { distillCommand, trainCommand } from "./commands/train";
+import { zooCommand } from "./commands/zoo";
 import { asCliError, EXIT_CODES } from "./errors";
 import { didYouMean } from "./suggest";
 
@@ -28,6 +29,7 @@ export const VERSION = "0.1.0";
  */
 export const COMMANDS = {
   demo: demoCommand,
+  zoo: zooCommand,
   train: trainCommand,
   distill: distillCommand,
   eval: evalCommand,

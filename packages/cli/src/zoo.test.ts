@@ -1,0 +1,141 @@
+/**
+ * The zoo runner on a CI-sized sweep (synthetic 64 px, 1 pairing, baseline + cwd, 2 seeds, 1 step per stage):
+ * the files and rows it writes, a second run that reuses every finished stage (done.json untouched, every stage
+ * reported as loaded), and a sweep stopped after its first stage that `kdet zoo --resume` completes.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { bufferIo } from "./cli-io";
+import { ZOO_CONFIG_FILE } from "./commands/zoo";
+import { TrainingInterrupted } from "./interrupt";
+import { main } from "./main";
+import { RUN_FILES } from "./run-folder";
+import { runZoo } from "./zoo";
+import { loadZoo } from "./zoo-config";
+
+const T = mkdtempSync(path.join(os.tmpdir(), "kdet-zoo-"));
+const configFile = path.join(T, "tiny.yaml");
+const STAGES = ["teacher", "baseline-s1", "cwd-s1", "baseline-s2", "cwd-s2"];
+const epochs1 =
+  "{ epochs: 1, optimizer: { type: adamw, lr: 0.002 }, schedule: { type: cosine, warmupSteps: 1 } }";
+
+beforeAll(() => {
+  writeFileSync(
+    configFile,
+    `name: tiny
+description: CI-sized sweep
+synthetic:
+  options: { minObjects: 1, maxObjects: 2, minObjectSize: 16, maxObjectSize: 40, clutter: 0, noise: 0 }
+  splits: { train: { seed: 1, numImages: 8 }, val: { seed: 2, numImages: 4 }, test: { seed: 3, numImages: 4 } }
+data: { imageSize: 64, batchSize: 8, augment: { mosaic: 0, affine: false, flip: 0 }, cache: true }
+seeds: [1, 2]
+pairings:
+  - name: v8-s-to-n
+    teacher: { type: yolov8-s, seed: 11, train: ${epochs1} }
+    student: { type: yolov8-n, train: ${epochs1} }
+    methods: [cwd]
+`,
+  );
+});
+
+const doneTimes = (dir: string) =>
+  STAGES.map((s) => path.join(dir, "v8-s-to-n", s, RUN_FILES.done)).map((f) =>
+    existsSync(f) ? statSync(f).mtimeMs : null,
+  );
+
+describe("kdet zoo", () => {
+  const dir = path.join(T, "runs", "a");
+
+  it("runs every stage and writes results.md, results.json and report.html with the expected rows", {
+    timeout: 900_000,
+  }, async () => {
+    const io = bufferIo();
+    const code = await main(
+      ["zoo", configFile, "--out", path.join(T, "runs"), "--name", "a", "--backend", "wasm"],
+      io,
+    );
+    expect(code, io.err.join("")).toBe(0);
+    const md = readFileSync(path.join(dir, "results.md"), "utf8");
+    for (const label of ["teacher", "baseline", "cwd"])
+      expect(md).toMatch(new RegExp(`^\\| ${label} \\|`, "m"));
+    // the cwd row carries its verdict (two seeds: a spread is measured)
+    expect(md).toMatch(/^\| cwd \|.*\| (real gain|real loss|no measurable gain)[^|]*\|$/m);
+    const json = JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as {
+      pairings: Array<{
+        name: string;
+        rows: Array<{ label: string; params: number; gflops: number; msPerImage: number; verdict: string }>;
+        perSeed: Array<{ seed: number; rows: Array<{ label: string; mAP: number }> }>;
+        runs: Record<string, { seconds: number; steps: number; overhead?: number | null }>;
+      }>;
+    };
+    const p = json.pairings[0]!;
+    expect(p.name).toBe("v8-s-to-n");
+    expect(p.rows.map((r) => r.label)).toEqual(["teacher", "baseline", "cwd"]);
+    expect(p.perSeed.map((s) => s.seed)).toEqual([1, 2]);
+    expect(Object.keys(p.runs).sort()).toEqual([...STAGES].sort());
+    for (const r of p.rows) {
+      expect(r.params).toBeGreaterThan(0);
+      expect(r.gflops).toBeGreaterThan(0);
+      expect(r.msPerImage).toBeGreaterThan(0);
+    }
+    // the student is smaller than the teacher; each run trained one step and has a wall time
+    expect(p.rows[1]!.params).toBeLessThan(p.rows[0]!.params);
+    for (const s of STAGES) expect(p.runs[s]!.steps).toBe(1);
+    expect(p.runs["cwd-s1"]!.overhead).toBeGreaterThan(0);
+    // per-seed mAP equals what each stage's eval/metrics.json holds
+    const m = JSON.parse(readFileSync(path.join(dir, "v8-s-to-n", "cwd-s2", "eval", "metrics.json"), "utf8"));
+    expect(p.perSeed[1]!.rows[2]!.mAP).toBe(m.mAP);
+    const html = readFileSync(path.join(dir, RUN_FILES.report), "utf8");
+    expect(html).toContain("<svg");
+    expect(html).toContain("Gain per method");
+    expect(existsSync(path.join(dir, "v8-s-to-n", RUN_FILES.report))).toBe(true);
+    expect(io.err.join("")).toMatch(/zoo \[5\/5\] v8-s-to-n\/cwd-s2: trained in .*ETA 0:00/);
+  });
+
+  it("a second run reuses every finished stage: nothing retrained, same numbers", {
+    timeout: 600_000,
+  }, async () => {
+    const before = doneTimes(dir);
+    const first = readFileSync(path.join(dir, "results.json"), "utf8");
+    const io = bufferIo();
+    expect(await main(["zoo", "--resume", dir, "--backend", "wasm"], io)).toBe(0);
+    expect(doneTimes(dir)).toEqual(before);
+    expect(io.err.join("").match(/finished earlier, loaded/g)).toHaveLength(STAGES.length);
+    const rowsOf = (t: string) =>
+      (
+        JSON.parse(t) as { pairings: Array<{ perSeed: Array<{ rows: Array<{ mAP: number }> }> }> }
+      ).pairings[0]!.perSeed.map((s) => s.rows.map((r) => r.mAP));
+    expect(rowsOf(readFileSync(path.join(dir, "results.json"), "utf8"))).toEqual(rowsOf(first));
+  });
+
+  it("a sweep stopped after its first stage continues with --resume", { timeout: 900_000 }, async () => {
+    const b = path.join(T, "runs", "b");
+    const config = loadZoo(configFile);
+    mkdirSync(b, { recursive: true });
+    writeFileSync(path.join(b, ZOO_CONFIG_FILE), JSON.stringify(config));
+    const stop = new AbortController();
+    const io = bufferIo();
+    const stderr = io.stderr;
+    io.stderr = (t) => {
+      stderr(t);
+      if (t.startsWith("zoo [1/")) stop.abort();
+    };
+    await expect(runZoo({ config, dir: b, backend: "wasm", io, signal: stop.signal })).rejects.toBeInstanceOf(
+      TrainingInterrupted,
+    );
+    const stopped = doneTimes(b);
+    expect(stopped[0]).not.toBeNull();
+    expect(stopped.filter((t) => t === null).length).toBeGreaterThan(0);
+    expect(existsSync(path.join(b, "results.json"))).toBe(false);
+    const io2 = bufferIo();
+    expect(await main(["zoo", "--resume", b, "--backend", "wasm"], io2), io2.err.join("")).toBe(0);
+    const after = doneTimes(b);
+    // finished stages kept, the rest trained now
+    stopped.forEach((t, i) => t !== null && expect(after[i]).toBe(t));
+    expect(after.every((t) => t !== null)).toBe(true);
+    expect(io2.err.join("")).toMatch(/teacher: finished earlier, loaded/);
+    expect(existsSync(path.join(b, "results.json"))).toBe(true);
+  });
+});

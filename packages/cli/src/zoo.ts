@@ -1,0 +1,187 @@
+/**
+ * `kdet zoo CONFIG`: a sweep of pairings and methods (see zoo-config.ts) run through the pairing runner the demo
+ * uses. Layout: `<dir>/data/` (generated splits), `<dir>/<pairing>/{teacher,baseline-s1,cwd-s1,…}/` (ordinary
+ * stage folders: config.yaml, metrics.jsonl, last.ckpt, weights/, eval/, done.json), `<dir>/<pairing>/report.html`
+ * (curves and samples), and `<dir>/results.md`, `results.json`, `report.html`. A finished stage (done.json) is
+ * loaded, an interrupted one continues from its checkpoint, so re-running a sweep in its folder resumes it. After
+ * every stage a line gives the sweep's position, elapsed time and ETA (remaining stages × the mean time of the
+ * trained stages of the same kind: teacher or student).
+ */
+import os from "node:os";
+import path from "node:path";
+import type { CliIo } from "./cli-io";
+import type { Experiment } from "./config-schema";
+import { formatDuration } from "./progress";
+import { renderReport } from "./report-html";
+import { RUN_FILES, writeRunFile } from "./run-folder";
+import { ensureSyntheticSplits, type SyntheticSplits } from "./synthetic-splits";
+import { pairingMethod, pairingModel, type ZooConfig } from "./zoo-config";
+import { type PairingPlan, type PairingResult, pairingStages, runPairing } from "./zoo-pairing";
+import { type ZooTable, zooMarkdown, zooReportHtml } from "./zoo-report";
+
+/** Options of {@link runZoo}. */
+export interface ZooOptions {
+  config: ZooConfig;
+  /** The sweep's folder (created by the caller). */
+  dir: string;
+  backend: Experiment["backend"];
+  threads?: number;
+  io: CliIo;
+  /** Lines for the report header (command, backend). */
+  notes?: string[];
+  /** Stop request (Ctrl-C): the running stage checkpoints its step and the sweep stops. */
+  signal?: AbortSignal;
+}
+
+/** What a sweep produced. */
+export interface ZooResult {
+  dir: string;
+  /** results.md's text. */
+  table: string;
+  pairings: Array<{ name: string; result: PairingResult }>;
+  seconds: number;
+}
+
+/** The sweep's ETA: remaining stages × the mean seconds of the trained stages of their kind (teacher / student). */
+export class SweepClock {
+  private readonly trained: Record<"teacher" | "student", number[]> = { teacher: [], student: [] };
+  private remaining: Array<"teacher" | "student">;
+  private readonly t0 = performance.now();
+  constructor(stages: ReadonlyArray<"teacher" | "student">) {
+    this.remaining = [...stages];
+  }
+  /** Records a finished stage (loaded stages take no time); returns the seconds still expected. */
+  done(kind: "teacher" | "student", seconds: number, loaded: boolean): number {
+    const i = this.remaining.indexOf(kind);
+    if (i >= 0) this.remaining.splice(i, 1);
+    if (!loaded) this.trained[kind].push(seconds);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const all = [...this.trained.teacher, ...this.trained.student];
+    return this.remaining.reduce((s, k) => {
+      const xs = this.trained[k].length ? this.trained[k] : all;
+      return s + (xs.length ? mean(xs) : Number.NaN);
+    }, 0);
+  }
+  /** Stages still to run. */
+  get left(): number {
+    return this.remaining.length;
+  }
+  /** Seconds since the sweep started. */
+  get elapsed(): number {
+    return (performance.now() - this.t0) / 1000;
+  }
+}
+
+/** Runs (or resumes) the sweep in `o.dir`; writes results.md, results.json and report.html there. */
+export async function runZoo(o: ZooOptions): Promise<ZooResult> {
+  const z = o.config;
+  let data = z.data as PairingPlan["data"];
+  if (z.synthetic) {
+    const imageSize = Number(z.data.imageSize ?? 64);
+    const spec: SyntheticSplits = {
+      imageSize,
+      synthetic: z.synthetic.options as SyntheticSplits["synthetic"],
+      splits: z.synthetic.splits,
+    };
+    data = { ...data, ...(await ensureSyntheticSplits(path.join(o.dir, "data"), spec, o.io)) };
+  }
+  const plans = z.pairings.map((p) => ({
+    name: p.name,
+    teacherWeights: p.teacher.weights,
+    seeds: z.seeds,
+    methods: p.methods.map(pairingMethod),
+  }));
+  const kinds = plans.flatMap((p) => pairingStages(p).map((s) => (s === "teacher" ? "teacher" : "student")));
+  const clock = new SweepClock(kinds);
+  const total = kinds.length;
+  o.io.stderr(
+    `zoo ${z.name}: ${z.pairings.length} pairing(s), ${total} stages, seeds ${z.seeds.join(", ")}\n`,
+  );
+  const pairings: ZooResult["pairings"] = [];
+  for (const [i, p] of z.pairings.entries()) {
+    const dir = path.join(o.dir, p.name);
+    const result = await runPairing({
+      ...plans[i]!,
+      dir,
+      teacherDir: path.join(dir, "teacher"),
+      data,
+      teacher: { ...pairingModel(p.teacher), seed: p.teacher.seed ?? 0 },
+      student: pairingModel(p.student),
+      output: { dir: o.dir, samples: 6 },
+      backend: o.backend,
+      threads: o.threads,
+      io: o.io,
+      signal: o.signal,
+      onStage: (name, done) => {
+        const eta = clock.done(
+          name === "teacher" ? "teacher" : "student",
+          done.seconds,
+          done.loaded ?? false,
+        );
+        o.io.stderr(
+          `zoo [${total - clock.left}/${total}] ${p.name}/${name}: ${done.loaded ? "finished earlier, loaded" : `trained in ${formatDuration(done.seconds)}`}; sweep ${formatDuration(clock.elapsed)} elapsed, ETA ${formatDuration(eta)}\n`,
+        );
+      },
+    });
+    pairings.push({ name: p.name, result });
+    await writeRunFile(
+      path.join(dir, RUN_FILES.report),
+      renderReport({
+        title: `kdet zoo ${z.name}: ${p.name}`,
+        notes: [
+          ...(o.notes ?? []),
+          `${result.split} split: ${result.splitImages} images; final weights`,
+          ...result.verdicts,
+        ],
+        rows: result.rows,
+        entries: result.entries,
+        samples: result.samples,
+        config: result.configs,
+      }),
+    );
+  }
+  const seconds = clock.elapsed;
+  const load = os.loadavg();
+  const tables: ZooTable[] = pairings.map((p) => ({
+    name: p.name,
+    rows: p.result.rows,
+    verdictOf: p.result.verdictOf,
+  }));
+  const notes = [
+    ...(o.notes ?? []),
+    z.description,
+    `${z.seeds.length} student seeds (${z.seeds.join(", ")}): mean ± sample std; gain = mean of per-seed differences to the baseline; final weights on the ${pairings[0]?.result.split ?? "test"} split`,
+    `${formatDuration(seconds)} on ${os.cpus().length} cores (load ${load.map((l) => l.toFixed(1)).join(", ")})`,
+  ].filter(Boolean);
+  const table = [
+    `# kdet zoo ${z.name}`,
+    ...notes.map((n) => `${n}  `),
+    ...tables.map((t) => `\n## ${t.name}\n\n${zooMarkdown(t)}`),
+  ].join("\n");
+  await writeRunFile(path.join(o.dir, "results.md"), `${table}\n`);
+  await writeRunFile(
+    path.join(o.dir, "results.json"),
+    JSON.stringify(
+      {
+        name: z.name,
+        seeds: z.seeds,
+        seconds,
+        load,
+        cores: os.cpus().length,
+        pairings: pairings.map(({ name, result: r }) => ({
+          name,
+          split: r.split,
+          splitImages: r.splitImages,
+          rows: r.rows.map((row) => ({ ...row, verdict: r.verdictOf[row.label] ?? "" })),
+          perSeed: r.perSeed,
+          runs: r.stages,
+        })),
+        config: z,
+      },
+      null,
+      1,
+    ),
+  );
+  await writeRunFile(path.join(o.dir, RUN_FILES.report), zooReportHtml(`kdet zoo ${z.name}`, notes, tables));
+  return { dir: o.dir, table, pairings, seconds };
+}
