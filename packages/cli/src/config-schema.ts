@@ -145,6 +145,25 @@ export function isMethodTerm(t: TermSection | MethodTermSection): t is MethodTer
   return "method" in t;
 }
 
+/**
+ * Semi-supervised training set: `data.train` (or the `labelledFraction` of it, the rest unlabelled) plus an optional
+ * unlabelled source (any format with its labels ignored, or `{type: images, dir}`), mixed at `labelledRatio` per batch.
+ * Unlabelled images get no detection loss (an image-level mask), every distillation term, and teacher pseudo-labels
+ * with `train.pseudoLabels`.
+ */
+export const SemiSchema = z
+  .object({
+    /** Keep the labels of this share of data.train's images (seeded by `seed`); the others become unlabelled. */
+    labelledFraction: z.number().gt(0).max(1).optional(),
+    /** Seed of the labelled-fraction split (independent of data.seed, so the split stays put across runs). */
+    seed: z.number().int().default(0),
+    /** Extra unlabelled images: a dataset of any format (its labels are ignored) or `{type: images, dir}`. */
+    unlabelled: DatasetSchema.optional(),
+    /** Share of every batch that is labelled (absent: the images are shuffled together). */
+    labelledRatio: z.number().gt(0).lt(1).optional(),
+  })
+  .strict();
+
 /** Data: the splits, input size, batches and augmentation. */
 export const DataSchema = z
   .object({
@@ -163,6 +182,8 @@ export const DataSchema = z
     augment: z.union([z.literal(false), AugmentSchema.omit({ size: true }).strict()]).prefault({}),
     /** Keep decoded images in memory between epochs. */
     cache: z.boolean().default(true),
+    /** Semi-supervised training: labelled + unlabelled images (see `SemiSchema`). */
+    semi: SemiSchema.optional(),
   })
   .strict();
 

@@ -4,8 +4,11 @@
  * in order, for evaluation).
  */
 import {
+  asUnlabelled,
   createBatchLoader,
+  keepLabelledFraction,
   loadDataset,
+  mixLabelledUnlabelled,
   type BatchLoader,
   type Dataset,
   type DatasetConfig,
@@ -35,9 +38,24 @@ export async function loadSplit(cfg: DatasetSplit, split: string): Promise<Datas
   }
 }
 
+/**
+ * The training split with `data.semi` applied: the labelled fraction kept (seeded), the unlabelled source appended
+ * with its labels dropped. Without `data.semi` it is `data.train` as loaded.
+ */
+export async function loadTrainSplit(data: Pick<Experiment["data"], "train" | "semi">): Promise<Dataset> {
+  let ds = await loadSplit(data.train, "train");
+  const semi = data.semi;
+  if (!semi) return ds;
+  if (semi.labelledFraction !== undefined && semi.labelledFraction < 1)
+    ds = keepLabelledFraction(ds, semi.labelledFraction, semi.seed);
+  if (semi.unlabelled)
+    ds = mixLabelledUnlabelled(ds, asUnlabelled(await loadSplit(semi.unlabelled, "semi.unlabelled")));
+  return ds;
+}
+
 /** Loads every configured split; val and test must have the training split's classes. */
 export async function loadSplits(data: Experiment["data"]): Promise<Splits> {
-  const out: Splits = { train: await loadSplit(data.train, "train") };
+  const out: Splits = { train: await loadTrainSplit(data) };
   for (const s of ["val", "test"] as const) {
     const cfg = data[s];
     if (!cfg) continue;
@@ -61,6 +79,7 @@ export function trainLoader(ds: Dataset, data: Experiment["data"]): BatchLoader 
     shuffle: true,
     augment: data.augment,
     cache: data.cache,
+    ...(data.semi?.labelledRatio !== undefined ? { labelledRatio: data.semi.labelledRatio } : {}),
   });
 }
 

@@ -6,7 +6,7 @@
 import { optionsHelp, parseOptions, type OptionTable } from "../args";
 import type { Command } from "../command";
 import { formatIssues } from "../config-errors";
-import type { DatasetSplit } from "../config-schema";
+import type { DatasetSplit, Experiment } from "../config-schema";
 import { CliError, UsageError } from "../errors";
 import { parseSetArg } from "../set-override";
 
@@ -35,6 +35,8 @@ ${optionsHelp(OPTIONS)}`;
 async function splitConfig(o: { config?: string; split?: string; set?: string[]; data?: string }): Promise<{
   cfg: DatasetSplit;
   name: string;
+  /** The experiment's data.semi when the train split is inspected (both parts are reported). */
+  semi?: Experiment["data"]["semi"];
 }> {
   const { loadExperiment, parseConfigText } = await import("../config-load");
   const { DatasetSchema } = await import("../config-schema");
@@ -59,7 +61,7 @@ async function splitConfig(o: { config?: string; split?: string; set?: string[];
     throw new CliError(
       `${o.config}: data.${split} is not configured; allowed: a configured split (${["train", "val", "test"].filter((s) => exp.data[s as "train"]).join(", ")})`,
     );
-  return { cfg, name: split };
+  return { cfg, name: split, ...(split === "train" && exp.data.semi ? { semi: exp.data.semi } : {}) };
 }
 
 /** `kdet data inspect`. */
@@ -69,10 +71,10 @@ export const dataInspectCommand: Command = {
   async run(argv, io) {
     const { values: o } = parseOptions(argv, OPTIONS, USAGE);
     if (o.help) return (io.stdout(`${USAGE}\n`), 0);
-    const { cfg, name } = await splitConfig(o);
+    const { cfg, name, semi } = await splitConfig(o);
     const { formatInspection, inspectDataset } = await import("@kdet/data");
-    const { loadSplit } = await import("../datasets");
-    const ds = await loadSplit(cfg, name);
+    const { loadSplit, loadTrainSplit } = await import("../datasets");
+    const ds = semi ? await loadTrainSplit({ train: cfg, semi }) : await loadSplit(cfg, name);
     io.stdout(`${formatInspection(await inspectDataset(ds, { decode: o.decode ?? false }))}\n`);
     return 0;
   },
