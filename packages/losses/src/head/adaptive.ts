@@ -7,6 +7,11 @@
  * Source: the same 2024 master's thesis as `confidence` (no public code). Related weightings:
  * focal / GHM-style hard-sample emphasis, CrossKD/QFL soft labels (reference §16, §19.2), and the
  * teacher pseudo-labels of Unbiased Teacher (§20). **[design] our construction from the description.**
+ *
+ * From the thesis (only its abstract is known): semi-supervised adaptive distillation weighs samples that are hard
+ * for the teacher and samples that are hard for the student to imitate, correcting the easy/hard imbalance.
+ * kdet's own design: what a sample is (a location or an image), the two hardness measures (teacher entropy or
+ * 1 − top score; largest |σ(s) − q|), their mix λ, the balance ρ with a uniform weight, γ, and detached weights.
  */
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";

@@ -8,6 +8,13 @@
  * in code (CrossKD's teacher max sigmoid score; PaddleDetection's objectness-weighted YOLOv3 KD;
  * see reference §19.2); the soft-label term is the Bernoulli KL form of CrossKD's QFL-KD.
  * **[design] our construction from the description.**
+ *
+ * From the thesis (only its abstract is known): the teacher's confidence replaces annotations — it guides the soft
+ * labels and selects the feature regions that are distilled, so unlabelled images become training data.
+ * kdet's own design: the confidence formula (max class probability × objectness), the threshold and `c^γ` weight,
+ * the masked MSE with 1×1 align convs, the Bernoulli-KL soft labels with QFL modulation and their normalisation;
+ * in training, the per-image detection mask and the teacher pseudo-labels of unlabelled images (`data.semi`,
+ * `train.pseudoLabels`).
  */
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
