@@ -50,6 +50,8 @@ describe("shipped configs", () => {
       "rdkd-fcos-r50-to-r18.yaml",
       "rdkd-gfl-r50-to-r18.yaml",
       "rdkd-retina-r50-to-r18.yaml",
+      "semi-adaptive-synthetic.yaml",
+      "semi-confidence-bccd.yaml",
       "semi-confidence-synthetic.yaml",
       "yolov8n-baseline.yaml",
       "yolov8n-bccd.yaml",
