@@ -69,6 +69,8 @@ export interface PairingPlan {
   signal?: AbortSignal;
   /** Called after each stage (trained or loaded), e.g. for the sweep's ETA. */
   onStage?: (name: string, done: StageDone) => void;
+  /** Called before each stage runs (or loads), e.g. to print its expected time. */
+  onStageStart?: (name: string) => void;
 }
 
 /** A stage's record in the results: done.json, the last val mAP and the distillation overhead. */
@@ -161,6 +163,7 @@ export async function runPairing(p: PairingPlan): Promise<PairingResult> {
     // a stop request between stages stops the sweep before the next unfinished stage (a finished one just loads)
     if (p.signal?.aborted && !stageDone(stageDir))
       throw new TrainingInterrupted(`${name}: stopped before it started; finished stages are kept`, stageDir);
+    p.onStageStart?.(name);
     await mkdir(stageDir, { recursive: true });
     await writeRunFile(path.join(stageDir, RUN_FILES.config), experimentYaml(e));
     const done = await runTrainStage({

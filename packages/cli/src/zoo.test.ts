@@ -92,6 +92,8 @@ describe("kdet zoo", () => {
     expect(html).toContain("Gain per method");
     expect(existsSync(path.join(dir, "v8-s-to-n", RUN_FILES.report))).toBe(true);
     expect(io.err.join("")).toMatch(/zoo \[5\/5\] v8-s-to-n\/cwd-s2: trained in .*ETA 0:00/);
+    // before a stage: its expected time (after the teacher, the mean of the trained stages)
+    expect(io.err.join("")).toMatch(/zoo \[2\/5\] v8-s-to-n\/baseline-s1: starting .*expected \d+:\d\d\n/);
   });
 
   it("a second run reuses every finished stage: nothing retrained, same numbers", {
@@ -120,7 +122,7 @@ describe("kdet zoo", () => {
     const stderr = io.stderr;
     io.stderr = (t) => {
       stderr(t);
-      if (t.startsWith("zoo [1/")) stop.abort();
+      if (/^zoo \[1\/\d+\] .*: trained in /.test(t)) stop.abort();
     };
     await expect(runZoo({ config, dir: b, backend: "wasm", io, signal: stop.signal })).rejects.toBeInstanceOf(
       TrainingInterrupted,

@@ -5,7 +5,8 @@
  * (curves and samples), and `<dir>/results.md`, `results.json`, `report.html`. A finished stage (done.json) is
  * loaded, an interrupted one continues from its checkpoint, so re-running a sweep in its folder resumes it. After
  * every stage a line gives the sweep's position, elapsed time and ETA (remaining stages × the mean time of the
- * trained stages of the same kind: teacher or student).
+ * trained stages of the same kind: teacher or student); before it, the stage's expected time (the epoch bars give
+ * each epoch's ETA).
  */
 import os from "node:os";
 import path from "node:path";
@@ -55,12 +56,13 @@ export class SweepClock {
     const i = this.remaining.indexOf(kind);
     if (i >= 0) this.remaining.splice(i, 1);
     if (!loaded) this.trained[kind].push(seconds);
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    return this.remaining.reduce((s, k) => s + this.estimate(k), 0);
+  }
+  /** Expected seconds of a stage of `kind`: the mean of the trained ones of its kind, else of all (NaN: none yet). */
+  estimate(kind: "teacher" | "student"): number {
     const all = [...this.trained.teacher, ...this.trained.student];
-    return this.remaining.reduce((s, k) => {
-      const xs = this.trained[k].length ? this.trained[k] : all;
-      return s + (xs.length ? mean(xs) : Number.NaN);
-    }, 0);
+    const xs = this.trained[kind].length ? this.trained[kind] : all;
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
   }
   /** Stages still to run. */
   get left(): number {
@@ -112,6 +114,10 @@ export async function runZoo(o: ZooOptions): Promise<ZooResult> {
       threads: o.threads,
       io: o.io,
       signal: o.signal,
+      onStageStart: (name) =>
+        o.io.stderr(
+          `zoo [${total - clock.left + 1}/${total}] ${p.name}/${name}: starting (unless finished earlier); expected ${formatDuration(clock.estimate(name === "teacher" ? "teacher" : "student"))}\n`,
+        ),
       onStage: (name, done) => {
         const eta = clock.done(
           name === "teacher" ? "teacher" : "student",
