@@ -7,6 +7,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { LOSS_IDS, LOSSES } from "@kdet/losses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bufferIo } from "./cli-io";
 import { main } from "./main";
@@ -144,6 +145,11 @@ describe("refusals name the method and the reason", () => {
     expect(() => METHODS.fgd.terms({ ...p, teacher: { "scores.p3": { channels: 80 } } })).toThrow(
       /method fgd: the teacher has no map "neck.p3".*scores.p3/,
     );
+  });
+  it("one preset per registered loss, each of its loss' kind (cwd-qfl: combined)", () => {
+    expect(METHOD_IDS.filter((m) => m !== "cwd-qfl").sort()).toEqual([...LOSS_IDS].sort());
+    for (const m of LOSS_IDS) expect(METHODS[m].kind, m).toBe(LOSSES[m].kind);
+    expect(METHODS["cwd-qfl"].kind).toBe("combined");
   });
   it("cwd-qfl is the cwd and qfl-kd presets together", () => {
     const p = pair(64);

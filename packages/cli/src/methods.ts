@@ -65,7 +65,9 @@ function channels(p: MethodPair, side: "student" | "teacher", prefix: string, me
     return i.channels;
   });
 }
-const strides = (p: MethodPair) => p.levels.map((l) => p.student[`neck.${l}`]?.stride ?? 8);
+/** Strides of the student's neck levels (as described; a level `pN` without a description has stride 2^N). */
+const strides = (p: MethodPair) =>
+  p.levels.map((l) => p.student[`neck.${l}`]?.stride ?? 2 ** Number(l.slice(1)));
 
 /** Class-logit methods need one prediction per location (a softmax over the classes of each location). */
 function onePerLocation(p: MethodPair, method: string): void {
