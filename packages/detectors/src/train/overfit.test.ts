@@ -14,17 +14,20 @@ beforeAll(useTestBackend);
  *
  * Step budget per family: 30, except YOLOX (60): SimOTA's dynamic k starts at 1 positive per object while the
  * untrained boxes barely overlap, and its 1 − IoU² loss is weak at low IoU, so the faithful head needs about twice the
- * steps (measured: AP50 0.67–0.83 after 30 steps on seeds 0–3, 1.0 after 60 on seeds 0–2).
+ * steps (measured: AP50 0.67–0.83 after 30 steps on seeds 0–3, 1.0 after 60 on seeds 0–2). YOLOv5 (60): its
+ * objectness gain scales with (image size / 640)², 0.01 at 64 px, so objectness lags the boxes (measured: yolov5-s
+ * AP50 0.75 after 30 steps).
  */
-const STEPS: Partial<Record<DetectorEntry["family"], number>> = { yolox: 60 };
+const STEPS: Partial<Record<DetectorEntry["family"], number>> = { yolox: 60, yolov5: 60 };
 
 /**
  * AdamW learning rate per model where the default 0.002 is structurally too high (measured, same steps and
  * threshold). retina-r50: mmdet's RetinaNet head has no normalisation in its 8 tower convs (weights N(0, 0.01²));
  * at 0.002 its classification loss spikes (16, 16, 85 at steps 4, 7, 12) and the run ends at AP50 0.83; at 0.001
  * it trains smoothly to AP50 1.0 (GroupNorm towers at 0.002: smooth, but still AP50 0.83 after 30 steps).
+ * retina-r101: the same head (measured AP50 0.65 at 0.002).
  */
-const LR: Partial<Record<DetectorId, number>> = { "retina-r50": 0.001 };
+const LR: Partial<Record<DetectorId, number>> = { "retina-r50": 0.001, "retina-r101": 0.001 };
 
 describe.each(DETECTOR_IDS)("overfit: %s", (id) => {
   const steps = STEPS[DETECTORS[id].family] ?? 30;
