@@ -140,7 +140,7 @@ const md = `# bench/train — results
 
 - Machine: ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} logical cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB; Node ${process.version}; commit ${commit}; ${new Date().toISOString().slice(0, 10)}.
 - Backend: **${f0.backend}**, ${f0.threads} thread(s) (\`initBackend()\` of @kdet/core); PyTorch ${train[0]!.torch?.torch ?? "not run"} (Debian \`python3-torch\`, \`/usr/bin/python3\`, \`OMP_NUM_THREADS=${f0.threads}\` + \`torch.set_num_threads(${f0.threads})\`, NCHW, float32).
-- Command: \`pnpm exec tsx bench/train/run.ts${args.length ? ` ${args.join(" ")}` : ""}\`. Load average (1/5/15 min) before: ${loadBefore}; after: ${loadAfter}. Other engineers' jobs shared the 2 cores, so absolute numbers are pessimistic; both sides of each ratio were measured in the same run, one right after the other.
+- Command: \`pnpm exec tsx bench/train/run.ts${args.length ? ` ${args.join(" ")}` : ""}\`. Load average (1/5/15 min) before: ${loadBefore}; after: ${loadAfter}. Other jobs shared the 2 cores, so absolute numbers are pessimistic; both sides of each ratio were measured in the same run, one right after the other.
 - Each number is the median of ${steps} step(s) after 1 warm-up step, each configuration in a fresh process.
 
 ## Training step, ${size}×${size}, batch ${batch}, SGD (80 classes)
