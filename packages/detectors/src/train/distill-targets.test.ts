@@ -30,6 +30,23 @@ describe("distillTargets", () => {
     tf.dispose(Object.values(t));
     expect(tf.memory().numTensors).toBe(before);
   });
+  it("an unlabelled image is neither foreground nor background (fg = bg = 0); its would-be boxes are not read", () => {
+    const box = Float32Array.from([0, 0, 16, 16]);
+    const t = { boxes: [box, box], classes: [Int32Array.from([1]), Int32Array.from([1])] };
+    const out = distillTargets(
+      ["fg.p3", "bg.p3", "assigned.p3"],
+      [{ name: "p3", stride: 8 }],
+      [16, 16],
+      t,
+      3,
+      [true, false],
+    );
+    expect(Array.from(out["fg.p3"]!.dataSync())).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
+    expect(Array.from(out["bg.p3"]!.dataSync())).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(Array.from(out["assigned.p3"]!.dataSync())).toEqual([1, 1, 1, 1, 3, 3, 3, 3]);
+    tf.dispose(Object.values(out));
+  });
+
   it("an unknown name lists the valid ones", () => {
     expect(() =>
       distillTargets(["mask.p3"], [{ name: "p3", stride: 8 }], [32, 32], { boxes: [], classes: [] }, 3),

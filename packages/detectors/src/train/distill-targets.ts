@@ -27,6 +27,8 @@ export const DISTILL_TARGET_KINDS = ["assigned", "fg", "bg"] as const;
  * The requested targets, `<kind>.<level>` (`assigned.p3`: int32 `[N,h,w]`, class or `numClasses` for background;
  * `fg.p3` / `bg.p3`: float32 `[N,h,w]` 0/1), with h = ⌈H / stride⌉, w = ⌈W / stride⌉ of the batch input `[H, W]`.
  * An unknown name fails listing the valid ones. The caller owns the returned tensors.
+ * `labelled[b] === false` marks an image without ground truth (semi-supervised batches): its `fg` and `bg` rows are
+ * 0 (neither foreground nor background: a GT-masked term ignores it) and its `assigned` rows are background.
  */
 export function distillTargets(
   names: readonly string[],
@@ -34,6 +36,7 @@ export function distillTargets(
   imageSize: readonly [number, number],
   targets: DetectionTargets,
   numClasses: number,
+  labelled?: readonly boolean[],
 ): Record<string, tf.Tensor> {
   const out: Record<string, tf.Tensor> = {};
   const cache = new Map<string, Int32Array>();
@@ -51,7 +54,7 @@ export function distillTargets(
       const w = Math.ceil(imageSize[1] / level.stride);
       let labels = cache.get(level.name);
       if (!labels) {
-        labels = assignLevel(level.stride, h, w, targets, numClasses);
+        labels = assignLevel(level.stride, h, w, targets, numClasses, labelled);
         cache.set(level.name, labels);
       }
       const shape: [number, number, number] = [n, h, w];
@@ -59,7 +62,9 @@ export function distillTargets(
       else {
         const fg = kind === "fg";
         out[name] = tf.tensor3d(
-          Float32Array.from(labels, (c) => (c < numClasses === fg ? 1 : 0)),
+          Float32Array.from(labels, (c, i) =>
+            labelled?.[Math.floor(i / (h * w))] === false ? 0 : c < numClasses === fg ? 1 : 0,
+          ),
           shape,
         );
       }
@@ -78,10 +83,12 @@ function assignLevel(
   w: number,
   targets: DetectionTargets,
   numClasses: number,
+  labelled: readonly boolean[] | undefined,
 ): Int32Array {
   const n = targets.boxes.length;
   const out = new Int32Array(n * h * w).fill(numClasses);
   for (let b = 0; b < n; b++) {
+    if (labelled?.[b] === false) continue; // no ground truth: background rows
     const boxes = targets.boxes[b]!;
     const classes = targets.classes[b]!;
     for (let y = 0; y < h; y++) {

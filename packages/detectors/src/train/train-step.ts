@@ -92,6 +92,7 @@ export function trainStep(
         [batch.height, batch.width],
         targets,
         ctx.model.head.numClasses,
+        labelledFlags(batch),
       )
     : {};
   try {
