@@ -54,8 +54,10 @@ export const trainerConfigSchema = z
     /**
      * Teacher pseudo-labels for the unlabelled images of a semi-supervised set (`labelled: false` batch items): the
      * teacher's detections with score ≥ `threshold` (in the augmented batch's pixels) become their targets, trained
-     * with the student's detection loss × `weight`. Needs a teacher that returns detections with the student's
-     * classes (a kdet detector or a pretrained model of the same classes; not a teacher cache).
+     * with the student's detection loss × `weight`; an unlabelled image without a detection above the threshold is
+     * trained as background (as in Unbiased Teacher). Needs a teacher that returns detections with the student's
+     * classes: a kdet detector, a pretrained model of the same classes, or a teacher cache built with detections
+     * (a cache holds un-augmented letterboxed inputs, which the run must then use too, so the boxes still match).
      */
     pseudoLabels: z
       .object({ threshold: z.number().gt(0).max(1), weight: z.number().min(0).default(1) })
