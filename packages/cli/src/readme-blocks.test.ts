@@ -19,6 +19,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bufferIo } from "./cli-io";
+import { parseConfigText, readConfigFile } from "./config-load";
+import { ExperimentSchema } from "./config-schema";
 import * as cli from "./index";
 import { main } from "./main";
 import { RUN_FILES } from "./run-folder";
@@ -80,9 +82,9 @@ const kdetCommands = shell
   .map(({ c, where }) => ({ argv: c.slice(2), where }));
 
 describe("README code blocks", () => {
-  it("every block is a shell, TypeScript or output block, and the shell blocks hold kdet commands", () => {
+  it("every block is a shell, TypeScript, YAML or output block, and the shell blocks hold kdet commands", () => {
     expect(all.length).toBeGreaterThanOrEqual(8);
-    for (const b of all) expect(["sh", "ts", ""], b.where).toContain(b.lang);
+    for (const b of all) expect(["sh", "ts", "yaml", ""], b.where).toContain(b.lang);
     expect(kdetCommands.length).toBeGreaterThanOrEqual(12);
   });
 
@@ -94,6 +96,30 @@ describe("README code blocks", () => {
       expect(["npm", "pnpm"], where).toContain(c[0]);
     }
     expect(pkgJson.scripts.kdet).toBe("node packages/cli/bin/kdet.js");
+  });
+
+  it("YAML blocks are config fragments: merged into a shipped config, the experiment validates", () => {
+    const base = readConfigFile(path.join(repo, "packages/cli/configs/cwd-yolov8s-to-n.yaml")) as Record<
+      string,
+      unknown
+    >;
+    const merge = (a: unknown, b: unknown): unknown =>
+      a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)
+        ? Object.fromEntries(
+            [...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [
+              k,
+              k in b
+                ? merge((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])
+                : (a as Record<string, unknown>)[k],
+            ]),
+          )
+        : b;
+    const yaml = all.filter((b) => b.lang === "yaml");
+    expect(yaml.length).toBeGreaterThan(0);
+    for (const b of yaml) {
+      const r = ExperimentSchema.safeParse(merge(base, parseConfigText(b.text, b.where)));
+      expect(r.success, `${b.where}: ${JSON.stringify(r.error?.issues)}`).toBe(true);
+    }
   });
 
   it("the TypeScript block imports only names @kdet/cli exports", () => {
