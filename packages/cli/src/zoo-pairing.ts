@@ -134,7 +134,11 @@ export async function runPairing(p: PairingPlan): Promise<PairingResult> {
       },
       `stage of ${p.dir}`,
     );
-  const teacherExp = exp(p.teacher, p.teacher.seed);
+  // a loaded teacher has no schedule: its experiment (data, evaluation, post-processing) borrows the student's
+  const teacherExp = exp(
+    p.teacherWeights ? { ...p.teacher, train: p.student.train } : p.teacher,
+    p.teacher.seed,
+  );
   const splits = await loadSplits(teacherExp.data);
   const numClasses = splits.train.classNames.length;
   // one training loader per data seed (its order and augmentation draws follow data.seed, as in each config.yaml)

@@ -112,6 +112,38 @@ describe("kdet zoo", () => {
     expect(rowsOf(readFileSync(path.join(dir, "results.json"), "utf8"))).toEqual(rowsOf(first));
   });
 
+  it("a trained teacher given by weights is loaded, not trained, and evaluated like a trained one", {
+    timeout: 600_000,
+  }, async () => {
+    const weights = path.join(dir, "v8-s-to-n", "teacher", RUN_FILES.weights);
+    const file = path.join(T, "loaded.yaml");
+    writeFileSync(
+      file,
+      readFileSync(configFile, "utf8")
+        .replace("seeds: [1, 2]", "seeds: [1]")
+        .replace(
+          /teacher: \{ type: yolov8-s, seed: 11, train: [^\n]*/,
+          `teacher: { type: yolov8-s, weights: ${JSON.stringify(weights)} }`,
+        ),
+    );
+    const io = bufferIo();
+    expect(
+      await main(["zoo", file, "--out", path.join(T, "runs"), "--name", "c", "--backend", "wasm"], io),
+      io.err.join(""),
+    ).toBe(0);
+    const c = path.join(T, "runs", "c", "v8-s-to-n");
+    expect(existsSync(path.join(c, "teacher"))).toBe(false);
+    const json = JSON.parse(readFileSync(path.join(T, "runs", "c", "results.json"), "utf8")) as {
+      pairings: Array<{ rows: Array<{ label: string; mAP: number }>; runs: Record<string, unknown> }>;
+    };
+    expect(Object.keys(json.pairings[0]!.runs).sort()).toEqual(["baseline", "cwd"]);
+    // the loaded teacher scores what the trained teacher scored on the same test split
+    const trained = JSON.parse(
+      readFileSync(path.join(dir, "v8-s-to-n", "teacher", "eval", "metrics.json"), "utf8"),
+    );
+    expect(json.pairings[0]!.rows[0]!.mAP).toBe(trained.mAP);
+  });
+
   it("a sweep stopped after its first stage continues with --resume", { timeout: 900_000 }, async () => {
     const b = path.join(T, "runs", "b");
     const config = loadZoo(configFile);
