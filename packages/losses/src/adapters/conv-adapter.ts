@@ -145,3 +145,18 @@ export class ConvAdapter {
     this.bias?.dispose();
   }
 }
+
+/**
+ * The 1×1 align conv `C_s → C` that FGD, MGD and FSD put on the student (mmrazor/FGD `align`), or `null` when
+ * the student already has the teacher's channel count (or does not say).
+ */
+export function alignConv(
+  studentChannels: number | undefined,
+  teacherChannels: number,
+  seed: number,
+  name: string,
+): ConvAdapter | null {
+  return studentChannels !== undefined && studentChannels !== teacherChannels
+    ? new ConvAdapter({ inChannels: studentChannels, outChannels: teacherChannels, seed, name })
+    : null;
+}

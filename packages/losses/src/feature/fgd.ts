@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { stopGradient } from "@kdet/core";
 import { z } from "zod";
-import { ConvAdapter } from "../adapters/conv-adapter";
+import { alignConv, type ConvAdapter } from "../adapters/conv-adapter";
 import { GcBlock } from "../adapters/gc-block";
 import {
   assertSameGrid,
@@ -72,15 +72,7 @@ export interface FgdLoss extends DistillLoss {
 export function createFgd(config: z.input<typeof FgdConfig> = {}): FgdLoss {
   const cfg = FgdConfig.parse(config);
   const c = cfg.teacherChannels;
-  const align =
-    cfg.studentChannels !== undefined && cfg.studentChannels !== c
-      ? new ConvAdapter({
-          inChannels: cfg.studentChannels,
-          outChannels: c,
-          seed: cfg.seed,
-          name: "fgd_align",
-        })
-      : null;
+  const align = alignConv(cfg.studentChannels, c, cfg.seed, "fgd_align");
   const gcStudent = new GcBlock({ channels: c, seed: cfg.seed + 10, name: "fgd_gc_s" });
   const gcTeacher = new GcBlock({ channels: c, seed: cfg.seed + 20, name: "fgd_gc_t" });
   return {

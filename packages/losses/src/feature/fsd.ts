@@ -9,7 +9,7 @@
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { ConvAdapter } from "../adapters/conv-adapter";
+import { alignConv, type ConvAdapter } from "../adapters/conv-adapter";
 import { GcBlock } from "../adapters/gc-block";
 import { fsdMasks } from "../masks/fsd-mask";
 import {
@@ -108,15 +108,7 @@ const TORCH_KEY = /^(align|conv_mask_[st]|channel_add_conv_[st]\.[013])\.(weight
 export function createFsd(config: z.input<typeof FsdConfig> = {}): FsdLoss {
   const cfg = FsdConfig.parse(config);
   const c = cfg.teacherChannels;
-  const align =
-    cfg.studentChannels !== undefined && cfg.studentChannels !== c
-      ? new ConvAdapter({
-          inChannels: cfg.studentChannels,
-          outChannels: c,
-          seed: cfg.seed,
-          name: "fsd_align",
-        })
-      : null;
+  const align = alignConv(cfg.studentChannels, c, cfg.seed, "fsd_align");
   const gcTeacher = new GcBlock({ channels: c, seed: cfg.seed + 20, name: "fsd_gc_t" });
   const gcStudent = new GcBlock({
     channels: c,

@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { stopGradient } from "@kdet/core";
 import { z } from "zod";
-import { ConvAdapter } from "../adapters/conv-adapter";
+import { alignConv, type ConvAdapter } from "../adapters/conv-adapter";
 import { GenerationBlock } from "../adapters/generation-block";
 import { assertSameGrid, tidyLoss } from "../ops/feature-ops";
 import { single } from "../ops/logit-ops";
@@ -56,15 +56,7 @@ export interface MgdLoss extends DistillLoss {
 export function createMgd(config: z.input<typeof MgdConfig> = {}): MgdLoss {
   const cfg = MgdConfig.parse(config);
   const c = cfg.teacherChannels;
-  const align =
-    cfg.studentChannels !== undefined && cfg.studentChannels !== c
-      ? new ConvAdapter({
-          inChannels: cfg.studentChannels,
-          outChannels: c,
-          seed: cfg.seed,
-          name: "mgd_align",
-        })
-      : null;
+  const align = alignConv(cfg.studentChannels, c, cfg.seed, "mgd_align");
   const generation = new GenerationBlock({ channels: c, seed: cfg.seed + 10, name: "mgd_generation" });
   let draws = 0;
   return {
