@@ -42,7 +42,7 @@ function runChild(c: StepConfig): StepResult {
   const r = spawnSync(process.execPath, [...process.execArgv, RUN, "--child", JSON.stringify(c)], {
     encoding: "utf8",
     timeout: 1_800_000,
-    env: { ...process.env, KDET_BACKEND: "", KDET_NATIVE: c.native === false ? "0" : "" },
+    env: { ...process.env, KDET_BACKEND: "", KDET_NATIVE: c.native === false ? "0" : "1" },
   });
   const line = r.stdout.split("\n").find((l) => l.startsWith("RESULT "));
   if (line == null)

@@ -109,8 +109,8 @@ function defaultNativeThreads(): number {
 
 /**
  * Registers the kdet training kernels (`WASM_TRAINING_KERNELS`) under backend 'wasm', then, when
- * @kdet/native's addon was built (C++ compiler + oneDNN at install; env KDET_NATIVE=0 turns it
- * off), its oneDNN kernels over them: Conv2D and both conv gradients (NHWC, dilation 1) and the
+ * @kdet/native's addon was built (C++ compiler + oneDNN at install) and env KDET_NATIVE=1 asks for it
+ * (opt-in), its oneDNN kernels over them: Conv2D and both conv gradients (NHWC, dilation 1) and the
  * fused BatchNorm+SiLU pair, with `nativeThreads` OpenMP threads. Import
  * `@tensorflow/tfjs-backend-wasm` first (initBackend does): importing it later would put its
  * builtin kernels back. Idempotent. Returns what the native path did (`message` says why when off).
