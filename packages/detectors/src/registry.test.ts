@@ -39,13 +39,15 @@ describe.each(DETECTOR_IDS)("detector contract: %s", (id) => {
       expect(shapes.taps[name], name).toEqual([2, s, s, channels]);
     }
     const levels = det.head.levels;
-    // anchor-box heads (RetinaNet) predict A = head.anchorsPerLocation sets of C logits per cell
+    // anchor-box heads (RetinaNet) predict A = head.anchorsPerLocation sets of C logits per cell; a two-stage
+    // head's RPN predicts A class-agnostic objectness logits (denseClasses 1)
+    expect(det.head.denseClasses === C || det.head.denseClasses === 1).toBe(true);
     expect(shapes.raw.cls).toEqual(
       levels.map((l) => [
         2,
         Math.ceil(SIZE / l.stride),
         Math.ceil(SIZE / l.stride),
-        det.head.anchorsPerLocation * C,
+        det.head.anchorsPerLocation * det.head.denseClasses,
       ]),
     );
     const bins = info[`head.box.${levels[0]!.name}`]!.channels;

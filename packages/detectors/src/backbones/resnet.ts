@@ -29,14 +29,17 @@ export type ResNetDepth = keyof typeof RESNET_DEPTHS;
  * torchvision ResNet-18/34/50/101 without the classifier, NHWC: stem 7×7 s2 conv + BN + ReLU, 3×3 s2
  * max-pool (padding 1), then stages c2…c5 of Basic/Bottleneck (v1.5) blocks with `width`·(1,2,4,8)
  * planes (default width 64); the first block of c3…c5 has stride 2. BN eps 1e-5, momentum 0.1.
- * Outputs [c3, c4, c5] at strides 8, 16, 32. Children: `stem`, `c2`, `c3`, `c4`, `c5`.
+ * Outputs [c3, c4, c5] at strides 8, 16, 32, or [c2, c3, c4, c5] (strides 4…32) with `fromStage` 2
+ * (mmdet `out_indices=(0, 1, 2, 3)`, Faster R-CNN). Children: `stem`, `c2`, `c3`, `c4`, `c5`.
  */
 export class ResNet extends Backbone {
   readonly levels: readonly LevelInfo[];
   private readonly stem: ConvBnAct;
   private readonly stages: Sequential[] = [];
+  /** Index of the first output stage: 1 → c3 (default), 0 → c2. */
+  private readonly from: number;
 
-  constructor(depth: ResNetDepth, rng: Rng, width = 64) {
+  constructor(depth: ResNetDepth, rng: Rng, width = 64, fromStage: 2 | 3 = 3) {
     super();
     const spec = RESNET_DEPTHS[depth];
     const expansion = spec.block === "basic" ? BASIC_EXPANSION : BOTTLENECK_EXPANSION;
@@ -61,7 +64,9 @@ export class ResNet extends Backbone {
       outs.push(cin);
       this.stages.push(this.child(`c${i + 2}`, new Sequential(blocks)));
     });
+    this.from = fromStage - 2;
     this.levels = [
+      ...(fromStage === 2 ? [{ name: "c2", channels: outs[0] as number, stride: 4 }] : []),
       { name: "c3", channels: outs[1] as number, stride: 8 },
       { name: "c4", channels: outs[2] as number, stride: 16 },
       { name: "c5", channels: outs[3] as number, stride: 32 },
@@ -71,12 +76,17 @@ export class ResNet extends Backbone {
 
   /**
    * Graph export: stem, torchvision's 3×3 stride-2 max-pool with padding 1 as zero padding + VALID pool (the input
-   * is ReLU output ≥ 0, as in `forward`), then the stages; the outputs of c3, c4, c5.
+   * is ReLU output ≥ 0, as in `forward`), then the stages; the outputs of the declared levels.
    */
   exportGraph(xs: Sym[], ctx: ExportContext): Sym[] {
     const s = scopeOf(this);
-    return stagedGraph(this.stem, this.stages, xs, ctx, (y) =>
-      maxPool(ctx.g, s, padHw(ctx.g, s, y, 1), 3, 2, "VALID"),
+    return stagedGraph(
+      this.stem,
+      this.stages,
+      xs,
+      ctx,
+      (y) => maxPool(ctx.g, s, padHw(ctx.g, s, y, 1), 3, 2, "VALID"),
+      this.from,
     );
   }
 
@@ -97,7 +107,7 @@ export class ResNet extends Backbone {
     const outs: tf.Tensor4D[] = [];
     this.stages.forEach((st, i) => {
       y = st.call(y);
-      if (i >= 1) outs.push(y);
+      if (i >= this.from) outs.push(y);
     });
     return outs;
   }

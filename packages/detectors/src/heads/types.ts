@@ -17,6 +17,11 @@ export type HeadOutput = {
   box: tf.Tensor4D[];
   /** `[N,h,w,1]` quality logits per level, for heads that have them (FCOS centre-ness, YOLOX objectness). */
   quality?: tf.Tensor4D[];
+  /**
+   * The pyramid the head ran on (`[N,h,w,C]` per level), for two-stage heads whose loss and decoding pool
+   * RoIs from it (Faster R-CNN); one-stage heads leave it out.
+   */
+  features?: tf.Tensor4D[];
 };
 
 /** Ground truth of a batch: per image, xyxy boxes in input pixels (`[n·4]`) and class indices (`[n]`). */
@@ -47,6 +52,13 @@ export abstract class DetectionHead extends Module<tf.Tensor4D[], HeadOutput> {
   /** Predictions per feature-map location (anchor boxes per cell; 1 for anchor-point heads). */
   get anchorsPerLocation(): number {
     return 1;
+  }
+  /**
+   * Classes per anchor in the raw `cls` maps: `numClasses` for one-stage heads, 1 for the class-agnostic
+   * objectness of a two-stage head's RPN (whose classes come from its RoI stage).
+   */
+  get denseClasses(): number {
+    return this.numClasses;
   }
   /**
    * Post-processing settings of the architecture's reference inference config that differ from kdet's

@@ -1,11 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type { Rng } from "@kdet/core";
+import { Module, type Rng } from "@kdet/core";
 import { Conv2d } from "../nn/conv2d";
 import { Neck, type LevelInfo } from "../nn/feature-pyramid";
 import { upsampleLike } from "../nn/upsample";
 import { scopeOf, type ExportContext } from "../export/export-context";
 import type { Sym } from "../export/graph-def";
-import { binary, unary } from "../export/graph-ops";
+import { binary, maxPool, unary } from "../export/graph-ops";
 import { resizeLike } from "../export/module-graph";
 
 /** Where the extra (stride-2) FPN levels start, mmdet `add_extra_convs` / `relu_before_extra_convs`. */
@@ -14,6 +14,23 @@ export interface FpnExtraOptions {
   extraFrom?: "output" | "input";
   /** ReLU before every extra conv after the first (default false). */
   reluBeforeExtra?: boolean;
+  /**
+   * `"conv"` (3×3 stride-2 convs, default) or `"maxpool"`: every extra level is a parameter-free 1×1 stride-2
+   * max-pool of the previous output (mmdet `add_extra_convs=False`, `F.max_pool2d(outs[-1], 1, stride=2)`: Faster R-CNN's P6).
+   */
+  extraKind?: "conv" | "maxpool";
+}
+
+/** A 1×1 stride-2 max-pool, i.e. every second row and column starting at 0: out = ⌈in/2⌉ (mmdet FPN P6 without extra convs). */
+export class Subsample2 extends Module<tf.Tensor4D, tf.Tensor4D> {
+  /** Graph export: MaxPool window 1, stride 2, VALID. */
+  exportGraph(x: Sym, ctx: ExportContext): Sym {
+    return maxPool(ctx.g, scopeOf(this), x, 1, 2, "VALID");
+  }
+
+  protected forward(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.maxPool(x, 1, 2, "valid");
+  }
 }
 
 /**
@@ -21,15 +38,17 @@ export interface FpnExtraOptions {
  * l_i = lateral 1×1 conv(c_i); top-down l_{i−1} += nearest-upsample(l_i) to l_{i−1}'s size;
  * p_i = 3×3 conv(l_i); extra levels p6 = 3×3 s2 conv(src), p7 = 3×3 s2 conv(p6), where src = p5
  * (`add_extra_convs="on_output"`, the default: GFL/ATSS/FCOS) or c5 (`"on_input"`: RetinaNet), and
- * `reluBeforeExtra` applies ReLU to p6 before the p7 conv (mmdet `relu_before_extra_convs`; FCOS: on).
- * Convs have biases, no norm, xavier-uniform init. Outputs [p3 … p(5+extra)] with `outChannels` each.
+ * `reluBeforeExtra` applies ReLU to p6 before the p7 conv (mmdet `relu_before_extra_convs`; FCOS: on);
+ * with `extraKind` "maxpool" each extra level is {@link Subsample2} of the previous output instead.
+ * Convs have biases, no norm, xavier-uniform init. Outputs [p_k … p(5+extra)] with `outChannels` each, where
+ * k = log2 of the first input's stride (3 for C3–C5, 2 for C2–C5).
  * Children: `lat3`…, `p3`… (the level modules).
  */
 export class Fpn extends Neck {
   readonly levels: readonly LevelInfo[];
   private readonly lateral: Conv2d[] = [];
   private readonly output: Conv2d[] = [];
-  private readonly extra: Conv2d[] = [];
+  private readonly extra: Array<Conv2d | Subsample2> = [];
   private readonly extraOpts: Required<FpnExtraOptions>;
 
   constructor(
@@ -43,8 +62,9 @@ export class Fpn extends Neck {
     this.extraOpts = {
       extraFrom: opts.extraFrom ?? "output",
       reluBeforeExtra: opts.reluBeforeExtra ?? false,
+      extraKind: opts.extraKind ?? "conv",
     };
-    const first = 3;
+    const first = Math.round(Math.log2(inLevels[0]?.stride ?? 8));
     inLevels.forEach((l, i) => {
       this.lateral.push(
         this.child(
@@ -76,7 +96,9 @@ export class Fpn extends Neck {
       this.extra.push(
         this.child(
           name,
-          new Conv2d(cin, outChannels, rng, { kernel: 3, stride: 2, bias: true, init: "xavier" }),
+          this.extraOpts.extraKind === "maxpool"
+            ? new Subsample2()
+            : new Conv2d(cin, outChannels, rng, { kernel: 3, stride: 2, bias: true, init: "xavier" }),
         ),
       );
       stride *= 2;

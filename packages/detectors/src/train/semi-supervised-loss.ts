@@ -22,6 +22,7 @@ export function selectImages(raw: HeadOutput, idx: readonly number[]): HeadOutpu
   const pick = (ts: tf.Tensor4D[]) => ts.map((t) => tf.gather(t, ix, 0) as tf.Tensor4D);
   const out: HeadOutput = { cls: pick(raw.cls), box: pick(raw.box) };
   if (raw.quality) out.quality = pick(raw.quality);
+  if (raw.features) out.features = pick(raw.features);
   ix.dispose();
   return out;
 }
