@@ -1,8 +1,10 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unmapBoxes } from "./box-transform";
 import { loadCoco } from "./coco-loader";
+import type { CocoResult } from "./coco-schema";
 import { cocoImageIds, toCocoGt, toCocoResults, writeCocoJson } from "./coco-writer";
 import { createDataset, emptyReport } from "./dataset";
 import { letterbox } from "./letterbox";
@@ -141,6 +143,21 @@ describe("COCO writer", () => {
       width: 40,
       height: 60,
     });
+  });
+
+  it("writeCocoJson refuses an existing file naming it, replaces it only with overwrite, leaves no temporary file", async () => {
+    const dir = path.join(tmp.dir, "refuse");
+    await mkdir(dir);
+    const file = path.join(dir, "results.json");
+    const first: CocoResult[] = [{ image_id: 1, category_id: 1, bbox: [0, 0, 2, 2], score: 0.5 }];
+    await writeCocoJson(file, first);
+    await expect(writeCocoJson(file, [])).rejects.toThrow(
+      `writeCocoJson: ${file}: already exists and is not overwritten (pass overwrite: true`,
+    );
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(first);
+    await writeCocoJson(file, [], { overwrite: true });
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual([]);
+    expect(readdirSync(dir)).toEqual(["results.json"]);
   });
 
   const { dir, present } = sharedDatasets();

@@ -2,8 +2,8 @@
  * Writing any loaded dataset as a COCO ground-truth json, and model outputs as a COCO results list, both in the
  * dataset's own image and category ids (the format `@kdet/eval` and pycocotools read).
  */
-import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { writeFileAtomic } from "./atomic-write";
 import type { CocoGtFile, CocoResult } from "./coco-schema";
 import { DataError } from "./errors";
 import type { Dataset } from "./types";
@@ -125,7 +125,14 @@ export function toCocoResults(ds: Dataset, detections: ImageDetections[]): CocoR
   return out;
 }
 
-/** Write a COCO json (gt or results) to a file. */
-export async function writeCocoJson(file: string, value: CocoGtFile | CocoResult[]): Promise<void> {
-  await writeFile(file, JSON.stringify(value));
+/**
+ * Write a COCO json (gt or results) to a file, atomically (temporary file beside it, fsync, rename). An existing
+ * `file` is refused with a `DataError` naming it, unless `overwrite: true` replaces it.
+ */
+export async function writeCocoJson(
+  file: string,
+  value: CocoGtFile | CocoResult[],
+  options: { overwrite?: boolean } = {},
+): Promise<void> {
+  await writeFileAtomic(file, JSON.stringify(value), { exclusive: !options.overwrite, op: "writeCocoJson" });
 }

@@ -47,6 +47,13 @@ export {
 } from "./flir-loader";
 export { cocoImageIds, toCocoGt, toCocoResults, writeCocoJson, type ImageDetections } from "./coco-writer";
 export {
+  fsyncDir,
+  writeDirAtomic,
+  writeFileAtomic,
+  writeFileSynced,
+  type AtomicWriteOptions,
+} from "./atomic-write";
+export {
   concatAnnotations,
   copyAnnotations,
   emptyAnnotations,

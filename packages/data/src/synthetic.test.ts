@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCoco } from "./coco-loader";
@@ -89,6 +91,21 @@ describe("synthetic data", () => {
       }
     }
     for (const c of counts) expect(c).toBeGreaterThan(20);
+  });
+
+  it("refuses to write over an existing dataset naming it; overwrite replaces it whole; no partial folder", async () => {
+    const outDir = path.join(tmp.dir, "again");
+    const g = await generateSynthetic({ seed: 1, numImages: 2, size: 32, outDir });
+    const before = readFileSync(g.annotationFile, "utf8");
+    await expect(generateSynthetic({ seed: 2, numImages: 3, size: 32, outDir })).rejects.toThrow(
+      `generate synthetic: ${outDir}: already exists and is not overwritten (pass overwrite: true`,
+    );
+    expect(readFileSync(g.annotationFile, "utf8")).toBe(before);
+    await writeFile(path.join(outDir, "images", "stale.png"), "not ours");
+    const h = await generateSynthetic({ seed: 2, numImages: 3, size: 32, outDir, overwrite: true });
+    expect(readdirSync(h.imageDir)).toEqual(["000001.png", "000002.png", "000003.png"]);
+    expect((await loadCoco(h)).records.length).toBe(3);
+    expect(readdirSync(tmp.dir).filter((n) => n.startsWith("again"))).toEqual(["again"]);
   });
 
   it("writes COCO json + PNGs that load back identical to the in-memory dataset", async () => {

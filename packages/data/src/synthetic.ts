@@ -8,11 +8,12 @@
  * Written to disk as COCO (`annotations.json`, category ids 1..8, image ids 1..N, `images/000001.png`), or kept in
  * memory as a `Dataset` (`syntheticDataset`).
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { PNG } from "pngjs";
 import { z } from "zod";
 import { AnnotationBuilder } from "./annotation-builder";
+import { writeDirAtomic, writeFileSynced } from "./atomic-write";
 import type { CocoGtFile } from "./coco-schema";
 import { createDataset, emptyReport } from "./dataset";
 import { DataError, parseWith } from "./errors";
@@ -264,40 +265,54 @@ export async function encodePng(img: Image): Promise<Uint8Array> {
 
 /**
  * Write a synthetic dataset to `outDir` as COCO: `annotations.json` + `images/000001.png` ...
- * Returns the paths to pass to `loadCoco`.
+ * Returns the paths to pass to `loadCoco`. The folder is built under a temporary name beside `outDir` and renamed
+ * into place when complete (every file fsynced), so an interrupted run leaves no partial dataset. An existing
+ * `outDir` (other than an empty folder) is refused with a `DataError` naming it, unless `overwrite: true`
+ * replaces it as a whole.
  */
 export async function generateSynthetic(
-  options: SyntheticOptions & { outDir: string },
+  options: SyntheticOptions & { outDir: string; overwrite?: boolean },
 ): Promise<{ annotationFile: string; imageDir: string; numImages: number; numBoxes: number }> {
-  const cfg = parseSynthetic(options, "generate synthetic");
-  const outDir = path.resolve(options.outDir);
-  const imageDir = path.join(outDir, "images");
-  await mkdir(imageDir, { recursive: true });
+  const op = "generate synthetic";
+  const { outDir: out, overwrite, ...rest } = options;
+  const cfg = parseSynthetic(rest, op);
+  const outDir = path.resolve(out);
   const gt: CocoGtFile = {
     info: { description: "kdet synthetic shapes", seed: cfg.seed, size: cfg.size },
     images: [],
     annotations: [],
     categories: SYNTHETIC_CLASSES.map((c, k) => ({ id: k + 1, name: c.name, supercategory: "shape" })),
   };
-  for (let i = 0; i < cfg.numImages; i++) {
-    const r = renderSyntheticImage(cfg.seed, i, cfg);
-    const fileName = `${String(i + 1).padStart(6, "0")}.png`;
-    await writeFile(path.join(imageDir, fileName), await encodePng(r.image));
-    gt.images.push({ id: i + 1, file_name: fileName, width: cfg.size, height: cfg.size });
-    r.boxes.forEach((b, j) => {
-      const w = b[2]! - b[0]!,
-        h = b[3]! - b[1]!;
-      gt.annotations.push({
-        id: gt.annotations.length + 1,
-        image_id: i + 1,
-        category_id: r.classes[j]! + 1,
-        bbox: [b[0]!, b[1]!, w, h],
-        area: w * h,
-        iscrowd: 0,
-      });
-    });
-  }
-  const annotationFile = path.join(outDir, "annotations.json");
-  await writeFile(annotationFile, JSON.stringify(gt));
-  return { annotationFile, imageDir, numImages: cfg.numImages, numBoxes: gt.annotations.length };
+  await writeDirAtomic(
+    outDir,
+    async (dir) => {
+      await mkdir(path.join(dir, "images"));
+      for (let i = 0; i < cfg.numImages; i++) {
+        const r = renderSyntheticImage(cfg.seed, i, cfg);
+        const fileName = `${String(i + 1).padStart(6, "0")}.png`;
+        await writeFileSynced(path.join(dir, "images", fileName), await encodePng(r.image));
+        gt.images.push({ id: i + 1, file_name: fileName, width: cfg.size, height: cfg.size });
+        r.boxes.forEach((b, j) => {
+          const w = b[2]! - b[0]!,
+            h = b[3]! - b[1]!;
+          gt.annotations.push({
+            id: gt.annotations.length + 1,
+            image_id: i + 1,
+            category_id: r.classes[j]! + 1,
+            bbox: [b[0]!, b[1]!, w, h],
+            area: w * h,
+            iscrowd: 0,
+          });
+        });
+      }
+      await writeFileSynced(path.join(dir, "annotations.json"), JSON.stringify(gt));
+    },
+    { overwrite, op },
+  );
+  return {
+    annotationFile: path.join(outDir, "annotations.json"),
+    imageDir: path.join(outDir, "images"),
+    numImages: cfg.numImages,
+    numBoxes: gt.annotations.length,
+  };
 }
