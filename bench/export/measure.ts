@@ -6,13 +6,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
-  configureBatchNorm,
   createDetector,
   loadGraphExport,
   verifyGraphExport,
   writeGraphModel,
   type DetectorId,
 } from "../../packages/detectors/src/index";
+import { configureBatchNorm } from "../../packages/detectors/src/nn/training-mode";
 import { initBackend, Rng } from "../../packages/core/src/index";
 import { createRequire } from "node:module";
 

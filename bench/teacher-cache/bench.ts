@@ -5,7 +5,6 @@ import {
   createDetector,
   detectorTeacher,
   datasetFingerprint,
-  decodeFloat16,
   loadDetector,
   loadTeacher,
   inferBatch,
@@ -15,6 +14,7 @@ import {
   type Teacher,
   type TrainLog,
 } from "../../packages/detectors/src/index";
+import { decodeFloat16 } from "../../packages/detectors/src/teacher-cache/float16";
 import { initBackend } from "../../packages/core/src/index";
 import {
   createBatchLoader,

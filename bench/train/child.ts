@@ -11,6 +11,9 @@ const tf = createRequire(new URL("../../packages/detectors/package.json", import
 ) as TF;
 const { initBackend, Rng } = await import("@kdet/core");
 const det = await import("@kdet/detectors");
+// the optimizer and the single step are internals of the Trainer (not in the public API)
+const { Optimizer } = await import("../../packages/detectors/src/train/optimizers");
+const { trainStep } = await import("../../packages/detectors/src/train/train-step");
 type DetectorId = import("@kdet/detectors").DetectorId;
 
 export interface TrainJob {
@@ -61,7 +64,7 @@ export async function runTrain(j: TrainJob) {
   const info = await initBackend({ quiet: true, ...(j.threads ? { threads: j.threads } : {}) });
   const model = det.createDetector(j.id as DetectorId, { numClasses: 80 });
   const params = det.namedVariables(model).filter((p) => p.kind !== "buffer");
-  const optimizer = new det.Optimizer({ type: "sgd", lr: 0.01 });
+  const optimizer = new Optimizer({ type: "sgd", lr: 0.01 });
   const batch = randomBatch(j.batch, j.size, 1);
   const rates = { lr: 0.01, biasLr: 0.01, momentum: 0.937 };
   const x = det.batchImages(batch);
@@ -70,7 +73,7 @@ export async function runTrain(j: TrainJob) {
   for (let i = 0; i < j.warmup + j.steps; i++) {
     const t0 = performance.now();
     if (j.loss === "full") {
-      det.trainStep({ model, params, optimizer, clipNorm: 10 }, batch, rates);
+      trainStep({ model, params, optimizer, clipNorm: 10 }, batch, rates);
     } else {
       const { value, grads } = tf.variableGrads(
         () => {

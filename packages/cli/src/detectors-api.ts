@@ -21,7 +21,6 @@ export {
   verifyGraphExport,
   relativeMaxDiff,
   postprocessImage,
-  writeFileAtomic,
   NonFiniteError,
   readCheckpoint,
   writeCheckpoint,

@@ -9,6 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { writeFileAtomic } from "@kdet/data";
 import { z } from "zod";
 import { configChanges } from "./config-diff";
 import { CliError, showValue } from "./errors";
@@ -27,12 +28,8 @@ export const RUN_FILES = {
   run: "run.json",
 } as const;
 
-/**
- * Writes one file of a run folder atomically and durably (the previous version survives a crash);
- * `@kdet/detectors` is imported when first needed, so commands that never write runs stay fast.
- */
+/** Writes one file of a run folder atomically and durably (the previous version survives a crash). */
 export async function writeRunFile(file: string, data: string | Uint8Array): Promise<void> {
-  const { writeFileAtomic } = await import("./detectors-api");
   await writeFileAtomic(file, data);
 }
 

@@ -1,10 +1,10 @@
 /**
  * Three disjoint synthetic splits (train/val/test from different generator seeds, as the experiment protocol asks)
  * written as COCO files once and reused: a split whose `annotations.json` exists is not generated again; a new one
- * is generated under a temporary name and renamed into place.
+ * is generated under a temporary name and renamed into place (`generateSynthetic`), replacing a folder without
+ * `annotations.json`.
  */
 import { existsSync } from "node:fs";
-import { rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { generateSynthetic, type SyntheticOptions } from "@kdet/data";
 import type { CliIo } from "./cli-io";
@@ -34,16 +34,13 @@ export async function ensureSyntheticSplits(
     const annotationFile = path.join(target, "annotations.json");
     if (!existsSync(annotationFile)) {
       const t0 = performance.now();
-      const tmp = `${target}.tmp-${process.pid}`;
-      await rm(tmp, { recursive: true, force: true });
       const r = await generateSynthetic({
         ...p.synthetic,
         size: p.imageSize,
         ...p.splits[split],
-        outDir: tmp,
+        outDir: target,
+        overwrite: true,
       });
-      await rm(target, { recursive: true, force: true });
-      await rename(tmp, target);
       io.stderr(
         `data ${split}: ${r.numImages} synthetic images, ${r.numBoxes} boxes -> ${target} (${formatDuration((performance.now() - t0) / 1000)})\n`,
       );

@@ -1,3 +1,8 @@
+/**
+ * Atomic file writes of this package (checkpoints, weights, teacher caches, graph exports). `@kdet/data` exports the
+ * same helper for everyone else (`writeFileAtomic`, with an `exclusive` option); the architecture's import rules let
+ * neither package import the other, so detectors keeps this private copy.
+ */
 import { open, rename, rm } from "node:fs/promises";
 import path from "node:path";
 
