@@ -1,15 +1,6 @@
 /**
- * Node module-resolution hook for the bench/* scripts under tsx (`register("../esm-hook.mjs", import.meta.url)`): tfjs-core's ESM build (reached through
- * `@tensorflow/tfjs-core/dist/register_all_gradients`) imports `./gradients`, which is both
- * `gradients.js` and a directory; Node then fails with ERR_UNSUPPORTED_DIR_IMPORT. Retry with `.js`.
+ * Deprecated alias of the one development resolution hook, `packages/cli/src/testing/tfjs-esm-hook.mjs` (tfjs-core's
+ * extension-less ES modules under tsx); bench scripts register that file directly. Kept only until no script
+ * registers this path.
  */
-export async function resolve(specifier, context, next) {
-  try {
-    return await next(specifier, context);
-  } catch (e) {
-    if (e && e.code === "ERR_UNSUPPORTED_DIR_IMPORT" && context.parentURL?.includes("/@tensorflow/")) {
-      return next(`${specifier}.js`, context);
-    }
-    throw e;
-  }
-}
+export { resolve } from "../packages/cli/src/testing/tfjs-esm-hook.mjs";

@@ -13,7 +13,7 @@ import { register } from "node:module";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
-register("../esm-hook.mjs", import.meta.url);
+register("../../packages/cli/src/testing/tfjs-esm-hook.mjs", import.meta.url);
 
 const { DEMO_PRESETS, runDemo } = await import("../../packages/cli/src/demo");
 const { createRunFolder } = await import("../../packages/cli/src/run-folder");

@@ -9,6 +9,6 @@
  */
 import { register } from "node:module";
 
-register("../esm-hook.mjs", import.meta.url);
+register("../../packages/cli/src/testing/tfjs-esm-hook.mjs", import.meta.url);
 const { main } = await import("./measure");
 await main(process.argv.slice(2));

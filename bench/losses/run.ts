@@ -15,7 +15,7 @@ import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 
-register("../esm-hook.mjs", import.meta.url);
+register("../../packages/cli/src/testing/tfjs-esm-hook.mjs", import.meta.url);
 
 type TF = typeof import("../../packages/losses/node_modules/@tensorflow/tfjs-core");
 const tf = createRequire(new URL("../../packages/losses/package.json", import.meta.url))(

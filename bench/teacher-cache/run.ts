@@ -13,6 +13,6 @@
  */
 import { register } from "node:module";
 
-register("../esm-hook.mjs", import.meta.url);
+register("../../packages/cli/src/testing/tfjs-esm-hook.mjs", import.meta.url);
 const { main } = await import("./bench");
 await main(process.argv.slice(2));

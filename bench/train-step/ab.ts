@@ -1,6 +1,6 @@
 /** A/B of tfjs-wasm builtin kernels vs the kdet ones, interleaved rounds, min wall ms: `pnpm exec tsx bench/train-step/ab.ts`. */
 import { register } from "node:module";
-register("../esm-hook.mjs", import.meta.url);
+register("../../packages/cli/src/testing/tfjs-esm-hook.mjs", import.meta.url);
 const { tf, tfWasm } = await import("./tf");
 const { wasmDistDir, registerWasmTrainingKernels } = await import("../../packages/core/src/backend/index");
 tfWasm.setWasmPaths(wasmDistDir());

@@ -4,7 +4,7 @@
  * `pnpm exec tsx bench/train-step/dw-variants.ts`.
  */
 import { register } from "node:module";
-register("../esm-hook.mjs", import.meta.url);
+register("../../packages/cli/src/testing/tfjs-esm-hook.mjs", import.meta.url);
 const { tf } = await import("./tf");
 type T4 = import("./tf").TF.Tensor4D;
 const { initBackend } = await import("../../packages/core/src/backend/index");

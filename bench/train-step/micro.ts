@@ -5,7 +5,7 @@
  * ops vs plain C++ unary ones), channel concat/split, transposes.
  */
 import { register } from "node:module";
-register("../esm-hook.mjs", import.meta.url);
+register("../../packages/cli/src/testing/tfjs-esm-hook.mjs", import.meta.url);
 const { tf } = await import("./tf");
 const { initBackend } = await import("../../packages/core/src/backend/index");
 await initBackend({ backend: "wasm", threads: Number(process.env.T ?? 1), quiet: true });

@@ -11,7 +11,7 @@
  */
 import { register } from "node:module";
 
-register("../esm-hook.mjs", import.meta.url);
+register("../../packages/cli/src/testing/tfjs-esm-hook.mjs", import.meta.url);
 
 const args = process.argv.slice(2);
 if (args[0] === "--child") {

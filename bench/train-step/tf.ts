@@ -18,7 +18,7 @@ export const tfWasm = coreRequire("@tensorflow/tfjs-backend-wasm") as {
   setThreadsCount(n: number): void;
 };
 
-/** Registers tfjs-core's gradients (its ESM build; needs esm-hook.mjs under tsx). */
+/** Registers tfjs-core's gradients (its ESM build; needs the tfjs ESM hook of packages/cli/src/testing under tsx). */
 export async function registerGradients(): Promise<void> {
   await import(
     pathToFileURL(coreRequire.resolve("@tensorflow/tfjs-core/dist/register_all_gradients.js")).href

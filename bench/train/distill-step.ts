@@ -10,7 +10,7 @@
 import { register } from "node:module";
 import os from "node:os";
 
-register("../esm-hook.mjs", import.meta.url);
+register("../../packages/cli/src/testing/tfjs-esm-hook.mjs", import.meta.url);
 
 const { featureInfo, initBackend, Rng } = await import("@kdet/core");
 const det = await import("@kdet/detectors");

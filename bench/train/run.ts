@@ -16,7 +16,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 
-register("../esm-hook.mjs", import.meta.url);
+register("../../packages/cli/src/testing/tfjs-esm-hook.mjs", import.meta.url);
 
 const args = process.argv.slice(2);
 if (args[0] === "--child") {

@@ -9,7 +9,7 @@
 import { register } from "node:module";
 import os from "node:os";
 
-register("../esm-hook.mjs", import.meta.url);
+register("../../packages/cli/src/testing/tfjs-esm-hook.mjs", import.meta.url);
 
 import { createRequire } from "node:module";
 
