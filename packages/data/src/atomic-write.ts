@@ -106,7 +106,12 @@ export async function writeDirAtomic<T>(
     if (options.overwrite && existsSync(target)) {
       const old = tempPathBeside(`${target}.old`);
       await rename(target, old);
-      await rename(tmp, target);
+      try {
+        await rename(tmp, target);
+      } catch (e) {
+        await rename(old, target); // put the previous folder back
+        throw e;
+      }
       await rm(old, { recursive: true, force: true });
     } else {
       if (await isAbsentOrEmptyDir(target)) await rmdir(target).catch(() => {});
