@@ -126,6 +126,17 @@ describe("refusals name the method and the reason", () => {
     expect(() => METHODS.ld.terms(pair(4))).toThrow(/method ld: box channels student 4\/4\/4.*DFL heads/);
     expect(METHODS.ld.terms(pair(64))[0]!.loss).toEqual({ type: "ld", regMax: 15 });
   });
+  it("confidence reads the box distributions of two DFL heads (for loss.boxWeight), no box maps otherwise", () => {
+    const ctx = (box: number, anchors = 1) => METHODS.confidence.terms(pair(box, anchors))[0]!.ctxFrom;
+    expect(ctx(64)).toEqual({
+      teacherScores: "teacher:head.cls.{level}",
+      studentCls: "student:head.cls.{level}",
+      teacherBox: "teacher:head.box.{level}",
+      studentBox: "student:head.box.{level}",
+    });
+    for (const c of [ctx(4), ctx(36, 9)])
+      expect(Object.keys(c ?? {}).sort()).toEqual(["studentCls", "teacherScores"]);
+  });
   it("class-distribution methods need one prediction per location", () => {
     for (const m of ["kd", "dkd", "ld"] as const)
       expect(() => METHODS[m].terms(pair(36, 9))).toThrow(

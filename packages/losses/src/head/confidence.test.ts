@@ -174,6 +174,53 @@ describe("confidence", () => {
     tf.dispose([...ss, ...ts, ...q]);
   });
 
+  it("box part: hand-computed confidence-weighted box-distribution KL (τ = 2), off by default", () => {
+    // 1×3 map as above (w = [0.9, 0, 0.6]); B = 2 bins per side, 4 sides → 8 box channels per location.
+    const bs = Array.from({ length: 24 }, (_, i) => Math.sin(i + 1));
+    const bt = Array.from({ length: 24 }, (_, i) => Math.cos(2 * i));
+    const tau = 2;
+    /** Double-precision KL(softmax(t/τ) ‖ softmax(s/τ)) of one side (2 bins). */
+    const sideKl = (s2: number[], t2: number[]) => {
+      const sm = (x: number[]) => {
+        const e = x.map((v) => Math.exp(v / tau));
+        const z = e[0]! + e[1]!;
+        return e.map((v) => v / z);
+      };
+      const [p, q] = [sm(t2), sm(s2)];
+      return p[0]! * Math.log(p[0]! / q[0]!) + p[1]! * Math.log(p[1]! / q[1]!);
+    };
+    const locKl = (i: number) => {
+      let sum = 0;
+      for (let e = 0; e < 4; e++) {
+        const o = 8 * i + 2 * e;
+        sum += sideKl(bs.slice(o, o + 2), bt.slice(o, o + 2));
+      }
+      return (tau * tau * sum) / 4;
+    };
+    const expected = (0.9 * locKl(0) + 0.6 * locKl(2)) / 1.5;
+    const [s, t, q] = [sv, tv, qv].map((v) => tf.tensor4d(v, [1, 1, 3, 2]));
+    const [sb, tb] = [bs, bt].map((v) => tf.tensor4d(v, [1, 1, 3, 8]));
+    const ctx: ConfidenceContext = { teacherScores: q!, studentBox: sb!, teacherBox: tb! };
+    const loss = createConfidence({ headWeight: 0, boxWeight: 3, boxTau: tau });
+    const [total, feature, box] = tf.tidy(() => {
+      const r = loss.compute(s!, t!, ctx);
+      return [r.total, r.parts.feature!, r.parts.box!].map((x) => x.dataSync()[0]!);
+    });
+    expect(box).toBeCloseTo(3 * expected, 5);
+    expect(total).toBeCloseTo(feature! + 3 * expected, 5);
+    // 0 when the student's distributions equal the teacher's; gradient w.r.t. the student's box logits
+    expect(value(() => loss.compute(s!, t!, { ...ctx, studentBox: tb! }).parts.box!)).toBeCloseTo(0, 6);
+    checkGrad((x) => loss.compute(s!, t!, { ...ctx, studentBox: x }).total, sb!);
+    // default boxWeight 0: no box part and no box maps needed
+    const off = createConfidence({ headWeight: 0 }).compute(s!, t!, { teacherScores: q! });
+    expect(Object.keys(off.parts).sort()).toEqual(["feature", "head"]);
+    tf.dispose([off.total, ...Object.values(off.parts)]);
+    expect(() => loss.compute(s!, t!, { teacherScores: q! })).toThrow(/ctx.teacherBox/);
+    const odd = tf.zeros([1, 1, 3, 6]);
+    expect(() => loss.compute(s!, t!, { ...ctx, studentBox: odd, teacherBox: odd })).toThrow(/4·B/);
+    tf.dispose([s!, t!, q!, sb!, tb!, odd]);
+  });
+
   it("errors name the missing predictions", () => {
     const x = tf.zeros([1, 2, 2, 1]);
     expect(() => createConfidence().compute(x, x)).toThrow(/ctx.teacherScores/);
