@@ -12,7 +12,8 @@ import { initBackend } from "@kdet/core";
 import { bufferIo } from "./cli-io";
 import { main } from "./main";
 import { buildModel } from "./models";
-import { loadZoo, pairingModel } from "./zoo-config";
+import { loadZoo, pairingMethod, pairingModel } from "./zoo-config";
+import { overrideKeys } from "./zoo-pairing";
 
 const ZOO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "configs", "zoo");
 const TRAIN = "{ epochs: 1, optimizer: { type: adamw, lr: 0.001 } }";
@@ -39,8 +40,13 @@ describe("shipped zoo configs", () => {
     await initBackend({ backend: "cpu", quiet: true });
   });
   const files = readdirSync(ZOO).filter((f) => f.endsWith(".yaml"));
-  it("ships synthetic.yaml and bccd.yaml", () => {
-    expect(files.sort()).toEqual(["bccd.yaml", "synthetic.yaml"]);
+  it("ships synthetic.yaml, bccd.yaml and the semi-supervised sweeps", () => {
+    expect(files.sort()).toEqual([
+      "bccd.yaml",
+      "semi-synthetic-10.yaml",
+      "semi-synthetic-25.yaml",
+      "synthetic.yaml",
+    ]);
   });
   for (const f of files)
     it(`${f}: parses, every stage validates, every teacher and student builds`, {
@@ -78,6 +84,34 @@ describe("shipped zoo configs", () => {
   });
 });
 
+describe("semi-supervised zoo configs", () => {
+  for (const [f, fraction] of [
+    ["semi-synthetic-10.yaml", 0.1],
+    ["semi-synthetic-25.yaml", 0.25],
+  ] as const)
+    it(`${f}: ${fraction * 100}% labels for teacher and students; confidence, adaptive, pseudo-labels, ceiling`, () => {
+      const z = loadZoo(path.join(ZOO, f));
+      expect(z.data.semi).toEqual({ labelledFraction: fraction, seed: 1, labelledRatio: 0.25 });
+      const methods = z.pairings[0]!.methods.map(pairingMethod);
+      expect(methods.map((m) => m.name)).toEqual(["confidence", "adaptive", "pseudo", "full-labels"]);
+      const [confidence, adaptive, pseudo, full] = methods;
+      const ch = { student: [1, 1, 1], teacher: [1, 1, 1] };
+      expect(confidence!.distill!(ch)).toEqual({ method: "confidence", loss: { boxWeight: 1 } });
+      expect(adaptive!.distill!(ch)).toEqual([{ method: "adaptive" }]);
+      expect(pseudo!.distill!(ch)).toEqual(confidence!.distill!(ch));
+      expect(pseudo!.train).toEqual({ pseudoLabels: { threshold: 0.5, weight: 1 } });
+      // the ceiling: no teacher, every training label (data.semi removed)
+      expect(full!.distill).toBeUndefined();
+      expect(overrideKeys(z.data, full!.data)).not.toHaveProperty("semi");
+    });
+  it("overrideKeys: keys replace, null removes, the base is not changed", () => {
+    const base = { a: 1, b: { c: 2 }, d: 3 };
+    expect(overrideKeys(base, { b: { e: 4 }, d: null })).toEqual({ a: 1, b: { e: 4 } });
+    expect(base).toEqual({ a: 1, b: { c: 2 }, d: 3 });
+    expect(overrideKeys(base, undefined)).toBe(base);
+  });
+});
+
 describe("bad zoo configs", () => {
   const write = (name: string, text: string) => {
     const f = path.join(T, name);
@@ -106,6 +140,19 @@ ${pairing}`;
       ),
     );
     expect(() => loadZoo(f)).toThrow(/method "cwd" is named twice/);
+  });
+  it("a method with both method and distill, or a bad train / data override, is refused naming it", () => {
+    const pairing = (method: string) =>
+      `  - { name: p, teacher: { type: yolov8-s, train: ${TRAIN} }, student: { type: yolov8-n, train: ${TRAIN} }, methods: [${method}] }`;
+    expect(() =>
+      loadZoo(write("both.yaml", base(pairing("{ name: m, method: cwd, distill: [{ method: cwd }] }")))),
+    ).toThrow(/both\.yaml: pairings\.0\.methods\.0: .*`method` or `distill`, not both/);
+    expect(() =>
+      loadZoo(write("train.yaml", base(pairing("{ name: m, method: cwd, train: { epochz: 2 } }")))),
+    ).toThrow(/train\.yaml: pairings\[0\] \(p\) method m.*epochz/s);
+    expect(() =>
+      loadZoo(write("data.yaml", base(pairing("{ name: full, data: { imageSize: 65 } }")))),
+    ).toThrow(/data\.yaml: pairings\[0\] \(p\) method full.*imageSize.*65/s);
   });
   it("a zoo-level error names the field", () => {
     const f = write("seeds.yaml", base("  []").replace("seeds: [1]", "seeds: []"));

@@ -3,8 +3,12 @@
  * each pairing, the student seeds. Every stage of the sweep is an ordinary experiment (`kdet train|distill
  * --config` reruns it from its config.yaml): the zoo's `data` becomes the stages' `data` (plus the seed), a
  * pairing's `teacher`/`student` their `model` and `train`, a method its `distill`. A method is a demo method id
- * (`cwd`, `fgd`, …: the demo's terms on the neck P3–P5), any other method preset id (`{method: id}`), or
- * `{name, distill}` with a `distill` section as in an experiment config.
+ * (`cwd`, `fgd`, …: the demo's terms on the neck P3–P5), any other method preset id (`{method: id}`), or an
+ * object `{name, method | distill, train, data}`: a preset id or a `distill` section as in an experiment config,
+ * plus overrides of the student's `train` and of the sweep's `data` (shallow: each key replaces the sweep's, `null`
+ * removes it), e.g. `{name: pseudo, method: confidence, train: {pseudoLabels: {threshold: 0.5}}}` or, without
+ * `method`/`distill`, a plain student trained without a teacher such as the fully labelled ceiling of a
+ * semi-supervised sweep: `{name: full-labels, data: {semi: null}}`.
  */
 import { z } from "zod";
 import { expandEnv } from "./config-env";
@@ -12,7 +16,7 @@ import { readConfigFile, validateExperiment } from "./config-load";
 import type { ExperimentInput } from "./config-schema";
 import { DEMO_METHODS, type DemoMethod, type PairChannels } from "./demo-methods";
 import { CliError } from "./errors";
-import type { PairingMethod, PairingModel } from "./zoo-pairing";
+import { overrideKeys, type PairingMethod, type PairingModel } from "./zoo-pairing";
 
 const Name = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "lower-case letters, digits, '.', '_', '-'");
 const Seed = z.number().int().min(0);
@@ -29,10 +33,26 @@ const ZooModelSchema = z
   })
   .catchall(z.unknown());
 
-/** A method of a pairing: a method id, or a named `distill` section. */
+/** A method of a pairing: a method id, or a named preset / `distill` section with `train` and `data` overrides. */
 const ZooMethodSchema = z.union([
   Name,
-  z.object({ name: Name, distill: z.unknown(), description: z.string().optional() }).strict(),
+  z
+    .object({
+      name: Name,
+      /** A method preset id (a demo method id: the demo's terms). */
+      method: Name.optional(),
+      /** A `distill` section as in an experiment config. */
+      distill: z.unknown().optional(),
+      description: z.string().optional(),
+      /** Keys replacing the student's `train` keys in this method's stages (e.g. `pseudoLabels`). */
+      train: z.record(z.string(), z.unknown()).optional(),
+      /** Keys replacing the sweep's `data` keys in this method's stages; `null` removes a key (`semi: null`). */
+      data: z.record(z.string(), z.unknown()).optional(),
+    })
+    .strict()
+    .refine((m) => m.method === undefined || m.distill === undefined, {
+      message: "give `method` or `distill`, not both",
+    }),
 ]);
 
 /** The zoo config as validated (stage-level validation follows in {@link loadZoo}). */
@@ -78,12 +98,27 @@ export function pairingModel(m: z.output<typeof ZooModelSchema>): PairingModel {
   return { model, train: (train ?? {}) as ExperimentInput["train"] };
 }
 
-/** The stage method of a zoo method entry. */
+/** The `distill` of a method id: a demo method's terms for the pair's neck channels, else the preset `{method: id}`. */
+function methodDistill(id: string): PairingMethod["distill"] {
+  if (id in DEMO_METHODS) return (c: PairChannels) => DEMO_METHODS[id as DemoMethod].terms(c);
+  return () => [{ method: id }] as unknown as ExperimentInput["distill"];
+}
+
+/** The stage method of a zoo method entry (an entry without `method`/`distill` trains without a teacher). */
 export function pairingMethod(m: ZooPairing["methods"][number]): PairingMethod {
-  if (typeof m !== "string") return { name: m.name, distill: () => m.distill as ExperimentInput["distill"] };
-  if (m in DEMO_METHODS)
-    return { name: m, distill: (c: PairChannels) => DEMO_METHODS[m as DemoMethod].terms(c) };
-  return { name: m, distill: () => [{ method: m }] as unknown as ExperimentInput["distill"] };
+  if (typeof m === "string") return { name: m, distill: methodDistill(m) };
+  const distill =
+    m.method !== undefined
+      ? methodDistill(m.method)
+      : m.distill !== undefined
+        ? () => m.distill as ExperimentInput["distill"]
+        : undefined;
+  return {
+    name: m.name,
+    ...(distill ? { distill } : {}),
+    ...(m.train ? { train: m.train } : {}),
+    ...(m.data ? { data: m.data } : {}),
+  };
 }
 
 /**
@@ -126,10 +161,18 @@ export function loadZoo(file: string): ZooConfig {
           `${where}: method "${method.name}" is named twice (or "baseline"/"teacher"); allowed: distinct names`,
         );
       names.add(method.name);
-      stage(student, zoo.seeds[0]!, `method ${method.name}`, {
-        teacher: { type: p.teacher.type, weights: "weights" },
-        distill: method.distill(ch),
-      });
+      const d = overrideKeys(data, method.data);
+      validateExperiment(
+        {
+          data: { ...d, seed: zoo.seeds[0]! },
+          model: { ...student.model, seed: zoo.seeds[0]! },
+          train: overrideKeys(student.train ?? {}, method.train),
+          ...(method.distill
+            ? { teacher: { type: p.teacher.type, weights: "weights" }, distill: method.distill(ch) }
+            : {}),
+        },
+        `${where} method ${method.name}`,
+      );
     }
   });
   const seen = new Set<string>();

@@ -13,7 +13,7 @@ import { featureInfo } from "@kdet/core";
 import type { CliIo } from "./cli-io";
 import { experimentYaml, validateExperiment } from "./config-load";
 import type { Experiment, ExperimentInput } from "./config-schema";
-import { evalSplitName, loadSplits, trainLoader } from "./datasets";
+import { evalSplitName, loadSplits, loadTrainSplit, trainLoader } from "./datasets";
 import type { PairChannels } from "./demo-methods";
 import { type Detector, type DistillSetup, detectorTeacher, timeInterleaved } from "./detectors-api";
 import { buildDistiller } from "./distiller-build";
@@ -40,10 +40,24 @@ export interface PairingModel {
   train: ExperimentInput["train"];
 }
 
-/** One method of a pairing: the stage name and its `distill` section for the pair's neck channels. */
+/**
+ * One method of a pairing: the stage name, its `distill` section for the pair's neck channels (absent: the student
+ * trains without a teacher, e.g. a fully labelled ceiling) and overrides of the student's `train` keys and of the
+ * pairing's `data` keys (`null` removes a key; the validation and report splits stay the pairing's).
+ */
 export interface PairingMethod {
   name: string;
-  distill: (c: PairChannels) => ExperimentInput["distill"];
+  distill?: (c: PairChannels) => ExperimentInput["distill"];
+  train?: Record<string, unknown>;
+  data?: Record<string, unknown>;
+}
+
+/** `base` with `over`'s keys replacing its own; a `null` value removes the key. */
+export function overrideKeys<T extends object>(base: T, over: Record<string, unknown> | undefined): T {
+  if (!over) return base;
+  const out: Record<string, unknown> = { ...base, ...over };
+  for (const [k, v] of Object.entries(over)) if (v === null) delete out[k];
+  return out as T;
 }
 
 /** Everything one pairing needs. */
@@ -120,14 +134,19 @@ export function pairingStages(p: Pick<PairingPlan, "seeds" | "methods" | "teache
 /** Runs (or resumes) every stage of the pairing and aggregates its results. */
 export async function runPairing(p: PairingPlan): Promise<PairingResult> {
   const seeds = p.seeds;
-  const exp = (m: PairingModel, seed: number, extra: Partial<ExperimentInput> = {}): Experiment =>
+  const exp = (
+    m: PairingModel,
+    seed: number,
+    extra: Partial<ExperimentInput> = {},
+    over: Pick<PairingMethod, "train" | "data"> = {},
+  ): Experiment =>
     validateExperiment(
       {
         backend: p.backend,
         ...(p.threads ? { threads: p.threads } : {}),
-        data: { ...p.data, seed },
+        data: { ...overrideKeys(p.data, over.data), seed },
         model: { ...m.model, seed } as ExperimentInput["model"],
-        train: m.train,
+        train: over.train ? (overrideKeys(m.train ?? {}, over.train) as ExperimentInput["train"]) : m.train,
         eval: { split: "test" },
         output: p.output,
         ...extra,
@@ -141,11 +160,18 @@ export async function runPairing(p: PairingPlan): Promise<PairingResult> {
   );
   const splits = await loadSplits(teacherExp.data);
   const numClasses = splits.train.classNames.length;
-  // one training loader per data seed (its order and augmentation draws follow data.seed, as in each config.yaml)
-  const loaders = new Map<number, ReturnType<typeof trainLoader>>();
-  const loaderFor = (e: Experiment) => {
-    if (!loaders.has(e.data.seed)) loaders.set(e.data.seed, trainLoader(splits.train, e.data));
-    return loaders.get(e.data.seed)!;
+  // one training split per train/semi section (a method may override data.semi) and one loader per data section
+  // (its order and augmentation draws follow data.seed, as in each config.yaml)
+  const trainSplits = new Map([
+    [JSON.stringify([teacherExp.data.train, teacherExp.data.semi]), splits.train],
+  ]);
+  const loaders = new Map<string, ReturnType<typeof trainLoader>>();
+  const loaderFor = async (e: Experiment) => {
+    const key = JSON.stringify([e.data.train, e.data.semi]);
+    if (!trainSplits.has(key)) trainSplits.set(key, await loadTrainSplit(e.data));
+    const dataKey = JSON.stringify(e.data);
+    if (!loaders.has(dataKey)) loaders.set(dataKey, trainLoader(trainSplits.get(key)!, e.data));
+    return loaders.get(dataKey)!;
   };
   const val = validationOf(splits, teacherExp);
   const split = evalSplitName(teacherExp, splits);
@@ -175,7 +201,7 @@ export async function runPairing(p: PairingPlan): Promise<PairingResult> {
       label: `${name} ${e.model.type}`,
       model,
       config: e.train,
-      data: loaderFor(e),
+      data: await loaderFor(e),
       batchSize: e.data.batchSize,
       val,
       distill,
@@ -246,18 +272,26 @@ export async function runPairing(p: PairingPlan): Promise<PairingResult> {
       const teacherMaps = detectorTeacher(teacher); // frees nothing of its own: the detector is disposed below
       for (const method of p.methods) {
         const student = await buildModel(baseExp.model, numClasses, "model");
-        const ch = {
-          student: NECK.map((l) => featureInfo(student)[`neck.${l}`]!.channels),
-          teacher: NECK.map((l) => featureInfo(teacher)[`neck.${l}`]!.channels),
-        };
-        const e = exp(p.student, seed, { teacher: teacherSection, distill: method.distill(ch) });
-        const distiller = buildDistiller(e.distill, student, teacherMaps, seed, e.data.imageSize);
         const name = stageNameOf(method.name, seed, seeds);
-        methods.push(
-          await stage(name, path.join(p.dir, name), e, student, { teacher: teacherMaps, distiller }).finally(
-            () => (distiller.dispose(), student.dispose()),
-          ),
-        );
+        if (!method.distill) {
+          const e = exp(p.student, seed, {}, method);
+          methods.push(
+            await stage(name, path.join(p.dir, name), e, student).finally(() => student.dispose()),
+          );
+        } else {
+          const ch = {
+            student: NECK.map((l) => featureInfo(student)[`neck.${l}`]!.channels),
+            teacher: NECK.map((l) => featureInfo(teacher)[`neck.${l}`]!.channels),
+          };
+          const e = exp(p.student, seed, { teacher: teacherSection, distill: method.distill(ch) }, method);
+          const distiller = buildDistiller(e.distill, student, teacherMaps, seed, e.data.imageSize);
+          methods.push(
+            await stage(name, path.join(p.dir, name), e, student, {
+              teacher: teacherMaps,
+              distiller,
+            }).finally(() => (distiller.dispose(), student.dispose())),
+          );
+        }
         const base = stages[baseName]!.stepSeconds;
         const own = stages[name]!.stepSeconds;
         stages[name]!.overhead = base && own ? own / base : null;
