@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { validateExperiment } from "./config-load";
-import { DETECTOR_IDS } from "./detectors-api";
+import { DETECTOR_IDS } from "./detectors-config";
 import { CliError } from "./errors";
 
 const base = {
@@ -35,6 +35,30 @@ describe("config errors name the discriminator, the allowed ids and the nearest 
     expect(l).toMatch(/^distill\[0\]\.loss\.type: got "cwdd"; allowed: one of /);
     for (const id of LOSS_IDS) expect(l).toContain(`"${id}"`);
     expect(l).toMatch(/; did you mean "cwd"\?$/);
+  });
+
+  it("a channel setting under its old name names the new field, per term and per level", () => {
+    const out = lines({
+      ...base,
+      teacher: { type: "yolov8-s", weights: "w" },
+      distill: [
+        { loss: { type: "defeat", channels: 128, strides: [8] }, ...term },
+        { loss: [{ type: "score-l2", inChannels: 64, outChannels: 128 }], ...term },
+      ],
+    });
+    const why = "(every loss names its channel settings studentChannels / teacherChannels)";
+    expect(out).toEqual(
+      expect.arrayContaining([
+        `distill[0].loss.channels: got 128; renamed to teacherChannels ${why}`,
+        `distill[1].loss[0].inChannels: got 64; renamed to studentChannels ${why}`,
+        `distill[1].loss[0].outChannels: got 128; renamed to teacherChannels ${why}`,
+      ]),
+    );
+    // besides the renamed keys, only the new names are reported (as missing)
+    expect(out.filter((l) => !l.includes("renamed"))).toEqual([
+      "distill[1].loss[0].studentChannels: got nothing (the key is missing); allowed: a number",
+      "distill[1].loss[0].teacherChannels: got nothing (the key is missing); allowed: a number",
+    ]);
   });
 
   it("a teacher without type names the missing key and its values, not the pretrained option's keys", () => {

@@ -225,6 +225,10 @@ export function formatIssues(
       }
     }
     const v = valueAt(input, issue.path);
+    if (issue.code === "invalid_type" && (issue as { expected?: string }).expected === "never") {
+      out.push(`${fmtPath(issue.path)}: got ${showValue(v)}; ${issue.message}`); // a renamed key
+      continue;
+    }
     if (issue.code === "custom") {
       out.push(`${fmtPath(issue.path)}: ${issue.message}`);
       continue;

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { experimentYaml, loadExperiment, parseConfigText, validateExperiment } from "./config-load";
 import { experimentJsonSchema } from "./config-schema";
-import { DETECTOR_IDS } from "./detectors-api";
+import { DETECTOR_IDS } from "./detectors-config";
 import { CliError } from "./errors";
 import { parseSetArg } from "./set-override";
 

@@ -2,21 +2,21 @@
  * The one zod schema of a kdet experiment (`kdet train` / `kdet distill` / `kdet demo`): data,
  * model, teacher, distillation terms, schedule, evaluation and output. YAML or JSON, no
  * inheritance; every object is strict (an unknown key is an error that lists the allowed keys).
- * The model and dataset parts are derived from the `DETECTORS` and `DATASETS` registries, the
- * distillation terms from `@kdet/losses` and the schedule from the detectors' trainer, so a new
- * registry entry is accepted here without a change.
+ * The model and dataset parts are derived from the `DETECTOR_INFO` and `DATASETS` registries, the
+ * distillation terms from `@kdet/losses/config` and the schedule from the detectors' trainer, so a new
+ * registry entry is accepted here without a change. Nothing here loads TensorFlow.js.
  */
 import { AugmentSchema, DATASETS, type DatasetConfigSchema } from "@kdet/data";
-import { DistillTermConfig, AdapterConfig } from "@kdet/losses";
+import { DistillTermConfig, AdapterConfig } from "@kdet/losses/config";
 import { z } from "zod";
 import {
-  DETECTORS,
+  DETECTOR_INFO,
   DETECTOR_IDS,
   TEACHER_IDS,
   trainerConfigSchema,
   type DetectorId,
   type TeacherId,
-} from "./detectors-api";
+} from "./detectors-config";
 import { BACKENDS } from "./backend";
 import { withDataShorthand } from "./data-shorthand";
 import { METHOD_IDS, type MethodId } from "./methods";
@@ -46,7 +46,7 @@ export type ModelSectionInput = {
 
 /** The detector to build: a registry id plus its config; `numClasses` defaults to the dataset's. */
 function modelOption(id: (typeof DETECTOR_IDS)[number], extra: z.ZodRawShape) {
-  return (DETECTORS[id].config as unknown as z.ZodObject)
+  return (DETECTOR_INFO[id].config as unknown as z.ZodObject)
     .extend({
       type: z.literal(id),
       numClasses: z.number().int().min(1).max(10_000).optional(),
@@ -277,6 +277,23 @@ export type DatasetSplit = z.output<typeof DatasetSchema>;
 /** One distillation term as configured. */
 export type TermSection = z.output<typeof TermSchema>;
 
+type JsonNode = { properties?: Record<string, JsonNode>; items?: JsonNode; anyOf?: JsonNode[] } & Record<
+  string,
+  unknown
+>;
+
+/**
+ * `distill` as written may also be one preset object (`distill: {method: fgd}`), which the zod preprocess turns
+ * into a list: the JSON Schema accepts that object beside the list.
+ */
+function withSinglePreset(schema: JsonNode): void {
+  const distill = schema.properties?.distill;
+  const preset = distill?.items?.anyOf?.find((o) => o.properties?.method !== undefined);
+  if (!distill || !preset || !schema.properties) return;
+  const { default: dflt, ...list } = distill;
+  schema.properties.distill = { anyOf: [list, preset], ...(dflt !== undefined ? { default: dflt } : {}) };
+}
+
 /** JSON Schema (draft 2020-12) of the config file, for editor completion (`kdet config schema`). */
 export function experimentJsonSchema(): Record<string, unknown> {
   const s = z.toJSONSchema(ExperimentSchema, {
@@ -285,5 +302,6 @@ export function experimentJsonSchema(): Record<string, unknown> {
     target: "draft-2020-12",
   }) as Record<string, unknown>;
   withDataShorthand(s);
+  withSinglePreset(s as JsonNode);
   return { ...s, $id: "https://kdet.dev/schema/experiment.json", title: "kdet experiment config" };
 }

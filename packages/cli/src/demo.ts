@@ -12,7 +12,7 @@ import type { CliIo } from "./cli-io";
 import { validateExperiment } from "./config-load";
 import type { Experiment, ExperimentInput } from "./config-schema";
 import { DEMO_METHODS, type DemoMethod } from "./demo-methods";
-import type { DetectorId, TrainerConfigInput } from "./detectors-api";
+import type { DetectorId, TrainerConfigInput } from "./detectors-config";
 import type { EvaluatedModel } from "./experiment-run";
 import { formatDuration } from "./progress";
 import { renderReport, resultsMarkdown } from "./report-html";

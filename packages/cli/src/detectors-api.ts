@@ -1,15 +1,13 @@
 /**
- * The one place the CLI imports `@kdet/detectors` from: everything it uses of it, re-exported, so
- * the rest of the package does not depend on how detectors is organised (`scripts/check-imports.mjs`
- * enforces it).
+ * The CLI's door into `@kdet/detectors` (loads TensorFlow.js): everything it uses of the package's main entry,
+ * re-exported, so the rest of the package does not depend on how detectors is organised. The static tables
+ * (ids, descriptions, config schemas) come through detectors-config.ts instead, without tfjs
+ * (`scripts/check-imports.mjs` allows only these two files to import the package).
  */
 export {
   createDetector,
-  DETECTORS,
-  DETECTOR_IDS,
   Detector,
   Trainer,
-  trainerConfigSchema,
   batchImages,
   saveWeights,
   loadWeights,
@@ -31,19 +29,15 @@ export {
   detectorTeacher,
   inferBatch,
   loadTeacher,
-  TEACHERS,
-  TEACHER_IDS,
   buildTeacherCache,
   openTeacherCache,
   datasetFingerprint,
   TeacherCacheError,
   DISTILL_TARGET_KINDS,
   type GraphExportResult,
-  type DetectorId,
   type DetectorSpec,
   type TrainLog,
   type TrainData,
-  type TrainerConfigInput,
   type Validator,
   type ValidationResult,
   type PostprocessOptions,
@@ -51,7 +45,6 @@ export {
   type ModelCost,
   type Teacher,
   type TeacherCache,
-  type TeacherId,
 } from "@kdet/detectors";
 
 /** PyTorch checkpoint import (`kdet import`). */

@@ -8,8 +8,8 @@
 import { featureInfo } from "@kdet/core";
 import { type AdapterConfig, Distiller, expandNames, type DistillTermConfigInput } from "@kdet/losses";
 import type { z } from "zod";
-import { isMethodTerm, type MethodTermSection, TermSchema, type TermSection } from "./config-schema";
-import { METHODS } from "./methods";
+import { isMethodTerm, type MethodTermSection, type TermSection } from "./config-schema";
+import { methodLevels, methodTerms } from "./method-terms";
 import { type Detector, DISTILL_TARGET_KINDS, type Teacher } from "./detectors-api";
 import { CliError } from "./errors";
 
@@ -93,23 +93,10 @@ export function expandMethods(
     const pair = {
       student: info,
       teacher: teacher.maps,
-      levels: e.levels ?? ["p3", "p4", "p5"],
+      levels: methodLevels(e),
       anchorsPerLocation: student.head.anchorsPerLocation,
     };
-    return METHODS[e.method].terms(pair).map((t) => {
-      const withLoss = (l: object) => ({ ...l, ...e.loss });
-      const raw = {
-        ...t,
-        ...(e.weight !== undefined ? { weight: e.weight } : {}),
-        loss: Array.isArray(t.loss) ? t.loss.map(withLoss) : withLoss(t.loss),
-      };
-      const r = TermSchema.safeParse(raw);
-      if (!r.success)
-        throw new CliError(
-          `${key} (method ${e.method}): ${r.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ")}`,
-        );
-      return { key: `${key} (method ${e.method})`, term: r.data };
-    });
+    return methodTerms(e, pair, key).map((term) => ({ key: `${key} (method ${e.method})`, term }));
   });
 }
 

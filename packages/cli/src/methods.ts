@@ -10,7 +10,7 @@
  * Weights: cwd (50) and qfl-kd (200) were tuned on the demo's val split (3 seeds, 2 weights each); every other
  * preset uses the references' loss weight (the registry's `defaultWeight`).
  */
-import type { DistillTermConfigInput, LossKind } from "@kdet/losses";
+import type { DistillTermConfigInput, LossKind } from "@kdet/losses/config";
 import { CliError } from "./errors";
 
 /** A term as a preset writes it (`adapter: auto`: 1×1 convs where the channels differ). */
@@ -88,20 +88,6 @@ function sameClasses(p: MethodPair, method: string): void {
     throw new CliError(
       `distill.method ${method}: the student's head.cls has ${s.join("/")} channels, the teacher's ${t.join("/")}; the method compares class scores, allowed: a teacher of the same classes (or a feature method such as cwd)`,
     );
-}
-
-/**
- * DFL bins per box side when both heads predict box distributions with the same bins at every level (channels
- * 4·B, B ≥ 2, one prediction per location), else undefined.
- */
-function dflBins(p: MethodPair): number | undefined {
-  if (p.anchorsPerLocation !== 1) return undefined;
-  const c = p.levels.flatMap((l) => [
-    p.student[`head.box.${l}`]?.channels,
-    p.teacher[`head.box.${l}`]?.channels,
-  ]);
-  const bins = (c[0] ?? 0) / 4;
-  return Number.isInteger(bins) && bins >= 2 && c.every((x) => x === c[0]) ? bins : undefined;
 }
 
 /** Every method preset, keyed by id. */
@@ -216,7 +202,7 @@ export const METHODS = {
       const st = strides(p);
       return p.levels.map((l, i) => ({
         name: `defeat-${l}`,
-        loss: { type: "defeat" as const, channels: t[i]!, strides: [st[i]!] },
+        loss: { type: "defeat" as const, teacherChannels: t[i]!, strides: [st[i]!] },
         ...neck(p),
         levels: [l],
         adapter: "auto" as const,
@@ -228,7 +214,10 @@ export const METHODS = {
     description: "FBKD: frequency/non-local feature distillation on the neck",
     terms: (p) => [
       {
-        loss: channels(p, "teacher", "neck", "fbkd").map((t) => ({ type: "fbkd" as const, channels: t })),
+        loss: channels(p, "teacher", "neck", "fbkd").map((t) => ({
+          type: "fbkd" as const,
+          teacherChannels: t,
+        })),
         ...neck(p),
         adapter: "auto",
       },
@@ -276,8 +265,8 @@ export const METHODS = {
         {
           loss: {
             type: "abf",
-            inChannels: channels(p, "student", "neck", "abf"),
-            outChannels: t,
+            studentChannels: channels(p, "student", "neck", "abf"),
+            teacherChannels: t,
             midChannel: Math.min(...t),
           },
           ...neck(p),
@@ -358,8 +347,8 @@ export const METHODS = {
         {
           loss: channels(p, "teacher", "neck", "score-l2").map((t, i) => ({
             type: "score-l2" as const,
-            inChannels: s[i]!,
-            outChannels: t,
+            studentChannels: s[i]!,
+            teacherChannels: t,
           })),
           ...neck(p),
           ctxFrom: { teacherScores: "teacher:head.cls.{level}" },
@@ -369,8 +358,7 @@ export const METHODS = {
   },
   confidence: {
     kind: "head",
-    description:
-      "confidence-guided feature and head distillation (our design from the thesis); loss.boxWeight adds the box-distribution term (DFL heads)",
+    description: "confidence-guided feature and head distillation (our design from the thesis)",
     terms: (p): TermInput[] => (
       sameClasses(p, "confidence"),
       [
@@ -378,14 +366,7 @@ export const METHODS = {
           loss: { type: "confidence", scoreKind: "logits" },
           ...neck(p),
           adapter: "auto",
-          ctxFrom: {
-            teacherScores: "teacher:head.cls.{level}",
-            studentCls: "student:head.cls.{level}",
-            // the box maps of two DFL heads with the same bins (read only with loss.boxWeight > 0)
-            ...(dflBins(p)
-              ? { teacherBox: "teacher:head.box.{level}", studentBox: "student:head.box.{level}" }
-              : {}),
-          },
+          ctxFrom: { teacherScores: "teacher:head.cls.{level}", studentCls: "student:head.cls.{level}" },
         },
       ]
     ),

@@ -15,13 +15,11 @@ import {
   loadTeacher,
   loadWeights,
   openTeacherCache,
-  TEACHER_IDS,
   TeacherCacheError,
-  type DetectorId,
   type Teacher,
   type TeacherCache,
-  type TeacherId,
 } from "./detectors-api";
+import { type DetectorId, TEACHER_IDS, type TeacherId } from "./detectors-config";
 import { CliError } from "./errors";
 
 /** The detector config of a section (registry fields only), with the class count filled in. */

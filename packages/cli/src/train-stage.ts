@@ -17,15 +17,14 @@ import {
   NonFiniteError,
   saveWeights,
   Trainer,
-  trainerConfigSchema,
   type Detector,
   type DistillSetup,
   type PostprocessOptions,
   type TrainData,
-  type TrainerConfigInput,
   type TrainLog,
   type Validator,
 } from "./detectors-api";
+import { trainerConfigSchema, type TrainerConfigInput } from "./detectors-config";
 
 import { CliError } from "./errors";
 import { TrainingInterrupted } from "./interrupt";

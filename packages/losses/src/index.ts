@@ -10,28 +10,15 @@ export const PACKAGE = "@kdet/losses";
 // Shared types.
 export type { DistillLoss, LossContext, LossResult } from "./types";
 
-// The registry: one table, entries carry their kind.
-export { type LossEntry, type LossKind, LOSS_KINDS } from "./loss-entry";
-export {
-  LOSSES,
-  LOSS_IDS,
-  LossConfigSchema,
-  createLoss,
-  lossEntryOf,
-  type LossId,
-  type LossIdOfKind,
-  type LossConfig,
-  type LossConfigInput,
-} from "./registry";
+// The static tables and config schemas (also the TensorFlow.js-free entry `@kdet/losses/config`).
+export * from "./config";
+
+// The registry: the static table plus each family's factory.
+export type { LossEntry } from "./loss-entry";
+export { LOSSES, createLoss, lossEntryOf } from "./registry";
 
 // The distiller: named feature records → weighted terms.
-export {
-  Distiller,
-  DistillTermConfig,
-  AdapterConfig,
-  type DistillTermConfigInput,
-  type DistillerOptions,
-} from "./distiller/distiller";
+export { Distiller, type DistillerOptions } from "./distiller/distiller";
 export { expandNames } from "./distiller/distiller-names";
 export { alignSpatial, alignMethod, type AlignMethod } from "./distiller/feature-align";
 
@@ -50,40 +37,39 @@ export { type CenterHeatmap, centernetHeatmap } from "./masks/centernet-heatmap"
 export { fgfiMask } from "./masks/fgfi-mask";
 
 // Feature-map losses.
-export { MseConfig, createMse, type MseLoss } from "./feature/mse";
-export { CwdConfig, createCwd } from "./feature/cwd";
-export { AtConfig, createAt } from "./feature/at";
-export { PkdConfig, createPkd } from "./feature/pkd";
-export { FgdConfig, createFgd, type FgdLoss } from "./feature/fgd";
-export { MgdConfig, createMgd, type MgdLoss } from "./feature/mgd";
-export { FgfiConfig, createFgfi, type FgfiLoss } from "./feature/fgfi";
-export { DefeatConfig, createDefeat, type DefeatLoss } from "./feature/defeat";
-export { FbkdConfig, createFbkd, type FbkdLoss } from "./feature/fbkd";
-export { FsdConfig, createFsd, type FsdContext, type FsdLoss } from "./feature/fsd";
+export { createMse, type MseLoss } from "./feature/mse";
+export { createCwd } from "./feature/cwd";
+export { createAt } from "./feature/at";
+export { createPkd } from "./feature/pkd";
+export { createFgd, type FgdLoss } from "./feature/fgd";
+export { createMgd, type MgdLoss } from "./feature/mgd";
+export { createFgfi, type FgfiLoss } from "./feature/fgfi";
+export { createDefeat, type DefeatLoss } from "./feature/defeat";
+export { createFbkd, type FbkdLoss } from "./feature/fbkd";
+export { createFsd, type FsdContext, type FsdLoss } from "./feature/fsd";
 
 // Head losses (logits, box distributions, or features weighted by them).
-export { KdConfig, createKd } from "./head/kd";
-export { DkdConfig, createDkd, type DkdContext } from "./head/dkd";
-export { LdConfig, createLd, type LdContext } from "./head/ld";
-export { QflKdConfig, createQflKd, type QflKdContext } from "./head/qfl-kd";
-export { PgdConfig, createPgd, type PgdContext } from "./head/pgd";
+export { createKd } from "./head/kd";
+export { createDkd, type DkdContext } from "./head/dkd";
+export { createLd, type LdContext } from "./head/ld";
+export { createQflKd, type QflKdContext } from "./head/qfl-kd";
+export { createPgd, type PgdContext } from "./head/pgd";
 export {
   pgdKeyWeights,
   pgdBackgroundWeights,
   type PgdWeightsInput,
   type PgdWeightsOptions,
 } from "./head/pgd-weights";
-export { ScoreL2Config, createScoreL2, type ScoreL2Context, type ScoreL2Loss } from "./head/score-l2";
+export { createScoreL2, type ScoreL2Context, type ScoreL2Loss } from "./head/score-l2";
 export {
-  ConfidenceConfig,
   createConfidence,
   type ConfidenceLoss,
   type ConfidenceContext,
 } from "./head/confidence";
-export { AdaptiveConfig, createAdaptive } from "./head/adaptive";
+export { createAdaptive } from "./head/adaptive";
 
 // Relation losses (instances, positions, pyramid levels).
-export { HclConfig, createHcl } from "./relation/hcl";
-export { AbfConfig, createAbf, type AbfLoss } from "./relation/abf";
-export { CkdConfig, createCkd, type CkdLoss } from "./relation/ckd";
-export { RdkdConfig, createRdkd, type RdkdLoss } from "./relation/rdkd";
+export { createHcl } from "./relation/hcl";
+export { createAbf, type AbfLoss } from "./relation/abf";
+export { createCkd, type CkdLoss } from "./relation/ckd";
+export { createRdkd, type RdkdLoss } from "./relation/rdkd";

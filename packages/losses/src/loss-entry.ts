@@ -1,6 +1,7 @@
 /**
- * The shape of one entry of the loss registry `LOSSES`: what the loss consumes (`kind`), its config
- * schema, its factory and what the distiller needs to know about it.
+ * The shape of one entry of the loss registry: its static part `LossMeta` (what the loss consumes, its config
+ * schema and what the distiller needs to know about it; `LOSS_META`, free of TensorFlow.js) and the full
+ * `LossEntry` of `LOSSES`, which adds the factory.
  */
 import type { z } from "zod";
 import type { DistillLoss } from "./types";
@@ -17,14 +18,12 @@ export type LossKind = "feature" | "head" | "relation";
 /** Every {@link LossKind}, in the order the README lists them. */
 export const LOSS_KINDS = ["feature", "head", "relation"] as const satisfies readonly LossKind[];
 
-/** One registry entry. `S` is the family's zod config schema (discriminated by `type`). */
-export interface LossEntry<S extends z.ZodType = z.ZodType, L extends DistillLoss = DistillLoss> {
+/** The static part of a registry entry. `S` is the family's zod config schema (discriminated by `type`). */
+export interface LossMeta<S extends z.ZodType = z.ZodType> {
   /** What the loss consumes (see {@link LossKind}). */
   readonly kind: LossKind;
   /** zod config schema (`.strict()`, paper defaults, `type` literal). */
   readonly schema: S;
-  /** Factory from a parsed config. */
-  readonly create: (config: z.output<S>) => L;
   /**
    * The term weight used when a distiller term gives none: the reference's loss weight (e.g. cwd 10,
    * pkd 6, at 500 = β/2), so a term `{ loss: { type } }` reproduces the reference's scale. The term
@@ -45,9 +44,16 @@ export interface LossEntry<S extends z.ZodType = z.ZodType, L extends DistillLos
   readonly resizesSpatially?: boolean;
 }
 
-/** Types an entry while keeping its precise schema, loss and kind types (for `as const` tables). */
-export function lossEntry<S extends z.ZodType, L extends DistillLoss, K extends LossKind>(
-  entry: LossEntry<S, L> & { readonly kind: K },
-): LossEntry<S, L> & { readonly kind: K } {
+/** One registry entry of `LOSSES`: the static {@link LossMeta} plus the factory. */
+export interface LossEntry<S extends z.ZodType = z.ZodType, L extends DistillLoss = DistillLoss>
+  extends LossMeta<S> {
+  /** Factory from a parsed config. */
+  readonly create: (config: z.output<S>) => L;
+}
+
+/** Types a static entry while keeping its precise schema and kind types (for `as const` tables). */
+export function lossMeta<S extends z.ZodType, K extends LossKind>(
+  entry: LossMeta<S> & { readonly kind: K },
+): LossMeta<S> & { readonly kind: K } {
   return entry;
 }

@@ -1,7 +1,7 @@
 /**
  * `kdet models` and `kdet methods`: the ids a config accepts, one line each, read from the registries
- * (`@kdet/detectors` DETECTORS and TEACHERS, `@kdet/losses` LOSSES, the CLI's distillation methods),
- * so a new registry entry is listed without a change here.
+ * (the static tables of `@kdet/detectors/config` and `@kdet/losses/config`, the CLI's distillation methods),
+ * so a new registry entry is listed without a change here, and TensorFlow.js is never loaded.
  */
 import { optionsHelp, parseOptions, type OptionTable } from "../args";
 import type { Command } from "../command";
@@ -29,10 +29,10 @@ export const modelsCommand: Command = {
   async run(argv, io) {
     const { values: o } = parseOptions(argv, OPTIONS, MODELS_USAGE);
     if (o.help) return (io.stdout(`${MODELS_USAGE}\n`), 0);
-    const { DETECTORS, DETECTOR_IDS, TEACHERS, TEACHER_IDS } = await import("../detectors-api");
+    const { DETECTOR_IDS, DETECTOR_INFO, TEACHER_IDS, TEACHER_INFO } = await import("../detectors-config");
     io.stdout(
-      `Detectors (model: {type: ID}, teacher: {type: ID, weights | train}):\n${idTable(DETECTOR_IDS.map((id) => [id, DETECTORS[id].description]))}\n\n` +
-        `Pretrained COCO-80 teachers (teacher: {pretrained: ID}):\n${idTable(TEACHER_IDS.map((id) => [id, TEACHERS[id].description]))}\n`,
+      `Detectors (model: {type: ID}, teacher: {type: ID, weights | train}):\n${idTable(DETECTOR_IDS.map((id) => [id, DETECTOR_INFO[id].description]))}\n\n` +
+        `Pretrained COCO-80 teachers (teacher: {pretrained: ID}):\n${idTable(TEACHER_IDS.map((id) => [id, TEACHER_INFO[id].description]))}\n`,
     );
     return 0;
   },
@@ -54,10 +54,10 @@ export const methodsCommand: Command = {
   async run(argv, io) {
     const { values: o } = parseOptions(argv, OPTIONS, METHODS_USAGE);
     if (o.help) return (io.stdout(`${METHODS_USAGE}\n`), 0);
-    const { LOSSES, LOSS_IDS } = await import("@kdet/losses");
+    const { LOSS_IDS, LOSS_META } = await import("@kdet/losses/config");
     io.stdout(
       `Methods (distill: {method: ID}, kdet distill --method ID):\n${idTable(METHOD_IDS.map((id) => [id, `${METHODS[id].kind.padEnd(8)}  ${METHODS[id].description}`]))}\n\n` +
-        `Loss types (distill: [{loss: {type: ID, ...}, student: TAP, teacher: TAP}]):\n${idTable(LOSS_IDS.map((id) => [id, LOSSES[id].paper]))}\n`,
+        `Loss types (distill: [{loss: {type: ID, ...}, student: TAP, teacher: TAP}]):\n${idTable(LOSS_IDS.map((id) => [id, LOSS_META[id].paper]))}\n`,
     );
     return 0;
   },

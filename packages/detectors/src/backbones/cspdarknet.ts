@@ -10,29 +10,8 @@ import type { ExportContext } from "../export/export-context";
 import type { Sym } from "../export/graph-def";
 import { stagedGraph } from "../export/module-graph";
 
-/** YOLOv8 compound scaling: depth multiple, width multiple, channel cap (ultralytics yolov8.yaml). */
-export interface YoloScale {
-  depth: number;
-  width: number;
-  maxChannels: number;
-}
-
-/** The YOLOv8 scales n, s, m as in ultralytics `yolov8.yaml`. */
-export const YOLOV8_SCALES = {
-  n: { depth: 0.33, width: 0.25, maxChannels: 1024 },
-  s: { depth: 0.33, width: 0.5, maxChannels: 1024 },
-  m: { depth: 0.67, width: 0.75, maxChannels: 768 },
-} as const satisfies Record<string, YoloScale>;
-
-/** Channels after scaling: ⌈min(c, max)·width / 8⌉·8 (ultralytics `make_divisible`). */
-export function scaleChannels(c: number, s: YoloScale): number {
-  return Math.ceil((Math.min(c, s.maxChannels) * s.width) / 8) * 8;
-}
-
-/** Repeats after scaling: max(round(n·depth), 1). */
-export function scaleDepth(n: number, s: YoloScale): number {
-  return Math.max(Math.round(n * s.depth), 1);
-}
+export { scaleChannels, scaleDepth, YOLOV8_SCALES, type YoloScale } from "./scales";
+import { scaleChannels, scaleDepth, type YoloScale } from "./scales";
 
 /**
  * YOLOv8 CSPDarknet backbone (ultralytics yolov8.yaml layers 0–9), NHWC:

@@ -11,11 +11,7 @@ import type { ExportContext } from "../export/export-context";
 import type { Sym } from "../export/graph-def";
 import { stagedGraph } from "../export/module-graph";
 
-/** The YOLOv5 scales n and s as in ultralytics/yolov5 `models/yolov5{n,s}.yaml` (depth and width multiples). */
-export const YOLOV5_SCALES = {
-  n: { depth: 0.33, width: 0.25, maxChannels: 1024 },
-  s: { depth: 0.33, width: 0.5, maxChannels: 1024 },
-} as const satisfies Record<string, YoloScale>;
+export { YOLOV5_SCALES } from "./scales";
 
 /**
  * YOLOv5 (v6.0+/v7.0) CSPDarknet backbone (ultralytics/yolov5 `models/yolov5s.yaml` layers 0–9), NHWC:

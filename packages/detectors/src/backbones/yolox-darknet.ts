@@ -9,20 +9,8 @@ import type { ExportContext } from "../export/export-context";
 import type { Sym } from "../export/graph-def";
 import { stagedGraph } from "../export/module-graph";
 
-/** YOLOX compound scaling (Megvii YOLOX `exps/default/yolox_*.py`): depth and width multiples, depthwise convs. */
-export interface YoloxScale {
-  depth: number;
-  width: number;
-  depthwise: boolean;
-}
-
-/** The YOLOX scales as in Megvii YOLOX `exps/default` (nano: depthwise convs; published sizes 0.91 M / 5.06 M / 9.0 M / 25.3 M params). */
-export const YOLOX_SCALES = {
-  nano: { depth: 0.33, width: 0.25, depthwise: true },
-  tiny: { depth: 0.33, width: 0.375, depthwise: false },
-  s: { depth: 0.33, width: 0.5, depthwise: false },
-  m: { depth: 0.67, width: 0.75, depthwise: false },
-} as const satisfies Record<string, YoloxScale>;
+export { YOLOX_SCALES, type YoloxScale } from "./scales";
+import type { YoloxScale } from "./scales";
 
 /**
  * YOLOX CSPDarknet backbone (Megvii YOLOX `darknet.py` `CSPDarknet`), NHWC, b = ⌊64·width⌋, n = max(round(3·depth), 1):

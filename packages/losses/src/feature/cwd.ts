@@ -6,31 +6,12 @@
  * authors' detection code (pppppM/mmdetection-distiller mmdet/distillation/losses/cwd.py).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
+import type { z } from "zod";
 import { sumLevels, tidyLoss } from "../ops/feature-ops";
 import { assertSameShape, levelList, scaledLogits } from "../ops/logit-ops";
 import { stopGradient } from "@kdet/core";
 import type { DistillLoss, LossResult } from "../types";
-
-/**
- * Config of {@link createCwd}. Defaults: τ = 1, KL form. The reference's loss weight (10 per FPN
- * level in mmrazor's `cwd_fpn_*` detection configs; class default 1) is the registry's
- * `defaultWeight` 10, applied by the distiller term.
- */
-export const CwdConfig = z
-  .object({
-    type: z.literal("cwd").default("cwd"),
-    /** Temperature τ (> 0). */
-    tau: z.number().positive().default(1),
-    /**
-     * `kl`: Σ p_T (log p_T − log p_S) (mmrazor; 0 for identical inputs). `cross_entropy`:
-     * Σ −p_T log p_S (authors' code: same gradient, value offset by the teacher entropy).
-     */
-    form: z.enum(["kl", "cross_entropy"]).default("kl"),
-  })
-  .strict();
-/** Parsed {@link CwdConfig}. */
-export type CwdConfig = z.infer<typeof CwdConfig>;
+import { CwdConfig } from "./cwd-config";
 
 /** `[N,H,W,C]` → `[N·C, H·W]` channel maps (row-major h·W+w), via transpose [0,3,1,2]. */
 function channelMaps(x: tf.Tensor): tf.Tensor2D {

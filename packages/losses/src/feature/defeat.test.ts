@@ -27,7 +27,7 @@ describe("defeat goldens", () => {
       const loss = createDefeat({
         fgWeight: param(file, "hint_neck_w"),
         bgWeight: param(file, "hint_neck_back_w"),
-        channels: ts[0]!.shape[3]!,
+        teacherChannels: ts[0]!.shape[3]!,
         strides,
       });
       loss.adapters.forEach((a, l) =>
@@ -62,7 +62,7 @@ describe("defeat goldens", () => {
 
 describe("defeat", () => {
   it("adapt convs train with one SGD step; fewer levels than configured is allowed", () => {
-    const loss = createDefeat({ channels: 3, strides: [8, 16, 32] });
+    const loss = createDefeat({ teacherChannels: 3, strides: [8, 16, 32] });
     const s = [
       tf.randomNormal([1, 8, 8, 3], 0, 1, "float32", 1),
       tf.randomNormal([1, 4, 4, 3], 0, 1, "float32", 2),
@@ -74,7 +74,7 @@ describe("defeat", () => {
     const ctx = { boxes: [Float32Array.from([4, 4, 40, 30])] };
     expect(loss.variables).toHaveLength(6);
     const before = loss.adapters[2]!.weight.dataSync().slice();
-    const used = createDefeat({ channels: 3, strides: [8, 16] });
+    const used = createDefeat({ teacherChannels: 3, strides: [8, 16] });
     used.adapters.forEach((a) => a.weight.assign(tf.randomNormal(a.weight.shape, 0, 0.1, "float32", 5)));
     expectTrainable(used, s, t, ctx);
     expect(Number.isFinite(loss.compute(s, t, ctx).total.dataSync()[0])).toBe(true);

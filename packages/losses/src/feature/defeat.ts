@@ -9,34 +9,13 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { stopGradient } from "@kdet/core";
-import { z } from "zod";
+import type { z } from "zod";
 import { ConvAdapter } from "../adapters/conv-adapter";
 import { assertSameGrid, imageBoxes, tidyLoss } from "../ops/feature-ops";
 import { levelList } from "../ops/logit-ops";
 import { batchMask, defeatGtMasks } from "../masks/index";
 import type { DistillLoss, LossResult } from "../types";
-
-/**
- * Config of {@link createDefeat}. Defaults: the VOC decouple-neck config (fg weight 3, bg weight
- * 12), 5 FPN levels of 256 channels with strides 4…64.
- */
-export const DefeatConfig = z
-  .object({
-    type: z.literal("defeat").default("defeat"),
-    /** Foreground weight (`hint_neck_w`). */
-    fgWeight: z.number().nonnegative().default(3),
-    /** Background weight (`hint_neck_back_w`). */
-    bgWeight: z.number().nonnegative().default(12),
-    /** Channels C of every level (adapt convs are C→C). */
-    channels: z.number().int().positive().default(256),
-    /** Strides of the levels, finest first (in input pixels); its length is the number of adapt convs. */
-    strides: z.array(z.number().positive()).min(1).default([4, 8, 16, 32, 64]),
-    /** Seed of the adapt convs' initial weights. */
-    seed: z.number().int().default(0),
-  })
-  .strict();
-/** Parsed {@link DefeatConfig}. */
-export type DefeatConfig = z.infer<typeof DefeatConfig>;
+import { DefeatConfig } from "./defeat-config";
 
 /** The `defeat` loss object: one trainable 3×3 adapt conv per level. */
 export interface DefeatLoss extends DistillLoss {
@@ -58,8 +37,8 @@ export function createDefeat(config: z.input<typeof DefeatConfig> = {}): DefeatL
   const adapters = cfg.strides.map(
     (_, l) =>
       new ConvAdapter({
-        inChannels: cfg.channels,
-        outChannels: cfg.channels,
+        inChannels: cfg.teacherChannels,
+        outChannels: cfg.teacherChannels,
         kernelSize: 3,
         init: { std: 1e-4, truncate: 2 },
         seed: cfg.seed + 7 * l,

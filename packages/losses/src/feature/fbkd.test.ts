@@ -19,7 +19,7 @@ describe("fbkd goldens", () => {
       const s = featureNhwc(file.inputs.preds_S, "preds_S");
       const t = featureNhwc(file.inputs.preds_T, "preds_T");
       const loss = createFbkd({
-        channels: param(file, "in_channels"),
+        teacherChannels: param(file, "in_channels"),
         reduction: param(file, "reduction"),
         mode: param<"dot_product">(file, "mode"),
         subSample: param<boolean>(file, "sub_sample"),
@@ -51,7 +51,7 @@ describe("fbkd goldens", () => {
 
 describe("fbkd", () => {
   it("connectors and the teacher non-local block train with one SGD step", () => {
-    const loss = weighted(createFbkd({ channels: 4 }), 100);
+    const loss = weighted(createFbkd({ teacherChannels: 4 }), 100);
     for (const nl of [loss.studentConnector.nonLocal, loss.teacherNonLocal]) nl.bn.gamma.assign(tf.ones([4]));
     const s = tf.randomNormal([2, 8, 8, 4], 0, 1, "float32", 1);
     const t = tf.randomNormal([2, 8, 8, 4], 0, 1, "float32", 2);
@@ -60,7 +60,7 @@ describe("fbkd", () => {
   });
 
   it("odd sizes floor in the double max-pool; maps smaller than the pool skip it", () => {
-    const loss = createFbkd({ channels: 3, maxpoolStride: 4 });
+    const loss = createFbkd({ teacherChannels: 3, maxpoolStride: 4 });
     for (const [h, w] of [
       [7, 9],
       [1, 1],

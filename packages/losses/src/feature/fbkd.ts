@@ -9,39 +9,13 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { stopGradient } from "@kdet/core";
-import { z } from "zod";
+import type { z } from "zod";
 import { FbkdStudentConnector } from "../adapters/fbkd-connectors";
 import { NonLocal2d } from "../adapters/non-local";
 import { assertSameGrid, safeSqrt, spatialAttention, tidyLoss } from "../ops/feature-ops";
 import { single } from "../ops/logit-ops";
 import type { DistillLoss, LossResult } from "../types";
-
-/**
- * Config of {@link createFbkd}. Defaults: mmrazor's FBKD class/config (256 channels, dot product,
- * sub-sampling, reduction 2, max-pool stride 2 — the config uses 4/8 on levels 0/1 — T_sp = T_ch
- * = 0.5, term weights 7e-5 / 4e-3 / 4e-3 / 7e-5, loss weight 1 = the registry's `defaultWeight`).
- */
-export const FbkdConfig = z
-  .object({
-    type: z.literal("fbkd").default("fbkd"),
-    channels: z.number().int().positive().default(256),
-    reduction: z.number().int().positive().default(2),
-    mode: z.enum(["dot_product", "embedded_gaussian"]).default("dot_product"),
-    subSample: z.boolean().default(true),
-    maxpoolStride: z.number().int().positive().default(2),
-    /** Temperature of the spatial attention mask. */
-    spatialT: z.number().positive().default(0.5),
-    /** Temperature of the channel mask (computed but unused by the reference; kept for parity). */
-    channelT: z.number().positive().default(0.5),
-    maskL2Weight: z.number().nonnegative().default(7e-5),
-    channelWeight: z.number().nonnegative().default(4e-3),
-    spatialWeight: z.number().nonnegative().default(4e-3),
-    nonlocalWeight: z.number().nonnegative().default(7e-5),
-    seed: z.number().int().default(0),
-  })
-  .strict();
-/** Parsed {@link FbkdConfig}. */
-export type FbkdConfig = z.infer<typeof FbkdConfig>;
+import { FbkdConfig } from "./fbkd-config";
 
 /** The `fbkd` loss object: student connector and teacher non-local block are trainable. */
 export interface FbkdLoss extends DistillLoss {
@@ -64,7 +38,7 @@ export interface FbkdLoss extends DistillLoss {
 export function createFbkd(config: z.input<typeof FbkdConfig> = {}): FbkdLoss {
   const cfg = FbkdConfig.parse(config);
   const nl = {
-    channels: cfg.channels,
+    channels: cfg.teacherChannels,
     reduction: cfg.reduction,
     mode: cfg.mode,
     subSample: cfg.subSample,
@@ -85,8 +59,8 @@ export function createFbkd(config: z.input<typeof FbkdConfig> = {}): FbkdLoss {
       return tidyLoss(() => {
         const t = stopGradient(t0);
         assertSameGrid("fbkd", s, t);
-        if (s.shape[3] !== cfg.channels || t.shape[3] !== cfg.channels)
-          throw new Error(`fbkd: features must have ${cfg.channels} channels`);
+        if (s.shape[3] !== cfg.teacherChannels || t.shape[3] !== cfg.teacherChannels)
+          throw new Error(`fbkd: features must have ${cfg.teacherChannels} channels`);
         const [n, h, w] = s.shape;
         const sc = studentConnector;
         const mask = stopGradient(

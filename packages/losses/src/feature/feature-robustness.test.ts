@@ -6,7 +6,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOSS_IDS, LOSSES, type LossIdOfKind } from "../registry";
+import { LOSS_IDS, type LossIdOfKind } from "../loss-meta";
+import { LOSSES } from "../registry";
 import { useCpuBackend } from "../testing/backend";
 import type { DistillLoss, LossContext } from "../types";
 
@@ -36,8 +37,8 @@ const SPECS: Record<LossIdOfKind<"feature">, Spec> = {
   mgd: { config: { studentChannels: 3, teacherChannels: 4 }, cs: 3, ct: 4, extreme: 1e15 },
   pkd: { config: {}, cs: 4, ct: 4, extreme: 1e15 },
   fgfi: { config: { studentChannels: 3, teacherChannels: 4 }, cs: 3, ct: 4, extreme: 1e15 },
-  defeat: { config: { channels: 4, strides: [8, 16] }, cs: 4, ct: 4, levels: 2, extreme: 1e15 },
-  fbkd: { config: { channels: 4 }, cs: 4, ct: 4, extreme: 1e8 },
+  defeat: { config: { teacherChannels: 4, strides: [8, 16] }, cs: 4, ct: 4, levels: 2, extreme: 1e15 },
+  fbkd: { config: { teacherChannels: 4 }, cs: 4, ct: 4, extreme: 1e8 },
   at: { config: {}, cs: 3, ct: 4, extreme: 3e38 },
   fsd: { config: { studentChannels: 3, teacherChannels: 4 }, cs: 3, ct: 4, extreme: 1e15 },
 };

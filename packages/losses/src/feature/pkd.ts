@@ -5,25 +5,12 @@
  * Correlation Coefficient" (NeurIPS 2022). Reference: open-mmlab/mmrazor mmrazor/models/losses/pkd_loss.py.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
+import type { z } from "zod";
 import { resizeBilinearTorch, standardizeChannels, sumLevels, tidyLoss } from "../ops/feature-ops";
 import { assertSameShape, levelList } from "../ops/logit-ops";
 import { stopGradient } from "@kdet/core";
 import type { DistillLoss, LossResult } from "../types";
-
-/**
- * Config of {@link createPkd}. Defaults: resize the student. The loss weight (6 in mmrazor's Faster
- * R-CNN PKD config; RetinaNet uses 10, the class default is 1) is the registry's `defaultWeight` 6.
- */
-export const PkdConfig = z
-  .object({
-    type: z.literal("pkd").default("pkd"),
-    /** When heights differ, resize the student to the teacher (else the teacher to the student). */
-    resizeStu: z.boolean().default(true),
-  })
-  .strict();
-/** Parsed {@link PkdConfig}. */
-export type PkdConfig = z.infer<typeof PkdConfig>;
+import { PkdConfig } from "./pkd-config";
 
 /**
  * Creates the `pkd` loss. Per level of NHWC `[N,H,W,C]` features: if the HEIGHTS differ (only

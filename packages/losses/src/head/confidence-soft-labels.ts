@@ -5,13 +5,8 @@
  */
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
 import { LOGIT_BOUND, scaledLogits } from "../ops/logit-ops";
-
-/** How the teacher's scores are given: sigmoid probabilities in [0,1], or raw logits. */
-export const ScoreKind = z.enum(["probabilities", "logits"]);
-/** Parsed {@link ScoreKind}. */
-export type ScoreKind = z.infer<typeof ScoreKind>;
+import type { ScoreKind } from "./score-kind";
 
 /** Constant teacher probabilities: `clip(x, 0, 1)` (probabilities) or `σ(x)` (logits). */
 export function teacherProbs(x: tf.Tensor, kind: ScoreKind): tf.Tensor {

@@ -6,25 +6,10 @@
  */
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
+import type { z } from "zod";
 import { assertSameShape, klTerms, reduceSum, scaledLogits, single } from "../ops/logit-ops";
 import type { DistillLoss, LossResult } from "../types";
-
-/**
- * Config of {@link createKd}. Defaults are mmrazor's: τ = 1, reduction `batchmean`; its weight 1 (the
- * ImageNet R34→R18 config uses 3) is the distiller term's weight.
- */
-export const KdConfig = z
-  .object({
-    type: z.literal("kd").default("kd"),
-    /** Temperature τ (> 0). */
-    tau: z.number().positive().default(1),
-    /** `batchmean` = Σ/N (N = dim 0 only), `sum` = Σ, `mean` = Σ/numel. */
-    reduction: z.enum(["batchmean", "sum", "mean"]).default("batchmean"),
-  })
-  .strict();
-/** Parsed {@link KdConfig}. */
-export type KdConfig = z.infer<typeof KdConfig>;
+import { KdConfig } from "./kd-config";
 
 /**
  * Creates the `kd` loss: `L = τ²·R( Σ_k p^T_k (log p^T_k − log p^S_k) )` with

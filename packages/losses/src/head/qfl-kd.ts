@@ -9,23 +9,13 @@
  */
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
+import type { z } from "zod";
 import { absT, assertSameShape, ctxOptNumber, ctxOptTensor, scaledLogits, single } from "../ops/logit-ops";
 import type { DistillLoss, LossContext, LossResult } from "../types";
+import { QflKdConfig } from "./qfl-kd-config";
 
 /** float32 machine epsilon that mmdet 3.x adds to every avg_factor. */
 export const FLOAT32_EPS = 1.1920928955078125e-7;
-
-/** Config of {@link createQflKd}. Defaults: CrossKD (β 1; its weight 1 is the distiller term's weight). */
-export const QflKdConfig = z
-  .object({
-    type: z.literal("qfl-kd").default("qfl-kd"),
-    /** Focal exponent β on |σ(s) − σ(t)|. */
-    beta: z.number().positive().default(1),
-  })
-  .strict();
-/** Parsed {@link QflKdConfig}. */
-export type QflKdConfig = z.infer<typeof QflKdConfig>;
 
 /** Context of `qfl-kd` (both optional). */
 export interface QflKdContext extends LossContext {

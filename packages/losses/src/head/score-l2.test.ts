@@ -15,7 +15,7 @@ describe("score-l2", () => {
   const scores = tf.randomNormal([2, 3, 2, 5], 0, 2, "float32", 3);
 
   it("equals the hand-computed score-weighted MSE through a loaded 1×1 projector", () => {
-    const loss = weighted(createScoreL2({ inChannels: 4, outChannels: 3, projector: "conv" }), 2);
+    const loss = weighted(createScoreL2({ studentChannels: 4, teacherChannels: 3, projector: "conv" }), 2);
     const wOIHW = tf.tensor4d(
       Array.from({ length: 12 }, (_, i) => (i - 6) / 10),
       [3, 4, 1, 1],
@@ -45,19 +45,19 @@ describe("score-l2", () => {
   });
 
   it("'none' projector on equal channels: identical features give 0; mlp has two convs", () => {
-    const id = createScoreL2({ inChannels: 3, outChannels: 3, projector: "none" });
+    const id = createScoreL2({ studentChannels: 3, teacherChannels: 3, projector: "none" });
     expect(id.variables.length).toBe(0);
     expect(id.compute(t, t, { teacherScores: scores }).total.dataSync()[0]).toBe(0);
-    const mlp = createScoreL2({ inChannels: 4, outChannels: 3 });
+    const mlp = createScoreL2({ studentChannels: 4, teacherChannels: 3 });
     expect(mlp.variables.map((v) => v.shape)).toEqual([[1, 1, 4, 3], [3], [1, 1, 3, 3], [3]]);
-    expect(() => createScoreL2({ inChannels: 4, outChannels: 3, projector: "none" })).toThrow(
-      /projector 'none' needs inChannels = outChannels/,
+    expect(() => createScoreL2({ studentChannels: 4, teacherChannels: 3, projector: "none" })).toThrow(
+      /projector 'none' needs studentChannels = teacherChannels/,
     );
     mlp.dispose();
   });
 
   it("one SGD step changes every projector weight", () => {
-    const loss = createScoreL2({ inChannels: 4, outChannels: 3, seed: 5 });
+    const loss = createScoreL2({ studentChannels: 4, teacherChannels: 3, seed: 5 });
     const before = loss.variables.map((v) => v.dataSync().slice());
     const { grads } = tf.variableGrads(
       () => loss.compute(s, t, { teacherScores: scores }).total,
@@ -69,7 +69,7 @@ describe("score-l2", () => {
   });
 
   it("robust: zero features, zero scores (σ → 0), single pixel, extreme logits stay finite; no leak; errors", () => {
-    const loss = createScoreL2({ inChannels: 4, outChannels: 3 });
+    const loss = createScoreL2({ studentChannels: 4, teacherChannels: 3 });
     const cases: Array<[string, tf.Tensor, tf.Tensor, tf.Tensor]> = [
       ["all-zero", tf.zeros([2, 3, 2, 4]), tf.zeros([2, 3, 2, 3]), tf.zeros([2, 3, 2, 5])],
       ["no confident scores", s, t, tf.fill([2, 3, 2, 5], -3e38)],

@@ -8,32 +8,11 @@
  */
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
+import type { z } from "zod";
 import { ConvAdapter } from "../adapters/conv-adapter";
 import { assertRank, ctxTensor, scaledLogits, single } from "../ops/logit-ops";
 import type { DistillLoss, LossContext, LossResult } from "../types";
-
-/**
- * Config of {@link createScoreL2}. Defaults: ultralytics (`mlp` projector). Its weight 6.0 (the `dis`
- * gain of its default.yaml as read in a YOLO26-era copy) is the registry's `defaultWeight`.
- */
-export const ScoreL2Config = z
-  .object({
-    type: z.literal("score-l2").default("score-l2"),
-    /** Student channels. */
-    inChannels: z.number().int().positive(),
-    /** Teacher channels. */
-    outChannels: z.number().int().positive(),
-    /** `mlp`: conv1×1 → ReLU → conv1×1 (ultralytics); `conv`: one conv1×1; `none`: identity (needs equal channels). */
-    projector: z.enum(["mlp", "conv", "none"]).default("mlp"),
-    seed: z.number().int().default(0),
-  })
-  .strict()
-  .refine((c) => c.projector !== "none" || c.inChannels === c.outChannels, {
-    message: "projector 'none' needs inChannels = outChannels",
-  });
-/** Parsed {@link ScoreL2Config}. */
-export type ScoreL2Config = z.infer<typeof ScoreL2Config>;
+import { ScoreL2Config } from "./score-l2-config";
 
 /** Context of `score-l2`. */
 export interface ScoreL2Context extends LossContext {
@@ -57,7 +36,7 @@ export interface ScoreL2Loss extends DistillLoss {
  */
 export function createScoreL2(config: z.input<typeof ScoreL2Config>): ScoreL2Loss {
   const cfg = ScoreL2Config.parse(config);
-  const { inChannels: cin, outChannels: cout, seed } = cfg;
+  const { studentChannels: cin, teacherChannels: cout, seed } = cfg;
   const projector =
     cfg.projector === "mlp"
       ? [

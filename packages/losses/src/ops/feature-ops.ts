@@ -4,7 +4,6 @@
  * Internal module: not exported from the package index.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
 import { stopGradient } from "@kdet/core";
 import type { LossContext, LossResult } from "../types";
 
@@ -61,28 +60,6 @@ export function assertSameGrid(op: string, s: tf.Tensor, t: tf.Tensor): void {
       `${op}: student [${s.shape.join(",")}] and teacher [${t.shape.join(",")}] differ in N, H or W`,
     );
   }
-}
-
-/** Config fragment: channel counts; an align conv Cs→Ct is built only when both are given and differ. */
-export const channelFields = {
-  /** Student channels C_s (needed only for an align conv). */
-  studentChannels: z.number().int().positive().optional(),
-  /** Teacher channels C_t (needed only for an align conv). */
-  teacherChannels: z.number().int().positive().optional(),
-  /** Seed of the adapters' initial weights. */
-  seed: z.number().int().default(0),
-};
-
-/** Whether a config asks for an align conv (both channel counts given and different). */
-export function needsAlign(cfg: {
-  studentChannels?: number | undefined;
-  teacherChannels?: number | undefined;
-}): boolean {
-  return (
-    cfg.studentChannels !== undefined &&
-    cfg.teacherChannels !== undefined &&
-    cfg.studentChannels !== cfg.teacherChannels
-  );
 }
 
 const safeSqrtOp = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {

@@ -12,9 +12,9 @@ import { ConvAdapter, seededUniform } from "../adapters/conv-adapter";
 /** Options of {@link ReviewKdAbf}. */
 export interface AbfOptions {
   /** Student channels per level, shallow → deep. */
-  inChannels: number[];
+  studentChannels: number[];
   /** Output (teacher) channels per level. */
-  outChannels: number[];
+  teacherChannels: number[];
   /** Fused mid channels (detection: 256). */
   midChannel: number;
   /** BatchNorm eps (PyTorch 1e-5). */
@@ -68,10 +68,10 @@ export class ReviewKdAbf {
   private readonly levels: AbfLevel[];
 
   constructor(opts: AbfOptions) {
-    const { inChannels, outChannels, midChannel: mid } = opts;
-    if (inChannels.length === 0 || inChannels.length !== outChannels.length) {
+    const { studentChannels, teacherChannels, midChannel: mid } = opts;
+    if (studentChannels.length === 0 || studentChannels.length !== teacherChannels.length) {
       throw new Error(
-        `abf: inChannels (${inChannels.length}) and outChannels (${outChannels.length}) must be equal, non-empty lists`,
+        `abf: studentChannels (${studentChannels.length}) and teacherChannels (${teacherChannels.length}) must be equal, non-empty lists`,
       );
     }
     const eps = opts.bnEps ?? 1e-5;
@@ -82,19 +82,19 @@ export class ReviewKdAbf {
       tf.tidy(() => a.weight.assign(tf.tensor4d(seededUniform(a.weight.size, -b, b, s), a.weight.shape)));
       return a;
     };
-    this.levels = inChannels.map((cin, i) => ({
+    this.levels = studentChannels.map((cin, i) => ({
       conv1: kaimingA1(
         new ConvAdapter({ inChannels: cin, outChannels: mid, kernelSize: 1, bias: false }),
         seed + 10 * i,
       ),
       bn1: new BatchNormTrain(mid, { eps, name: "abf_bn1" }),
       conv2: kaimingA1(
-        new ConvAdapter({ inChannels: mid, outChannels: outChannels[i]!, kernelSize: 3, bias: false }),
+        new ConvAdapter({ inChannels: mid, outChannels: teacherChannels[i]!, kernelSize: 3, bias: false }),
         seed + 10 * i + 1,
       ),
-      bn2: new BatchNormTrain(outChannels[i]!, { eps, name: "abf_bn2" }),
+      bn2: new BatchNormTrain(teacherChannels[i]!, { eps, name: "abf_bn2" }),
       att:
-        i === inChannels.length - 1
+        i === studentChannels.length - 1
           ? null
           : new ConvAdapter({ inChannels: 2 * mid, outChannels: 2, kernelSize: 1, seed: seed + 10 * i + 2 }),
     }));
@@ -116,7 +116,7 @@ export class ReviewKdAbf {
     ]);
   }
 
-  /** Fuses student levels NHWC (shallow → deep) into outputs `[N,H_i,W_i,outChannels_i]`. */
+  /** Fuses student levels NHWC (shallow → deep) into outputs `[N,H_i,W_i,teacherChannels_i]`. */
   fuse(feats: tf.Tensor[]): tf.Tensor4D[] {
     if (feats.length !== this.levels.length)
       throw new Error(`abf: expected ${this.levels.length} student levels, got ${feats.length}`);

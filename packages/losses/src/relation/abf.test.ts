@@ -35,8 +35,8 @@ describe("abf golden vectors (reviewkd_abf)", () => {
     it(`${file.vector}: ABF outputs, loss and per-level student gradients`, () => {
       const p = goldenParams(file, Params);
       const loss = createAbf({
-        inChannels: p.in_channels,
-        outChannels: p.out_channels,
+        studentChannels: p.in_channels,
+        teacherChannels: p.out_channels,
         midChannel: p.mid_channel,
         poolSizes: p.levels,
         bnEps: p.bn_eps,
@@ -64,7 +64,7 @@ describe("abf golden vectors (reviewkd_abf)", () => {
 });
 
 describe("abf", () => {
-  const make = () => createAbf({ inChannels: [3, 4], outChannels: [5, 5], midChannel: 4, seed: 7 });
+  const make = () => createAbf({ studentChannels: [3, 4], teacherChannels: [5, 5], midChannel: 4, seed: 7 });
   const feats = () => [
     tf.randomNormal([2, 6, 6, 3], 0, 1, "float32", 1),
     tf.randomNormal([2, 3, 3, 4], 0, 1, "float32", 2),

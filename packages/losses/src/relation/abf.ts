@@ -6,36 +6,12 @@
  * Reference: dvlab-research/ReviewKD Detection/model/kd_trans.py (ABF, ReviewKD, hcl).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
+import type { z } from "zod";
 import { ReviewKdAbf } from "./abf-module";
 import { hclTotal } from "./hcl";
 import { levelList } from "../ops/logit-ops";
 import type { DistillLoss, LossResult } from "../types";
-
-/**
- * Config of {@link createAbf}. Channel lists are required (detection reference: 256 for each of
- * p2–p6); defaults: mid 256, pools (4, 2, 1), weight 1.
- */
-export const AbfConfig = z
-  .object({
-    type: z.literal("abf").default("abf"),
-    /** Student channels per level, shallow → deep. */
-    inChannels: z.array(z.number().int().positive()).min(1),
-    /** Teacher channels per level. */
-    outChannels: z.array(z.number().int().positive()).min(1),
-    midChannel: z.number().int().positive().default(256),
-    /** BatchNorm eps (PyTorch default). */
-    bnEps: z.number().positive().default(1e-5),
-    poolSizes: z.array(z.number().int().positive()).default([4, 2, 1]),
-    /** Seed of the ABF weight init. */
-    seed: z.number().int().default(0),
-  })
-  .strict()
-  .refine((c) => c.inChannels.length === c.outChannels.length, {
-    message: "inChannels and outChannels need one entry per level",
-  });
-/** Parsed {@link AbfConfig}. */
-export type AbfConfig = z.infer<typeof AbfConfig>;
+import { AbfConfig } from "./abf-config";
 
 /** The `abf` loss: a {@link DistillLoss} that also exposes its ABF stack (e.g. to load weights). */
 export interface AbfLoss extends DistillLoss {
@@ -50,8 +26,8 @@ export interface AbfLoss extends DistillLoss {
 export function createAbf(config: z.input<typeof AbfConfig>): AbfLoss {
   const cfg = AbfConfig.parse(config);
   const abf = new ReviewKdAbf({
-    inChannels: cfg.inChannels,
-    outChannels: cfg.outChannels,
+    studentChannels: cfg.studentChannels,
+    teacherChannels: cfg.teacherChannels,
     midChannel: cfg.midChannel,
     bnEps: cfg.bnEps,
     seed: cfg.seed,

@@ -6,21 +6,11 @@
  */
 import { stopGradient } from "@kdet/core";
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
+import type { z } from "zod";
 import { adaptiveAvgPool2d } from "../ops/adaptive-avg-pool";
 import { assertRank, assertSameShape, levelList } from "../ops/logit-ops";
 import type { DistillLoss, LossResult } from "../types";
-
-/** Config of {@link createHcl}. Defaults: ReviewKD detection (pools 4, 2, 1; weight 1). */
-export const HclConfig = z
-  .object({
-    type: z.literal("hcl").default("hcl"),
-    /** Pooled sizes, in order; a size l is skipped when l ≥ H (height only, as the reference). */
-    poolSizes: z.array(z.number().int().positive()).min(0).default([4, 2, 1]),
-  })
-  .strict();
-/** Parsed {@link HclConfig}. */
-export type HclConfig = z.infer<typeof HclConfig>;
+import { HclConfig } from "./hcl-config";
 
 /**
  * HCL of one level pair, NHWC `[N,H,W,C]`, teacher constant:

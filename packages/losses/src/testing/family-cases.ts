@@ -6,8 +6,8 @@
  * Test/bench-only module: not exported from the package index.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { DistillTermConfigInput } from "../distiller/distiller";
-import type { LossId } from "../registry";
+import type { DistillTermConfigInput } from "../distiller/term-config";
+import type { LossId } from "../loss-meta";
 import type { LossContext } from "../types";
 
 /** A synthetic pyramid: batch, square input size, levels (label, stride, channels), head sizes. */
@@ -108,12 +108,12 @@ export function familyCases(spec: PyramidSpec): Record<LossId, FamilyCase> {
     defeat: one(
       spec.levels.map((l) => ({
         name: `defeat-${l.label}`,
-        loss: { type: "defeat" as const, channels: l.channels, strides: [l.stride] },
+        loss: { type: "defeat" as const, teacherChannels: l.channels, strides: [l.stride] },
         ...neck,
         levels: [l.label],
       })),
     ),
-    fbkd: one([{ loss: perLevel((c) => ({ type: "fbkd" as const, channels: c })), ...neck }]),
+    fbkd: one([{ loss: perLevel((c) => ({ type: "fbkd" as const, teacherChannels: c })), ...neck }]),
     at: one([{ loss: { type: "at" }, ...neck }]),
     fsd: one([{ loss: perLevel((c) => ({ type: "fsd" as const, teacherChannels: c })), ...neck }]),
     ckd: one([{ loss: { type: "ckd", teacherChannels: ch }, ...neck }]),
@@ -160,11 +160,14 @@ export function familyCases(spec: PyramidSpec): Record<LossId, FamilyCase> {
     ]),
     hcl: one([{ loss: { type: "hcl" }, ...neck }]),
     abf: one([
-      { loss: { type: "abf", inChannels: ch, outChannels: ch, midChannel: Math.min(...ch) }, ...neck },
+      {
+        loss: { type: "abf", studentChannels: ch, teacherChannels: ch, midChannel: Math.min(...ch) },
+        ...neck,
+      },
     ]),
     "score-l2": one([
       {
-        loss: perLevel((c) => ({ type: "score-l2" as const, inChannels: c, outChannels: c })),
+        loss: perLevel((c) => ({ type: "score-l2" as const, studentChannels: c, teacherChannels: c })),
         ...neck,
         ctxFrom: { teacherScores: "teacher:cls.{level}" },
       },
