@@ -90,6 +90,20 @@ function sameClasses(p: MethodPair, method: string): void {
     );
 }
 
+/**
+ * DFL bins per box side when both heads predict box distributions with the same bins at every level (channels
+ * 4·B, B ≥ 2, one prediction per location), else undefined.
+ */
+function dflBins(p: MethodPair): number | undefined {
+  if (p.anchorsPerLocation !== 1) return undefined;
+  const c = p.levels.flatMap((l) => [
+    p.student[`head.box.${l}`]?.channels,
+    p.teacher[`head.box.${l}`]?.channels,
+  ]);
+  const bins = (c[0] ?? 0) / 4;
+  return Number.isInteger(bins) && bins >= 2 && c.every((x) => x === c[0]) ? bins : undefined;
+}
+
 /** Every method preset, keyed by id. */
 export const METHODS = {
   cwd: {
@@ -358,7 +372,8 @@ export const METHODS = {
   },
   confidence: {
     kind: "head",
-    description: "confidence-guided feature and head distillation (our design from the thesis)",
+    description:
+      "confidence-guided feature and head distillation (our design from the thesis); loss.boxWeight adds the box-distribution term (DFL heads)",
     terms: (p): TermInput[] => (
       sameClasses(p, "confidence"),
       [
@@ -366,7 +381,14 @@ export const METHODS = {
           loss: { type: "confidence", scoreKind: "logits" },
           ...neck(p),
           adapter: "auto",
-          ctxFrom: { teacherScores: "teacher:head.cls.{level}", studentCls: "student:head.cls.{level}" },
+          ctxFrom: {
+            teacherScores: "teacher:head.cls.{level}",
+            studentCls: "student:head.cls.{level}",
+            // the box maps of two DFL heads with the same bins (read only with loss.boxWeight > 0)
+            ...(dflBins(p)
+              ? { teacherBox: "teacher:head.box.{level}", studentBox: "student:head.box.{level}" }
+              : {}),
+          },
         },
       ]
     ),

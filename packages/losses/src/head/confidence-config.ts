@@ -12,7 +12,8 @@ import { ScoreKind } from "./score-kind";
  * - `threshold` 0.3 (mmdetection's default visualisation score threshold) selects the region,
  *   `gamma` 1 weights it by `c^γ` (soft, so confident locations count more);
  * - head soft labels on every location with QFL's modulation `|σ(s) − q|^β`, β = 1 (CrossKD),
- *   normalised by the number of selected locations (QFL-KD's Σ/N_pos, pseudo-positives here).
+ *   normalised by the number of selected locations (QFL-KD's Σ/N_pos, pseudo-positives here);
+ * - the localisation term off (`boxWeight` 0), so the loss needs no box maps unless asked.
  */
 export const ConfidenceConfig = z
   .object({
@@ -25,6 +26,13 @@ export const ConfidenceConfig = z
     threshold: z.number().min(0).max(1).default(0.3),
     /** Exponent γ of the confidence weight `c^γ` (0: a plain selection mask). */
     gamma: z.number().nonnegative().default(1),
+    /**
+     * Weight of the localisation term: the KL of the student's box distributions (DFL bins) to the teacher's at the
+     * confident locations, weighted as the feature term (0: off, no box maps needed).
+     */
+    boxWeight: z.number().nonnegative().default(0),
+    /** Temperature τ of the box-distribution softmax (the term is scaled by τ²). */
+    boxTau: z.number().positive().default(1),
     /** Focal exponent β of the soft-label term (0 disables the modulation). */
     headBeta: z.number().nonnegative().default(1),
     /** Whether `ctx.teacherScores` / `teacherObjectness` are probabilities or logits. */

@@ -11,8 +11,12 @@
  *
  * From the thesis (only its abstract is known): the teacher's confidence replaces annotations — it guides the soft
  * labels and selects the feature regions that are distilled, so unlabelled images become training data.
+ * The thesis also notes that feature distillation under-serves localisation; kdet's answer is the optional `box`
+ * part: LD's box-distribution KL (Zheng et al., CVPR 2022) at the locations the teacher is confident about, weighted
+ * as the feature term — instead of LD's ground-truth positives, so it also runs on unlabelled images.
  * kdet's own design: the confidence formula (max class probability × objectness), the threshold and `c^γ` weight,
- * the masked MSE with 1×1 align convs, the Bernoulli-KL soft labels with QFL modulation and their normalisation;
+ * the masked MSE with 1×1 align convs, the Bernoulli-KL soft labels with QFL modulation and their normalisation,
+ * the confidence-weighted box-distribution term;
  * in training, the per-image detection mask and the teacher pseudo-labels of unlabelled images (`data.semi`,
  * `train.pseudoLabels`).
  */
@@ -21,7 +25,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { z } from "zod";
 import { bernoulliKl, focalFactor, locationConfidence, teacherProbs } from "./confidence-soft-labels";
 import { assertSameGrid, tidyLoss } from "../ops/feature-ops";
-import { assertSameShape, levelList } from "../ops/logit-ops";
+import { assertSameShape, klTerms, levelList, scaledLogits } from "../ops/logit-ops";
 import { LevelAligns } from "../adapters/level-aligns";
 import type { DistillLoss, LossContext, LossResult } from "../types";
 import { ConfidenceConfig } from "./confidence-config";
@@ -42,6 +46,10 @@ export interface ConfidenceContext extends LossContext {
   teacherObjectness?: tf.Tensor | tf.Tensor[];
   /** Student class logits `[N,H,W,K]` (required when `headWeight > 0`); alias `studentPreds.logits`. */
   studentCls?: tf.Tensor | tf.Tensor[];
+  /** Teacher box-distribution logits `[N,H,W,4·B]` (side-major: l,t,r,b × B bins; required when `boxWeight > 0`). */
+  teacherBox?: tf.Tensor | tf.Tensor[];
+  /** Student box-distribution logits, the teacher's layout (required when `boxWeight > 0`). */
+  studentBox?: tf.Tensor | tf.Tensor[];
   teacherPreds?: Record<string, tf.Tensor | tf.Tensor[]>;
   studentPreds?: Record<string, tf.Tensor | tf.Tensor[]>;
 }
@@ -50,7 +58,23 @@ const PRED_KEYS = {
   teacherScores: ["teacherPreds", "scores"],
   teacherObjectness: ["teacherPreds", "objectness"],
   studentCls: ["studentPreds", "logits"],
+  teacherBox: ["teacherPreds", "box"],
+  studentBox: ["studentPreds", "box"],
 } as const;
+
+/**
+ * Per-location mean over the 4 sides of `τ² · KL(softmax(t/τ) ‖ softmax(s/τ))` over the B bins of box-distribution
+ * logits `[N,H,W,4·B]` (teacher constant) → `[N,H,W,1]`.
+ */
+function boxKl(s: tf.Tensor, t: tf.Tensor, tau: number): tf.Tensor {
+  assertSameShape("confidence", s, t, "student vs teacher box logits");
+  const [n, h, w, c] = s.shape as [number, number, number, number];
+  const bins = c / 4;
+  if (!Number.isInteger(bins) || bins < 2)
+    throw new Error(`confidence: box logits have ${c} channels; expected 4·B with B ≥ 2 bins (a DFL head)`);
+  const logP = (x: tf.Tensor) => tf.logSoftmax(scaledLogits(tf.reshape(x, [n, h, w, 4, bins]), tau));
+  return tf.mul(tf.mean(tf.sum(klTerms(logP(stopGradient(t)), logP(s)), -1), -1, true), tau * tau);
+}
 
 /** Per-level tensors of `ctx[key]` (or its grouped alias), checked against the number of levels. */
 function predLevels(
@@ -87,12 +111,14 @@ function predLevels(
  *   q = teacher probabilities, c_i = max_k q_ik (· obj_i), w_i = c_i^γ · 1[c_i ≥ threshold]
  *   feature = Σ_{l,i} w_i · mean_c (Ŝ − T)²_i / max(Σ_{l,i} w_i, 1e-12)   (weighted mean, all levels)
  *   head    = Σ_{l,i,k} |σ(s_ik) − q_ik|^β · KL(q_ik ‖ σ(s_ik)) / max(Σ_{l,i} 1[c_i ≥ threshold], 1)
- *   L = featureWeight · feature + headWeight · head
+ *   box     = Σ_{l,i} w_i · ¼ Σ_e τ² · KL(softmax(b^T_ie/τ) ‖ softmax(b^S_ie/τ)) / max(Σ_{l,i} w_i, 1e-12)
+ *   L = featureWeight · feature + headWeight · head + boxWeight · box
  *
  * KL is the Bernoulli KL (BCE minus the teacher entropy), so L = 0 when the student matches the
  * teacher. The weights are constants (teacher side). With no selected location (e.g. an empty
- * image) the feature term is 0. Context: {@link ConfidenceContext}. Parts (weighted):
- * `feature`, `head`.
+ * image) the feature and box terms are 0. `b` are box-distribution logits `ctx.studentBox` / `ctx.teacherBox`
+ * `[N,H,W,4·B]` (e = side, B bins), read only when `boxWeight > 0`. Context: {@link ConfidenceContext}. Parts
+ * (weighted): `feature`, `head`, and `box` when `boxWeight > 0`.
  */
 export function createConfidence(config: z.input<typeof ConfidenceConfig> = {}): ConfidenceLoss {
   const cfg = ConfidenceConfig.parse(config);
@@ -118,11 +144,14 @@ export function createConfidence(config: z.input<typeof ConfidenceConfig> = {}):
       const scores = predLevels(ctx, "teacherScores", L, true)!;
       const objs = predLevels(ctx, "teacherObjectness", L, false);
       const logits = cfg.headWeight > 0 ? predLevels(ctx, "studentCls", L, true) : undefined;
+      const boxT = cfg.boxWeight > 0 ? predLevels(ctx, "teacherBox", L, true) : undefined;
+      const boxS = cfg.boxWeight > 0 ? predLevels(ctx, "studentBox", L, true) : undefined;
       return tidyLoss(() => {
         const num: tf.Scalar[] = [];
         const den: tf.Scalar[] = [];
         const head: tf.Scalar[] = [];
         const count: tf.Scalar[] = [];
+        const box: tf.Scalar[] = [];
         for (let l = 0; l < L; l++) {
           const t = stopGradient(ts[l]!);
           assertSameGrid("confidence", ss[l]!, t);
@@ -137,20 +166,24 @@ export function createConfidence(config: z.input<typeof ConfidenceConfig> = {}):
           num.push(tf.sum(tf.mul(w, tf.mean(tf.squaredDifference(s, t), -1, true))));
           den.push(tf.sum(w));
           count.push(tf.sum(sel));
+          if (boxS && boxT) {
+            assertSameGrid("confidence", boxS[l]!, t);
+            box.push(tf.sum(tf.mul(w, boxKl(boxS[l]!, boxT[l]!, cfg.boxTau))));
+          }
           if (logits) {
             const z = logits[l]!;
             assertSameShape("confidence", z, q, "student logits vs teacher scores");
             head.push(tf.sum(tf.mul(focalFactor(z, q, cfg.headBeta), bernoulliKl(z, q))));
           }
         }
-        const feature = tf.mul(
-          tf.div(tf.addN(num), tf.maximum(tf.addN(den), 1e-12)),
-          cfg.featureWeight,
-        ) as tf.Scalar;
+        const weightSum = tf.maximum(tf.addN(den), 1e-12);
+        const feature = tf.mul(tf.div(tf.addN(num), weightSum), cfg.featureWeight) as tf.Scalar;
         const headTerm = head.length
           ? (tf.mul(tf.div(tf.addN(head), tf.maximum(tf.addN(count), 1)), cfg.headWeight) as tf.Scalar)
           : tf.scalar(0);
-        return { total: tf.add(feature, headTerm) as tf.Scalar, parts: { feature, head: headTerm } };
+        const parts: Record<string, tf.Scalar> = { feature, head: headTerm };
+        if (box.length) parts.box = tf.mul(tf.div(tf.addN(box), weightSum), cfg.boxWeight) as tf.Scalar;
+        return { total: tf.addN(Object.values(parts)) as tf.Scalar, parts };
       });
     },
     dispose() {
