@@ -1,5 +1,4 @@
 import { availableParallelism } from "node:os";
-import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
@@ -22,10 +21,6 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",
-    // One test file per core. Vitest's default keeps a core free (on 2 cores: 1 worker, every file in sequence),
-    // while each test process runs the wasm backend on a single XNNPACK thread (`defaultWasmThreads` under
-    // vitest), so files in parallel are what uses the machine. Env VITEST_MAX_WORKERS or --maxWorkers overrides.
-    maxWorkers: availableParallelism(),
     // One test file per core. Vitest's default keeps a core free (on 2 cores: 1 worker, every file in sequence),
     // while each test process runs the wasm backend on a single XNNPACK thread (`defaultWasmThreads` under
     // vitest), so files in parallel are what uses the machine. Env VITEST_MAX_WORKERS or --maxWorkers overrides.
