@@ -27,8 +27,13 @@ export {
 
 // The detector: images → raw head outputs (with named taps), loss, detections.
 export { Detector, type DetectorSpec, type TappedForward } from "./detector";
-export type { Backbone, Neck, LevelInfo } from "./nn/feature-pyramid";
-export type { DetectionHead, HeadOutput, DetectionTargets, DetectionLoss } from "./heads/types";
+export { Backbone, Neck, type LevelInfo } from "./nn/feature-pyramid";
+export {
+  DetectionHead,
+  type HeadOutput,
+  type DetectionTargets,
+  type DetectionLoss,
+} from "./heads/types";
 export { postprocessImage, type Detections, type PostprocessOptions } from "./heads/postprocess";
 export { isTraining } from "./nn/training-mode";
 
@@ -91,7 +96,7 @@ export {
 } from "./teachers/teacher";
 export {
   detectorTeacher,
-  type DetectorTeacher,
+  DetectorTeacher,
   type DetectorTeacherOptions,
 } from "./teachers/detector-teacher";
 export { inferBatch } from "./teachers/infer-batch";
@@ -104,7 +109,7 @@ export {
   type TeacherId,
   type TeacherConfig,
 } from "./teachers/registry";
-export { TEACHER_SCORES_PREFIX, type GraphTeacher } from "./teachers/graph-teacher";
+export { TEACHER_SCORES_PREFIX, GraphTeacher } from "./teachers/graph-teacher";
 export type {
   PretrainedTeacher,
   TeacherImage,
@@ -126,7 +131,7 @@ export {
 } from "./teacher-cache/build";
 export {
   openTeacherCache,
-  type TeacherCache,
+  TeacherCache,
   type OpenCacheOptions,
   type CachedDetections,
 } from "./teacher-cache/teacher-cache";
