@@ -47,6 +47,7 @@ describe("shipped configs", () => {
       "cwd-yolov8s-to-n-bccd.yaml",
       "cwd-yolov8s-to-n.yaml",
       "fsd-yolox-l-to-s.yaml",
+      "rdkd-faster-rcnn-r101-to-r50.yaml",
       "rdkd-fcos-r50-to-r18.yaml",
       "rdkd-gfl-r50-to-r18.yaml",
       "rdkd-retina-r50-to-r18.yaml",

@@ -88,6 +88,9 @@ const fcos = (c: { numClasses: number }) => pyramid(fpn(5), c.numClasses, 4, 1);
 /** RetinaNet: FPN P3–P7, 9 anchors per location (4 deltas each). */
 const retina = (c: { numClasses: number }) => pyramid(fpn(5), 9 * c.numClasses, 9 * 4, 9);
 
+/** Faster R-CNN: FPN P2–P6 (strides 4…64), RPN with 3 anchors per location: 1 objectness logit and 4 deltas each. */
+const fasterRcnn = (): ModelMaps => pyramid(fpn(5), 3, 3 * 4, 3, 2);
+
 /** The map description of every registered detector, from its resolved config. */
 export const DETECTOR_MAPS: { readonly [Id in DetectorId]: (config: DetectorConfig<Id>) => ModelMaps } = {
   "yolov8-n": yolov8(YOLOV8_SCALES.n),
@@ -108,6 +111,8 @@ export const DETECTOR_MAPS: { readonly [Id in DetectorId]: (config: DetectorConf
   "yolox-n": yolox(YOLOX_SCALES.nano),
   "yolox-s": yolox(YOLOX_SCALES.s),
   "yolox-l": yolox(YOLOX_SCALES.l),
+  "faster-rcnn-r50": fasterRcnn,
+  "faster-rcnn-r101": fasterRcnn,
 };
 
 /**

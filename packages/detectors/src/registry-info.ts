@@ -58,9 +58,34 @@ export const retinaConfigSchema = z
   })
   .strict();
 
+const proposalCounts = (preNms: number, postNms: number) =>
+  z
+    .object({
+      /** Anchors per level kept before NMS (mmdet `nms_pre`). */
+      preNms: z.number().int().min(1).max(100_000).default(preNms),
+      /** Proposals per image kept after NMS (mmdet `max_per_img`). */
+      postNms: z.number().int().min(1).max(100_000).default(postNms),
+    })
+    .strict()
+    .default({ preNms, postNms });
+
+/**
+ * Config of the Faster R-CNN entries. Proposal counts default to mmdet `faster-rcnn_r50_fpn_1x_coco` (training:
+ * 2000 per level before NMS 0.7, 1000 after; testing: 1000 and 1000); smaller counts make CPU runs cheaper.
+ */
+export const fasterRcnnConfigSchema = z
+  .object({
+    numClasses: common.numClasses,
+    seed: common.seed,
+    bnMomentum: common.bnMomentum,
+    trainProposals: proposalCounts(2000, 1000),
+    testProposals: proposalCounts(1000, 1000),
+  })
+  .strict();
+
 /** The static part of a registry entry: what it is and its config schema. */
 export interface DetectorInfo<S extends z.ZodType = z.ZodType> {
-  readonly family: "yolov8" | "yolov5" | "gfl" | "yolox" | "fcos" | "retina";
+  readonly family: "yolov8" | "yolov5" | "gfl" | "yolox" | "fcos" | "retina" | "faster-rcnn";
   readonly description: string;
   readonly config: S;
 }
@@ -171,6 +196,18 @@ export const DETECTOR_INFO = {
     description:
       "YOLOX-l: CSPDarknet (d 1.0, w 1.0) + PAFPN (256/512/1024 → head 256) + decoupled head with objectness, SimOTA, the FSD paper's teacher",
     config: yoloxConfigSchema,
+  }),
+  "faster-rcnn-r50": info({
+    family: "faster-rcnn",
+    description:
+      "Faster R-CNN: ResNet-50 + FPN (P2–P6) + RPN (3 anchors/location) + RoIAlign 7×7 + shared 2-fc box head (mmdet faster-rcnn_r50_fpn_1x_coco), 41.8 M params",
+    config: fasterRcnnConfigSchema,
+  }),
+  "faster-rcnn-r101": info({
+    family: "faster-rcnn",
+    description:
+      "Faster R-CNN: ResNet-101 + FPN (P2–P6) + RPN + RoIAlign 7×7 + shared 2-fc box head (mmdet faster-rcnn_r101_fpn_1x_coco), 60.7 M params",
+    config: fasterRcnnConfigSchema,
   }),
 } as const;
 

@@ -7,6 +7,8 @@ import { YOLOV8_SCALES } from "./backbones/cspdarknet";
 import type { Detector } from "./detector";
 import { createGfl } from "./models/gfl";
 import { createFcos } from "./models/fcos";
+import type { FasterRcnnHeadOptions } from "./heads/faster-rcnn-head";
+import { createFasterRcnn } from "./models/faster-rcnn";
 import { createRetina } from "./models/retina";
 import { createYolov8 } from "./models/yolov8";
 import { YOLOV5_SCALES } from "./backbones/yolov5-darknet";
@@ -25,6 +27,7 @@ import {
 
 export {
   DETECTOR_IDS,
+  fasterRcnnConfigSchema,
   fcosConfigSchema,
   gflConfigSchema,
   retinaConfigSchema,
@@ -96,7 +99,18 @@ const FACTORIES: { [Id in DetectorId]: (c: DetectorConfig<Id>) => Detector } = {
   "yolox-n": (c) => createYolox(YOLOX_SCALES.nano, c.numClasses, c.seed),
   "yolox-s": (c) => createYolox(YOLOX_SCALES.s, c.numClasses, c.seed),
   "yolox-l": (c) => createYolox(YOLOX_SCALES.l, c.numClasses, c.seed),
+  "faster-rcnn-r50": (c) => createFasterRcnn(50, c.numClasses, c.seed, { head: fasterRcnnHead(c) }),
+  "faster-rcnn-r101": (c) => createFasterRcnn(101, c.numClasses, c.seed, { head: fasterRcnnHead(c) }),
 };
+
+/** Head options of a Faster R-CNN config: its proposal counts (NMS IoU 0.7, mmdet) and the sampler seed. */
+function fasterRcnnHead(c: DetectorConfig<"faster-rcnn-r50">): FasterRcnnHeadOptions {
+  return {
+    trainProposals: { ...c.trainProposals, iouThreshold: 0.7 },
+    testProposals: { ...c.testProposals, iouThreshold: 0.7 },
+    samplerSeed: c.seed,
+  };
+}
 
 /**
  * Every named detector kdet builds (typed const table; no registration by side effect): the static entry of

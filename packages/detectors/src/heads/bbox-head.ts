@@ -10,8 +10,8 @@ export interface BBoxOutput {
 
 /**
  * The shared 2-fc box head of Faster R-CNN with FPN (mmdet `Shared2FCBBoxHead`, `faster-rcnn_r50_fpn`):
- * pooled RoIs `[R, s, s, Cin]` (NHWC) → flatten in (y, x, c) order (mmdet flattens NCHW as (c, y, x); an
- * importer permutes `shared_fc1`'s rows) → `shared_fc1` (s²·Cin → fc, ReLU) → `shared_fc2` (fc → fc, ReLU) →
+ * pooled RoIs `[R, s, s, Cin]` (NHWC) → flatten in mmdet's (c, y, x) order (its NCHW `x.flatten(1)`, so
+ * `shared_fc1` takes mmdet's weights as they are, transposed) → `shared_fc1` (s²·Cin → fc, ReLU) → `shared_fc2` (fc → fc, ReLU) →
  * `fc_cls` (fc → C+1 logits, background last) and `fc_reg` (fc → 4·C class-specific deltas, class-major,
  * mmdet `reg_class_agnostic=False`). Init as mmdet: shared fcs Xavier-uniform, `fc_cls` N(0, 0.01²),
  * `fc_reg` N(0, 0.001²), biases 0. Children: `shared_fc1`, `shared_fc2`, `fc_cls`, `fc_reg` (tappable).
@@ -38,7 +38,7 @@ export class BBoxHead extends Module<tf.Tensor4D, BBoxOutput> {
   }
 
   protected forward(pooled: tf.Tensor4D): BBoxOutput {
-    const x = tf.reshape(pooled, [pooled.shape[0], -1]) as tf.Tensor2D;
+    const x = tf.reshape(tf.transpose(pooled, [0, 3, 1, 2]), [pooled.shape[0], -1]) as tf.Tensor2D;
     const h = tf.relu(this.fc2.call(tf.relu(this.fc1.call(x)))) as tf.Tensor2D;
     return { cls: this.fcCls.call(h), box: this.fcReg.call(h) };
   }

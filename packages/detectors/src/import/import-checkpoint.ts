@@ -1,6 +1,7 @@
 import type { Detector } from "../detector";
 import { createDetector, type DetectorId } from "../registry";
 import { foldInputNormalization } from "./input-normalization";
+import { mmdetFasterRcnn } from "./mmdet-faster-rcnn";
 import { mmdetFcos } from "./mmdet-fcos";
 import { mmdetGfl } from "./mmdet-gfl";
 import { mmdetRetina } from "./mmdet-retina";
@@ -16,7 +17,7 @@ import { CheckpointFormatError } from "./zip-archive";
 /** The name mappings per checkpoint format (typed const table). */
 export const IMPORT_MAPPINGS: Readonly<Record<ImportFormat, readonly WeightMapping[]>> = {
   ultralytics: [ultralyticsYolov8],
-  mmdet: [mmdetRetina, mmdetGfl, mmdetFcos, mmdetYolox],
+  mmdet: [mmdetRetina, mmdetGfl, mmdetFcos, mmdetYolox, mmdetFasterRcnn],
 };
 
 /** Checkpoint formats `importCheckpoint` reads. */
@@ -151,7 +152,7 @@ export function importIntoDetector(
 }
 
 /**
- * Reads a PyTorch checkpoint (`torch.save` zip) of `opts.from` (ultralytics YOLOv8; mmdetection RetinaNet, GFL, FCOS, YOLOX)
+ * Reads a PyTorch checkpoint (`torch.save` zip) of `opts.from` (ultralytics YOLOv8; mmdetection RetinaNet, GFL, FCOS, YOLOX, Faster R-CNN)
  * and returns the kdet registry model `opts.model` with its weights: class count and DFL bins from the
  * checkpoint unless `numClasses` overrides it; the tool's input normalisation is folded into the stem
  * unless `foldInputNormalization` is false. Errors name the file and the offending tensor or record.

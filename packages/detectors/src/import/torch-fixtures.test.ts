@@ -4,6 +4,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ResNet } from "../backbones/resnet";
 import { Detector } from "../detector";
 import { FcosHead } from "../heads/fcos-head";
+import type { BBoxHead } from "../heads/bbox-head";
+import { FasterRcnnHead } from "../heads/faster-rcnn-head";
 import { GflHead } from "../heads/gfl-head";
 import { RetinaHead } from "../heads/retina-head";
 import { createYolox } from "../models/yolox";
@@ -12,6 +14,7 @@ import { createDetector } from "../registry";
 import { useTestBackend } from "../testing/backend";
 import { importIntoDetector } from "./import-checkpoint";
 import { foldInputNormalization, MMDET_IMAGENET_NORM, MMDET_YOLOX_INPUT } from "./input-normalization";
+import { mmdetFasterRcnn } from "./mmdet-faster-rcnn";
 import { mmdetFcos } from "./mmdet-fcos";
 import { mmdetGfl } from "./mmdet-gfl";
 import { mmdetRetina } from "./mmdet-retina";
@@ -98,6 +101,36 @@ describe("import of PyTorch checkpoints: kdet outputs vs PyTorch's", () => {
       }
     });
     console.log("retina-r50 (w8) max rel. error vs PyTorch:", errors);
+    for (const e of Object.values(errors)) expect(e).toBeLessThanOrEqual(1e-4);
+    det.dispose();
+  });
+
+  it("mmdetection Faster R-CNN (ResNet-50 base width 8, FPN 32 P2–P6, RPN 32, 2-fc head 64) → kdet: RPN maps and box head rel. error ≤ 1e-4", () => {
+    const ckpt = fixtureCheckpoint("frcnn-r50w8-mmdet.pt.gz");
+    const rng = new Rng(7);
+    const bb = new ResNet(50, rng, 8, 2);
+    const neck = new Fpn(bb.levels, 32, 1, rng, { extraKind: "maxpool" });
+    const head = new FasterRcnnHead(neck.levels, 80, rng, { featChannels: 32, fcChannels: 64 });
+    const det = new Detector(bb, neck, head).train(false);
+    const res = importIntoDetector(det, ckpt, mmdetFasterRcnn);
+    expect(res.checkpointClasses).toBe(80);
+    expect(res.report.ignored.length).toBe(53); // BN step counters of the ResNet-50
+    expect(res.report.loaded.map((l) => l.torch)).toContain("roi_head.bbox_head.shared_fcs.0.weight");
+    const io = fixtureTensors("frcnn-r50w8");
+    const errors: Record<string, number> = {};
+    tf.tidy(() => {
+      const raw = det.call(nhwc(io.get("input")!));
+      for (let l = 0; l < 5; l++) {
+        errors[`cls.p${l + 2}`] = relError(raw.cls[l]!, nhwc(io.get(`cls.p${l + 2}`)!));
+        errors[`reg.p${l + 2}`] = relError(raw.box[l]!, nhwc(io.get(`reg.p${l + 2}`)!));
+      }
+      const roi = det.modules().get("head.roi") as unknown as BBoxHead;
+      const out = roi.call(nhwc(io.get("rois")!));
+      const ref = (name: string) => tf.tensor2d(io.get(name)!.data, io.get(name)!.shape as [number, number]);
+      errors.roi_cls = relError(out.cls, ref("roi_cls"));
+      errors.roi_reg = relError(out.box, ref("roi_reg"));
+    });
+    console.log("faster-rcnn-r50 (w8) max rel. error vs PyTorch:", errors);
     for (const e of Object.values(errors)) expect(e).toBeLessThanOrEqual(1e-4);
     det.dispose();
   });
