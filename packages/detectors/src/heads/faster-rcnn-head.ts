@@ -127,7 +127,7 @@ export class FasterRcnnHead extends DetectionHead {
     return 1;
   }
 
-  /** mmdet `test_cfg.rcnn`: score > 0.05, NMS IoU 0.5, 100 detections per image. */
+  /** mmdet `test_cfg.rcnn`: score 0.05 (kdet keeps scores ≥ it, mmdet > it), NMS IoU 0.5, 100 detections per image. */
   override get postprocessDefaults(): PostprocessOptions {
     return { scoreThreshold: 0.05, iouThreshold: 0.5, maxDetections: 100 };
   }
