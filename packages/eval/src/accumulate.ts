@@ -72,18 +72,19 @@ export function accumulate(ev: EvalState): Accumulated {
   const precision = new Float64Array(T * R * K * A * M).fill(-1);
   const scoresOut = new Float64Array(T * R * K * A * M).fill(-1);
   const recall = new Float64Array(T * K * A * M).fill(-1);
-  const stride = K * A * M; // distance between consecutive r in precision
-  // local copies: imported bindings can be live getters (e.g. under tsx), too slow in hot loops
-  const EPS = NP_SPACING_1;
   const { tpMask, igMask, W } = ev;
-  const recThr = Float64Array.from(recThrs);
-
-  let recCap = 0; // per-threshold TP records: den (fp + tp at the TP) and score, [tt * recStride + c]
-  let tpDen = new Float64Array(0);
-  let tpScore = new Float64Array(0);
-  let envBuf = new Float64Array(0); // envelope at the c-th TP
-  const ntp = new Int32Array(32);
-  const igT = new Int32Array(32);
+  const w: Work = {
+    recThr: Float64Array.from(recThrs),
+    stride: K * A * M, // distance between consecutive r in precision
+    precision,
+    scoresOut,
+    ntp: new Int32Array(32),
+    igT: new Int32Array(32),
+    tpDen: new Float64Array(0),
+    tpScore: new Float64Array(0),
+    envBuf: new Float64Array(0),
+    recStride: 0,
+  };
 
   for (let k = 0; k < K; k++) {
     if (ev.hasE[k] === 0) continue;
@@ -91,121 +92,196 @@ export function accumulate(ev: EvalState): Accumulated {
     const n = order.length;
     const sScore = new Float64Array(n);
     const sRank = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const s = order[i]!;
-      sScore[i] = ev.slotScore[s]!;
-      sRank[i] = ev.slotRank[s]!;
-    }
-    // positions kept for each maxDets entry (null: all)
-    const kept = maxDets.map((mDet) => {
-      if (mDet >= maxLast) return null;
-      const out = new Int32Array(n);
-      let c = 0;
-      for (let i = 0; i < n; i++) if (sRank[i]! < mDet) out[c++] = i;
-      return out.subarray(0, c);
-    });
+    gatherSlots(order, ev.slotScore, ev.slotRank, sScore, sRank);
+    // positions kept for each maxDets entry
+    const kept = maxDets.map((mDet) => keptPositions(sRank, mDet >= maxLast ? Infinity : mDet));
     // TP / ignore mask words in score order, [(a * W + w) * n + i]: one pass over the unit's slots
     const AW = A * W;
     const tmAll = new Int32Array(AW * n);
     const imAll = new Int32Array(AW * n);
-    for (let i = 0; i < n; i++) {
-      const base = order[i]! * AW;
-      for (let b = 0; b < AW; b++) {
-        tmAll[b * n + i] = tpMask[base + b]!;
-        imAll[b * n + i] = igMask[base + b]!;
-      }
-    }
+    transposeMasks(order, AW, tpMask, igMask, tmAll, imAll);
     for (let a = 0; a < A; a++) {
       const npig = ev.npig[k * A + a]!;
       if (npig === 0) continue;
       const recStride = npig + 1;
-      if (32 * recStride > recCap) {
-        recCap = 32 * recStride;
-        tpDen = new Float64Array(recCap);
-        tpScore = new Float64Array(recCap);
+      if (32 * recStride > w.tpDen.length) {
+        w.tpDen = new Float64Array(32 * recStride);
+        w.tpScore = new Float64Array(32 * recStride);
       }
-      if (envBuf.length < recStride) envBuf = new Float64Array(recStride);
-      for (let w = 0; w < W; w++) {
-        const t0 = w * 32;
+      if (w.envBuf.length < recStride) w.envBuf = new Float64Array(recStride);
+      w.recStride = recStride;
+      for (let wd = 0; wd < W; wd++) {
+        const t0 = wd * 32;
         const Tc = Math.min(32, T - t0);
-        const FULL = Tc === 32 ? -1 : (1 << Tc) - 1;
-        const tm = tmAll.subarray((a * W + w) * n, (a * W + w + 1) * n);
-        const im = imAll.subarray((a * W + w) * n, (a * W + w + 1) * n);
+        const full = Tc === 32 ? -1 : (1 << Tc) - 1;
+        const tm = tmAll.subarray((a * W + wd) * n, (a * W + wd + 1) * n);
+        const im = imAll.subarray((a * W + wd) * n, (a * W + wd + 1) * n);
         for (let mi = 0; mi < M; mi++) {
           const pos = kept[mi]!;
-          const nd = pos === null ? n : pos.length;
-          ntp.fill(0);
-          igT.fill(0);
-          let igAll = 0;
-          for (let q = 0; q < nd; q++) {
-            const i = pos === null ? q : pos[q]!;
-            const tmask = tm[i]!;
-            const imask = im[i]!;
-            if (tmask === 0) {
-              if (imask === 0) continue; // FP at every threshold
-              if (imask === FULL) {
-                igAll++;
-                continue;
-              }
-            }
-            for (let tt = 0; tt < Tc; tt++) {
-              const bit = 1 << tt;
-              if ((imask & bit) !== 0) igT[tt]!++;
-              else if ((tmask & bit) !== 0) {
-                const c = ++ntp[tt]!;
-                tpDen[tt * recStride + c] = q + 1 - igAll - igT[tt]!; // fp + tp up to this detection
-                tpScore[tt * recStride + c] = sScore[i]!;
-              }
-            }
-          }
-          const firstScore = nd > 0 ? sScore[pos === null ? 0 : pos[0]!]! : 0;
+          const nd = pos.length;
+          tpRecords(w, tm, im, pos, full, sScore);
+          const firstScore = nd > 0 ? sScore[pos[0]!]! : 0;
           for (let tt = 0; tt < Tc; tt++) {
             const t = t0 + tt;
-            const nt = ntp[tt]!;
-            const rb = tt * recStride;
-            recall[((t * K + k) * A + a) * M + mi] = nd > 0 ? nt / npig : 0;
-            // envelope at the TPs: env[c] = max(pr_c, env[c + 1]) with pr_c = c / ((fp + tp) + eps)
-            let run = -Infinity;
-            for (let c = nt; c >= 1; c--) {
-              const p = c / (tpDen[rb + c]! + EPS);
-              if (p > run) run = p;
-              envBuf[c] = run;
-            }
-            const env0 = nt > 0 ? envBuf[1]! : 0; // pr[0] is 0, or the first TP's pr when index 0 is a TP
+            recall[((t * K + k) * A + a) * M + mi] = nd > 0 ? w.ntp[tt]! / npig : 0;
             const pbase = (t * R * K + k) * A * M + a * M + mi;
-            let stopped = false;
-            for (let j = 0; j < R; j++) {
-              const at = pbase + j * stride;
-              if (stopped) {
-                precision[at] = 0;
-                scoresOut[at] = 0;
-                continue;
-              }
-              // smallest c in [0, nt] with c / npig >= r (c = 0 stands for index 0)
-              const r = recThr[j]!;
-              let lo = 0;
-              let hi = nt + 1;
-              while (lo < hi) {
-                const mid = (lo + hi) >>> 1;
-                if (mid / npig < r) lo = mid + 1;
-                else hi = mid;
-              }
-              if (lo > nt || nd === 0) {
-                stopped = true;
-                precision[at] = 0;
-                scoresOut[at] = 0;
-              } else if (lo === 0) {
-                precision[at] = env0;
-                scoresOut[at] = firstScore;
-              } else {
-                precision[at] = envBuf[lo]!;
-                scoresOut[at] = tpScore[rb + lo]!;
-              }
-            }
+            precisionRow(w, tt, npig, nd, firstScore, pbase);
           }
         }
       }
     }
   }
   return { precision, recall, scores: scoresOut, precisionShape: [T, R, K, A, M], recallShape: [T, K, A, M] };
+}
+
+/** accumulate()'s working memory. Hot loops live in small functions, which V8 optimises early. */
+interface Work {
+  readonly recThr: Float64Array;
+  readonly stride: number;
+  readonly precision: Float64Array;
+  readonly scoresOut: Float64Array;
+  /** Per threshold of the current mask word: number of TPs. */
+  readonly ntp: Int32Array;
+  /** Per threshold: ignored detections so far. */
+  readonly igT: Int32Array;
+  /** Per-threshold TP records: den (fp + tp at the TP) and score, [tt * recStride + c], c = 1..ntp[tt]. */
+  tpDen: Float64Array;
+  tpScore: Float64Array;
+  /** Envelope of the precision at the c-th TP. */
+  envBuf: Float64Array;
+  recStride: number;
+}
+
+/** sScore[i] / sRank[i] = score / rank of slot order[i]. */
+function gatherSlots(
+  order: Int32Array,
+  slotScore: Float64Array,
+  slotRank: Int32Array,
+  sScore: Float64Array,
+  sRank: Int32Array,
+): void {
+  for (let i = 0; i < order.length; i++) {
+    const s = order[i]!;
+    sScore[i] = slotScore[s]!;
+    sRank[i] = slotRank[s]!;
+  }
+}
+
+/** Positions i (ascending) with sRank[i] < mDet. */
+function keptPositions(sRank: Int32Array, mDet: number): Int32Array {
+  const n = sRank.length;
+  const out = new Int32Array(n);
+  let c = 0;
+  for (let i = 0; i < n; i++) if (sRank[i]! < mDet) out[c++] = i;
+  return c === n ? out : out.slice(0, c);
+}
+
+/** tmAll[b * n + i] = tpMask[order[i] * AW + b], likewise imAll from igMask. */
+function transposeMasks(
+  order: Int32Array,
+  AW: number,
+  tpMask: Int32Array,
+  igMask: Int32Array,
+  tmAll: Int32Array,
+  imAll: Int32Array,
+): void {
+  const n = order.length;
+  for (let i = 0; i < n; i++) {
+    const base = order[i]! * AW;
+    for (let b = 0; b < AW; b++) {
+      tmAll[b * n + i] = tpMask[base + b]!;
+      imAll[b * n + i] = igMask[base + b]!;
+    }
+  }
+}
+
+/**
+ * The TP records of one (unit, area, mask word, maxDets) in score order: for every threshold bit, the number of
+ * TPs (w.ntp), and per TP its fp + tp count and score (w.tpDen / w.tpScore). Ignored detections keep no rank.
+ */
+function tpRecords(
+  w: Work,
+  tm: Int32Array,
+  im: Int32Array,
+  pos: Int32Array,
+  full: number,
+  sScore: Float64Array,
+): void {
+  const { ntp, igT, tpDen, tpScore, recStride } = w;
+  const nd = pos.length;
+  ntp.fill(0);
+  igT.fill(0);
+  let igAll = 0;
+  for (let q = 0; q < nd; q++) {
+    const i = pos[q]!;
+    const tmask = tm[i]!;
+    const imask = im[i]!;
+    if (tmask === 0) {
+      if (imask === 0) continue; // FP at every threshold
+      if (imask === full) {
+        igAll++;
+        continue;
+      }
+    }
+    // only the thresholds where the detection is ignored or a TP (set bits, lowest first)
+    let ib = imask;
+    while (ib !== 0) {
+      igT[31 - Math.clz32(ib & -ib)]!++;
+      ib &= ib - 1;
+    }
+    let tb = tmask & ~imask;
+    while (tb !== 0) {
+      const tt = 31 - Math.clz32(tb & -tb);
+      const c = ++ntp[tt]!;
+      tpDen[tt * recStride + c] = q + 1 - igAll - igT[tt]!; // fp + tp up to this detection
+      tpScore[tt * recStride + c] = sScore[i]!;
+      tb &= tb - 1;
+    }
+  }
+}
+
+/**
+ * precision / scores[t][:][k][a][m] (first element at pbase, then every w.stride) from the TP records of
+ * threshold bit tt: the envelope, then per recall threshold the first index with rc >= r.
+ */
+function precisionRow(
+  w: Work,
+  tt: number,
+  npig: number,
+  nd: number,
+  firstScore: number,
+  pbase: number,
+): void {
+  const { recThr, stride, precision, scoresOut, envBuf, tpDen, tpScore } = w;
+  const EPS = NP_SPACING_1; // a local: imported bindings can be live getters (e.g. under tsx)
+  const nt = w.ntp[tt]!;
+  const rb = tt * w.recStride;
+  // envelope at the TPs: env[c] = max(pr_c, env[c + 1]) with pr_c = c / ((fp + tp) + eps)
+  let run = -Infinity;
+  for (let c = nt; c >= 1; c--) {
+    const p = c / (tpDen[rb + c]! + EPS);
+    if (p > run) run = p;
+    envBuf[c] = run;
+  }
+  const env0 = nt > 0 ? envBuf[1]! : 0; // pr[0] is 0, or the first TP's pr when index 0 is a TP
+  const R = recThr.length;
+  for (let j = 0; j < R; j++) {
+    const at = pbase + j * stride;
+    // smallest c in [0, nt + 1] with c / npig >= r (c = 0 stands for index 0): c / npig is nondecreasing in c,
+    // so start near r * npig and step to the exact boundary of that predicate
+    const r = recThr[j]!;
+    let lo = Math.min(Math.max(Math.ceil(r * npig), 0), nt + 1);
+    while (lo > 0 && (lo - 1) / npig >= r) lo--;
+    while (lo <= nt && lo / npig < r) lo++;
+    if (lo > nt || nd === 0) {
+      // pycocotools stops at the first index past the end: this and every later threshold stay 0
+      for (let jj = j; jj < R; jj++) {
+        precision[pbase + jj * stride] = 0;
+        scoresOut[pbase + jj * stride] = 0;
+      }
+      return;
+    }
+    precision[at] = lo === 0 ? env0 : envBuf[lo]!;
+    scoresOut[at] = lo === 0 ? firstScore : tpScore[rb + lo]!;
+  }
 }

@@ -1,4 +1,4 @@
-import { JsonScanner, ScanBail, keyTable } from "./json-scan";
+import { JsonScanner, ScanBail, keyTable, quotedKeyTable } from "./json-scan";
 
 /**
  * The fast path of the COCO loaders: UTF-8 bytes straight into typed columns, no JS object per entry (on a
@@ -82,7 +82,10 @@ function finiteNumber(s: JsonScanner, out: Float64Array, i: number): void {
   if (!Number.isFinite(out[i]!)) s.bail("not a finite number");
 }
 
-const RESULT_KEYS = keyTable(["image_id", "category_id", "bbox", "score"]);
+const RESULT_KEY_NAMES = ["image_id", "category_id", "bbox", "score"];
+const RESULT_KEYS = keyTable(RESULT_KEY_NAMES);
+/** The same keys quoted: the n-th member is first tried as the n-th key (the order COCO tools write). */
+const RESULT_QUOTED = quotedKeyTable(RESULT_KEY_NAMES);
 const ANNOTATION_KEYS = keyTable(["id", "image_id", "category_id", "bbox", "area", "iscrowd"]);
 const GT_KEYS = keyTable(["images", "categories", "annotations"]);
 
@@ -160,10 +163,16 @@ export class ResultsScanner {
     const i = cols.n++;
     s.expect(123);
     let seen = 0;
+    let nth = 0;
     if (!s.empty(125)) {
       do {
-        s.plainKey();
-        const key = s.keyIndex(RESULT_KEYS);
+        let key: number;
+        if (nth < 4 && s.quotedKey(RESULT_QUOTED[nth]!)) key = nth;
+        else {
+          s.plainKey();
+          key = s.keyIndex(RESULT_KEYS);
+        }
+        nth++;
         if (key === 0) finiteNumber(s, imageId, i);
         else if (key === 1) finiteNumber(s, categoryId, i);
         else if (key === 2) box(s, d[2], d[3], d[4], d[5], i);

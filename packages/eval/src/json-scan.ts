@@ -18,6 +18,11 @@ export function keyTable(names: readonly string[]): Uint8Array[] {
   return names.map((n) => Uint8Array.from(n, (c) => c.charCodeAt(0)));
 }
 
+/** Key names as the bytes of their JSON strings, quotes included, for JsonScanner.quotedKey. */
+export function quotedKeyTable(names: readonly string[]): Uint8Array[] {
+  return keyTable(names.map((n) => `"${n}"`));
+}
+
 /** Thrown for anything the scanner does not accept; `at` is the byte offset. */
 export class ScanBail extends Error {
   constructor(
@@ -96,6 +101,24 @@ export class JsonScanner {
   plainKey(): void {
     this.key();
     if (this.keyEscaped) this.bail("escaped key", this.keyStart);
+  }
+
+  /**
+   * The fast path of key() + keyIndex() when the caller expects a particular key: if the next member name (after
+   * whitespace) is exactly `q` (a quotedKeyTable entry), consumes it and the ':' and returns true; otherwise
+   * consumes nothing and returns false. Plain ASCII names only, so the bytes compared are the whole string.
+   */
+  quotedKey(q: Uint8Array): boolean {
+    const b = this.b;
+    let p = this.p;
+    let c = p < b.length ? b[p]! : -1;
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = ++p < b.length ? b[p]! : -1;
+    const n = q.length;
+    if (p + n > b.length) return false;
+    for (let i = 0; i < n; i++) if (b[p + i] !== q[i]) return false;
+    this.p = p + n;
+    this.expect(58);
+    return true;
   }
 
   /** Whether the last key had escapes. */

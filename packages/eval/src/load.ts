@@ -9,6 +9,7 @@ import {
   type CocoImage,
 } from "./coco-types";
 import { EvalInputError } from "./errors";
+import { indexOfIds } from "./id-index";
 import {
   type AnnotationColumns,
   type ResultColumns,
@@ -453,15 +454,18 @@ function buildResults(
   const dropUnknown = opts.unknownCategories === "drop";
   let unknownCategoryCount = 0;
   let firstUnknown = -1;
+  // membership through dense id tables (the same answers as the id sets, faster on 10^5-10^6 entries)
+  const imgPos = indexOfIds(imageId, [...gt.imageIdSet]);
+  const catPos = indexOfIds(categoryId, [...gt.categoryIdSet]);
   for (let i = 0; i < n; i++) {
-    if (!gt.imageIdSet.has(imageId[i]!)) {
+    if (imgPos[i]! < 0) {
       fail(
         `image_id ${imageId[i]} is not an image of the ground truth ${gt.source} (pycocotools: "Results do not correspond to current coco set")`,
         source,
         `results[${i}].image_id`,
       );
     }
-    if (!gt.categoryIdSet.has(categoryId[i]!)) {
+    if (catPos[i]! < 0) {
       if (!dropUnknown) {
         fail(
           `category_id ${categoryId[i]} is not a category of the ground truth ${gt.source} (pycocotools would silently ignore this detection; pass --allow-unknown-cats / unknownCategories: "drop" to do the same)`,

@@ -15,6 +15,8 @@ export class Scratch {
   dets = new Int32Array(256);
   detsTmp = new Int32Array(256);
   ious = new Float64Array(1024);
+  /** Per detection, its largest IoU with any gt of the group (an upper bound on the IoU of any match). */
+  rowMax = new Float64Array(256);
   gtOrd = new Int32Array(64);
   gtIg = new Uint8Array(64);
   gtCrowd = new Uint8Array(64);
@@ -25,6 +27,7 @@ export class Scratch {
       const c = Math.max(n, this.dets.length * 2);
       this.dets = new Int32Array(c);
       this.detsTmp = new Int32Array(c);
+      this.rowMax = new Float64Array(c);
     }
   }
   fitGts(n: number): void {
@@ -86,6 +89,7 @@ export function matchGroup(
   const gNz = S.gtNz;
   const gIg = S.gtIg;
   const ord = S.gtOrd;
+  const rowMax = S.rowMax;
   if (nG > 0 && nD > 0) {
     for (let j = 0; j < nG; j++) {
       const e = gItems[g0 + j]!;
@@ -100,11 +104,14 @@ export function matchGroup(
       const qw = dw[q]!;
       const qh = dh[q]!;
       const row = d * nG;
+      let rmax = -Infinity;
       for (let j = 0; j < nG; j++) {
         const e = gItems[g0 + j]!;
         const v = iouOf(qx, qy, qw, qh, gx[e]!, gy[e]!, gw[e]!, gh[e]!, gCr[j] === 1);
         ious[row + j] = v;
+        if (!(v <= rmax)) rmax = Number.isNaN(v) ? Infinity : v; // a NaN (impossible for valid boxes) disables the bound
       }
+      rowMax[d] = rmax;
     }
   }
   const FULL_LAST = T % 32 === 0 ? -1 : (1 << (T % 32)) - 1;
@@ -143,6 +150,7 @@ export function matchGroup(
       const ar = dArea[dets[d]!]!;
       const out = ar < lo || ar > hi;
       const row = d * nG;
+      const rmax = rowMax[d]!;
       const at0 = mBase + d * mStep;
       let tb = 0;
       let ib = 0;
@@ -152,14 +160,17 @@ export function matchGroup(
         const gb = t * nG;
         let best = thr[t]!;
         let m = -1;
-        for (let jj = 0; jj < nG; jj++) {
-          const j = ord[jj]!;
-          if (gtm[gb + j] === 1 && gCr[j] === 0) continue;
-          if (m > -1 && gIg[m] === 0 && gIg[j] === 1) break;
-          const v = ious[row + j]!;
-          if (v < best) continue;
-          best = v;
-          m = j;
+        // no IoU of the row reaches the threshold: no match (most detections, at most thresholds)
+        if (rmax >= best) {
+          for (let jj = 0; jj < nG; jj++) {
+            const j = ord[jj]!;
+            if (gtm[gb + j] === 1 && gCr[j] === 0) continue;
+            if (m > -1 && gIg[m] === 0 && gIg[j] === 1) break;
+            const v = ious[row + j]!;
+            if (v < best) continue;
+            best = v;
+            m = j;
+          }
         }
         const bit = 1 << (t & 31);
         if (m === -1) {
