@@ -52,6 +52,25 @@ const CONVS: { name: string; x: number[]; w: number[]; s: number | [number, numb
   { name: "1x1 s1", x: [2, 7, 6, 32], w: [1, 1, 32, 16], s: 1, pad: "valid" },
   { name: "1x1 s2 same", x: [2, 7, 6, 5], w: [1, 1, 5, 6], s: 2, pad: "same" },
   { name: "3x3 s1 32->64", x: [1, 10, 10, 32], w: [3, 3, 32, 64], s: 1, pad: "same" },
+  // Shapes of the detectors' 64-px overfit runs (ResNet-50 FCOS, YOLOX-N): wide channels, a 7×7 stem,
+  // 1×1 and 2×2 maps, batch 1.
+  { name: "7x7 s2 pad 3, 3->64 (ResNet stem)", x: [2, 32, 32, 3], w: [7, 7, 3, 64], s: 2, pad: 3 },
+  {
+    name: "1x1 s2 valid 256->512 (ResNet downsample)",
+    x: [2, 8, 8, 256],
+    w: [1, 1, 256, 512],
+    s: 2,
+    pad: "valid",
+  },
+  { name: "3x3 s2 pad 1 on 1x1 input (FCOS P7)", x: [2, 1, 1, 64], w: [3, 3, 64, 48], s: 2, pad: 1 },
+  { name: "3x3 s1 same 128->128 on 2x2, batch 1", x: [1, 2, 2, 128], w: [3, 3, 128, 128], s: 1, pad: "same" },
+  {
+    name: "3x3 s1 same 12->16 (YOLOX-N Focus conv)",
+    x: [2, 32, 32, 12],
+    w: [3, 3, 12, 16],
+    s: 1,
+    pad: "same",
+  },
 ];
 
 /** y = conv(x, w) and dL/dx, dL/dW of L = Σ y ⊙ r. */
