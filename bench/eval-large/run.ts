@@ -292,7 +292,6 @@ async function main(): Promise<void> {
   const report = `### ${new Date().toISOString().slice(0, 10)}: ${args.dist ? "built package (dist)" : "sources via tsx"}${single ? ", node --single-threaded" : ""}
 
 - Commit: ${commit || "?"}${dirty ? " with uncommitted changes in packages/eval/src" : ""}.
-
 - Command: \`${process.execArgv.includes("--single-threaded") ? "node --single-threaded --import tsx" : "pnpm exec tsx"} bench/eval-large/run.ts ${process.argv.slice(2).join(" ")}\`${getPriority() !== 0 ? ` at niceness ${getPriority()}` : ""}.
 - Machine: ${cpus()[0]?.model ?? "?"} (${cpus().length} cores, shared with other jobs), Node ${process.version}; 1-min load average ${load0.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after. Wall times depend on that load; CPU times (user + system of this process) much less.
 - Case: ${expected.counts["images"]} images, ${expected.counts["gt"]} gts, ${expected.counts["dt"]} detections, ${expected.counts["categories"]} categories.
