@@ -1,7 +1,8 @@
 /**
  * The zoo runner on a CI-sized sweep (synthetic 64 px, 1 pairing, baseline + cwd, 2 seeds, 1 step per stage):
  * the files and rows it writes, a second run that reuses every finished stage (done.json untouched, every stage
- * reported as loaded), and a sweep stopped after its first stage that `kdet zoo --resume` completes.
+ * reported as loaded), a sweep stopped after its first stage that `kdet zoo --resume` completes, and a
+ * semi-supervised sweep whose methods override `train` (pseudo-labels) and `data` (the fully labelled ceiling).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -171,5 +172,58 @@ describe("kdet zoo", () => {
     expect(after.every((t) => t !== null)).toBe(true);
     expect(io2.err.join("")).toMatch(/teacher: finished earlier, loaded/);
     expect(existsSync(path.join(b, "results.json"))).toBe(true);
+  });
+
+  it("semi-supervised: method entries override train (pseudo-labels) and data (labels restored, no teacher)", {
+    timeout: 900_000,
+  }, async () => {
+    // 8 training images, 2 labelled (labelledFraction 0.25), batches of 4 with 2 labelled: an epoch is
+    // max(2/2, 6/2) = 3 batches; the fully labelled ceiling (data.semi removed) has 8/4 = 2
+    const file = path.join(T, "semi.yaml");
+    writeFileSync(
+      file,
+      readFileSync(configFile, "utf8")
+        .replace("seeds: [1, 2]", "seeds: [1]")
+        .replace(
+          "batchSize: 8,",
+          "batchSize: 4, semi: { labelledFraction: 0.25, seed: 1, labelledRatio: 0.5 },",
+        )
+        .replace(
+          "methods: [cwd]",
+          `methods:
+      - { name: pseudo, method: confidence, train: { pseudoLabels: { threshold: 0.001, weight: 1 } } }
+      - { name: full-labels, data: { semi: null } }`,
+        ),
+    );
+    const io = bufferIo();
+    expect(
+      await main(["zoo", file, "--out", path.join(T, "runs"), "--name", "semi", "--backend", "wasm"], io),
+      io.err.join(""),
+    ).toBe(0);
+    const d = path.join(T, "runs", "semi", "v8-s-to-n");
+    const json = JSON.parse(readFileSync(path.join(T, "runs", "semi", "results.json"), "utf8")) as {
+      pairings: Array<{ rows: Array<{ label: string }>; runs: Record<string, { steps: number }> }>;
+    };
+    const p = json.pairings[0]!;
+    expect(p.rows.map((r) => r.label)).toEqual(["teacher", "baseline", "pseudo", "full-labels"]);
+    expect(p.runs.teacher!.steps).toBe(3);
+    expect(p.runs.baseline!.steps).toBe(3);
+    expect(p.runs.pseudo!.steps).toBe(3);
+    expect(p.runs["full-labels"]!.steps).toBe(2);
+    const config = (stage: string) => readFileSync(path.join(d, stage, RUN_FILES.config), "utf8");
+    expect(config("pseudo")).toMatch(/pseudoLabels:/);
+    expect(config("pseudo")).toMatch(/labelledFraction: 0\.25/);
+    expect(config("baseline")).not.toMatch(/pseudoLabels:/);
+    expect(config("full-labels")).not.toMatch(/semi:|teacher:|distill:\s*\n\s+-/);
+    // the ceiling trains without a teacher; the pseudo-labelled method distils (its parts are logged)
+    const parts = (stage: string) =>
+      readFileSync(path.join(d, stage, RUN_FILES.metrics), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { kind: string; parts?: Record<string, number> })
+        .filter((l) => l.kind === "step")
+        .flatMap((l) => Object.keys(l.parts ?? {}));
+    expect(parts("pseudo").some((k) => k.startsWith("confidence"))).toBe(true);
+    expect(parts("full-labels").some((k) => k.startsWith("confidence"))).toBe(false);
   });
 });
