@@ -32,6 +32,7 @@ import { parseSetArg } from "./set-override";
 
 const CONFIGS = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "configs");
 const STEPS = 6;
+// per-case timeout: the YOLOX-L (fsd) and ResNet-50 (rdkd) teachers make those cases the slowest; room for a loaded machine
 
 /** The shrink applied to every shipped config (its models, terms and optimizer are kept). */
 const SHRINK = [
@@ -192,7 +193,7 @@ describe("seed methods: a short training run from each shipped config", () => {
       tf.dispose(Object.values(maps));
       expect(tf.memory().numTensors).toBe(before);
       [distiller, student, teacherDet].forEach((m) => m.dispose());
-    });
+    }, 300_000);
   }
 });
 
