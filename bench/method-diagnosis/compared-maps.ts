@@ -48,8 +48,8 @@ export function comparedMapScales(
 ): MapScale[] {
   const rms = (x: Tensor) => Math.sqrt(tf.mean(tf.square(x)).dataSync()[0]!);
   const spatialStd = (x: Tensor4D) => tf.mean(tf.sqrt(tf.moments(x, [1, 2]).variance)).dataSync()[0]!;
-  return tf.tidy(() => {
-    const out: MapScale[] = [];
+  const out: MapScale[] = [];
+  tf.tidy(() => {
     for (const inst of instancesOf(distiller)) {
       const ss = inst.students.map((n, i) => {
         const s = taps[n] as Tensor4D;
@@ -76,6 +76,6 @@ export function comparedMapScales(
         });
       });
     }
-    return out;
   });
+  return out;
 }

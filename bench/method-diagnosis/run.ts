@@ -34,6 +34,8 @@ const { maskCoverage, MASK_FAMILIES } = await import(
   "../../packages/detectors/src/train/distill-mask-coverage"
 );
 const { comparedMapScales } = await import("./compared-maps");
+type DistillProbe = import("../../packages/detectors/src/train/distill-probe").DistillProbe;
+type MapScale = import("./compared-maps").MapScale;
 
 const args = process.argv.slice(2);
 const arg = (n: string, d?: string) => (args.includes(n) ? args[args.indexOf(n) + 1]! : d);
@@ -152,18 +154,16 @@ const levelRows: string[] = [];
 const scaleRows: string[] = [];
 for (const method of methods) {
   const distiller = buildDistiller([{ method } as never], student, teacher, seed, size);
-  const probes = [];
-  const scales = [];
+  const probes: DistillProbe[] = [];
+  const scales: MapScale[][] = [];
   for (const b of data) {
     const { maps } = await inferBatch(teacher, b, { maps: distiller.requiredFeatures.teacher });
     student.train(true);
     probes.push(probeDistillStep({ model: student, distiller, batch: b, teacherMaps: maps, seed }));
-    scales.push(
-      tf.tidy(() => {
-        const { taps } = student.forwardWithTaps(batchImages(b), distiller.requiredFeatures.student);
-        return comparedMapScales(tf, distiller, taps, maps);
-      }),
-    );
+    tf.tidy(() => {
+      const { taps } = student.forwardWithTaps(batchImages(b), distiller.requiredFeatures.student);
+      scales.push(comparedMapScales(tf, distiller, taps, maps));
+    });
     tf.dispose(Object.values(maps));
   }
   const med = (g: (p: (typeof probes)[number]) => number) => median(probes.map(g));
