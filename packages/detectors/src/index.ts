@@ -51,6 +51,20 @@ export type { DistillSetup, DistillerLike } from "./train/train-step";
 export type { ValidationResult, Validator } from "./train/validation";
 export { batchImages, batchTargets, type BatchLike, type IdentifiedBatch } from "./train/batch-tensors";
 export { DISTILL_TARGET_KINDS } from "./train/distill-targets";
+export {
+  probeDistillStep,
+  leafParts,
+  type DistillProbe,
+  type DistillProbeInput,
+  type TapGradients,
+} from "./train/distill-probe";
+export {
+  maskCoverage,
+  MASK_FAMILIES,
+  type CoverageLevel,
+  type MaskCoverage,
+  type MaskFamily,
+} from "./train/distill-mask-coverage";
 export { NonFiniteError, NON_FINITE_ADVICE } from "./train/non-finite";
 export { writeCheckpoint, readCheckpoint, type Checkpoint } from "./train/checkpoint";
 
