@@ -237,7 +237,7 @@ scaleRows.forEach((r) => out(r));
 out();
 const load1 = os.loadavg();
 out(
-  `${batches} batches of ${demo.batchSize}; ${((performance.now() - t0) / 1000).toFixed(0)} s; load ${load0.map((l) => l.toFixed(1)).join("/")} → ${load1.map((l) => l.toFixed(1)).join("/")}`,
+  `${batches} batches of ${batchSize}; ${((performance.now() - t0) / 1000).toFixed(0)} s; load ${load0.map((l) => l.toFixed(1)).join("/")} → ${load1.map((l) => l.toFixed(1)).join("/")}`,
 );
 if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify({ ...json, table: lines.join("\n") }, null, 1)}\n`);
 student.dispose();
