@@ -200,13 +200,13 @@ export const DETECTOR_INFO = {
   "faster-rcnn-r50": info({
     family: "faster-rcnn",
     description:
-      "Faster R-CNN: ResNet-50 + FPN (P2–P6) + RPN (3 anchors/location) + RoIAlign 7×7 + shared 2-fc box head (mmdet faster-rcnn_r50_fpn_1x_coco), 41.8 M params",
+      "Experimental, does not train yet (AP50 0 in the overfit test). Faster R-CNN: ResNet-50 + FPN (P2–P6) + RPN (3 anchors/location) + RoIAlign 7×7 + shared 2-fc box head (mmdet faster-rcnn_r50_fpn_1x_coco), 41.8 M params",
     config: fasterRcnnConfigSchema,
   }),
   "faster-rcnn-r101": info({
     family: "faster-rcnn",
     description:
-      "Faster R-CNN: ResNet-101 + FPN (P2–P6) + RPN + RoIAlign 7×7 + shared 2-fc box head (mmdet faster-rcnn_r101_fpn_1x_coco), 60.7 M params",
+      "Experimental, does not train yet (AP50 0 in the overfit test). Faster R-CNN: ResNet-101 + FPN (P2–P6) + RPN + RoIAlign 7×7 + shared 2-fc box head (mmdet faster-rcnn_r101_fpn_1x_coco), 60.7 M params",
     config: fasterRcnnConfigSchema,
   }),
 } as const;
