@@ -8,6 +8,7 @@
 export {
   DETECTOR_INFO,
   DETECTOR_IDS,
+  fasterRcnnConfigSchema,
   fcosConfigSchema,
   gflConfigSchema,
   retinaConfigSchema,
