@@ -113,6 +113,23 @@ describe("kdet zoo", () => {
     expect(rowsOf(readFileSync(path.join(dir, "results.json"), "utf8"))).toEqual(rowsOf(first));
   });
 
+  it("--pairings runs the named pairings only and leaves the sweep's results files to a full run", {
+    timeout: 600_000,
+  }, async () => {
+    const results = path.join(dir, "results.json");
+    const before = statSync(results).mtimeMs;
+    const io = bufferIo();
+    expect(await main(["zoo", "--resume", dir, "--pairings", "v8-s-to-n", "--backend", "wasm"], io)).toBe(0);
+    expect(io.err.join("").match(/finished earlier, loaded/g)).toHaveLength(STAGES.length);
+    expect(statSync(results).mtimeMs).toBe(before);
+    expect(io.out.join("")).toContain(path.join(dir, "v8-s-to-n", "report.html"));
+    const bad = bufferIo();
+    expect(await main(["zoo", "--resume", dir, "--pairings", "v8-s-to-n,nope"], bad)).toBe(2);
+    expect(bad.err.join("")).toMatch(
+      /--pairings: zoo tiny: no pairing named "nope"; the config's pairings: v8-s-to-n/,
+    );
+  });
+
   it("a trained teacher given by weights is loaded, not trained, and evaluated like a trained one", {
     timeout: 600_000,
   }, async () => {

@@ -32,6 +32,12 @@ export interface ZooOptions {
   notes?: string[];
   /** Stop request (Ctrl-C): the running stage checkpoints its step and the sweep stops. */
   signal?: AbortSignal;
+  /**
+   * Run only these pairings (names from the config; see {@link selectPairings}). The sweep-level results.md,
+   * results.json and report.html are then not written (they would hold a part of the sweep): a later run without
+   * `only` loads the finished stages and writes them. Lets two processes share one sweep, a pairing each.
+   */
+  only?: readonly string[];
 }
 
 /** What a sweep produced. */
@@ -74,6 +80,21 @@ export class SweepClock {
   }
 }
 
+/**
+ * The pairings of `config` named in `only` (config order), or all of them when `only` is undefined. Throws naming
+ * the unknown name and the config's pairings.
+ */
+export function selectPairings(config: ZooConfig, only?: readonly string[]): ZooConfig["pairings"] {
+  if (only === undefined) return config.pairings;
+  const names = config.pairings.map((p) => p.name);
+  const unknown = only.filter((n) => !names.includes(n));
+  if (unknown.length > 0 || only.length === 0)
+    throw new Error(
+      `zoo ${config.name}: no pairing named ${unknown.map((n) => `"${n}"`).join(", ") || "(empty list)"}; the config's pairings: ${names.join(", ")}`,
+    );
+  return config.pairings.filter((p) => only.includes(p.name));
+}
+
 /** Runs (or resumes) the sweep in `o.dir`; writes results.md, results.json and report.html there. */
 export async function runZoo(o: ZooOptions): Promise<ZooResult> {
   const z = o.config;
@@ -87,7 +108,8 @@ export async function runZoo(o: ZooOptions): Promise<ZooResult> {
     };
     data = { ...data, ...(await ensureSyntheticSplits(path.join(o.dir, "data"), spec, o.io)) };
   }
-  const plans = z.pairings.map((p) => ({
+  const selected = selectPairings(z, o.only);
+  const plans = selected.map((p) => ({
     name: p.name,
     teacherWeights: p.teacher.weights,
     seeds: z.seeds,
@@ -96,11 +118,9 @@ export async function runZoo(o: ZooOptions): Promise<ZooResult> {
   const kinds = plans.flatMap((p) => pairingStages(p).map((s) => (s === "teacher" ? "teacher" : "student")));
   const clock = new SweepClock(kinds);
   const total = kinds.length;
-  o.io.stderr(
-    `zoo ${z.name}: ${z.pairings.length} pairing(s), ${total} stages, seeds ${z.seeds.join(", ")}\n`,
-  );
+  o.io.stderr(`zoo ${z.name}: ${selected.length} pairing(s), ${total} stages, seeds ${z.seeds.join(", ")}\n`);
   const pairings: ZooResult["pairings"] = [];
-  for (const [i, p] of z.pairings.entries()) {
+  for (const [i, p] of selected.entries()) {
     const dir = path.join(o.dir, p.name);
     const result = await runPairing({
       ...plans[i]!,
@@ -164,6 +184,7 @@ export async function runZoo(o: ZooOptions): Promise<ZooResult> {
     ...notes.map((n) => `${n}  `),
     ...tables.map((t) => `\n## ${t.name}\n\n${zooMarkdown(t)}`),
   ].join("\n");
+  if (o.only !== undefined) return { dir: o.dir, table, pairings, seconds };
   await writeRunFile(path.join(o.dir, "results.md"), `${table}\n`);
   await writeRunFile(
     path.join(o.dir, "results.json"),

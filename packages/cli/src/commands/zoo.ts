@@ -24,6 +24,11 @@ const OPTIONS = {
     arg: "DIR",
     help: "continue an interrupted sweep in DIR (finished stages are loaded)",
   },
+  pairings: {
+    type: "string",
+    arg: "A,B",
+    help: "run only these pairings; the sweep's results files are written by a later run without it",
+  },
   backend: { type: "string", arg: "NAME", help: `force the backend: ${BACKENDS.join(", ")}` },
   threads: { type: "string", arg: "N", help: "wasm threads (default: all cores)" },
   help: { type: "boolean", short: "h", help: "this help" },
@@ -40,6 +45,7 @@ overhead per run) and report.html (tables with the protocol's verdict per row, g
 an ordinary run folder; finished stages are loaded, an interrupted sweep continues with --resume.
   kdet zoo packages/cli/configs/zoo/synthetic.yaml
   kdet zoo --resume runs/zoo-synthetic
+Two processes can share a sweep, a pairing each (--pairings); a last --resume without it writes the tables.
 
 Options:
 ${optionsHelp(OPTIONS)}`;
@@ -74,13 +80,19 @@ export const zooCommand: Command = {
     }
     const { loadZoo } = await import("../zoo-config"); // loads TensorFlow.js (model registry): after --help
     const config = loadZoo(file);
+    const only = o.pairings?.split(",").map((n) => n.trim());
+    const { runZoo, selectPairings } = await import("../zoo");
+    try {
+      selectPairings(config, only);
+    } catch (e) {
+      throw new UsageError(`--pairings: ${(e as Error).message}`);
+    }
     if (!o.resume) {
       dir = await createRunFolder(o.out ?? "runs", o.name ?? `zoo-${config.name}`);
       await writeRunFile(path.join(dir, ZOO_CONFIG_FILE), JSON.stringify(config, null, 1));
     }
     const backend = (o.backend ?? "auto") as (typeof BACKENDS)[number];
     const info = await startBackend(io, backend, threads);
-    const { runZoo } = await import("../zoo");
     const r = await withInterrupt(io, `kdet zoo --resume ${dir!}`, (signal) =>
       runZoo({
         config,
@@ -90,9 +102,13 @@ export const zooCommand: Command = {
         io,
         notes: [`kdet zoo ${argv.join(" ")}`.trim(), info.message],
         signal,
+        only,
       }),
     );
-    io.stdout(`${r.table}\n\nreport: ${path.join(r.dir, "report.html")}\n`);
+    const reports = only
+      ? r.pairings.map((p) => path.join(r.dir, p.name, "report.html"))
+      : [path.join(r.dir, "report.html")];
+    io.stdout(`${r.table}\n\nreport: ${reports.join(", ")}\n`);
     return 0;
   },
 };
