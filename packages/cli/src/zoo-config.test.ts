@@ -43,6 +43,7 @@ describe("shipped zoo configs", () => {
   it("ships synthetic.yaml, bccd.yaml and the semi-supervised sweeps", () => {
     expect(files.sort()).toEqual([
       "bccd.yaml",
+      "semi-bccd-10.yaml",
       "semi-synthetic-10.yaml",
       "semi-synthetic-25.yaml",
       "synthetic.yaml",
@@ -88,6 +89,7 @@ describe("semi-supervised zoo configs", () => {
   for (const [f, fraction] of [
     ["semi-synthetic-10.yaml", 0.1],
     ["semi-synthetic-25.yaml", 0.25],
+    ["semi-bccd-10.yaml", 0.1],
   ] as const)
     it(`${f}: ${fraction * 100}% labels for teacher and students; confidence, adaptive, pseudo-labels, ceiling`, () => {
       const z = loadZoo(path.join(ZOO, f));
