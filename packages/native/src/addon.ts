@@ -74,38 +74,42 @@ export function packageRoot(): string {
 
 let cached: AddonLoad | undefined;
 
+/** What env `KDET_NATIVE` asks for: "0" = off, "1" or unset/empty = on where the addon is built and loads. */
+export function nativeRequested(env: NodeJS.ProcessEnv = process.env): boolean {
+  const flag = env.KDET_NATIVE ?? "";
+  if (flag !== "" && flag !== "0" && flag !== "1")
+    throw new Error(
+      `@kdet/native: env KDET_NATIVE='${flag}' is not allowed: use 0 (off: kdet's XNNPACK kernels), 1 or unset (on where the addon is built)`,
+    );
+  return flag !== "0";
+}
+
 /**
- * Loads the compiled addon once, only when env `KDET_NATIVE=1` asks for it: the path is opt-in until the
- * detectors' overfit tests reach the same accuracy on it as on the XNNPACK kernels (fcos-r50 and yolox-n do not yet).
+ * Loads the compiled addon once. The native path is the default where the addon was built (C++ compiler and
+ * oneDNN at install) and loads; env `KDET_NATIVE=0` turns it off (then nothing is loaded or cached, so a later
+ * call without it still loads). When the addon is absent or fails to load, `reason` says why and the caller
+ * falls back to the wasm kernels. Throws on an invalid `KDET_NATIVE` value (see {@link nativeRequested}).
  * OpenMP's idle threads are set to yield (`OMP_WAIT_POLICY=passive` unless set) before the library
  * loads, so that they do not spin against tfjs-wasm's XNNPACK threads between native calls.
  */
 export function loadAddon(): AddonLoad {
-  if (cached != null) return cached;
-  const flag = process.env.KDET_NATIVE;
-  if (flag !== "1")
+  if (!nativeRequested()) return { addon: null, reason: "disabled by KDET_NATIVE=0" };
+  cached ??= loadAddonFile(path.join(packageRoot(), ADDON_PATH));
+  return cached;
+}
+
+/** Loads the addon at `file` (not cached): the addon, or why not (missing file, or the load error's first line). */
+export function loadAddonFile(file: string): AddonLoad {
+  if (!existsSync(file))
     return {
-      addon: null,
-      reason:
-        flag === "0"
-          ? "disabled by KDET_NATIVE=0"
-          : "opt-in for now (KDET_NATIVE=1): two overfit tests (fcos-r50, yolox-n) train worse on it than on XNNPACK",
-    };
-  const file = path.join(packageRoot(), ADDON_PATH);
-  if (!existsSync(file)) {
-    cached = {
       addon: null,
       reason:
         "addon not built (needs a C++ compiler and oneDNN: apt-get install libdnnl-dev, then pnpm install)",
     };
-    return cached;
-  }
   try {
     process.env.OMP_WAIT_POLICY ??= "passive";
-    const addon = createRequire(import.meta.url)(file) as NativeAddon;
-    cached = { addon, reason: null };
+    return { addon: createRequire(import.meta.url)(file) as NativeAddon, reason: null };
   } catch (e) {
-    cached = { addon: null, reason: `addon failed to load: ${(e as Error).message.split("\n")[0]}` };
+    return { addon: null, reason: `addon failed to load: ${(e as Error).message.split("\n")[0]}` };
   }
-  return cached;
 }

@@ -2,7 +2,7 @@
  * @kdet/native: oneDNN-backed kernels for the tfjs-wasm backend (NHWC convolutions and their
  * gradients, fused BatchNorm+SiLU), built on install where a C++ compiler and oneDNN exist.
  */
-export { loadAddon, ADDON_PATH } from "./addon";
+export { loadAddon, nativeRequested, ADDON_PATH } from "./addon";
 export type { NativeAddon, AddonLoad } from "./addon";
 export { registerNativeKernels, isNativeRegistered } from "./register";
 export type { NativeKernelsInfo } from "./register";

@@ -110,7 +110,6 @@ function bnSilu(fused: boolean, shape: number[]): tf.Tensor[] {
   return [out!, ...grads];
 }
 
-process.env.KDET_NATIVE ??= "1"; // the path is opt-in; these tests are what it is checked by
 const load = loadAddon();
 
 if (load.addon == null) {
@@ -139,6 +138,27 @@ if (load.addon == null) {
       ])
         expect(isNativeRegistered(k), k).toBe(true);
       expect(load.addon!.convImpl(0, [8, 32, 32, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1])).not.toBe("");
+    });
+
+    it("KDET_NATIVE=0 puts back the kernels they replaced; a later call registers them again", async () => {
+      await tf.setBackend("wasm");
+      registerNativeKernels(2);
+      const conv = tf.getKernel(tf.Conv2D, "wasm")!.kernelFunc as tf.KernelFunc & Record<symbol, unknown>;
+      const wrapped = conv[Symbol.for("kdet.kernel.wraps")];
+      const saved = process.env.KDET_NATIVE;
+      process.env.KDET_NATIVE = "0";
+      try {
+        const off = registerNativeKernels(2);
+        expect(off).toEqual({ active: false, kernels: [], message: "disabled by KDET_NATIVE=0" });
+        expect(isNativeRegistered(tf.Conv2D)).toBe(false);
+        expect(tf.getKernel(tf.Conv2D, "wasm")!.kernelFunc).toBe(wrapped);
+        expect(tf.getKernel(BN_SILU_FORWARD, "wasm")).toBeUndefined();
+      } finally {
+        if (saved == null) delete process.env.KDET_NATIVE;
+        else process.env.KDET_NATIVE = saved;
+      }
+      expect(registerNativeKernels(2).active).toBe(true);
+      expect(isNativeRegistered(tf.Conv2D)).toBe(true);
     });
 
     for (const c of CONVS) {

@@ -26,12 +26,16 @@ type Tagged = tf.KernelFunc & { [NATIVE]?: true; [WRAPS]?: tf.KernelFunc };
  * other convs fall through to the kernel registered before), the fused BatchNorm+SiLU pair used by
  * @kdet/core's `batchNormSilu`, and threaded Concat, SplitV (4-byte dtypes) and MaxPoolGrad.
  * `threads` sets the OpenMP threads (oneDNN and the addon's own loops). Idempotent; when the addon
- * is absent (not built, or env KDET_NATIVE=0) nothing is registered and `message` says why.
+ * is absent (not built, failed to load, or env KDET_NATIVE=0) nothing is registered (native kernels registered
+ * earlier in the process are replaced by the kernels they wrapped) and `message` says why.
  * Call after the wasm backend and its other kernels are registered.
  */
 export function registerNativeKernels(threads: number): NativeKernelsInfo {
   const load = loadAddon();
-  if (load.addon == null) return { active: false, kernels: [], message: load.reason };
+  if (load.addon == null) {
+    unregisterNativeKernels();
+    return { active: false, kernels: [], message: load.reason };
+  }
   const addon = load.addon;
   addon.setThreads(threads);
   const kernels: Record<
@@ -61,4 +65,15 @@ export function registerNativeKernels(threads: number): NativeKernelsInfo {
 /** True when the native kernel for `kernelName` is the one registered on 'wasm'. */
 export function isNativeRegistered(kernelName: string): boolean {
   return (tf.getKernel(kernelName, "wasm")?.kernelFunc as Tagged | undefined)?.[NATIVE] === true;
+}
+
+/** Puts back, on 'wasm', the kernel each registered native kernel replaced (or removes it if it replaced none). */
+function unregisterNativeKernels(): void {
+  for (const k of tf.getKernelsForBackend("wasm")) {
+    const f = k.kernelFunc as Tagged;
+    if (!f[NATIVE]) continue;
+    tf.unregisterKernel(k.kernelName, "wasm");
+    const wrapped = f[WRAPS];
+    if (wrapped != null) tf.registerKernel({ ...k, kernelFunc: wrapped });
+  }
 }

@@ -1,3 +1,4 @@
+import { isNativeRegistered, loadAddon } from "@kdet/native";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultWasmThreads, initBackend } from "./init-backend";
@@ -5,8 +6,11 @@ import { CPU_FIXES, isRegistered, WASM_TRAINING_KERNELS } from "./register-kerne
 import { findTensorflowPackage } from "./tensorflow-loader";
 
 describe("initBackend", () => {
+  const savedNative = process.env.KDET_NATIVE;
   afterEach(() => {
     delete process.env.KDET_BACKEND;
+    if (savedNative == null) delete process.env.KDET_NATIVE;
+    else process.env.KDET_NATIVE = savedNative;
   });
 
   it("auto picks wasm here (no tfjs-node installed), with the kdet kernels registered", async () => {
@@ -64,6 +68,33 @@ describe("initBackend", () => {
   it("a forced tensorflow backend that is not installed throws and says how to install it", async () => {
     await expect(initBackend({ backend: "tensorflow", quiet: true })).rejects.toThrow(
       /backend 'tensorflow' \(option\) is not available: neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed \(GPU: pnpm add/,
+    );
+  });
+
+  it("says which conv path runs and why: oneDNN by default where the addon loads, XNNPACK with KDET_NATIVE=0", async () => {
+    process.env.KDET_NATIVE = "0";
+    const off = await initBackend({ backend: "wasm", quiet: true });
+    expect(off.message).toMatch(/; convs on XNNPACK \(native oneDNN path off: disabled by KDET_NATIVE=0\)$/);
+    expect(isNativeRegistered(tf.Conv2D)).toBe(false);
+    for (const k of WASM_TRAINING_KERNELS) expect(isRegistered(k, "wasm"), k.kernelName).toBe(true);
+    delete process.env.KDET_NATIVE;
+    const on = await initBackend({ backend: "wasm", quiet: true });
+    const load = loadAddon();
+    if (load.addon != null) {
+      expect(on.message).toMatch(
+        /; convs \+ BN\/SiLU on oneDNN \d+\.\d+\.\d+, \d+ thread\(s\) \(@kdet\/native; KDET_NATIVE=0 for XNNPACK\)$/,
+      );
+      expect(isNativeRegistered(tf.Conv2D)).toBe(true);
+    } else {
+      expect(on.message).toContain(`; convs on XNNPACK (native oneDNN path off: ${load.reason})`);
+      expect(isNativeRegistered(tf.Conv2D)).toBe(false);
+    }
+  });
+
+  it("rejects an invalid KDET_NATIVE before choosing a backend", async () => {
+    process.env.KDET_NATIVE = "yes";
+    await expect(initBackend({ quiet: true })).rejects.toThrow(
+      /^initBackend: @kdet\/native: env KDET_NATIVE='yes' is not allowed: use 0 .*, 1 or unset/,
     );
   });
 

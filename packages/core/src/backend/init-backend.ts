@@ -1,6 +1,7 @@
 import os from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
+import { nativeRequested } from "@kdet/native";
 import {
   CPU_FIXES,
   nativeNote,
@@ -112,7 +113,9 @@ let lastMessage = "";
  * Chooses and activates the tfjs backend (see README.md in this folder):
  * `tensorflow` (from @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node, if the user installed
  * one; found from this package and from `process.cwd()`), else `wasm` with the kdet training
- * kernels and `threads` XNNPACK threads, else `cpu` (pure JS, ~300× slower) with a loud warning.
+ * kernels and `threads` XNNPACK threads — and, where @kdet/native's addon is built and loads, its oneDNN
+ * convs and fused BN+SiLU over them (env `KDET_NATIVE=0`: kdet's XNNPACK kernels only) — else `cpu`
+ * (pure JS, ~300× slower) with a loud warning.
  * `opts.backend` or env `KDET_BACKEND` forces one (then failure throws); `opts.threads` or env
  * `KDET_THREADS` sets the wasm threads (default `defaultWasmThreads()`). Idempotent and serialized:
  * safe to call from every test file; switching between backends is allowed, but the wasm thread
@@ -140,6 +143,11 @@ async function initBackendNow(opts: InitBackendOptions): Promise<BackendInfo> {
   const requested = o.backend ?? env ?? "auto";
   const requestSource = o.backend != null ? "option" : env != null ? "env KDET_BACKEND" : "default";
   const threads = o.threads ?? parseEnvThreads() ?? defaultWasmThreads();
+  try {
+    nativeRequested(); // an invalid KDET_NATIVE throws here, not later as a skipped wasm backend
+  } catch (e) {
+    throw new Error(`initBackend: ${(e as Error).message}`);
+  }
   const order: BackendName[] = requested === "auto" ? ["tensorflow", "wasm", "cpu"] : [requested];
   const skipped: BackendInfo["skipped"] = [];
   for (const name of order) {

@@ -108,12 +108,13 @@ function defaultNativeThreads(): number {
 }
 
 /**
- * Registers the kdet training kernels (`WASM_TRAINING_KERNELS`) under backend 'wasm', then, when
- * @kdet/native's addon was built (C++ compiler + oneDNN at install) and env KDET_NATIVE=1 asks for it
- * (opt-in), its oneDNN kernels over them: Conv2D and both conv gradients (NHWC, dilation 1) and the
- * fused BatchNorm+SiLU pair, with `nativeThreads` OpenMP threads. Import
- * `@tensorflow/tfjs-backend-wasm` first (initBackend does): importing it later would put its
- * builtin kernels back. Idempotent. Returns what the native path did (`message` says why when off).
+ * Registers the kdet training kernels (`WASM_TRAINING_KERNELS`) under backend 'wasm', then, by default,
+ * @kdet/native's oneDNN kernels over them where its addon was built (C++ compiler + oneDNN at install) and
+ * loads: Conv2D and both conv gradients (NHWC, dilation 1), the fused BatchNorm+SiLU pair, threaded Concat,
+ * SplitV and MaxPoolGrad, with `nativeThreads` OpenMP threads. Env `KDET_NATIVE=0` keeps kdet's XNNPACK
+ * kernels; an absent or unloadable addon falls back to them. Import `@tensorflow/tfjs-backend-wasm` first
+ * (initBackend does): importing it later would put its builtin kernels back. Idempotent. Returns what the
+ * native path did (`message` says why when it is off).
  */
 export function registerWasmTrainingKernels(nativeThreads = defaultNativeThreads()): NativeKernelsInfo {
   registerKernels("wasm", WASM_TRAINING_KERNELS);
@@ -123,7 +124,7 @@ export function registerWasmTrainingKernels(nativeThreads = defaultNativeThreads
 /** The start-up clause for what `registerWasmTrainingKernels` did about the native path. */
 export function nativeNote(info: NativeKernelsInfo): string {
   return info.active
-    ? `; convs + BN/SiLU on ${info.message.split(":")[0]} (@kdet/native)`
+    ? `; convs + BN/SiLU on ${info.message.split(":")[0]} (@kdet/native; KDET_NATIVE=0 for XNNPACK)`
     : `; convs on XNNPACK (native oneDNN path off: ${info.message})`;
 }
 
