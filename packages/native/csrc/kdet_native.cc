@@ -335,6 +335,31 @@ void maxPoolGrad(const float* x, const float* dy, float* dx, const int64_t* g) {
   }
 }
 
+// Nearest-neighbour resize gradient, NHWC: dx[n, rows[i], cols[j], :] += dy[n, i, j, :], where rows/cols are
+// the forward kernel's source row/column of each output row/column. Threaded over the rows (n, y) of dx (no
+// two threads write the same element); each dx row adds the dy rows mapped to it in increasing i, then j —
+// the order of the sequential scatter, so the result is the same bits for any thread count.
+void resizeNearestGrad(const float* dy, float* dx, const int64_t* g, const int32_t* rows, const int32_t* cols) {
+  const int64_t nb = g[0], h = g[1], w = g[2], c = g[3], oh = g[4], ow = g[5];
+  std::vector<std::vector<int64_t>> from(h);
+  for (int64_t i = 0; i < oh; i++) from[rows[i]].push_back(i);
+#pragma omp parallel for schedule(static) if (nb * oh * ow * c >= (1 << 15))
+  for (int64_t ny = 0; ny < nb * h; ny++) {
+    const int64_t n = ny / h, y = ny % h;
+    float* d = dx + ny * w * c;
+    std::fill(d, d + w * c, 0.0f);
+    for (int64_t i : from[y]) {
+      const float* s = dy + (n * oh + i) * ow * c;
+      for (int64_t j = 0; j < ow; j++) {
+        float* t = d + cols[j] * c;
+        const float* sj = s + j * c;
+#pragma omp simd
+        for (int64_t k = 0; k < c; k++) t[k] += sj[k];
+      }
+    }
+  }
+}
+
 // ---- N-API glue ----
 
 #define CHECK(call)                                                             \
@@ -493,6 +518,22 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// resizeNearestGrad(dy, dx, geom[N,H,W,C,OH,OW], rows[OH], cols[OW]): rows/cols in [0, H) / [0, W).
+napi_value ResizeNearestGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 5);
+    std::vector<int64_t> g = a.ints(2, 6);
+    auto* rows = static_cast<const int32_t*>(a.words(3, g[4]));
+    auto* cols = static_cast<const int32_t*>(a.words(4, g[5]));
+    for (int64_t i = 0; i < g[4]; i++)
+      if (rows[i] < 0 || rows[i] >= g[1]) throw std::runtime_error("resizeNearestGrad: row index out of range");
+    for (int64_t j = 0; j < g[5]; j++)
+      if (cols[j] < 0 || cols[j] >= g[2]) throw std::runtime_error("resizeNearestGrad: column index out of range");
+    resizeNearestGrad(a.f32(0, g[0] * g[4] * g[5] * g[3]), a.f32(1, g[0] * g[1] * g[2] * g[3]), g.data(), rows, cols);
+    return undefinedValue(env);
+  });
+}
+
 // setThreads(n): OpenMP threads for oneDNN and the fused loops. Returns the previous count.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -525,6 +566,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"bnSiluBackward", nullptr, BnSiluBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"copyBands", nullptr, CopyBands, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"resizeNearestGrad", nullptr, ResizeNearestGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

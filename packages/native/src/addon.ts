@@ -55,6 +55,19 @@ export interface NativeAddon {
   ): void;
   /** Max-pool gradient (NHWC, first maximum); geom [N, H, W, C, OH, OW, fh, fw, sh, sw, padTop, padLeft]. */
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geom: readonly number[]): void;
+  /**
+   * Nearest-neighbour resize gradient (NHWC): `dx[n, rows[i], cols[j], :] += dy[n, i, j, :]`, dx zeroed first;
+   * geom [N, H, W, C, OH, OW]; `rows`/`cols` hold the forward kernel's source row/column of each output
+   * row/column. Threaded over dx rows; the same bits as the sequential scatter. Absent in addons built
+   * before it was added (the kernel is then not registered).
+   */
+  resizeNearestGrad?(
+    dy: Float32Array,
+    dx: Float32Array,
+    geom: readonly number[],
+    rows: Int32Array,
+    cols: Int32Array,
+  ): void;
   /** Sets the OpenMP thread count (oneDNN and the fused loops); returns the previous one. */
   setThreads(n: number): number;
   /** "oneDNN x.y.z, n thread(s)". */

@@ -109,12 +109,12 @@ function defaultNativeThreads(): number {
 
 /**
  * Registers the kdet training kernels (`WASM_TRAINING_KERNELS`) under backend 'wasm', then, by default,
- * @kdet/native's oneDNN kernels over them where its addon was built (C++ compiler + oneDNN at install) and
- * loads: Conv2D and both conv gradients (NHWC, dilation 1), the fused BatchNorm+SiLU pair, threaded Concat,
- * SplitV and MaxPoolGrad, with `nativeThreads` OpenMP threads. Env `KDET_NATIVE=0` keeps kdet's XNNPACK
- * kernels; an absent or unloadable addon falls back to them. Import `@tensorflow/tfjs-backend-wasm` first
- * (initBackend does): importing it later would put its builtin kernels back. Idempotent. Returns what the
- * native path did (`message` says why when it is off).
+ * @kdet/native's oneDNN kernels over them where its addon was built (C++ compiler + oneDNN at install)
+ * and loads: Conv2D and both conv gradients (NHWC, dilation 1), the fused BatchNorm+SiLU pair, threaded
+ * Concat, SplitV, MaxPoolGrad and ResizeNearestNeighborGrad, with `nativeThreads` OpenMP threads. Env
+ * `KDET_NATIVE=0` keeps kdet's XNNPACK kernels; an absent or unloadable addon falls back to them. Import
+ * `@tensorflow/tfjs-backend-wasm` first (initBackend does): importing it later would put its builtin
+ * kernels back. Idempotent. Returns what the native path did (`message` says why when it is off).
  */
 export function registerWasmTrainingKernels(nativeThreads = defaultNativeThreads()): NativeKernelsInfo {
   registerKernels("wasm", WASM_TRAINING_KERNELS);
