@@ -8,9 +8,12 @@
  *
  *   pnpm exec tsx bench/method-diagnosis/run.ts --teacher RUN/teacher/weights [--student RUN/baseline-s1/weights]
  *       [--size 64] [--methods cwd,fgd,mgd,fsd,rdkd,ckd] [--batches 4] [--seed 1] [--json out.json]
+ *       [--voc ROOT [--split train]]
  *
  * Data: the demo's synthetic options (objects 10–40 px at 64 px, scaled with --size), train split seed 1, letterboxed,
- * not augmented; batch 16. The student is YOLOv8-n (BatchNorm momentum 0.1, as the demo) in training mode.
+ * not augmented; batch 16. With `--voc ROOT`: the first batches × batch-size images of that PASCAL VOC split
+ * (`ImageSets/Main/<split>.txt`, loaded by `@kdet/data`'s VOC loader as `kdet zoo` loads it), letterboxed to --size,
+ * not augmented. The student is YOLOv8-n (BatchNorm momentum 0.1, as the demo) in training mode.
  */
 import { createRequire, register } from "node:module";
 import { writeFileSync } from "node:fs";
@@ -23,7 +26,9 @@ const tf = createRequire(new URL("../../packages/detectors/package.json", import
   "@tensorflow/tfjs-core",
 ) as TF;
 const { initBackend } = await import("@kdet/core");
-const { createBatchLoader, syntheticDataset, SYNTHETIC_CLASS_NAMES } = await import("@kdet/data");
+const { createBatchLoader, loadDataset, syntheticDataset, SYNTHETIC_CLASS_NAMES } = await import(
+  "@kdet/data"
+);
 const { batchImages, createDetector, detectorTeacher, inferBatch, loadDetector, loadWeights } = await import(
   "@kdet/detectors"
 );
@@ -49,27 +54,34 @@ const batches = Number(arg("--batches", "4"));
 const batchSize = Number(arg("--batch-size", "16"));
 const seed = Number(arg("--seed", "1"));
 const jsonOut = arg("--json");
+const vocRoot = arg("--voc");
+const split = arg("--split", "train")!;
 
 await initBackend({ quiet: true });
 const load0 = os.loadavg();
 const t0 = performance.now();
 const demo = DEMO_PRESETS.default;
 const k = size / demo.imageSize;
-const ds = syntheticDataset({
-  ...demo.synthetic,
-  minObjectSize: demo.synthetic.minObjectSize * k,
-  maxObjectSize: demo.synthetic.maxObjectSize * k,
-  seed: demo.splits.train.seed,
-  numImages: batches * batchSize,
-  size,
-});
+const ds = vocRoot
+  ? await loadDataset({ type: "voc", root: vocRoot, split })
+  : syntheticDataset({
+      ...demo.synthetic,
+      minObjectSize: demo.synthetic.minObjectSize * k,
+      maxObjectSize: demo.synthetic.maxObjectSize * k,
+      seed: demo.splits.train.seed,
+      numImages: batches * batchSize,
+      size,
+    });
 const loader = createBatchLoader(ds, { batchSize, size, shuffle: false, prefetch: 0 });
 const data = [];
-for await (const b of loader.epoch(0)) data.push(b);
+for await (const b of loader.epoch(0)) {
+  data.push(b);
+  if (data.length >= batches) break;
+}
 
 const teacherDet = (await loadDetector(teacherDir)).train(false);
 const teacher = detectorTeacher(teacherDet);
-const K = SYNTHETIC_CLASS_NAMES.length;
+const K = vocRoot ? ds.classNames.length : SYNTHETIC_CLASS_NAMES.length;
 const LEVELS = ["p3", "p4", "p5"];
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
