@@ -18,15 +18,15 @@ const envSchema = z.enum(["", "0", "1"]);
  * - The two-stage pipeline itself trains: the same head (RPN, proposals, RoI sampler with the gts added, RoIAlign,
  *   losses, decode, postprocess) on a ResNet-18 + FPN with 256-wide shared fcs reaches AP50 1.0 (mAP 0.60) on the
  *   overfit test's two images in 30 AdamW steps at lr 0.002 (after 10 steps: no detection ≥ 0.05, inference-mode BN
- *   still lagging the fast-moving weights). What differs at the registered size is the ResNet-50 backbone and the
- *   1024-wide fcs: AdamW moves every weight by ~lr per step whatever the fan-in, so the outputs of `shared_fc2`,
- *   `fc_cls` and `fc_reg` (fan-in 1024, not 256) move ~4× as far per step — the suspect (cf. retina-r50's lr in the
- *   overfit test), not yet measured.
+ *   still lagging the fast-moving weights). With the registered 1024-wide fcs on the same ResNet-18 the first 7
+ *   steps ran as smoothly (loss 0.36 at step 7; 0.31 with 256-wide fcs), so the head width shows no early collapse;
+ *   the run was not finished (5 min a step on the loaded machine). Still unmeasured: the per-step losses of the registered
+ *   ResNet-50 model, and whether recomputing the BN statistics before validation changes its AP50.
  * - The masking property holds: with image 2 unlabelled, all 189 of faster-rcnn-r50's gradient tensors are
  *   bit-identical whether its would-be targets are empty or a box (`maskedDetectionLoss` gathers the labelled
  *   images before the head's loss, so the sampler never sees the unlabelled image's boxes). The masking test failed
  *   on its 120 s timeout, not on the comparison: four ResNet-50 gradients with hundreds of RoIs through the
- *   12.8 M-weight fc1 took 12 min on a loaded machine (now given 10 min; still over it there).
+ *   12.8 M-weight fc1 took 8–12 min on a loaded machine (now given 10 min; still over it there).
  */
 export const UNVERIFIED_FAMILIES: ReadonlySet<string> = new Set(["faster-rcnn"]);
 
