@@ -20,8 +20,8 @@ const envSchema = z.enum(["", "0", "1"]);
  *   overfit test's two images in 30 AdamW steps at lr 0.002 (after 10 steps: no detection ≥ 0.05, inference-mode BN
  *   still lagging the fast-moving weights). With the registered 1024-wide fcs on the same ResNet-18 the first 7
  *   steps ran as smoothly (loss 0.36 at step 7; 0.31 with 256-wide fcs), so the head width shows no early collapse;
- *   the run was not finished (5 min a step on the loaded machine). Still unmeasured: the per-step losses of the registered
- *   ResNet-50 model, and whether recomputing the BN statistics before validation changes its AP50.
+ *   the run was not finished (5 min a step on the loaded machine). Still unmeasured: the per-step losses of the
+ *   registered ResNet-50 model, and whether recomputing the BN statistics before validation changes its AP50.
  * - The masking property holds: with image 2 unlabelled, all 189 of faster-rcnn-r50's gradient tensors are
  *   bit-identical whether its would-be targets are empty or a box (`maskedDetectionLoss` gathers the labelled
  *   images before the head's loss, so the sampler never sees the unlabelled image's boxes). The masking test failed
