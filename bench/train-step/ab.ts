@@ -2,6 +2,7 @@
 import { register } from "node:module";
 register("../../packages/cli/src/testing/tfjs-esm-hook.mjs", import.meta.url);
 const { tf, tfWasm } = await import("./tf");
+type Tensor = import("./tf").TF.Tensor;
 const { wasmDistDir, registerWasmTrainingKernels } = await import("../../packages/core/src/backend/index");
 tfWasm.setWasmPaths(wasmDistDir());
 tfWasm.setThreadsCount(1);
@@ -15,16 +16,16 @@ const use = (set: typeof ours) =>
     tf.unregisterKernel(k.kernelName, "wasm");
     tf.registerKernel(k);
   });
-const time = (f: () => any) => {
+const time = (f: () => Tensor) => {
   const t0 = performance.now();
   tf.tidy(() => {
     f().dataSync();
   });
   return performance.now() - t0;
 };
-const ops: Record<string, (x: any) => any> = {
+const ops: Record<string, (x: Tensor) => Tensor> = {
   "concat C (builtin both times)": (x) => tf.concat([x, x], 3),
-  "split C": (x) => tf.split(x, 2, 3)[0],
+  "split C": (x) => tf.split(x, 2, 3)[0]!,
   "mean 012": (x) => tf.mean(x, [0, 1, 2]),
   clone: (x) => tf.clone(x),
 };
