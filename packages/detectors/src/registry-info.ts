@@ -200,13 +200,13 @@ export const DETECTOR_INFO = {
   "faster-rcnn-r50": info({
     family: "faster-rcnn",
     description:
-      "Experimental, does not train yet (AP50 0 in the overfit test). Faster R-CNN: ResNet-50 + FPN (P2–P6) + RPN (3 anchors/location) + RoIAlign 7×7 + shared 2-fc box head (mmdet faster-rcnn_r50_fpn_1x_coco), 41.8 M params",
+      "Faster R-CNN: ResNet-50 + FPN (P2–P6) + RPN (3 anchors/location) + RoIAlign 7×7 + shared 2-fc box head (mmdet faster-rcnn_r50_fpn_1x_coco), 41.8 M params; slow on CPU (~17 s a step at 64 px, batch 2, shared core), not yet in the zoo",
     config: fasterRcnnConfigSchema,
   }),
   "faster-rcnn-r101": info({
     family: "faster-rcnn",
     description:
-      "Experimental, does not train yet (AP50 0 in the overfit test). Faster R-CNN: ResNet-101 + FPN (P2–P6) + RPN + RoIAlign 7×7 + shared 2-fc box head (mmdet faster-rcnn_r101_fpn_1x_coco), 60.7 M params",
+      "Faster R-CNN: ResNet-101 + FPN (P2–P6) + RPN + RoIAlign 7×7 + shared 2-fc box head (mmdet faster-rcnn_r101_fpn_1x_coco), 60.7 M params; training not yet measured at this size",
     config: fasterRcnnConfigSchema,
   }),
 } as const;

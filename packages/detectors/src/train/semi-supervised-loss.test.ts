@@ -5,7 +5,7 @@ import { namedVariables } from "../io/named-variables";
 import type { Detector } from "../detector";
 import { createDetector, DETECTOR_IDS, DETECTORS, type DetectorId } from "../registry";
 import { useTestBackend } from "../testing/backend";
-import { testAllModels, UNVERIFIED_FAMILIES } from "../testing/test-models";
+import { testAllModels, SLOW_FAMILIES } from "../testing/test-models";
 import { handBatch } from "../testing/synthetic";
 import { batchImages, batchTargets } from "./batch-tensors";
 import { maskedDetectionLoss, pseudoLabelTargets } from "./semi-supervised-loss";
@@ -14,10 +14,10 @@ beforeAll(async () => {
   await useTestBackend();
 });
 
-/** The first registered detector of every family (yolov8, gfl, fcos, retina, yolox, ...; see UNVERIFIED_FAMILIES). */
+/** The first registered detector of every family (yolov8, gfl, fcos, retina, yolox, ...; see SLOW_FAMILIES). */
 const ONE_PER_FAMILY = [
   ...new Map(
-    DETECTOR_IDS.filter((id) => testAllModels() || !UNVERIFIED_FAMILIES.has(DETECTORS[id].family))
+    DETECTOR_IDS.filter((id) => testAllModels() || !SLOW_FAMILIES.has(DETECTORS[id].family))
       .map((id) => [DETECTORS[id].family, id] as const)
       .reverse(),
   ).values(),
