@@ -21,6 +21,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",
+    globalSetup: ["./vitest.tmpdir.ts"],
     // One test file per core. Vitest's default keeps a core free (on 2 cores: 1 worker, every file in sequence),
     // while each test process runs the wasm backend on a single XNNPACK thread (`defaultWasmThreads` under
     // vitest), so files in parallel are what uses the machine. Env VITEST_MAX_WORKERS or --maxWorkers overrides.

@@ -4,7 +4,7 @@
  * step, one shared YOLOv8-s teacher run), exits 0 and logs a finite part for every term and level; presets that
  * cannot fit a pair are refused with the reason; and, when the BCCD dataset is present, one preset runs on it.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { LOSS_IDS, LOSSES } from "@kdet/losses";
@@ -54,7 +54,10 @@ output: {dir: ${runs}, samples: 0}
   expect(r.err).not.toMatch(/internal error/);
   expect(r.code).toBe(0);
 }, 300_000);
-afterAll(() => process.chdir(cwd));
+afterAll(() => {
+  process.chdir(cwd);
+  rmSync(T, { recursive: true, force: true });
+});
 
 describe("every method preset through kdet distill --method", () => {
   for (const id of METHOD_IDS) {

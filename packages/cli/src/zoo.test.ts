@@ -4,10 +4,10 @@
  * reported as loaded), a sweep stopped after its first stage that `kdet zoo --resume` completes, and a
  * semi-supervised sweep whose methods override `train` (pseudo-labels) and `data` (the fully labelled ceiling).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bufferIo } from "./cli-io";
 import { ZOO_CONFIG_FILE } from "./commands/zoo";
 import { TrainingInterrupted } from "./interrupt";
@@ -17,6 +17,7 @@ import { runZoo } from "./zoo";
 import { loadZoo } from "./zoo-config";
 
 const T = mkdtempSync(path.join(os.tmpdir(), "kdet-zoo-"));
+afterAll(() => rmSync(T, { recursive: true, force: true }));
 const configFile = path.join(T, "tiny.yaml");
 const STAGES = ["teacher", "baseline-s1", "cwd-s1", "baseline-s2", "cwd-s2"];
 const epochs1 =
