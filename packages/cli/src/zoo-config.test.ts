@@ -44,6 +44,7 @@ describe("shipped zoo configs", () => {
     expect(files.sort()).toEqual([
       "bccd.yaml",
       "semi-bccd-10.yaml",
+      "semi-bccd-25.yaml",
       "semi-synthetic-10.yaml",
       "semi-synthetic-25.yaml",
       "synthetic.yaml",
@@ -90,6 +91,7 @@ describe("semi-supervised zoo configs", () => {
     ["semi-synthetic-10.yaml", 0.1],
     ["semi-synthetic-25.yaml", 0.25],
     ["semi-bccd-10.yaml", 0.1],
+    ["semi-bccd-25.yaml", 0.25],
   ] as const)
     it(`${f}: ${fraction * 100}% labels for teacher and students; confidence, adaptive, pseudo-labels, ceiling`, () => {
       const z = loadZoo(path.join(ZOO, f));
