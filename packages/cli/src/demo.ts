@@ -138,6 +138,7 @@ function demoPlan(
       seed: p.seed,
     },
     student: { model: { type: p.student.type, bnMomentum: p.bnMomentum }, train: p.student.train },
+    evalSplit: "test",
     seeds: o.seeds?.length ? o.seeds : [...p.studentSeeds],
     methods: o.methods.map((m) => ({ name: m, distill: (c) => DEMO_METHODS[m].terms(c) })),
     output: { dir: o.out, samples: 6 },

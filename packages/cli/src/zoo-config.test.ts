@@ -42,6 +42,7 @@ describe("shipped zoo configs", () => {
   const files = readdirSync(ZOO).filter((f) => f.endsWith(".yaml"));
   it("ships synthetic.yaml, bccd.yaml and the semi-supervised sweeps", () => {
     expect(files.sort()).toEqual([
+      "bccd-tune.yaml",
       "bccd.yaml",
       "semi-bccd-10.yaml",
       "semi-bccd-25.yaml",
@@ -55,7 +56,9 @@ describe("shipped zoo configs", () => {
       timeout: 300_000,
     }, async () => {
       const z = loadZoo(path.join(ZOO, f));
-      expect(z.seeds.length).toBeGreaterThanOrEqual(3);
+      // a results sweep has the protocol's 3 seeds; a tuning sweep (evaluated on val) one seed per candidate
+      if (z.evalSplit === "test") expect(z.seeds.length).toBeGreaterThanOrEqual(3);
+      else expect(z.seeds).toEqual([1]);
       const before = tf.memory().numTensors;
       for (const p of z.pairings) {
         expect(p.methods.length).toBeGreaterThan(0);
@@ -71,6 +74,20 @@ describe("shipped zoo configs", () => {
   it("the package README gives the command that runs each shipped sweep", () => {
     const readme = readFileSync(path.join(ZOO, "..", "..", "README.md"), "utf8");
     for (const f of files) expect(readme).toContain(`kdet zoo packages/cli/configs/zoo/${f}`);
+  });
+  it("bccd-tune.yaml: bccd.yaml's data, student and methods on val, each method with the same number of arms", () => {
+    const tune = loadZoo(path.join(ZOO, "bccd-tune.yaml"));
+    const bccd = loadZoo(path.join(ZOO, "bccd.yaml"));
+    expect(tune.evalSplit).toBe("val");
+    expect(bccd.evalSplit).toBe("test");
+    expect(tune.data).toEqual(bccd.data);
+    const [t, b] = [tune.pairings[0]!, bccd.pairings[0]!];
+    expect(t.student).toEqual(b.student);
+    expect(t.teacher.weights).toMatch(/yolov8-s-to-n\/teacher\/weights$/);
+    const arms = t.methods.map((m) => pairingMethod(m).name);
+    const perMethod = b.methods.map((m) => arms.filter((a) => a === m || a.startsWith(`${m}-`)).length);
+    expect(perMethod).toEqual(b.methods.map(() => 3));
+    expect(perMethod.reduce((x, y) => x + y)).toBe(arms.length);
   });
   it("synthetic.yaml runs every seed method on its paper's family", () => {
     const z = loadZoo(path.join(ZOO, "synthetic.yaml"));

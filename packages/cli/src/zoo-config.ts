@@ -70,6 +70,11 @@ export const ZooConfigSchema = z
       .optional(),
     /** The stages' `data` section without `seed` (with `synthetic`, its train/val/test are the generated splits). */
     data: z.record(z.string(), z.unknown()),
+    /**
+     * The split every stage is evaluated on for the tables: `test` (default) for results, `val` for a tuning
+     * sweep (the protocol chooses weights on val and runs test once, with the chosen settings, in another sweep).
+     */
+    evalSplit: z.enum(["test", "val"]).default("test"),
     /** Student seeds: initialisation and data order of the baseline and every method (≥ 3 for a verdict). */
     seeds: z.array(Seed).min(1),
     pairings: z

@@ -72,6 +72,8 @@ export interface PairingPlan {
   /** A trained teacher's weights folder: loaded instead of training `teacher`. */
   teacherWeights?: string;
   student: PairingModel;
+  /** The split every stage is evaluated on: `test`, or `val` in a tuning sweep. */
+  evalSplit: "test" | "val";
   /** Student seeds (initialisation and data order); the baseline and every method share each. */
   seeds: readonly number[];
   methods: readonly PairingMethod[];
@@ -147,7 +149,7 @@ export async function runPairing(p: PairingPlan): Promise<PairingResult> {
         data: { ...overrideKeys(p.data, over.data), seed },
         model: { ...m.model, seed } as ExperimentInput["model"],
         train: over.train ? (overrideKeys(m.train ?? {}, over.train) as ExperimentInput["train"]) : m.train,
-        eval: { split: "test" },
+        eval: { split: p.evalSplit },
         output: p.output,
         ...extra,
       },

@@ -163,6 +163,47 @@ describe("kdet zoo", () => {
     expect(json.pairings[0]!.rows[0]!.mAP).toBe(trained.mAP);
   });
 
+  it("evalSplit: val evaluates every stage on the val split (a tuning sweep)", {
+    timeout: 600_000,
+  }, async () => {
+    const weights = path.join(dir, "v8-s-to-n", "teacher", RUN_FILES.weights);
+    const file = path.join(T, "tune.yaml");
+    writeFileSync(
+      file,
+      readFileSync(configFile, "utf8")
+        .replace("seeds: [1, 2]", "evalSplit: val\nseeds: [1]")
+        .replace(
+          /teacher: \{ type: yolov8-s, seed: 11, train: [^\n]*/,
+          `teacher: { type: yolov8-s, weights: ${JSON.stringify(weights)} }`,
+        ),
+    );
+    const io = bufferIo();
+    expect(
+      await main(["zoo", file, "--out", path.join(T, "runs"), "--name", "v", "--backend", "wasm"], io),
+      io.err.join(""),
+    ).toBe(0);
+    const json = JSON.parse(readFileSync(path.join(T, "runs", "v", "results.json"), "utf8")) as {
+      pairings: Array<{ split: string; rows: Array<{ label: string; mAP: number }> }>;
+    };
+    const p = json.pairings[0]!;
+    expect(p.split).toBe("val");
+    // every stage's evaluation ground truth is the val split's annotations (the generated splits differ by seed)
+    const boxes = (f: string) =>
+      JSON.stringify(
+        (JSON.parse(readFileSync(f, "utf8")) as { annotations: Array<{ bbox: number[] }> }).annotations.map(
+          (a) => a.bbox,
+        ),
+      );
+    const data = path.join(T, "runs", "v", "data");
+    expect(boxes(path.join(data, "val", "annotations.json"))).not.toBe(
+      boxes(path.join(data, "test", "annotations.json")),
+    );
+    for (const label of ["baseline", "cwd"])
+      expect(boxes(path.join(T, "runs", "v", "v8-s-to-n", label, "eval", "gt.json")), label).toBe(
+        boxes(path.join(data, "val", "annotations.json")),
+      );
+  });
+
   it("a sweep stopped after its first stage continues with --resume", { timeout: 900_000 }, async () => {
     const b = path.join(T, "runs", "b");
     const config = loadZoo(configFile);

@@ -127,6 +127,7 @@ export async function runZoo(o: ZooOptions): Promise<ZooResult> {
       dir,
       teacherDir: path.join(dir, "teacher"),
       data,
+      evalSplit: z.evalSplit,
       teacher: { ...pairingModel(p.teacher), seed: p.teacher.seed ?? 0 },
       student: pairingModel(p.student),
       output: { dir: o.dir, samples: 6 },
