@@ -8,4 +8,5 @@ export { registerNativeKernels, isNativeRegistered } from "./register";
 export type { NativeKernelsInfo } from "./register";
 export { BN_SILU_FORWARD, BN_SILU_BACKWARD } from "./bn-silu-kernels";
 export { convGeom } from "./conv-kernels";
+export { nearestSource } from "./resize-nearest-grad-kernel";
 export type { ConvGeom } from "./conv-kernels";

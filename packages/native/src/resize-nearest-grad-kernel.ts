@@ -4,7 +4,7 @@ import { type KernelCall, float32View } from "./wasm-heap";
 
 /**
  * Source index of output index `i` in a nearest-neighbour resize from `inSize` to `outSize`, as the tfjs cpu
- * forward kernel `ResizeNearestNeighbor` computes it (and @kdet/core's `nearestSourceIndex`): scale
+ * forward kernel `ResizeNearestNeighbor` computes it (@kdet/core's JS gradient kernel uses it too): scale
  * `(in − a) / (out − a)` with `a = 1` for `alignCorners` (and out > 1), source `scale·(i + 0.5)` with
  * half-pixel centers else `scale·i`, rounded (alignCorners) or floored, clamped to [0, in − 1].
  */

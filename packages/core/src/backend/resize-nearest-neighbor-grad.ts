@@ -1,32 +1,12 @@
+import { nearestSource } from "@kdet/native";
 import * as tf from "@tensorflow/tfjs-core";
 import { attrsOf, input, readFloat32, type KernelArgs } from "./kernel-io";
 
 /**
- * Source index of output index `i` in a nearest-neighbour resize from `inSize` to `outSize`,
- * exactly as the tfjs cpu forward kernel `ResizeNearestNeighbor` computes it: scale
- * `(in - a) / (out - a)` with `a = 1` for `alignCorners` (and out > 1), source
- * `scale·(i + 0.5)` with half-pixel centers else `scale·i`, rounded (alignCorners) or floored,
- * clamped to [0, in - 1].
- */
-export function nearestSourceIndex(
-  i: number,
-  inSize: number,
-  outSize: number,
-  alignCorners: boolean,
-  halfPixelCenters: boolean,
-): number {
-  const a = alignCorners && outSize > 1 ? 1 : 0;
-  const scale = (inSize - a) / (outSize - a);
-  const frac = halfPixelCenters ? scale * (i + 0.5) : scale * i;
-  const idx = Math.min(inSize - 1, alignCorners ? Math.round(frac) : Math.floor(frac));
-  return halfPixelCenters ? Math.max(0, idx) : idx;
-}
-
-/**
- * Gradient of `resizeNearestNeighbor` (NHWC): the scatter-add
- * `dx[n, src(i), src(j), c] += dy[n, i, j, c]` with the forward kernel's source mapping
- * (`nearestSourceIndex`). Replaces the tfjs-cpu 4.22 kernel, which indexes dy with the image's
- * batch stride and is wrong for batch > 1 (see README.md in this folder).
+ * Gradient of `resizeNearestNeighbor` (NHWC): the scatter-add `dx[n, src(i), src(j), c] += dy[n, i, j, c]`
+ * with the forward kernel's source mapping (@kdet/native's `nearestSource`, as the tfjs cpu forward kernel
+ * computes it). Replaces the tfjs-cpu 4.22 kernel, which indexes dy with the image's batch stride and is wrong
+ * for batch > 1 (see README.md in this folder).
  */
 export function resizeNearestNeighborGradValues(
   dy: Float32Array,
@@ -38,10 +18,10 @@ export function resizeNearestNeighborGradValues(
   const [nb, h, w, c] = imageShape as [number, number, number, number];
   const [, oh, ow] = dyShape as [number, number, number];
   const rows = Int32Array.from({ length: oh }, (_, i) =>
-    nearestSourceIndex(i, h, oh, alignCorners, halfPixelCenters),
+    nearestSource(i, h, oh, alignCorners, halfPixelCenters),
   );
   const cols = Int32Array.from({ length: ow }, (_, j) =>
-    nearestSourceIndex(j, w, ow, alignCorners, halfPixelCenters),
+    nearestSource(j, w, ow, alignCorners, halfPixelCenters),
   );
   const dx = new Float32Array(nb * h * w * c);
   let src = 0;
