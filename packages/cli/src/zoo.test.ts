@@ -131,15 +131,14 @@ describe("kdet zoo", () => {
     );
   });
 
-  it("a trained teacher given by weights is loaded, not trained, and evaluated like a trained one", {
-    timeout: 600_000,
-  }, async () => {
+  /** Runs the tiny sweep with one seed and the first test's trained teacher loaded from its weights, as `name`. */
+  async function runWithLoadedTeacher(name: string, extraTopLevel = ""): Promise<void> {
     const weights = path.join(dir, "v8-s-to-n", "teacher", RUN_FILES.weights);
-    const file = path.join(T, "loaded.yaml");
+    const file = path.join(T, `${name}.yaml`);
     writeFileSync(
       file,
       readFileSync(configFile, "utf8")
-        .replace("seeds: [1, 2]", "seeds: [1]")
+        .replace("seeds: [1, 2]", `${extraTopLevel}seeds: [1]`)
         .replace(
           /teacher: \{ type: yolov8-s, seed: 11, train: [^\n]*/,
           `teacher: { type: yolov8-s, weights: ${JSON.stringify(weights)} }`,
@@ -147,9 +146,15 @@ describe("kdet zoo", () => {
     );
     const io = bufferIo();
     expect(
-      await main(["zoo", file, "--out", path.join(T, "runs"), "--name", "c", "--backend", "wasm"], io),
+      await main(["zoo", file, "--out", path.join(T, "runs"), "--name", name, "--backend", "wasm"], io),
       io.err.join(""),
     ).toBe(0);
+  }
+
+  it("a trained teacher given by weights is loaded, not trained, and evaluated like a trained one", {
+    timeout: 600_000,
+  }, async () => {
+    await runWithLoadedTeacher("c");
     const c = path.join(T, "runs", "c", "v8-s-to-n");
     expect(existsSync(path.join(c, "teacher"))).toBe(false);
     const json = JSON.parse(readFileSync(path.join(T, "runs", "c", "results.json"), "utf8")) as {
@@ -166,22 +171,7 @@ describe("kdet zoo", () => {
   it("evalSplit: val evaluates every stage on the val split (a tuning sweep)", {
     timeout: 600_000,
   }, async () => {
-    const weights = path.join(dir, "v8-s-to-n", "teacher", RUN_FILES.weights);
-    const file = path.join(T, "tune.yaml");
-    writeFileSync(
-      file,
-      readFileSync(configFile, "utf8")
-        .replace("seeds: [1, 2]", "evalSplit: val\nseeds: [1]")
-        .replace(
-          /teacher: \{ type: yolov8-s, seed: 11, train: [^\n]*/,
-          `teacher: { type: yolov8-s, weights: ${JSON.stringify(weights)} }`,
-        ),
-    );
-    const io = bufferIo();
-    expect(
-      await main(["zoo", file, "--out", path.join(T, "runs"), "--name", "v", "--backend", "wasm"], io),
-      io.err.join(""),
-    ).toBe(0);
+    await runWithLoadedTeacher("v", "evalSplit: val\n");
     const json = JSON.parse(readFileSync(path.join(T, "runs", "v", "results.json"), "utf8")) as {
       pairings: Array<{ split: string; rows: Array<{ label: string; mAP: number }> }>;
     };
