@@ -8,12 +8,14 @@
  *
  *   pnpm exec tsx bench/method-diagnosis/run.ts --teacher RUN/teacher/weights [--student RUN/baseline-s1/weights]
  *       [--size 64] [--methods cwd,fgd,mgd,fsd,rdkd,ckd] [--batches 4] [--seed 1] [--json out.json]
- *       [--voc ROOT [--split train]]
+ *       [--voc ROOT [--split train]] [--coco DIR] [--student-type yolov8-n]
  *
  * Data: the demo's synthetic options (objects 10–40 px at 64 px, scaled with --size), train split seed 1, letterboxed,
  * not augmented; batch 16. With `--voc ROOT`: the first batches × batch-size images of that PASCAL VOC split
  * (`ImageSets/Main/<split>.txt`, loaded by `@kdet/data`'s VOC loader as `kdet zoo` loads it), letterboxed to --size,
- * not augmented. The student is YOLOv8-n (BatchNorm momentum 0.1, as the demo) in training mode.
+ * not augmented. With `--coco DIR`: the first images of a COCO split folder (`DIR/annotations.json`, `DIR/images`;
+ * e.g. a `kdet zoo` sweep's generated `data/train`), letterboxed to --size, not augmented. The student is
+ * `--student-type` (default YOLOv8-n; BatchNorm momentum 0.1, as the demo) in training mode.
  */
 import { createRequire, register } from "node:module";
 import { writeFileSync } from "node:fs";
@@ -56,6 +58,8 @@ const seed = Number(arg("--seed", "1"));
 const jsonOut = arg("--json");
 const vocRoot = arg("--voc");
 const split = arg("--split", "train")!;
+const cocoDir = arg("--coco");
+const studentType = arg("--student-type", "yolov8-n")!;
 
 await initBackend({ quiet: true });
 const load0 = os.loadavg();
@@ -64,14 +68,20 @@ const demo = DEMO_PRESETS.default;
 const k = size / demo.imageSize;
 const ds = vocRoot
   ? await loadDataset({ type: "voc", root: vocRoot, split })
-  : syntheticDataset({
-      ...demo.synthetic,
-      minObjectSize: demo.synthetic.minObjectSize * k,
-      maxObjectSize: demo.synthetic.maxObjectSize * k,
-      seed: demo.splits.train.seed,
-      numImages: batches * batchSize,
-      size,
-    });
+  : cocoDir
+    ? await loadDataset({
+        type: "coco",
+        annotationFile: `${cocoDir}/annotations.json`,
+        imageDir: `${cocoDir}/images`,
+      })
+    : syntheticDataset({
+        ...demo.synthetic,
+        minObjectSize: demo.synthetic.minObjectSize * k,
+        maxObjectSize: demo.synthetic.maxObjectSize * k,
+        seed: demo.splits.train.seed,
+        numImages: batches * batchSize,
+        size,
+      });
 const loader = createBatchLoader(ds, { batchSize, size, shuffle: false, prefetch: 0 });
 const data = [];
 for await (const b of loader.epoch(0)) {
@@ -81,7 +91,7 @@ for await (const b of loader.epoch(0)) {
 
 const teacherDet = (await loadDetector(teacherDir)).train(false);
 const teacher = detectorTeacher(teacherDet);
-const K = vocRoot ? ds.classNames.length : SYNTHETIC_CLASS_NAMES.length;
+const K = vocRoot || cocoDir ? ds.classNames.length : SYNTHETIC_CLASS_NAMES.length;
 const LEVELS = ["p3", "p4", "p5"];
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -96,7 +106,7 @@ const f = (x: number, d = 3) =>
         ? x.toFixed(d)
         : x.toExponential(1);
 
-const student = createDetector("yolov8-n", { numClasses: K, seed, bnMomentum: 0.1 });
+const student = createDetector(studentType as "yolov8-n", { numClasses: K, seed, bnMomentum: 0.1 });
 if (studentDir) await loadWeights(student, studentDir);
 const grid = LEVELS.map((l, i) => ({
   name: l,
