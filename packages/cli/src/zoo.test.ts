@@ -2,11 +2,13 @@
  * The zoo runner on a CI-sized sweep (synthetic 64 px, 1 pairing, baseline + cwd, 2 seeds, 1 step per stage):
  * the files and rows it writes, a second run that reuses every finished stage (done.json untouched, every stage
  * reported as loaded), a sweep stopped after its first stage that `kdet zoo --resume` completes, and a
- * semi-supervised sweep whose methods override `train` (pseudo-labels) and `data` (the fully labelled ceiling).
+ * semi-supervised sweep whose methods override `train` (pseudo-labels) and `data` (the fully labelled ceiling), and
+ * the shipped semi-supervised config itself with only its sizes cut to CI scale.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bufferIo } from "./cli-io";
 import { ZOO_CONFIG_FILE } from "./commands/zoo";
@@ -14,11 +16,13 @@ import { TrainingInterrupted } from "./interrupt";
 import { main } from "./main";
 import { RUN_FILES } from "./run-folder";
 import { runZoo } from "./zoo";
+import { parse, stringify } from "yaml";
 import { loadZoo } from "./zoo-config";
 
 const T = mkdtempSync(path.join(os.tmpdir(), "kdet-zoo-"));
 afterAll(() => rmSync(T, { recursive: true, force: true }));
 const configFile = path.join(T, "tiny.yaml");
+const SHIPPED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "configs", "zoo");
 const STAGES = ["teacher", "baseline-s1", "cwd-s1", "baseline-s2", "cwd-s2"];
 const epochs1 =
   "{ epochs: 1, optimizer: { type: adamw, lr: 0.002 }, schedule: { type: cosine, warmupSteps: 1 } }";
@@ -274,5 +278,63 @@ describe("kdet zoo", () => {
         .flatMap((l) => Object.keys(l.parts ?? {}));
     expect(parts("pseudo").some((k) => k.startsWith("confidence"))).toBe(true);
     expect(parts("full-labels").some((k) => k.startsWith("confidence"))).toBe(false);
+  });
+  it("the shipped zoo/semi-synthetic-10.yaml at CI size: every arm trains its expected steps on its labels", {
+    timeout: 900_000,
+  }, async () => {
+    // only sizes change: 20 training images (10 % = 2 labelled), batches of 4 with 1 labelled (labelledRatio 0.25):
+    // an epoch is ceil(max(2/1, 18/3)) = 6 batches; the ceiling has all 20 labels: 20/4 = 5; one seed, one epoch
+    const shipped = parse(readFileSync(path.join(SHIPPED, "semi-synthetic-10.yaml"), "utf8")) as {
+      synthetic: { splits: unknown };
+      data: { batchSize: number };
+      seeds: number[];
+      pairings: Array<Record<"teacher" | "student", { train: Record<string, unknown> }>>;
+    };
+    shipped.synthetic.splits = {
+      train: { seed: 1, numImages: 20 },
+      val: { seed: 2, numImages: 4 },
+      test: { seed: 3, numImages: 4 },
+    };
+    shipped.data.batchSize = 4;
+    shipped.seeds = [1];
+    for (const role of ["teacher", "student"])
+      Object.assign(shipped.pairings[0]![role as "teacher" | "student"].train, { epochs: 1, valEvery: 1 });
+    const file = path.join(T, "semi-synthetic-10-ci.yaml");
+    writeFileSync(file, stringify(shipped));
+    const io = bufferIo();
+    const out = path.join(T, "runs");
+    expect(
+      await main(["zoo", file, "--out", out, "--name", "semi-shipped", "--backend", "wasm"], io),
+      io.err.join(""),
+    ).toBe(0);
+    const json = JSON.parse(readFileSync(path.join(out, "semi-shipped", "results.json"), "utf8")) as {
+      pairings: Array<{
+        rows: Array<{ label: string; mAP: number }>;
+        runs: Record<string, { steps: number }>;
+      }>;
+    };
+    const p = json.pairings[0]!;
+    expect(p.rows.map((r) => r.label)).toEqual([
+      "teacher",
+      "baseline",
+      "confidence",
+      "adaptive",
+      "pseudo",
+      "full-labels",
+    ]);
+    expect(p.rows.every((r) => Number.isFinite(r.mAP))).toBe(true);
+    for (const stage of ["teacher", "baseline", "confidence", "adaptive", "pseudo"])
+      expect(p.runs[stage]!.steps).toBe(6);
+    expect(p.runs["full-labels"]!.steps).toBe(5);
+    const parts = (stage: string) =>
+      readFileSync(path.join(out, "semi-shipped", "yolov8-s-to-n", stage, RUN_FILES.metrics), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { kind: string; parts?: Record<string, number> })
+        .filter((l) => l.kind === "step")
+        .flatMap((l) => Object.keys(l.parts ?? {}));
+    expect(parts("confidence")).toContain("confidence/box");
+    expect(parts("adaptive").some((k) => k.startsWith("adaptive"))).toBe(true);
+    expect(parts("baseline").some((k) => k.startsWith("confidence") || k.startsWith("adaptive"))).toBe(false);
   });
 });
