@@ -43,6 +43,7 @@ describe("shipped zoo configs", () => {
   it("ships synthetic.yaml, bccd.yaml and the semi-supervised sweeps", () => {
     expect(files.sort()).toEqual([
       "bccd-tune.yaml",
+      "bccd-tuned.yaml",
       "bccd.yaml",
       "semi-bccd-10.yaml",
       "semi-bccd-25.yaml",
@@ -85,9 +86,25 @@ describe("shipped zoo configs", () => {
     expect(t.student).toEqual(b.student);
     expect(t.teacher.weights).toMatch(/yolov8-s-to-n\/teacher\/weights$/);
     const arms = t.methods.map((m) => pairingMethod(m).name);
-    const perMethod = b.methods.map((m) => arms.filter((a) => a === m || a.startsWith(`${m}-`)).length);
-    expect(perMethod).toEqual(b.methods.map(() => 3));
+    // bccd.yaml's methods and confidence-guided (a seed method bccd.yaml did not run)
+    const methods = [...(b.methods as string[]), "confidence"];
+    const perMethod = methods.map((m) => arms.filter((a) => a === m || a.startsWith(`${m}-`)).length);
+    expect(perMethod).toEqual(methods.map(() => 3));
     expect(perMethod.reduce((x, y) => x + y)).toBe(arms.length);
+  });
+  it("bccd-tuned.yaml: one of bccd-tune.yaml's arms per method, unchanged, 3 seeds on test, the same teacher", () => {
+    const tune = loadZoo(path.join(ZOO, "bccd-tune.yaml"));
+    const tuned = loadZoo(path.join(ZOO, "bccd-tuned.yaml"));
+    expect(tuned.evalSplit).toBe("test");
+    expect(tuned.seeds).toEqual([1, 2, 3]);
+    expect(tuned.data).toEqual(tune.data);
+    const [a, b] = [tune.pairings[0]!, tuned.pairings[0]!];
+    expect(b.student).toEqual(a.student);
+    expect(b.teacher).toEqual(a.teacher);
+    const base = (name: string) => name.split("-")[0];
+    const chosen = b.methods.map((m) => pairingMethod(m).name);
+    expect(chosen.map(base)).toEqual([...new Set(a.methods.map((m) => base(pairingMethod(m).name)))]);
+    for (const m of b.methods) expect(a.methods).toContainEqual(m);
   });
   it("synthetic.yaml runs every seed method on its paper's family", () => {
     const z = loadZoo(path.join(ZOO, "synthetic.yaml"));
