@@ -5,7 +5,16 @@
  * semi-supervised sweep whose methods override `train` (pseudo-labels) and `data` (the fully labelled ceiling), and
  * the shipped semi-supervised config itself with only its sizes cut to CI scale.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +32,30 @@ const T = mkdtempSync(path.join(os.tmpdir(), "kdet-zoo-"));
 afterAll(() => rmSync(T, { recursive: true, force: true }));
 const configFile = path.join(T, "tiny.yaml");
 const SHIPPED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "configs", "zoo");
+const BCCD = path.join(
+  process.env.KDET_DATA ?? path.join(SHIPPED, "..", "..", "..", "..", "..", "shared"),
+  "datasets",
+  "bccd",
+);
+
+/** A VOC copy of BCCD's first `n[split]` images of each list under `root/bccd`; returns `root`. */
+function miniBccd(root: string, n: Record<"train" | "val" | "test", number>): string {
+  const dst = path.join(root, "bccd");
+  for (const d of ["Annotations", "JPEGImages", "ImageSets/Main"])
+    mkdirSync(path.join(dst, d), { recursive: true });
+  for (const [split, count] of Object.entries(n)) {
+    const ids = readFileSync(path.join(BCCD, "ImageSets", "Main", `${split}.txt`), "utf8")
+      .split(/\s+/)
+      .filter(Boolean)
+      .slice(0, count);
+    writeFileSync(path.join(dst, "ImageSets", "Main", `${split}.txt`), `${ids.join("\n")}\n`);
+    for (const id of ids) {
+      copyFileSync(path.join(BCCD, "Annotations", `${id}.xml`), path.join(dst, "Annotations", `${id}.xml`));
+      copyFileSync(path.join(BCCD, "JPEGImages", `${id}.jpg`), path.join(dst, "JPEGImages", `${id}.jpg`));
+    }
+  }
+  return root;
+}
 const STAGES = ["teacher", "baseline-s1", "cwd-s1", "baseline-s2", "cwd-s2"];
 const epochs1 =
   "{ epochs: 1, optimizer: { type: adamw, lr: 0.002 }, schedule: { type: cosine, warmupSteps: 1 } }";
@@ -279,62 +312,81 @@ describe("kdet zoo", () => {
     expect(parts("pseudo").some((k) => k.startsWith("confidence"))).toBe(true);
     expect(parts("full-labels").some((k) => k.startsWith("confidence"))).toBe(false);
   });
-  it("the shipped zoo/semi-synthetic-10.yaml at CI size: every arm trains its expected steps on its labels", {
-    timeout: 900_000,
-  }, async () => {
-    // only sizes change: 20 training images (10 % = 2 labelled), batches of 4 with 1 labelled (labelledRatio 0.25):
-    // an epoch is ceil(max(2/1, 18/3)) = 6 batches; the ceiling has all 20 labels: 20/4 = 5; one seed, one epoch
-    const shipped = parse(readFileSync(path.join(SHIPPED, "semi-synthetic-10.yaml"), "utf8")) as {
-      synthetic: { splits: unknown };
-      data: { batchSize: number };
-      seeds: number[];
-      pairings: Array<Record<"teacher" | "student", { train: Record<string, unknown> }>>;
-    };
-    shipped.synthetic.splits = {
-      train: { seed: 1, numImages: 20 },
-      val: { seed: 2, numImages: 4 },
-      test: { seed: 3, numImages: 4 },
-    };
-    shipped.data.batchSize = 4;
-    shipped.seeds = [1];
-    for (const role of ["teacher", "student"])
-      Object.assign(shipped.pairings[0]![role as "teacher" | "student"].train, { epochs: 1, valEvery: 1 });
-    const file = path.join(T, "semi-synthetic-10-ci.yaml");
-    writeFileSync(file, stringify(shipped));
-    const io = bufferIo();
-    const out = path.join(T, "runs");
-    expect(
-      await main(["zoo", file, "--out", out, "--name", "semi-shipped", "--backend", "wasm"], io),
-      io.err.join(""),
-    ).toBe(0);
-    const json = JSON.parse(readFileSync(path.join(out, "semi-shipped", "results.json"), "utf8")) as {
-      pairings: Array<{
-        rows: Array<{ label: string; mAP: number }>;
-        runs: Record<string, { steps: number }>;
-      }>;
-    };
-    const p = json.pairings[0]!;
-    expect(p.rows.map((r) => r.label)).toEqual([
-      "teacher",
-      "baseline",
-      "confidence",
-      "adaptive",
-      "pseudo",
-      "full-labels",
-    ]);
-    expect(p.rows.every((r) => Number.isFinite(r.mAP))).toBe(true);
-    for (const stage of ["teacher", "baseline", "confidence", "adaptive", "pseudo"])
-      expect(p.runs[stage]!.steps).toBe(6);
-    expect(p.runs["full-labels"]!.steps).toBe(5);
-    const parts = (stage: string) =>
-      readFileSync(path.join(out, "semi-shipped", "yolov8-s-to-n", stage, RUN_FILES.metrics), "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as { kind: string; parts?: Record<string, number> })
-        .filter((l) => l.kind === "step")
-        .flatMap((l) => Object.keys(l.parts ?? {}));
-    expect(parts("confidence")).toContain("confidence/box");
-    expect(parts("adaptive").some((k) => k.startsWith("adaptive"))).toBe(true);
-    expect(parts("baseline").some((k) => k.startsWith("confidence") || k.startsWith("adaptive"))).toBe(false);
-  });
+  /**
+   * The shipped 10 % configs with only their sizes cut: 20 training images (10 % = 2 labelled), batches of 4 with 1
+   * labelled (labelledRatio 0.25): an epoch is ceil(max(2/1, 18/3)) = 6 batches; the ceiling has all 20 labels:
+   * 20/4 = 5; one seed, one epoch. BCCD: a 20/4/4-image copy of the real set (its first images of each list) in
+   * KDET_DATASETS, at 64 px.
+   */
+  for (const name of ["semi-synthetic-10", "semi-bccd-10"])
+    it.skipIf(name === "semi-bccd-10" && !existsSync(BCCD))(
+      `the shipped zoo/${name}.yaml at CI size: every arm trains its expected steps on its labels`,
+      { timeout: 900_000 },
+      async () => {
+        const shipped = parse(readFileSync(path.join(SHIPPED, `${name}.yaml`), "utf8")) as {
+          synthetic?: { splits: unknown };
+          data: { batchSize: number; imageSize: number };
+          seeds: number[];
+          pairings: Array<Record<"teacher" | "student", { train: Record<string, unknown> }>>;
+        };
+        if (shipped.synthetic)
+          shipped.synthetic.splits = {
+            train: { seed: 1, numImages: 20 },
+            val: { seed: 2, numImages: 4 },
+            test: { seed: 3, numImages: 4 },
+          };
+        const datasets = process.env.KDET_DATASETS;
+        if (!shipped.synthetic)
+          process.env.KDET_DATASETS = miniBccd(path.join(T, "datasets"), { train: 20, val: 4, test: 4 });
+        shipped.data.batchSize = 4;
+        shipped.data.imageSize = 64;
+        shipped.seeds = [1];
+        for (const role of ["teacher", "student"] as const)
+          Object.assign(shipped.pairings[0]![role].train, { epochs: 1, valEvery: 1 });
+        const file = path.join(T, `${name}-ci.yaml`);
+        writeFileSync(file, stringify(shipped));
+        const io = bufferIo();
+        const out = path.join(T, "runs");
+        try {
+          expect(
+            await main(["zoo", file, "--out", out, "--name", name, "--backend", "wasm"], io),
+            io.err.join(""),
+          ).toBe(0);
+        } finally {
+          if (datasets === undefined) delete process.env.KDET_DATASETS;
+          else process.env.KDET_DATASETS = datasets;
+        }
+        const json = JSON.parse(readFileSync(path.join(out, name, "results.json"), "utf8")) as {
+          pairings: Array<{
+            rows: Array<{ label: string; mAP: number }>;
+            runs: Record<string, { steps: number }>;
+          }>;
+        };
+        const p = json.pairings[0]!;
+        expect(p.rows.map((r) => r.label)).toEqual([
+          "teacher",
+          "baseline",
+          "confidence",
+          "adaptive",
+          "pseudo",
+          "full-labels",
+        ]);
+        expect(p.rows.every((r) => Number.isFinite(r.mAP))).toBe(true);
+        for (const stage of ["teacher", "baseline", "confidence", "adaptive", "pseudo"])
+          expect(p.runs[stage]!.steps).toBe(6);
+        expect(p.runs["full-labels"]!.steps).toBe(5);
+        const parts = (stage: string) =>
+          readFileSync(path.join(out, name, "yolov8-s-to-n", stage, RUN_FILES.metrics), "utf8")
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as { kind: string; parts?: Record<string, number> })
+            .filter((l) => l.kind === "step")
+            .flatMap((l) => Object.keys(l.parts ?? {}));
+        expect(parts("confidence")).toContain("confidence/box");
+        expect(parts("adaptive").some((k) => k.startsWith("adaptive"))).toBe(true);
+        expect(parts("baseline").some((k) => k.startsWith("confidence") || k.startsWith("adaptive"))).toBe(
+          false,
+        );
+      },
+    );
 });
