@@ -3,7 +3,7 @@
  * the files and rows it writes, a second run that reuses every finished stage (done.json untouched, every stage
  * reported as loaded), a sweep stopped after its first stage that `kdet zoo --resume` completes, and a
  * semi-supervised sweep whose methods override `train` (pseudo-labels) and `data` (the fully labelled ceiling), and
- * the shipped semi-supervised config itself with only its sizes cut to CI scale.
+ * the shipped 10 % semi-supervised configs (synthetic and BCCD) with only their sizes cut to CI scale.
  */
 import {
   copyFileSync,
@@ -19,13 +19,13 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 import { bufferIo } from "./cli-io";
 import { ZOO_CONFIG_FILE } from "./commands/zoo";
 import { TrainingInterrupted } from "./interrupt";
 import { main } from "./main";
 import { RUN_FILES } from "./run-folder";
 import { runZoo } from "./zoo";
-import { parse, stringify } from "yaml";
 import { loadZoo } from "./zoo-config";
 
 const T = mkdtempSync(path.join(os.tmpdir(), "kdet-zoo-"));
@@ -56,6 +56,14 @@ function miniBccd(root: string, n: Record<"train" | "val" | "test", number>): st
   }
   return root;
 }
+/** The loss-part names a stage's metrics.jsonl logged on its training steps. */
+const loggedParts = (stageDir: string): string[] =>
+  readFileSync(path.join(stageDir, RUN_FILES.metrics), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { kind: string; parts?: Record<string, number> })
+    .filter((l) => l.kind === "step")
+    .flatMap((l) => Object.keys(l.parts ?? {}));
 const STAGES = ["teacher", "baseline-s1", "cwd-s1", "baseline-s2", "cwd-s2"];
 const epochs1 =
   "{ epochs: 1, optimizer: { type: adamw, lr: 0.002 }, schedule: { type: cosine, warmupSteps: 1 } }";
@@ -302,13 +310,7 @@ describe("kdet zoo", () => {
     expect(config("baseline")).not.toMatch(/pseudoLabels:/);
     expect(config("full-labels")).not.toMatch(/semi:|teacher:|distill:\s*\n\s+-/);
     // the ceiling trains without a teacher; the pseudo-labelled method distils (its parts are logged)
-    const parts = (stage: string) =>
-      readFileSync(path.join(d, stage, RUN_FILES.metrics), "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as { kind: string; parts?: Record<string, number> })
-        .filter((l) => l.kind === "step")
-        .flatMap((l) => Object.keys(l.parts ?? {}));
+    const parts = (stage: string) => loggedParts(path.join(d, stage));
     expect(parts("pseudo").some((k) => k.startsWith("confidence"))).toBe(true);
     expect(parts("full-labels").some((k) => k.startsWith("confidence"))).toBe(false);
   });
@@ -375,13 +377,7 @@ describe("kdet zoo", () => {
         for (const stage of ["teacher", "baseline", "confidence", "adaptive", "pseudo"])
           expect(p.runs[stage]!.steps).toBe(6);
         expect(p.runs["full-labels"]!.steps).toBe(5);
-        const parts = (stage: string) =>
-          readFileSync(path.join(out, name, "yolov8-s-to-n", stage, RUN_FILES.metrics), "utf8")
-            .split("\n")
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as { kind: string; parts?: Record<string, number> })
-            .filter((l) => l.kind === "step")
-            .flatMap((l) => Object.keys(l.parts ?? {}));
+        const parts = (stage: string) => loggedParts(path.join(out, name, "yolov8-s-to-n", stage));
         expect(parts("confidence")).toContain("confidence/box");
         expect(parts("adaptive").some((k) => k.startsWith("adaptive"))).toBe(true);
         expect(parts("baseline").some((k) => k.startsWith("confidence") || k.startsWith("adaptive"))).toBe(
