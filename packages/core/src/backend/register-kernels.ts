@@ -1,6 +1,7 @@
 import os from "node:os";
 import { registerNativeKernels, type NativeKernelsInfo } from "@kdet/native";
 import * as tf from "@tensorflow/tfjs-core";
+import { batchMatMulKernel } from "./batch-mat-mul";
 import { conv2dBackpropFilterKernel } from "./conv2d-backprop-filter";
 import { conv2dBackpropInputKernel } from "./conv2d-backprop-input";
 import { depthwiseBackpropFilterKernel } from "./depthwise-backprop-filter";
@@ -45,7 +46,8 @@ export function isRegistered(k: KdetKernel, backendName: string): boolean {
  * the gather gradient, a correct MaxPoolGrad, copy-free Identity and same-dtype Cast, SplitV as
  * row-band copies (2–7× faster than the builtin's channel slices), Sum/Mean over
  * leading axes via average pooling (the builtins transpose first), and a
- * batch-correct ResizeNearestNeighborGrad (the same loop as the cpu fix), and the RoIAlign
+ * batch-correct ResizeNearestNeighborGrad (the same loop as the cpu fix), BatchMatMul on XNNPACK's GEMM
+ * for transposed and batched products (the builtin's scalar loop is 10–40× slower), and the RoIAlign
  * forward/gradient kernels of `roiAlign` (kdet's own kernel names).
  */
 export const WASM_TRAINING_KERNELS: readonly KdetKernel[] = [
@@ -61,6 +63,7 @@ export const WASM_TRAINING_KERNELS: readonly KdetKernel[] = [
   { kernelName: tf.Sum, kernelFunc: sumKernel },
   { kernelName: tf.Mean, kernelFunc: meanKernel },
   { kernelName: tf.ResizeNearestNeighborGrad, kernelFunc: resizeNearestNeighborGradKernel },
+  { kernelName: tf.BatchMatMul, kernelFunc: batchMatMulKernel },
   ...ROI_ALIGN_KERNELS,
 ];
 
