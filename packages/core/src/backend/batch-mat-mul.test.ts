@@ -15,13 +15,13 @@ const CASES: {
   ta: boolean;
   tb: boolean;
 }[] = [
-  { m: 130, k: 140, n: 120, outerA: [], outerB: [], ta: true, tb: false },
-  { m: 130, k: 140, n: 120, outerA: [], outerB: [], ta: false, tb: true },
-  { m: 130, k: 140, n: 120, outerA: [], outerB: [], ta: true, tb: true },
-  { m: 130, k: 140, n: 120, outerA: [3], outerB: [3], ta: false, tb: false },
-  { m: 130, k: 140, n: 120, outerA: [1], outerB: [3], ta: true, tb: false },
-  { m: 130, k: 140, n: 120, outerA: [2, 3], outerB: [], ta: false, tb: true },
-  { m: 130, k: 140, n: 120, outerA: [2, 1], outerB: [1, 1], ta: true, tb: true },
+  { m: 160, k: 170, n: 160, outerA: [], outerB: [], ta: true, tb: false },
+  { m: 160, k: 170, n: 160, outerA: [], outerB: [], ta: false, tb: true },
+  { m: 160, k: 170, n: 160, outerA: [], outerB: [], ta: true, tb: true },
+  { m: 160, k: 170, n: 160, outerA: [3], outerB: [3], ta: false, tb: false },
+  { m: 160, k: 170, n: 160, outerA: [1], outerB: [3], ta: true, tb: false },
+  { m: 160, k: 170, n: 160, outerA: [2, 3], outerB: [], ta: false, tb: true },
+  { m: 160, k: 170, n: 160, outerA: [2, 1], outerB: [1, 1], ta: true, tb: true },
   { m: 5, k: 7, n: 3, outerA: [4], outerB: [4], ta: true, tb: true },
 ];
 

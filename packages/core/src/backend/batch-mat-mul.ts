@@ -3,9 +3,9 @@ import { attrsOf, input, type KernelArgs, type WasmHeapBackend } from "./kernel-
 
 /**
  * Multiply-adds per product (m·k·n) from which the GEMM path pays: below it the builtin's loop is as fast
- * as XNNPACK's per-call set-up (≈ 0.5 ms). Measured in bench/matmul.
+ * as XNNPACK's per-call set-up (≈ 0.5 ms; bench/matmul).
  */
-export const MIN_WORK = 2 ** 21;
+export const MIN_WORK = 2 ** 22;
 
 /** Side of the square tiles the transposing copy walks (cache-friendly for both strides). */
 const TILE = 32;
