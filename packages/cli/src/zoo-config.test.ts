@@ -113,8 +113,12 @@ describe("shipped zoo configs", () => {
     expect(where("cwd")).toContain("yolov8-s>yolov8-n");
     expect(where("confidence")).toEqual(["yolov8-s>yolov8-n"]);
     expect(where("fsd")).toEqual(["yolox-s>yolox-n"]);
-    expect(where("ckd")).toEqual(["gfl-r50>gfl-r18"]);
-    expect(where("rdkd")).toEqual(["retina-r50>retina-r18", "fcos-r50>fcos-r18"]);
+    expect(where("ckd")).toEqual(["gfl-r50>gfl-r18", "yolov5-s>yolov5-n"]);
+    expect(where("rdkd")).toEqual([
+      "retina-r50>retina-r18",
+      "fcos-r50>fcos-r18",
+      "faster-rcnn-r101>faster-rcnn-r50",
+    ]);
     // each pairing compares its seed method with FGD, MGD and CWD
     for (const p of z.pairings) for (const m of ["cwd", "fgd", "mgd"]) expect(p.methods).toContain(m);
   });

@@ -71,7 +71,8 @@ const proposalCounts = (preNms: number, postNms: number) =>
 
 /**
  * Config of the Faster R-CNN entries. Proposal counts default to mmdet `faster-rcnn_r50_fpn_1x_coco` (training:
- * 2000 per level before NMS 0.7, 1000 after; testing: 1000 and 1000); smaller counts make CPU runs cheaper.
+ * 2000 per level before NMS 0.7, 1000 after; testing: 1000 and 1000) and its 512 sampled RoIs per image; smaller
+ * counts make CPU runs cheaper (the box head's cost is linear in the sampled RoIs).
  */
 export const fasterRcnnConfigSchema = z
   .object({
@@ -80,6 +81,8 @@ export const fasterRcnnConfigSchema = z
     bnMomentum: common.bnMomentum,
     trainProposals: proposalCounts(2000, 1000),
     testProposals: proposalCounts(1000, 1000),
+    /** RoIs sampled per training image for the box head, a quarter at most positive (mmdet `rcnn.sampler.num`). */
+    rcnnSamples: z.number().int().min(1).max(10_000).default(512),
   })
   .strict();
 

@@ -103,12 +103,13 @@ const FACTORIES: { [Id in DetectorId]: (c: DetectorConfig<Id>) => Detector } = {
   "faster-rcnn-r101": (c) => createFasterRcnn(101, c.numClasses, c.seed, { head: fasterRcnnHead(c) }),
 };
 
-/** Head options of a Faster R-CNN config: its proposal counts (NMS IoU 0.7, mmdet) and the sampler seed. */
+/** Head options of a Faster R-CNN config: its proposal counts (NMS IoU 0.7, mmdet), sampled RoIs and sampler seed. */
 function fasterRcnnHead(c: DetectorConfig<"faster-rcnn-r50">): FasterRcnnHeadOptions {
   return {
     trainProposals: { ...c.trainProposals, iouThreshold: 0.7 },
     testProposals: { ...c.testProposals, iouThreshold: 0.7 },
     samplerSeed: c.seed,
+    rcnnSamples: c.rcnnSamples,
   };
 }
 

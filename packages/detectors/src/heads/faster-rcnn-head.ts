@@ -8,7 +8,7 @@ import { BBoxHead } from "./bbox-head";
 import { deltaDecode } from "./delta-coder";
 import { flattenLevels, levelShapes } from "./flatten";
 import type { PostprocessOptions } from "./postprocess";
-import { RCNN_CODER, rcnnLoss, rcnnTargets } from "./rcnn-loss";
+import { RCNN_CODER, RCNN_SAMPLER, rcnnLoss, rcnnTargets } from "./rcnn-loss";
 import { type RoiPoolOptions, poolRois } from "./roi-pool";
 import { dataRng } from "./roi-sampler";
 import { type ProposalOptions, type Proposals, rpnProposals } from "./rpn-proposals";
@@ -42,6 +42,8 @@ export interface FasterRcnnHeadOptions {
   testProposals?: ProposalOptions;
   /** RoI pooling (7×7, adaptive sampling, finest scale 56). */
   roiPool?: RoiPoolOptions;
+  /** RoIs sampled per training image for the box head (mmdet `train_cfg.rcnn.sampler.num`, default 512). */
+  rcnnSamples?: number;
   /** Seed mixed into the data-drawn sampling RNGs (default 0). */
   samplerSeed?: number;
 }
@@ -83,6 +85,7 @@ export class FasterRcnnHead extends DetectionHead {
       testProposals: opts.testProposals ?? { preNms: 1000, postNms: 1000, iouThreshold: 0.7 },
       roiPool: opts.roiPool ?? {},
       samplerSeed: opts.samplerSeed ?? 0,
+      rcnnSamples: opts.rcnnSamples ?? RCNN_SAMPLER.num,
     };
     const feat = this.opts.featChannels;
     const A = (this.A = anchorsPerLocation(RPN_ANCHORS));
@@ -184,6 +187,7 @@ export class FasterRcnnHead extends DetectionHead {
         targets.classes,
         this.numClasses,
         rcnnRngs,
+        { ...RCNN_SAMPLER, num: this.opts.rcnnSamples },
       );
       const pooled = poolRois(features.slice(0, this.pooledLevels), strides, t.rois, this.opts.roiPool);
       const parts = { ...rpn, ...rcnnLoss(this.roi.call(pooled), t) };

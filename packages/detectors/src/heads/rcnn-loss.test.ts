@@ -25,6 +25,20 @@ describe("rcnnTargets (mmdet StandardRoIHead, add_gt_as_proposals)", () => {
     Array.from(t.deltas).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5));
   });
 
+  it("samples `num` RoIs per image with at most a quarter positive (mmdet RandomSampler, pos_fraction 0.25)", () => {
+    // 200 proposals: 60 near-copies of the gt (IoU ≥ 0.5), 140 far boxes
+    const many = new Float32Array(200 * 4);
+    for (let i = 0; i < 200; i++) {
+      const o = i < 60 ? i % 5 : 100 + (i % 50);
+      many.set([10 + o, 10, 50 + o, 50], 4 * i);
+    }
+    for (const num of [512, 64, 16]) {
+      const t = rcnnTargets([many], gt, cls, 3, [new Rng(1)], { num, posFraction: 0.25 });
+      expect(t.labels.length, `num ${num}`).toBe(Math.min(num, 201));
+      expect(t.pos.length, `num ${num}`).toBe(Math.min(61, num / 4));
+    }
+  });
+
   it("rcnnLoss: zero outputs give CE ln(C+1) per RoI and Σ|δ*| / #RoIs", () => {
     const before = tf.memory().numTensors;
     const t = rcnnTargets(props, gt, cls, 3, [new Rng(0)]);

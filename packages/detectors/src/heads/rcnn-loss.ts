@@ -33,7 +33,7 @@ export interface RcnnTargets {
  * image b: candidates = [gt boxes; proposals]; {@link maxIouAssign} (`RCNN_ASSIGNER`) with each gt candidate
  * assigned its own gt (mmdet `AssignResult.add_gt_`); {@link randomSample} (`RCNN_SAMPLER`, `rngs[b]`);
  * positives get their gt's class and δ* = encode(candidate, gt) with `RCNN_CODER`, negatives the background class C.
- * Boxes flat xyxy input pixels. Plain arrays.
+ * `sampler` defaults to `RCNN_SAMPLER`. Boxes flat xyxy input pixels. Plain arrays.
  */
 export function rcnnTargets(
   proposals: readonly Float32Array[],
@@ -41,6 +41,7 @@ export function rcnnTargets(
   classes: readonly Int32Array[],
   numClasses: number,
   rngs: readonly Rng[],
+  sampler: SamplerOptions = RCNN_SAMPLER,
 ): RcnnTargets {
   const rois: number[] = [];
   const labels: number[] = [];
@@ -56,7 +57,7 @@ export function rcnnTargets(
     cand.set(props, gt.length);
     const assigned = maxIouAssign(cand, gt, RCNN_ASSIGNER);
     for (let j = 0; j < M; j++) assigned[j] = j;
-    const s = randomSample(assigned, RCNN_SAMPLER, rngs[b] as Rng);
+    const s = randomSample(assigned, sampler, rngs[b] as Rng);
     for (const k of s.pos) {
       const j = assigned[k] as number;
       const label = cls[j] as number;
