@@ -5,7 +5,7 @@ import { namedVariables } from "../io/named-variables";
 import type { Detector } from "../detector";
 import { createDetector, DETECTOR_IDS, DETECTORS, type DetectorId } from "../registry";
 import { useTestBackend } from "../testing/backend";
-import { testAllModels, SLOW_FAMILIES } from "../testing/test-models";
+
 import { handBatch } from "../testing/synthetic";
 import { batchImages, batchTargets } from "./batch-tensors";
 import { maskedDetectionLoss, pseudoLabelTargets } from "./semi-supervised-loss";
@@ -14,13 +14,9 @@ beforeAll(async () => {
   await useTestBackend();
 });
 
-/** The first registered detector of every family (yolov8, gfl, fcos, retina, yolox, ...; see SLOW_FAMILIES). */
+/** The first registered detector of every family (yolov8, gfl, fcos, retina, yolox, ...). */
 const ONE_PER_FAMILY = [
-  ...new Map(
-    DETECTOR_IDS.filter((id) => testAllModels() || !SLOW_FAMILIES.has(DETECTORS[id].family))
-      .map((id) => [DETECTORS[id].family, id] as const)
-      .reverse(),
-  ).values(),
+  ...new Map(DETECTOR_IDS.map((id) => [DETECTORS[id].family, id] as const).reverse()).values(),
 ] as DetectorId[];
 
 const SIZE = 64;
@@ -80,8 +76,7 @@ describe("maskedDetectionLoss", () => {
       expect(tf.memory().numTensors).toBe(before);
       model.dispose();
     },
-    // faster-rcnn-r50 (KDET_TEST_ALL_MODELS=1): four gradients through ResNet-50 and the 12.8 M-weight box fc1
-    // on hundreds of RoIs take minutes on a busy 2-core machine
+    // faster-rcnn-r50: four gradients through ResNet-50 and the 12.8 M-weight box fc1 on hundreds of RoIs
     600_000,
   );
 
