@@ -85,7 +85,7 @@ async function measure(id: DetectorId, size: number, runs: number, dir: string):
     if (r % 2) g.push(timed(runGraph)), d.push(timed(runDet));
     else d.push(timed(runDet)), g.push(timed(runGraph));
   }
-  const maxDiff = Math.max(...Object.values(verifyGraphExport(det, model, meta)));
+  const maxDiff = Math.max(...Object.values(await verifyGraphExport(det, model, meta)));
   tf.dispose(x);
   model.dispose();
   det.dispose();

@@ -18,6 +18,8 @@ export {
   loadGraphExport,
   verifyGraphExport,
   relativeMaxDiff,
+  detectorOutputs,
+  alignProposalRows,
   postprocessImage,
   NonFiniteError,
   readCheckpoint,

@@ -1,8 +1,9 @@
 /**
  * `kdet export` output in a real browser: headless Chromium loads the tfjs-core, tfjs-backend-cpu and
  * tfjs-converter browser bundles (the packages `@tensorflow/tfjs` bundles), then
- * `tf.loadGraphModel("<url>/model.json")` over HTTP, and runs `execute(x, ["boxes", "scores"])`; the
- * result must equal the trained model's own forward in Node.
+ * `tf.loadGraphModel("<url>/model.json")` over HTTP, and runs `executeAsync(x, ["boxes", "scores"])` (a two-stage
+ * graph has NMS, an async op); the result must equal the trained model's own forward in Node. One one-stage and the
+ * two-stage family.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "@kdet/core";
@@ -14,7 +15,13 @@ import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bufferIo } from "./cli-io";
-import { createDetector, relativeMaxDiff, saveWeights } from "./detectors-api";
+import {
+  alignProposalRows,
+  createDetector,
+  detectorOutputs,
+  relativeMaxDiff,
+  saveWeights,
+} from "./detectors-api";
 import { main } from "./main";
 import { loadModelFolder } from "./models";
 import { launchChromium } from "./testing/chromium";
@@ -39,113 +46,133 @@ function bundles(): Record<string, string> {
 const pixel = (i: number): number => ((i * 7919) % 251) / 251;
 
 describe("kdet export in a browser", () => {
-  it("Chromium loads the exported folder by URL with tf.loadGraphModel and reproduces the trained model's boxes and scores", async () => {
-    // a small model with real BatchNorm statistics (one training-mode pass, momentum 1) saved as kdet does
-    const det = createDetector("yolov8-n", { numClasses: 3, seed: 5, bnMomentum: 1 });
-    tf.dispose(
-      tf.tidy(() => det.call(tf.randomUniform([2, S, S, 3], 0, 1, "float32", 1) as tf.Tensor4D).cls),
-    );
-    const weights = path.join(T, "weights");
-    await saveWeights(det, weights);
-    det.dispose();
-    writeFileSync(
-      path.join(weights, "kdet.json"),
-      JSON.stringify({
-        format: "kdet-model-meta",
-        classNames: ["a", "b", "c"],
-        categoryIds: [1, 2, 3],
-        imageSize: S,
-        postprocess: { scoreThreshold: 0.001, iouThreshold: 0.7, maxDetections: 300 },
-      }),
-    );
-    const out = path.join(T, "web");
-    const io = bufferIo();
-    expect(await main(["export", "--weights", weights, "--out", out], io), io.err.join("")).toBe(0);
-
-    const libs = bundles();
-    const page = `<!doctype html><html><body>${Object.keys(libs)
-      .map((f) => `<script src="/lib/${f}"></script>`)
-      .join("")}</body></html>`;
-    const server = createServer((req, res) => {
-      const url = req.url ?? "/";
-      const file =
-        url === "/"
-          ? null
-          : url.startsWith("/lib/")
-            ? libs[url.slice(5)]
-            : url.startsWith("/model/")
-              ? path.join(out, path.basename(url))
-              : undefined;
-      try {
-        const body = file === null ? page : readFileSync(file ?? "");
-        res.writeHead(200, {
-          "content-type":
-            file === null
-              ? "text/html"
-              : file!.endsWith(".js")
-                ? "text/javascript"
-                : file!.endsWith(".json")
-                  ? "application/json"
-                  : "application/octet-stream",
-        });
-        res.end(body);
-      } catch {
-        res.writeHead(404).end();
-      }
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const browser = await launchChromium();
-    try {
-      const tab = await browser.newPage();
-      const errors: string[] = [];
-      tab.on("pageerror", (e) => errors.push(e.message));
-      await tab.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-      const got = await tab.evaluate(async (size: number) => {
-        const tfw = (
-          globalThis as unknown as {
-            tf: typeof tf & {
-              loadGraphModel(url: string): Promise<{ execute(x: tf.Tensor, names: string[]): tf.Tensor[] }>;
-            };
-          }
-        ).tf;
-        await tfw.setBackend("cpu");
-        const meta = (await (await fetch("/model/kdet.json")).json()) as { input: { shape: number[] } };
-        const model = await tfw.loadGraphModel("/model/model.json");
-        const n = size * size * 3;
-        const x = tfw.tensor4d(
-          Float32Array.from({ length: n }, (_, i) => ((i * 7919) % 251) / 251),
-          [1, size, size, 3],
-        );
-        const [boxes, scores] = model.execute(x, ["boxes", "scores"]) as [tf.Tensor, tf.Tensor];
-        return {
-          backend: tfw.getBackend(),
-          input: meta.input.shape,
-          boxes: Array.from(boxes.dataSync()),
-          boxShape: boxes.shape,
-          scores: Array.from(scores.dataSync()),
-          scoreShape: scores.shape,
-        };
-      }, S);
-      expect(errors).toEqual([]);
-      expect(got.backend).toBe("cpu");
-      expect(got.input).toEqual([-1, S, S, 3]);
-      // the trained model in Node on the same image
-      const model = await loadModelFolder(weights, "weights");
-      const x = tf.tensor4d(
-        Float32Array.from({ length: S * S * 3 }, (_, i) => pixel(i)),
-        [1, S, S, 3],
+  for (const id of ["yolov8-n", "faster-rcnn-r50"] as const)
+    it(`${id}: Chromium loads the exported folder by URL with tf.loadGraphModel and reproduces the trained model's boxes and scores`, async () => {
+      // a small model with real BatchNorm statistics (one training-mode pass, momentum 1) saved as kdet does
+      const det = createDetector(id, { numClasses: 3, seed: 5, bnMomentum: 1 });
+      const batch = det.head.graphBatch;
+      tf.dispose(
+        tf.tidy(() => det.call(tf.randomUniform([2, S, S, 3], 0, 1, "float32", 1) as tf.Tensor4D).cls),
       );
-      const dense = tf.tidy(() => model.head.decode(model.call(x)));
-      expect(got.boxShape).toEqual(dense.boxes.shape);
-      expect(got.scoreShape).toEqual(dense.scores.shape);
-      const [gb, gs] = [tf.tensor(got.boxes, got.boxShape), tf.tensor(got.scores, got.scoreShape)];
-      expect(relativeMaxDiff(gb, dense.boxes)).toBeLessThan(1e-4);
-      expect(relativeMaxDiff(gs, dense.scores)).toBeLessThan(1e-4);
-      tf.dispose([x, gb, gs, dense.boxes, dense.scores]);
-      model.dispose();
-    } finally {
-      await browser.close();
-      server.close();
-    }
-  }, 120_000);
+      const weights = path.join(T, id, "weights");
+      await saveWeights(det, weights);
+      det.dispose();
+      writeFileSync(
+        path.join(weights, "kdet.json"),
+        JSON.stringify({
+          format: "kdet-model-meta",
+          classNames: ["a", "b", "c"],
+          categoryIds: [1, 2, 3],
+          imageSize: S,
+          postprocess: { scoreThreshold: 0.001, iouThreshold: 0.7, maxDetections: 300 },
+        }),
+      );
+      const out = path.join(T, id, "web");
+      const io = bufferIo();
+      expect(await main(["export", "--weights", weights, "--out", out], io), io.err.join("")).toBe(0);
+
+      const libs = bundles();
+      const page = `<!doctype html><html><body>${Object.keys(libs)
+        .map((f) => `<script src="/lib/${f}"></script>`)
+        .join("")}</body></html>`;
+      const server = createServer((req, res) => {
+        const url = req.url ?? "/";
+        const file =
+          url === "/"
+            ? null
+            : url.startsWith("/lib/")
+              ? libs[url.slice(5)]
+              : url.startsWith("/model/")
+                ? path.join(out, path.basename(url))
+                : undefined;
+        try {
+          const body = file === null ? page : readFileSync(file ?? "");
+          res.writeHead(200, {
+            "content-type":
+              file === null
+                ? "text/html"
+                : file!.endsWith(".js")
+                  ? "text/javascript"
+                  : file!.endsWith(".json")
+                    ? "application/json"
+                    : "application/octet-stream",
+          });
+          res.end(body);
+        } catch {
+          res.writeHead(404).end();
+        }
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      const browser = await launchChromium();
+      try {
+        const tab = await browser.newPage();
+        const errors: string[] = [];
+        tab.on("pageerror", (e) => errors.push(e.message));
+        await tab.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+        const got = await tab.evaluate(async (size: number) => {
+          const tfw = (
+            globalThis as unknown as {
+              tf: typeof tf & {
+                loadGraphModel(
+                  url: string,
+                ): Promise<{ executeAsync(x: tf.Tensor, names: string[]): Promise<tf.Tensor[]> }>;
+              };
+            }
+          ).tf;
+          await tfw.setBackend("cpu");
+          const meta = (await (await fetch("/model/kdet.json")).json()) as {
+            input: { shape: number[] };
+            outputs: Record<string, unknown>;
+          };
+          const model = await tfw.loadGraphModel("/model/model.json");
+          const n = size * size * 3;
+          const x = tfw.tensor4d(
+            Float32Array.from({ length: n }, (_, i) => ((i * 7919) % 251) / 251),
+            [1, size, size, 3],
+          );
+          const names = "proposals" in meta.outputs ? ["boxes", "scores", "proposals"] : ["boxes", "scores"];
+          const [boxes, scores, proposals] = (await model.executeAsync(x, names)) as tf.Tensor[] as [
+            tf.Tensor,
+            tf.Tensor,
+            tf.Tensor | undefined,
+          ];
+          return {
+            proposals: proposals && { values: Array.from(proposals.dataSync()), shape: proposals.shape },
+            backend: tfw.getBackend(),
+            input: meta.input.shape,
+            boxes: Array.from(boxes.dataSync()),
+            boxShape: boxes.shape,
+            scores: Array.from(scores.dataSync()),
+            scoreShape: scores.shape,
+          };
+        }, S);
+        expect(errors).toEqual([]);
+        expect(got.backend).toBe("cpu");
+        expect(got.input).toEqual([batch, S, S, 3]);
+        // the trained model in Node on the same image
+        const model = await loadModelFolder(weights, "weights");
+        const x = tf.tensor4d(
+          Float32Array.from({ length: S * S * 3 }, (_, i) => pixel(i)),
+          [1, S, S, 3],
+        );
+        const ref = detectorOutputs(model, x);
+        const gp = got.proposals && tf.tensor(got.proposals.values, got.proposals.shape);
+        // a two-stage graph's rows follow its proposals, ranked by nearly equal logits here: align them first
+        if (gp) alignProposalRows(ref, gp, 3);
+        expect(got.boxShape).toEqual(ref.boxes!.shape);
+        expect(got.scoreShape).toEqual(ref.scores!.shape);
+        const [gb, gs] = [tf.tensor(got.boxes, got.boxShape), tf.tensor(got.scores, got.scoreShape)];
+        // two-stage: ResNet-50, RoIAlign and a 12544-input fc before the softmax; Chromium's cpu backend against
+        // Node's wasm differs by 2.9e-4 in the scores (measured), inside `kdet export`'s own check (1e-3)
+        const tol = gp ? 1e-3 : 1e-4;
+        expect(relativeMaxDiff(gb, ref.boxes!)).toBeLessThan(tol);
+        expect(relativeMaxDiff(gs, ref.scores!)).toBeLessThan(tol);
+        if (gp) expect(relativeMaxDiff(gp, ref.proposals!)).toBeLessThan(tol);
+        tf.dispose([x, gb, gs, ...(gp ? [gp] : []), ...Object.values(ref)]);
+        model.dispose();
+      } finally {
+        await browser.close();
+        server.close();
+      }
+    }, 300_000);
 });

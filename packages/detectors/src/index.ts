@@ -90,7 +90,12 @@ export {
   type GraphExportResult,
   type GraphExport,
 } from "./export/graph-model-files";
-export { verifyGraphExport, relativeMaxDiff } from "./export/verify-export";
+export {
+  alignProposalRows,
+  detectorOutputs,
+  relativeMaxDiff,
+  verifyGraphExport,
+} from "./export/verify-export";
 export {
   ExportMetaSchema,
   EXPORT_META_FILE,

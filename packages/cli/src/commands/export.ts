@@ -81,7 +81,7 @@ export const exportCommand: Command = {
       const loaded = await loadGraphExport(o.out);
       let worst: [string, number];
       try {
-        const diffs = verifyGraphExport(model, loaded.model, loaded.meta, { seed: 0 });
+        const diffs = await verifyGraphExport(model, loaded.model, loaded.meta, { seed: 0 });
         worst = Object.entries(diffs).reduce((a, b) => (b[1] > a[1] ? b : a));
       } finally {
         loaded.model.dispose();

@@ -1,6 +1,6 @@
 /**
  * A whole {@link Detector} as a TF.js graph model: input `images` `[−1,H,W,3]` (NHWC RGB 0..1, fixed
- * H×W, any batch), backbone → neck → head, each module writing itself (`exportGraph`, beside its `forward`;
+ * H×W, any batch; `[1,H,W,3]` for a two-stage head), backbone → neck → head, each module writing itself (`exportGraph`, beside its `forward`;
  * inference mode: BatchNorm uses running statistics, folded into the convolutions), and the outputs
  *   `boxes`  `[N,A,4]` xyxy in input pixels,  `scores` `[N,A,C]` class probabilities,
  *   `cls_<level>` `[N,h,w,A·C]` class logits,  `box_<level>` the head's box outputs (DFL logits,
@@ -30,7 +30,7 @@ export interface DetectorGraph {
 export function detectorGraph(detector: Detector, height: number, width: number): DetectorGraph {
   const g = new GraphBuilder();
   const ctx = new ExportContext(g);
-  const images = g.placeholder(GRAPH_INPUT, [-1, height, width, 3]);
+  const images = g.placeholder(GRAPH_INPUT, [detector.head.graphBatch, height, width, 3]);
   const feats = exportPyramid(detector.backbone, [images], ctx);
   const pyramid = exportPyramid(detector.neck, feats, ctx);
   const head = exportHead(detector.head, pyramid, ctx);
@@ -61,6 +61,7 @@ export function detectorGraph(detector: Detector, height: number, width: number)
   }
   const boxes = g.output("boxes", head.dense.boxes);
   const scores = g.output("scores", head.dense.scores);
+  const proposals = head.proposals && g.output("proposals", head.proposals);
   return {
     builder: g,
     decode: head.decode,
@@ -73,8 +74,18 @@ export function detectorGraph(detector: Detector, height: number, width: number)
       scores: {
         name: "scores",
         shape: [...scores.shape],
-        description: "class probabilities per anchor (sigmoid of the class logits)",
+        description: proposals
+          ? "class probabilities per (proposal, class) row: softmax of the R-CNN logits at the row's class"
+          : "class probabilities per anchor (sigmoid of the class logits)",
       },
+      ...(proposals && {
+        proposals: {
+          name: "proposals",
+          shape: [...proposals.shape],
+          description:
+            "RPN proposals, xyxy in input pixels, best first; dense row p·C + c is proposal p, class c",
+        },
+      }),
       raw,
     },
   };

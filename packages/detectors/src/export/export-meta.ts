@@ -40,7 +40,10 @@ const quad = z.tuple([z.number(), z.number(), z.number(), z.number()]);
  * - `delta-xywh` (RetinaNet): mmdet `delta2bbox` against `anchorsPerLocation` anchor boxes per location;
  * - `yolox` (YOLOX): centre = p + t_xy·s, size = exp(t_wh)·s, score = σ(cls)·σ(objectness);
  * - `yolov5` (YOLOv5): per cell and anchor (w, h) of `anchors[level]` (pixels), centre = (2σ(t_xy) − 0.5 + cell)·s,
- *   size = (2σ(t_wh))²·(w, h), score = σ(cls)·σ(objectness).
+ *   size = (2σ(t_wh))²·(w, h), score = σ(cls)·σ(objectness);
+ * - `two-stage` (Faster R-CNN): the raw maps are the RPN's (objectness logits, anchor deltas); `boxes`/`scores` are the
+ *   R-CNN stage's, per (proposal, class) row, score = softmax(R-CNN logits) of that class (the graph has NMS: run it
+ *   with `executeAsync`).
  */
 export const DecodeInfoSchema = z.discriminatedUnion("type", [
   z
@@ -66,6 +69,7 @@ export const DecodeInfoSchema = z.discriminatedUnion("type", [
     })
     .strict(),
   z.object({ type: z.literal("yolox"), anchorOffset: z.number(), score }).strict(),
+  z.object({ type: z.literal("two-stage"), score: z.literal("softmax(rcnn cls)") }).strict(),
   z
     .object({
       type: z.literal("yolov5"),
@@ -93,9 +97,9 @@ export const ExportMetaSchema = z
     input: z
       .object({
         name: z.string().min(1),
-        /** `[−1, H, W, 3]`: any batch size, fixed input size. */
+        /** `[−1, H, W, 3]`: any batch size, fixed input size (`[1, H, W, 3]`: one image per run, two-stage). */
         shape: z.tuple([
-          z.literal(-1),
+          z.union([z.literal(-1), z.literal(1)]),
           z.number().int().positive(),
           z.number().int().positive(),
           z.literal(3),
@@ -115,6 +119,8 @@ export const ExportMetaSchema = z
       .object({
         boxes: ExportOutputSchema,
         scores: ExportOutputSchema,
+        /** Two-stage: the RPN proposals `[P, 4]` (xyxy input pixels) the dense rows belong to, C rows each. */
+        proposals: ExportOutputSchema.optional(),
         raw: z.array(ExportRawOutputSchema),
       })
       .strict(),

@@ -120,7 +120,7 @@ export async function writeGraphModel(
     ...(opts.categoryIds ? { categoryIds: [...opts.categoryIds] } : {}),
     input: {
       name: GRAPH_INPUT,
-      shape: [-1, height, width, 3],
+      shape: [detector.head.graphBatch, height, width, 3],
       dtype: "float32",
       layout: "NHWC",
       channels: "RGB",

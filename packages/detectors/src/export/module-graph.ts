@@ -31,6 +31,8 @@ export interface HeadGraph {
   boxMeaning: string;
   qualityMeaning?: string;
   dense: DenseSyms;
+  /** Two-stage heads: the proposals `[P, 4]` of the dense rows (row p·C + c = proposal p, class c). */
+  proposals?: Sym;
   decode: DecodeInfo;
 }
 

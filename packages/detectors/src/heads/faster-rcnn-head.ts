@@ -14,6 +14,18 @@ import { dataRng } from "./roi-sampler";
 import { type ProposalOptions, type Proposals, rpnProposals } from "./rpn-proposals";
 import { rpnLoss } from "./rpn-loss";
 import { HeadConv, LevelView, levelViews } from "./tower";
+import { childOf, type ExportContext, values } from "../export/export-context";
+import type { Sym } from "../export/graph-def";
+import { reshape } from "../export/graph-ops";
+import { type HeadGraph, sharedChain } from "../export/module-graph";
+import {
+  linearGraph,
+  proposalsGraph,
+  rcnnDenseGraph,
+  roiAlignGraph,
+  transpose4,
+} from "../export/two-stage-graph";
+import type { Linear } from "../nn/linear";
 import {
   type DensePredictions,
   DetectionHead,
@@ -161,6 +173,11 @@ export class FasterRcnnHead extends DetectionHead {
     );
   }
 
+  /** The inference proposals of every image (the test settings {@link decode} uses). */
+  testProposals(raw: HeadOutput): Proposals[] {
+    return this.proposals(raw, this.opts.testProposals);
+  }
+
   /**
    * Training loss: mmdet `TwoStageDetector.loss` = RPN loss ({@link rpnLoss}: `rpn_cls`, `rpn_box`) + R-CNN loss
    * ({@link rcnnTargets} on the training proposals, {@link rcnnLoss}: `rcnn_cls`, `rcnn_box`), all weights 1.
@@ -205,7 +222,7 @@ export class FasterRcnnHead extends DetectionHead {
   decode(raw: HeadOutput): DensePredictions {
     const features = this.pyramid(raw, "decode");
     return tf.tidy(() => {
-      const props = this.proposals(raw, this.opts.testProposals);
+      const props = this.testProposals(raw);
       const strides = this.levels.map((l) => l.stride);
       const C = this.numClasses;
       const N = props.length;
@@ -245,16 +262,66 @@ export class FasterRcnnHead extends DetectionHead {
     });
   }
 
+  /** 1: the exported graph runs its proposal stage (NMS) on one image. */
+  override get graphBatch(): 1 {
+    return 1;
+  }
+
   /**
-   * Graph export is not written for the two-stage head: its proposals need NMS (an async op in TF.js graph models)
-   * and its RoIAlign a data-dependent sampling grid (adaptive sampling ratio); fails with that reason.
+   * Graph export (batch 1, run with `executeAsync`: NMS): the RPN maps as `forward`, then the inference path of
+   * {@link decode} in graph ops ({@link proposalsGraph} on the test proposals, {@link roiAlignGraph} from P2–P5 (the
+   * adaptive sampling grid of `samplingRatio` 0 is exact there), the 2-fc head, {@link rcnnDenseGraph}).
    */
-  exportGraph(): never {
-    throw new Error(
-      `exportGraphModel: module "${this.path}" of class FasterRcnnHead cannot be exported yet: a two-stage graph ` +
-        "needs proposal NMS (async in TF.js graph models) and RoIAlign with an adaptive sampling grid; use the " +
-        "Detector (predict) or a one-stage family for graph-model export",
-    );
+  exportGraph(xs: Sym[], ctx: ExportContext): HeadGraph {
+    const { g } = ctx;
+    const pool = this.opts.roiPool;
+    if ((pool.samplingRatio ?? 0) !== 0)
+      throw new Error(
+        `exportGraphModel: module "${this.path}": roiPool.samplingRatio ${pool.samplingRatio} is not exported (only 0, adaptive, the mmdet default)`,
+      );
+    const f = sharedChain(xs, [childOf(this, "rpn_conv")], ctx);
+    const cls = sharedChain(f, [childOf(this, "rpn_cls")], ctx);
+    const box = sharedChain(f, [childOf(this, "rpn_reg")], ctx);
+    const strides = this.levels.map((l) => l.stride);
+    const h0 = (cls[0]?.shape[1] as number) * (strides[0] as number);
+    const w0 = (cls[0]?.shape[2] as number) * (strides[0] as number);
+    const proposals = proposalsGraph(g, cls, box, strides, [h0, w0], {
+      ...this.opts.testProposals,
+      iouThreshold: this.opts.testProposals.iouThreshold ?? 0.7,
+      anchors: RPN_ANCHORS,
+    });
+    const S = pool.outputSize ?? 7;
+    const pooled = roiAlignGraph(g, xs.slice(0, this.pooledLevels), strides, proposals, {
+      outputSize: S,
+      finestScale: pool.finestScale ?? 56,
+    });
+    const C = xs[0]?.shape[3] as number;
+    const fc = (name: string) => {
+      const m = childOf(childOf(this, "roi"), name) as Linear;
+      return [
+        ctx.constOf(m, "weight", () => ({ data: values(m.weight), shape: m.weight.shape })),
+        ctx.constOf(m, "bias", () => ({ data: values(m.bias), shape: m.bias.shape })),
+      ] as const;
+    };
+    const flat = reshape(g, "roi/flatten", transpose4(g, "roi/flatten", pooled, [0, 3, 1, 2]), [
+      -1,
+      C * S * S,
+    ]);
+    const h1 = linearGraph(g, "roi/shared_fc1", flat, ...fc("shared_fc1"), true);
+    const h2 = linearGraph(g, "roi/shared_fc2", h1, ...fc("shared_fc2"), true);
+    const logits = linearGraph(g, "roi/fc_cls", h2, ...fc("fc_cls"), false);
+    const deltas = linearGraph(g, "roi/fc_reg", h2, ...fc("fc_reg"), false);
+    return {
+      cls,
+      box,
+      boxMeaning: `RPN deltas (dx, dy, dw, dh) of ${this.A} anchors per location, anchor-major`,
+      dense: rcnnDenseGraph(g, proposals, logits, deltas, this.numClasses, [h0, w0], {
+        means: RCNN_CODER.means ?? [0, 0, 0, 0],
+        stds: RCNN_CODER.stds ?? [1, 1, 1, 1],
+      }),
+      proposals,
+      decode: { type: "two-stage", score: "softmax(rcnn cls)" },
+    };
   }
 
   private pyramid(raw: HeadOutput, op: string): tf.Tensor4D[] {

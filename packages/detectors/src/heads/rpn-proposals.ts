@@ -64,7 +64,8 @@ export function decodeDelta(
  * RPN proposals of one image, as mmdet `RPNHead._predict_by_feat_single` + `_bbox_post_process`:
  * per level, the `preNms` anchors of highest objectness σ(logit) (all when fewer); their deltas decoded against the
  * anchors (stds 1, clipped to `maxShape` [H, W]); boxes with w or h ≤ `minSize` dropped; NMS at `iouThreshold`
- * run per level (mmcv `batched_nms` with the level as class; IoU without +1); the best `postNms` kept, by score.
+ * run per level (mmcv `batched_nms` with the level as class; IoU without +1, candidates visited by logit, i.e. by
+ * score); the best `postNms` kept, by score.
  * Layout per level l: `logits[l]` `[h·w·A]` and `deltas[l]` `[h·w·A·4]` in NHWC anchor-major order, `anchors[l]`
  * the matching xyxy anchors `[h·w·A·4]`. Plain arrays, no tensors.
  */
@@ -77,7 +78,7 @@ export function rpnProposals(
 ): Proposals {
   const { preNms, postNms, iouThreshold = 0.7, minSize = 0 } = opts;
   const boxes: number[] = [];
-  const scores: number[] = [];
+  const logitsKept: number[] = [];
   const levelIds: number[] = [];
   const tmp = new Float32Array(4);
   logits.forEach((lg, l) => {
@@ -104,15 +105,16 @@ export function rpnProposals(
       )
         continue;
       boxes.push(...tmp);
-      scores.push(1 / (1 + Math.exp(-(lg[i] as number))));
+      logitsKept.push(lg[i] as number);
       levelIds.push(l);
     }
   });
-  const keep = nms(boxes, scores, levelIds, { iouThreshold, maxDetections: postNms });
+  // NMS visits by logit: the order of σ(logit), without the ties σ saturates into (σ = 1 beyond logit ≈ 17 in float32)
+  const keep = nms(boxes, logitsKept, levelIds, { iouThreshold, maxDetections: postNms });
   const out: Proposals = { boxes: new Float32Array(keep.length * 4), scores: new Float32Array(keep.length) };
   keep.forEach((k, i) => {
     for (let c = 0; c < 4; c++) out.boxes[4 * i + c] = boxes[4 * k + c] as number;
-    out.scores[i] = scores[k] as number;
+    out.scores[i] = 1 / (1 + Math.exp(-(logitsKept[k] as number)));
   });
   return out;
 }

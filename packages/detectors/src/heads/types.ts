@@ -68,6 +68,10 @@ export abstract class DetectionHead extends Module<tf.Tensor4D[], HeadOutput> {
   get postprocessDefaults(): PostprocessOptions {
     return {};
   }
+  /** Batch size of this head's exported graph: −1 (any) for one-stage heads, 1 where the graph handles one image. */
+  get graphBatch(): -1 | 1 {
+    return -1;
+  }
   /** Training loss of raw outputs against the ground truth. */
   abstract loss(raw: HeadOutput, targets: DetectionTargets): DetectionLoss;
   /** Boxes and class probabilities for every anchor. */
