@@ -20,8 +20,8 @@ await useTestBackend();
  * R-101 teachers and the other larger ones with `KDET_TEST_ALL_MODELS=1`.
  */
 const CASES: { id: DetectorId; lr: number; steps: number; always: boolean }[] = [
-  { id: "faster-rcnn-r50", lr: 0.0002, steps: 60, always: true },
-  { id: "faster-rcnn-r101", lr: 0.0002, steps: 60, always: false },
+  { id: "faster-rcnn-r50", lr: 0.0002, steps: 120, always: false },
+  { id: "faster-rcnn-r101", lr: 0.0002, steps: 120, always: false },
   { id: "yolov5-s", lr: 0.01, steps: 60, always: false },
   { id: "retina-r101", lr: 0.001, steps: 60, always: false },
   { id: "fcos-r101", lr: 0.002, steps: 60, always: false },
