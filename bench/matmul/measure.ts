@@ -1,22 +1,12 @@
 /** Measurement of bench/matmul (see run.ts). */
-import { execSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
+import { loadAverage as load, median } from "../stats";
 import { initBackend } from "../../packages/core/src/index";
 
 const req = createRequire(new URL("../../packages/core/package.json", import.meta.url));
 type TF = typeof import("../../packages/core/node_modules/@tensorflow/tfjs-core");
 const tf = req("@tensorflow/tfjs-core") as TF;
-
-const median = (v: number[]): number => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const load = (): string =>
-  execSync("uptime")
-    .toString()
-    .trim()
-    .replace(/.*load average: /, "");
 
 /** [label, outer dims, m, k, n, transposeA, transposeB] */
 type Case = [string, number[], number, number, number, boolean, boolean];
@@ -38,7 +28,9 @@ export async function main(argv: string[]): Promise<void> {
   const info = await initBackend({ backend: "wasm" });
   const kdet = tf.getKernel(tf.BatchMatMul, "wasm")!;
   // The builtin, as tfjs-backend-wasm registers it (its setup binds the wasm export).
-  const wasmDir = req.resolve("@tensorflow/tfjs-backend-wasm").replace(/dist\/.*$/, "dist/kernels/BatchMatMul.js");
+  const wasmDir = req
+    .resolve("@tensorflow/tfjs-backend-wasm")
+    .replace(/dist\/.*$/, "dist/kernels/BatchMatMul.js");
   const { batchMatMulConfig } = (await import(wasmDir)) as { batchMatMulConfig: tf.KernelConfig };
   batchMatMulConfig.setupFunc?.(tf.backend());
   const use = (k: tf.KernelConfig) => {
@@ -75,7 +67,9 @@ export async function main(argv: string[]): Promise<void> {
       `| ${label} | ${outer.length ? `${outer[0]}×` : ""}${m}×${k}×${n} | ${tb0.toFixed(1)} | ${(flops / tb0).toFixed(2)} | ${to.toFixed(1)} | ${(flops / to).toFixed(2)} | ${(tb0 / to).toFixed(1)} |`,
     );
   }
-  console.log(`${info.message}\nload average before ${loadBefore}, after ${load()}; ${rounds} interleaved rounds after 1 warm-up\n`);
+  console.log(
+    `${info.message}\nload average before ${loadBefore}, after ${load()}; ${rounds} interleaved rounds after 1 warm-up\n`,
+  );
   console.log("| product | m×k×n | builtin ms | GFLOP/s | kdet ms | GFLOP/s | speed-up |");
   console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
   for (const r of rows) console.log(r);

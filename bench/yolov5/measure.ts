@@ -1,7 +1,7 @@
 /** Measurement of bench/yolov5 (see run.ts). */
-import { execSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
+import { loadAverage as load, median } from "../stats";
 import { initBackend, Rng } from "../../packages/core/src/index";
 import { createDetector, type DetectorId } from "../../packages/detectors/src/index";
 
@@ -9,16 +9,6 @@ type TF = typeof import("../../packages/detectors/node_modules/@tensorflow/tfjs-
 const tf = createRequire(new URL("../../packages/detectors/package.json", import.meta.url))(
   "@tensorflow/tfjs-core",
 ) as TF;
-
-const median = (v: number[]): number => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const load = (): string =>
-  execSync("uptime")
-    .toString()
-    .trim()
-    .replace(/.*load average: /, "");
 
 /** Runs the benchmark and prints a markdown table (ms medians; × = ratio to the first model). */
 export async function main(argv: string[]): Promise<void> {

@@ -84,6 +84,36 @@ function matmul(g: GraphBuilder, s: string, a: Sym, b: Sym, shape: readonly numb
   );
 }
 
+/** mmdet `delta2bbox` in graph ops: centre + wh·dxy ∓ wh·exp(clamp(dwh, ±maxRatio))/2 → xyxy (last axis 4). */
+function deltaBoxes(
+  g: GraphBuilder,
+  s: string,
+  centre0: Sym,
+  wh: Sym,
+  dxy: Sym,
+  dwh: Sym,
+  maxRatio: number,
+): Sym {
+  const centre = binary(g, `${s}/centre`, "AddV2", centre0, binary(g, `${s}/centre`, "Mul", wh, dxy));
+  const grow = unary(g, `${s}/half`, "Exp", clip(g, `${s}/dwh`, dwh, -maxRatio, maxRatio));
+  const half = binary(
+    g,
+    `${s}/half`,
+    "Mul",
+    binary(g, `${s}/half`, "Mul", wh, grow),
+    floats(g, `${s}/one_half`, [0.5], []),
+  );
+  const lo = binary(g, `${s}/x1y1`, "Sub", centre, half);
+  return concat(g, `${s}/xyxy`, [lo, binary(g, `${s}/x2y2`, "AddV2", centre, half)], -1);
+}
+
+/** Boxes xyxy clamped to [0, W] × [0, H] (`input` = [H, W]). */
+function clipBoxes(g: GraphBuilder, s: string, xyxy: Sym, input: readonly [number, number]): Sym {
+  const [H, W] = input;
+  const lo = fmax(g, `${s}/clip`, xyxy, floats(g, `${s}/zero`, [0], []));
+  return fmin(g, `${s}/clip`, lo, floats(g, `${s}/hi`, [W, H, W, H], [4]));
+}
+
 /** RPN proposal settings of the graph (the head's test settings). */
 export interface ProposalGraphOptions {
   preNms: number;
@@ -139,37 +169,7 @@ export function proposalsGraph(
     const awh = gather(g, `${s}/anchor_wh`, floats(g, `${s}/anchor_wh`, wh, [n, 2]), idx, k);
     const actr = gather(g, `${s}/anchor_ctr`, floats(g, `${s}/anchor_ctr`, ctr, [n, 2]), idx, k);
     const [dxy, dwh] = split(g, `${s}/d`, d, 2, -1) as [Sym, Sym];
-    const centre = binary(g, `${s}/centre`, "AddV2", actr, binary(g, `${s}/centre`, "Mul", awh, dxy));
-    const half = binary(
-      g,
-      `${s}/half`,
-      "Mul",
-      binary(
-        g,
-        `${s}/half`,
-        "Mul",
-        awh,
-        unary(g, `${s}/half`, "Exp", clip(g, `${s}/dwh`, dwh, -maxRatio, maxRatio)),
-      ),
-      floats(g, `${s}/one_half`, [0.5], []),
-    );
-    const hi = floats(g, `${s}/hi`, [W, H, W, H], [4]);
-    const xyxy = fmin(
-      g,
-      `${s}/clip`,
-      fmax(
-        g,
-        `${s}/clip`,
-        concat(
-          g,
-          `${s}/xyxy`,
-          [binary(g, `${s}/x1y1`, "Sub", centre, half), binary(g, `${s}/x2y2`, "AddV2", centre, half)],
-          -1,
-        ),
-        floats(g, `${s}/zero`, [0], []),
-      ),
-      hi,
-    );
+    const xyxy = clipBoxes(g, s, deltaBoxes(g, s, actr, awh, dxy, dwh, maxRatio), [H, W]);
     const [p1, p2] = split(g, `${s}/size`, xyxy, 2, -1) as [Sym, Sym];
     const size = binary(g, `${s}/size`, "Sub", p2, p1);
     const valid = reduce(
@@ -437,39 +437,8 @@ export function rcnnDenseGraph(
   const [p1, p2] = split(g, `${s}/p`, reshape(g, `${s}/p3`, proposals, [-1, 1, 4]), 2, -1) as [Sym, Sym];
   const pwh = binary(g, `${s}/pwh`, "Sub", p2, p1);
   const half = floats(g, `${s}/half`, [0.5], []);
-  const centre = binary(
-    g,
-    `${s}/centre`,
-    "AddV2",
-    binary(g, `${s}/centre`, "Mul", binary(g, `${s}/centre`, "AddV2", p1, p2), half),
-    binary(g, `${s}/centre`, "Mul", pwh, dxy),
-  );
-  const size = binary(
-    g,
-    `${s}/size`,
-    "Mul",
-    binary(
-      g,
-      `${s}/size`,
-      "Mul",
-      pwh,
-      unary(g, `${s}/size`, "Exp", clip(g, `${s}/dwh`, dwh, -maxRatio, maxRatio)),
-    ),
-    half,
-  );
-  const [H, W] = input;
-  const xyxy = concat(
-    g,
-    `${s}/xyxy`,
-    [binary(g, `${s}/x1y1`, "Sub", centre, size), binary(g, `${s}/x2y2`, "AddV2", centre, size)],
-    -1,
-  );
-  const boxes = fmin(
-    g,
-    `${s}/clip`,
-    fmax(g, `${s}/clip`, xyxy, floats(g, `${s}/zero`, [0], [])),
-    floats(g, `${s}/hi`, [W, H, W, H], [4]),
-  );
+  const centre = binary(g, `${s}/centre`, "Mul", binary(g, `${s}/centre`, "AddV2", p1, p2), half);
+  const boxes = clipBoxes(g, s, deltaBoxes(g, s, centre, pwh, dxy, dwh, maxRatio), input);
   const eye = new Float32Array(C * C);
   for (let c = 0; c < C; c++) eye[c * C + c] = 1;
   const scores = binary(
