@@ -196,6 +196,16 @@ ${pairing}`;
       loadZoo(write("data.yaml", base(pairing("{ name: full, data: { imageSize: 65 } }")))),
     ).toThrow(/data\.yaml: pairings\[0\] \(p\) method full.*imageSize.*65/s);
   });
+  it("a pairing's data keys replace the sweep's in its stages: a bad one is refused naming the pairing's teacher", () => {
+    const pairing = (data: string) =>
+      `  - { name: p, data: ${data}, teacher: { type: yolov8-s, train: ${TRAIN} }, student: { type: yolov8-n, train: ${TRAIN} }, methods: [cwd] }`;
+    expect(() => loadZoo(write("pdata.yaml", base(pairing("{ batchSize: 0 }"))))).toThrow(
+      /pdata\.yaml: pairings\[0\] \(p\) teacher.*batchSize/s,
+    );
+    expect(loadZoo(write("pdata-ok.yaml", base(pairing("{ batchSize: 1 }")))).pairings[0]!.data).toEqual({
+      batchSize: 1,
+    });
+  });
   it("a zoo-level error names the field", () => {
     const f = write("seeds.yaml", base("  []").replace("seeds: [1]", "seeds: []"));
     expect(() => loadZoo(f)).toThrow(/seeds\.yaml: seeds: /);

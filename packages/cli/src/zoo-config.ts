@@ -85,6 +85,11 @@ export const ZooConfigSchema = z
             teacher: ZooModelSchema,
             student: ZooModelSchema,
             methods: z.array(ZooMethodSchema).min(1),
+            /**
+             * Keys replacing the sweep's `data` keys in every stage of this pairing (its teacher too; `null` removes a
+             * key), e.g. a smaller `batchSize` for a model that needs more memory per image.
+             */
+            data: z.record(z.string(), z.unknown()).optional(),
           })
           .strict(),
       )
@@ -143,11 +148,12 @@ export function loadZoo(file: string): ZooConfig {
   }
   const zoo = r.data;
   const placeholder = { type: "coco", annotationFile: "annotations.json", imageDir: "images" };
-  const data = zoo.synthetic
+  const sweepData = zoo.synthetic
     ? { ...zoo.data, train: placeholder, val: placeholder, test: placeholder }
     : zoo.data;
   zoo.pairings.forEach((p, i) => {
     const where = `${file}: pairings[${i}] (${p.name})`;
+    const data = overrideKeys(sweepData, p.data);
     const stage = (m: PairingModel, seed: number, what: string, extra: Record<string, unknown> = {}) =>
       validateExperiment(
         { data: { ...data, seed }, model: { ...m.model, seed }, train: m.train, ...extra },

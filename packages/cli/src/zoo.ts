@@ -17,7 +17,7 @@ import { renderReport } from "./report-html";
 import { RUN_FILES, writeRunFile } from "./run-folder";
 import { ensureSyntheticSplits, type SyntheticSplits } from "./synthetic-splits";
 import { pairingMethod, pairingModel, type ZooConfig } from "./zoo-config";
-import { type PairingPlan, type PairingResult, pairingStages, runPairing } from "./zoo-pairing";
+import { overrideKeys, type PairingPlan, type PairingResult, pairingStages, runPairing } from "./zoo-pairing";
 import { type ZooTable, zooMarkdown, zooReportHtml } from "./zoo-report";
 
 /** Options of {@link runZoo}. */
@@ -126,7 +126,7 @@ export async function runZoo(o: ZooOptions): Promise<ZooResult> {
       ...plans[i]!,
       dir,
       teacherDir: path.join(dir, "teacher"),
-      data,
+      data: overrideKeys(data, p.data),
       evalSplit: z.evalSplit,
       teacher: { ...pairingModel(p.teacher), seed: p.teacher.seed ?? 0 },
       student: pairingModel(p.student),
