@@ -21,6 +21,28 @@ function run(opt: Optimizer, steps: number, decay: boolean, momentum?: number): 
 }
 
 describe("Optimizer (PyTorch semantics, hand-computed)", () => {
+  it("AdamW frees each parameter's temporaries before the next: peak memory grows by the slots, not the updates", async () => {
+    const N = 8;
+    const size = 100_000;
+    /** Peak bytes of one AdamW step (slots created in it) over `n` parameters of `size` floats. */
+    const peak = async (n: number) => {
+      const vars = Array.from({ length: n }, () => tf.variable(tf.ones([size])));
+      const grad = tf.fill([size], 0.5);
+      const opt = new Optimizer({ type: "adamw", lr: 0.01, weightDecay: 0.01 });
+      const before = tf.memory().numBytes;
+      const info = await tf.profile(() =>
+        opt.apply(vars.map((v, i) => ({ name: `w${i}`, variable: v, grad, lr: 0.01, decay: true }))),
+      );
+      opt.dispose();
+      tf.dispose([...vars, grad]);
+      return info.peakBytes - before;
+    };
+    const one = await peak(1);
+    const many = await peak(N);
+    // each extra parameter adds its two slots (m, v); a step over all parameters at once kept ~10 copies each
+    expect(many - one).toBeLessThanOrEqual((N - 1) * 2 * 4 * size);
+  });
+
   it("SGD nesterov with coupled weight decay", () => {
     const w = run(
       new Optimizer({ type: "sgd", lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 }),

@@ -46,12 +46,16 @@ export class Optimizer {
     return v;
   }
 
-  /** Applies one update to every parameter; `momentum` overrides the SGD momentum for this step (warmup). */
+  /**
+   * Applies one update to every parameter; `momentum` overrides the SGD momentum for this step (warmup). Each
+   * parameter's temporaries are freed before the next one's (a tidy per parameter): held to the end they are ~10
+   * copies of the model, which for Faster R-CNN R-101 (60.7 M parameters) pushed the wasm heap past its 4 GB.
+   */
   apply(params: readonly ParamUpdate[], momentum?: number): void {
     this.steps++;
     const c = this.config;
-    tf.tidy(() => {
-      for (const p of params) {
+    for (const p of params)
+      tf.tidy(() => {
         const w = p.variable;
         if (c.type === "sgd") {
           const mu = momentum ?? c.momentum;
@@ -75,8 +79,7 @@ export class Optimizer {
           const denom = tf.add(tf.sqrt(tf.div(v, bc2)), c.eps);
           w.assign(tf.sub(base, tf.mul(tf.div(tf.div(m, bc1), denom), p.lr)));
         }
-      }
-    });
+      });
   }
 
   /** Slot tensors by name (`<param>/momentum`, `<param>/m`, `<param>/v`); owned by the optimizer. */
