@@ -7,6 +7,7 @@ import { initBackend } from "../../packages/core/src/index";
 const req = createRequire(new URL("../../packages/core/package.json", import.meta.url));
 type TF = typeof import("../../packages/core/node_modules/@tensorflow/tfjs-core");
 const tf = req("@tensorflow/tfjs-core") as TF;
+type KernelConfig = import("../../packages/core/node_modules/@tensorflow/tfjs-core").KernelConfig;
 
 /** [label, outer dims, m, k, n, transposeA, transposeB] */
 type Case = [string, number[], number, number, number, boolean, boolean];
@@ -31,9 +32,9 @@ export async function main(argv: string[]): Promise<void> {
   const wasmDir = req
     .resolve("@tensorflow/tfjs-backend-wasm")
     .replace(/dist\/.*$/, "dist/kernels/BatchMatMul.js");
-  const { batchMatMulConfig } = (await import(wasmDir)) as { batchMatMulConfig: tf.KernelConfig };
+  const { batchMatMulConfig } = (await import(wasmDir)) as { batchMatMulConfig: KernelConfig };
   batchMatMulConfig.setupFunc?.(tf.backend());
-  const use = (k: tf.KernelConfig) => {
+  const use = (k: KernelConfig) => {
     tf.unregisterKernel(tf.BatchMatMul, "wasm");
     tf.registerKernel(k);
   };
@@ -42,7 +43,7 @@ export async function main(argv: string[]): Promise<void> {
   for (const [label, outer, m, k, n, ta, tb] of CASES) {
     const a = tf.randomNormal([...outer, ta ? k : m, ta ? m : k]);
     const b = tf.randomNormal([...outer, tb ? n : k, tb ? k : n]);
-    const time = (cfg: tf.KernelConfig) => {
+    const time = (cfg: KernelConfig) => {
       use(cfg);
       const t = performance.now();
       const y = tf.matMul(a, b, ta, tb);
