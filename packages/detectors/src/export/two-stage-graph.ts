@@ -57,7 +57,7 @@ function gather(g: GraphBuilder, s: string, x: Sym, idx: Sym, n: number): Sym {
   );
 }
 /** Transpose by `perm` (static shape permuted). */
-export function transpose4(g: GraphBuilder, s: string, x: Sym, perm: number[]): Sym {
+export function transposeGraph(g: GraphBuilder, s: string, x: Sym, perm: number[]): Sym {
   return op1(
     g,
     s,
@@ -377,11 +377,11 @@ export function roiAlignGraph(
     const tx = reshape(
       g,
       `${s}/tx`,
-      transpose4(g, `${s}/tx`, reshape(g, `${s}/t4`, t, [-1, S, W, C]), [0, 2, 1, 3]),
+      transposeGraph(g, `${s}/tx`, reshape(g, `${s}/t4`, t, [-1, S, W, C]), [0, 2, 1, 3]),
       [-1, W, S * C],
     );
     const cols = matmul(g, `${s}/cols`, ax, tx, [-1, S, S * C]);
-    const pooled = transpose4(g, `${s}/out`, reshape(g, `${s}/out4`, cols, [-1, S, S, C]), [0, 2, 1, 3]);
+    const pooled = transposeGraph(g, `${s}/out`, reshape(g, `${s}/out4`, cols, [-1, S, S, C]), [0, 2, 1, 3]);
     out = out ? binary(g, `${s}/acc`, "AddV2", out, pooled) : pooled;
   });
   return out as Sym;

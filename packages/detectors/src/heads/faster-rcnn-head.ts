@@ -23,7 +23,7 @@ import {
   proposalsGraph,
   rcnnDenseGraph,
   roiAlignGraph,
-  transpose4,
+  transposeGraph,
 } from "../export/two-stage-graph";
 import type { Linear } from "../nn/linear";
 import {
@@ -303,7 +303,7 @@ export class FasterRcnnHead extends DetectionHead {
         ctx.constOf(m, "bias", () => ({ data: values(m.bias), shape: m.bias.shape })),
       ] as const;
     };
-    const flat = reshape(g, "roi/flatten", transpose4(g, "roi/flatten", pooled, [0, 3, 1, 2]), [
+    const flat = reshape(g, "roi/flatten", transposeGraph(g, "roi/flatten", pooled, [0, 3, 1, 2]), [
       -1,
       C * S * S,
     ]);
