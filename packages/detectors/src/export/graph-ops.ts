@@ -84,8 +84,14 @@ function broadcast(a: readonly number[], b: readonly number[]): number[] {
   return out;
 }
 
-/** Element-wise binary op (AddV2, Sub, Mul) with broadcasting. */
-export function binary(g: GraphBuilder, scope: string, op: "AddV2" | "Sub" | "Mul", a: Sym, b: Sym): Sym {
+/** Element-wise binary op with broadcasting. */
+export function binary(
+  g: GraphBuilder,
+  scope: string,
+  op: "AddV2" | "Sub" | "Mul" | "Minimum" | "Maximum",
+  a: Sym,
+  b: Sym,
+): Sym {
   return g.op(`${scope}/${op}`, op, [a, b], T, [broadcast(a.shape, b.shape)])[0] as Sym;
 }
 
@@ -93,7 +99,7 @@ export function binary(g: GraphBuilder, scope: string, op: "AddV2" | "Sub" | "Mu
 export function unary(
   g: GraphBuilder,
   scope: string,
-  op: "Sigmoid" | "Relu" | "Relu6" | "Rsqrt" | "Square" | "Exp",
+  op: "Sigmoid" | "Relu" | "Relu6" | "Rsqrt" | "Square" | "Exp" | "Floor" | "Ceil" | "Abs" | "Sqrt" | "Log",
   x: Sym,
 ): Sym {
   return g.op(`${scope}/${op}`, op, [x], T, [x.shape])[0] as Sym;

@@ -21,12 +21,8 @@ function op1(
 ): Sym {
   return g.op(`${scope}/${op}`, op, inputs, attrs as never, [shape])[0] as Sym;
 }
-const fmin = (g: GraphBuilder, s: string, a: Sym, b: Sym) => op1(g, s, "Minimum", [a, b], T, a.shape);
-const fmax = (g: GraphBuilder, s: string, a: Sym, b: Sym) => op1(g, s, "Maximum", [a, b], T, a.shape);
 const div = (g: GraphBuilder, s: string, a: Sym, b: Sym, shape = a.shape) =>
   op1(g, s, "RealDiv", [a, b], T, shape);
-const fn = (g: GraphBuilder, s: string, op: "Floor" | "Ceil" | "Abs" | "Sqrt" | "Log", x: Sym) =>
-  op1(g, s, op, [x], T, x.shape);
 /** `a > b` (or `op`) as 0/1 floats. */
 function compare(
   g: GraphBuilder,
@@ -110,8 +106,8 @@ function deltaBoxes(
 /** Boxes xyxy clamped to [0, W] × [0, H] (`input` = [H, W]). */
 function clipBoxes(g: GraphBuilder, s: string, xyxy: Sym, input: readonly [number, number]): Sym {
   const [H, W] = input;
-  const lo = fmax(g, `${s}/clip`, xyxy, floats(g, `${s}/zero`, [0], []));
-  return fmin(g, `${s}/clip`, lo, floats(g, `${s}/hi`, [W, H, W, H], [4]));
+  const lo = binary(g, `${s}/clip`, "Maximum", xyxy, floats(g, `${s}/zero`, [0], []));
+  return binary(g, `${s}/clip`, "Minimum", lo, floats(g, `${s}/hi`, [W, H, W, H], [4]));
 }
 
 /** RPN proposal settings of the graph (the head's test settings). */
@@ -254,7 +250,7 @@ export function roiAlignGraph(
   const log2 = div(
     g,
     "roi_align/log2",
-    fn(
+    unary(
       g,
       "roi_align/log",
       "Log",
@@ -265,7 +261,7 @@ export function roiAlignGraph(
         div(
           g,
           "roi_align/scale",
-          fn(g, "roi_align/sqrt", "Sqrt", area),
+          unary(g, "roi_align/sqrt", "Sqrt", area),
           floats(g, "roi_align/finest", [opts.finestScale], []),
         ),
         floats(g, "roi_align/eps", [1e-6], []),
@@ -273,7 +269,7 @@ export function roiAlignGraph(
     ),
     floats(g, "roi_align/ln2", [Math.LN2], []),
   );
-  const level = clip(g, "roi_align/level", fn(g, "roi_align/level", "Floor", log2), 0, L - 1); // [P, 1]
+  const level = clip(g, "roi_align/level", unary(g, "roi_align/level", "Floor", log2), 0, L - 1); // [P, 1]
   let out: Sym | undefined;
   features.forEach((f, l) => {
     const s = `roi_align/l${l}`;
@@ -294,7 +290,7 @@ export function roiAlignGraph(
         start,
       );
       const bin = div(g, `${a}/bin`, len, floats(g, `${a}/S`, [S], []));
-      const grid = fn(g, `${a}/grid`, "Ceil", bin); // ⌈len / S⌉, [P,1]
+      const grid = unary(g, `${a}/grid`, "Ceil", bin); // ⌈len / S⌉, [P,1]
       const G = Math.max(1, Math.ceil((n + 1) / S));
       const bins = floats(
         g,
@@ -337,25 +333,22 @@ export function roiAlignGraph(
         Array.from({ length: n }, (_, i) => i),
         [1, 1, 1, n],
       );
-      const tent = op1(
+      const dist = unary(g, `${a}/tent`, "Abs", binary(g, `${a}/tent`, "Sub", p, cells));
+      const tent = unary(
         g,
         `${a}/tent`,
         "Relu",
-        [
-          binary(
-            g,
-            `${a}/tent`,
-            "Sub",
-            floats(g, `${a}/one`, [1], []),
-            fn(g, `${a}/tent`, "Abs", binary(g, `${a}/tent`, "Sub", p, cells)),
-          ),
-        ],
-        T,
-        [-1, S, G, n],
+        binary(g, `${a}/tent`, "Sub", floats(g, `${a}/one`, [1], []), dist),
       );
       const weighted = binary(g, `${a}/weighted`, "Mul", tent, reshape(g, `${a}/mask4`, mask, [-1, S, G, 1]));
       const sum = reduce(g, `${a}/sum`, "Sum", weighted, [2], false); // [P,S,n]
-      return div(g, `${a}/avg`, sum, fmax(g, `${a}/div`, grid3, floats(g, `${a}/one_`, [1], [])), [-1, S, n]);
+      return div(
+        g,
+        `${a}/avg`,
+        sum,
+        binary(g, `${a}/div`, "Maximum", grid3, floats(g, `${a}/one_`, [1], [])),
+        [-1, S, n],
+      );
     };
     const ay = binary(
       g,
