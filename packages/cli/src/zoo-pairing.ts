@@ -76,6 +76,11 @@ export interface PairingPlan {
   evalSplit: "test" | "val";
   /** Student seeds (initialisation and data order); the baseline and every method share each. */
   seeds: readonly number[];
+  /**
+   * Run only these of `seeds` (stage names stay those of the whole list); their rows alone are aggregated. Lets
+   * two processes share one pairing once its teacher has finished.
+   */
+  onlySeeds?: readonly number[];
   methods: readonly PairingMethod[];
   /** The stages' `output` section (its `dir` is what `kdet train --config` would use). */
   output: ExperimentInput["output"];
@@ -125,10 +130,17 @@ export function stageNameOf(base: string, seed: number, seeds: readonly number[]
   return seeds.length > 1 ? `${base}-s${seed}` : base;
 }
 
+/** The seeds a plan runs: `onlySeeds` (in `seeds`' order) or all. */
+function runSeeds(p: Pick<PairingPlan, "seeds" | "onlySeeds">): readonly number[] {
+  return p.onlySeeds ? p.seeds.filter((s) => p.onlySeeds!.includes(s)) : p.seeds;
+}
+
 /** The plan's stages in run order (teacher first unless loaded from weights). */
-export function pairingStages(p: Pick<PairingPlan, "seeds" | "methods" | "teacherWeights">): string[] {
+export function pairingStages(
+  p: Pick<PairingPlan, "seeds" | "onlySeeds" | "methods" | "teacherWeights">,
+): string[] {
   const out = p.teacherWeights ? [] : ["teacher"];
-  for (const s of p.seeds)
+  for (const s of runSeeds(p))
     out.push(...["baseline", ...p.methods.map((m) => m.name)].map((b) => stageNameOf(b, s, p.seeds)));
   return out;
 }
@@ -228,7 +240,7 @@ export async function runPairing(p: PairingPlan): Promise<PairingResult> {
       p.io,
     );
     evaluated.push(ev);
-    if (name === "teacher" || seeds.indexOf(Number(/-s(\d+)$/.exec(name)?.[1] ?? seeds[0])) === 0)
+    if (name === "teacher" || runSeeds(p).indexOf(Number(/-s(\d+)$/.exec(name)?.[1] ?? seeds[0])) === 0)
       entries.push({
         label: name,
         colour:
@@ -263,7 +275,7 @@ export async function runPairing(p: PairingPlan): Promise<PairingResult> {
       weights: p.teacherWeights ?? path.join(p.teacherDir, RUN_FILES.weights),
     } as ExperimentInput["teacher"];
     const perSeed: Array<{ seed: number; baseline: EvaluatedModel; methods: EvaluatedModel[] }> = [];
-    for (const seed of seeds) {
+    for (const seed of runSeeds(p)) {
       const baseExp = exp(p.student, seed);
       const baseline = await buildModel(baseExp.model, numClasses, "model");
       const baseName = stageNameOf("baseline", seed, seeds);
@@ -317,7 +329,9 @@ export async function runPairing(p: PairingPlan): Promise<PairingResult> {
     const samples = await buildSamples(
       splits[split]!,
       evaluated
-        .filter((m) => m.label === "teacher" || !/-s\d+$/.test(m.label) || m.label.endsWith(`-s${seeds[0]}`))
+        .filter(
+          (m) => m.label === "teacher" || !/-s\d+$/.test(m.label) || m.label.endsWith(`-s${runSeeds(p)[0]}`),
+        )
         .map((m) => ({ label: m.label, detections: m.detections })),
       teacherExp.output.samples,
     );
@@ -329,7 +343,7 @@ export async function runPairing(p: PairingPlan): Promise<PairingResult> {
     );
     return {
       rows,
-      perSeed: seedRows.map((r, i) => ({ seed: seeds[i]!, rows: r })),
+      perSeed: seedRows.map((r, i) => ({ seed: perSeed[i]!.seed, rows: r })),
       verdicts: rows.filter((r) => r.gain !== null).map((r) => `${r.label}: ${verdictOf[r.label]}`),
       verdictOf,
       stages,

@@ -174,6 +174,28 @@ describe("kdet zoo", () => {
     );
   });
 
+  it("--seeds runs the named student seeds only (their stages' names unchanged) and leaves the results files", {
+    timeout: 600_000,
+  }, async () => {
+    const results = path.join(dir, "results.json");
+    const before = statSync(results).mtimeMs;
+    const io = bufferIo();
+    expect(await main(["zoo", "--resume", dir, "--seeds", "2", "--backend", "wasm"], io)).toBe(0);
+    const loaded = [...io.err.join("").matchAll(/v8-s-to-n\/(\S+): finished earlier, loaded/g)].map(
+      (m) => m[1],
+    );
+    expect(loaded).toEqual(STAGES.filter((s) => s === "teacher" || s.endsWith("-s2")));
+    expect(statSync(results).mtimeMs).toBe(before);
+    for (const [arg, msg] of [
+      ["3", /--seeds: zoo tiny: no student seed 3; the config's seeds: 1, 2/],
+      ["x", /--seeds: "x" is not an integer/],
+    ] as const) {
+      const bad = bufferIo();
+      expect(await main(["zoo", "--resume", dir, "--seeds", arg], bad)).toBe(2);
+      expect(bad.err.join("")).toMatch(msg);
+    }
+  });
+
   /** Runs the tiny sweep with one seed and the first test's trained teacher loaded from its weights, as `name`. */
   async function runWithLoadedTeacher(name: string, extraTopLevel = ""): Promise<void> {
     const weights = path.join(dir, "v8-s-to-n", "teacher", RUN_FILES.weights);

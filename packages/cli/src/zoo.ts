@@ -38,6 +38,11 @@ export interface ZooOptions {
    * `only` loads the finished stages and writes them. Lets two processes share one sweep, a pairing each.
    */
   only?: readonly string[];
+  /**
+   * Run only these student seeds (of the config's `seeds`; stage names unchanged), with the results files left to
+   * a later full run as with `only`. Lets two processes share a pairing once its teacher has finished.
+   */
+  onlySeeds?: readonly number[];
 }
 
 /** What a sweep produced. */
@@ -95,6 +100,16 @@ export function selectPairings(config: ZooConfig, only?: readonly string[]): Zoo
   return config.pairings.filter((p) => only.includes(p.name));
 }
 
+/** Checks `only` (student seeds to run) against the config's seeds; throws naming the bad value and the seeds. */
+export function checkSeeds(config: ZooConfig, only?: readonly number[]): void {
+  if (only === undefined) return;
+  const bad = only.filter((s) => !config.seeds.includes(s));
+  if (bad.length > 0 || only.length === 0)
+    throw new Error(
+      `zoo ${config.name}: no student seed ${bad.join(", ") || "(empty list)"}; the config's seeds: ${config.seeds.join(", ")}`,
+    );
+}
+
 /** Runs (or resumes) the sweep in `o.dir`; writes results.md, results.json and report.html there. */
 export async function runZoo(o: ZooOptions): Promise<ZooResult> {
   const z = o.config;
@@ -109,10 +124,12 @@ export async function runZoo(o: ZooOptions): Promise<ZooResult> {
     data = { ...data, ...(await ensureSyntheticSplits(path.join(o.dir, "data"), spec, o.io)) };
   }
   const selected = selectPairings(z, o.only);
+  checkSeeds(z, o.onlySeeds);
   const plans = selected.map((p) => ({
     name: p.name,
     teacherWeights: p.teacher.weights,
     seeds: z.seeds,
+    onlySeeds: o.onlySeeds,
     methods: p.methods.map(pairingMethod),
   }));
   const kinds = plans.flatMap((p) => pairingStages(p).map((s) => (s === "teacher" ? "teacher" : "student")));
@@ -185,7 +202,7 @@ export async function runZoo(o: ZooOptions): Promise<ZooResult> {
     ...notes.map((n) => `${n}  `),
     ...tables.map((t) => `\n## ${t.name}\n\n${zooMarkdown(t)}`),
   ].join("\n");
-  if (o.only !== undefined) return { dir: o.dir, table, pairings, seconds };
+  if (o.only !== undefined || o.onlySeeds !== undefined) return { dir: o.dir, table, pairings, seconds };
   await writeRunFile(path.join(o.dir, "results.md"), `${table}\n`);
   await writeRunFile(
     path.join(o.dir, "results.json"),

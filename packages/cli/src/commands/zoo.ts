@@ -29,6 +29,11 @@ const OPTIONS = {
     arg: "A,B",
     help: "run only these pairings; the sweep's results files are written by a later run without it",
   },
+  seeds: {
+    type: "string",
+    arg: "1,2",
+    help: "run only these student seeds (start it once the teacher has finished); tables as with --pairings",
+  },
   backend: { type: "string", arg: "NAME", help: `force the backend: ${BACKENDS.join(", ")}` },
   threads: { type: "string", arg: "N", help: "wasm threads (default: all cores)" },
   help: { type: "boolean", short: "h", help: "this help" },
@@ -45,7 +50,8 @@ overhead per run) and report.html (tables with the protocol's verdict per row, g
 an ordinary run folder; finished stages are loaded, an interrupted sweep continues with --resume.
   kdet zoo packages/cli/configs/zoo/synthetic.yaml
   kdet zoo --resume runs/zoo-synthetic
-Two processes can share a sweep, a pairing each (--pairings); a last --resume without it writes the tables.
+Two processes can share a sweep, a pairing each (--pairings), or a pairing whose teacher has finished, some seeds
+each (--seeds); a last --resume without them writes the tables.
 
 Options:
 ${optionsHelp(OPTIONS)}`;
@@ -81,12 +87,22 @@ export const zooCommand: Command = {
     const { loadZoo } = await import("../zoo-config"); // loads TensorFlow.js (model registry): after --help
     const config = loadZoo(file);
     const only = o.pairings?.split(",").map((n) => n.trim());
-    const { runZoo, selectPairings } = await import("../zoo");
-    try {
-      selectPairings(config, only);
-    } catch (e) {
-      throw new UsageError(`--pairings: ${(e as Error).message}`);
-    }
+    const onlySeeds = o.seeds?.split(",").map((n) => {
+      const v = Number(n.trim());
+      if (!Number.isInteger(v))
+        throw new UsageError(`--seeds: "${n.trim()}" is not an integer (got "${o.seeds}")`);
+      return v;
+    });
+    const { checkSeeds, runZoo, selectPairings } = await import("../zoo");
+    for (const [flag, check] of [
+      ["--pairings", () => selectPairings(config, only)],
+      ["--seeds", () => checkSeeds(config, onlySeeds)],
+    ] as const)
+      try {
+        check();
+      } catch (e) {
+        throw new UsageError(`${flag}: ${(e as Error).message}`);
+      }
     if (!o.resume) {
       dir = await createRunFolder(o.out ?? "runs", o.name ?? `zoo-${config.name}`);
       await writeRunFile(path.join(dir, ZOO_CONFIG_FILE), JSON.stringify(config, null, 1));
@@ -103,11 +119,13 @@ export const zooCommand: Command = {
         notes: [`kdet zoo ${argv.join(" ")}`.trim(), info.message],
         signal,
         only,
+        onlySeeds,
       }),
     );
-    const reports = only
-      ? r.pairings.map((p) => path.join(r.dir, p.name, "report.html"))
-      : [path.join(r.dir, "report.html")];
+    const reports =
+      only || onlySeeds
+        ? r.pairings.map((p) => path.join(r.dir, p.name, "report.html"))
+        : [path.join(r.dir, "report.html")];
     io.stdout(`${r.table}\n\nreport: ${reports.join(", ")}\n`);
     return 0;
   },
