@@ -29,8 +29,9 @@ import { readMetricsLog } from "./metrics-log";
 import { buildModel, loadModelFolder } from "./models";
 import type { ReportEntry, ReportRow } from "./report-html";
 import { buildSamples } from "./report-samples";
-import { RUN_FILES, writeRunFile } from "./run-folder";
+import { RUN_FILES } from "./run-folder";
 import { aggregateSeeds, verdict } from "./seed-stats";
+import { lockStage, writeStageConfig } from "./stage-guard";
 import { TrainingInterrupted } from "./interrupt";
 import { runTrainStage, type StageDone, stageDone } from "./train-stage";
 
@@ -209,7 +210,21 @@ export async function runPairing(p: PairingPlan): Promise<PairingResult> {
       throw new TrainingInterrupted(`${name}: stopped before it started; finished stages are kept`, stageDir);
     p.onStageStart?.(name);
     await mkdir(stageDir, { recursive: true });
-    await writeRunFile(path.join(stageDir, RUN_FILES.config), experimentYaml(e));
+    const release = await lockStage(stageDir, name);
+    try {
+      return await trainAndEvaluate(name, stageDir, e, model, distill);
+    } finally {
+      await release();
+    }
+  };
+  const trainAndEvaluate = async (
+    name: string,
+    stageDir: string,
+    e: Experiment,
+    model: Detector,
+    distill?: DistillSetup,
+  ): Promise<EvaluatedModel> => {
+    await writeStageConfig(stageDir, name, experimentYaml(e));
     const done = await runTrainStage({
       dir: stageDir,
       label: `${name} ${e.model.type}`,

@@ -196,6 +196,28 @@ describe("kdet zoo", () => {
     }
   });
 
+  it("a finished stage whose settings changed in the sweep's config is refused, not reused or overwritten", {
+    timeout: 600_000,
+  }, async () => {
+    const file = path.join(dir, ZOO_CONFIG_FILE);
+    const kept = readFileSync(file, "utf8");
+    const stageConfig = path.join(dir, "v8-s-to-n", "baseline-s1", RUN_FILES.config);
+    const before = readFileSync(stageConfig, "utf8");
+    const z = JSON.parse(kept) as { pairings: Array<{ student: { train: { epochs: number } } }> };
+    z.pairings[0]!.student.train.epochs = 2;
+    writeFileSync(file, JSON.stringify(z));
+    try {
+      const io = bufferIo();
+      expect(await main(["zoo", "--resume", dir, "--backend", "wasm"], io)).toBe(1);
+      expect(io.err.join("")).toMatch(
+        /stage baseline-s1: .* was trained with other settings \(train\.epochs differ/,
+      );
+      expect(readFileSync(stageConfig, "utf8")).toBe(before);
+    } finally {
+      writeFileSync(file, kept);
+    }
+  });
+
   /** Runs the tiny sweep with one seed and the first test's trained teacher loaded from its weights, as `name`. */
   async function runWithLoadedTeacher(name: string, extraTopLevel = ""): Promise<void> {
     const weights = path.join(dir, "v8-s-to-n", "teacher", RUN_FILES.weights);
