@@ -9,7 +9,7 @@ import { deltaDecode } from "./delta-coder";
 import { flattenLevels, levelShapes } from "./flatten";
 import type { PostprocessOptions } from "./postprocess";
 import { RCNN_CODER, RCNN_SAMPLER, rcnnLoss, rcnnTargets } from "./rcnn-loss";
-import { type RoiPoolOptions, poolRois } from "./roi-pool";
+import { headOnRois, type RoiPoolOptions } from "./roi-pool";
 import { dataRng } from "./roi-sampler";
 import { type ProposalOptions, type Proposals, rpnProposals } from "./rpn-proposals";
 import { rpnLoss } from "./rpn-loss";
@@ -65,7 +65,7 @@ export interface FasterRcnnHeadOptions {
  * `StandardRoIHead` + `Shared2FCBBoxHead`), NHWC, boxes xyxy input pixels.
  * - RPN over every level (P2–P6): `rpn_conv` 3×3 + ReLU (shared), `rpn_cls` 1×1 → A objectness logits,
  *   `rpn_reg` 1×1 → 4·A deltas (stds 1), A = 3 anchors per location ({@link RPN_ANCHORS}), weights N(0, 0.01²).
- * - Proposals ({@link rpnProposals}), RoIs pooled from the levels of stride ≤ 32 (P2–P5, {@link poolRois}), the
+ * - Proposals ({@link rpnProposals}), RoIs pooled from the levels of stride ≤ 32 (P2–P5, {@link headOnRois}), the
  *   2-fc {@link BBoxHead} → C+1 softmax logits and class-specific deltas ({@link RCNN_CODER}).
  * `forward` runs the RPN only and returns its maps (`cls` `[N,h,w,A]`, `box` `[N,h,w,4A]`) with the pyramid in
  * `features`; `loss` samples RoIs from training proposals, `decode` pools test proposals. The RoI stage reads
@@ -206,8 +206,10 @@ export class FasterRcnnHead extends DetectionHead {
         rcnnRngs,
         { ...RCNN_SAMPLER, num: this.opts.rcnnSamples },
       );
-      const pooled = poolRois(features.slice(0, this.pooledLevels), strides, t.rois, this.opts.roiPool);
-      const parts = { ...rpn, ...rcnnLoss(this.roi.call(pooled), t) };
+      const out = headOnRois(features.slice(0, this.pooledLevels), strides, t.rois, this.opts.roiPool, (p) =>
+        this.roi.call(p),
+      );
+      const parts = { ...rpn, ...rcnnLoss(out, t) };
       return { total: tf.addN(Object.values(parts)) as tf.Scalar, parts };
     });
   }
@@ -240,8 +242,8 @@ export class FasterRcnnHead extends DetectionHead {
       });
       const [h0, w0] = levelShapes(raw.cls)[0] ?? [0, 0];
       const s0 = strides[0] ?? 1;
-      const out = this.roi.call(
-        poolRois(features.slice(0, this.pooledLevels), strides, rois, this.opts.roiPool),
+      const out = headOnRois(features.slice(0, this.pooledLevels), strides, rois, this.opts.roiPool, (p) =>
+        this.roi.call(p),
       );
       const propBoxes = tf.tensor3d(
         rois.filter((_, i) => i % 5 !== 0),

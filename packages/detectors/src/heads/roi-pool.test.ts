@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { Rng, roiAlign } from "@kdet/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useTestBackend } from "../testing/backend";
-import { mapRoiLevels, poolRois } from "./roi-pool";
+import { headOnRois, mapRoiLevels, poolRois, poolRoisByLevel } from "./roi-pool";
 
 beforeAll(useTestBackend);
 
@@ -55,6 +55,46 @@ describe("poolRois", () => {
     expect(grads[0]).toBeGreaterThan(0);
     expect(grads[1]).toBeGreaterThan(0);
     tf.dispose([f0, f1]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("headOnRois", () => {
+  it("equals the head on poolRois' output (values and feature gradients), its rows in RoI order", () => {
+    const before = tf.memory().numTensors;
+    const rng = new Rng(5);
+    const f0 = rng.uniformTensor([2, 16, 16, 3]) as tf.Tensor4D;
+    const f1 = rng.uniformTensor([2, 8, 8, 3]) as tf.Tensor4D;
+    const w = rng.uniformTensor([7 * 7 * 3, 4]) as tf.Tensor2D;
+    // levels 1, 0, 1, 0: the level order (0 first) differs from the RoI order
+    const rois = Float32Array.from([
+      1, 2, 3, 122, 123, 0, 10, 12, 40, 42, 0, 0, 0, 112, 112, 1, 5, 5, 30, 20,
+    ]);
+    const byLevel = poolRoisByLevel([f0, f1], [4, 8], rois);
+    expect(Array.from(byLevel.order)).toEqual([1, 3, 0, 2]);
+    byLevel.pooled.dispose();
+    // a row-wise head with two outputs
+    const head = (p: tf.Tensor4D) => {
+      const y = tf.matMul(tf.reshape(p, [p.shape[0], -1]), w);
+      return { a: y, b: tf.square(y) };
+    };
+    const loss = (a: tf.Tensor, b: tf.Tensor, useHead: boolean) => {
+      const fs = [a as tf.Tensor4D, b as tf.Tensor4D];
+      const o = useHead ? headOnRois(fs, [4, 8], rois, {}, head) : head(poolRois(fs, [4, 8], rois));
+      // weights per row: a reordering error changes the value
+      return tf.sum(tf.mul(tf.add(o.a, o.b), tf.tensor2d([[1], [2], [3], [4]])));
+    };
+    const run = (useHead: boolean) =>
+      tf.tidy(() => {
+        const o = useHead
+          ? headOnRois([f0, f1], [4, 8], rois, {}, head)
+          : head(poolRois([f0, f1], [4, 8], rois));
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => loss(a, b, useHead))([f0, f1]);
+        return [o.a.arraySync(), o.b.arraySync(), ...g.map((x) => x.arraySync())];
+      });
+    const [got, want] = [run(true), run(false)];
+    got.forEach((x, i) => expect(x).toEqual(want[i]));
+    tf.dispose([f0, f1, w]);
     expect(tf.memory().numTensors).toBe(before);
   });
 });
