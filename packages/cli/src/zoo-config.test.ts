@@ -127,7 +127,9 @@ describe("shipped zoo configs", () => {
     const z = loadZoo(path.join(ZOO, "synthetic.yaml"));
     const r = loadZoo(path.resolve(ZOO, "..", "..", "..", "..", "bench", "zoo", "synthetic-rdkd.yaml"));
     expect([r.synthetic, r.data, r.seeds, r.evalSplit]).toEqual([z.synthetic, z.data, z.seeds, z.evalSplit]);
-    expect(r.pairings).toEqual([{ ...z.pairings.find((q) => q.name === "yolov8-s-to-n"), methods: ["rdkd"] }]);
+    expect(r.pairings).toEqual([
+      { ...z.pairings.find((q) => q.name === "yolov8-s-to-n"), methods: ["rdkd"] },
+    ]);
   });
 });
 

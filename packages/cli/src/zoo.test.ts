@@ -167,6 +167,18 @@ describe("kdet zoo", () => {
     expect(io.err.join("").match(/finished earlier, loaded/g)).toHaveLength(STAGES.length);
     expect(statSync(results).mtimeMs).toBe(before);
     expect(io.out.join("")).toContain(path.join(dir, "v8-s-to-n", "report.html"));
+    // the pairing's own tables: its part of the sweep's results.json (the accuracy; timings are measured anew)
+    type Results = {
+      pairings: Array<{ rows: Array<{ label: string; mAP: number; AP50: number; verdict: string }> }>;
+      config: { pairings: unknown[] };
+    };
+    const sweep = JSON.parse(readFileSync(results, "utf8")) as Results;
+    const own = JSON.parse(readFileSync(path.join(dir, "v8-s-to-n", "results.json"), "utf8")) as Results;
+    const accuracy = (r: Results) =>
+      r.pairings.map((p) => p.rows.map(({ label, mAP, AP50, verdict }) => [label, mAP, AP50, verdict]));
+    expect(accuracy(own)).toEqual(accuracy(sweep));
+    expect(own.config.pairings).toEqual(sweep.config.pairings);
+    expect(readFileSync(path.join(dir, "v8-s-to-n", "results.md"), "utf8")).toContain("| cwd");
     const bad = bufferIo();
     expect(await main(["zoo", "--resume", dir, "--pairings", "v8-s-to-n,nope"], bad)).toBe(2);
     expect(bad.err.join("")).toMatch(

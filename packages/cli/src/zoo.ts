@@ -2,7 +2,8 @@
  * `kdet zoo CONFIG`: a sweep of pairings and methods (see zoo-config.ts) run through the pairing runner the demo
  * uses. Layout: `<dir>/data/` (generated splits), `<dir>/<pairing>/{teacher,baseline-s1,cwd-s1,…}/` (ordinary
  * stage folders: config.yaml, metrics.jsonl, last.ckpt, weights/, eval/, done.json), `<dir>/<pairing>/report.html`
- * (curves and samples), and `<dir>/results.md`, `results.json`, `report.html`. A finished stage (done.json) is
+ * (curves and samples) and `results.md`, `results.json` (that pairing's part of the sweep's, written when all its
+ * seeds ran), and `<dir>/results.md`, `results.json`, `report.html` (the whole sweep). A finished stage (done.json) is
  * loaded, an interrupted one continues from its checkpoint, so re-running a sweep in its folder resumes it. After
  * every stage a line gives the sweep's position, elapsed time and ETA (remaining stages × the mean time of the
  * trained stages of the same kind: teacher or student); before it, the stage's expected time (the epoch bars give
@@ -110,6 +111,18 @@ export function checkSeeds(config: ZooConfig, only?: readonly number[]): void {
     );
 }
 
+/** A pairing's part of results.json: its rows with their verdicts, the per-seed rows and the stage records. */
+function pairingEntry(name: string, r: PairingResult) {
+  return {
+    name,
+    split: r.split,
+    splitImages: r.splitImages,
+    rows: r.rows.map((row) => ({ ...row, verdict: r.verdictOf[row.label] ?? "" })),
+    perSeed: r.perSeed,
+    runs: r.stages,
+  };
+}
+
 /** Runs (or resumes) the sweep in `o.dir`; writes results.md, results.json and report.html there. */
 export async function runZoo(o: ZooOptions): Promise<ZooResult> {
   const z = o.config;
@@ -168,6 +181,26 @@ export async function runZoo(o: ZooOptions): Promise<ZooResult> {
       },
     });
     pairings.push({ name: p.name, result });
+    // the pairing's own tables, once all its seeds ran: a sweep split over processes has them before its last run
+    if (o.onlySeeds === undefined) {
+      const table = zooMarkdown({ name: p.name, rows: result.rows, verdictOf: result.verdictOf });
+      await writeRunFile(path.join(dir, "results.md"), `# kdet zoo ${z.name}: ${p.name}\n\n${table}\n`);
+      await writeRunFile(
+        path.join(dir, "results.json"),
+        JSON.stringify(
+          {
+            name: z.name,
+            seeds: z.seeds,
+            load: os.loadavg(),
+            cores: os.cpus().length,
+            pairings: [pairingEntry(p.name, result)],
+            config: { ...z, pairings: [p] },
+          },
+          null,
+          1,
+        ),
+      );
+    }
     await writeRunFile(
       path.join(dir, RUN_FILES.report),
       renderReport({
@@ -213,14 +246,7 @@ export async function runZoo(o: ZooOptions): Promise<ZooResult> {
         seconds,
         load,
         cores: os.cpus().length,
-        pairings: pairings.map(({ name, result: r }) => ({
-          name,
-          split: r.split,
-          splitImages: r.splitImages,
-          rows: r.rows.map((row) => ({ ...row, verdict: r.verdictOf[row.label] ?? "" })),
-          perSeed: r.perSeed,
-          runs: r.stages,
-        })),
+        pairings: pairings.map(({ name, result }) => pairingEntry(name, result)),
         config: z,
       },
       null,
