@@ -210,7 +210,8 @@ export async function runPairing(p: PairingPlan): Promise<PairingResult> {
       throw new TrainingInterrupted(`${name}: stopped before it started; finished stages are kept`, stageDir);
     p.onStageStart?.(name);
     await mkdir(stageDir, { recursive: true });
-    const release = await lockStage(stageDir, name);
+    // a stage that still trains is locked (one process per stage); a finished one only loads and evaluates
+    const release = stageDone(stageDir) ? async () => {} : await lockStage(stageDir, name);
     try {
       return await trainAndEvaluate(name, stageDir, e, model, distill);
     } finally {

@@ -15,6 +15,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
+import { spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { bufferIo } from "./cli-io";
 import { ZOO_CONFIG_FILE } from "./commands/zoo";
+import { STAGE_LOCK } from "./stage-guard";
 import { TrainingInterrupted } from "./interrupt";
 import { main } from "./main";
 import { RUN_FILES } from "./run-folder";
@@ -205,6 +207,26 @@ describe("kdet zoo", () => {
       const bad = bufferIo();
       expect(await main(["zoo", "--resume", dir, "--seeds", arg], bad)).toBe(2);
       expect(bad.err.join("")).toMatch(msg);
+    }
+  });
+
+  it("a finished stage loads although another live process holds its lock (only training is locked)", {
+    timeout: 600_000,
+  }, async () => {
+    const lock = path.join(dir, "v8-s-to-n", "cwd-s2", STAGE_LOCK);
+    const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"]);
+    await new Promise((r) => child.once("spawn", r));
+    writeFileSync(lock, JSON.stringify({ pid: child.pid, host: os.hostname() }));
+    try {
+      const io = bufferIo();
+      expect(
+        await main(["zoo", "--resume", dir, "--seeds", "2", "--backend", "wasm"], io),
+        io.err.join(""),
+      ).toBe(0);
+      expect(io.err.join("")).toMatch(/cwd-s2: finished earlier, loaded/);
+    } finally {
+      child.kill();
+      rmSync(lock, { force: true });
     }
   });
 
