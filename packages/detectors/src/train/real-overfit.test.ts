@@ -18,7 +18,12 @@ await useTestBackend();
  * `maxSteps` AdamW steps (cosine over that budget). It is checked every {@link CHECK} steps, with BN statistics
  * recomputed first (see {@link recomputeBnStatistics}), and stops at the first check that passes. Learning rates as
  * the synthetic overfit test's (train/overfit.test.ts says why RetinaNet and Faster R-CNN need lower ones); YOLOv5's
- * 0.01 is its own test's (models/yolov5.test.ts); Faster R-CNN samples 64 RoIs per image, as in the zoo. Each takes
+ * 0.01 is its own test's (models/yolov5.test.ts); Faster R-CNN samples 64 RoIs per image, as in the zoo.
+ *
+ * Faster R-CNN learns other images: 14 of the 21 objects of the first two are under 17 px at 160 px, and its RPN
+ * (mmdet's rule) gives an object a positive anchor only at IoU ≥ 0.3 with its smallest anchor (32 px): those are
+ * never proposed, and faster-rcnn-r101 held at AP50 0.36 from step 80 to 400 (2026-12-07). Its set is the first two
+ * val images whose objects are all ≥ 20 px there (5 objects: a bear, four teddy bears). Each takes
  * minutes to tens of minutes on a 2-core CPU, so they run with `KDET_TEST_ALL_MODELS=1` (yolov5-n's real-image test
  * runs by default, in models/yolov5.test.ts).
  */
@@ -42,12 +47,18 @@ describe.skipIf(!HAVE_DATA)(
         `${c.id} learns 2 coco128 val images (${SIZE} px, 80 classes) to AP50 > 0.5 within ${c.maxSteps} steps`,
         async () => {
           const before = tf.memory().numTensors;
-          const { dataset, loader } = await coco128Subset({ n: 2, size: SIZE, batchSize: 2 });
+          const twoStage = c.id.startsWith("faster-rcnn");
+          const { dataset, loader } = await coco128Subset({
+            n: 2,
+            size: SIZE,
+            batchSize: 2,
+            minObjectSize: twoStage ? 20 : 0,
+          });
           const model = createDetector(c.id, {
             numClasses: 80,
             seed: 0,
             bnMomentum: BN_MOMENTUM,
-            ...(c.id.startsWith("faster-rcnn") ? { rcnnSamples: 64 } : {}),
+            ...(twoStage ? { rcnnSamples: 64 } : {}),
           });
           const val = cocoValidator({ dataset, loader });
           const trainer = new Trainer({
