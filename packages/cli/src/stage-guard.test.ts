@@ -31,9 +31,9 @@ describe("lockStage", () => {
 
 describe("writeStageConfig", () => {
   const yaml = (epochs: number, out: string) =>
-    `train:\n  epochs: ${epochs}\n  lr: 0.002\noutput:\n  dir: ${out}\n`;
+    `train:\n  epochs: ${epochs}\n  lr: 0.002\neval:\n  split: ${out === "a" ? "test" : "val"}\noutput:\n  dir: ${out}\n`;
 
-  it("writes a fresh stage's config, keeps a trained one's when only output differs, refuses other changes", async () => {
+  it("writes a fresh stage's config, keeps a trained one's when only output or eval differ, refuses other changes", async () => {
     const dir = tmp();
     const file = path.join(dir, RUN_FILES.config);
     await writeStageConfig(dir, "baseline-s1", yaml(6, "a"));

@@ -52,11 +52,14 @@ export async function lockStage(dir: string, name: string): Promise<() => Promis
   return () => rm(file, { force: true });
 }
 
-/** Top-level sections (and their keys) in which two configs differ, `output` ignored (it names folders only). */
+/**
+ * Top-level sections (and their keys) in which two configs differ, `output` and `eval` ignored: they name folders
+ * and the report split, which every run evaluates anew, not what trains.
+ */
 function differences(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
   const out: string[] = [];
   for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    if (k === "output" || JSON.stringify(a[k]) === JSON.stringify(b[k])) continue;
+    if (k === "output" || k === "eval" || JSON.stringify(a[k]) === JSON.stringify(b[k])) continue;
     const x = a[k];
     const y = b[k];
     if (x && y && typeof x === "object" && typeof y === "object" && !Array.isArray(x)) {
@@ -73,7 +76,7 @@ function differences(a: Record<string, unknown>, b: Record<string, unknown>): st
 
 /**
  * Writes the stage's `config.yaml` (`yaml`, the current settings) unless the stage has trained: a finished stage or
- * one with a checkpoint keeps its file, and must have been trained with the same settings (`output` aside) — else
+ * one with a checkpoint keeps its file, and must have been trained with the same settings (`output` and `eval` aside) — else
  * this throws naming the folder and the differing keys, as reusing or resuming it would mix two settings.
  */
 export async function writeStageConfig(dir: string, name: string, yaml: string): Promise<void> {
