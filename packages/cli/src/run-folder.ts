@@ -88,8 +88,8 @@ export function openRunFolder(dir: string): string {
   return dir;
 }
 
-/** Whether process `pid` is running. */
-function alive(pid: number): boolean {
+/** Whether process `pid` of this machine is running. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -103,7 +103,8 @@ function removeStaleTemps(dir: string): void {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) removeStaleTemps(p);
     const m = /\.tmp-(\d+)-\d+$/.exec(e.name);
-    if (e.isFile() && m && (Number(m[1]) === process.pid || !alive(Number(m[1])))) rmSync(p, { force: true });
+    if (e.isFile() && m && (Number(m[1]) === process.pid || !processAlive(Number(m[1]))))
+      rmSync(p, { force: true });
   }
 }
 

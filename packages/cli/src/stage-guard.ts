@@ -9,21 +9,11 @@ import os from "node:os";
 import path from "node:path";
 import { parse } from "yaml";
 import { CliError } from "./errors";
-import { RUN_FILES, writeRunFile } from "./run-folder";
+import { processAlive, RUN_FILES, writeRunFile } from "./run-folder";
 import { stageDone } from "./train-stage";
 
 /** The lock file of a running stage. */
 export const STAGE_LOCK = "running.json";
-
-/** Whether process `pid` of this machine is alive. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Takes the stage's lock; returns its release. Throws naming the holder when another live process of this machine,
@@ -39,7 +29,7 @@ export async function lockStage(dir: string, name: string): Promise<() => Promis
       // unreadable (a crash while writing): treat as stale
     }
     const here = holder.host === os.hostname();
-    if (holder.pid !== undefined && holder.pid !== process.pid && (!here || alive(holder.pid)))
+    if (holder.pid !== undefined && holder.pid !== process.pid && (!here || processAlive(holder.pid)))
       throw new CliError(
         `stage ${name}: ${dir} is being run by process ${holder.pid} on ${holder.host}${here ? "" : " (another machine)"}; two processes must not run one stage (delete ${file} if that process has stopped)`,
         1,

@@ -213,58 +213,49 @@ export async function runPairing(p: PairingPlan): Promise<PairingResult> {
     // a stage that still trains is locked (one process per stage); a finished one only loads and evaluates
     const release = stageDone(stageDir) ? async () => {} : await lockStage(stageDir, name);
     try {
-      return await trainAndEvaluate(name, stageDir, e, model, distill);
+      await writeStageConfig(stageDir, name, experimentYaml(e));
+      const done = await runTrainStage({
+        dir: stageDir,
+        label: `${name} ${e.model.type}`,
+        model,
+        config: e.train,
+        data: await loaderFor(e),
+        batchSize: e.data.batchSize,
+        val,
+        distill,
+        postprocess: postprocessOf(e),
+        meta,
+        io: p.io,
+        signal: p.signal,
+      });
+      const log = readMetricsLog(path.join(stageDir, RUN_FILES.metrics));
+      stages[name] = { ...done, valMAP: log.vals.at(-1)?.metrics.mAP ?? null };
+      stageDirs[name] = stageDir;
+      weightsOf[name] = path.join(stageDir, RUN_FILES.weights);
+      p.onStage?.(name, done);
+      const ev = await evaluateModel(
+        name,
+        e.model,
+        model,
+        splits[split]!,
+        split,
+        e,
+        path.join(stageDir, RUN_FILES.evaluation),
+        p.io,
+      );
+      evaluated.push(ev);
+      if (name === "teacher" || runSeeds(p).indexOf(Number(/-s(\d+)$/.exec(name)?.[1] ?? seeds[0])) === 0)
+        entries.push({
+          label: name,
+          colour:
+            name === "teacher" ? "#7f7f7f" : COLOURS[(entries.length - 1 + COLOURS.length) % COLOURS.length]!,
+          log,
+          evaluation: ev.evaluation,
+        });
+      return ev;
     } finally {
       await release();
     }
-  };
-  const trainAndEvaluate = async (
-    name: string,
-    stageDir: string,
-    e: Experiment,
-    model: Detector,
-    distill?: DistillSetup,
-  ): Promise<EvaluatedModel> => {
-    await writeStageConfig(stageDir, name, experimentYaml(e));
-    const done = await runTrainStage({
-      dir: stageDir,
-      label: `${name} ${e.model.type}`,
-      model,
-      config: e.train,
-      data: await loaderFor(e),
-      batchSize: e.data.batchSize,
-      val,
-      distill,
-      postprocess: postprocessOf(e),
-      meta,
-      io: p.io,
-      signal: p.signal,
-    });
-    const log = readMetricsLog(path.join(stageDir, RUN_FILES.metrics));
-    stages[name] = { ...done, valMAP: log.vals.at(-1)?.metrics.mAP ?? null };
-    stageDirs[name] = stageDir;
-    weightsOf[name] = path.join(stageDir, RUN_FILES.weights);
-    p.onStage?.(name, done);
-    const ev = await evaluateModel(
-      name,
-      e.model,
-      model,
-      splits[split]!,
-      split,
-      e,
-      path.join(stageDir, RUN_FILES.evaluation),
-      p.io,
-    );
-    evaluated.push(ev);
-    if (name === "teacher" || runSeeds(p).indexOf(Number(/-s(\d+)$/.exec(name)?.[1] ?? seeds[0])) === 0)
-      entries.push({
-        label: name,
-        colour:
-          name === "teacher" ? "#7f7f7f" : COLOURS[(entries.length - 1 + COLOURS.length) % COLOURS.length]!,
-        log,
-        evaluation: ev.evaluation,
-      });
-    return ev;
   };
 
   const teacher = p.teacherWeights
