@@ -32,7 +32,7 @@ const CASES: { id: DetectorId; lr: number; maxSteps: number }[] = [
   { id: "faster-rcnn-r101", lr: 0.0002, maxSteps: 400 },
   { id: "yolov5-s", lr: 0.01, maxSteps: 200 },
   { id: "retina-r101", lr: 0.001, maxSteps: 300 },
-  { id: "fcos-r101", lr: 0.002, maxSteps: 300 },
+  { id: "fcos-r101", lr: 0.002, maxSteps: 500 },
   { id: "gfl-r101", lr: 0.002, maxSteps: 300 },
 ];
 const SIZE = 160;
