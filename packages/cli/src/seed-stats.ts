@@ -53,7 +53,7 @@ export function aggregateSeeds(models: readonly SeedRows[], baseline: string | u
 /** The protocol's verdict for a method row against the baseline row (both aggregated). */
 export function verdict(method: ReportRow, baseline: ReportRow): string {
   if (method.gain === null) return "";
-  if ((method.seeds ?? 1) < 2) return "one seed: no spread measured (kdet demo --seeds 1,2,3)";
+  if ((method.seeds ?? 1) < 2) return "one seed: no spread measured (a verdict needs 3 seeds)";
   const g = method.gain;
   const real = Math.abs(g) > 100 * (baseline.mAPStd ?? 0) && Math.abs(g) > 100 * (method.mAPStd ?? 0);
   return real
