@@ -111,16 +111,35 @@ export function checkSeeds(config: ZooConfig, only?: readonly number[]): void {
     );
 }
 
-/** A pairing's part of results.json: its rows with their verdicts, the per-seed rows and the stage records. */
-function pairingEntry(name: string, r: PairingResult) {
-  return {
-    name,
-    split: r.split,
-    splitImages: r.splitImages,
-    rows: r.rows.map((row) => ({ ...row, verdict: r.verdictOf[row.label] ?? "" })),
-    perSeed: r.perSeed,
-    runs: r.stages,
-  };
+/**
+ * results.json of a sweep, or of one pairing (`config` with that pairing alone): per pairing its rows with their
+ * verdicts, the per-seed rows and the stage records; the sweep's seconds, load and cores; the config.
+ */
+function resultsJson(
+  config: ZooConfig,
+  pairings: ReadonlyArray<{ name: string; result: PairingResult }>,
+  seconds: number,
+): string {
+  return JSON.stringify(
+    {
+      name: config.name,
+      seeds: config.seeds,
+      seconds,
+      load: os.loadavg(),
+      cores: os.cpus().length,
+      pairings: pairings.map(({ name, result: r }) => ({
+        name,
+        split: r.split,
+        splitImages: r.splitImages,
+        rows: r.rows.map((row) => ({ ...row, verdict: r.verdictOf[row.label] ?? "" })),
+        perSeed: r.perSeed,
+        runs: r.stages,
+      })),
+      config,
+    },
+    null,
+    1,
+  );
 }
 
 /** Runs (or resumes) the sweep in `o.dir`; writes results.md, results.json and report.html there. */
@@ -187,18 +206,7 @@ export async function runZoo(o: ZooOptions): Promise<ZooResult> {
       await writeRunFile(path.join(dir, "results.md"), `# kdet zoo ${z.name}: ${p.name}\n\n${table}\n`);
       await writeRunFile(
         path.join(dir, "results.json"),
-        JSON.stringify(
-          {
-            name: z.name,
-            seeds: z.seeds,
-            load: os.loadavg(),
-            cores: os.cpus().length,
-            pairings: [pairingEntry(p.name, result)],
-            config: { ...z, pairings: [p] },
-          },
-          null,
-          1,
-        ),
+        resultsJson({ ...z, pairings: [p] }, [{ name: p.name, result }], clock.elapsed),
       );
     }
     await writeRunFile(
@@ -237,22 +245,7 @@ export async function runZoo(o: ZooOptions): Promise<ZooResult> {
   ].join("\n");
   if (o.only !== undefined || o.onlySeeds !== undefined) return { dir: o.dir, table, pairings, seconds };
   await writeRunFile(path.join(o.dir, "results.md"), `${table}\n`);
-  await writeRunFile(
-    path.join(o.dir, "results.json"),
-    JSON.stringify(
-      {
-        name: z.name,
-        seeds: z.seeds,
-        seconds,
-        load,
-        cores: os.cpus().length,
-        pairings: pairings.map(({ name, result }) => pairingEntry(name, result)),
-        config: z,
-      },
-      null,
-      1,
-    ),
-  );
+  await writeRunFile(path.join(o.dir, "results.json"), resultsJson(z, pairings, seconds));
   await writeRunFile(path.join(o.dir, RUN_FILES.report), zooReportHtml(`kdet zoo ${z.name}`, notes, tables));
   return { dir: o.dir, table, pairings, seconds };
 }
