@@ -26,7 +26,7 @@ await useTestBackend();
  * faster-rcnn-r101 held at AP50 0.36 from step 80 to 400, fcos-r101 at 0.488 from step 220 to 500 (2026-12-07). Their
  * set is the first two val images whose objects are all ≥ 20 px there (5 objects: a bear, four teddy bears).
  * Measured 2026-12-07, steps to the first passing check: faster-rcnn-r50 20 (AP50 0.97), faster-rcnn-r101 20 (1.00),
- * yolov5-s 40 (0.63), gfl-r101 60 (0.52), retina-r101 180 (0.57). Each takes
+ * fcos-r101 20 (0.97), yolov5-s 40 (0.63), gfl-r101 60 (0.52), retina-r101 180 (0.57). Each takes
  * minutes to tens of minutes on a 2-core CPU, so they run with `KDET_TEST_ALL_MODELS=1` (yolov5-n's real-image test
  * runs by default, in models/yolov5.test.ts).
  */
