@@ -31,9 +31,9 @@ describe("lockStage", () => {
 
 describe("writeStageConfig", () => {
   const yaml = (epochs: number, out: string) =>
-    `train:\n  epochs: ${epochs}\n  lr: 0.002\neval:\n  split: ${out === "a" ? "test" : "val"}\noutput:\n  dir: ${out}\n`;
+    `backend: ${out === "a" ? "wasm" : "auto"}\ntrain:\n  epochs: ${epochs}\n  lr: 0.002\neval:\n  split: ${out === "a" ? "test" : "val"}\noutput:\n  dir: ${out}\n`;
 
-  it("writes a fresh stage's config, keeps a trained one's when only output or eval differ, refuses other changes", async () => {
+  it("writes a fresh stage's config, keeps a trained one's when only output, eval or backend differ, refuses training changes", async () => {
     const dir = tmp();
     const file = path.join(dir, RUN_FILES.config);
     await writeStageConfig(dir, "baseline-s1", yaml(6, "a"));
@@ -45,7 +45,7 @@ describe("writeStageConfig", () => {
     await writeStageConfig(dir, "baseline-s1", yaml(8, "b"));
     expect(readFileSync(file, "utf8")).toBe(yaml(8, "a"));
     await expect(writeStageConfig(dir, "baseline-s1", yaml(6, "a"))).rejects.toThrow(
-      /stage baseline-s1: .* was trained with other settings \(train\.epochs differ/,
+      /stage baseline-s1: .* was trained with other settings \(train\.epochs: was 8, now 6\)/,
     );
     expect(readFileSync(file, "utf8")).toBe(yaml(8, "a"));
   });

@@ -8,7 +8,8 @@ import { rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parse } from "yaml";
-import { CliError } from "./errors";
+import { configChanges } from "./config-diff";
+import { CliError, showValue } from "./errors";
 import { processAlive, RUN_FILES, writeRunFile } from "./run-folder";
 import { stageDone } from "./train-stage";
 
@@ -42,41 +43,25 @@ export async function lockStage(dir: string, name: string): Promise<() => Promis
   return () => rm(file, { force: true });
 }
 
-/**
- * Top-level sections (and their keys) in which two configs differ, `output` and `eval` ignored: they name folders
- * and the report split, which every run evaluates anew, not what trains.
- */
-function differences(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
-  const out: string[] = [];
-  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    if (k === "output" || k === "eval" || JSON.stringify(a[k]) === JSON.stringify(b[k])) continue;
-    const x = a[k];
-    const y = b[k];
-    if (x && y && typeof x === "object" && typeof y === "object" && !Array.isArray(x)) {
-      for (const j of new Set([...Object.keys(x), ...Object.keys(y)]))
-        if (
-          JSON.stringify((x as Record<string, unknown>)[j]) !==
-          JSON.stringify((y as Record<string, unknown>)[j])
-        )
-          out.push(`${k}.${j}`);
-    } else out.push(k);
-  }
-  return out;
-}
+/** Top-level config sections that say how or where a stage runs and is reported, not what it trains. */
+const NOT_TRAINING = new Set(["output", "eval", "backend", "threads"]);
 
 /**
  * Writes the stage's `config.yaml` (`yaml`, the current settings) unless the stage has trained: a finished stage or
- * one with a checkpoint keeps its file, and must have been trained with the same settings (`output` and `eval` aside) — else
- * this throws naming the folder and the differing keys, as reusing or resuming it would mix two settings.
+ * one with a checkpoint keeps its file, and must have been trained with the same settings ({@link NOT_TRAINING}
+ * aside) — else this throws naming the folder and each differing key with both values, as reusing or resuming it
+ * would mix two settings.
  */
 export async function writeStageConfig(dir: string, name: string, yaml: string): Promise<void> {
   const file = path.join(dir, RUN_FILES.config);
   const trained = stageDone(dir) || existsSync(path.join(dir, RUN_FILES.last));
   if (trained && existsSync(file)) {
-    const diff = differences(parse(readFileSync(file, "utf8")) ?? {}, parse(yaml) ?? {});
+    const diff = configChanges(parse(readFileSync(file, "utf8")) ?? {}, parse(yaml) ?? {}).filter(
+      (c) => !NOT_TRAINING.has(c.path.split(".")[0]!),
+    );
     if (diff.length > 0)
       throw new CliError(
-        `stage ${name}: ${dir} was trained with other settings (${diff.join(", ")} differ from the sweep's config); delete the folder to train it anew, or restore the settings`,
+        `stage ${name}: ${dir} was trained with other settings (${diff.map((c) => `${c.path}: was ${showValue(c.before)}, now ${showValue(c.after)}`).join("; ")}); delete the folder to train it anew, or restore the settings`,
         1,
       );
     return;

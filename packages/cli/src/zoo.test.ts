@@ -244,7 +244,7 @@ describe("kdet zoo", () => {
       const io = bufferIo();
       expect(await main(["zoo", "--resume", dir, "--backend", "wasm"], io)).toBe(1);
       expect(io.err.join("")).toMatch(
-        /stage baseline-s1: .* was trained with other settings \(train\.epochs differ/,
+        /stage baseline-s1: .* was trained with other settings \(train\.epochs: was 1, now 2\)/,
       );
       expect(readFileSync(stageConfig, "utf8")).toBe(before);
     } finally {
