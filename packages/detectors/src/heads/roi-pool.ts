@@ -74,9 +74,9 @@ export function poolRoisByLevel(
   return { pooled, order };
 }
 
-/** Rows of `x` (level order, as {@link poolRoisByLevel}) back in RoI order: `out[order[i]] = x[i]`. Tidy. */
+/** Rows of `x` (level order, as {@link poolRoisByLevel}) back in RoI order: `out[order[i]] = x[i]` (`x` itself when the orders agree). */
 function toRoiOrder<T extends tf.Tensor>(x: T, order: Int32Array): T {
-  if (order.every((r, i) => r === i)) return x.clone();
+  if (order.every((r, i) => r === i)) return x;
   const inverse = new Int32Array(order.length);
   order.forEach((r, i) => {
     inverse[r] = i;
