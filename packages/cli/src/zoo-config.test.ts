@@ -40,7 +40,7 @@ describe("shipped zoo configs", () => {
     await initBackend({ backend: "cpu", quiet: true });
   });
   const files = readdirSync(ZOO).filter((f) => f.endsWith(".yaml"));
-  it("ships synthetic.yaml, bccd.yaml and the semi-supervised sweeps", () => {
+  it("ships synthetic.yaml, synthetic-resnet.yaml, bccd.yaml and the semi-supervised sweeps", () => {
     expect(files.sort()).toEqual([
       "bccd-tune.yaml",
       "bccd-tuned.yaml",
@@ -49,6 +49,7 @@ describe("shipped zoo configs", () => {
       "semi-bccd-25.yaml",
       "semi-synthetic-10.yaml",
       "semi-synthetic-25.yaml",
+      "synthetic-resnet.yaml",
       "synthetic.yaml",
     ]);
   });
@@ -106,14 +107,21 @@ describe("shipped zoo configs", () => {
     expect(chosen.map(base)).toEqual([...new Set(a.methods.map((m) => base(pairingMethod(m).name)))]);
     for (const m of b.methods) expect(a.methods).toContainEqual(m);
   });
-  it("synthetic.yaml runs every seed method on its paper's family", () => {
-    const z = loadZoo(path.join(ZOO, "synthetic.yaml"));
+  it("synthetic.yaml and synthetic-resnet.yaml run every seed method on its paper's family, on the same data", () => {
+    const [yolo, resnet] = ["synthetic.yaml", "synthetic-resnet.yaml"].map((f) => loadZoo(path.join(ZOO, f)));
+    expect([resnet!.synthetic, resnet!.data, resnet!.seeds, resnet!.evalSplit]).toEqual([
+      yolo!.synthetic,
+      yolo!.data,
+      yolo!.seeds,
+      yolo!.evalSplit,
+    ]);
+    const pairings = [...yolo!.pairings, ...resnet!.pairings];
     const where = (method: string) =>
-      z.pairings.filter((p) => p.methods.includes(method)).map((p) => `${p.teacher.type}>${p.student.type}`);
+      pairings.filter((p) => p.methods.includes(method)).map((p) => `${p.teacher.type}>${p.student.type}`);
     expect(where("cwd")).toContain("yolov8-s>yolov8-n");
     expect(where("confidence")).toEqual(["yolov8-s>yolov8-n"]);
     expect(where("fsd")).toEqual(["yolox-s>yolox-n"]);
-    expect(where("ckd")).toEqual(["gfl-r50>gfl-r18", "yolov5-s>yolov5-n"]);
+    expect(where("ckd")).toEqual(["yolov5-s>yolov5-n", "gfl-r50>gfl-r18"]);
     expect(where("rdkd")).toEqual([
       "yolov8-s>yolov8-n",
       "retina-r50>retina-r18",
@@ -121,7 +129,7 @@ describe("shipped zoo configs", () => {
       "faster-rcnn-r101>faster-rcnn-r50",
     ]);
     // each pairing compares its seed method with FGD, MGD and CWD
-    for (const p of z.pairings) for (const m of ["cwd", "fgd", "mgd"]) expect(p.methods).toContain(m);
+    for (const p of pairings) for (const m of ["cwd", "fgd", "mgd"]) expect(p.methods).toContain(m);
   });
   it("bench/zoo/synthetic-rdkd.yaml: synthetic.yaml's data and YOLOv8 pairing unchanged, RDKD alone", () => {
     const z = loadZoo(path.join(ZOO, "synthetic.yaml"));
