@@ -43,31 +43,42 @@ for (const [label, dir] of [
   });
   if (dir) await loadWeights(det, dir);
   det.train(false);
+  const head = det.head as unknown as { levels: readonly { stride: number }[]; regMax: number };
   const fg = new Map<number, number>();
   const ts = new Map<number, number>();
   const inside = new Map<number, number>();
   for (const b of data) {
-    const x = batchImages(b);
     const t = batchTargets(b);
-    const raw = det.call(x);
-    const d = yolov8Dense(raw, [8, 16, 32], 16);
-    const [N, A, C] = d.cls.shape;
-    const probs = tf.sigmoid(d.cls).dataSync();
-    const predPx = tf.mul(d.boxesGrid, d.stride).dataSync();
+    // the loss's own decode (yolov8Loss): σ(cls) and the boxes in pixels, with this head's strides and bins
+    const { probs, predPx, points, strides, shape } = tf.tidy(() => {
+      const d = yolov8Dense(
+        det.call(batchImages(b)),
+        head.levels.map((l) => l.stride),
+        head.regMax,
+      );
+      return {
+        probs: tf.sigmoid(d.cls).dataSync() as Float32Array,
+        predPx: tf.mul(d.boxesGrid, d.stride).dataSync() as Float32Array,
+        points: d.points,
+        strides: d.strides,
+        shape: d.cls.shape,
+      };
+    });
+    const [N, A, C] = shape;
     for (let i = 0; i < N; i++) {
       const as = taskAlignedAssign({
         numClasses: C,
         scores: probs.subarray(i * A * C, (i + 1) * A * C),
         predBoxes: predPx.subarray(i * A * 4, (i + 1) * A * 4),
-        anchors: d.points,
+        anchors: points,
         gtBoxes: t.boxes[i] as Float32Array,
         gtLabels: t.classes[i] as Int32Array,
       });
       for (let a = 0; a < A; a++) {
-        const s = d.strides[a]!;
+        const s = strides[a]!;
         const gb = t.boxes[i]!;
         for (let g = 0; g < gb.length / 4; g++) {
-          const [px, py] = [d.points[2 * a]!, d.points[2 * a + 1]!];
+          const [px, py] = [points[2 * a]!, points[2 * a + 1]!];
           if (px > gb[4 * g]! && px < gb[4 * g + 2]! && py > gb[4 * g + 1]! && py < gb[4 * g + 3]!) {
             inside.set(s, (inside.get(s) ?? 0) + 1);
             break;
@@ -80,13 +91,13 @@ for (const [label, dir] of [
         ts.set(s, (ts.get(s) ?? 0) + w);
       }
     }
-    tf.dispose([x, raw.cls, raw.box, d.cls, d.dist, d.boxesGrid, d.stride].flat() as never);
   }
   const nf = [...fg.values()].reduce((a, b) => a + b, 0);
   const nt = [...ts.values()].reduce((a, b) => a + b, 0);
   console.log(
     label,
-    [8, 16, 32]
+    head.levels
+      .map((l) => l.stride)
       .map(
         (s) =>
           `stride ${s}: centres in a box ${inside.get(s) ?? 0}, fg ${fg.get(s) ?? 0} (${(((fg.get(s) ?? 0) / nf) * 100).toFixed(1)} %), target score ${(ts.get(s) ?? 0).toFixed(2)} (${(((ts.get(s) ?? 0) / nt) * 100).toFixed(1)} %)`,
