@@ -139,6 +139,14 @@ describe("shipped zoo configs", () => {
       { ...z.pairings.find((q) => q.name === "yolov8-s-to-n"), methods: ["rdkd"] },
     ]);
   });
+  it("bench/zoo/synthetic-frcnn-rdkd.yaml: synthetic-resnet.yaml's data and Faster R-CNN pairing unchanged, RDKD alone", () => {
+    const z = loadZoo(path.join(ZOO, "synthetic-resnet.yaml"));
+    const r = loadZoo(path.resolve(ZOO, "..", "..", "..", "..", "bench", "zoo", "synthetic-frcnn-rdkd.yaml"));
+    expect([r.synthetic, r.data, r.seeds, r.evalSplit]).toEqual([z.synthetic, z.data, z.seeds, z.evalSplit]);
+    expect(r.pairings).toEqual([
+      { ...z.pairings.find((q) => q.name === "faster-rcnn-r101-to-r50"), methods: ["rdkd"] },
+    ]);
+  });
 });
 
 describe("semi-supervised zoo configs", () => {
