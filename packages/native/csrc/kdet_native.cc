@@ -1,4 +1,4 @@
-// kdet native kernels: NHWC convolutions (forward, input gradient, filter gradient) on oneDNN and
+// kdet native kernels: NHWC convolutions (forward, input gradient, filter gradient) and matrix products on oneDNN,
 // fused BatchNorm(batch statistics)+SiLU forward/backward, called from Node through N-API on
 // Float32Array views (e.g. of the tfjs-wasm heap, shared or not). Tensors are never copied.
 #include <node_api.h>
@@ -534,6 +534,30 @@ napi_value ResizeNearestGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// batchMatMul(a, b, c, dims[batch, batchA, batchB, m, k, n, transA, transB]): row-major float32,
+// c[i] = op(a[i or 0]) · op(b[i or 0]) for i < batch (a side with batchX == 1 is broadcast), op = transpose when
+// flagged: a[i] is [m, k] ([k, m] when transA), b[i] is [k, n] ([n, k] when transB), c[i] is [m, n]. oneDNN's sgemm
+// reads the transposed operands in place (no copies).
+napi_value BatchMatMul(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 4);
+    std::vector<int64_t> g = a.ints(3, 8);
+    const int64_t batch = g[0], ba = g[1], bb = g[2], m = g[3], k = g[4], n = g[5];
+    const bool ta = g[6] != 0, tb = g[7] != 0;
+    if (batch < 1 || m < 1 || k < 1 || n < 1 || (ba != batch && ba != 1) || (bb != batch && bb != 1))
+      throw std::runtime_error("batchMatMul: bad dims");
+    const float* A = a.f32(0, ba * m * k);
+    const float* B = a.f32(1, bb * k * n);
+    float* C = a.f32(2, batch * m * n);
+    for (int64_t i = 0; i < batch; i++) {
+      dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.0f, A + (ba == 1 ? 0 : i) * m * k,
+                                    ta ? m : k, B + (bb == 1 ? 0 : i) * k * n, tb ? k : n, 0.0f, C + i * m * n, n);
+      if (st != dnnl_success) throw std::runtime_error("batchMatMul: dnnl_sgemm failed (status " + std::to_string(st) + ")");
+    }
+    return undefinedValue(env);
+  });
+}
+
 // setThreads(n): OpenMP threads for oneDNN and the fused loops. Returns the previous count.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -567,6 +591,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"copyBands", nullptr, CopyBands, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"resizeNearestGrad", nullptr, ResizeNearestGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -124,7 +124,7 @@ if (load.addon == null) {
   });
 } else {
   describe("@kdet/native oneDNN kernels on wasm equal the cpu backend", () => {
-    it("registers the convs and the fused BN+SiLU pair", async () => {
+    it("registers the convs, the fused BN+SiLU pair and BatchMatMul", async () => {
       await tf.setBackend("wasm");
       const info = registerNativeKernels(2);
       expect(info.active).toBe(true);
@@ -135,6 +135,7 @@ if (load.addon == null) {
         tf.Conv2DBackpropFilter,
         BN_SILU_FORWARD,
         BN_SILU_BACKWARD,
+        tf.BatchMatMul,
       ])
         expect(isNativeRegistered(k), k).toBe(true);
       expect(load.addon!.convImpl(0, [8, 32, 32, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1])).not.toBe("");
@@ -233,6 +234,40 @@ if (load.addon == null) {
       });
     }
 
+    // [a shape, b shape, transposeA, transposeB]: every transposition, a broadcast single matrix on either side,
+    // rank-4 batches, and outer dims that broadcast both ways ([2,1] by [1,3]: the kernel registered before runs it)
+    const PRODUCTS: [number[], number[], boolean, boolean][] = [
+      [[37, 53], [53, 29], false, false],
+      [[53, 37], [53, 29], true, false],
+      [[37, 53], [29, 53], false, true],
+      [[53, 37], [29, 53], true, true],
+      [[3, 17, 40], [40, 9], false, false],
+      [[17, 40], [3, 9, 40], false, true],
+      [[2, 3, 40, 17], [2, 3, 40, 9], true, false],
+      [[2, 1, 5, 7], [1, 3, 7, 4], false, false],
+    ];
+    for (const [sa, sb, ta, tb] of PRODUCTS)
+      it(`BatchMatMul [${sa}]${ta ? "ᵀ" : ""} · [${sb}]${tb ? "ᵀ" : ""} equals the cpu backend`, async () => {
+        const run = () => [tf.matMul(seeded(sa, 31), seeded(sb, 32), ta, tb)];
+        const ref = await on("cpu", run);
+        registerNativeKernels(2);
+        const got = await on("wasm", run);
+        expect(got[0]!.length).toBe(ref[0]!.length);
+        expect(relErr(got[0]!, ref[0]!)).toBeLessThan(1e-5);
+      });
+
+    it("a fully connected layer's value and gradients (transposed products) equal the cpu backend", async () => {
+      const run = () => {
+        const [x, w, r] = [seeded([24, 300], 41), seeded([300, 70], 42), seeded([24, 70], 43)];
+        const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.relu(tf.matMul(a, b)), r));
+        return [tf.matMul(x, w), ...tf.grads(f)([x, w])];
+      };
+      const ref = await on("cpu", run);
+      registerNativeKernels(2);
+      const got = await on("wasm", run);
+      got.forEach((g, i) => expect(relErr(g, ref[i]!), `output ${i}`).toBeLessThan(1e-5));
+    });
+
     it("BN+SiLU gives the same bits on 1 and 2 threads (fixed-order reductions)", () => {
       const addon = load.addon!;
       const [m, c] = [8 * 33 * 17, 16];
@@ -278,6 +313,7 @@ if (load.addon == null) {
       const before = tf.memory().numTensors;
       for (const c of CONVS.slice(0, 4)) tf.dispose(tf.tidy(() => convAndGrads(c)));
       tf.dispose(tf.tidy(() => bnSilu(true, [2, 5, 5, 8])));
+      tf.dispose(tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.matMul(a, b)))([tf.ones([8, 9]), tf.ones([9, 5])])));
       expect(tf.memory().numTensors).toBe(before);
     });
   });

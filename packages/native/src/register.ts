@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { loadAddon } from "./addon";
+import { nativeBatchMatMulKernels } from "./batch-mat-mul-kernel";
 import { nativeBnSiluKernels } from "./bn-silu-kernels";
 import { nativeConvKernels } from "./conv-kernels";
 import { nativeCopyKernels } from "./copy-kernels";
@@ -25,8 +26,8 @@ type Tagged = tf.KernelFunc & { [NATIVE]?: true; [WRAPS]?: tf.KernelFunc };
  * Registers the oneDNN kernels under backend 'wasm' (tensors stay in the wasm heap; the addon reads
  * and writes them in place): Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter (NHWC, dilation 1;
  * other convs fall through to the kernel registered before), the fused BatchNorm+SiLU pair used by
- * @kdet/core's `batchNormSilu`, and threaded Concat, SplitV (4-byte dtypes), MaxPoolGrad and
- * ResizeNearestNeighborGrad.
+ * @kdet/core's `batchNormSilu`, BatchMatMul on oneDNN's sgemm, and threaded Concat, SplitV (4-byte dtypes),
+ * MaxPoolGrad and ResizeNearestNeighborGrad.
  * `threads` sets the OpenMP threads (oneDNN and the addon's own loops). Idempotent; when the addon
  * is absent (not built, failed to load, or env KDET_NATIVE=0) nothing is registered (native kernels registered
  * earlier in the process are replaced by the kernels they wrapped) and `message` says why.
@@ -48,6 +49,7 @@ export function registerNativeKernels(threads: number): NativeKernelsInfo {
     ...nativeBnSiluKernels(addon),
     ...nativeCopyKernels(addon),
     ...nativeResizeKernels(addon),
+    ...nativeBatchMatMulKernels(addon),
   };
   for (const [kernelName, fn] of Object.entries(kernels)) {
     const current = tf.getKernel(kernelName, "wasm");

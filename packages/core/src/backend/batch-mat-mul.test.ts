@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../gradients";
 import { initBackend } from "./init-backend";
 import { MIN_WORK } from "./batch-mat-mul";
@@ -22,6 +22,8 @@ const CASES: {
   { m: 160, k: 170, n: 160, outerA: [1], outerB: [3], ta: true, tb: false },
   { m: 160, k: 170, n: 160, outerA: [2, 3], outerB: [], ta: false, tb: true },
   { m: 160, k: 170, n: 160, outerA: [2, 1], outerB: [1, 1], ta: true, tb: true },
+  // outer dims that broadcast both ways: four products from two matrices on each side
+  { m: 160, k: 170, n: 160, outerA: [2, 1], outerB: [1, 2], ta: false, tb: true },
   { m: 5, k: 7, n: 3, outerA: [4], outerB: [4], ta: true, tb: true },
 ];
 
@@ -45,6 +47,15 @@ async function products(backend: "cpu" | "wasm"): Promise<{ shape: number[]; val
 }
 
 describe("BatchMatMul on wasm (kdet kernel)", () => {
+  // this file tests kdet's wasm kernel; @kdet/native's oneDNN one, registered over it where the addon loads, has its own
+  const savedNative = process.env.KDET_NATIVE;
+  beforeAll(() => {
+    process.env.KDET_NATIVE = "0";
+  });
+  afterAll(() => {
+    if (savedNative == null) delete process.env.KDET_NATIVE;
+    else process.env.KDET_NATIVE = savedNative;
+  });
   it("matches the cpu backend for every transpose flag, batched and broadcast outer dims", async () => {
     expect(CASES.filter((c) => c.m * c.k * c.n >= MIN_WORK).length).toBe(CASES.length - 1);
     const cpu = await products("cpu");

@@ -42,7 +42,7 @@ function matrix(x: tf.TensorInfo, index: number, transpose: boolean, backend: Ba
  * every fully connected layer, are transposed products). This kernel copies each operand matrix
  * (transposed where flagged) and runs each product on the fast case; the copies cost O(m·k + k·n)
  * against the product's O(m·k·n). Leaves to the builtin the fast case itself, products under `MIN_WORK`
- * and outer dims it does not broadcast.
+ * and outer dims that broadcast other than "equal shapes or one single matrix".
  */
 export function batchMatMulKernel(args: KernelArgs, builtin?: tf.KernelFunc): tf.TensorInfo {
   if (builtin == null)
@@ -64,7 +64,9 @@ export function batchMatMulKernel(args: KernelArgs, builtin?: tf.KernelFunc): tf
   const k = a.shape[a.shape.length - (transposeA ? 2 : 1)]!;
   const n = b.shape[b.shape.length - (transposeB ? 2 : 1)]!;
   const simple = batchA === 1 && batchB === 1 && !transposeA && !transposeB;
-  const broadcastable = batchA === batchB || batchA === 1 || batchB === 1;
+  // each side is either one matrix per output matrix or a single one ([2,1] by [1,2] is neither: builtin)
+  const batch = tf.util.sizeFromShape(outer);
+  const broadcastable = (batchA === batch || batchA === 1) && (batchB === batch || batchB === 1);
   if (simple || m * k * n < MIN_WORK || !broadcastable || a.dtype !== "float32" || b.dtype !== "float32") {
     return builtin({
       inputs: args.inputs,
@@ -72,7 +74,6 @@ export function batchMatMulKernel(args: KernelArgs, builtin?: tf.KernelFunc): tf
       attrs: args.attrs ?? {},
     }) as tf.TensorInfo;
   }
-  const batch = Math.max(batchA, batchB);
   const out = backend.makeOutput([...outer, m, n], "float32");
   let lastA: tf.TensorInfo | null = null;
   let lastB: tf.TensorInfo | null = null;

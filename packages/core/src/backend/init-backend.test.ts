@@ -82,7 +82,7 @@ describe("initBackend", () => {
     const load = loadAddon();
     if (load.addon != null) {
       expect(on.message).toMatch(
-        /; convs \+ BN\/SiLU on oneDNN \d+\.\d+\.\d+, \d+ thread\(s\) \(@kdet\/native; KDET_NATIVE=0 for XNNPACK\)$/,
+        /; convs \+ BN\/SiLU \+ matmuls on oneDNN \d+\.\d+\.\d+, \d+ thread\(s\) \(@kdet\/native; KDET_NATIVE=0 for XNNPACK\)$/,
       );
       expect(isNativeRegistered(tf.Conv2D)).toBe(true);
     } else {

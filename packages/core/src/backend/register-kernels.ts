@@ -127,7 +127,7 @@ export function registerWasmTrainingKernels(nativeThreads = defaultNativeThreads
 /** The start-up clause for what `registerWasmTrainingKernels` did about the native path. */
 export function nativeNote(info: NativeKernelsInfo): string {
   return info.active
-    ? `; convs + BN/SiLU on ${info.message.split(":")[0]} (@kdet/native; KDET_NATIVE=0 for XNNPACK)`
+    ? `; convs + BN/SiLU + matmuls on ${info.message.split(":")[0]} (@kdet/native; KDET_NATIVE=0 for XNNPACK)`
     : `; convs on XNNPACK (native oneDNN path off: ${info.message})`;
 }
 
