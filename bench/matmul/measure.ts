@@ -29,7 +29,8 @@ export async function main(argv: string[]): Promise<void> {
   const info = await initBackend({ backend: "wasm" });
   // Where @kdet/native's addon loads, its oneDNN kernel is registered over kdet's wasm one (which it wraps).
   const registered = tf.getKernel(tf.BatchMatMul, "wasm")!;
-  const wrapped = (registered.kernelFunc as { [k: symbol]: tf.KernelFunc | undefined })[
+  type KernelFunc = KernelConfig["kernelFunc"];
+  const wrapped = (registered.kernelFunc as unknown as Record<symbol, KernelFunc | undefined>)[
     Symbol.for("kdet.kernel.wraps")
   ];
   const native = wrapped != null ? registered : null;
@@ -68,7 +69,9 @@ export async function main(argv: string[]): Promise<void> {
     const med = ms.map(median);
     const cells = med.map((t) => `${t.toFixed(1)} | ${(flops / t).toFixed(2)}`);
     const ratios = med.slice(1).map((t) => (med[0]! / t).toFixed(1));
-    rows.push(`| ${label} | ${outer.length ? `${outer[0]}×` : ""}${m}×${k}×${n} | ${cells.join(" | ")} | ${ratios.join(" | ")} |`);
+    rows.push(
+      `| ${label} | ${outer.length ? `${outer[0]}×` : ""}${m}×${k}×${n} | ${cells.join(" | ")} | ${ratios.join(" | ")} |`,
+    );
   }
   console.log(
     `${info.message}\nload average before ${loadBefore}, after ${load()}; ${rounds} interleaved rounds after 1 warm-up\n`,
@@ -78,6 +81,8 @@ export async function main(argv: string[]): Promise<void> {
   console.log(
     `| product | m×k×n | builtin ms | GFLOP/s | kdet ms | GFLOP/s |${nativeCols} kdet × builtin |${nativeRatio}`,
   );
-  console.log(`| --- | --- | ---: | ---: | ---: | ---: |${native ? " ---: | ---: |" : ""} ---: |${native ? " ---: |" : ""}`);
+  console.log(
+    `| --- | --- | ---: | ---: | ---: | ---: |${native ? " ---: | ---: |" : ""} ---: |${native ? " ---: |" : ""}`,
+  );
   for (const r of rows) console.log(r);
 }

@@ -313,7 +313,14 @@ if (load.addon == null) {
       const before = tf.memory().numTensors;
       for (const c of CONVS.slice(0, 4)) tf.dispose(tf.tidy(() => convAndGrads(c)));
       tf.dispose(tf.tidy(() => bnSilu(true, [2, 5, 5, 8])));
-      tf.dispose(tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.matMul(a, b)))([tf.ones([8, 9]), tf.ones([9, 5])])));
+      tf.dispose(
+        tf.tidy(() =>
+          tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.matMul(a, b)))([
+            tf.ones([8, 9]),
+            tf.ones([9, 5]),
+          ]),
+        ),
+      );
       expect(tf.memory().numTensors).toBe(before);
     });
   });
