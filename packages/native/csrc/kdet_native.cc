@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -534,6 +535,158 @@ napi_value ResizeNearestGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// ---- RoIAlign (torchvision roi_align / mmcv RoIAlign 'avg'), NHWC features, rois [K, 5] = (b, x1, y1, x2, y2) ----
+// The same taps, in the same order, as @kdet/core's forEachRoIAlignTap (packages/core/src/backend/roi-align.ts, which
+// states the rules); sums in double, rounded to float once, like that reference.
+
+struct RoiGeom {
+  int64_t n, h, w, c, k, ph, pw, sampling;
+  bool aligned;
+  double scale;
+};
+
+struct Tap {
+  int64_t cell, pixel;
+  double weight;
+};
+
+// Appends roi r's taps with a non-zero weight; throws when its batch index is not an integer in [0, N).
+void roiTaps(const float* rois, int64_t r, const RoiGeom& g, std::vector<Tap>& out) {
+  const double b = rois[r * 5];
+  if (!(b >= 0 && b < g.n && b == std::floor(b))) {
+    char m[160];
+    snprintf(m, sizeof m, "roiAlign: rois[%lld] batch index %g is not an integer in [0, %lld)",
+             static_cast<long long>(r), b, static_cast<long long>(g.n));
+    throw std::runtime_error(m);
+  }
+  const double offset = g.aligned ? 0.5 : 0;
+  const double x0 = static_cast<double>(rois[r * 5 + 1]) * g.scale - offset;
+  const double y0 = static_cast<double>(rois[r * 5 + 2]) * g.scale - offset;
+  double roiW = static_cast<double>(rois[r * 5 + 3]) * g.scale - offset - x0;
+  double roiH = static_cast<double>(rois[r * 5 + 4]) * g.scale - offset - y0;
+  if (!g.aligned) {
+    roiW = std::max(roiW, 1.0);
+    roiH = std::max(roiH, 1.0);
+  }
+  const double binH = roiH / g.ph, binW = roiW / g.pw;
+  const int64_t gridH = g.sampling > 0 ? g.sampling : static_cast<int64_t>(std::ceil(roiH / g.ph));
+  const int64_t gridW = g.sampling > 0 ? g.sampling : static_cast<int64_t>(std::ceil(roiW / g.pw));
+  const double inv = 1.0 / static_cast<double>(std::max<int64_t>(gridH * gridW, 1));
+  const int64_t bi = static_cast<int64_t>(b);
+  for (int64_t i = 0; i < g.ph; i++)
+    for (int64_t iy = 0; iy < gridH; iy++) {
+      double y = y0 + i * binH + ((iy + 0.5) * binH) / gridH;
+      if (y < -1 || y > g.h) continue;
+      if (y <= 0) y = 0;
+      int64_t yLo = static_cast<int64_t>(std::floor(y)), yHi = yLo + 1;
+      if (yLo >= g.h - 1) {
+        yLo = yHi = g.h - 1;
+        y = static_cast<double>(yLo);
+      }
+      const double ly = y - yLo;
+      const int64_t rowLo = (bi * g.h + yLo) * g.w, rowHi = (bi * g.h + yHi) * g.w;
+      for (int64_t j = 0; j < g.pw; j++) {
+        const int64_t cell = (r * g.ph + i) * g.pw + j;
+        for (int64_t ix = 0; ix < gridW; ix++) {
+          double x = x0 + j * binW + ((ix + 0.5) * binW) / gridW;
+          if (x < -1 || x > g.w) continue;
+          if (x <= 0) x = 0;
+          int64_t xLo = static_cast<int64_t>(std::floor(x)), xHi = xLo + 1;
+          if (xLo >= g.w - 1) {
+            xLo = xHi = g.w - 1;
+            x = static_cast<double>(xLo);
+          }
+          const double lx = x - xLo;
+          const Tap t[4] = {{cell, rowLo + xLo, (1 - ly) * (1 - lx) * inv},
+                            {cell, rowLo + xHi, (1 - ly) * lx * inv},
+                            {cell, rowHi + xLo, ly * (1 - lx) * inv},
+                            {cell, rowHi + xHi, ly * lx * inv}};
+          for (const Tap& e : t)
+            if (e.weight != 0) out.push_back(e);
+        }
+      }
+    }
+}
+
+// Forward: out[cell, c] = Σ weight · x[pixel, c] over the cell's taps; threaded over RoIs (each writes its own cells).
+void roiAlignForward(const float* x, const float* rois, const RoiGeom& g, float* out) {
+  const int64_t cells = g.ph * g.pw;
+  std::string error;
+#pragma omp parallel
+  {
+    std::vector<Tap> taps;
+    std::vector<double> acc(cells * g.c);
+#pragma omp for schedule(dynamic, 4)
+    for (int64_t r = 0; r < g.k; r++) {
+      taps.clear();
+      try {
+        roiTaps(rois, r, g, taps);
+      } catch (const std::exception& e) {
+#pragma omp critical
+        if (error.empty()) error = e.what();
+        continue;
+      }
+      std::fill(acc.begin(), acc.end(), 0.0);
+      for (const Tap& t : taps) {
+        double* a = acc.data() + (t.cell - r * cells) * g.c;
+        const float* f = x + t.pixel * g.c;
+        for (int64_t ch = 0; ch < g.c; ch++) a[ch] += t.weight * f[ch];
+      }
+      float* o = out + r * cells * g.c;
+      for (int64_t v = 0; v < cells * g.c; v++) o[v] = static_cast<float>(acc[v]);
+    }
+  }
+  if (!error.empty()) throw std::runtime_error(error);
+}
+
+// Gradient: dx[pixel, c] = Σ weight · dy[cell, c] over every tap reading that pixel, in the taps' order; threaded over
+// channel slices (each thread owns its channels of dx, so the sums keep their order and need no atomics).
+void roiAlignBackward(const float* dy, const float* rois, const RoiGeom& g, float* dx) {
+  std::vector<Tap> taps;
+  for (int64_t r = 0; r < g.k; r++) roiTaps(rois, r, g, taps);
+  const int64_t pixels = g.n * g.h * g.w;
+  const int64_t slice = 16;
+  const int64_t slices = (g.c + slice - 1) / slice;
+#pragma omp parallel
+  {
+    std::vector<double> acc(pixels * slice);
+#pragma omp for schedule(static)
+    for (int64_t s = 0; s < slices; s++) {
+      const int64_t c0 = s * slice, cn = std::min(slice, g.c - c0);
+      std::fill(acc.begin(), acc.end(), 0.0);
+      for (const Tap& t : taps) {
+        double* a = acc.data() + t.pixel * slice;
+        const float* d = dy + t.cell * g.c + c0;
+        for (int64_t ch = 0; ch < cn; ch++) a[ch] += t.weight * d[ch];
+      }
+      for (int64_t p = 0; p < pixels; p++)
+        for (int64_t ch = 0; ch < cn; ch++) dx[p * g.c + c0 + ch] = static_cast<float>(acc[p * slice + ch]);
+    }
+  }
+}
+
+// roiAlign(op, a, rois, out, dims[N, H, W, C, K, ph, pw, samplingRatio, aligned], spatialScale): op 0 = forward
+// (a = features [N,H,W,C], out = [K,ph,pw,C]), 1 = gradient w.r.t. the features (a = dy [K,ph,pw,C], out = dx).
+napi_value RoiAlign(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 6);
+    const int64_t op = a.i64(0);
+    std::vector<int64_t> d = a.ints(4, 9);
+    double scale;
+    CHECK(napi_get_value_double(env, a.v[5], &scale));
+    RoiGeom g{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8] != 0, scale};
+    if (g.n < 1 || g.h < 1 || g.w < 1 || g.c < 1 || g.k < 0 || g.ph < 1 || g.pw < 1 || g.sampling < 0)
+      throw std::runtime_error("roiAlign: bad dims");
+    const int64_t nx = g.n * g.h * g.w * g.c, ny = g.k * g.ph * g.pw * g.c;
+    const float* rois = a.f32(2, g.k * 5);
+    if (op == 0)
+      roiAlignForward(a.f32(1, nx), rois, g, a.f32(3, ny));
+    else
+      roiAlignBackward(a.f32(1, ny), rois, g, a.f32(3, nx));
+    return undefinedValue(env);
+  });
+}
+
 // batchMatMul(a, b, c, dims[batch, batchA, batchB, m, k, n, transA, transB]): row-major float32,
 // c[i] = op(a[i or 0]) · op(b[i or 0]) for i < batch (a side with batchX == 1 is broadcast), op = transpose when
 // flagged: a[i] is [m, k] ([k, m] when transA), b[i] is [k, n] ([n, k] when transB), c[i] is [m, n]. oneDNN's sgemm
@@ -591,6 +744,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"copyBands", nullptr, CopyBands, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"resizeNearestGrad", nullptr, ResizeNearestGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"roiAlign", nullptr, RoiAlign, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -75,6 +75,20 @@ export interface NativeAddon {
    * was added (the kernel is then not registered).
    */
   batchMatMul?(a: Float32Array, b: Float32Array, c: Float32Array, dims: readonly number[]): void;
+  /**
+   * RoIAlign on NHWC features, threaded: `op` 0 = forward (a = features [N,H,W,C], out = [K,ph,pw,C]), 1 = gradient
+   * w.r.t. the features (a = dy [K,ph,pw,C], out = dx [N,H,W,C]); rois [K, 5] = (b, x1, y1, x2, y2); dims
+   * [N, H, W, C, K, ph, pw, samplingRatio, aligned]. Throws naming a RoI whose batch index is not an integer in
+   * [0, N). Absent in addons built before it was added (the kernels are then not registered).
+   */
+  roiAlign?(
+    op: 0 | 1,
+    a: Float32Array,
+    rois: Float32Array,
+    out: Float32Array,
+    dims: readonly number[],
+    spatialScale: number,
+  ): void;
   /** Sets the OpenMP thread count (oneDNN and the fused loops); returns the previous one. */
   setThreads(n: number): number;
   /** "oneDNN x.y.z, n thread(s)". */

@@ -5,6 +5,7 @@ import { nativeBnSiluKernels } from "./bn-silu-kernels";
 import { nativeConvKernels } from "./conv-kernels";
 import { nativeCopyKernels } from "./copy-kernels";
 import { nativeResizeKernels } from "./resize-nearest-grad-kernel";
+import { nativeRoiAlignKernels } from "./roi-align-kernels";
 import type { KernelCall } from "./wasm-heap";
 
 /** What `registerNativeKernels` did. */
@@ -27,7 +28,7 @@ type Tagged = tf.KernelFunc & { [NATIVE]?: true; [WRAPS]?: tf.KernelFunc };
  * and writes them in place): Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter (NHWC, dilation 1;
  * other convs fall through to the kernel registered before), the fused BatchNorm+SiLU pair used by
  * @kdet/core's `batchNormSilu`, BatchMatMul on oneDNN's sgemm, and threaded Concat, SplitV (4-byte dtypes),
- * MaxPoolGrad and ResizeNearestNeighborGrad.
+ * MaxPoolGrad, ResizeNearestNeighborGrad and @kdet/core's RoIAlign pair.
  * `threads` sets the OpenMP threads (oneDNN and the addon's own loops). Idempotent; when the addon
  * is absent (not built, failed to load, or env KDET_NATIVE=0) nothing is registered (native kernels registered
  * earlier in the process are replaced by the kernels they wrapped) and `message` says why.
@@ -50,6 +51,7 @@ export function registerNativeKernels(threads: number): NativeKernelsInfo {
     ...nativeCopyKernels(addon),
     ...nativeResizeKernels(addon),
     ...nativeBatchMatMulKernels(addon),
+    ...nativeRoiAlignKernels(addon),
   };
   for (const [kernelName, fn] of Object.entries(kernels)) {
     const current = tf.getKernel(kernelName, "wasm");

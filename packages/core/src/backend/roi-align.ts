@@ -1,10 +1,13 @@
+import { ROI_ALIGN, ROI_ALIGN_GRAD } from "@kdet/native";
 import * as tf from "@tensorflow/tfjs-core";
 import { attrsOf, input, readFloat32, type KernelArgs } from "./kernel-io";
 
-/** Kernel name of the RoIAlign forward pass (inputs features, rois; attrs {@link RoIAlignAttrs}). */
-export const ROI_ALIGN = "KdetRoIAlign";
-/** Kernel name of the RoIAlign gradient w.r.t. the features (inputs dy, rois; attrs {@link RoIAlignAttrs}). */
-export const ROI_ALIGN_GRAD = "KdetRoIAlignGrad";
+/**
+ * Kernel names of the RoIAlign forward pass and of its gradient w.r.t. the features (inputs features/dy and rois;
+ * attrs {@link RoIAlignAttrs}); @kdet/native's threaded kernels of the same names replace these on 'wasm' where its
+ * addon loads.
+ */
+export { ROI_ALIGN, ROI_ALIGN_GRAD };
 
 /** Attributes of the RoIAlign kernels; `featureShape` is the NHWC shape of the features ([N, H, W, C]). */
 export interface RoIAlignAttrs {

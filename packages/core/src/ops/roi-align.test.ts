@@ -1,7 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import "../gradients";
+import { isNativeRegistered } from "@kdet/native";
 import { initBackend } from "../backend/init-backend";
+import { ROI_ALIGN, ROI_ALIGN_GRAD, roiAlignGradValues, roiAlignValues } from "../backend/roi-align";
 import { Rng } from "../random";
 import { roiAlign, type RoIAlignOptions } from "./roi-align";
 
@@ -295,3 +297,53 @@ for (const backend of ["cpu", "wasm"] as const) {
     });
   });
 }
+
+describe("roiAlign on wasm with @kdet/native's kernels", () => {
+  it("registers them where the addon loads, and they equal the JS kernels on an FPN level with border RoIs", async () => {
+    const { message } = await initBackend({ backend: "wasm", quiet: true });
+    const native = isNativeRegistered(ROI_ALIGN) && isNativeRegistered(ROI_ALIGN_GRAD);
+    expect(native).toBe(/on oneDNN/.test(message));
+    if (!native) return; // no addon here (or KDET_NATIVE=0): the JS kernels run, tested above
+    const rng = new Rng(5);
+    const featureShape: [number, number, number, number] = [2, 16, 12, 40];
+    const x = rng.uniformTensor(featureShape, -1, 1) as tf.Tensor4D;
+    // 60 RoIs of 1-80 px on a 64x48 image (stride 4), a third of them crossing its border
+    const rois = tf.tensor2d(
+      Array.from({ length: 60 }, (_, k) => {
+        const [x1, y1] = [rng.uniform(-20, 60), rng.uniform(-20, 44)];
+        return [k % 2, x1, y1, x1 + rng.uniform(1, 80), y1 + rng.uniform(1, 80)];
+      }),
+    );
+    for (const [samplingRatio, aligned] of [
+      [0, true],
+      [2, false],
+    ] as const) {
+      const opts = { outputSize: [7, 7] as [number, number], spatialScale: 0.25, samplingRatio, aligned };
+      const attrs = {
+        pooledHeight: 7,
+        pooledWidth: 7,
+        spatialScale: 0.25,
+        samplingRatio,
+        aligned,
+        featureShape,
+      };
+      const dy = rng.uniformTensor([60, 7, 7, 40], -1, 1);
+      const out = roiAlign(x, rois, opts);
+      const grad = tf.grad((f) => tf.sum(tf.mul(roiAlign(f as tf.Tensor4D, rois, opts), dy)))(x);
+      const [xs, rs, dys] = [x, rois, dy].map((t) => t.dataSync() as Float32Array) as [
+        Float32Array,
+        Float32Array,
+        Float32Array,
+      ];
+      // the same taps summed in the same order: equal to float32 rounding
+      expect(maxAbsDiff(out.dataSync(), roiAlignValues(xs, rs, attrs))).toBeLessThanOrEqual(1e-6);
+      expect(maxAbsDiff(grad.dataSync(), roiAlignGradValues(dys, rs, attrs))).toBeLessThanOrEqual(1e-6);
+      tf.dispose([dy, out, grad]);
+    }
+    const bad = tf.tensor2d([[2.5, 0, 0, 4, 4]]);
+    expect(() => roiAlign(x, bad, { outputSize: [2, 2], spatialScale: 1 })).toThrow(
+      /rois\[0\] batch index 2.5 is not an integer in \[0, 2\)/,
+    );
+    tf.dispose([x, rois, bad]);
+  });
+});

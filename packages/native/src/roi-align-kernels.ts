@@ -1,0 +1,73 @@
+import type * as tf from "@tensorflow/tfjs-core";
+import type { NativeAddon } from "./addon";
+import { type KernelCall, float32View } from "./wasm-heap";
+
+/**
+ * Kernel names of RoIAlign (inputs features, rois) and its gradient w.r.t. the features (inputs dy, rois).
+ * @kdet/core registers its JS kernels under these names and its `roiAlign` op runs them through
+ * `engine().runKernel`; on 'wasm' the native kernels below replace them where the addon loads.
+ */
+export const ROI_ALIGN = "KdetRoIAlign";
+/** See `ROI_ALIGN`. */
+export const ROI_ALIGN_GRAD = "KdetRoIAlignGrad";
+
+/** The attributes both kernels take (@kdet/core's `RoIAlignAttrs`); `featureShape` is NHWC [N, H, W, C]. */
+interface Attrs {
+  pooledHeight: number;
+  pooledWidth: number;
+  spatialScale: number;
+  samplingRatio: number;
+  aligned: boolean;
+  featureShape: [number, number, number, number];
+}
+
+function need(call: KernelCall, kernel: string, name: string): tf.TensorInfo {
+  const t = call.inputs[name];
+  if (t == null) throw new Error(`${kernel} (native): missing input '${name}'`);
+  if (t.dtype !== "float32")
+    throw new Error(`${kernel} (native): input '${name}' is ${t.dtype}, needs float32`);
+  return t;
+}
+
+/**
+ * RoIAlign (torchvision `roi_align`, mmcv `RoIAlign` 'avg') and its gradient on the addon, threaded: features NHWC,
+ * rois [K, 5] = (batch index, x1, y1, x2, y2) in input pixels, output [K, ph, pw, C]. The same bilinear taps, in the
+ * same order and summed in double, as @kdet/core's JS kernels (whose `forEachRoIAlignTap` states the rules); the
+ * gradient is their adjoint, `dx[pixel, c] = Σ weight · dy[cell, c]`. Absent in addons built before it was added.
+ */
+export function nativeRoiAlignKernels(
+  addon: NativeAddon,
+): Record<string, (call: KernelCall, builtin?: tf.KernelFunc) => tf.TensorInfo> {
+  if (addon.roiAlign == null) return {};
+  const run = addon.roiAlign.bind(addon);
+  const dims = (a: Attrs, k: number) => [
+    ...a.featureShape,
+    k,
+    a.pooledHeight,
+    a.pooledWidth,
+    a.samplingRatio,
+    a.aligned ? 1 : 0,
+  ];
+  return {
+    [ROI_ALIGN]: (call) => {
+      const a = call.attrs as unknown as Attrs;
+      const x = need(call, ROI_ALIGN, "features");
+      const rois = need(call, ROI_ALIGN, "rois");
+      const k = rois.shape[0]!;
+      const out = call.backend.makeOutput([k, a.pooledHeight, a.pooledWidth, a.featureShape[3]], "float32");
+      // views after the allocation: growing a non-shared heap moves it
+      const v = (t: tf.TensorInfo) => float32View(call.backend, t);
+      run(0, v(x), v(rois), v(out), dims(a, k), a.spatialScale);
+      return out;
+    },
+    [ROI_ALIGN_GRAD]: (call) => {
+      const a = call.attrs as unknown as Attrs;
+      const dy = need(call, ROI_ALIGN_GRAD, "dy");
+      const rois = need(call, ROI_ALIGN_GRAD, "rois");
+      const out = call.backend.makeOutput([...a.featureShape], "float32");
+      const v = (t: tf.TensorInfo) => float32View(call.backend, t);
+      run(1, v(dy), v(rois), v(out), dims(a, rois.shape[0]!), a.spatialScale);
+      return out;
+    },
+  };
+}
