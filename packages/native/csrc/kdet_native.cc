@@ -689,8 +689,25 @@ napi_value RoiAlign(napi_env env, napi_callback_info info) {
 
 // batchMatMul(a, b, c, dims[batch, batchA, batchB, m, k, n, transA, transB]): row-major float32,
 // c[i] = op(a[i or 0]) · op(b[i or 0]) for i < batch (a side with batchX == 1 is broadcast), op = transpose when
-// flagged: a[i] is [m, k] ([k, m] when transA), b[i] is [k, n] ([n, k] when transB), c[i] is [m, n]. oneDNN's sgemm
-// reads the transposed operands in place (no copies).
+// flagged: a[i] is [m, k] ([k, m] when transA), b[i] is [k, n] ([n, k] when transB), c[i] is [m, n]. Runs oneDNN's
+// matmul primitive (cached per shape), the transposed operands read in place through their strides. (Not
+// dnnl_sgemm: under a profiler's signals its packing code corrupts the heap, reproducibly; the primitives do not.)
+dnnl::matmul& matmulPlan(int64_t m, int64_t k, int64_t n, bool ta, bool tb) {
+  static std::map<std::string, dnnl::matmul> cache;
+  std::string key = std::to_string(m) + "," + std::to_string(k) + "," + std::to_string(n) + "," +
+                    std::to_string(ta) + std::to_string(tb);
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    if (cache.size() >= 1024) cache.clear();
+    memory::desc a({m, k}, dt::f32, ta ? memory::dims{1, m} : memory::dims{k, 1});
+    memory::desc b({k, n}, dt::f32, tb ? memory::dims{1, k} : memory::dims{n, 1});
+    memory::desc c({m, n}, dt::f32, memory::dims{n, 1});
+    auto pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), engine());
+    it = cache.emplace(key, dnnl::matmul(pd)).first;
+  }
+  return it->second;
+}
+
 napi_value BatchMatMul(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a(env, info, 4);
@@ -702,11 +719,18 @@ napi_value BatchMatMul(napi_env env, napi_callback_info info) {
     const float* A = a.f32(0, ba * m * k);
     const float* B = a.f32(1, bb * k * n);
     float* C = a.f32(2, batch * m * n);
+    dnnl::matmul& prim = matmulPlan(m, k, n, ta, tb);
+    memory::desc am({m, k}, dt::f32, ta ? memory::dims{1, m} : memory::dims{k, 1});
+    memory::desc bm({k, n}, dt::f32, tb ? memory::dims{1, k} : memory::dims{n, 1});
+    memory::desc cm({m, n}, dt::f32, memory::dims{n, 1});
+    auto& st = stream();
     for (int64_t i = 0; i < batch; i++) {
-      dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.0f, A + (ba == 1 ? 0 : i) * m * k,
-                                    ta ? m : k, B + (bb == 1 ? 0 : i) * k * n, tb ? k : n, 0.0f, C + i * m * n, n);
-      if (st != dnnl_success) throw std::runtime_error("batchMatMul: dnnl_sgemm failed (status " + std::to_string(st) + ")");
+      memory am_(am, engine(), const_cast<float*>(A + (ba == 1 ? 0 : i) * m * k));
+      memory bm_(bm, engine(), const_cast<float*>(B + (bb == 1 ? 0 : i) * k * n));
+      memory cm_(cm, engine(), C + i * m * n);
+      prim.execute(st, {{DNNL_ARG_SRC, am_}, {DNNL_ARG_WEIGHTS, bm_}, {DNNL_ARG_DST, cm_}});
     }
+    st.wait();
     return undefinedValue(env);
   });
 }
