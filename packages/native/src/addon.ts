@@ -69,7 +69,7 @@ export interface NativeAddon {
     cols: Int32Array,
   ): void;
   /**
-   * Row-major float32 matrix products on oneDNN's sgemm: `c[i] = op(a[i or 0]) · op(b[i or 0])` for i < batch, dims
+   * Row-major float32 matrix products on oneDNN's matmul primitive: `c[i] = op(a[i or 0]) · op(b[i or 0])` for i < batch, dims
    * [batch, batchA, batchB, m, k, n, transA, transB] (a side whose batch is 1 is broadcast; `a[i]` is [m, k], or
    * [k, m] when transA; `b[i]` is [k, n], or [n, k] when transB; `c[i]` is [m, n]). Absent in addons built before it
    * was added (the kernel is then not registered).

@@ -3,7 +3,7 @@ import type { NativeAddon } from "./addon";
 import { type KernelCall, float32View } from "./wasm-heap";
 
 /**
- * `BatchMatMul` on oneDNN's sgemm: `out[i] = op(a[i]) · op(b[i])` (row-major float32; `op` = transpose when
+ * `BatchMatMul` on oneDNN's matmul primitive: `out[i] = op(a[i]) · op(b[i])` (row-major float32; `op` = transpose when
  * `transposeA`/`transposeB`; a side with a single matrix is broadcast over the other's). The transposed operands are
  * read in place: the products a fully connected layer's gradients need (`dx = dy · Wᵀ`, `dW = xᵀ · dy`) run at the
  * speed of the forward one, with no copies. Falls through to the kernel registered before for other dtypes, an

@@ -27,7 +27,7 @@ type Tagged = tf.KernelFunc & { [NATIVE]?: true; [WRAPS]?: tf.KernelFunc };
  * Registers the oneDNN kernels under backend 'wasm' (tensors stay in the wasm heap; the addon reads
  * and writes them in place): Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter (NHWC, dilation 1;
  * other convs fall through to the kernel registered before), the fused BatchNorm+SiLU pair used by
- * @kdet/core's `batchNormSilu`, BatchMatMul on oneDNN's sgemm, and threaded Concat, SplitV (4-byte dtypes),
+ * @kdet/core's `batchNormSilu`, BatchMatMul on oneDNN's matmul primitive, and threaded Concat, SplitV (4-byte dtypes),
  * MaxPoolGrad, ResizeNearestNeighborGrad and @kdet/core's RoIAlign pair.
  * `threads` sets the OpenMP threads (oneDNN and the addon's own loops). Idempotent; when the addon
  * is absent (not built, failed to load, or env KDET_NATIVE=0) nothing is registered (native kernels registered
