@@ -1,6 +1,6 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import type { NativeAddon } from "./addon";
-import { type KernelCall, float32View } from "./wasm-heap";
+import { type KernelCall, float32Input, float32View } from "./wasm-heap";
 
 /**
  * Kernel names of the fused BatchNorm + SiLU pair. @kdet/core's `batchNormSilu` runs them through
@@ -9,14 +9,6 @@ import { type KernelCall, float32View } from "./wasm-heap";
 export const BN_SILU_FORWARD = "KdetBatchNormSilu";
 /** See `BN_SILU_FORWARD`. */
 export const BN_SILU_BACKWARD = "KdetBatchNormSiluGrad";
-
-function need(call: KernelCall, kernel: string, name: string): tf.TensorInfo {
-  const t = call.inputs[name];
-  if (t == null) throw new Error(`${kernel} (native): missing input '${name}'`);
-  if (t.dtype !== "float32")
-    throw new Error(`${kernel} (native): input '${name}' is ${t.dtype}, needs float32`);
-  return t;
-}
 
 /** Rows m = N·H·W and channels C of an NHWC (or any channels-last) tensor shape. */
 function rowsAndChannels(shape: readonly number[]): [number, number] {
@@ -41,9 +33,9 @@ export function nativeBnSiluKernels(
   return {
     [BN_SILU_FORWARD]: (call) => {
       const k = BN_SILU_FORWARD;
-      const x = need(call, k, "x");
-      const gamma = need(call, k, "gamma");
-      const beta = need(call, k, "beta");
+      const x = float32Input(call, k, "x");
+      const gamma = float32Input(call, k, "gamma");
+      const beta = float32Input(call, k, "beta");
       const eps = Number((call.attrs as { eps?: number } | undefined)?.eps ?? 1e-3);
       const [m, c] = rowsAndChannels(x.shape);
       const b = call.backend;
@@ -57,7 +49,7 @@ export function nativeBnSiluKernels(
     [BN_SILU_BACKWARD]: (call) => {
       const k = BN_SILU_BACKWARD;
       const names = ["dy", "x", "gamma", "beta", "mean", "inv"] as const;
-      const [dy, x, gamma, beta, mean, inv] = names.map((n) => need(call, k, n)) as [
+      const [dy, x, gamma, beta, mean, inv] = names.map((n) => float32Input(call, k, n)) as [
         tf.TensorInfo,
         tf.TensorInfo,
         tf.TensorInfo,

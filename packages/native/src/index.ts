@@ -9,6 +9,7 @@ export { registerNativeKernels, isNativeRegistered } from "./register";
 export type { NativeKernelsInfo } from "./register";
 export { BN_SILU_FORWARD, BN_SILU_BACKWARD } from "./bn-silu-kernels";
 export { ROI_ALIGN, ROI_ALIGN_GRAD } from "./roi-align-kernels";
+export type { RoIAlignAttrs } from "./roi-align-kernels";
 export { convGeom } from "./conv-kernels";
 export { nearestSource } from "./resize-nearest-grad-kernel";
 export type { ConvGeom } from "./conv-kernels";

@@ -1,6 +1,6 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import type { NativeAddon } from "./addon";
-import { type KernelCall, float32View } from "./wasm-heap";
+import { type KernelCall, float32Input, float32View } from "./wasm-heap";
 
 /**
  * Kernel names of RoIAlign (inputs features, rois) and its gradient w.r.t. the features (inputs dy, rois).
@@ -11,22 +11,14 @@ export const ROI_ALIGN = "KdetRoIAlign";
 /** See `ROI_ALIGN`. */
 export const ROI_ALIGN_GRAD = "KdetRoIAlignGrad";
 
-/** The attributes both kernels take (@kdet/core's `RoIAlignAttrs`); `featureShape` is NHWC [N, H, W, C]. */
-interface Attrs {
+/** Attributes of the RoIAlign kernels; `featureShape` is the NHWC shape of the features ([N, H, W, C]). */
+export interface RoIAlignAttrs {
   pooledHeight: number;
   pooledWidth: number;
   spatialScale: number;
   samplingRatio: number;
   aligned: boolean;
   featureShape: [number, number, number, number];
-}
-
-function need(call: KernelCall, kernel: string, name: string): tf.TensorInfo {
-  const t = call.inputs[name];
-  if (t == null) throw new Error(`${kernel} (native): missing input '${name}'`);
-  if (t.dtype !== "float32")
-    throw new Error(`${kernel} (native): input '${name}' is ${t.dtype}, needs float32`);
-  return t;
 }
 
 /**
@@ -40,7 +32,7 @@ export function nativeRoiAlignKernels(
 ): Record<string, (call: KernelCall, builtin?: tf.KernelFunc) => tf.TensorInfo> {
   if (addon.roiAlign == null) return {};
   const run = addon.roiAlign.bind(addon);
-  const dims = (a: Attrs, k: number) => [
+  const dims = (a: RoIAlignAttrs, k: number) => [
     ...a.featureShape,
     k,
     a.pooledHeight,
@@ -50,9 +42,9 @@ export function nativeRoiAlignKernels(
   ];
   return {
     [ROI_ALIGN]: (call) => {
-      const a = call.attrs as unknown as Attrs;
-      const x = need(call, ROI_ALIGN, "features");
-      const rois = need(call, ROI_ALIGN, "rois");
+      const a = call.attrs as unknown as RoIAlignAttrs;
+      const x = float32Input(call, ROI_ALIGN, "features");
+      const rois = float32Input(call, ROI_ALIGN, "rois");
       const k = rois.shape[0]!;
       const out = call.backend.makeOutput([k, a.pooledHeight, a.pooledWidth, a.featureShape[3]], "float32");
       // views after the allocation: growing a non-shared heap moves it
@@ -61,9 +53,9 @@ export function nativeRoiAlignKernels(
       return out;
     },
     [ROI_ALIGN_GRAD]: (call) => {
-      const a = call.attrs as unknown as Attrs;
-      const dy = need(call, ROI_ALIGN_GRAD, "dy");
-      const rois = need(call, ROI_ALIGN_GRAD, "rois");
+      const a = call.attrs as unknown as RoIAlignAttrs;
+      const dy = float32Input(call, ROI_ALIGN_GRAD, "dy");
+      const rois = float32Input(call, ROI_ALIGN_GRAD, "rois");
       const out = call.backend.makeOutput([...a.featureShape], "float32");
       const v = (t: tf.TensorInfo) => float32View(call.backend, t);
       run(1, v(dy), v(rois), v(out), dims(a, rois.shape[0]!), a.spatialScale);

@@ -20,3 +20,12 @@ export function float32View(backend: WasmBackend, info: tf.TensorInfo): Float32A
     throw new Error(`kdet native: expected a float32 tensor of shape [${info.shape}], got ${info.dtype}`);
   return v;
 }
+
+/** Input `name` of a kernel call, which must be float32; throws naming the kernel and the input otherwise. */
+export function float32Input(call: KernelCall, kernel: string, name: string): tf.TensorInfo {
+  const t = call.inputs[name];
+  if (t == null) throw new Error(`${kernel} (native): missing input '${name}'`);
+  if (t.dtype !== "float32")
+    throw new Error(`${kernel} (native): input '${name}' is ${t.dtype}, needs float32`);
+  return t;
+}

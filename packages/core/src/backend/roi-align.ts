@@ -1,4 +1,4 @@
-import { ROI_ALIGN, ROI_ALIGN_GRAD } from "@kdet/native";
+import { ROI_ALIGN, ROI_ALIGN_GRAD, type RoIAlignAttrs } from "@kdet/native";
 import * as tf from "@tensorflow/tfjs-core";
 import { attrsOf, input, readFloat32, type KernelArgs } from "./kernel-io";
 
@@ -7,17 +7,7 @@ import { attrsOf, input, readFloat32, type KernelArgs } from "./kernel-io";
  * attrs {@link RoIAlignAttrs}); @kdet/native's threaded kernels of the same names replace these on 'wasm' where its
  * addon loads.
  */
-export { ROI_ALIGN, ROI_ALIGN_GRAD };
-
-/** Attributes of the RoIAlign kernels; `featureShape` is the NHWC shape of the features ([N, H, W, C]). */
-export interface RoIAlignAttrs {
-  pooledHeight: number;
-  pooledWidth: number;
-  spatialScale: number;
-  samplingRatio: number;
-  aligned: boolean;
-  featureShape: [number, number, number, number];
-}
+export { ROI_ALIGN, ROI_ALIGN_GRAD, type RoIAlignAttrs };
 
 /**
  * Visits every bilinear tap of RoIAlign: for output cell `cell = (k·ph + i)·pw + j` it calls
