@@ -5,7 +5,7 @@ import { type KernelCall, float32Input, float32View } from "./wasm-heap";
 /**
  * Kernel names of RoIAlign (inputs features, rois) and its gradient w.r.t. the features (inputs dy, rois).
  * @kdet/core registers its JS kernels under these names and its `roiAlign` op runs them through
- * `engine().runKernel`; on 'wasm' the native kernels below replace them where the addon loads.
+ * `engine().runKernel`; on 'wasm' this package's native kernels of the same names replace them where the addon loads.
  */
 export const ROI_ALIGN = "KdetRoIAlign";
 /** See `ROI_ALIGN`. */
