@@ -41,12 +41,14 @@ const STEPS: Partial<Record<DetectorEntry["family"], number>> = { yolox: 60, yol
  * threshold). retina-r50: mmdet's RetinaNet head has no normalisation in its 8 tower convs (weights N(0, 0.01²));
  * at 0.002 its classification loss spikes (16, 16, 85 at steps 4, 7, 12) and the run ends at AP50 0.83; at 0.001
  * it trains smoothly to AP50 1.0 (GroupNorm towers at 0.002: smooth, but still AP50 0.83 after 30 steps).
- * retina-r101: the same head (measured AP50 0.65 at 0.002). faster-rcnn: AdamW moves each of `shared_fc1`'s 12544 inputs
+ * retina-r101: the same head (measured AP50 0.65 at 0.002); retina-r18 too (at 0.002 it ends at AP50 0.67 on oneDNN's
+ * kernels on an Intel Xeon with AMX, 1.0 on XNNPACK's; at 0.001 1.0 on both, 2026-12-08). faster-rcnn: AdamW moves each of `shared_fc1`'s 12544 inputs
  * per output by ~lr per step, so at 0.002 the box head's logits blow up (rcnn_cls 1.05 → 84 between steps 5 and 10,
  * gradient norm 2172) and the run ends with no detection at all; at 0.0002 the four losses fall smoothly and it ends
  * at AP50 1.0 (measured on faster-rcnn-r50, 2026-12-07).
  */
 const LR: Partial<Record<DetectorId, number>> = {
+  "retina-r18": 0.001,
   "retina-r50": 0.001,
   "retina-r101": 0.001,
   "faster-rcnn-r50": 0.0002,
