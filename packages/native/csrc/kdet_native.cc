@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <limits>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -550,7 +552,24 @@ struct Tap {
   double weight;
 };
 
-// Appends roi r's taps with a non-zero weight; throws when its batch index is not an integer in [0, N).
+// Whether v is finite, by its bits (-ffast-math lets the compiler assume std::isfinite).
+bool finiteBits(float v) {
+  uint32_t u;
+  std::memcpy(&u, &v, sizeof u);
+  return ((u >> 23) & 0xff) != 0xff;
+}
+
+// Whether roi r's four coordinates are finite. A non-finite one (a diverged box) would make the tap indices
+// meaningless (JS reads them as NaN and skips the writes; here they would land outside the arrays): such a RoI gets
+// NaN outputs and gives no gradient.
+bool finiteRoi(const float* rois, int64_t r) {
+  for (int j = 1; j < 5; j++)
+    if (!finiteBits(rois[r * 5 + j])) return false;
+  return true;
+}
+
+// Appends roi r's taps with a non-zero weight (none for a RoI with a non-finite coordinate); throws when its batch
+// index is not an integer in [0, N).
 void roiTaps(const float* rois, int64_t r, const RoiGeom& g, std::vector<Tap>& out) {
   const double b = rois[r * 5];
   if (!(b >= 0 && b < g.n && b == std::floor(b))) {
@@ -559,6 +578,7 @@ void roiTaps(const float* rois, int64_t r, const RoiGeom& g, std::vector<Tap>& o
              static_cast<long long>(r), b, static_cast<long long>(g.n));
     throw std::runtime_error(m);
   }
+  if (!finiteRoi(rois, r)) return;
   const double offset = g.aligned ? 0.5 : 0;
   const double x0 = static_cast<double>(rois[r * 5 + 1]) * g.scale - offset;
   const double y0 = static_cast<double>(rois[r * 5 + 2]) * g.scale - offset;
@@ -633,7 +653,9 @@ void roiAlignForward(const float* x, const float* rois, const RoiGeom& g, float*
         for (int64_t ch = 0; ch < g.c; ch++) a[ch] += t.weight * f[ch];
       }
       float* o = out + r * cells * g.c;
-      for (int64_t v = 0; v < cells * g.c; v++) o[v] = static_cast<float>(acc[v]);
+      const float nan = std::numeric_limits<float>::quiet_NaN();
+      const bool finite = finiteRoi(rois, r);
+      for (int64_t v = 0; v < cells * g.c; v++) o[v] = finite ? static_cast<float>(acc[v]) : nan;
     }
   }
   if (!error.empty()) throw std::runtime_error(error);

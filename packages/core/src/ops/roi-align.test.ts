@@ -344,6 +344,21 @@ describe("roiAlign on wasm with @kdet/native's kernels", () => {
     expect(() => roiAlign(x, bad, { outputSize: [2, 2], spatialScale: 1 })).toThrow(
       /rois\[0\] batch index 2.5 is not an integer in \[0, 2\)/,
     );
-    tf.dispose([x, rois, bad]);
+    // a diverged box (a non-finite coordinate): NaN outputs and no gradient, the other RoIs as without it
+    const opts = { outputSize: [2, 2] as [number, number], spatialScale: 0.25, samplingRatio: 2 };
+    const good = [1, 4, 4, 30, 20];
+    const withBad = tf.tensor2d([[0, Number.NaN, 4, 30, 20], good, [1, 4, Number.POSITIVE_INFINITY, 30, 20]]);
+    const alone = tf.tensor2d([good]);
+    const dy = rng.uniformTensor([3, 2, 2, 40], -1, 1);
+    const out = roiAlign(x, withBad, opts).arraySync() as number[][][][];
+    expect(out[0]!.flat(2).every(Number.isNaN)).toBe(true);
+    expect(out[2]!.flat(2).every(Number.isNaN)).toBe(true);
+    expect(out[1]).toEqual((roiAlign(x, alone, opts).arraySync() as number[][][][])[0]);
+    const g = (r: tf.Tensor2D, d: tf.Tensor) =>
+      tf
+        .grad((f) => tf.sum(tf.mul(roiAlign(f as tf.Tensor4D, r, opts), d)))(x)
+        .dataSync();
+    expect(Array.from(g(withBad, dy))).toEqual(Array.from(g(alone, tf.slice(dy, [1], [1]))));
+    tf.dispose([x, rois, bad, withBad, alone, dy]);
   });
 });
