@@ -25,7 +25,8 @@ export interface RoIAlignAttrs {
  * RoIAlign (torchvision `roi_align`, mmcv `RoIAlign` 'avg') and its gradient on the addon, threaded: features NHWC,
  * rois [K, 5] = (batch index, x1, y1, x2, y2) in input pixels, output [K, ph, pw, C]. The same bilinear taps, in the
  * same order and summed in double, as @kdet/core's JS kernels (whose `forEachRoIAlignTap` states the rules); the
- * gradient is their adjoint, `dx[pixel, c] = Σ weight · dy[cell, c]`. Absent in addons built before it was added.
+ * gradient is their adjoint, `dx[pixel, c] = Σ weight · dy[cell, c]`. A RoI with a non-finite coordinate gets NaN
+ * outputs and gives no gradient. Absent in addons built before it was added.
  */
 export function nativeRoiAlignKernels(
   addon: NativeAddon,
