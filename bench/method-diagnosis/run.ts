@@ -8,14 +8,17 @@
  *
  *   pnpm exec tsx bench/method-diagnosis/run.ts --teacher RUN/teacher/weights [--student RUN/baseline-s1/weights]
  *       [--size 64] [--methods cwd,fgd,mgd,fsd,rdkd,ckd] [--batches 4] [--seed 1] [--json out.json]
- *       [--voc ROOT [--split train]] [--coco DIR] [--student-type yolov8-n]
+ *       [--voc ROOT [--split train]] [--coco DIR] [--student-type yolov8-n] [--levels p3,p4,p5]
  *
  * Data: the demo's synthetic options (objects 10–40 px at 64 px, scaled with --size), train split seed 1, letterboxed,
  * not augmented; batch 16. With `--voc ROOT`: the first batches × batch-size images of that PASCAL VOC split
  * (`ImageSets/Main/<split>.txt`, loaded by `@kdet/data`'s VOC loader as `kdet zoo` loads it), letterboxed to --size,
  * not augmented. With `--coco DIR`: the first images of a COCO split folder (`DIR/annotations.json`, `DIR/images`;
  * e.g. a `kdet zoo` sweep's generated `data/train`), letterboxed to --size, not augmented. The student is
- * `--student-type` (default YOLOv8-n; BatchNorm momentum 0.1, as the demo) in training mode.
+ * `--student-type` (default YOLOv8-n; BatchNorm momentum 0.1, as the demo) in training mode; with `--student` and no
+ * `--student-type`, the detector its weights folder describes (e.g. a Faster R-CNN with its proposal settings).
+ * `--levels`: the neck levels each method distils and the tables list (stride 2^n for pn; default p3,p4,p5; a Faster
+ * R-CNN's FPN has p2–p6). The teacher-confidence row needs a teacher with `head.cls.<level>` maps (the YOLO heads).
  */
 import { createRequire, register } from "node:module";
 import { writeFileSync } from "node:fs";
@@ -60,6 +63,7 @@ const vocRoot = arg("--voc");
 const split = arg("--split", "train")!;
 const cocoDir = arg("--coco");
 const studentType = arg("--student-type", "yolov8-n")!;
+const LEVELS = arg("--levels", "p3,p4,p5")!.split(",");
 
 await initBackend({ quiet: true });
 const load0 = os.loadavg();
@@ -92,7 +96,6 @@ for await (const b of loader.epoch(0)) {
 const teacherDet = (await loadDetector(teacherDir)).train(false);
 const teacher = detectorTeacher(teacherDet);
 const K = vocRoot || cocoDir ? ds.classNames.length : SYNTHETIC_CLASS_NAMES.length;
-const LEVELS = ["p3", "p4", "p5"];
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -106,14 +109,16 @@ const f = (x: number, d = 3) =>
         ? x.toFixed(d)
         : x.toExponential(1);
 
-const student = createDetector(studentType as "yolov8-n", { numClasses: K, seed, bnMomentum: 0.1 });
-if (studentDir) await loadWeights(student, studentDir);
-const grid = LEVELS.map((l, i) => ({
-  name: l,
-  h: Math.ceil(size / (8 << i)),
-  w: Math.ceil(size / (8 << i)),
-  stride: 8 << i,
-}));
+const student =
+  studentDir && !args.includes("--student-type")
+    ? await loadDetector(studentDir)
+    : createDetector(studentType as "yolov8-n", { numClasses: K, seed, bnMomentum: 0.1 });
+if (studentDir && args.includes("--student-type")) await loadWeights(student, studentDir);
+const grid = LEVELS.map((l) => {
+  const stride = 2 ** Number(l.slice(1));
+  return { name: l, h: Math.ceil(size / stride), w: Math.ceil(size / stride), stride };
+});
+const hasCls = LEVELS.every((l) => `head.cls.${l}` in teacher.maps);
 
 // mask coverage (data only) and the teacher's confident cells (the confidence method's selection, threshold 0.3)
 const coverage = data.map((b) =>
@@ -124,7 +129,7 @@ const coverage = data.map((b) =>
   ),
 );
 const confident = await Promise.all(
-  data.map(async (b) => {
+  (hasCls ? data : []).map(async (b) => {
     const { maps } = await inferBatch(teacher, b, { maps: LEVELS.map((l) => `head.cls.${l}`) });
     const r = LEVELS.map((l) =>
       tf.tidy(
@@ -145,11 +150,11 @@ out(
 );
 out();
 out(
-  `Mask coverage per level (P3/P4/P5 = ${grid.map((g) => `${g.h}×${g.w}`).join(", ")}): mean fraction of cells marked foreground; in brackets the fraction of images whose foreground fills the level (no background left).`,
+  `Mask coverage per level (${LEVELS.map((l) => l.toUpperCase()).join("/")} = ${grid.map((g) => `${g.h}×${g.w}`).join(", ")}): mean fraction of cells marked foreground; in brackets the fraction of images whose foreground fills the level (no background left).`,
 );
 out();
-out("| mask | P3 | P4 | P5 |");
-out("| --- | ---: | ---: | ---: |");
+out(`| mask | ${LEVELS.map((l) => l.toUpperCase()).join(" | ")} |`);
+out(`| --- |${" ---: |".repeat(LEVELS.length)}`);
 const covLabel = {
   fgd: "FGD fill (= RDKD box mask)",
   fsd: "FSD fill + Gaussian halo",
@@ -160,9 +165,10 @@ for (const fam of MASK_FAMILIES) {
   const full = LEVELS.map((_, l) => median(coverage.map((c) => c[fam].full[l]!)));
   out(`| ${covLabel[fam]} | ${fg.map((v, l) => `${f(v, 2)} (${f(full[l]!, 2)})`).join(" | ")} |`);
 }
-out(
-  `| teacher confidence ≥ 0.3 (confidence method) | ${LEVELS.map((_, l) => f(median(confident.map((c) => c[l]!)), 3)).join(" | ")} |`,
-);
+if (hasCls)
+  out(
+    `| teacher confidence ≥ 0.3 (confidence method) | ${LEVELS.map((_, l) => f(median(confident.map((c) => c[l]!)), 3)).join(" | ")} |`,
+  );
 out();
 
 const json: Record<string, unknown> = {
@@ -175,7 +181,8 @@ const rows: string[] = [];
 const levelRows: string[] = [];
 const scaleRows: string[] = [];
 for (const method of methods) {
-  const distiller = buildDistiller([{ method } as never], student, teacher, seed, size);
+  const term = args.includes("--levels") ? { method, levels: LEVELS } : { method };
+  const distiller = buildDistiller([term as never], student, teacher, seed, size);
   const probes: DistillProbe[] = [];
   const scales: MapScale[][] = [];
   for (const b of data) {

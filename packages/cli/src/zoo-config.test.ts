@@ -147,6 +147,22 @@ describe("shipped zoo configs", () => {
       { ...z.pairings.find((q) => q.name === "faster-rcnn-r101-to-r50"), methods: ["rdkd"] },
     ]);
   });
+  it("bench/zoo/synthetic-frcnn-rdkd-tune.yaml: synthetic-frcnn-rdkd.yaml's data, student and trained teacher on val, seed 1", () => {
+    const bench = path.resolve(ZOO, "..", "..", "..", "..", "bench", "zoo");
+    const r = loadZoo(path.join(bench, "synthetic-frcnn-rdkd.yaml"));
+    const t = loadZoo(path.join(bench, "synthetic-frcnn-rdkd-tune.yaml"));
+    expect([t.synthetic, t.data, t.evalSplit, t.seeds]).toEqual([r.synthetic, r.data, "val", [1]]);
+    const p = r.pairings[0]!;
+    for (const q of t.pairings) {
+      expect([q.data, q.student]).toEqual([p.data, p.student]);
+      expect(q.teacher).toEqual({
+        type: p.teacher.type,
+        weights: expect.stringMatching(/\/faster-rcnn-r101-to-r50\/teacher\/weights$/),
+      });
+      for (const m of q.methods)
+        expect([pairingMethod(m).distill!(undefined as never)].flat()[0]).toMatchObject({ method: "rdkd" });
+    }
+  });
 });
 
 describe("semi-supervised zoo configs", () => {
