@@ -160,7 +160,7 @@ describe("shipped zoo configs", () => {
         weights: expect.stringMatching(/\/faster-rcnn-r101-to-r50\/teacher\/weights$/),
       });
       for (const m of q.methods)
-        expect([pairingMethod(m).distill!(undefined as never)].flat()[0]).toMatchObject({ method: "rdkd" });
+        expect(typeof m === "string" ? m : (m.distill as { method: string }).method).toBe("rdkd");
     }
   });
 });
