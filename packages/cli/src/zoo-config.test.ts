@@ -163,6 +163,21 @@ describe("shipped zoo configs", () => {
         expect(typeof m === "string" ? m : (m.distill as { method: string }).method).toBe("rdkd");
     }
   });
+  it("bench/zoo/synthetic-frcnn-rdkd-tuned.yaml: one arm of the tuning round, unchanged, 3 seeds on test", () => {
+    const bench = path.resolve(ZOO, "..", "..", "..", "..", "bench", "zoo");
+    const t = loadZoo(path.join(bench, "synthetic-frcnn-rdkd-tune.yaml"));
+    const d = loadZoo(path.join(bench, "synthetic-frcnn-rdkd-tuned.yaml"));
+    expect([d.synthetic, d.data, d.evalSplit, d.seeds]).toEqual([t.synthetic, t.data, "test", [1, 2, 3]]);
+    const [p] = d.pairings;
+    expect(d.pairings).toHaveLength(1);
+    expect([p!.data, p!.student, p!.teacher]).toEqual([
+      t.pairings[0]!.data,
+      t.pairings[0]!.student,
+      t.pairings[0]!.teacher,
+    ]);
+    expect(p!.methods).toHaveLength(1);
+    expect(t.pairings.flatMap((q) => q.methods)).toContainEqual(p!.methods[0]);
+  });
 });
 
 describe("semi-supervised zoo configs", () => {
