@@ -12,6 +12,7 @@ import { initBackend } from "@kdet/core";
 import { bufferIo } from "./cli-io";
 import { main } from "./main";
 import { buildModel } from "./models";
+import { readConfigFile } from "./config-load";
 import { loadZoo, pairingMethod, pairingModel } from "./zoo-config";
 import { overrideKeys } from "./zoo-pairing";
 
@@ -177,6 +178,33 @@ describe("shipped zoo configs", () => {
     ]);
     expect(p!.methods).toHaveLength(1);
     expect(t.pairings.flatMap((q) => q.methods)).toContainEqual(p!.methods[0]);
+  });
+  it("configs/rdkd-faster-rcnn-r101-to-r50.yaml is the measured arm of synthetic-frcnn-rdkd-tuned.yaml", () => {
+    const bench = path.resolve(ZOO, "..", "..", "..", "..", "bench", "zoo");
+    const [p] = loadZoo(path.join(bench, "synthetic-frcnn-rdkd-tuned.yaml")).pairings;
+    const [q] = loadZoo(path.join(bench, "synthetic-frcnn-rdkd.yaml")).pairings;
+    const e = readConfigFile(path.join(ZOO, "..", "rdkd-faster-rcnn-r101-to-r50.yaml")) as Record<
+      string,
+      Record<string, unknown>
+    >;
+    const omit = (o: unknown, ...keys: string[]) =>
+      Object.fromEntries(Object.entries(o as object).filter(([k]) => !keys.includes(k)));
+    // the models and schedules of the zoo's stages (the shipped config validates every epoch or two)
+    expect(omit(e.model, "seed")).toEqual(pairingModel(p!.student).model);
+    expect(omit(e.teacher, "seed", "train")).toEqual(pairingModel(q!.teacher).model);
+    expect(omit(e.train, "valEvery")).toEqual(omit(p!.student.train, "valEvery", "checkpointEvery"));
+    expect(omit(e.teacher!.train, "valEvery")).toEqual(omit(q!.teacher.train, "valEvery", "checkpointEvery"));
+    expect(e.distill).toEqual([(p!.methods[0] as { distill: unknown }).distill]);
+    // the zoo's generated splits, at its image size
+    const z = loadZoo(path.join(bench, "synthetic-frcnn-rdkd-tuned.yaml"));
+    for (const split of ["train", "val", "test"] as const)
+      expect(e.data![split]).toEqual({
+        type: "synthetic",
+        size: 128,
+        ...z.synthetic!.options,
+        ...z.synthetic!.splits[split],
+      });
+    expect(omit(e.data, "train", "val", "test")).toEqual({ ...z.data, ...p!.data });
   });
 });
 
