@@ -17,6 +17,8 @@ import { loadZoo, pairingMethod, pairingModel } from "./zoo-config";
 import { overrideKeys } from "./zoo-pairing";
 
 const ZOO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "configs", "zoo");
+/** The benchmark sweeps of the repository (bench/zoo), beside the shipped ones. */
+const BENCH_ZOO = path.resolve(ZOO, "..", "..", "..", "..", "bench", "zoo");
 const TRAIN = "{ epochs: 1, optimizer: { type: adamw, lr: 0.001 } }";
 const T = mkdtempSync(path.join(os.tmpdir(), "kdet-zoo-config-"));
 
@@ -134,7 +136,7 @@ describe("shipped zoo configs", () => {
   });
   it("bench/zoo/synthetic-rdkd.yaml: synthetic.yaml's data and YOLOv8 pairing unchanged, RDKD alone", () => {
     const z = loadZoo(path.join(ZOO, "synthetic.yaml"));
-    const r = loadZoo(path.resolve(ZOO, "..", "..", "..", "..", "bench", "zoo", "synthetic-rdkd.yaml"));
+    const r = loadZoo(path.join(BENCH_ZOO, "synthetic-rdkd.yaml"));
     expect([r.synthetic, r.data, r.seeds, r.evalSplit]).toEqual([z.synthetic, z.data, z.seeds, z.evalSplit]);
     expect(r.pairings).toEqual([
       { ...z.pairings.find((q) => q.name === "yolov8-s-to-n"), methods: ["rdkd"] },
@@ -142,16 +144,15 @@ describe("shipped zoo configs", () => {
   });
   it("bench/zoo/synthetic-frcnn-rdkd.yaml: synthetic-resnet.yaml's data and Faster R-CNN pairing unchanged, RDKD alone", () => {
     const z = loadZoo(path.join(ZOO, "synthetic-resnet.yaml"));
-    const r = loadZoo(path.resolve(ZOO, "..", "..", "..", "..", "bench", "zoo", "synthetic-frcnn-rdkd.yaml"));
+    const r = loadZoo(path.join(BENCH_ZOO, "synthetic-frcnn-rdkd.yaml"));
     expect([r.synthetic, r.data, r.seeds, r.evalSplit]).toEqual([z.synthetic, z.data, z.seeds, z.evalSplit]);
     expect(r.pairings).toEqual([
       { ...z.pairings.find((q) => q.name === "faster-rcnn-r101-to-r50"), methods: ["rdkd"] },
     ]);
   });
   it("bench/zoo/synthetic-frcnn-rdkd-tune.yaml: synthetic-frcnn-rdkd.yaml's data, student and trained teacher on val, seed 1", () => {
-    const bench = path.resolve(ZOO, "..", "..", "..", "..", "bench", "zoo");
-    const r = loadZoo(path.join(bench, "synthetic-frcnn-rdkd.yaml"));
-    const t = loadZoo(path.join(bench, "synthetic-frcnn-rdkd-tune.yaml"));
+    const r = loadZoo(path.join(BENCH_ZOO, "synthetic-frcnn-rdkd.yaml"));
+    const t = loadZoo(path.join(BENCH_ZOO, "synthetic-frcnn-rdkd-tune.yaml"));
     expect([t.synthetic, t.data, t.evalSplit, t.seeds]).toEqual([r.synthetic, r.data, "val", [1]]);
     const p = r.pairings[0]!;
     for (const q of t.pairings) {
@@ -165,9 +166,8 @@ describe("shipped zoo configs", () => {
     }
   });
   it("bench/zoo/synthetic-frcnn-rdkd-tuned.yaml: one arm of the tuning round, unchanged, 3 seeds on test", () => {
-    const bench = path.resolve(ZOO, "..", "..", "..", "..", "bench", "zoo");
-    const t = loadZoo(path.join(bench, "synthetic-frcnn-rdkd-tune.yaml"));
-    const d = loadZoo(path.join(bench, "synthetic-frcnn-rdkd-tuned.yaml"));
+    const t = loadZoo(path.join(BENCH_ZOO, "synthetic-frcnn-rdkd-tune.yaml"));
+    const d = loadZoo(path.join(BENCH_ZOO, "synthetic-frcnn-rdkd-tuned.yaml"));
     expect([d.synthetic, d.data, d.evalSplit, d.seeds]).toEqual([t.synthetic, t.data, "test", [1, 2, 3]]);
     const [p] = d.pairings;
     expect(d.pairings).toHaveLength(1);
@@ -180,9 +180,9 @@ describe("shipped zoo configs", () => {
     expect(t.pairings.flatMap((q) => q.methods)).toContainEqual(p!.methods[0]);
   });
   it("configs/rdkd-faster-rcnn-r101-to-r50.yaml is the measured arm of synthetic-frcnn-rdkd-tuned.yaml", () => {
-    const bench = path.resolve(ZOO, "..", "..", "..", "..", "bench", "zoo");
-    const [p] = loadZoo(path.join(bench, "synthetic-frcnn-rdkd-tuned.yaml")).pairings;
-    const [q] = loadZoo(path.join(bench, "synthetic-frcnn-rdkd.yaml")).pairings;
+    const z = loadZoo(path.join(BENCH_ZOO, "synthetic-frcnn-rdkd-tuned.yaml"));
+    const [p] = z.pairings;
+    const [q] = loadZoo(path.join(BENCH_ZOO, "synthetic-frcnn-rdkd.yaml")).pairings;
     const e = readConfigFile(path.join(ZOO, "..", "rdkd-faster-rcnn-r101-to-r50.yaml")) as Record<
       string,
       Record<string, unknown>
@@ -196,7 +196,6 @@ describe("shipped zoo configs", () => {
     expect(omit(e.teacher!.train, "valEvery")).toEqual(omit(q!.teacher.train, "valEvery", "checkpointEvery"));
     expect(e.distill).toEqual([(p!.methods[0] as { distill: unknown }).distill]);
     // the zoo's generated splits, at its image size
-    const z = loadZoo(path.join(bench, "synthetic-frcnn-rdkd-tuned.yaml"));
     for (const split of ["train", "val", "test"] as const)
       expect(e.data![split]).toEqual({
         type: "synthetic",
