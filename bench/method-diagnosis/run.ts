@@ -17,8 +17,8 @@
  * e.g. a `kdet zoo` sweep's generated `data/train`), letterboxed to --size, not augmented. The student is
  * `--student-type` (default YOLOv8-n; BatchNorm momentum 0.1, as the demo) in training mode; with `--student` and no
  * `--student-type`, the detector its weights folder describes (e.g. a Faster R-CNN with its proposal settings).
- * `--levels`: the neck levels each method distils and the tables list (stride 2^n for pn; default p3,p4,p5; a Faster
- * R-CNN's FPN has p2–p6). The teacher-confidence row needs a teacher with `head.cls.<level>` maps (the YOLO heads).
+ * `--levels`: the neck levels each method distils and the tables list (default p3,p4,p5; a Faster R-CNN's FPN has
+ * p2–p6). The teacher-confidence row needs a teacher with `head.cls.<level>` maps (the YOLO heads).
  */
 import { createRequire, register } from "node:module";
 import { writeFileSync } from "node:fs";
@@ -30,7 +30,7 @@ type TF = typeof import("../../packages/detectors/node_modules/@tensorflow/tfjs-
 const tf = createRequire(new URL("../../packages/detectors/package.json", import.meta.url))(
   "@tensorflow/tfjs-core",
 ) as TF;
-const { initBackend } = await import("@kdet/core");
+const { featureInfo, initBackend } = await import("@kdet/core");
 const { createBatchLoader, loadDataset, syntheticDataset, SYNTHETIC_CLASS_NAMES } = await import(
   "@kdet/data"
 );
@@ -63,7 +63,8 @@ const vocRoot = arg("--voc");
 const split = arg("--split", "train")!;
 const cocoDir = arg("--coco");
 const studentType = arg("--student-type", "yolov8-n")!;
-const LEVELS = arg("--levels", "p3,p4,p5")!.split(",");
+const levelsArg = arg("--levels");
+const LEVELS = (levelsArg ?? "p3,p4,p5").split(",");
 
 await initBackend({ quiet: true });
 const load0 = os.loadavg();
@@ -109,13 +110,15 @@ const f = (x: number, d = 3) =>
         ? x.toFixed(d)
         : x.toExponential(1);
 
+const typed = args.includes("--student-type");
 const student =
-  studentDir && !args.includes("--student-type")
+  studentDir && !typed
     ? await loadDetector(studentDir)
     : createDetector(studentType as "yolov8-n", { numClasses: K, seed, bnMomentum: 0.1 });
-if (studentDir && args.includes("--student-type")) await loadWeights(student, studentDir);
+if (studentDir && typed) await loadWeights(student, studentDir);
+const studentMaps = featureInfo(student);
 const grid = LEVELS.map((l) => {
-  const stride = 2 ** Number(l.slice(1));
+  const stride = studentMaps[`neck.${l}`]!.stride;
   return { name: l, h: Math.ceil(size / stride), w: Math.ceil(size / stride), stride };
 });
 const hasCls = LEVELS.every((l) => `head.cls.${l}` in teacher.maps);
@@ -181,7 +184,7 @@ const rows: string[] = [];
 const levelRows: string[] = [];
 const scaleRows: string[] = [];
 for (const method of methods) {
-  const term = args.includes("--levels") ? { method, levels: LEVELS } : { method };
+  const term = levelsArg ? { method, levels: LEVELS } : { method };
   const distiller = buildDistiller([term as never], student, teacher, seed, size);
   const probes: DistillProbe[] = [];
   const scales: MapScale[][] = [];
